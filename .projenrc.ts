@@ -1,0 +1,100 @@
+import { cdk8s, javascript } from 'projen';
+
+// The one place that defines package.json, tasks, tsconfig, eslint and the jsii targets.
+// Edit this file and run `npx projen`; never edit the generated files by hand.
+
+const CDK8S_VERSION = '2.70.106';
+const CONSTRUCTS_VERSION = '10.8.1';
+const CDK8S_PLUS_VERSION = '2.9.5';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-distributed-patterns',
+  description:
+    "The patterns of Brendan Burns' Designing Distributed Systems as typed cdk8s constructs whose manifests run the real images, proven against the real daemons and a real kube-apiserver.",
+  author: 'cdk8s-distributed-patterns maintainers',
+  authorAddress: 'maintainers@users.noreply.h-seed-796836d3.example',
+  repositoryUrl: 'https://github.com/maintainers/cdk8s-distributed-patterns.git',
+  defaultReleaseBranch: 'main',
+  keywords: ['cdk8s', 'kubernetes', 'distributed-systems', 'sidecar', 'ambassador', 'sharding', 'twemproxy', 'kafka'],
+  license: 'Apache-2.0',
+  stability: 'experimental',
+
+  cdk8sVersion: CDK8S_VERSION,
+  minNodeVersion: '20.0.0',
+  constructsVersion: CONSTRUCTS_VERSION,
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  peerDeps: [`cdk8s-plus-27@^${CDK8S_PLUS_VERSION}`],
+  devDeps: [
+    `cdk8s-plus-27@${CDK8S_PLUS_VERSION}`,
+    // The strict tier-1 validator: the Kubernetes 1.27.1 OpenAPI schema as JSON, compiled by ajv.
+    'kubernetes-models@4.4.2',
+    'ajv@^8',
+    'ajv-formats@^3',
+    'yaml@^2',
+    '@types/node@^20',
+  ],
+
+  // jsii targets. JavaScript is implicit; Python, Java and Go package on this machine.
+  publishToPypi: {
+    distName: 'cdk8s-distributed-patterns',
+    module: 'cdk8s_distributed_patterns',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdk8s.distributed.patterns',
+    mavenGroupId: 'io.github.cdk8s-distributed-patterns',
+    mavenArtifactId: 'cdk8s-distributed-patterns',
+  },
+  publishToGo: {
+    moduleName: 'github.com/maintainers/cdk8s-distributed-patterns-go',
+  },
+
+  // CI is .ci/run on our own machine; no GitHub workflows, no release pipeline.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+
+  jestOptions: {
+    // A snapshot mismatch or a missing snapshot fails the test task; `test:update-snapshots` updates on purpose.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/real/'],
+      testTimeout: 30_000,
+    },
+  },
+  tsconfigDev: {
+    include: ['examples/**/*.ts', 'scripts/**/*.ts'],
+    compilerOptions: {},
+  },
+  gitignore: ['/.tools/', '/test-reports/', '/dist/', '/.venv-pyproof/', 'dump.rdb'],
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/tools/'] },
+});
+
+// Snapshots are updated only on purpose, by this task, in a commit that says why.
+project.addTask('test:update-snapshots', {
+  description: 'Update jest snapshots on purpose (the test task never does)',
+  exec: 'jest --updateSnapshot --passWithNoTests',
+  receiveArgs: true,
+});
+
+// Synthesize every app under examples/ into dist/examples/<name>.k8s.yaml (deterministic).
+project.addTask('examples', {
+  description: 'Synthesize every examples/* app into dist/examples/*.k8s.yaml',
+  exec: 'ts-node --project test/tsconfig.json scripts/synth-examples.ts',
+});
+
+// Tier 2: the real daemons, a real kube-apiserver, a real Kafka broker (tools from scripts/install-test-tools.sh).
+project.addTask('install-test-tools', {
+  description: 'Install (once, cached under .tools/) the tier-2 tools',
+  exec: 'bash scripts/install-test-tools.sh',
+});
+project.addTask('test:real', {
+  description: 'Tier-2 suites: generated configs fed to the real daemons, examples applied to a real kube-apiserver',
+  exec: 'jest --config test/real/jest.config.js --ci --runInBand',
+  receiveArgs: true,
+});
+
+project.synth();

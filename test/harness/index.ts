@@ -1,0 +1,49 @@
+/**
+ * The tier-1 harness every test that synthesizes goes through: synthesize, then run the strict 1.27 validator
+ * and the Pod Security `restricted` checker on every object. A finding fails the test with the object, the
+ * field and the reason.
+ */
+import { Chart, Testing, App } from 'cdk8s';
+import { checkRestricted } from './pod-security';
+import { Finding, validateObjects } from './validate';
+
+export { validateObject, validateObjects } from './validate';
+export { checkRestricted } from './pod-security';
+
+function format(findings: Finding[]): string {
+  return findings.map((f) => `  ${f.object} ${f.path}: ${f.message}`).join('\n');
+}
+
+/** Throw when any object breaks the strict schema or Pod Security `restricted`. */
+export function assertValid(objects: any[]): void {
+  const findings = [...validateObjects(objects), ...objects.flatMap(checkRestricted)];
+  if (findings.length > 0) {
+    throw new Error(`${findings.length} finding(s) in the synthesized objects:\n${format(findings)}`);
+  }
+}
+
+/** Synthesize a chart, validate every object strictly, and return the objects. */
+export function synthValid(chart: Chart): any[] {
+  const objects = Testing.synth(chart);
+  assertValid(objects);
+  return objects;
+}
+
+/** Synthesize every chart of an app, validate every object strictly, and return them in order. */
+export function synthAppValid(app: App): any[] {
+  const objects = app.charts.flatMap((c) => c.toJson());
+  assertValid(objects);
+  return objects;
+}
+
+/** The objects of a kind (and name, if given). */
+export function ofKind(objects: any[], kind: string, name?: string): any[] {
+  return objects.filter((o) => o.kind === kind && (name === undefined || o.metadata?.name === name));
+}
+
+/** The one object of a kind (and name); throws when there is not exactly one. */
+export function one(objects: any[], kind: string, name?: string): any {
+  const found = ofKind(objects, kind, name);
+  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` '${name}'` : ''}, found ${found.length}: ${objects.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}`);
+  return found[0];
+}

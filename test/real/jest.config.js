@@ -1,0 +1,9 @@
+// Tier-2 jest config: the suites under test/real/ that start real daemons, a real kube-apiserver and a real
+// Kafka broker. Run by `npx projen test:real`, in band (the machine has two cores and the daemons share ports).
+module.exports = {
+  rootDir: '../..',
+  testMatch: ['<rootDir>/test/real/**/*.test.ts'],
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
+  testTimeout: 300000,
+  reporters: ['default'],
+};

@@ -36,20 +36,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@types/node@^20',
   ],
 
-  // jsii targets. JavaScript is implicit; Python, Java and Go package on this machine.
+  // jsii targets: JavaScript (implicit) and Python. Java and Go do not package on this machine: Maven Central has
+  // no org.cdk8s:cdk8s-plus-27 (404) and its newest org.cdk8s:cdk8s is 2.70.47, and the Go module proxy answers
+  // 403 "not available" for github.com/cdk8s-team/cdk8s-core-go and cdk8s-plus-go (see README, "Languages").
   publishToPypi: {
     distName: 'cdk8s-distributed-patterns',
     module: 'cdk8s_distributed_patterns',
   },
-  publishToMaven: {
-    javaPackage: 'io.github.cdk8s.distributed.patterns',
-    mavenGroupId: 'io.github.cdk8s-distributed-patterns',
-    mavenArtifactId: 'cdk8s-distributed-patterns',
-  },
-  publishToGo: {
-    moduleName: 'github.com/maintainers/cdk8s-distributed-patterns-go',
-  },
-
   // CI is .ci/run on our own machine; no GitHub workflows, no release pipeline.
   github: false,
   release: false,
@@ -74,11 +67,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 });
 
 // Snapshots are updated only on purpose, by this task, in a commit that says why.
-project.addTask('test:update-snapshots', {
-  description: 'Update jest snapshots on purpose (the test task never does)',
-  exec: 'jest --updateSnapshot --passWithNoTests',
-  receiveArgs: true,
-});
+// (projen's own `test:update` task runs `jest --updateSnapshot`.)
 
 // Synthesize every app under examples/ into dist/examples/<name>.k8s.yaml (deterministic).
 project.addTask('examples', {
@@ -96,5 +85,11 @@ project.addTask('test:real', {
   exec: 'jest --config test/real/jest.config.js --ci --runInBand',
   receiveArgs: true,
 });
+
+// `build` packages JavaScript and Python everywhere (projen's default packages only JavaScript when CI is set).
+const pkg = project.tasks.tryFind('package')!;
+pkg.reset();
+pkg.spawn(project.tasks.tryFind('package:js')!);
+pkg.spawn(project.tasks.tryFind('package:python')!);
 
 project.synth();

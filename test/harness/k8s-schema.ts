@@ -54,7 +54,7 @@ function typeOf(node: ts.TypeNode | undefined): FieldType {
 }
 
 function parseAll(): ShapeMap {
-  const shapes: ShapeMap = {};
+  const all: ShapeMap = {};
   for (const root of MODEL_ROOTS) {
     for (const file of listDts(packageDir(root))) {
       const src = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
@@ -76,15 +76,15 @@ function parseAll(): ShapeMap {
         }
       }
       for (const [name, fields] of Object.entries(local)) {
-        shapes[aliases[name] ?? name] = fields;
+        all[aliases[name] ?? name] = fields;
       }
       // The top-level kinds (Deployment, Pod…) are reached through their file, not a full name.
       const rel = path.relative(packageDir(root), file).replace(/\.d\.ts$/, '');
       const top = Object.keys(local)[0];
-      if (top) shapes[`file:${root}/${rel}`] = local[top];
+      if (top) all[`file:${root}/${rel}`] = local[top];
     }
   }
-  return shapes;
+  return all;
 }
 
 let cached: ShapeMap | undefined;
@@ -92,7 +92,7 @@ let cached: ShapeMap | undefined;
 /** The shape map, parsed once per machine (cached in the OS temp dir by package version). */
 export function shapes(): ShapeMap {
   if (cached) return cached;
-  const version = require('kubernetes-models/package.json').version;
+  const version = JSON.parse(fs.readFileSync(path.join(packageDir('kubernetes-models'), 'package.json'), 'utf8')).version;
   const cacheFile = path.join(os.tmpdir(), `cdk8s-dp-k8s-shapes-${version}-v1.json`);
   if (fs.existsSync(cacheFile)) {
     cached = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as ShapeMap;

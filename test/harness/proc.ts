@@ -99,8 +99,10 @@ export class Started {
     const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
     killGroup(this.pid, 'SIGTERM');
     const timer = setTimeout(() => killGroup(this.pid, 'SIGKILL'), 5000);
-    await Promise.race([gone, sleep(10_000)]);
+    let guard: NodeJS.Timeout | undefined;
+    await Promise.race([gone, new Promise<void>((r) => { guard = setTimeout(r, 10_000); })]);
     clearTimeout(timer);
+    clearTimeout(guard);
     running.delete(this);
   }
 }
@@ -164,7 +166,10 @@ export async function stopAll(): Promise<void> {
 export interface RunResult { readonly code: number | null; readonly stdout: string; readonly stderr: string }
 
 /** Run a command to completion, bounded in time (killed after `timeoutMs`). */
-export function run(command: string, args: string[], opts: { timeoutMs?: number; input?: string; env?: Record<string, string>; cwd?: string } = {}): RunResult {
+/** Options for `run` and `runAsync`. */
+export interface RunOptions { timeoutMs?: number; input?: string; env?: Record<string, string>; cwd?: string }
+
+export function run(command: string, args: string[], opts: RunOptions = {}): RunResult {
   const r = spawnSync(command, args, {
     input: opts.input,
     env: { ...process.env, ...opts.env },
@@ -179,7 +184,7 @@ export function run(command: string, args: string[], opts: { timeoutMs?: number;
 }
 
 /** Async variant of `run`, for commands that talk to a process the test itself runs. */
-export function runAsync(command: string, args: string[], opts: { timeoutMs?: number; input?: string; env?: Record<string, string>; cwd?: string } = {}): Promise<RunResult> {
+export function runAsync(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: { ...process.env, ...opts.env }, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

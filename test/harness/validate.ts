@@ -37,7 +37,7 @@ const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const IANA_SVC_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Kinds whose `metadata.name` must be a DNS-1123 label (63), not only a subdomain (253). */
-const LABEL_NAMED_KINDS = new Set(['Service', 'Namespace', 'StatefulSet' /* pod hostname */]);
+const LABEL_NAMED_KINDS = new Set(['Service', 'Namespace', 'StatefulSet']);
 
 function objectId(o: any): string {
   return `${o?.kind ?? '?'}/${o?.metadata?.namespace ?? '-'}/${o?.metadata?.name ?? '?'}`;

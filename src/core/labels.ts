@@ -1,0 +1,87 @@
+import { IConstruct } from 'constructs';
+import { propError } from './prop-error';
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/**
+ * Options for `RecommendedLabels.of` and `RecommendedLabels.selector`.
+ */
+export interface RecommendedLabelsOptions {
+  /** `app.kubernetes.io/name`: the application (e.g. `redis`, `twemproxy`). */
+  readonly name: string;
+  /** `app.kubernetes.io/instance`: this instance of it (e.g. the construct's base name). */
+  readonly instance: string;
+  /**
+   * `app.kubernetes.io/component`: its role in the pattern (e.g. `shard`, `proxy`, `worker`).
+   *
+   * @default - no component label
+   */
+  readonly component?: string;
+  /**
+   * `app.kubernetes.io/part-of`: the higher-level application it belongs to.
+   *
+   * @default - no part-of label
+   */
+  readonly partOf?: string;
+  /**
+   * `app.kubernetes.io/version`: the version of the application (e.g. the image tag).
+   *
+   * @default - no version label
+   */
+  readonly version?: string;
+}
+
+/**
+ * The Kubernetes recommended labels (`app.kubernetes.io/*`) and the selectors built from them.
+ *
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/
+ */
+export class RecommendedLabels {
+  /** The value of `app.kubernetes.io/managed-by` on every object the library creates. */
+  public static readonly MANAGED_BY = 'cdk8s-distributed-patterns';
+
+  /**
+   * All recommended labels for an object: name, instance, component, part-of, version (those given) and
+   * `managed-by: cdk8s-distributed-patterns`. Throws when a value is not a valid label value.
+   */
+  public static of(options: RecommendedLabelsOptions): { [key: string]: string } {
+    const labels: { [key: string]: string } = {
+      ...RecommendedLabels.selector(options),
+      'app.kubernetes.io/managed-by': RecommendedLabels.MANAGED_BY,
+    };
+    if (options.partOf !== undefined) labels['app.kubernetes.io/part-of'] = check('partOf', options.partOf);
+    if (options.version !== undefined) labels['app.kubernetes.io/version'] = check('version', options.version);
+    return labels;
+  }
+
+  /**
+   * The labels that select the pods of one component of one instance: name, instance and component. Stable
+   * across versions (no version label), so a selector never changes on upgrade.
+   */
+  public static selector(options: RecommendedLabelsOptions): { [key: string]: string } {
+    const labels: { [key: string]: string } = {
+      'app.kubernetes.io/name': check('name', options.name),
+      'app.kubernetes.io/instance': check('instance', options.instance),
+    };
+    if (options.component !== undefined) labels['app.kubernetes.io/component'] = check('component', options.component);
+    return labels;
+  }
+
+  /**
+   * Checks a label value given by the user for `prop`: at most 63 characters, alphanumerics, `-`, `_` and `.`,
+   * starting and ending with an alphanumeric.
+   */
+  public static checkValue(scope: IConstruct, prop: string, value: string): string {
+    if (!isLabelValue(value)) throw propError(scope, prop, 'a label value (at most 63 characters: alphanumerics, \'-\', \'_\' and \'.\', starting and ending with an alphanumeric)', value);
+    return value;
+  }
+}
+
+function isLabelValue(value: string): boolean {
+  return typeof value === 'string' && value.length <= 63 && LABEL_VALUE.test(value);
+}
+
+function check(field: string, value: string): string {
+  if (!isLabelValue(value) || value === '') throw new Error(`recommended label '${field}' must be a non-empty label value, got '${value}'`);
+  return value;
+}

@@ -75,6 +75,13 @@ project.addTask('examples', {
   exec: 'ts-node --project test/tsconfig.json scripts/synth-examples.ts',
 });
 
+// Benchmarks (not timed tests): every bench/*.bench.ts, each printing a table.
+project.addTask('bench', {
+  description: 'Run the benchmarks in bench/ and print their tables',
+  exec: 'bash scripts/bench.sh',
+  env: { TS_NODE_PROJECT: 'test/tsconfig.json' },
+});
+
 // Tier 2: the real daemons, a real kube-apiserver, a real Kafka broker (tools from scripts/install-test-tools.sh).
 project.addTask('install-test-tools', {
   description: 'Install (once, cached under .tools/) the tier-2 tools',

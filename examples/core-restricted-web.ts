@@ -5,7 +5,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
   Availability, ConfigChecksum, ContainerImages, ImageKey, RecommendedLabels, ResourceNames, RestrictedSecurity,
-} from '../../src';
+} from '../src';
 
 export class RestrictedWebChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {

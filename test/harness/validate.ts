@@ -172,8 +172,10 @@ function checkPorts(obj: any, out: Array<{ path: string; message: string }>) {
             portNames.add(port.name);
           }
         });
+        // A StatefulSet's claim templates are volumes of its pods too.
+        const claims: string[] = (obj.kind === 'StatefulSet' ? obj.spec?.volumeClaimTemplates ?? [] : []).map((t: any) => t.metadata?.name);
         for (const vm of c.volumeMounts ?? []) {
-          if (!(spec.volumes ?? []).some((v: any) => v.name === vm.name)) out.push({ path: `${cp}/volumeMounts`, message: `volume mount '${vm.name}' names no volume of the pod` });
+          if (!(spec.volumes ?? []).some((v: any) => v.name === vm.name) && !claims.includes(vm.name)) out.push({ path: `${cp}/volumeMounts`, message: `volume mount '${vm.name}' names no volume of the pod` });
         }
       });
     }

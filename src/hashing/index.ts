@@ -1,0 +1,2 @@
+export * from './hash-functions';
+export * from './ketama';

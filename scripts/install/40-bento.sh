@@ -26,7 +26,9 @@ say "bento $BENTO_VERSION: building with $("$GO" version) from the Go module pro
 t0=$(date +%s)
 # GOFLAGS=-mod=readonly: tools/bento/go.sum pins every module's hash, the build never rewrites it.
 # GOSUMDB=off: only the module proxy is reachable on the test machines; go.sum is the check.
-(cd "$SRC" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly GOSUMDB=off CGO_ENABLED=0 \
+# cgo stays on when a C compiler is there: with GODEBUG=netdns=cgo the binary resolves names through libc, so
+# nss_wrapper can map pod DNS names in the rendered configs to 127.0.0.x (test/harness/daemons.ts).
+(cd "$SRC" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly GOSUMDB=off \
   "$GO" build -trimpath -ldflags "-s -w -X main.Version=$BENTO_VERSION" -o "$BIN/bento.new" .)
 mv "$BIN/bento.new" "$BIN/bento"
 "$BIN/bento" --version >/dev/null

@@ -120,5 +120,5 @@ all_there || { echo "some CRD files are missing or empty in $CRDS" >&2; exit 1; 
 stamp_set crds "$stamp"
 say "CRDs installed in $CRDS:"
 for f in "${expected[@]}"; do
-  say "  $f ($(sed -n 's/^    kind: //p' "$CRDS/$f" | head -1), $(grep -cE '^  - name: v' "$CRDS/$f") version(s))"
+  say "  $f: $(sed -n 's/^    kind: //p' "$CRDS/$f" | head -1) $(sed -nE 's/^(  - |    )name: (v[0-9a-z]+)$/\2/p' "$CRDS/$f" | tr '\n' ' ')"
 done

@@ -1,0 +1,256 @@
+/**
+ * A real Kafka broker and the stream processor for the tier-2 suites (both installed by scripts/install/30-kafka.sh
+ * and 40-bento.sh):
+ *
+ * - `startKafka`: one JVM running Apache Kafka in KRaft mode as a combined broker+controller, listening on
+ *   127.0.0.1 (or a given loopback address) on free ports, its log dir a fresh temp dir formatted with
+ *   `kafka-storage format`; topics created before it is handed out; produce/consume through the console tools
+ *   (one short JVM per call, about 1-2 s each: batch messages into one call).
+ * - `runStreamProcessor`: `bento -c <file>` on a config text, its HTTP server moved to a free loopback port and
+ *   ready when `/ready` answers 200 (input and output connected).
+ * - `lintStreamConfig`: `bento lint`.
+ *
+ * Set `KAFKA_LOG_LEVEL=INFO` in the environment to see more of the broker in its log (default WARN).
+ *
+ * Every process is bounded and stopped by PID by `stopAll()` (see proc.ts).
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as path from 'path';
+import { freePort, run, runAsync, start, Started, tempDir, toolPath } from './proc';
+
+/** A topic for `startKafka` / `KafkaBroker.createTopic`. */
+export interface KafkaTopicSpec {
+  readonly name: string;
+  /** @default 1 */
+  readonly partitions?: number;
+  /** Topic-level configs (`--config k=v`), e.g. `{ 'cleanup.policy': 'compact' }`. */
+  readonly config?: Record<string, string>;
+}
+
+/** Options for `startKafka`. */
+export interface StartKafkaOptions {
+  /** Topics to create before the broker is handed out. */
+  readonly topics?: KafkaTopicSpec[];
+  /** The loopback address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** The host name the broker advertises to clients (e.g. a pod DNS name mapped by nss_wrapper). @default host */
+  readonly advertisedHost?: string;
+  /** Broker properties added to (or overriding) the defaults below. */
+  readonly properties?: Record<string, string>;
+  /** Wait this long for the broker to listen. @default 90_000 */
+  readonly readyTimeoutMs?: number;
+}
+
+/** A record read back by `consumeRecords`. */
+export interface KafkaRecord {
+  /** The key, or null when the record has none. */
+  readonly key: string | null;
+  readonly value: string;
+  readonly partition: number;
+}
+
+/** A message for `produce`: a value, or a key and a value (keyed records pick their partition by key hash). */
+export type KafkaMessage = string | { readonly key: string; readonly value: string };
+
+/** A running broker from `startKafka`. */
+export interface KafkaBroker {
+  /** `host:port` for clients. */
+  readonly bootstrap: string;
+  readonly process: Started;
+  stop(): Promise<void>;
+  createTopic(topic: KafkaTopicSpec): Promise<void>;
+  /** The topic names (internal ones included). */
+  listTopics(): Promise<string[]>;
+  /** Send messages, one line each (values must not contain newlines or tabs), in one producer run. */
+  produce(topic: string, messages: KafkaMessage[]): Promise<void>;
+  /** Read up to `count` values from the beginning of `topic`; fewer when `timeoutMs` passes first. */
+  consume(topic: string, count: number, timeoutMs: number): Promise<string[]>;
+  /** As `consume`, with keys and partitions. */
+  consumeRecords(topic: string, count: number, timeoutMs: number): Promise<KafkaRecord[]>;
+}
+
+const SEP = '\t';
+/** What the console consumer prints for a null key. */
+const NULL_KEY = '__kafka_null_key__';
+
+/** Start a single-node KRaft Kafka (broker+controller) on loopback and create `opts.topics`. */
+export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBroker> {
+  const host = opts.host ?? '127.0.0.1';
+  const advertised = opts.advertisedHost ?? host;
+  const port = await freePort(host);
+  let controllerPort = await freePort(host);
+  while (controllerPort === port) controllerPort = await freePort(host);
+  const dir = tempDir('kafka');
+  const props: Record<string, string> = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.voters': `1@${host}:${controllerPort}`,
+    'listeners': `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${advertised}:${port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': path.join(dir, 'data'),
+    'num.partitions': '1',
+    'auto.create.topics.enable': 'false',
+    'offsets.topic.replication.factor': '1',
+    'offsets.topic.num.partitions': '1',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'transaction.state.log.num.partitions': '1',
+    'share.coordinator.state.topic.replication.factor': '1',
+    'share.coordinator.state.topic.min.isr': '1',
+    'group.initial.rebalance.delay.ms': '0',
+    'log.flush.interval.messages': '1',
+    ...opts.properties,
+  };
+  const propsFile = path.join(dir, 'server.properties');
+  fs.writeFileSync(propsFile, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+
+  // what `kafka-storage random-uuid` prints (16 random bytes, base64url), without starting a JVM for it
+  const clusterId = crypto.randomBytes(16).toString('base64url');
+  const fmt = run(toolPath('kafka-storage'), ['format', '-t', clusterId, '-c', propsFile], { timeoutMs: 60_000 });
+  if (fmt.code !== 0) throw new Error(`kafka-storage format failed (${fmt.code}):\n${fmt.stdout}${fmt.stderr}`);
+
+  const proc = await start({
+    name: 'kafka',
+    command: toolPath('kafka-server-start'),
+    args: [propsFile],
+    readyPort: { host, port },
+    readyTimeoutMs: opts.readyTimeoutMs ?? 90_000,
+  });
+  const bootstrap = `${host}:${port}`;
+  const tool = async (name: string, args: string[], input?: string, timeoutMs = 60_000) => {
+    if (proc.exited) throw new Error(`${proc.exited}; log:\n${proc.logs().slice(-4000)}`);
+    const r = await runAsync(toolPath(name), ['--bootstrap-server', bootstrap, ...args], { input, timeoutMs });
+    return r;
+  };
+
+  const broker: KafkaBroker = {
+    bootstrap,
+    process: proc,
+    stop: () => proc.stop(),
+    async createTopic(t) {
+      const args = ['--create', '--if-not-exists', '--topic', t.name, '--partitions', String(t.partitions ?? 1), '--replication-factor', '1'];
+      for (const [k, v] of Object.entries(t.config ?? {})) args.push('--config', `${k}=${v}`);
+      const r = await tool('kafka-topics', args);
+      if (r.code !== 0) throw new Error(`kafka-topics --create ${t.name} failed (${r.code}):\n${r.stdout}${r.stderr}\nbroker log:\n${proc.logs().slice(-4000)}`);
+    },
+    async listTopics() {
+      const r = await tool('kafka-topics', ['--list']);
+      if (r.code !== 0) throw new Error(`kafka-topics --list failed (${r.code}):\n${r.stdout}${r.stderr}`);
+      return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    },
+    async produce(topic, messages) {
+      const keyed = messages.some((m) => typeof m !== 'string');
+      const lines = messages.map((m) => {
+        const [k, v] = typeof m === 'string' ? [undefined, m] : [m.key, m.value];
+        if (/[\n\r\t]/.test(v) || (k !== undefined && /[\n\r\t]/.test(k))) throw new Error(`produce: message '${JSON.stringify(m)}' contains a newline or tab`);
+        if (keyed && k === undefined) throw new Error('produce: mix of keyed and unkeyed messages in one call');
+        return keyed ? `${k}${SEP}${v}` : v;
+      });
+      const args = ['--topic', topic, '--producer-property', 'acks=all', '--producer-property', 'linger.ms=0'];
+      if (keyed) args.push('--property', 'parse.key=true', '--property', `key.separator=${SEP}`);
+      const r = await tool('kafka-console-producer', args, lines.join('\n') + '\n');
+      if (r.code !== 0 || /ERROR|Exception/.test(r.stderr)) {
+        throw new Error(`kafka-console-producer to ${topic} failed (${r.code}):\n${r.stdout}${r.stderr}`);
+      }
+    },
+    async consume(topic, count, timeoutMs) {
+      return (await broker.consumeRecords(topic, count, timeoutMs)).map((r) => r.value);
+    },
+    async consumeRecords(topic, count, timeoutMs) {
+      const args = ['--topic', topic, '--from-beginning', '--max-messages', String(count), '--timeout-ms', String(timeoutMs),
+        '--property', 'print.key=true', '--property', 'print.partition=true', '--property', `key.separator=${SEP}`,
+        '--property', `null.literal=${NULL_KEY}`];
+      // the JVM start and the group join come on top of timeoutMs (which counts from the first poll)
+      const r = await tool('kafka-console-consumer', args, undefined, timeoutMs + 60_000);
+      if (r.code !== 0 && !/TimeoutException/.test(r.stderr)) {
+        throw new Error(`kafka-console-consumer on ${topic} failed (${r.code}):\n${r.stdout}${r.stderr}`);
+      }
+      // line format (DefaultMessageFormatter): `Partition:<n>\t<key>\t<value>`
+      return r.stdout.split('\n').filter((l) => l.startsWith('Partition:')).map((l) => {
+        const [p, key, ...value] = l.split(SEP);
+        return { partition: Number(p.slice('Partition:'.length)), key: key === NULL_KEY ? null : key, value: value.join(SEP) };
+      });
+    },
+  };
+
+  try {
+    for (const t of opts.topics ?? []) await broker.createTopic(t);
+  } catch (e) {
+    await proc.stop();
+    throw e;
+  }
+  return broker;
+}
+
+/** Options for `runStreamProcessor`. */
+export interface StreamProcessorOptions {
+  /** Environment for the config's `${VAR}` interpolations (e.g. `KAFKA_BOOTSTRAP`). */
+  readonly env?: Record<string, string>;
+  /** Wait until `/ready` answers 200 (input and output connected). @default true */
+  readonly waitReady?: boolean;
+  /** @default 60_000 */
+  readonly readyTimeoutMs?: number;
+  /** Extra `bento` arguments before `-c`, e.g. `['--log.level', 'debug']`. */
+  readonly args?: string[];
+  /** @default 'bento' */
+  readonly name?: string;
+}
+
+/** A stream processor started by `runStreamProcessor`: the process, and the base URL of its HTTP server. */
+export type StreamProcessor = Started & { readonly httpUrl: string };
+
+function httpStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 1000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+/**
+ * Run `bento -c <config>` on a config text. Its HTTP server (probes, `/metrics`) is moved to a free port on
+ * 127.0.0.1 (`--set http.address=…`), whatever the config says; waits until `/ready` answers 200.
+ */
+export async function runStreamProcessor(configYaml: string, opts: StreamProcessorOptions = {}): Promise<StreamProcessor> {
+  const dir = tempDir('bento');
+  const file = path.join(dir, 'config.yaml');
+  fs.writeFileSync(file, configYaml);
+  const httpPort = await freePort();
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const p = await start({
+    name: opts.name ?? 'bento',
+    command: toolPath('bento'),
+    args: [...(opts.args ?? []), '--set', 'http.enabled=true', '--set', `http.address=127.0.0.1:${httpPort}`, '-c', file],
+    env: opts.env,
+    readyPort: { host: '127.0.0.1', port: httpPort },
+    readyCheck: opts.waitReady === false ? undefined : async () => (await httpStatus(`${httpUrl}/ready`)) === 200,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
+  });
+  return Object.assign(p, { httpUrl });
+}
+
+/** Options for `lintStreamConfig`. */
+export interface LintStreamConfigOptions {
+  /** Environment for `${VAR}` interpolations; without it, unset variables are not errors (`--skip-env-var-check`). */
+  readonly env?: Record<string, string>;
+  /** Report deprecated fields as errors (`--deprecated`). @default true */
+  readonly deprecated?: boolean;
+}
+
+/** `bento lint` on a config text: ok when it exits 0; `output` holds the lint errors (`file(line,col) message`). */
+export function lintStreamConfig(configYaml: string, opts: LintStreamConfigOptions = {}): { ok: boolean; output: string } {
+  const dir = tempDir('bento-lint');
+  const file = path.join(dir, 'config.yaml');
+  fs.writeFileSync(file, configYaml);
+  const args = ['lint'];
+  if (opts.deprecated ?? true) args.push('--deprecated');
+  if (!opts.env) args.push('--skip-env-var-check');
+  args.push(file);
+  const r = run(toolPath('bento'), args, { env: opts.env, timeoutMs: 60_000 });
+  return { ok: r.code === 0, output: `${r.stdout}${r.stderr}`.split(file).join('config.yaml').trim() };
+}

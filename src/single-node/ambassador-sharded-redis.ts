@@ -1,9 +1,10 @@
-import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { REDIS_PORT, redisShardContainer } from './redis-shard';
+import { addTwemproxySidecar, TWEMPROXY_CONFIG_FILE } from './twemproxy-sidecar';
 import { TwemproxyConfig, TwemproxyProtocol } from '../config/twemproxy';
 import { Availability } from '../core/availability';
-import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
@@ -240,10 +241,6 @@ export interface AmbassadorShardedRedisProps {
   readonly app?: ShardedRedisAppOptions;
 }
 
-const REDIS_PORT = 6379;
-const CONFIG_DIR = '/etc/nutcracker';
-const TEMPLATE_DIR = '/etc/nutcracker-template';
-const CONFIG_FILE = 'nutcracker.yml';
 
 /**
  * The book's "Using an Ambassador to Shard a Service": N redis shards (a StatefulSet with stable pod names and a
@@ -304,20 +301,6 @@ export class AmbassadorShardedRedis extends Construct {
     const redisUser = ContainerImages.user(ImageKey.REDIS);
 
     // ---- the shards ----
-    const env: { [name: string]: kplus.EnvValue } = {};
-    if (props.password) env.REDIS_PASSWORD = props.password._envValue();
-    if (props.password) env.REDISCLI_AUTH = props.password._envValue();
-    const args = [
-      '--port', `${REDIS_PORT}`,
-      '--bind', '* -::*',
-      '--protected-mode', 'no',
-      '--dir', '/data',
-      '--maxmemory', `${maxMemoryMi}mb`,
-      '--maxmemory-policy', props.evictionPolicy ?? RedisEvictionPolicy.NOEVICTION,
-      '--save', '',
-      '--appendonly', props.storage ? 'yes' : 'no',
-    ];
-    if (props.password) args.push('--requirepass', '$(REDIS_PASSWORD)');
     this.shards = new StatefulShards(this, 'Shards', {
       name: this.baseName,
       shards,
@@ -330,23 +313,13 @@ export class AmbassadorShardedRedis extends Construct {
       dataDir: '/data',
       storage: props.storage,
       storageClassName: props.storageClassName,
-      container: {
-        name: 'redis',
+      container: redisShardContainer({
         image: this.redisImage,
-        command: ['redis-server'],
-        args,
-        envVariables: env,
-        ports: [{ number: REDIS_PORT, name: 'redis' }],
-        readiness: kplus.Probe.fromCommand(['sh', '-c', `redis-cli -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -q PONG`], {
-          periodSeconds: Duration.seconds(5), timeoutSeconds: Duration.seconds(2), failureThreshold: 2,
-        }),
-        liveness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
-        startup: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, periodSeconds: Duration.seconds(2), failureThreshold: 30 }),
-        resources: {
-          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-          memory: { request: Size.mebibytes(Math.ceil(maxMemoryMi * 1.5)), limit: Size.mebibytes(Math.ceil(maxMemoryMi * 1.5)) },
-        },
-      },
+        maxMemoryMi,
+        evictionPolicy: props.evictionPolicy ?? RedisEvictionPolicy.NOEVICTION,
+        persistent: props.storage !== undefined,
+        password: props.password?._envValue(),
+      }),
     });
 
     // ---- the twemproxy config ----
@@ -373,7 +346,7 @@ export class AmbassadorShardedRedis extends Construct {
         name: `${this.baseName}-twemproxy`,
         labels: RecommendedLabels.of({ name: 'twemproxy', instance: this.baseName, component: 'ambassador' }),
       },
-      data: { [CONFIG_FILE]: this.configText },
+      data: { [TWEMPROXY_CONFIG_FILE]: this.configText },
     });
     this.hashing = new TwemproxyHashing({ servers: servers.map((s) => ({ name: s.name })), hash: props.hash, hashTag: props.hashTag });
 
@@ -396,60 +369,22 @@ export class AmbassadorShardedRedis extends Construct {
    * redis. Returns the ambassador container.
    */
   public addAmbassadorTo(workload: kplus.AbstractPod, options: AddAmbassadorOptions = {}): kplus.Container {
-    const containerName = options.containerName ?? 'twemproxy';
-    ResourceNames.checkDnsLabel(this, 'containerName', containerName);
-    for (const c of [...workload.containers, ...workload.initContainers]) {
-      if (c.name === containerName) throw propError(this, 'containerName', `a name no container of '${workload.node.path}' has`, containerName);
-      for (const p of c.ports) {
-        if (p.number === this.ambassadorPort || p.number === this.statsPort) {
-          throw propError(this, p.number === this.ambassadorPort ? 'ambassadorPort' : 'statsPort', `a port no container of '${workload.node.path}' uses (container '${c.name}' has it)`, p.number);
-        }
-      }
-    }
     if (this.ambassadors.includes(workload)) throw new Error(`${PropCheck.where(this)}: '${workload.node.path}' already has the ambassador`);
-    const user = ContainerImages.user(ImageKey.TWEMPROXY);
-    const id = `Ambassador${this.ambassadors.length}`;
-    const template = kplus.Volume.fromConfigMap(this, `${id}ConfigVolume`, this.config, { name: `${this.baseName}-twemproxy`.slice(0, 63).replace(/-+$/, '') });
-    const ambassador = RestrictedSecurity.addContainer(workload, {
-      name: containerName,
+    const ambassador = addTwemproxySidecar({
+      owner: this,
+      baseName: this.baseName,
+      workload,
+      containerName: options.containerName ?? 'twemproxy',
       image: this.twemproxyImage,
-      command: [
-        'nutcracker',
-        '--conf-file', `${CONFIG_DIR}/${CONFIG_FILE}`,
-        '--stats-addr', this.props.exposeStats ? '0.0.0.0' : '127.0.0.1',
-        '--stats-port', `${this.statsPort}`,
-        '--verbose', '5',
-      ],
-      ports: this.props.exposeStats ? [{ number: this.statsPort, name: 'stats' }] : undefined,
-      resources: {
-        cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
-        memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
-      },
-    }, { uid: user.uid, gid: user.gid });
-    this.containerSeccomp(workload, 'containers', workload.containers.length - 1);
-
-    if (this.props.password) {
-      // The password must not sit in a ConfigMap: an init container writes the config into a memory-backed
-      // emptyDir that only the pod can read, filling `redis_auth` from the Secret.
-      const rendered = kplus.Volume.fromEmptyDir(this, `${id}RenderedConfig`, `${this.baseName}-twemproxy-auth`.slice(0, 63).replace(/-+$/, ''), { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
-      const init = RestrictedSecurity.addInitContainer(workload, {
-        name: `${containerName}-config`.slice(0, 63),
-        image: this.redisImage,
-        command: ['sh', '-c', `umask 077\n${TwemproxyConfig.authRenderScript(`${TEMPLATE_DIR}/${CONFIG_FILE}`, `${CONFIG_DIR}/${CONFIG_FILE}`, 'REDIS_PASSWORD')}`],
-        envVariables: { REDIS_PASSWORD: this.props.password._envValue() },
-        resources: {
-          cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
-          memory: { request: Size.mebibytes(8), limit: Size.mebibytes(32) },
-        },
-      }, { uid: user.uid, gid: user.gid });
-      this.containerSeccomp(workload, 'initContainers', workload.initContainers.length - 1);
-      init.mount(TEMPLATE_DIR, template, { readOnly: true });
-      init.mount(CONFIG_DIR, rendered);
-      ambassador.mount(CONFIG_DIR, rendered, { readOnly: true });
-    } else {
-      ambassador.mount(CONFIG_DIR, template, { readOnly: true });
-    }
-    if (workload instanceof kplus.Workload) ConfigChecksum.annotate(workload, [this.config]);
+      config: this.config,
+      listenPort: this.ambassadorPort,
+      listenPortProp: 'ambassadorPort',
+      statsPort: this.statsPort,
+      exposeStats: this.props.exposeStats ?? false,
+      password: this.props.password?._envValue(),
+      renderImage: this.redisImage,
+      id: `Ambassador${this.ambassadors.length}`,
+    });
     this.ambassadors.push(workload);
     return ambassador;
   }
@@ -502,12 +437,5 @@ export class AmbassadorShardedRedis extends Construct {
     this.addAmbassadorTo(deployment);
     Availability.apply(this, deployment, { replicas, selector, name: `${this.baseName}-app`, labels });
     return deployment;
-  }
-
-  private containerSeccomp(workload: kplus.AbstractPod, list: string, index: number) {
-    // The ambassador may join a pod whose own security context we do not control: give its containers seccomp
-    // RuntimeDefault themselves.
-    const obj = ApiObject.of(workload);
-    obj.addJsonPatch(JsonPatch.add(`${RestrictedSecurity.podSpecPointer(obj.kind)}/${list}/${index}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
   }
 }

@@ -184,8 +184,10 @@ describe('AmbassadorShardedRedis', () => {
       const redis = make({}, chart);
       const app = appDeployment(chart);
       redis.addAmbassadorTo(app);
-      expect(() => redis.addAmbassadorTo(app)).toThrow("'containerName' must be a name no container of 'test/web' has, got 'twemproxy'");
       expect(() => redis.addAmbassadorTo(app, { containerName: 'proxy2' })).toThrow("AmbassadorShardedRedis 'test/r': 'test/web' already has the ambassador");
+      const other = new kplus.Deployment(chart, 'other', { securityContext: RestrictedSecurity.podSecurityContext(1000, 1000) });
+      RestrictedSecurity.addContainer(other, { name: 'twemproxy', image: 'node:22.11.0-alpine3.20' }, { uid: 1000, gid: 1000 });
+      expect(() => redis.addAmbassadorTo(other)).toThrow("'containerName' must be a name no container of 'test/other' has, got 'twemproxy'");
     });
 
     test('no workload has the ambassador (validation at synth)', () => {

@@ -1,0 +1,116 @@
+import { ApiObject, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { TwemproxyConfig } from '../config/twemproxy';
+import { ConfigChecksum } from '../core/checksum';
+import { ContainerImages, ImageKey } from '../core/images';
+import { ResourceNames } from '../core/names';
+import { propError } from '../core/prop-error';
+import { RestrictedSecurity } from '../core/security';
+
+// Internal: the twemproxy container shared by AmbassadorShardedRedis, ShardedCache's ambassador mode and its
+// shared proxy tier. Not exported from the package index.
+
+export const TWEMPROXY_CONFIG_DIR = '/etc/nutcracker';
+export const TWEMPROXY_TEMPLATE_DIR = '/etc/nutcracker-template';
+export const TWEMPROXY_CONFIG_FILE = 'nutcracker.yml';
+
+export interface TwemproxySidecarOptions {
+  /** The construct that owns the proxy (for volume ids and error messages). */
+  readonly owner: Construct;
+  /** Base name for volume names. */
+  readonly baseName: string;
+  /** The workload to add the container to. */
+  readonly workload: kplus.AbstractPod;
+  readonly containerName: string;
+  readonly image: string;
+  readonly config: kplus.ConfigMap;
+  /** Ports the proxy listens on (for the clash check). */
+  readonly listenPort: number;
+  /** The prop that sets `listenPort`, for messages. */
+  readonly listenPortProp: string;
+  readonly statsPort: number;
+  /** Serve stats on the pod IP (and declare the port). */
+  readonly exposeStats: boolean;
+  /** Declare the listen port as a container port named after the protocol (shared tier). */
+  readonly exposeListen?: string;
+  /** With a password: the Secret value and the image whose `sh`/`awk` renders the config. */
+  readonly password?: kplus.EnvValue;
+  readonly renderImage?: string;
+  /** An id unique within `owner`. */
+  readonly id: string;
+  readonly resources?: kplus.ContainerResources;
+}
+
+/** Adds the twemproxy container (and, with a password, its config-render init container). Returns it. */
+export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container {
+  const { owner, workload } = o;
+  ResourceNames.checkDnsLabel(owner, 'containerName', o.containerName);
+  for (const c of [...workload.containers, ...workload.initContainers]) {
+    if (c.name === o.containerName) throw propError(owner, 'containerName', `a name no container of '${workload.node.path}' has`, o.containerName);
+    for (const p of c.ports) {
+      if (p.number === o.listenPort || p.number === o.statsPort) {
+        throw propError(owner, p.number === o.listenPort ? o.listenPortProp : 'statsPort', `a port no container of '${workload.node.path}' uses (container '${c.name}' has it)`, p.number);
+      }
+    }
+  }
+  const user = ContainerImages.user(ImageKey.TWEMPROXY);
+  const volumeName = (suffix: string) => `${o.baseName}-${suffix}`.slice(0, 63).replace(/-+$/, '');
+  const template = kplus.Volume.fromConfigMap(owner, `${o.id}ConfigVolume`, o.config, { name: volumeName('twemproxy') });
+  const ports: kplus.ContainerPort[] = [];
+  if (o.exposeListen) ports.push({ number: o.listenPort, name: o.exposeListen });
+  if (o.exposeStats) ports.push({ number: o.statsPort, name: 'stats' });
+  const container = RestrictedSecurity.addContainer(workload, {
+    name: o.containerName,
+    image: o.image,
+    command: [
+      'nutcracker',
+      '--conf-file', `${TWEMPROXY_CONFIG_DIR}/${TWEMPROXY_CONFIG_FILE}`,
+      '--stats-addr', o.exposeStats ? '0.0.0.0' : '127.0.0.1',
+      '--stats-port', `${o.statsPort}`,
+      '--verbose', '5',
+    ],
+    ports: ports.length > 0 ? ports : undefined,
+    readiness: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
+    liveness: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
+    startup: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
+    resources: o.resources ?? {
+      cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+      memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
+    },
+  }, { uid: user.uid, gid: user.gid });
+  containerSeccomp(workload, 'containers', workload.containers.length - 1);
+
+  if (o.password) {
+    // The password must not sit in a ConfigMap: an init container writes the config into a memory-backed
+    // emptyDir that only the pod can read, filling `redis_auth` from the Secret.
+    const rendered = kplus.Volume.fromEmptyDir(owner, `${o.id}RenderedConfig`, volumeName('twemproxy-auth'), { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
+    const init = RestrictedSecurity.addInitContainer(workload, {
+      name: `${o.containerName}-config`.slice(0, 63),
+      image: o.renderImage!,
+      command: ['sh', '-c', `umask 077\n${TwemproxyConfig.authRenderScript(`${TWEMPROXY_TEMPLATE_DIR}/${TWEMPROXY_CONFIG_FILE}`, `${TWEMPROXY_CONFIG_DIR}/${TWEMPROXY_CONFIG_FILE}`, 'REDIS_PASSWORD')}`],
+      envVariables: { REDIS_PASSWORD: o.password },
+      resources: {
+        cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
+        memory: { request: Size.mebibytes(8), limit: Size.mebibytes(32) },
+      },
+    }, { uid: user.uid, gid: user.gid });
+    containerSeccomp(workload, 'initContainers', workload.initContainers.length - 1);
+    init.mount(TWEMPROXY_TEMPLATE_DIR, template, { readOnly: true });
+    init.mount(TWEMPROXY_CONFIG_DIR, rendered);
+    container.mount(TWEMPROXY_CONFIG_DIR, rendered, { readOnly: true });
+  } else {
+    container.mount(TWEMPROXY_CONFIG_DIR, template, { readOnly: true });
+  }
+  if (workload instanceof kplus.Workload) ConfigChecksum.annotate(workload, [o.config]);
+  return container;
+}
+
+/**
+ * The proxy may join a pod whose own security context we do not control: its containers carry seccomp
+ * RuntimeDefault themselves.
+ */
+function containerSeccomp(workload: kplus.AbstractPod, list: string, index: number) {
+  const obj = ApiObject.of(workload);
+  obj.addJsonPatch(JsonPatch.add(`${RestrictedSecurity.podSpecPointer(obj.kind)}/${list}/${index}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
+}

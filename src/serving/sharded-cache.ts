@@ -393,7 +393,10 @@ export class ShardedCache extends Construct {
       replicas: this.proxy.replicas,
       select: false,
       securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
-      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
     });
     deployment.select(kplus.LabelSelector.of({ labels: selector }));
     for (const [k, v] of Object.entries(labels)) deployment.podMetadata.addLabel(k, v);

@@ -182,11 +182,11 @@ export class TwemproxyHashFunctions {
    * The 32-bit hash twemproxy computes for `key` with `fn`.
    */
   public static hash(fn: TwemproxyHash, key: string): number {
-    return TwemproxyHashFunctions.hashBytes(fn, Buffer.from(key, 'utf8'));
+    return TwemproxyHashFunctions._hashBytes(fn, Buffer.from(key, 'utf8'));
   }
 
   /** @internal */
-  public static hashBytes(fn: TwemproxyHash, key: Uint8Array): number {
+  public static _hashBytes(fn: TwemproxyHash, key: Uint8Array): number {
     const f = IMPLEMENTED[fn];
     if (!f) throw new Error(`hash '${fn}' is not modelled (modelled: ${Object.keys(IMPLEMENTED).join(', ')})`);
     return f(key);

@@ -156,7 +156,7 @@ export class TwemproxyHashing {
     if (this.servers.length === 1) return 0;
     const bytes = this.hashedPart(Buffer.from(key, 'utf8'));
     if (bytes.length === 0) return 0;
-    return this.dispatch(TwemproxyHashFunctions.hashBytes(this.hash, bytes));
+    return this.dispatch(TwemproxyHashFunctions._hashBytes(this.hash, bytes));
   }
 
   /** The name of the server `key` lands on. */
@@ -166,7 +166,7 @@ export class TwemproxyHashing {
 
   /** The 32-bit hash twemproxy computes for `key` (after applying the hash tag). */
   public hashOf(key: string): number {
-    return TwemproxyHashFunctions.hashBytes(this.hash, this.hashedPart(Buffer.from(key, 'utf8')));
+    return TwemproxyHashFunctions._hashBytes(this.hash, this.hashedPart(Buffer.from(key, 'utf8')));
   }
 
   /** The exact share of the hash space each server owns, in pool order. */

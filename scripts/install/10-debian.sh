@@ -12,11 +12,16 @@ PKGS=(
   varnish
   prometheus-redis-exporter
   haproxy
+  prometheus                      # promtool (check rules); the server is never left running
+  postgresql prometheus-postgres-exporter   # the SQL health check and exporter of AdapterMonitoring
+  prometheus-process-exporter     # the process inspector of SidecarPod
   libnss-wrapper
+  busybox                         # the awk of the redis (alpine) image: runs the twemproxy auth init script
   openssl ca-certificates curl
 )
 # Daemons Debian's maintainer scripts would start as services (process names as pgrep sees them).
-DAEMONS=(nutcracker redis-server memcached nginx varnishd varnishncsa redis_exporter prometheus-redis-exporter haproxy)
+DAEMONS=(nutcracker redis-server memcached nginx varnishd varnishncsa redis_exporter prometheus-redis-exporter haproxy
+  prometheus postgres prometheus-postgres-exporter prometheus-process-exporter)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
 

@@ -3,12 +3,14 @@
 # (Debian's etcd-server) and openssl for test/harness/apiserver.ts.
 #
 # Skips the build when both binaries are in $BIN and were built from the same tools/k8s sources (a sha256 stamp).
-# The first build takes long on a small machine (about 10-15 minutes on 2 cores); later builds reuse Go's caches.
+# The first build takes long on a small machine (about 10 minutes on 2 cores); later builds reuse Go's caches.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 K8S_DIR="$REPO_ROOT/tools/k8s"
+SELF="$REPO_ROOT/scripts/install/20-kube.sh"
 GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
-K8S_VERSION="$(sed -n 's/^require k8s.io\/kubernetes \(v[0-9.]*\).*/\1/p' "$K8S_DIR/go.mod")"
+K8S_VERSION="$(grep -oE '^[[:space:]]*(require[[:space:]]+)?k8s\.io/kubernetes v1\.[0-9]+\.[0-9]+' "$K8S_DIR/go.mod" | grep -oE 'v[0-9.]+$')"
+[ -n "$K8S_VERSION" ] || { echo "no k8s.io/kubernetes version in $K8S_DIR/go.mod" >&2; exit 1; }
 
 apt_install() {
   # Never start services from package scripts: etcd-server would start a system etcd on 2379, and the tests run
@@ -50,8 +52,11 @@ fi
 say "etcd: $("$ETCD" --version 2>/dev/null | head -1) ($ETCD)"
 
 # --- kube-apiserver + kubectl ---
-stamp="$(cd "$K8S_DIR" && cat go.mod go.sum cmd/kube-apiserver/main.go cmd/kubectl/main.go | sha256sum | cut -d' ' -f1)"
-if [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kubectl" ] && stamp_ok kube "$stamp"; then
+# The stamp covers what the binaries are built from: the module, its mains, this script (flags) and the Go version.
+stamp="$( (cd "$K8S_DIR" && cat go.mod go.sum cmd/kube-apiserver/main.go cmd/kubectl/main.go; cat "$SELF";
+  "$GO" version) | sha256sum | cut -d' ' -f1)"
+if [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kubectl" ] && stamp_ok kube "$stamp" \
+  && "$BIN/kube-apiserver" --version >/dev/null 2>&1; then
   say "kube-apiserver and kubectl ${K8S_VERSION} already built (stamp matches), skipping"
 else
   say "building kube-apiserver and kubectl ${K8S_VERSION} with $("$GO" version) (slow the first time)"
@@ -59,21 +64,26 @@ else
   # - GOTOOLCHAIN=local: the installed Go builds 1.27's code (go.mod says go 1.20).
   # - GOSUMDB=off: only the module proxy is reachable; tools/k8s/go.sum pins every module's hash, and
   #   -mod=readonly refuses anything not in it.
-  # - -checklinkname=0: Go >= 1.23 refuses some //go:linkname pulls that 1.27's dependencies make.
-  # - -X ...: the version the binaries report (discovery's /version, kubectl version), else v0.0.0.
+  # - Go 1.26 links 1.27.16 as is; should a newer Go refuse a //go:linkname pull, add -checklinkname=0 below.
+  # - -X ...: the version the binaries report (discovery's /version, kubectl version), else v0.0.0-master.
   ver_flags=""
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ver_flags+=" -X $pkg.gitVersion=${K8S_VERSION} -X $pkg.gitMajor=1"
     ver_flags+=" -X $pkg.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2) -X $pkg.gitTreeState=clean"
-    ver_flags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
+    ver_flags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z -X $pkg.gitCommit="
   done
   (
     cd "$K8S_DIR"
     GOTOOLCHAIN=local GOSUMDB=off GOFLAGS="-mod=readonly -buildvcs=false" \
-      "$GO" build -trimpath -ldflags="-checklinkname=0 -s -w${ver_flags}" -o "$BIN/" ./cmd/kube-apiserver ./cmd/kubectl
+      "$GO" build -trimpath -ldflags="-s -w${ver_flags}" -o "$BIN/" ./cmd/kube-apiserver ./cmd/kubectl
   )
+  # Both must run and report the pinned version before the stamp says they are done.
+  "$BIN/kube-apiserver" --version | grep -F "Kubernetes ${K8S_VERSION}" >/dev/null
+  "$BIN/kubectl" version --client -o yaml | grep -F "gitVersion: ${K8S_VERSION}" >/dev/null
   stamp_set kube "$stamp"
   say "built in $(( $(date +%s) - t0 ))s"
 fi
-say "kube-apiserver: $("$BIN/kube-apiserver" --version) ($BIN/kube-apiserver)"
-say "kubectl: $("$BIN/kubectl" version --client 2>/dev/null | head -1) ($BIN/kubectl)"
+apiserver_version="$("$BIN/kube-apiserver" --version)"
+kubectl_version="$("$BIN/kubectl" version --client -o yaml | sed -n 's/^ *gitVersion: //p' | head -1)"
+say "kube-apiserver: ${apiserver_version} ($BIN/kube-apiserver)"
+say "kubectl: ${kubectl_version} ($BIN/kubectl)"

@@ -40,7 +40,7 @@ export interface DryRunVerdict {
   readonly namespace?: string;
   /** The object was admitted, and for workloads the Pod built from its template too. */
   readonly accepted: boolean;
-  /** kubectl's output: the error for a rejection (both checks for workloads), else what it printed. */
+  /** Why it was rejected (kubectl's error lines; for workloads also the pod check's), empty when accepted. */
   readonly message: string;
   /** kubectl's `Warning: ...` lines (e.g. `would violate PodSecurity "restricted:v1.27"` on a workload). */
   readonly warnings: string[];

@@ -61,12 +61,17 @@ export class Availability {
   /** The id of the PodDisruptionBudget child `apply` adds to a scope. */
   public static readonly PDB_ID = 'PodDisruptionBudget';
 
-  /** A policy/v1 PodDisruptionBudget. */
+  /**
+   * A policy/v1 PodDisruptionBudget with `unhealthyPodEvictionPolicy: AlwaysAllow` (beta and on by default in
+   * 1.27): pods that are not ready can always be evicted, so a broken pod never blocks a node drain.
+   */
   public static podDisruptionBudget(scope: Construct, id: string, options: PodDisruptionBudgetOptions): kplus.k8s.KubePodDisruptionBudget {
     const selector = { matchLabels: sortedCopy(options.selector) };
+    // AlwaysAllow: a pod that is not ready (crash-looping, stuck) can always be evicted, so it never blocks a drain.
+    const unhealthyPodEvictionPolicy = 'AlwaysAllow';
     const spec: kplus.k8s.PodDisruptionBudgetSpec = options.minAvailable !== undefined
-      ? { selector, minAvailable: kplus.k8s.IntOrString.fromNumber(options.minAvailable) }
-      : { selector, maxUnavailable: kplus.k8s.IntOrString.fromNumber(options.maxUnavailable ?? 1) };
+      ? { selector, unhealthyPodEvictionPolicy, minAvailable: kplus.k8s.IntOrString.fromNumber(options.minAvailable) }
+      : { selector, unhealthyPodEvictionPolicy, maxUnavailable: kplus.k8s.IntOrString.fromNumber(options.maxUnavailable ?? 1) };
     return new kplus.k8s.KubePodDisruptionBudget(scope, id, {
       metadata: { name: options.name, labels: options.labels },
       spec,

@@ -23,7 +23,7 @@ describe('Availability', () => {
     expect(objs).toMatchSnapshot();
     const p = one(objs, 'PodDisruptionBudget', 'web');
     expect(p.apiVersion).toBe('policy/v1');
-    expect(p.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: selector } });
+    expect(p.spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: selector } });
     expect(p.metadata.labels['app.kubernetes.io/managed-by']).toBe('cdk8s-distributed-patterns');
     expect(one(objs, 'Deployment').spec.template.spec.topologySpreadConstraints).toEqual([{
       maxSkew: 1,
@@ -44,6 +44,6 @@ describe('Availability', () => {
   test('minAvailable replaces maxUnavailable', () => {
     const chart = Testing.chart();
     Availability.podDisruptionBudget(chart, 'pdb', { name: 'x', selector: { a: 'b' }, minAvailable: 2 });
-    expect(one(synthValid(chart), 'PodDisruptionBudget').spec).toEqual({ minAvailable: 2, selector: { matchLabels: { a: 'b' } } });
+    expect(one(synthValid(chart), 'PodDisruptionBudget').spec).toEqual({ minAvailable: 2, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: { a: 'b' } } });
   });
 });

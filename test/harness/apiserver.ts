@@ -182,7 +182,20 @@ export async function startApiServer(opts: StartApiServerOptions = {}): Promise<
 /** Kinds whose pod template `serverDryRun` also checks as a Pod, and where the template is. */
 const WORKLOADS: Record<string, (o: any) => any> = {
   Deployment: (o) => o.spec?.template,
-  StatefulSet: (o) => o.spec?.template,
+  // The StatefulSet controller gives each pod a PVC volume per claim template: so does the pod check.
+  StatefulSet: (o) => o.spec?.template && {
+    ...o.spec.template,
+    spec: {
+      ...o.spec.template.spec,
+      volumes: [
+        ...(o.spec.template.spec?.volumes ?? []),
+        ...(o.spec.volumeClaimTemplates ?? []).map((t: any) => ({
+          name: t.metadata?.name,
+          persistentVolumeClaim: { claimName: `${t.metadata?.name}-${o.metadata?.name}-0` },
+        })),
+      ],
+    },
+  },
   DaemonSet: (o) => o.spec?.template,
   ReplicaSet: (o) => o.spec?.template,
   ReplicationController: (o) => o.spec?.template,

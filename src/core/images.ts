@@ -22,6 +22,18 @@ export enum ImageKey {
   NODE = 'node',
   /** Apache Kafka (KRaft). */
   KAFKA = 'kafka',
+  /** Prometheus exporter for PostgreSQL. */
+  POSTGRES_EXPORTER = 'postgresExporter',
+  /** Fluent Bit: the log-normalizing adapter. */
+  FLUENT_BIT = 'fluentBit',
+  /** Varnish Cache: the caching tier of `ReplicatedService`. */
+  VARNISH = 'varnish',
+  /** Prometheus process-exporter: the process-inspector sidecar (a maintained successor of the book's topz). */
+  PROCESS_EXPORTER = 'processExporter',
+  /** twemproxy (nutcracker) 0.5: the sharding proxy. */
+  TWEMPROXY = 'twemproxy',
+  /** Bento (MIT), the Benthos-compatible stream processor that runs the stages of `KafkaWorkflow`. */
+  BENTO = 'bento',
 }
 
 /**
@@ -46,6 +58,18 @@ export interface ImageOverrides {
   readonly node?: string;
   /** @default - `ContainerImages.defaultImage(ImageKey.KAFKA)` */
   readonly kafka?: string;
+  /** @default - `ContainerImages.defaultImage(ImageKey.TWEMPROXY)` */
+  readonly twemproxy?: string;
+  /** @default - `ContainerImages.defaultImage(ImageKey.POSTGRES_EXPORTER)` */
+  readonly postgresExporter?: string;
+  /** @default - `ContainerImages.defaultImage(ImageKey.FLUENT_BIT)` */
+  readonly fluentBit?: string;
+  /** @default - `ContainerImages.defaultImage(ImageKey.VARNISH)` */
+  readonly varnish?: string;
+  /** @default - `ContainerImages.defaultImage(ImageKey.PROCESS_EXPORTER)` */
+  readonly processExporter?: string;
+  /** @default - `ContainerImages.defaultImage(ImageKey.BENTO)` */
+  readonly bento?: string;
 }
 
 /**
@@ -72,7 +96,20 @@ const TABLE: ImageDefault[] = [
   { key: ImageKey.REDIS_EXPORTER, image: 'oliver006/redis_exporter:v1.66.0', uid: 59000, gid: 59000, source: 'upstream (oliver006)' },
   { key: ImageKey.MEMCACHED_EXPORTER, image: 'quay.io/prometheus/memcached-exporter:v0.14.4', uid: 65534, gid: 65534, source: 'Prometheus project' },
   { key: ImageKey.NODE, image: 'node:22.11.0-alpine3.20', uid: 1000, gid: 1000, source: 'Docker official image' },
-  { key: ImageKey.KAFKA, image: 'apache/kafka:3.9.0', uid: 1000, gid: 1000, source: 'Apache Kafka project' },
+  { key: ImageKey.KAFKA, image: 'apache/kafka:4.3.1', uid: 1000, gid: 1000, source: 'Apache Kafka project' },
+  // twemproxy publishes no image; this is the most used community build of 0.5.0 (also KubeBlocks' default). It
+  // has no non-root user of its own: nutcracker needs no writable path (it logs to stderr), so it runs as nobody.
+  { key: ImageKey.TWEMPROXY, image: 'malexer/twemproxy:0.5.0', uid: 65534, gid: 65534, source: 'community build of twemproxy 0.5.0 (no upstream image exists); runs as nobody' },
+  // The image's Dockerfile creates `varnish` with fixed uid/gid 1000 and ends with `USER varnish`.
+  { key: ImageKey.VARNISH, image: 'varnish:7.6.1-alpine', uid: 1000, gid: 1000, source: 'Docker official image (Varnish Software)' },
+  // A static binary on `scratch` with no USER: it runs as any uid; 65534 (nobody) is the conventional choice.
+  { key: ImageKey.PROCESS_EXPORTER, image: 'ncabatoff/process-exporter:0.8.7', uid: 65534, gid: 65534, source: 'upstream (ncabatoff)' },
+  { key: ImageKey.POSTGRES_EXPORTER, image: 'quay.io/prometheuscommunity/postgres-exporter:v0.16.0', uid: 65534, gid: 65534, source: 'Prometheus community' },
+  // The image's default user is root; 65532 is the `nonroot` user of its distroless base (gcr.io/distroless/cc-debian12).
+  { key: ImageKey.FLUENT_BIT, image: 'fluent/fluent-bit:3.2.2', uid: 65532, gid: 65532, source: 'Fluent project (distroless; runs as root by default, here as its nonroot user 65532)' },
+  // Bento's release workflow pushes `ghcr.io/warpstreamlabs/bento:<version>` (busybox base, `USER bento`, created
+  // by `useradd -u 10001 bento` in its build stage, so uid and gid 10001).
+  { key: ImageKey.BENTO, image: 'ghcr.io/warpstreamlabs/bento:1.20.0', uid: 10001, gid: 10001, source: 'WarpStream Labs (upstream, MIT)' },
 ];
 
 /**

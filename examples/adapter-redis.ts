@@ -1,0 +1,52 @@
+// The adapter pattern (book ch. 4): redis, unchanged, plus three adapters that give it the interface every app
+// in the cluster shares — Prometheus metrics (redis_exporter), /healthz + /readyz backed by a redis PING, and its
+// log file as normalized JSON lines on stdout (Fluent Bit) — scraped through a ServiceMonitor, with alerts in a
+// PrometheusRule.
+//
+// The redis password comes from the Secret `redis-auth` (key `password`), which this app does not create: create it
+// with `kubectl create secret generic redis-auth --from-literal=password=...` (a password does not belong in git).
+import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { AdapterMonitoring, ContainerImages, HealthCheck, ImageKey, LogFormat, MonitoringAdapter } from '../src';
+
+export class AdapterRedisChart extends Chart {
+  constructor(scope: Construct, id: string, props: ChartProps = {}) {
+    super(scope, id, props);
+    const auth = kplus.Secret.fromSecretName(this, 'auth', 'redis-auth');
+    const redisUser = ContainerImages.user(ImageKey.REDIS);
+
+    new AdapterMonitoring(this, 'cache', {
+      app: {
+        name: 'redis',
+        image: ContainerImages.resolve(this, ImageKey.REDIS),
+        // The kubelet expands $(REDIS_PASSWORD) from the container's env. The log goes to a file, for the log adapter.
+        args: ['--requirepass', '$(REDIS_PASSWORD)', '--logfile', '/var/log/redis/redis.log', '--dir', '/data', '--maxmemory', '200mb', '--maxmemory-policy', 'allkeys-lru'],
+        envVariables: { REDIS_PASSWORD: kplus.EnvValue.fromSecretValue({ secret: auth, key: 'password' }) },
+        ports: [{ number: 6379, name: 'redis' }],
+        securityContext: { user: redisUser.uid, group: redisUser.gid },
+        resources: {
+          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
+          memory: { request: Size.mebibytes(256), limit: Size.mebibytes(320) },
+        },
+      },
+      appWritableDirs: ['/data'],
+      adapters: [
+        MonitoringAdapter.redisExporter({ passwordSecret: auth }),
+        MonitoringAdapter.health({ check: HealthCheck.redisPing({ passwordSecret: auth }), timeout: Duration.seconds(2), period: Duration.seconds(5) }),
+        MonitoringAdapter.logNormalizer({ logDir: '/var/log/redis', format: LogFormat.redis(), sizeLimit: Size.mebibytes(128) }),
+      ],
+      serviceMonitor: true,
+      prometheusRule: true,
+    });
+  }
+}
+
+/** The example app (also used by the tests and `npx projen examples`). */
+export function buildApp(): App {
+  const app = new App();
+  new AdapterRedisChart(app, 'adapter-redis');
+  return app;
+}
+
+if (require.main === module) buildApp().synth();

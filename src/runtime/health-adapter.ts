@@ -1,0 +1,329 @@
+/**
+ * The health adapter program. `HealthAdapterProgram.source()` is the text the library puts in a ConfigMap and
+ * the official `node` image runs: `healthAdapterMain`'s own source (so the shipped text is exactly the compiled
+ * function that the tests run), called once. It uses only Node's built-in modules, `require`d inside the function
+ * because nothing outside it is shipped.
+ */
+
+/**
+ * The environment the health adapter program reads, and the program text.
+ *
+ * Endpoints: `GET /readyz` and `GET /healthz` run the check (concurrent requests share one) and answer `200` with
+ * `{"status":"ok",…}` or `503` with `{"status":"fail","error":…}` within the check timeout; `GET /livez` answers
+ * `200` while the adapter itself runs. Every change between ok and fail is logged as one JSON line on stdout.
+ */
+export class HealthAdapterProgram {
+  /** The file name the program is mounted as. */
+  public static readonly FILE_NAME = 'health-adapter.js';
+  /** Env: the port the adapter listens on. */
+  public static readonly ENV_PORT = 'HEALTH_PORT';
+  /** Env: the address it listens on (default `0.0.0.0`). */
+  public static readonly ENV_LISTEN_HOST = 'HEALTH_LISTEN_HOST';
+  /** Env: the check, `tcp`, `redis`, `http` or `postgres`. */
+  public static readonly ENV_CHECK = 'HEALTH_CHECK';
+  /** Env: the app's host (default `localhost`: the app shares the pod's network namespace). */
+  public static readonly ENV_TARGET_HOST = 'HEALTH_TARGET_HOST';
+  /** Env: the app's port. */
+  public static readonly ENV_TARGET_PORT = 'HEALTH_TARGET_PORT';
+  /** Env: how long one check may take, in milliseconds. */
+  public static readonly ENV_TIMEOUT_MS = 'HEALTH_TIMEOUT_MS';
+  /** Env (http): the path to GET; 2xx and 3xx are healthy, as for a kubelet probe. */
+  public static readonly ENV_HTTP_PATH = 'HEALTH_HTTP_PATH';
+  /** Env (redis): the ACL user name (optional). */
+  public static readonly ENV_REDIS_USERNAME = 'HEALTH_REDIS_USERNAME';
+  /** Env (redis): the password (optional; from a Secret). */
+  public static readonly ENV_REDIS_PASSWORD = 'HEALTH_REDIS_PASSWORD';
+  /** Env (postgres): the user (from a Secret). */
+  public static readonly ENV_PG_USER = 'HEALTH_PG_USER';
+  /** Env (postgres): the password (from a Secret). */
+  public static readonly ENV_PG_PASSWORD = 'HEALTH_PG_PASSWORD';
+  /** Env (postgres): the database. */
+  public static readonly ENV_PG_DATABASE = 'HEALTH_PG_DATABASE';
+  /** Env (postgres): the query to run (default `SELECT 1`). */
+  public static readonly ENV_SQL_QUERY = 'HEALTH_SQL_QUERY';
+
+  /** The program: JavaScript for Node.js 18 or newer, no dependencies. */
+  public static source(): string {
+    return [
+      '// The health adapter of cdk8s-distributed-patterns (AdapterMonitoring): /healthz, /readyz and /livez over',
+      '// a check of the app\'s native protocol. Generated; configured by HEALTH_* environment variables.',
+      '\'use strict\';',
+      `(${healthAdapterMain.toString()})();`,
+      '',
+    ].join('\n');
+  }
+}
+
+// Inside the program: `require` (nothing outside the function is shipped) and `^` (SCRAM's XOR).
+/* eslint-disable @typescript-eslint/no-require-imports, no-bitwise */
+function healthAdapterMain(): void {
+  const http: typeof import('http') = require('http');
+  const net: typeof import('net') = require('net');
+  const crypto: typeof import('crypto') = require('crypto');
+
+  const env = process.env;
+  const fatal = (message: string): never => {
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', message })}\n`);
+    process.exit(2);
+  };
+  const intEnv = (name: string, fallback?: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') {
+      if (fallback === undefined) return fatal(`${name} is required`);
+      return fallback;
+    }
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) return fatal(`${name} must be a positive integer, got '${raw}'`);
+    return n;
+  };
+
+  const port = intEnv('HEALTH_PORT');
+  const listenHost = env.HEALTH_LISTEN_HOST || '0.0.0.0';
+  const kind = env.HEALTH_CHECK || '';
+  const targetHost = env.HEALTH_TARGET_HOST || 'localhost';
+  const targetPort = intEnv('HEALTH_TARGET_PORT');
+  const timeoutMs = intEnv('HEALTH_TIMEOUT_MS', 1000);
+  const target = `${targetHost}:${targetPort}`;
+
+  const log = (level: string, message: string, extra: object = {}) => {
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, check: kind, target, ...extra })}\n`);
+  };
+
+  /**
+   * Opens a TCP connection to the app and hands it to `talk`, which resolves the check. Everything is bounded by
+   * the timeout; the socket is always destroyed.
+   */
+  const withSocket = (talk: (socket: import('net').Socket, done: (err?: Error) => void) => void): Promise<void> =>
+    new Promise((resolve, reject) => {
+      let finished = false;
+      const socket = net.connect({ host: targetHost, port: targetPort });
+      const done = (err?: Error) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        socket.destroy();
+        if (err) reject(err); else resolve();
+      };
+      const timer = setTimeout(() => done(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs);
+      socket.once('error', (err) => done(err));
+      socket.once('close', () => done(new Error('connection closed by the app')));
+      socket.once('connect', () => talk(socket, done));
+    });
+
+  const tcpCheck = () => withSocket((_socket, done) => done());
+
+  const redisCheck = () => withSocket((socket, done) => {
+    const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+    const password = env.HEALTH_REDIS_PASSWORD;
+    const username = env.HEALTH_REDIS_USERNAME;
+    const expected: string[] = [];
+    let payload = '';
+    if (password) {
+      payload += username ? resp('AUTH', username, password) : resp('AUTH', password);
+      expected.push('+OK');
+    }
+    payload += resp('PING');
+    expected.push('+PONG');
+    let buffer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      let eol: number;
+      while ((eol = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, eol);
+        buffer = buffer.slice(eol + 2);
+        const want = expected.shift();
+        if (line !== want) {
+          done(new Error(line.startsWith('-') ? `redis answered ${line.slice(1)}` : `redis answered '${line}', expected '${want}'`));
+          return;
+        }
+        if (expected.length === 0) {
+          done();
+          return;
+        }
+      }
+    });
+    socket.write(payload);
+  });
+
+  const httpCheck = () => new Promise<void>((resolve, reject) => {
+    const path = env.HEALTH_HTTP_PATH || '/';
+    let settled = false;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      if (err) reject(err); else resolve();
+    };
+    const req = http.get({ host: targetHost, port: targetPort, path, agent: false, headers: { 'user-agent': 'cdk8s-dp-health-adapter' } }, (res) => {
+      res.resume();
+      const status = res.statusCode ?? 0;
+      finish(status >= 200 && status < 400 ? undefined : new Error(`GET ${path} answered ${status}`));
+    });
+    const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs);
+    req.once('error', (err) => finish(err));
+  });
+
+  // PostgreSQL frontend/backend protocol 3.0: startup, authentication (trust, password, md5, SCRAM-SHA-256), one
+  // simple query, terminate. No TLS: the adapter talks to the app over the pod's loopback interface.
+  const postgresCheck = () => withSocket((socket, done) => {
+    const user = env.HEALTH_PG_USER || '';
+    const password = env.HEALTH_PG_PASSWORD || '';
+    const database = env.HEALTH_PG_DATABASE || user;
+    const query = env.HEALTH_SQL_QUERY || 'SELECT 1';
+    if (!user) {
+      done(new Error('HEALTH_PG_USER is empty'));
+      return;
+    }
+    const cstr = (s: string) => Buffer.concat([Buffer.from(s, 'utf8'), Buffer.from([0])]);
+    const int32 = (n: number) => {
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(n);
+      return b;
+    };
+    const message = (type: string, body: Buffer) => Buffer.concat([Buffer.from(type, 'ascii'), int32(body.length + 4), body]);
+    const startup = Buffer.concat([int32(196608), cstr('user'), cstr(user), cstr('database'), cstr(database),
+      cstr('application_name'), cstr('cdk8s-dp-health-adapter'), Buffer.from([0])]);
+    socket.write(Buffer.concat([int32(startup.length + 4), startup]));
+
+    let buffer = Buffer.alloc(0);
+    let queried = false;
+    let failure: Error | undefined;
+    let scram: { nonce: string; clientFirstBare: string; serverSignature?: Buffer } | undefined;
+    const hmac = (key: Buffer, data: string) => crypto.createHmac('sha256', key).update(data).digest();
+    const errorText = (body: Buffer) => {
+      const fields: { [k: string]: string } = {};
+      let i = 0;
+      while (i < body.length && body[i] !== 0) {
+        const code = String.fromCharCode(body[i]);
+        const end = body.indexOf(0, i + 1);
+        fields[code] = body.subarray(i + 1, end).toString('utf8');
+        i = end + 1;
+      }
+      return `postgres ${fields.S ?? 'ERROR'} ${fields.C ?? ''}: ${fields.M ?? 'unknown error'}`.replace(/ {2}/g, ' ');
+    };
+    const authenticate = (body: Buffer) => {
+      const code = body.readInt32BE(0);
+      if (code === 0) return; // AuthenticationOk
+      if (code === 3) { // cleartext password
+        socket.write(message('p', cstr(password)));
+      } else if (code === 5) { // MD5: md5(md5(password + user) + salt)
+        const inner = crypto.createHash('md5').update(password + user).digest('hex');
+        const outer = crypto.createHash('md5').update(Buffer.concat([Buffer.from(inner), body.subarray(4, 8)])).digest('hex');
+        socket.write(message('p', cstr(`md5${outer}`)));
+      } else if (code === 10) { // SASL: the mechanisms the server offers
+        const mechanisms = body.subarray(4).toString('utf8').split('\0').filter(Boolean);
+        if (!mechanisms.includes('SCRAM-SHA-256')) throw new Error(`postgres offers only SASL ${mechanisms.join(', ')}`);
+        const nonce = crypto.randomBytes(18).toString('base64');
+        const clientFirstBare = `n=,r=${nonce}`;
+        scram = { nonce, clientFirstBare };
+        const first = Buffer.from(`n,,${clientFirstBare}`, 'utf8');
+        socket.write(message('p', Buffer.concat([cstr('SCRAM-SHA-256'), int32(first.length), first])));
+      } else if (code === 11) { // SASL continue: server-first-message
+        if (!scram) throw new Error('postgres sent SASL continue before SASL');
+        const serverFirst = body.subarray(4).toString('utf8');
+        const attrs: { [k: string]: string } = {};
+        for (const part of serverFirst.split(',')) attrs[part.slice(0, 1)] = part.slice(2);
+        if (!attrs.r || !attrs.r.startsWith(scram.nonce) || !attrs.s || !attrs.i) throw new Error('postgres sent an invalid SCRAM server-first message');
+        const salted = crypto.pbkdf2Sync(password, Buffer.from(attrs.s, 'base64'), Number(attrs.i), 32, 'sha256');
+        const clientKey = hmac(salted, 'Client Key');
+        const storedKey = crypto.createHash('sha256').update(clientKey).digest();
+        const clientFinalNoProof = `c=biws,r=${attrs.r}`;
+        const authMessage = `${scram.clientFirstBare},${serverFirst},${clientFinalNoProof}`;
+        const signature = hmac(storedKey, authMessage);
+        // The proof is ClientKey XOR ClientSignature (RFC 5802).
+        const proof = Buffer.from(clientKey.map((b, k) => b ^ signature[k]));
+        scram.serverSignature = hmac(hmac(salted, 'Server Key'), authMessage);
+        socket.write(message('p', Buffer.from(`${clientFinalNoProof},p=${proof.toString('base64')}`, 'utf8')));
+      } else if (code === 12) { // SASL final: check the server's signature
+        const v = /(?:^|,)v=([^,]+)/.exec(body.subarray(4).toString('utf8'));
+        if (!scram?.serverSignature || !v || !crypto.timingSafeEqual(Buffer.from(v[1], 'base64'), scram.serverSignature)) {
+          throw new Error('postgres SCRAM server signature does not match');
+        }
+      } else {
+        throw new Error(`postgres asks for an authentication method this adapter does not speak (code ${code})`);
+      }
+    };
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      try {
+        while (buffer.length >= 5) {
+          const length = buffer.readInt32BE(1);
+          if (buffer.length < length + 1) return;
+          const type = String.fromCharCode(buffer[0]);
+          const body = buffer.subarray(5, length + 1);
+          buffer = buffer.subarray(length + 1);
+          if (type === 'R') {
+            authenticate(body);
+          } else if (type === 'E') {
+            failure = new Error(errorText(body));
+            if (!queried) { done(failure); return; } // startup/authentication errors end the session
+          } else if (type === 'Z') { // ReadyForQuery
+            if (!queried) {
+              queried = true;
+              socket.write(message('Q', cstr(query)));
+            } else {
+              socket.write(message('X', Buffer.alloc(0)));
+              done(failure);
+              return;
+            }
+          }
+          // S (parameter status), K (key data), N (notice), T/D/C/I (query results) need no answer.
+        }
+      } catch (err: any) {
+        done(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  });
+
+  const checks: { [name: string]: () => Promise<void> } = { tcp: tcpCheck, redis: redisCheck, http: httpCheck, postgres: postgresCheck };
+  const runCheck = checks[kind];
+  if (!runCheck) fatal(`HEALTH_CHECK must be one of ${Object.keys(checks).join(', ')}, got '${kind}'`);
+
+  let inflight: Promise<{ ok: boolean; body: object }> | undefined;
+  let lastOk: boolean | undefined;
+  const check = () => {
+    if (!inflight) {
+      const started = Date.now();
+      inflight = runCheck()
+        .then(() => ({ ok: true, body: { status: 'ok', check: kind, target, latencyMs: Date.now() - started } }))
+        .catch((err: Error) => ({ ok: false, body: { status: 'fail', check: kind, target, error: err.message || String(err), latencyMs: Date.now() - started } }))
+        .then((result) => {
+          inflight = undefined;
+          if (result.ok !== lastOk) log(result.ok ? 'info' : 'warning', result.ok ? 'app is healthy' : 'app is unhealthy', result.body);
+          lastOk = result.ok;
+          return result;
+        });
+    }
+    return inflight;
+  };
+
+  const server = http.createServer((req, res) => {
+    const path = (req.url || '/').split('?')[0];
+    const reply = (status: number, body: object) => {
+      const text = `${JSON.stringify(body)}\n`;
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+      res.end(req.method === 'HEAD' ? undefined : text);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      reply(405, { status: 'error', error: `method ${req.method} not allowed` });
+    } else if (path === '/livez') {
+      reply(200, { status: 'ok' });
+    } else if (path === '/readyz' || path === '/healthz') {
+      void check().then((result) => reply(result.ok ? 200 : 503, result.body));
+    } else {
+      reply(404, { status: 'error', error: `no such endpoint: ${path} (try /healthz, /readyz, /livez)` });
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  server.on('error', (err) => fatal(`cannot listen on ${listenHost}:${port}: ${err.message}`));
+  server.listen(port, listenHost, () => log('info', `listening on ${listenHost}:${port}`, { timeoutMs }));
+  const stop = () => {
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref(); // do not wait for slow clients
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+/* eslint-enable @typescript-eslint/no-require-imports, no-bitwise */

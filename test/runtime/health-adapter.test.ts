@@ -1,0 +1,258 @@
+/**
+ * The health adapter program, run as a process with `node` exactly as `HealthAdapterProgram.source()` ships it,
+ * against small in-process fakes of the app on 127.0.0.1 (tier 1). The real redis and PostgreSQL are in
+ * test/real/adapter-monitoring.test.ts.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import * as ts from 'typescript';
+import { HealthAdapterProgram } from '../../src';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'health-adapter-test-'));
+const program = path.join(dir, HealthAdapterProgram.FILE_NAME);
+fs.writeFileSync(program, HealthAdapterProgram.source());
+
+const children: ChildProcess[] = [];
+const servers: net.Server[] = [];
+const sockets = new Set<net.Socket>();
+
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const s of sockets) s.destroy();
+  sockets.clear();
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function listen(server: net.Server): Promise<number> {
+  servers.push(server);
+  server.on('connection', (s) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return (server.address() as net.AddressInfo).port;
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+interface Adapter { port: number; child: ChildProcess; output: () => string }
+
+/** Starts the program with `env` (plus a loopback listen address and a free port) and waits for its first log line. */
+async function startAdapter(env: Record<string, string>): Promise<Adapter> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [program], {
+    env: { PATH: process.env.PATH ?? '', HEALTH_LISTEN_HOST: '127.0.0.1', HEALTH_PORT: String(port), HEALTH_TARGET_HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { out += d; });
+  const deadline = Date.now() + 10_000;
+  while (!out.includes('listening on')) {
+    if (child.exitCode !== null) throw new Error(`adapter exited ${child.exitCode}: ${out}`);
+    if (Date.now() > deadline) throw new Error(`adapter did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { port, child, output: () => out };
+}
+
+function get(port: number, urlPath: string, method = 'GET'): Promise<{ status: number; body: any; ms: number }> {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined, ms: Date.now() - t0 }));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A fake redis: answers RESP commands; `password` makes AUTH required. Counts connections. */
+function fakeRedis(opts: { password?: string; user?: string; reply?: string } = {}) {
+  const stats = { connections: 0, commands: [] as string[][] };
+  const server = net.createServer((sock) => {
+    stats.connections++;
+    let buf = '';
+    let authed = opts.password === undefined;
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      for (;;) {
+        const m = /^\*(\d+)\r\n/.exec(buf);
+        if (!m) return;
+        const args: string[] = [];
+        let rest = buf.slice(m[0].length);
+        for (let i = 0; i < Number(m[1]); i++) {
+          const b = /^\$(\d+)\r\n/.exec(rest);
+          if (!b || rest.length < b[0].length + Number(b[1]) + 2) return;
+          args.push(rest.slice(b[0].length, b[0].length + Number(b[1])));
+          rest = rest.slice(b[0].length + Number(b[1]) + 2);
+        }
+        buf = rest;
+        stats.commands.push(args);
+        if (args[0] === 'AUTH') {
+          const ok = args.length === 3 ? args[1] === opts.user && args[2] === opts.password : args[1] === opts.password;
+          authed = ok;
+          sock.write(ok ? '+OK\r\n' : '-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+        } else if (args[0] === 'PING') {
+          sock.write(authed ? (opts.reply ?? '+PONG\r\n') : '-NOAUTH Authentication required.\r\n');
+        }
+      }
+    });
+  });
+  return { server, stats };
+}
+
+describe('HealthAdapterProgram.source()', () => {
+  test('is the compiled program, not instrumented, and parses as a script', () => {
+    const src = HealthAdapterProgram.source();
+    expect(src.startsWith('// The health adapter of cdk8s-distributed-patterns')).toBe(true);
+    expect(src).toContain("'use strict';\n(function healthAdapterMain() {");
+    expect(src.endsWith('})();\n')).toBe(true);
+    expect(src).not.toMatch(/cov_|__awaiter|__importDefault|: string|: number/);
+    expect(() => new Function(src)).not.toThrow();
+    // deterministic
+    expect(HealthAdapterProgram.source()).toBe(src);
+  });
+  test('is the same text the jsii build ships (compiled with the package tsconfig, as lib/ is)', () => {
+    // GIVEN the compiler options jsii uses for lib/ (tsconfig.json)
+    const config = ts.readConfigFile(path.join(__dirname, '../../tsconfig.json'), ts.sys.readFile).config;
+    const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, path.join(__dirname, '../..'));
+    // WHEN the runtime module is compiled that way and loaded
+    const source = fs.readFileSync(path.join(__dirname, '../../src/runtime/health-adapter.ts'), 'utf8');
+    const js = ts.transpileModule(source, { compilerOptions: { ...options, inlineSourceMap: false, inlineSources: false } }).outputText;
+    const mod: any = { exports: {} };
+    new Function('module', 'exports', 'require', js)(mod, mod.exports, require);
+    // THEN its program text is the one these tests run
+    expect(mod.exports.HealthAdapterProgram.source()).toBe(HealthAdapterProgram.source());
+  });
+});
+
+describe('health adapter process', () => {
+  test('redis: 200 with PONG after AUTH, 503 with the error when the password is wrong', async () => {
+    // GIVEN a redis that requires a password
+    const { server, stats } = fakeRedis({ password: 's3cret' });
+    const redisPort = await listen(server);
+    const good = await startAdapter({ HEALTH_CHECK: 'redis', HEALTH_TARGET_PORT: String(redisPort), HEALTH_REDIS_PASSWORD: 's3cret', HEALTH_TIMEOUT_MS: '1000' });
+    const bad = await startAdapter({ HEALTH_CHECK: 'redis', HEALTH_TARGET_PORT: String(redisPort), HEALTH_REDIS_PASSWORD: 'wrong', HEALTH_TIMEOUT_MS: '1000' });
+    // WHEN asked
+    const ok = await get(good.port, '/readyz');
+    const fail = await get(bad.port, '/healthz');
+    // THEN
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ status: 'ok', check: 'redis', target: `127.0.0.1:${redisPort}` });
+    expect(fail.status).toBe(503);
+    expect(fail.body).toMatchObject({ status: 'fail', check: 'redis', error: 'redis answered WRONGPASS invalid username-password pair or user is disabled.' });
+    expect(stats.commands).toContainEqual(['AUTH', 's3cret']);
+    expect(stats.commands).toContainEqual(['PING']);
+  });
+
+  test('redis: AUTH with an ACL user name', async () => {
+    const { server, stats } = fakeRedis({ password: 'pw', user: 'monitor' });
+    const redisPort = await listen(server);
+    const a = await startAdapter({ HEALTH_CHECK: 'redis', HEALTH_TARGET_PORT: String(redisPort), HEALTH_REDIS_USERNAME: 'monitor', HEALTH_REDIS_PASSWORD: 'pw' });
+    expect((await get(a.port, '/readyz')).status).toBe(200);
+    expect(stats.commands[0]).toEqual(['AUTH', 'monitor', 'pw']);
+  });
+
+  test('redis: an error reply (LOADING) is unhealthy', async () => {
+    const { server } = fakeRedis({ reply: '-LOADING Redis is loading the dataset in memory\r\n' });
+    const redisPort = await listen(server);
+    const a = await startAdapter({ HEALTH_CHECK: 'redis', HEALTH_TARGET_PORT: String(redisPort) });
+    const r = await get(a.port, '/readyz');
+    expect(r.status).toBe(503);
+    expect(r.body.error).toBe('redis answered LOADING Redis is loading the dataset in memory');
+  });
+
+  test('tcp: 200 while something listens, 503 (connection refused) once it is gone', async () => {
+    const server = net.createServer((s) => s.end());
+    const appPort = await listen(server);
+    const a = await startAdapter({ HEALTH_CHECK: 'tcp', HEALTH_TARGET_PORT: String(appPort) });
+    expect((await get(a.port, '/readyz')).status).toBe(200);
+    await new Promise((r) => server.close(r));
+    servers.splice(servers.indexOf(server), 1);
+    const r = await get(a.port, '/readyz');
+    expect(r.status).toBe(503);
+    expect(r.body.error).toContain('ECONNREFUSED');
+    // the change is logged as a JSON line
+    const lines = a.output().trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.message)).toEqual([`listening on 127.0.0.1:${a.port}`, 'app is healthy', 'app is unhealthy']);
+    expect(lines[2]).toMatchObject({ level: 'warning', check: 'tcp', status: 'fail' });
+  });
+
+  test('http: 2xx and 3xx are healthy, 5xx is not; the path is the configured one', async () => {
+    let status = 204;
+    const paths: string[] = [];
+    const server = http.createServer((req, res) => { paths.push(req.url!); res.writeHead(status); res.end(); });
+    const appPort = await listen(server);
+    const a = await startAdapter({ HEALTH_CHECK: 'http', HEALTH_TARGET_PORT: String(appPort), HEALTH_HTTP_PATH: '/status?full=1' });
+    expect((await get(a.port, '/readyz')).status).toBe(200);
+    status = 302;
+    expect((await get(a.port, '/readyz')).status).toBe(200);
+    status = 500;
+    const r = await get(a.port, '/readyz');
+    expect(r.status).toBe(503);
+    expect(r.body.error).toBe('GET /status?full=1 answered 500');
+    expect(paths).toEqual(['/status?full=1', '/status?full=1', '/status?full=1']);
+  });
+
+  test('a hung app is a 503 within the timeout, and concurrent requests share one check', async () => {
+    // GIVEN an app that accepts connections and never answers
+    let connections = 0;
+    const server = net.createServer(() => { connections++; });
+    const appPort = await listen(server);
+    const a = await startAdapter({ HEALTH_CHECK: 'redis', HEALTH_TARGET_PORT: String(appPort), HEALTH_TIMEOUT_MS: '300' });
+    // WHEN three requests arrive at once
+    const rs = await Promise.all([get(a.port, '/readyz'), get(a.port, '/healthz'), get(a.port, '/readyz')]);
+    // THEN each is a 503 after about the timeout, and the app saw one connection
+    for (const r of rs) {
+      expect(r.status).toBe(503);
+      expect(r.body.error).toBe('no answer within 300ms');
+      expect(r.ms).toBeGreaterThanOrEqual(250);
+      expect(r.ms).toBeLessThan(2000);
+    }
+    expect(connections).toBe(1);
+  });
+
+  test('/livez is 200 while the app is down; unknown paths 404; other methods 405; HEAD works', async () => {
+    const a = await startAdapter({ HEALTH_CHECK: 'tcp', HEALTH_TARGET_PORT: String(await freePort()) });
+    expect(await get(a.port, '/livez')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect((await get(a.port, '/readyz')).status).toBe(503);
+    expect(await get(a.port, '/metrics')).toMatchObject({ status: 404, body: { error: 'no such endpoint: /metrics (try /healthz, /readyz, /livez)' } });
+    expect(await get(a.port, '/readyz', 'POST')).toMatchObject({ status: 405, body: { error: 'method POST not allowed' } });
+    expect(await get(a.port, '/livez', 'HEAD')).toMatchObject({ status: 200, body: undefined });
+  });
+
+  test('SIGTERM stops it with exit code 0', async () => {
+    const a = await startAdapter({ HEALTH_CHECK: 'tcp', HEALTH_TARGET_PORT: '1' });
+    const exited = new Promise<number | null>((r) => a.child.once('exit', (code) => r(code)));
+    a.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  test.each([
+    [{ HEALTH_CHECK: 'ftp', HEALTH_TARGET_PORT: '21' }, "HEALTH_CHECK must be one of tcp, redis, http, postgres, got 'ftp'"],
+    [{ HEALTH_CHECK: 'tcp' }, 'HEALTH_TARGET_PORT is required'],
+    [{ HEALTH_CHECK: 'tcp', HEALTH_TARGET_PORT: '6379', HEALTH_TIMEOUT_MS: '1.5' }, "HEALTH_TIMEOUT_MS must be a positive integer, got '1.5'"],
+  ])('fails at start with exit code 2 when the env is wrong: %j', async (env, message) => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [program], { env: { HEALTH_PORT: String(port), HEALTH_LISTEN_HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let err = '';
+    child.stderr!.on('data', (d) => { err += d; });
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(code).toBe(2);
+    expect(JSON.parse(err.trim())).toMatchObject({ level: 'error', message });
+  });
+});

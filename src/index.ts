@@ -7,3 +7,5 @@ export * from './crds/prometheus-operator';
 export * from './runtime/health-adapter';
 export * from './single-node/adapter-monitoring';
 export * from './serving/sharded-cache';
+export * from './config/nginx-router';
+export * from './serving/sharded-service';

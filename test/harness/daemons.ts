@@ -334,7 +334,9 @@ function prepareNginx(confText: string, opts: NginxOptions): PreparedNginx {
 /** `nginx -t` on the config (with the same rewrites as `startNginx`). */
 export function testNginxConfig(confText: string, files: Record<string, string> = {}, opts: Omit<NginxOptions, 'files'> = {}): CheckResult {
   const p = prepareNginx(confText, { ...opts, files });
-  return checkResult(run(toolPath('nginx'), ['-t', ...p.args], { env: p.env, timeoutMs: 30_000 }));
+  // Through a shell pipe: node's stdio pipes are sockets, and `access_log /dev/stdout` cannot open a socket
+  // (ENXIO), which a container's stdout never is.
+  return checkResult(run('bash', ['-c', 'set -o pipefail; "$0" "$@" 2>&1 | cat', toolPath('nginx'), '-t', ...p.args], { env: p.env, timeoutMs: 30_000 }));
 }
 
 /**

@@ -1,0 +1,155 @@
+/**
+ * The variable an HTTP sharding router hashes to pick a shard.
+ *
+ * The book stresses choosing the shard key: the request URI spreads a cache of pages; a header or an argument
+ * (a user or tenant id) keeps one user's requests on one shard.
+ */
+export class ShardKey {
+  /** The request URI with its query string (`$request_uri`). */
+  public static requestUri(): ShardKey {
+    return new ShardKey('$request_uri', 'the request URI');
+  }
+
+  /** A request header, e.g. `X-User-Id` (`$http_x_user_id`). Requests without it all go to one shard. */
+  public static header(name: string): ShardKey {
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(name ?? '')) {
+      throw new Error(`shard key header must be letters, digits and '-' (nginx exposes only those as $http_…), got '${name}'`);
+    }
+    return new ShardKey(`$http_${name.toLowerCase().replace(/-/g, '_')}`, `the ${name} header`);
+  }
+
+  /** A query argument, e.g. `user` (`$arg_user`). */
+  public static queryArgument(name: string): ShardKey {
+    if (!/^[A-Za-z0-9_]+$/.test(name ?? '')) {
+      throw new Error(`shard key argument must be letters, digits and '_' (nginx exposes only those as $arg_…), got '${name}'`);
+    }
+    return new ShardKey(`$arg_${name}`, `the ${name} argument`);
+  }
+
+  /** A cookie, e.g. `session` (`$cookie_session`). */
+  public static cookie(name: string): ShardKey {
+    if (!/^[A-Za-z0-9_]+$/.test(name ?? '')) {
+      throw new Error(`shard key cookie must be letters, digits and '_' (nginx exposes only those as $cookie_…), got '${name}'`);
+    }
+    return new ShardKey(`$cookie_${name}`, `the ${name} cookie`);
+  }
+
+  private constructor(
+    /** The nginx variable. */
+    public readonly variable: string,
+    /** What it is, for docs and comments. */
+    public readonly description: string) {}
+}
+
+/**
+ * One shard of a router.
+ */
+export interface NginxShardServer {
+  /** Host (a Service name). */
+  readonly host: string;
+  /** Port. */
+  readonly port: number;
+}
+
+/**
+ * Options for `NginxRouterConfig.render`.
+ */
+export interface NginxRouterOptions {
+  /** The shards, in order. */
+  readonly shards: NginxShardServer[];
+  /**
+   * What to hash.
+   *
+   * @default ShardKey.requestUri()
+   */
+  readonly key?: ShardKey;
+  /**
+   * The port the router listens on (≥ 1024: it runs unprivileged).
+   *
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * Where pid and temp files go (a writable emptyDir).
+   *
+   * @default "/tmp"
+   */
+  readonly runDir?: string;
+  /**
+   * Worker processes.
+   *
+   * @default 1
+   */
+  readonly workerProcesses?: number;
+}
+
+/**
+ * Renders the nginx config of a consistent-hash HTTP sharding proxy (book ch. 6, "Building a Consistent HTTP
+ * Sharding Proxy"): `hash <key> consistent;` over the shard Services, so removing a shard moves only its keys.
+ *
+ * @see https://nginx.org/en/docs/http/ngx_http_upstream_module.html#hash
+ */
+export class NginxRouterConfig {
+  /** The health endpoint the router answers itself (its readiness probe). */
+  public static readonly HEALTH_PATH = '/healthz-router';
+
+  /** The config text. Throws on values nginx would reject. */
+  public static render(options: NginxRouterOptions): string {
+    const port = options.port ?? 8080;
+    if (!Number.isInteger(port) || port < 1024 || port > 65535) throw new Error(`router port must be an integer from 1024 to 65535, got ${port}`);
+    if (options.shards.length === 0) throw new Error('a router needs at least one shard');
+    for (const s of options.shards) {
+      if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s.host)) throw new Error(`shard host must be a DNS name, got '${s.host}'`);
+      if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535) throw new Error(`shard port must be in 1-65535, got ${s.port}`);
+    }
+    const runDir = (options.runDir ?? '/tmp').replace(/\/+$/, '');
+    if (!/^\/[A-Za-z0-9._\-/]*$/.test(runDir)) throw new Error(`runDir must be an absolute path, got '${options.runDir}'`);
+    const workers = options.workerProcesses ?? 1;
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new Error(`workerProcesses must be an integer from 1 to 64, got ${workers}`);
+    const key = options.key ?? ShardKey.requestUri();
+    return [
+      `# Rendered by cdk8s-distributed-patterns: a consistent-hash HTTP sharding router on ${key.description}.`,
+      `worker_processes ${workers};`,
+      'daemon off;',
+      `pid ${runDir}/nginx.pid;`,
+      'error_log stderr warn;',
+      '',
+      'events {',
+      '    worker_connections 1024;',
+      '}',
+      '',
+      'http {',
+      '    access_log /dev/stdout;',
+      '    server_tokens off;',
+      `    client_body_temp_path ${runDir}/client_temp;`,
+      `    proxy_temp_path ${runDir}/proxy_temp;`,
+      `    fastcgi_temp_path ${runDir}/fastcgi_temp;`,
+      `    uwsgi_temp_path ${runDir}/uwsgi_temp;`,
+      `    scgi_temp_path ${runDir}/scgi_temp;`,
+      '',
+      '    upstream shards {',
+      `        hash ${key.variable} consistent;`,
+      ...options.shards.map((s) => `        server ${s.host}:${s.port};`),
+      '        keepalive 16;',
+      '    }',
+      '',
+      '    server {',
+      `        listen ${port};`,
+      `        location = ${NginxRouterConfig.HEALTH_PATH} {`,
+      '            access_log off;',
+      '            return 200 "ok\\n";',
+      '        }',
+      '        location / {',
+      '            proxy_pass http://shards;',
+      '            proxy_http_version 1.1;',
+      '            proxy_set_header Connection "";',
+      '            proxy_set_header Host $host;',
+      '            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      '            proxy_next_upstream off;',
+      '        }',
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+  }
+}

@@ -1,0 +1,39 @@
+import { NginxRouterConfig, ShardKey } from '../../src';
+
+const shards = [0, 1, 2].map((i) => ({ host: `search-shard-${i}`, port: 8080 }));
+
+describe('NginxRouterConfig', () => {
+  test('a consistent hash on the request URI over the shard Services', () => {
+    const text = NginxRouterConfig.render({ shards });
+    expect(text).toMatchSnapshot();
+    expect(text).toContain('        hash $request_uri consistent;\n        server search-shard-0:8080;\n        server search-shard-1:8080;\n        server search-shard-2:8080;\n');
+    expect(text).toContain('listen 8080;');
+    expect(text).toContain('pid /tmp/nginx.pid;');
+    // every directive line ends with ';' or a brace (the book's `hash` line lacked its ';')
+    for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/[;{}]$/);
+  });
+
+  test.each([
+    [ShardKey.header('X-User-Id'), '$http_x_user_id'],
+    [ShardKey.queryArgument('user'), '$arg_user'],
+    [ShardKey.cookie('session'), '$cookie_session'],
+    [ShardKey.requestUri(), '$request_uri'],
+  ])('shard key %#', (key, variable) => {
+    expect(key.variable).toBe(variable);
+    expect(NginxRouterConfig.render({ shards, key, port: 9000, runDir: '/run/nginx/' })).toMatch(new RegExp(`hash \\${variable} consistent;[\\s\\S]*listen 9000;`));
+  });
+
+  test.each([
+    [() => ShardKey.header('X User'), "shard key header must be letters, digits and '-' (nginx exposes only those as $http_…), got 'X User'"],
+    [() => ShardKey.queryArgument('user-id'), "shard key argument must be letters, digits and '_' (nginx exposes only those as $arg_…), got 'user-id'"],
+    [() => ShardKey.cookie('a.b'), "shard key cookie must be letters, digits and '_' (nginx exposes only those as $cookie_…), got 'a.b'"],
+    [() => NginxRouterConfig.render({ shards: [] }), 'a router needs at least one shard'],
+    [() => NginxRouterConfig.render({ shards, port: 80 }), 'router port must be an integer from 1024 to 65535, got 80'],
+    [() => NginxRouterConfig.render({ shards: [{ host: 'A_b', port: 1 }] }), "shard host must be a DNS name, got 'A_b'"],
+    [() => NginxRouterConfig.render({ shards: [{ host: 'a', port: 0 }] }), 'shard port must be in 1-65535, got 0'],
+    [() => NginxRouterConfig.render({ shards, runDir: 'tmp' }), "runDir must be an absolute path, got 'tmp'"],
+    [() => NginxRouterConfig.render({ shards, workerProcesses: 0 }), 'workerProcesses must be an integer from 1 to 64, got 0'],
+  ])('fails when %#', (f, message) => {
+    expect(f).toThrow(message);
+  });
+});

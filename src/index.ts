@@ -12,3 +12,7 @@ export * from './batch/work-queue-jobs';
 export * from './serving/sharded-cache';
 export * from './config/nginx-router';
 export * from './serving/sharded-service';
+export * from './config/kafka';
+export * from './config/stream-processor';
+export * from './crds/strimzi';
+export * from './batch/kafka-workflow';

@@ -396,11 +396,11 @@ describe('fails when', () => {
   });
 
   test.each([
-    ['a b', 'has characters outside [a-zA-Z0-9._-]'],
-    ['..', 'cannot be \'..\''],
-    ['', 'is empty'],
-    ['x'.repeat(250), 'is 250 characters, more than 249'],
-  ])('a topic name Kafka rejects: %j', (name, problem) => {
+    ['with a space', 'a b', 'has characters outside [a-zA-Z0-9._-]'],
+    ['..', '..', 'cannot be \'..\''],
+    ['empty', '', 'is empty'],
+    ['of 250 characters', 'x'.repeat(250), 'is 250 characters, more than 249'],
+  ])('a topic name Kafka rejects: %s', (_what, name, problem) => {
     expect(() => wf().addTopic(name)).toThrow(`KafkaWorkflow 'test/wf': 'topic name' must be a name Kafka accepts (1 to 249 characters of [a-zA-Z0-9._-], not '.' or '..'): it ${problem}, got '${name}'`);
   });
 
@@ -420,7 +420,9 @@ describe('fails when', () => {
     expect(() => w.addMerger('m', { inputs: ['in', 'nope'], output: 'out' }))
       .toThrow('KafkaWorkflow \'test/wf\': \'inputs\' of stage \'m\' must be a topic declared with addTopic (declared: in, out), got \'nope\'');
     expect(() => w.addFilter('f', { input: 'in', output: 'nope', condition: 'true' }))
-      .toThrow('KafkaWorkflow \'test/wf\': \'outputs\' of stage \'f\' must be topics declared with addTopic (declared: in, out), got \'nope\'');
+      .toThrow('KafkaWorkflow \'test/wf\': \'output\' of stage \'f\' must be a topic declared with addTopic (declared: in, out), got \'nope\'');
+    expect(() => w.addSplitter('s', { input: 'in', routes: [{ condition: 'true', topic: 'out' }, { condition: 'true', topic: 'nope' }] }))
+      .toThrow('KafkaWorkflow \'test/wf\': \'routes[1].topic\' of stage \'s\' must be a topic declared with addTopic (declared: in, out), got \'nope\'');
   });
 
   test('a stage has more replicas than its input has partitions', () => {

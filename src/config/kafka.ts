@@ -1,0 +1,249 @@
+/**
+ * Options for `KafkaConfig.kraftServerProperties`.
+ */
+export interface KraftServerPropertiesOptions {
+  /**
+   * The controller quorum: `host:port` of the controller listener of node 0, 1, … (node ids are the StatefulSet
+   * ordinals).
+   */
+  readonly controllers: string[];
+  /**
+   * The host name the broker advertises to clients. May hold the placeholders of `KafkaConfig.PLACEHOLDERS`,
+   * replaced by the start script.
+   */
+  readonly advertisedHost: string;
+  /**
+   * The client (PLAINTEXT) port.
+   *
+   * @default 9092
+   */
+  readonly port?: number;
+  /**
+   * The controller port.
+   *
+   * @default 9093
+   */
+  readonly controllerPort?: number;
+  /** Where the broker keeps its log (data) segments. */
+  readonly logDir: string;
+  /**
+   * Broker settings added to, or replacing, the defaults (`num.network.threads`, `log.retention.hours`, …).
+   *
+   * @default - none
+   */
+  readonly overrides?: { [key: string]: string };
+}
+
+/**
+ * A topic for `KafkaConfig.createTopicsScript`.
+ */
+export interface KafkaTopicDefinition {
+  /** The topic name. */
+  readonly name: string;
+  /** Number of partitions. */
+  readonly partitions: number;
+  /** Replication factor. */
+  readonly replicationFactor: number;
+  /**
+   * Topic-level settings (`retention.ms`, `cleanup.policy`, …).
+   *
+   * @default - the broker's defaults
+   */
+  readonly config?: { [key: string]: string };
+}
+
+/** The keys KafkaConfig renders and that an override must not change (the node identity and the listeners). */
+const RESERVED = ['process.roles', 'node.id', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'listeners',
+  'advertised.listeners', 'controller.listener.names', 'inter.broker.listener.name', 'listener.security.protocol.map', 'log.dirs'];
+
+/**
+ * Kafka's rules for a topic name: 1 to 249 characters from `[a-zA-Z0-9._-]`, not `.` or `..`.
+ *
+ * @see https://github.com/apache/kafka/blob/trunk/clients/src/main/java/org/apache/kafka/common/internals/Topic.java
+ */
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/**
+ * Kafka broker (KRaft) configuration and the shell scripts the embedded cluster's pods run: pure functions from
+ * options to text.
+ *
+ * @see https://kafka.apache.org/documentation/#brokerconfigs
+ * @see https://kafka.apache.org/documentation/#kraft_config
+ */
+export class KafkaConfig {
+  /** The placeholders the start script replaces in `server.properties`: the node id, the pod name, its namespace. */
+  public static readonly PLACEHOLDERS = ['@NODE_ID@', '@POD_NAME@', '@POD_NAMESPACE@'];
+
+  /**
+   * `server.properties` of a combined controller+broker KRaft node with a static quorum
+   * (`controller.quorum.voters`), `@NODE_ID@` in place of its id. Replication defaults follow the quorum size:
+   * with 3 or more nodes every internal topic has 3 replicas and `min.insync.replicas=2`, so one node can be
+   * down without stopping writes with `acks=all`; with fewer, what the nodes allow. Topics are never created
+   * automatically: the workflow's topic list is the truth.
+   */
+  public static kraftServerProperties(options: KraftServerPropertiesOptions): string {
+    const nodes = options.controllers.length;
+    if (nodes < 1) throw new Error('\'controllers\' must list at least one host:port, got none');
+    options.controllers.forEach((c) => {
+      if (!/^[A-Za-z0-9.@-]+:[0-9]{1,5}$/.test(c)) throw new Error(`'controllers' entries must be host:port, got '${c}'`);
+    });
+    const port = options.port ?? 9092;
+    const controllerPort = options.controllerPort ?? 9093;
+    if (port === controllerPort) throw new Error(`the client and controller ports must differ, got ${port} for both`);
+    const rf = Math.min(3, nodes);
+    const minIsr = Math.max(1, Math.min(2, nodes - 1));
+    const props: Array<[string, string]> = [
+      ['process.roles', 'broker,controller'],
+      ['node.id', '@NODE_ID@'],
+      ['controller.quorum.voters', options.controllers.map((c, i) => `${i}@${c}`).join(',')],
+      ['listeners', `PLAINTEXT://:${port},CONTROLLER://:${controllerPort}`],
+      ['advertised.listeners', `PLAINTEXT://${options.advertisedHost}:${port}`],
+      ['controller.listener.names', 'CONTROLLER'],
+      ['inter.broker.listener.name', 'PLAINTEXT'],
+      ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
+      ['log.dirs', options.logDir],
+      ['auto.create.topics.enable', 'false'],
+      ['default.replication.factor', String(rf)],
+      ['min.insync.replicas', String(minIsr)],
+      ['offsets.topic.replication.factor', String(rf)],
+      ['transaction.state.log.replication.factor', String(rf)],
+      ['transaction.state.log.min.isr', String(minIsr)],
+      ['share.coordinator.state.topic.replication.factor', String(rf)],
+      ['share.coordinator.state.topic.min.isr', String(minIsr)],
+    ];
+    const overrides = options.overrides ?? {};
+    for (const key of Object.keys(overrides).sort()) {
+      if (!/^[a-z0-9]+([._-][a-z0-9]+)*$/.test(key)) throw new Error(`broker setting names are dotted lowercase words, got '${key}'`);
+      if (RESERVED.includes(key)) throw new Error(`broker setting '${key}' is set by the cluster itself and cannot be overridden`);
+      const value = overrides[key];
+      if (typeof value !== 'string' || /[\r\n]/.test(value)) throw new Error(`broker setting '${key}' must be a one-line string, got ${JSON.stringify(value)}`);
+      const at = props.findIndex(([k]) => k === key);
+      if (at >= 0) props[at] = [key, value];
+      else props.push([key, value]);
+    }
+    return [
+      '# Kafka KRaft node (combined controller+broker), generated by cdk8s-distributed-patterns.',
+      '# The start script replaces @NODE_ID@ (the StatefulSet ordinal), @POD_NAME@ and @POD_NAMESPACE@.',
+      ...props.map(([k, v]) => `${k}=${escapeValue(v)}`),
+      '',
+    ].join('\n');
+  }
+
+  /**
+   * The start script of an embedded node: writes `server.properties` from the template with the placeholders
+   * replaced (the node id is the ordinal at the end of the pod name), formats the log dir on first start
+   * (`kafka-storage.sh format --ignore-formatted`, so a restart keeps the data), then runs the broker.
+   * Needs `POD_NAME`, `POD_NAMESPACE` and `KAFKA_CLUSTER_ID` in its environment; `KAFKA_HOME` defaults to
+   * `/opt/kafka` (the Apache Kafka image).
+   *
+   * @param template the path of the mounted `server.properties` template
+   * @param runDir a writable directory for the rendered file
+   */
+  public static startScript(template: string, runDir: string): string {
+    for (const [what, p] of [['template', template], ['runDir', runDir]]) {
+      if (!/^\/[A-Za-z0-9._/-]*$/.test(p)) throw new Error(`'${what}' must be an absolute path of [A-Za-z0-9._/-], got '${p}'`);
+    }
+    return [
+      '#!/bin/sh',
+      '# Starts one KRaft node of a KafkaWorkflow embedded cluster (generated by cdk8s-distributed-patterns).',
+      'set -eu',
+      ': "${POD_NAME:?}" "${POD_NAMESPACE:?}" "${KAFKA_CLUSTER_ID:?}"',
+      'KAFKA_HOME="${KAFKA_HOME:-/opt/kafka}"',
+      'node_id="${POD_NAME##*-}"',
+      'case "$node_id" in',
+      '  \'\'|*[!0-9]*) echo "cannot read the node id from pod name \'$POD_NAME\'" >&2; exit 1 ;;',
+      'esac',
+      'sed -e "s/@NODE_ID@/$node_id/g" -e "s/@POD_NAME@/$POD_NAME/g" -e "s/@POD_NAMESPACE@/$POD_NAMESPACE/g" \\',
+      `  ${template} > ${runDir}/server.properties`,
+      `"$KAFKA_HOME/bin/kafka-storage.sh" format --ignore-formatted --cluster-id "$KAFKA_CLUSTER_ID" --config ${runDir}/server.properties`,
+      `exec "$KAFKA_HOME/bin/kafka-server-start.sh" ${runDir}/server.properties`,
+      '',
+    ].join('\n');
+  }
+
+  /**
+   * A script that creates the topics that do not exist yet with the Kafka CLI: one `kafka-topics.sh --list`, then
+   * `--create --if-not-exists` for each missing one. Idempotent: a topic that exists is left as it is (its
+   * partitions and settings are not changed; the script says so). Needs `KAFKA_BOOTSTRAP_SERVERS`; `KAFKA_HOME`
+   * defaults to `/opt/kafka`. Fails (non-zero) when the cluster cannot be reached, so that the Job retries.
+   */
+  public static createTopicsScript(topics: KafkaTopicDefinition[]): string {
+    const lines = [
+      '#!/bin/sh',
+      '# Creates the topics of a KafkaWorkflow that do not exist yet (generated by cdk8s-distributed-patterns).',
+      'set -eu',
+      ': "${KAFKA_BOOTSTRAP_SERVERS:?}"',
+      'KAFKA_HOME="${KAFKA_HOME:-/opt/kafka}"',
+      'topics() { "$KAFKA_HOME/bin/kafka-topics.sh" --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" "$@"; }',
+      'existing="$(topics --list)"',
+      'create() {',
+      '  name="$1"; shift',
+      '  if printf \'%s\\n\' "$existing" | grep -qxF -- "$name"; then',
+      '    echo "topic $name: exists, left as it is"',
+      '  else',
+      '    topics --create --if-not-exists --topic "$name" "$@"',
+      '    echo "topic $name: created"',
+      '  fi',
+      '}',
+    ];
+    const seen = new Set<string>();
+    for (const t of topics) {
+      KafkaConfig.checkTopicName(t.name);
+      if (seen.has(t.name)) throw new Error(`topic '${t.name}' is listed twice`);
+      seen.add(t.name);
+      const args = [`create ${shellQuote(t.name)}`, `--partitions ${t.partitions}`, `--replication-factor ${t.replicationFactor}`];
+      if (!Number.isInteger(t.partitions) || t.partitions < 1) throw new Error(`topic '${t.name}': partitions must be an integer of at least 1, got ${t.partitions}`);
+      if (!Number.isInteger(t.replicationFactor) || t.replicationFactor < 1) throw new Error(`topic '${t.name}': replication factor must be an integer of at least 1, got ${t.replicationFactor}`);
+      const config = t.config ?? {};
+      for (const key of Object.keys(config).sort()) {
+        KafkaConfig.checkTopicConfig(t.name, key, config[key]);
+        args.push(`--config ${shellQuote(`${key}=${config[key]}`)}`);
+      }
+      lines.push(args.join(' '));
+    }
+    lines.push('');
+    return lines.join('\n');
+  }
+
+  /**
+   * Why Kafka would reject `name` as a topic name, or undefined when it accepts it.
+   */
+  public static topicNameProblem(name: string): string | undefined {
+    if (typeof name !== 'string' || name.length === 0) return 'is empty';
+    if (name === '.' || name === '..') return `cannot be '${name}'`;
+    if (name.length > 249) return `is ${name.length} characters, more than 249`;
+    if (!TOPIC_NAME.test(name)) return 'has characters outside [a-zA-Z0-9._-]';
+    return undefined;
+  }
+
+  /** Throws when Kafka would reject `name` as a topic name. */
+  public static checkTopicName(name: string): void {
+    const problem = KafkaConfig.topicNameProblem(name);
+    if (problem) throw new Error(`topic name '${name}' ${problem}`);
+  }
+
+  /**
+   * Kafka's collision rule: `.` and `_` map to the same metric names, so two topics that differ only there cannot
+   * both exist. Returns the name both map to.
+   */
+  public static collisionName(name: string): string {
+    return name.replace(/\./g, '_');
+  }
+
+  /** Throws when a topic setting name or value cannot be passed to `kafka-topics.sh --config`. */
+  public static checkTopicConfig(topic: string, key: string, value: string): void {
+    if (!/^[a-z0-9]+([._-][a-z0-9]+)*$/.test(key)) throw new Error(`topic '${topic}': setting names are dotted lowercase words, got '${key}'`);
+    if (typeof value !== 'string' || value.length === 0 || /[\r\n]/.test(value)) {
+      throw new Error(`topic '${topic}': setting '${key}' must be a non-empty one-line string, got ${JSON.stringify(value)}`);
+    }
+  }
+}
+
+/** A Java properties value: backslashes escaped, a leading space kept. */
+function escapeValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/^ /, '\\ ');
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, '\'\\\'\'')}'`;
+}

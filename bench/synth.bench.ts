@@ -1,0 +1,264 @@
+// Synth benchmark: an app synthesized through the library's constructs vs the same manifests written directly
+// with cdk8s-plus in this file. For each case it first checks that both give byte-identical YAML (otherwise
+// the comparison would be meaningless and the benchmark fails), then runs each variant in its own Node process
+// (so that the peak RSS is that variant's): one warm-up, then the median of RUNS builds + `synthYaml()`.
+// Prints a table; asserts no timing. The goal for the constructs is at most 1.2× the direct time.
+//
+// To add a pattern, add a `BenchCase` to CASES: `constructs()` builds the app with the pattern, `direct()` the
+// same objects with cdk8s-plus only (same construct ids, so the `cdk8s.io/metadata.addr` labels match). Config
+// text (VCL, nginx.conf) is rendered by the same pure functions of src/config in both variants: the benchmark
+// measures the constructs, not string templating.
+import { fork } from 'child_process';
+import { createHash } from 'crypto';
+import { ApiObject, App, Chart, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { NginxConfig, ReplicatedService, VarnishConfig } from '../src';
+
+/** One row of the table. */
+interface BenchCase {
+  /** What is synthesized. */
+  readonly name: string;
+  /** The app, through the library's constructs. */
+  readonly constructs: () => App;
+  /** The same manifests, written directly with cdk8s-plus. */
+  readonly direct: () => App;
+}
+
+const RUNS = 5;
+const SERVICES = 200;
+
+// ---------------------------------------------------------------------------------------------------------------
+// ReplicatedService, all tiers
+
+const APP_IMAGE = 'example/dictionary:1.0.0';
+
+function replicatedServiceConstructs(): App {
+  const app = new App();
+  const chart = new Chart(app, 'bench');
+  for (let i = 0; i < SERVICES; i++) {
+    const rs = new ReplicatedService(chart, `svc-${i}`, { image: APP_IMAGE, port: 8080, readiness: kplus.Probe.fromHttpGet('/readyz') });
+    rs.addCacheTier();
+    rs.addTlsTier({ secret: kplus.Secret.fromSecretName(chart, `tls-${i}`, `svc-${i}-tls`) });
+  }
+  return app;
+}
+
+const MANAGED = { 'app.kubernetes.io/managed-by': 'cdk8s-distributed-patterns', 'app.kubernetes.io/part-of': 'replicated-service' };
+
+/** The selector labels, keys sorted (JSON patches are applied after cdk8s sorts keys). */
+function selectorOf(name: string, instance: string, component: string) {
+  return { 'app.kubernetes.io/component': component, 'app.kubernetes.io/instance': instance, 'app.kubernetes.io/name': name };
+}
+
+/** A Deployment with a restricted pod, labelled and selected by `selector`. */
+function deployment(scope: Construct, name: string, selector: Record<string, string>, labels: Record<string, string>, replicas: number, uid: number): kplus.Deployment {
+  const d = new kplus.Deployment(scope, 'Deployment', {
+    metadata: { name, labels },
+    replicas,
+    select: false,
+    securityContext: { ensureNonRoot: true, user: uid, group: uid, fsGroup: uid },
+    strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+    terminationGracePeriod: Duration.seconds(30),
+  });
+  d.select(kplus.LabelSelector.of({ labels: selector }));
+  for (const [k, v] of Object.entries(labels)) d.podMetadata.addLabel(k, v);
+  ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+  return d;
+}
+
+function restrictedContainer(d: kplus.Deployment, props: kplus.ContainerProps, uid: number): kplus.Container {
+  const c = d.addContainer({
+    ...props,
+    securityContext: { ensureNonRoot: true, user: uid, group: uid, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+  });
+  ApiObject.of(d).addJsonPatch(JsonPatch.add(`/spec/template/spec/containers/${d.containers.length - 1}/securityContext/capabilities`, { drop: ['ALL'] }));
+  return c;
+}
+
+function emptyDirs(d: kplus.Deployment, c: kplus.Container, paths: string[]) {
+  for (const p of paths) {
+    const name = `${c.name}-${p.replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase()}`;
+    c.mount(p, kplus.Volume.fromEmptyDir(d, `writable-${name}`, name));
+  }
+}
+
+/** PodDisruptionBudget (maxUnavailable 1) and a spread over nodes. */
+function availability(scope: Construct, d: kplus.Deployment, name: string, selector: Record<string, string>, labels: Record<string, string>) {
+  ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
+    maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector },
+  }]));
+  new kplus.k8s.KubePodDisruptionBudget(scope, 'PodDisruptionBudget', {
+    metadata: { name, labels },
+    spec: { selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow', maxUnavailable: kplus.k8s.IntOrString.fromNumber(1) },
+  });
+}
+
+function service(scope: Construct, name: string, selector: Record<string, string>, labels: Record<string, string>, ports: kplus.ServicePort[]) {
+  return new kplus.Service(scope, 'Service', {
+    metadata: { name, labels },
+    type: kplus.ServiceType.CLUSTER_IP,
+    selector: kplus.Pods.select(scope, 'ServicePods', { labels: selector }),
+    ports,
+  });
+}
+
+/** The pod-template annotation that rolls a tier when its config changes: SHA-256 over the ConfigMap's data. */
+function checksum(d: kplus.Deployment, configMap: string, key: string, text: string) {
+  const h = createHash('sha256');
+  h.update(`configmap:${configMap}\n`);
+  h.update(`${key}\n${text.length}\n${text}\n`);
+  d.podMetadata.addAnnotation('cdk8s-distributed-patterns/config-checksum', h.digest('hex'));
+}
+
+function tier(scope: Construct, id: string, instance: string, o: {
+  name: string; software: string; component: string; uid: number; image: string; command: string[]; configKey: string; configDir: string;
+  configText: string; port: number; ports: kplus.ContainerPort[]; servicePorts: kplus.ServicePort[]; memory: [number, number];
+  writable: string[]; secret?: kplus.ISecret;
+}) {
+  const s = new Construct(scope, id);
+  const selector = selectorOf(o.software, instance, o.component);
+  const labels = { ...selector, ...MANAGED };
+  const cm = new kplus.ConfigMap(s, 'Config', { metadata: { name: o.name, labels }, data: { [o.configKey]: o.configText } });
+  const d = deployment(s, o.name, selector, labels, 2, o.uid);
+  const c = restrictedContainer(d, {
+    name: o.software,
+    image: o.image,
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    command: o.command,
+    ports: o.ports,
+    readiness: kplus.Probe.fromTcpSocket({ port: o.port }),
+    resources: {
+      cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
+      memory: { request: Size.mebibytes(o.memory[0]), limit: Size.mebibytes(o.memory[1]) },
+    },
+    lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '5']) },
+  }, o.uid);
+  c.mount(o.configDir, kplus.Volume.fromConfigMap(s, 'ConfigVolume', cm, { name: 'config' }), { readOnly: true });
+  if (o.secret) c.mount('/etc/nginx/tls', kplus.Volume.fromSecret(s, 'TlsVolume', o.secret, { name: 'tls', defaultMode: 0o440 }), { readOnly: true });
+  emptyDirs(d, c, o.writable);
+  checksum(d, o.name, o.configKey, o.configText);
+  availability(s, d, o.name, selector, labels);
+  service(s, o.name, selector, labels, o.servicePorts);
+}
+
+function replicatedServiceDirect(): App {
+  const app = new App();
+  const chart = new Chart(app, 'bench');
+  for (let i = 0; i < SERVICES; i++) {
+    const name = `svc-${i}`;
+    const scope = new Construct(chart, name);
+    const selector = selectorOf(name, name, 'app');
+    const labels = { ...selector, ...MANAGED };
+    const d = deployment(scope, name, selector, labels, 2, 1000);
+    const c = restrictedContainer(d, {
+      name: 'app',
+      image: APP_IMAGE,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      ports: [{ number: 8080, name: 'http' }],
+      readiness: kplus.Probe.fromHttpGet('/readyz', { port: 8080 }),
+      resources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) } },
+    }, 1000);
+    emptyDirs(d, c, ['/tmp']);
+    availability(scope, d, name, selector, labels);
+    service(scope, name, selector, labels, [{ name: 'http', port: 80, targetPort: 8080 }]);
+
+    tier(scope, 'Cache', name, {
+      name: `${name}-cache`, software: 'varnish', component: 'cache', uid: 1000, image: 'varnish:7.6.1-alpine',
+      command: ['varnishd', '-F', '-f', '/etc/varnish/vcl/default.vcl', '-a', 'http=:6081,HTTP', '-s', 'malloc,256m', '-n', '/var/lib/varnish/varnishd'],
+      configKey: 'default.vcl', configDir: '/etc/varnish/vcl',
+      configText: VarnishConfig.vcl({ backendHost: name, backendPort: 80, probePath: '/readyz' }),
+      port: 6081, ports: [{ number: 6081, name: 'http' }], servicePorts: [{ name: 'http', port: 80, targetPort: 6081 }],
+      memory: [384, 384], writable: ['/var/lib/varnish', '/tmp'],
+    });
+    const secret = kplus.Secret.fromSecretName(chart, `tls-${i}`, `${name}-tls`);
+    tier(scope, 'Tls', name, {
+      name: `${name}-tls`, software: 'nginx', component: 'tls', uid: 101, image: 'nginxinc/nginx-unprivileged:1.27.3-alpine',
+      command: ['nginx', '-c', '/etc/nginx/tls-proxy/nginx.conf', '-e', 'stderr'],
+      configKey: 'nginx.conf', configDir: '/etc/nginx/tls-proxy',
+      configText: NginxConfig.tlsProxy({ upstreamHost: `${name}-cache`, upstreamPort: 80 }),
+      port: 8443, ports: [{ number: 8443, name: 'https' }], servicePorts: [{ name: 'https', port: 443, targetPort: 8443 }],
+      memory: [64, 128], writable: ['/tmp'], secret,
+    });
+  }
+  return app;
+}
+
+/** The cases, one table row each. Later patterns add theirs here. */
+const CASES: BenchCase[] = [
+  { name: `ReplicatedService, app + varnish + nginx TLS × ${SERVICES}`, constructs: replicatedServiceConstructs, direct: replicatedServiceDirect },
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// runner
+
+interface Measurement { readonly ms: number[]; readonly peakRssMiB: number; readonly baseRssMiB: number; readonly objects: number; readonly bytes: number }
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** In the child: warm up once, then time RUNS builds + syntheses; report the times and the peak RSS. */
+function measure(c: BenchCase, variant: 'constructs' | 'direct'): Measurement {
+  const gc = (globalThis as any).gc as (() => void) | undefined;
+  gc?.();
+  const baseRssMiB = process.memoryUsage().rss / 2 ** 20;
+  const build = c[variant];
+  let yaml = build().synthYaml();
+  const ms: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    gc?.();
+    const t0 = process.hrtime.bigint();
+    yaml = build().synthYaml();
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return {
+    ms, baseRssMiB, peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    objects: (yaml.match(/^kind: /gm) ?? []).length, bytes: Buffer.byteLength(yaml),
+  };
+}
+
+function runChild(index: number, variant: string): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--child', String(index), variant], { execArgv: process.execArgv, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    let result: Measurement | undefined;
+    child.on('message', (m) => { result = m as Measurement; });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`${CASES[index].name} (${variant}): child exited with code ${code}`))));
+  });
+}
+
+async function main() {
+  if (process.argv[2] === '--child') {
+    const c = CASES[Number(process.argv[3])];
+    process.send!(measure(c, process.argv[4] as 'constructs' | 'direct'));
+    return;
+  }
+  console.log(`synth: library constructs vs the same manifests written with cdk8s-plus (median of ${RUNS} runs after a warm-up; each variant in its own process)`);
+  console.log(`node ${process.version}, ${require('os').cpus()[0]?.model ?? 'unknown CPU'}\n`);
+  console.log('| case | objects | YAML | constructs (ms) | cdk8s-plus direct (ms) | ratio | peak RSS constructs / direct (MiB) |');
+  console.log('|---|---:|---:|---:|---:|---:|---|');
+  for (let i = 0; i < CASES.length; i++) {
+    const c = CASES[i];
+    // Same manifests, or the comparison means nothing.
+    const a = c.constructs().synthYaml();
+    const b = c.direct().synthYaml();
+    if (a !== b) {
+      const al = a.split('\n');
+      const bl = b.split('\n');
+      const at = al.findIndex((l, n) => l !== bl[n]);
+      throw new Error(`${c.name}: the two variants differ at line ${at + 1}:\n  constructs: ${al[at]}\n  direct:     ${bl[at]}`);
+    }
+    const lib = await runChild(i, 'constructs');
+    const raw = await runChild(i, 'direct');
+    const tl = median(lib.ms);
+    const tr = median(raw.ms);
+    console.log(`| ${c.name} | ${lib.objects} | ${(lib.bytes / 2 ** 20).toFixed(1)} MiB | ${tl.toFixed(0)} | ${tr.toFixed(0)} | ${(tl / tr).toFixed(2)}× | ${lib.peakRssMiB.toFixed(0)} / ${raw.peakRssMiB.toFixed(0)} (process at start: ${lib.baseRssMiB.toFixed(0)} / ${raw.baseRssMiB.toFixed(0)}) |`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,280 @@
+import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+
+/**
+ * The lowest TLS version an nginx TLS terminator accepts.
+ */
+export enum TlsVersion {
+  /** TLS 1.2 and 1.3 (Mozilla "intermediate"): every client of the last ten years. */
+  TLS_1_2 = 'TLSv1.2',
+  /** TLS 1.3 only (Mozilla "modern"). */
+  TLS_1_3 = 'TLSv1.3',
+}
+
+/**
+ * Options for `NginxConfig.tlsProxy`.
+ *
+ * @see https://nginx.org/en/docs/http/configuring_https_servers.html
+ * @see https://ssl-config.mozilla.org/
+ */
+export interface NginxTlsProxyOptions {
+  /**
+   * Where the plain-HTTP traffic goes: `127.0.0.1` for a sidecar in front of its app, or a Service name (a
+   * ClusterIP Service: nginx resolves the name once, at start).
+   */
+  readonly upstreamHost: string;
+  /** The upstream's port. */
+  readonly upstreamPort: number;
+  /**
+   * The port nginx terminates TLS on. At least 1024: the pod runs without `NET_BIND_SERVICE`.
+   *
+   * @default 8443
+   */
+  readonly httpsPort?: number;
+  /**
+   * A plain-HTTP port that answers every request with a permanent redirect (301) to HTTPS.
+   *
+   * @default - no plain-HTTP listener
+   */
+  readonly redirectHttpPort?: number;
+  /**
+   * The port clients reach HTTPS on (the Service port): used in the redirect's `Location` and in
+   * `X-Forwarded-Port`.
+   *
+   * @default 443
+   */
+  readonly publicHttpsPort?: number;
+  /**
+   * The certificate chain file (PEM), e.g. `tls.crt` of a `kubernetes.io/tls` Secret.
+   *
+   * @default NginxConfig.DEFAULT_CERTIFICATE_FILE
+   */
+  readonly certificateFile?: string;
+  /**
+   * The private key file (PEM).
+   *
+   * @default NginxConfig.DEFAULT_KEY_FILE
+   */
+  readonly keyFile?: string;
+  /**
+   * The lowest TLS version accepted. TLS 1.0 and 1.1 are never offered.
+   *
+   * @default TlsVersion.TLS_1_2
+   */
+  readonly minTlsVersion?: TlsVersion;
+  /**
+   * Send `Strict-Transport-Security` with this `max-age`. Only for a host that is served over HTTPS for good:
+   * browsers remember it.
+   *
+   * @default - no HSTS header
+   */
+  readonly hstsMaxAge?: Duration;
+  /**
+   * The writable directory for the pid file and the temp files (an emptyDir in the pod: the root filesystem is
+   * read-only).
+   *
+   * @default NginxConfig.DEFAULT_RUN_DIR
+   */
+  readonly runDir?: string;
+  /**
+   * `worker_processes`. One worker per replica; scale with replicas (`auto` would count the node's CPUs, not
+   * the container's limit).
+   *
+   * @default 1
+   */
+  readonly workerProcesses?: number;
+  /**
+   * `worker_connections` (each proxied request uses two).
+   *
+   * @default 1024
+   */
+  readonly workerConnections?: number;
+  /**
+   * `client_max_body_size`: the largest request body.
+   *
+   * @default Size.mebibytes(1)
+   */
+  readonly clientMaxBodySize?: Size;
+  /**
+   * `proxy_read_timeout`: how long nginx waits between two reads from the upstream.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly proxyReadTimeout?: Duration;
+  /**
+   * `server_name`.
+   *
+   * @default "_" (any host)
+   */
+  readonly serverName?: string;
+}
+
+/**
+ * nginx configuration files: pure functions from options to the text of `nginx.conf`.
+ *
+ * The files are complete (`-c <file>`, no `include`) and run as the unprivileged nginx of
+ * `nginxinc/nginx-unprivileged` (uid 101) on a read-only root filesystem: the pid file and every temp path are
+ * in `runDir`, logs go to stdout/stderr, every port is at least 1024. They also pass `nginx -t` on nginx 1.22
+ * (Debian bookworm, the tier-2 tests): no directive newer than that is used (`http2 on` is 1.25, `ssl on` is
+ * gone since 1.25).
+ */
+export class NginxConfig {
+  /** Where the terminators read the certificate (the Secret's `tls.crt` mounted at `/etc/nginx/tls`). */
+  public static readonly DEFAULT_CERTIFICATE_FILE = '/etc/nginx/tls/tls.crt';
+  /** Where the terminators read the private key (the Secret's `tls.key`). */
+  public static readonly DEFAULT_KEY_FILE = '/etc/nginx/tls/tls.key';
+  /** The default writable directory for the pid file and temp files. */
+  public static readonly DEFAULT_RUN_DIR = '/tmp';
+  /** The default HTTPS port. */
+  public static readonly DEFAULT_HTTPS_PORT = 8443;
+  /** Where the pods mount the rendered config (a ConfigMap). */
+  public static readonly CONFIG_DIR = '/etc/nginx/tls-proxy';
+  /** The file name of the rendered config in `CONFIG_DIR` (the ConfigMap key). */
+  public static readonly CONFIG_FILE_NAME = 'nginx.conf';
+  /** Where the pods mount the TLS Secret. */
+  public static readonly TLS_DIR = '/etc/nginx/tls';
+  /**
+   * The TLS 1.2 cipher suites offered (Mozilla "intermediate" without the DHE suites, which need a `dhparam`
+   * file): ECDHE key exchange and AEAD ciphers only. TLS 1.3 suites are OpenSSL's defaults.
+   */
+  public static readonly TLS12_CIPHERS = [
+    'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':');
+
+  /**
+   * The container command that runs a rendered config: `nginx -c <CONFIG_DIR>/<CONFIG_FILE_NAME> -e stderr`.
+   * It bypasses the image's entrypoint scripts, which would try to edit files on the read-only root
+   * filesystem; `-e stderr` keeps nginx from opening its compiled-in error log before it reads the config.
+   */
+  public static command(): string[] {
+    return ['nginx', '-c', `${NginxConfig.CONFIG_DIR}/${NginxConfig.CONFIG_FILE_NAME}`, '-e', 'stderr'];
+  }
+
+  /**
+   * A TLS terminator: HTTPS on `httpsPort` proxied as plain HTTP/1.1 (with keepalive) to
+   * `upstreamHost:upstreamPort`, with `X-Forwarded-For/-Proto/-Host/-Port` and `X-Real-IP`; optionally a
+   * plain-HTTP port that redirects to HTTPS. Throws when an option is out of range.
+   */
+  public static tlsProxy(options: NginxTlsProxyOptions): string {
+    const where = 'NginxConfig.tlsProxy';
+    const httpsPort = port(where, 'httpsPort', options.httpsPort ?? NginxConfig.DEFAULT_HTTPS_PORT, 1024);
+    const redirect = options.redirectHttpPort === undefined ? undefined : port(where, 'redirectHttpPort', options.redirectHttpPort, 1024);
+    if (redirect === httpsPort) throw new Error(`${where}: 'redirectHttpPort' must differ from 'httpsPort', got ${redirect}`);
+    const publicPort = port(where, 'publicHttpsPort', options.publicHttpsPort ?? 443, 1);
+    const upstreamPort = port(where, 'upstreamPort', options.upstreamPort, 1);
+    const upstreamHost = token(where, 'upstreamHost', options.upstreamHost, /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9a-fA-F:.]+\]$/, 'a host name or IP address');
+    const cert = token(where, 'certificateFile', options.certificateFile ?? NginxConfig.DEFAULT_CERTIFICATE_FILE, ABSOLUTE_PATH, 'an absolute path');
+    const key = token(where, 'keyFile', options.keyFile ?? NginxConfig.DEFAULT_KEY_FILE, ABSOLUTE_PATH, 'an absolute path');
+    const runDir = token(where, 'runDir', options.runDir ?? NginxConfig.DEFAULT_RUN_DIR, ABSOLUTE_PATH, 'an absolute path').replace(/\/+$/, '') || '/';
+    const serverName = token(where, 'serverName', options.serverName ?? '_', /^(_|[A-Za-z0-9*.-]+)( [A-Za-z0-9*.-]+)*$/, 'host names separated by spaces, or "_"');
+    const workers = integer(where, 'workerProcesses', options.workerProcesses ?? 1, 1, 64);
+    const connections = integer(where, 'workerConnections', options.workerConnections ?? 1024, 16, 65536);
+    const body = options.clientMaxBodySize ?? Size.mebibytes(1);
+    const bodyKib = body.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
+    if (!Number.isInteger(bodyKib) || bodyKib < 0 || bodyKib > 1024 * 1024 * 1024) throw new Error(`${where}: 'clientMaxBodySize' must be a whole number of KiB up to 1 TiB, got ${bodyKib} KiB`);
+    const readTimeout = seconds(where, 'proxyReadTimeout', options.proxyReadTimeout ?? Duration.seconds(60), 1, 86400);
+    const minTls = options.minTlsVersion ?? TlsVersion.TLS_1_2;
+    if (!Object.values(TlsVersion).includes(minTls)) throw new Error(`${where}: 'minTlsVersion' must be a TlsVersion, got ${JSON.stringify(minTls)}`);
+    const hsts = options.hstsMaxAge === undefined ? undefined : seconds(where, 'hstsMaxAge', options.hstsMaxAge, 1, 2 ** 31 - 1);
+    const run = (name: string) => `${runDir === '/' ? '' : runDir}/${name}`;
+    const location = publicPort === 443 ? 'https://$host$request_uri' : `https://$host:${publicPort}$request_uri`;
+
+    const lines: string[] = [
+      '# Rendered by cdk8s-distributed-patterns: a TLS terminator.',
+      `# Upstream: ${upstreamHost}:${upstreamPort}. Runs unprivileged, read-only root:`,
+      `# pid and temp files in ${runDir}, logs to stdout and stderr.`,
+      `worker_processes ${workers};`,
+      'daemon off;',
+      `pid ${run('nginx.pid')};`,
+      'error_log stderr warn;',
+      '',
+      'events {',
+      `    worker_connections ${connections};`,
+      '}',
+      '',
+      'http {',
+      '    default_type application/octet-stream;',
+      '    access_log /dev/stdout;',
+      '    server_tokens off;',
+      '    keepalive_timeout 65s;',
+      `    client_max_body_size ${bodyKib % 1024 === 0 ? `${bodyKib / 1024}m` : `${bodyKib}k`};`,
+      `    client_body_temp_path ${run('client_temp')};`,
+      `    proxy_temp_path ${run('proxy_temp')};`,
+      `    fastcgi_temp_path ${run('fastcgi_temp')};`,
+      `    uwsgi_temp_path ${run('uwsgi_temp')};`,
+      `    scgi_temp_path ${run('scgi_temp')};`,
+      '',
+      '    upstream backend {',
+      `        server ${upstreamHost}:${upstreamPort};`,
+      '        keepalive 16;',
+      '    }',
+      '',
+      '    server {',
+      `        listen ${httpsPort} ssl;`,
+      `        server_name ${serverName};`,
+      '',
+      `        ssl_certificate ${cert};`,
+      `        ssl_certificate_key ${key};`,
+      `        ssl_protocols ${minTls === TlsVersion.TLS_1_3 ? 'TLSv1.3' : 'TLSv1.2 TLSv1.3'};`,
+      ...(minTls === TlsVersion.TLS_1_3 ? [] : [`        ssl_ciphers ${NginxConfig.TLS12_CIPHERS};`]),
+      '        ssl_prefer_server_ciphers off;',
+      '        ssl_session_cache shared:TLS:10m;',
+      '        ssl_session_timeout 1d;',
+      '        ssl_session_tickets off;',
+      ...(hsts === undefined ? [] : [`        add_header Strict-Transport-Security "max-age=${hsts}" always;`]),
+      '',
+      '        location / {',
+      '            proxy_pass http://backend;',
+      '            proxy_http_version 1.1;',
+      '            proxy_set_header Connection "";',
+      '            proxy_set_header Host $host;',
+      '            proxy_set_header X-Real-IP $remote_addr;',
+      '            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      '            proxy_set_header X-Forwarded-Proto https;',
+      '            proxy_set_header X-Forwarded-Host $host;',
+      `            proxy_set_header X-Forwarded-Port ${publicPort};`,
+      `            proxy_read_timeout ${readTimeout}s;`,
+      '        }',
+      '    }',
+    ];
+    if (redirect !== undefined) {
+      lines.push(
+        '',
+        '    server {',
+        `        listen ${redirect};`,
+        `        server_name ${serverName};`,
+        '        location / {',
+        `            return 301 ${location};`,
+        '        }',
+        '    }',
+      );
+    }
+    lines.push('}', '');
+    return lines.join('\n');
+  }
+}
+
+const ABSOLUTE_PATH = /^\/[A-Za-z0-9._\-/]*$/;
+
+function port(where: string, prop: string, value: number, min: number): number {
+  return integer(where, prop, value, min, 65535);
+}
+
+function integer(where: string, prop: string, value: number, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${where}: '${prop}' must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function seconds(where: string, prop: string, value: Duration, min: number, max: number): number {
+  const ms = value.toMilliseconds();
+  if (ms % 1000 !== 0) throw new Error(`${where}: '${prop}' must be a whole number of seconds from ${min} to ${max}, got ${ms}ms`);
+  return integer(where, prop, ms / 1000, min, max);
+}
+
+function token(where: string, prop: string, value: string, re: RegExp, what: string): string {
+  if (typeof value !== 'string' || !re.test(value)) throw new Error(`${where}: '${prop}' must be ${what}, got ${JSON.stringify(value)}`);
+  return value;
+}

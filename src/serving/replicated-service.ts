@@ -1,0 +1,762 @@
+import { ApiObject, Duration, JsonPatch, Size, SizeRoundingBehavior } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { NginxConfig, TlsVersion } from '../config/nginx';
+import { VarnishConfig } from '../config/varnish';
+import { Availability } from '../core/availability';
+import { ConfigChecksum } from '../core/checksum';
+import { PropCheck } from '../core/errors';
+import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
+import { RecommendedLabels } from '../core/labels';
+import { ResourceNames } from '../core/names';
+import { propError } from '../core/prop-error';
+import { RestrictedSecurity } from '../core/security';
+
+/**
+ * Horizontal autoscaling of a `ReplicatedService` on CPU.
+ *
+ * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
+ */
+export interface ReplicatedServiceAutoscaling {
+  /** The fewest replicas (at least 1). */
+  readonly minReplicas: number;
+  /** The most replicas. */
+  readonly maxReplicas: number;
+  /**
+   * The average CPU use, in percent of the CPU request, the autoscaler keeps the replicas at.
+   *
+   * @default 70
+   */
+  readonly cpuUtilizationPercent?: number;
+}
+
+/**
+ * Properties for `ReplicatedService`.
+ */
+export interface ReplicatedServiceProps {
+  /** The app's image (stateless), pinned to a tag or digest. */
+  readonly image: string;
+  /** The port the app listens on. */
+  readonly port: number;
+  /**
+   * The readiness probe. Required: "when designing a replicated service, it is equally important to build and
+   * deploy a readiness probe" — without one a starting or overloaded replica gets traffic it cannot serve, and
+   * a rolling update can take the whole service down. When the probe is an HTTP GET, the cache tier's health
+   * probe uses its path too.
+   */
+  readonly readiness: kplus.Probe;
+  /**
+   * The base name of the objects (`<name>`, `<name>-cache`, `<name>-tls`).
+   *
+   * @default - derived from the construct path
+   */
+  readonly name?: string;
+  /**
+   * The port of the app's Service.
+   *
+   * @default 80
+   */
+  readonly servicePort?: number;
+  /**
+   * The number of replicas (unset with `autoscaling`: the autoscaler owns it).
+   *
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * How many extra replicas a rolling update may start. It never stops an old replica before its replacement
+   * is ready (`maxUnavailable: 0`), so the service keeps its full capacity during an update.
+   *
+   * @default 1
+   */
+  readonly maxSurge?: number;
+  /**
+   * The PodDisruptionBudget's `minAvailable`: how many replicas must stay up through node drains. Must be less
+   * than the replicas (or the autoscaler's minimum), or every drain blocks.
+   *
+   * @default - `maxUnavailable: 1`
+   */
+  readonly minAvailable?: number;
+  /**
+   * Scale on CPU with a HorizontalPodAutoscaler (autoscaling/v2).
+   *
+   * @default - a fixed number of replicas
+   */
+  readonly autoscaling?: ReplicatedServiceAutoscaling;
+  /**
+   * A liveness probe (restarts a replica that hangs; keep it cheaper and more lenient than readiness).
+   *
+   * @default - none
+   */
+  readonly liveness?: kplus.Probe;
+  /**
+   * A startup probe (holds the other probes off while a slow app starts).
+   *
+   * @default - none
+   */
+  readonly startup?: kplus.Probe;
+  /**
+   * Resource requests and limits. The CPU request is what `autoscaling.cpuUtilizationPercent` is measured
+   * against.
+   *
+   * @default - requests 100m CPU and 128Mi memory, limits 1 CPU and 512Mi memory
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * How long a replica may take to finish its requests after SIGTERM.
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly terminationGracePeriod?: Duration;
+  /**
+   * Sleep this long in a preStop hook before SIGTERM, so that the Service stops sending new requests before the
+   * app stops taking them. Needs a `sleep` binary in the image.
+   *
+   * @default - no preStop hook
+   */
+  readonly preStopSleep?: Duration;
+  /**
+   * `sessionAffinity: ClientIP` on the app's Service: each client IP keeps reaching the same replica. Behind a
+   * NAT many clients share one IP (and behind a cache or TLS tier every request comes from that tier's pods),
+   * so it is only allowed while the app's Service is the one clients reach; prefer cookie-based affinity at
+   * an ingress.
+   *
+   * @default false
+   */
+  readonly sessionAffinity?: boolean;
+  /**
+   * How long a client IP stays pinned to its replica.
+   *
+   * @default Duration.hours(3)
+   */
+  readonly sessionAffinityTimeout?: Duration;
+  /**
+   * The type of the app's Service (only while no tier is in front of it).
+   *
+   * @default kplus.ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: kplus.ServiceType;
+  /**
+   * The app's entrypoint.
+   *
+   * @default - the image's
+   */
+  readonly command?: string[];
+  /**
+   * The app's arguments.
+   *
+   * @default - the image's
+   */
+  readonly args?: string[];
+  /**
+   * Plain environment variables.
+   *
+   * @default - none
+   */
+  readonly env?: { [name: string]: string };
+  /**
+   * The non-root uid the app runs as.
+   *
+   * @default 1000
+   */
+  readonly uid?: number;
+  /**
+   * The gid the app runs as.
+   *
+   * @default - the uid
+   */
+  readonly gid?: number;
+  /**
+   * Paths the app writes to (an emptyDir each: the root filesystem is read-only).
+   *
+   * @default ['/tmp']
+   */
+  readonly writableDirs?: string[];
+  /**
+   * Image overrides (varnish, nginx).
+   *
+   * @default - the defaults of `ContainerImages`
+   */
+  readonly images?: ImageOverrides;
+}
+
+/**
+ * Options for `ReplicatedService.addCacheTier`.
+ *
+ * @see https://varnish-cache.org/docs/7.6/
+ */
+export interface CacheTierOptions {
+  /**
+   * The number of varnish replicas (each has its own cache).
+   *
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * The container port varnish listens on (at least 1024).
+   *
+   * @default 6081
+   */
+  readonly port?: number;
+  /**
+   * The port of the cache tier's Service.
+   *
+   * @default 80
+   */
+  readonly servicePort?: number;
+  /**
+   * The cache size (`-s malloc,<size>`).
+   *
+   * @default Size.mebibytes(256)
+   */
+  readonly cacheSize?: Size;
+  /**
+   * The container's memory limit (also its request: the cache is not something to be evicted for). varnish
+   * needs memory beyond the cache (threads, workspaces, transient objects): at least 64Mi more.
+   *
+   * @default - cacheSize + 128Mi
+   */
+  readonly memoryLimit?: Size;
+  /**
+   * How long responses without caching headers are cached.
+   *
+   * @default Duration.minutes(2)
+   */
+  readonly ttl?: Duration;
+  /**
+   * How long an expired object may still be served while it is refreshed or while the app is sick.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly grace?: Duration;
+  /**
+   * The path varnish probes on the app (through the app's Service).
+   *
+   * @default - the path of the app's readiness probe (required when that is not an HTTP GET)
+   */
+  readonly probePath?: string;
+  /**
+   * How often varnish probes the app.
+   *
+   * @default Duration.seconds(5)
+   */
+  readonly probeInterval?: Duration;
+}
+
+/**
+ * Options for `ReplicatedService.addTlsTier`.
+ */
+export interface TlsTierOptions {
+  /**
+   * The edge certificate: a `kubernetes.io/tls` Secret (`tls.crt`, `tls.key`). It is the tier's own, distinct
+   * from any certificate inside the cluster.
+   */
+  readonly secret: kplus.ISecret;
+  /**
+   * The number of nginx replicas.
+   *
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * The HTTPS container port (at least 1024).
+   *
+   * @default 8443
+   */
+  readonly port?: number;
+  /**
+   * The port of the TLS tier's Service.
+   *
+   * @default 443
+   */
+  readonly servicePort?: number;
+  /**
+   * A plain-HTTP container port that redirects to HTTPS (Service port 80).
+   *
+   * @default - no plain-HTTP port
+   */
+  readonly redirectHttpPort?: number;
+  /**
+   * The lowest TLS version accepted.
+   *
+   * @default TlsVersion.TLS_1_2
+   */
+  readonly minTlsVersion?: TlsVersion;
+  /**
+   * Send `Strict-Transport-Security` with this max-age.
+   *
+   * @default - no HSTS header
+   */
+  readonly hstsMaxAge?: Duration;
+  /**
+   * The type of the TLS tier's Service (the one clients reach).
+   *
+   * @default kplus.ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: kplus.ServiceType;
+}
+
+/**
+ * One tier in front of the app, as added by `addCacheTier` or `addTlsTier`.
+ */
+export interface ServiceTier {
+  /** The tier's Deployment. */
+  readonly deployment: kplus.Deployment;
+  /** The tier's Service. */
+  readonly service: kplus.Service;
+  /** The ConfigMap holding the tier's rendered config (VCL or nginx.conf). */
+  readonly configMap: kplus.ConfigMap;
+  /** The rendered config. */
+  readonly configText: string;
+  /** The container port. */
+  readonly port: number;
+  /** The Service port. */
+  readonly servicePort: number;
+  /** The Service name the tier sends its requests to (the cache tier's, else the app's). */
+  readonly upstreamHost: string;
+  /** That Service's port. */
+  readonly upstreamPort: number;
+  /**
+   * The tier's PodDisruptionBudget (with more than one replica).
+   *
+   * @default - none
+   */
+  readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
+}
+
+/**
+ * A replicated, stateless service (book chapter 5): a Deployment of the app behind a Service, with what a
+ * production user expects — a required readiness probe, at least two replicas, rolling updates that never go
+ * below the desired count, a PodDisruptionBudget, a spread over nodes, resource requests, graceful
+ * termination — and optional autoscaling, session affinity, a varnish caching tier and an nginx TLS tier:
+ *
+ * client → nginx (TLS, `addTlsTier`) → varnish (cache, `addCacheTier`) → app.
+ *
+ * Each tier is its own replicated Deployment with its own Service and PodDisruptionBudget; the outermost tier's
+ * Service (`service`) is the one clients use. Every pod passes Pod Security `restricted`.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
+ */
+export class ReplicatedService extends Construct {
+  /** The base name of the objects. */
+  public readonly name: string;
+  /** The app's Deployment. */
+  public readonly deployment: kplus.Deployment;
+  /** The app container. */
+  public readonly container: kplus.Container;
+  /** The app's Service (a ClusterIP Service: the cache tier's single backend). */
+  public readonly appService: kplus.Service;
+  /**
+   * The app's PodDisruptionBudget.
+   *
+   * @default - none with a single replica
+   */
+  public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
+  /**
+   * The HorizontalPodAutoscaler.
+   *
+   * @default - none without `autoscaling`
+   */
+  public readonly autoscaler?: kplus.HorizontalPodAutoscaler;
+
+  private readonly appPort: number;
+  private readonly appServicePort: number;
+  private readonly images?: ImageOverrides;
+  private readonly props: ReplicatedServiceProps;
+  private cache?: ServiceTier;
+  private tls?: ServiceTier;
+
+  constructor(scope: Construct, id: string, props: ReplicatedServiceProps) {
+    super(scope, id);
+    this.props = props;
+    this.name = ResourceNames.baseName(this, props.name, ResourceNames.MAX_LABEL - '-cache'.length);
+    ContainerImages.checkPinned(this, 'image', props.image);
+    if (!props.readiness) {
+      throw propError(this, 'readiness', 'a readiness probe, e.g. kplus.Probe.fromHttpGet(\'/readyz\'): without one a starting or overloaded replica gets traffic it cannot serve, and a rolling update can take the service down', props.readiness);
+    }
+    this.appPort = PropCheck.integer(this, 'port', 1, 65535, 0, props.port);
+    this.appServicePort = PropCheck.integer(this, 'servicePort', 1, 65535, 80, props.servicePort);
+    this.images = props.images;
+    const uid = PropCheck.integer(this, 'uid', 1, 2147483647, 1000, props.uid);
+    const gid = PropCheck.integer(this, 'gid', 0, 2147483647, uid, props.gid);
+    const maxSurge = PropCheck.integer(this, 'maxSurge', 1, 1000, 1, props.maxSurge);
+
+    // Replicas: fixed, or owned by the autoscaler.
+    const auto = props.autoscaling;
+    let replicas: number;
+    if (auto) {
+      if (props.replicas !== undefined) throw propError(this, 'replicas', 'unset when \'autoscaling\' is given (the HorizontalPodAutoscaler owns the replica count)', props.replicas);
+      const max = PropCheck.integer(this, 'autoscaling.maxReplicas', 1, 1000, 0, auto.maxReplicas);
+      const min = PropCheck.integer(this, 'autoscaling.minReplicas', 1, 1000, 0, auto.minReplicas);
+      if (min > max) throw propError(this, 'autoscaling.minReplicas', `at most 'autoscaling.maxReplicas' (${max})`, min);
+      PropCheck.integer(this, 'autoscaling.cpuUtilizationPercent', 1, 1000, 70, auto.cpuUtilizationPercent);
+      replicas = min;
+    } else {
+      replicas = PropCheck.integer(this, 'replicas', 1, 1000, 2, props.replicas);
+    }
+    const minAvailable = props.minAvailable === undefined ? undefined : PropCheck.integer(this, 'minAvailable', 0, 1000, 0, props.minAvailable);
+    if (minAvailable !== undefined && minAvailable >= replicas) {
+      throw propError(this, 'minAvailable', `less than ${auto ? '\'autoscaling.minReplicas\'' : '\'replicas\''} (${replicas}): a PodDisruptionBudget that needs every replica up blocks every node drain`, minAvailable);
+    }
+    if (props.sessionAffinityTimeout !== undefined && !props.sessionAffinity) {
+      throw propError(this, 'sessionAffinityTimeout', 'unset unless \'sessionAffinity\' is true', `${props.sessionAffinityTimeout.toMilliseconds()}ms`);
+    }
+    const affinitySeconds = props.sessionAffinity ? seconds(this, 'sessionAffinityTimeout', props.sessionAffinityTimeout ?? Duration.hours(3), 1, 86400) : undefined;
+
+    const selector = RecommendedLabels.selector({ name: this.name, instance: this.name, component: 'app' });
+    const labels = RecommendedLabels.of({ name: this.name, instance: this.name, component: 'app', partOf: 'replicated-service' });
+    this.deployment = this.workload('Deployment', this.name, selector, labels, uid, gid, auto ? undefined : replicas, maxSurge, props.terminationGracePeriod);
+    this.container = RestrictedSecurity.addContainer(this.deployment, {
+      name: 'app',
+      image: props.image,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      command: props.command,
+      args: props.args,
+      envVariables: plainEnv(props.env),
+      ports: [{ number: this.appPort, name: 'http' }],
+      readiness: withDefaultPort(props.readiness, this.appPort),
+      liveness: withDefaultPort(props.liveness, this.appPort),
+      startup: withDefaultPort(props.startup, this.appPort),
+      resources: props.resources ?? {
+        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
+        memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
+      },
+      lifecycle: props.preStopSleep === undefined ? undefined : {
+        preStop: kplus.Handler.fromCommand(['sleep', String(seconds(this, 'preStopSleep', props.preStopSleep, 1, 3600))]),
+      },
+    }, { uid, gid });
+    RestrictedSecurity.addWritableDirs(this.deployment, this.container, { paths: props.writableDirs ?? ['/tmp'] });
+
+    if (auto) {
+      this.autoscaler = new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
+        metadata: { name: this.name, labels },
+        target: this.deployment,
+        minReplicas: auto.minReplicas,
+        maxReplicas: auto.maxReplicas,
+        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(auto.cpuUtilizationPercent ?? 70))],
+      });
+    }
+    // With an autoscaler the PDB and the spread are sized for its maximum.
+    this.podDisruptionBudget = this.availability(this, this.deployment, auto ? auto.maxReplicas : replicas, selector, labels, minAvailable);
+
+    this.appService = new kplus.Service(this, 'Service', {
+      metadata: { name: this.name, labels },
+      type: props.serviceType ?? kplus.ServiceType.CLUSTER_IP,
+      selector: kplus.Pods.select(this, 'ServicePods', { labels: selector }),
+      ports: [{ name: 'http', port: this.appServicePort, targetPort: this.appPort }],
+    });
+    if (affinitySeconds !== undefined) {
+      // cdk8s-plus' Service has no session affinity. The L1 maps its props to the API's names after the patches
+      // are applied, so the patch uses the L1's spelling `clientIp` (it becomes `clientIP`).
+      ApiObject.of(this.appService).addJsonPatch(
+        JsonPatch.add('/spec/sessionAffinity', 'ClientIP'),
+        JsonPatch.add('/spec/sessionAffinityConfig', { clientIp: { timeoutSeconds: affinitySeconds } }),
+      );
+    }
+  }
+
+  /** The Service clients use: the outermost tier's (TLS, else cache, else the app's). */
+  public get service(): kplus.Service {
+    return this.tls?.service ?? this.cache?.service ?? this.appService;
+  }
+
+  /**
+   * The cache tier, if added.
+   *
+   * @default - none
+   */
+  public get cacheTier(): ServiceTier | undefined {
+    return this.cache;
+  }
+
+  /**
+   * The TLS tier, if added.
+   *
+   * @default - none
+   */
+  public get tlsTier(): ServiceTier | undefined {
+    return this.tls;
+  }
+
+  /**
+   * Adds a varnish caching tier in front of the app: a Deployment and a Service `<name>-cache`. Its single
+   * backend is the app's ClusterIP Service, probed on the app's readiness path. Add it before the TLS tier.
+   */
+  public addCacheTier(options: CacheTierOptions = {}): ServiceTier {
+    if (this.cache) throw new Error(`${PropCheck.where(this)}: addCacheTier() was already called`);
+    if (this.tls) throw new Error(`${PropCheck.where(this)}: addCacheTier() must come before addTlsTier(): the TLS tier proxies to the tier behind it`);
+    this.checkTierInFront();
+    const port = PropCheck.integer(this, 'cacheTier.port', 1024, 65535, 6081, options.port);
+    this.checkPortFree('cacheTier.port', port);
+    const servicePort = PropCheck.integer(this, 'cacheTier.servicePort', 1, 65535, 80, options.servicePort);
+    const replicas = PropCheck.integer(this, 'cacheTier.replicas', 1, 1000, 2, options.replicas);
+    const cacheSize = options.cacheSize ?? Size.mebibytes(256);
+    const cacheMib = wholeMib(this, 'cacheTier.cacheSize', cacheSize, 1);
+    const limitMib = options.memoryLimit === undefined ? cacheMib + 128 : wholeMib(this, 'cacheTier.memoryLimit', options.memoryLimit, 1);
+    if (cacheMib + 64 > limitMib) {
+      throw propError(this, 'cacheTier.cacheSize', `at most 'cacheTier.memoryLimit' (${limitMib}Mi) minus 64Mi that varnish needs beyond the cache (threads, workspaces, transient objects)`, `${cacheMib}Mi`);
+    }
+    let probePath = options.probePath;
+    if (probePath === undefined) {
+      probePath = this.props.readiness._toKube(this.container).httpGet?.path;
+      if (probePath === undefined) {
+        throw propError(this, 'cacheTier.probePath', 'given: the app\'s readiness probe is not an HTTP GET, and varnish probes over HTTP', probePath);
+      }
+    }
+
+    const vcl = VarnishConfig.vcl({
+      backendHost: this.name,
+      backendPort: this.appServicePort,
+      probePath,
+      probeInterval: options.probeInterval,
+      ttl: options.ttl,
+      grace: options.grace,
+    });
+    const name = `${this.name}-cache`;
+    const user = ContainerImages.user(ImageKey.VARNISH);
+    this.cache = this.tier({
+      id: 'Cache',
+      name,
+      component: 'cache',
+      software: 'varnish',
+      replicas,
+      port,
+      servicePort,
+      uid: user.uid,
+      gid: user.gid,
+      image: ContainerImages.resolve(this, ImageKey.VARNISH, this.images),
+      command: VarnishConfig.command({ port, cacheSize }),
+      configKey: VarnishConfig.VCL_FILE_NAME,
+      configDir: VarnishConfig.VCL_DIR,
+      configText: vcl,
+      writableDirs: [VarnishConfig.WORK_DIR, '/tmp'],
+      resources: {
+        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
+        memory: { request: Size.mebibytes(limitMib), limit: Size.mebibytes(limitMib) },
+      },
+      ports: [{ number: port, name: 'http', servicePort }],
+      upstream: { host: this.name, port: this.appServicePort },
+    });
+    return this.cache;
+  }
+
+  /**
+   * Adds an nginx TLS tier in front of the cache tier (or the app): a Deployment and a Service `<name>-tls`
+   * terminating TLS with the edge certificate of `secret` and proxying with X-Forwarded-* headers.
+   */
+  public addTlsTier(options: TlsTierOptions): ServiceTier {
+    if (this.tls) throw new Error(`${PropCheck.where(this)}: addTlsTier() was already called`);
+    if (!options || !options.secret) {
+      throw propError(this, 'tlsTier.secret', 'a kubernetes.io/tls Secret with tls.crt and tls.key (the edge certificate)', options?.secret);
+    }
+    this.checkTierInFront();
+    const port = PropCheck.integer(this, 'tlsTier.port', 1024, 65535, NginxConfig.DEFAULT_HTTPS_PORT, options.port);
+    this.checkPortFree('tlsTier.port', port);
+    const servicePort = PropCheck.integer(this, 'tlsTier.servicePort', 1, 65535, 443, options.servicePort);
+    const redirect = options.redirectHttpPort === undefined ? undefined : PropCheck.integer(this, 'tlsTier.redirectHttpPort', 1024, 65535, 0, options.redirectHttpPort);
+    if (redirect !== undefined) {
+      if (redirect === port) throw propError(this, 'tlsTier.redirectHttpPort', `different from 'tlsTier.port' (${port})`, redirect);
+      this.checkPortFree('tlsTier.redirectHttpPort', redirect);
+      if (servicePort === 80) throw propError(this, 'tlsTier.servicePort', 'other than 80 with \'tlsTier.redirectHttpPort\' (the redirect is Service port 80)', servicePort);
+    }
+    const replicas = PropCheck.integer(this, 'tlsTier.replicas', 1, 1000, 2, options.replicas);
+    const upstream = this.cache ? { host: `${this.name}-cache`, port: this.cache.servicePort } : { host: this.name, port: this.appServicePort };
+    const conf = NginxConfig.tlsProxy({
+      upstreamHost: upstream.host,
+      upstreamPort: upstream.port,
+      httpsPort: port,
+      redirectHttpPort: redirect,
+      publicHttpsPort: servicePort,
+      minTlsVersion: options.minTlsVersion,
+      hstsMaxAge: options.hstsMaxAge,
+    });
+    const user = ContainerImages.user(ImageKey.NGINX);
+    const ports = [{ number: port, name: 'https', servicePort }];
+    if (redirect !== undefined) ports.push({ number: redirect, name: 'http-redirect', servicePort: 80 });
+    this.tls = this.tier({
+      id: 'Tls',
+      name: `${this.name}-tls`,
+      component: 'tls',
+      software: 'nginx',
+      replicas,
+      port,
+      servicePort,
+      uid: user.uid,
+      gid: user.gid,
+      image: ContainerImages.resolve(this, ImageKey.NGINX, this.images),
+      command: NginxConfig.command(),
+      configKey: NginxConfig.CONFIG_FILE_NAME,
+      configDir: NginxConfig.CONFIG_DIR,
+      configText: conf,
+      writableDirs: [NginxConfig.DEFAULT_RUN_DIR],
+      resources: {
+        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
+        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
+      },
+      ports,
+      secret: options.secret,
+      serviceType: options.serviceType,
+      upstream,
+    });
+    return this.tls;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  /** A tier may go in front only while the app's Service is internal and not pinning clients by IP. */
+  private checkTierInFront() {
+    if (this.cache || this.tls) return;
+    if (this.props.sessionAffinity) {
+      throw propError(this, 'sessionAffinity', 'false with a tier in front of the app: every request would come from that tier\'s few pods, so ClientIP affinity would pin each of them to one replica (use cookie-based affinity at an ingress)', true);
+    }
+    const type = this.props.serviceType ?? kplus.ServiceType.CLUSTER_IP;
+    if (type !== kplus.ServiceType.CLUSTER_IP) {
+      throw propError(this, 'serviceType', 'ClusterIP with a tier in front of the app (the app is then internal; give the outermost tier its serviceType)', type);
+    }
+  }
+
+  /** Each tier listens on its own port: a port then names one tier (NetworkPolicies, metrics, logs), and tiers can share a host. */
+  private checkPortFree(prop: string, port: number) {
+    const taken: Array<[string, number]> = [['app', this.appPort]];
+    if (this.cache) taken.push(['cache tier', this.cache.port]);
+    for (const [tier, p] of taken) {
+      if (p === port) throw propError(this, prop, `a port no other tier uses (the ${tier} listens on ${port})`, port);
+    }
+  }
+
+  private workload(id: string, name: string, selector: { [k: string]: string }, labels: { [k: string]: string },
+    uid: number, gid: number, replicas: number | undefined, maxSurge: number, grace?: Duration): kplus.Deployment {
+    const d = new kplus.Deployment(this, id, {
+      metadata: { name, labels },
+      replicas,
+      select: false,
+      securityContext: RestrictedSecurity.podSecurityContext(uid, gid),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(maxSurge),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+      terminationGracePeriod: grace ?? Duration.seconds(30),
+    });
+    d.select(kplus.LabelSelector.of({ labels: selector }));
+    for (const [k, v] of Object.entries(labels)) d.podMetadata.addLabel(k, v);
+    RestrictedSecurity.applySeccomp(d);
+    return d;
+  }
+
+  private availability(scope: Construct, workload: kplus.Deployment, replicas: number, selector: { [k: string]: string },
+    labels: { [k: string]: string }, minAvailable?: number): kplus.k8s.KubePodDisruptionBudget | undefined {
+    if (minAvailable === undefined) return Availability.apply(scope, workload, { replicas, selector, name: workload.name, labels });
+    Availability.spreadOverHostnames(workload, selector);
+    return Availability.podDisruptionBudget(scope, Availability.PDB_ID, { name: workload.name, selector, labels, minAvailable });
+  }
+
+  private tier(t: TierSpec): ServiceTier {
+    const scope = new Construct(this, t.id);
+    const selector = RecommendedLabels.selector({ name: t.software, instance: this.name, component: t.component });
+    const labels = RecommendedLabels.of({ name: t.software, instance: this.name, component: t.component, partOf: 'replicated-service' });
+    const configMap = new kplus.ConfigMap(scope, 'Config', { metadata: { name: t.name, labels }, data: { [t.configKey]: t.configText } });
+    const d = new kplus.Deployment(scope, 'Deployment', {
+      metadata: { name: t.name, labels },
+      replicas: t.replicas,
+      select: false,
+      securityContext: RestrictedSecurity.podSecurityContext(t.uid, t.gid),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+      terminationGracePeriod: Duration.seconds(30),
+    });
+    d.select(kplus.LabelSelector.of({ labels: selector }));
+    for (const [k, v] of Object.entries(labels)) d.podMetadata.addLabel(k, v);
+    RestrictedSecurity.applySeccomp(d);
+    const c = RestrictedSecurity.addContainer(d, {
+      name: t.software,
+      image: t.image,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      command: t.command,
+      ports: t.ports.map((p) => ({ number: p.number, name: p.name })),
+      readiness: kplus.Probe.fromTcpSocket({ port: t.port }),
+      resources: t.resources,
+      // Both images have a shell's `sleep`: wait for the endpoints to drop the pod before it stops accepting.
+      lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '5']) },
+    }, { uid: t.uid, gid: t.gid });
+    c.mount(t.configDir, kplus.Volume.fromConfigMap(scope, 'ConfigVolume', configMap, { name: 'config' }), { readOnly: true });
+    if (t.secret) c.mount(NginxConfig.TLS_DIR, kplus.Volume.fromSecret(scope, 'TlsVolume', t.secret, { name: 'tls', defaultMode: 0o440 }), { readOnly: true });
+    RestrictedSecurity.addWritableDirs(d, c, { paths: t.writableDirs });
+    ConfigChecksum.annotate(d, [configMap]);
+    const pdb = Availability.apply(scope, d, { replicas: t.replicas, selector, name: t.name, labels });
+    const service = new kplus.Service(scope, 'Service', {
+      metadata: { name: t.name, labels },
+      type: t.serviceType ?? kplus.ServiceType.CLUSTER_IP,
+      selector: kplus.Pods.select(scope, 'ServicePods', { labels: selector }),
+      ports: t.ports.map((p) => ({ name: p.name, port: p.servicePort, targetPort: p.number })),
+    });
+    return {
+      deployment: d,
+      service,
+      configMap,
+      configText: t.configText,
+      port: t.port,
+      servicePort: t.servicePort,
+      upstreamHost: t.upstream.host,
+      upstreamPort: t.upstream.port,
+      podDisruptionBudget: pdb,
+    };
+  }
+}
+
+interface TierSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly component: string;
+  readonly software: string;
+  readonly replicas: number;
+  readonly port: number;
+  readonly servicePort: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly image: string;
+  readonly command: string[];
+  readonly configKey: string;
+  readonly configDir: string;
+  readonly configText: string;
+  readonly writableDirs: string[];
+  readonly resources: kplus.ContainerResources;
+  readonly ports: Array<{ number: number; name: string; servicePort: number }>;
+  readonly secret?: kplus.ISecret;
+  readonly serviceType?: kplus.ServiceType;
+  readonly upstream: { host: string; port: number };
+}
+
+/**
+ * `probe`, with the app's port as the default port of an HTTP GET or TCP probe that names none. (cdk8s-plus
+ * falls back to the container's `portNumber`, else 80; the container here declares its port through `ports`,
+ * which cdk8s-plus does not consult, and `portNumber` would also add a default startup probe.)
+ */
+function withDefaultPort(probe: kplus.Probe | undefined, port: number): kplus.Probe | undefined {
+  if (probe === undefined) return undefined;
+  const wrapped = Object.create(probe) as kplus.Probe;
+  (wrapped as any)._toKube = (container: kplus.Container) => probe._toKube(new Proxy(container, {
+    get: (target, key) => (key === 'portNumber' ? port : (target as any)[key]),
+  }));
+  return wrapped;
+}
+
+function plainEnv(env?: { [name: string]: string }): { [name: string]: kplus.EnvValue } | undefined {
+  if (env === undefined) return undefined;
+  const out: { [name: string]: kplus.EnvValue } = {};
+  for (const k of Object.keys(env).sort()) out[k] = kplus.EnvValue.fromValue(env[k]);
+  return out;
+}
+
+function seconds(scope: Construct, prop: string, d: Duration, min: number, max: number): number {
+  const ms = d.toMilliseconds();
+  if (ms % 1000 !== 0 || ms / 1000 < min || ms / 1000 > max) throw propError(scope, prop, `a whole number of seconds from ${min} to ${max}`, `${ms}ms`);
+  return ms / 1000;
+}
+
+function wholeMib(scope: Construct, prop: string, size: Size, min: number): number {
+  const mib = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (!Number.isInteger(mib) || mib < min) throw propError(scope, prop, `a whole number of MiB, at least ${min}`, `${mib}Mi`);
+  return mib;
+}

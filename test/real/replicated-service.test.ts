@@ -1,0 +1,201 @@
+/**
+ * Tier 2: the tiers of ReplicatedService, for real, with the configs the construct renders, unchanged. The
+ * Service names in them (`dictionary`, `dictionary-cache`) resolve through nss_wrapper to the 127.0.0.x address
+ * of the process standing in for that Service: a small test app ← varnish 7.1 ← nginx 1.22 terminating TLS.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import * as https from 'https';
+import * as net from 'net';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { ReplicatedService } from '../../src';
+import { one, synthValid } from '../harness';
+import { allocHost, startNginx, startVarnish, testNginxConfig, testVcl } from '../harness/daemons';
+import { freePort, run, runAsync, sleep, stopAll, tempDir, toolPath } from '../harness/proc';
+
+const servers: http.Server[] = [];
+afterAll(async () => {
+  await stopAll();
+  for (const s of servers) s.closeAllConnections();
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+});
+
+/** The ports of the chain: free ones, so that nothing else on this machine can be in the way. */
+interface Ports { readonly app: number; readonly cache: number; readonly tls: number }
+
+/**
+ * The construct's rendered configs and varnish command, for a chain whose Service ports equal the container
+ * ports (each process stands in for a Service and its pods at once).
+ */
+function rendered(ports: Ports) {
+  const chart = Testing.chart();
+  const rs = new ReplicatedService(chart, 'dictionary', {
+    image: 'example/dictionary:1.0.0', port: ports.app, servicePort: ports.app, readiness: kplus.Probe.fromHttpGet('/readyz'),
+  });
+  rs.addCacheTier({ port: ports.cache, servicePort: ports.cache });
+  rs.addTlsTier({ secret: kplus.Secret.fromSecretName(chart, 'tls', 'dictionary-tls'), port: ports.tls });
+  const objs = synthValid(chart);
+  const varnish = one(objs, 'Deployment', 'dictionary-cache').spec.template.spec.containers[0];
+  return {
+    vcl: one(objs, 'ConfigMap', 'dictionary-cache').data['default.vcl'] as string,
+    nginxConf: one(objs, 'ConfigMap', 'dictionary-tls').data['nginx.conf'] as string,
+    varnishCommand: varnish.command as string[],
+  };
+}
+
+/** The test app: definitions that count their fetches, and a readiness endpoint that can be switched off. */
+async function dictionaryApp(host: string, port: number) {
+  const state = { ready: true, fetches: new Map<string, number>(), headers: [] as http.IncomingHttpHeaders[] };
+  const srv = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/readyz') {
+      res.writeHead(state.ready ? 200 : 503);
+      res.end(state.ready ? 'ok' : 'not ready');
+      return;
+    }
+    state.fetches.set(url.pathname, (state.fetches.get(url.pathname) ?? 0) + 1);
+    state.headers.push(req.headers);
+    res.writeHead(200, { 'content-type': 'text/plain' }); // no caching headers: varnish's default TTL applies
+    res.end(`definition of ${url.pathname.split('/').pop()}`);
+  });
+  servers.push(srv);
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(port, host, () => resolve());
+  });
+  return state;
+}
+
+function certificate(): { 'tls.crt': string; 'tls.key': string } {
+  const dir = tempDir('cert');
+  const r = run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=dictionary.example.com',
+    '-addext', 'subjectAltName=DNS:dictionary.example.com', '-keyout', path.join(dir, 'tls.key'), '-out', path.join(dir, 'tls.crt')]);
+  expect(r.code).toBe(0);
+  return { 'tls.crt': fs.readFileSync(path.join(dir, 'tls.crt'), 'utf8'), 'tls.key': fs.readFileSync(path.join(dir, 'tls.key'), 'utf8') };
+}
+
+interface Answer { readonly status: number; readonly headers: http.IncomingHttpHeaders; readonly body: string }
+
+function httpsGet(host: string, port: number, urlPath: string, ca: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = https.get({
+      host, port, path: urlPath, ca, servername: 'dictionary.example.com', headers: { host: 'dictionary.example.com' }, agent: false, timeout: 10_000,
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('https timeout')));
+  });
+}
+
+/** varnish's backend health events so far (`Back healthy`, `Went sick`, …) from its shared-memory log. */
+async function healthEvents(workDir: string): Promise<string[]> {
+  const r = await runAsync(toolPath('varnishlog'), ['-n', workDir, '-d', '-g', 'raw', '-i', 'Backend_health'], { timeoutMs: 20_000 });
+  return r.stdout.split('\n').filter((l) => /Backend_health/.test(l));
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+describe('ReplicatedService tiers (varnish 7.1, nginx 1.22, Debian)', () => {
+  test('varnishd -C accepts the generated VCL and nginx -t the generated config, with the Service names mapped', () => {
+    const { vcl, nginxConf } = rendered({ app: 8080, cache: 6081, tls: 8443 });
+    const hosts = { 'dictionary': allocHost(), 'dictionary-cache': allocHost() };
+    const compiled = testVcl(vcl, { hosts });
+    expect(compiled.output).not.toMatch(/Error/);
+    expect(compiled.ok).toBe(true);
+    // Both checks resolve the Service names: without the mapping they fail, so they did check.
+    const unresolvedVcl = testVcl(vcl);
+    expect(unresolvedVcl.ok).toBe(false);
+    expect(unresolvedVcl.output).toMatch(/could not be resolved/);
+    const cert = certificate();
+    const ok = testNginxConfig(nginxConf, {}, { mounts: { '/etc/nginx/tls': cert }, hosts });
+    expect(ok.output).toMatch(/test is successful/);
+    expect(ok.ok).toBe(true);
+    const unresolved = testNginxConfig(nginxConf, {}, { mounts: { '/etc/nginx/tls': cert } });
+    expect(unresolved.ok).toBe(false);
+    expect(unresolved.output).toMatch(/host not found in upstream "dictionary-cache:6081"/);
+    expect(nginxConf).toContain('server dictionary-cache:6081;');
+  });
+
+  test('HTTPS → nginx → varnish → app: the answer, then a cache hit; a failing readiness path makes the backend sick', async () => {
+    // GIVEN the app, varnish and nginx, each on its own 127.0.0.x, the Service names mapped to them
+    const appHost = allocHost();
+    const cacheHost = allocHost();
+    const ports = { app: await freePort(appHost), cache: await freePort(cacheHost), tls: await freePort() };
+    const { vcl, nginxConf, varnishCommand } = rendered(ports);
+    const hosts = { 'dictionary': appHost, 'dictionary-cache': cacheHost };
+    const app = await dictionaryApp(appHost, ports.app);
+    const storage = varnishCommand[varnishCommand.indexOf('-s') + 1];
+    expect(storage).toBe('malloc,256m');
+    const listen = varnishCommand[varnishCommand.indexOf('-a') + 1];
+    expect(listen).toBe(`http=:${ports.cache},HTTP`);
+    const varnish = await startVarnish(vcl, { listen: `:${ports.cache}`, host: cacheHost, hosts, storage });
+    const cert = certificate();
+    const nginx = await startNginx(nginxConf, { mounts: { '/etc/nginx/tls': cert }, hosts });
+    expect(nginx.listens).toEqual([{ host: nginx.host, port: ports.tls }]);
+    const get = (p: string) => httpsGet(nginx.host, ports.tls, p, cert['tls.crt']);
+
+    // varnish starts with the backend sick until its first probe of /readyz succeeds
+    await waitFor('the backend to be healthy', 30_000, async () => ((await get('/define/warmup')).status === 200 ? true : undefined));
+    const count = async (re: RegExp) => (await healthEvents(varnish.workDir)).filter((l) => re.test(l)).length;
+    const SICK = /Backend_health - app Went sick/;
+    const HEALTHY = /Backend_health - app (Went|Back) healthy/;
+    expect(await count(HEALTHY)).toBe(1);
+
+    // WHEN the same word is asked twice over HTTPS
+    const first = await get('/define/apple');
+    const second = await get('/define/apple');
+
+    // THEN the app answered once; the second answer came from varnish's cache
+    expect(first.status).toBe(200);
+    expect(first.body).toBe('definition of apple');
+    expect(first.headers['x-cache']).toBe('MISS');
+    expect(String(first.headers['x-varnish']).split(' ')).toHaveLength(1);
+    expect(second.status).toBe(200);
+    expect(second.body).toBe('definition of apple');
+    expect(second.headers['x-cache']).toBe('HIT');
+    expect(String(second.headers['x-varnish']).split(' ')).toHaveLength(2);
+    expect(app.fetches.get('/define/apple')).toBe(1);
+    // The app saw the forwarding headers set by nginx (varnish appends the hop it came from).
+    const seen = app.headers[app.headers.length - 1];
+    expect(seen['x-forwarded-proto']).toBe('https');
+    expect(seen['x-forwarded-host']).toBe('dictionary.example.com');
+    expect(String(seen['x-forwarded-for']).split(', ')[0]).toBe('127.0.0.1');
+
+    // WHEN the app's readiness path starts failing
+    app.ready = false;
+    // THEN varnish's probe marks the backend sick (it also logged "Went sick" once at start, before its first probe)
+    const sickBefore = await count(SICK);
+    await waitFor('varnish to mark the backend sick', 60_000, async () => ((await count(SICK)) > sickBefore ? true : undefined));
+    // AND a word not in the cache is not even tried (503), while a cached one is still served
+    const uncached = await get('/define/banana');
+    expect(uncached.status).toBe(503);
+    expect(app.fetches.get('/define/banana')).toBeUndefined();
+    const cached = await get('/define/apple');
+    expect(cached.status).toBe(200);
+    expect(cached.headers['x-cache']).toBe('HIT');
+
+    // WHEN it is ready again THEN the backend comes back and serves the new word
+    app.ready = true;
+    await waitFor('the backend to be healthy again', 60_000, async () => ((await count(HEALTHY)) >= 2 ? true : undefined));
+    const recovered = await get('/define/banana');
+    expect(recovered.status).toBe(200);
+    expect(recovered.body).toBe('definition of banana');
+    expect(varnish.proc.exited).toBeUndefined();
+    expect(nginx.proc.exited).toBeUndefined();
+    expect(net.isIPv4(appHost)).toBe(true);
+  });
+});

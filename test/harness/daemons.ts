@@ -311,7 +311,11 @@ function prepareNginx(confText: string, opts: NginxOptions): PreparedNginx {
   let text = confText;
   const mounts = Object.entries(opts.mounts ?? {}).sort(([a], [b]) => b.length - a.length);
   const relocated: Array<[string, string]> = mounts.map(([mountPath], i) => [mountPath.replace(/\/+$/, ''), path.join(dir, `mount${i}`)]);
-  const relocate = (s: string) => relocated.reduce((acc, [from, to]) => acc.split(from).join(to), s);
+  // One pass over every mount path (longest first), so a relocated path is never rewritten again (a temp dir
+  // under /tmp would otherwise be hit by a later '/tmp' mount).
+  const pattern = relocated.length === 0 ? undefined
+    : new RegExp(relocated.map(([from]) => from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  const relocate = (s: string) => (pattern ? s.replace(pattern, (m) => relocated.find(([from]) => from === m)![1]) : s);
   text = relocate(text);
   mounts.forEach(([, files], i) => {
     writeFiles(relocated[i][1], Object.fromEntries(Object.entries(files).map(([k, v]) => [k, relocate(v)])));

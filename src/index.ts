@@ -2,6 +2,7 @@ export * from './core';
 export * from './hashing';
 export * from './config/twemproxy';
 export * from './single-node/ambassador-sharded-redis';
+export * from './serving/scatter-gather';
 export * from './config/nginx';
 export * from './config/varnish';
 export * from './single-node/sidecar-pod';

@@ -1,0 +1,661 @@
+import { ApiObject, Duration, JsonPatch, Size, SizeRoundingBehavior } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { Availability } from '../core/availability';
+import { ConfigChecksum } from '../core/checksum';
+import { PropCheck } from '../core/errors';
+import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
+import { RecommendedLabels } from '../core/labels';
+import { ResourceNames } from '../core/names';
+import { propError } from '../core/prop-error';
+import { RestrictedSecurity } from '../core/security';
+import { ROOT_CONFIG_FILE, ROOT_PROGRAM, ROOT_PROGRAM_FILE } from '../runtime/scatter-gather-root';
+
+/**
+ * The order of a top-k merge.
+ */
+export enum SortOrder {
+  /** Largest first (scores, counts). */
+  DESCENDING = 'descending',
+  /** Smallest first (distances, ranks). */
+  ASCENDING = 'ascending',
+}
+
+/**
+ * Options for `MergeStrategy.topK`.
+ */
+export interface TopKOptions {
+  /**
+   * The field of each item to rank by: a number or a string in every item (strings compare by code unit).
+   * Dots separate nested fields (`meta.score`).
+   */
+  readonly field: string;
+  /** How many items the merged answer keeps (1 to 100000). */
+  readonly k: number;
+  /**
+   * The order.
+   *
+   * @default SortOrder.DESCENDING
+   */
+  readonly order?: SortOrder;
+}
+
+/**
+ * How the root merges the JSON answers of the leaf shards into one answer.
+ *
+ * Answers are merged in shard order. A shard whose answer does not have the shape the strategy needs is not dropped
+ * silently: it counts as a missing shard, with the reason, and the `missingShards` policy applies.
+ */
+export class MergeStrategy {
+  /** Each leaf answers a JSON array; the answer is their concatenation, in shard order. */
+  public static concatArrays(): MergeStrategy {
+    return new MergeStrategy('concatArrays');
+  }
+
+  /**
+   * Each leaf answers a JSON object; the answer is their deep merge (nested objects merged key by key; where two
+   * shards give a key different non-object values, the higher shard index wins).
+   */
+  public static mergeObjects(): MergeStrategy {
+    return new MergeStrategy('mergeObjects');
+  }
+
+  /**
+   * Each leaf answers a number (the answer is the sum) or an object of numbers (the answer sums each key), e.g.
+   * counts per term.
+   */
+  public static sum(): MergeStrategy {
+    return new MergeStrategy('sum');
+  }
+
+  /**
+   * Each leaf answers a JSON array of objects; the answer is the `k` items with the largest (or smallest) `field`
+   * over all shards. Ties keep shard order, then each leaf's own order.
+   */
+  public static topK(options: TopKOptions): MergeStrategy {
+    return new MergeStrategy('topK', options);
+  }
+
+  /** Each leaf answers a JSON array of strings; the answer is their union, deduplicated and sorted. */
+  public static unionStrings(): MergeStrategy {
+    return new MergeStrategy('unionStrings');
+  }
+
+  /** The strategy's name in the root's config: `concatArrays`, `mergeObjects`, `sum`, `topK` or `unionStrings`. */
+  public readonly strategy: string;
+  private readonly topKOptions?: TopKOptions;
+
+  private constructor(strategy: string, topKOptions?: TopKOptions) {
+    this.strategy = strategy;
+    this.topKOptions = topKOptions;
+  }
+
+  /** @internal */
+  public _toConfig(scope: IConstruct): { [key: string]: any } {
+    if (this.strategy !== 'topK') return { strategy: this.strategy };
+    const o = this.topKOptions ?? ({} as TopKOptions);
+    if (typeof o.field !== 'string' || o.field.length === 0 || o.field.split('.').includes('')) {
+      throw propError(scope, 'merge.field', 'a non-empty field name (dots separate nested fields)', o.field);
+    }
+    if (typeof o.k !== 'number' || !Number.isInteger(o.k) || o.k < 1 || o.k > 100_000) {
+      throw propError(scope, 'merge.k', 'an integer from 1 to 100000', o.k);
+    }
+    const order = PropCheck.oneOf(scope, 'merge.order', [SortOrder.DESCENDING, SortOrder.ASCENDING], SortOrder.DESCENDING, o.order);
+    return { strategy: 'topK', field: o.field, k: o.k, order };
+  }
+}
+
+/**
+ * What the root answers when shards are missing (timed out, failed, or answered something the merge rejects).
+ */
+export enum MissingShards {
+  /**
+   * Answer an error: 504 when every missing shard timed out, else 502, with a JSON body listing each missing shard
+   * and why.
+   */
+  FAIL = 'fail',
+  /**
+   * Answer 200 with the merge of the shards that answered and the header `x-scatter-gather-missing` naming the
+   * missing shard indexes (comma-separated). When no shard answered, the answer is still an error.
+   */
+  PARTIAL = 'partial',
+}
+
+/**
+ * Options for `HedgePolicy.after`.
+ */
+export interface HedgeOptions {
+  /**
+   * The hedge budget: hedges are at most this percentage of primary leaf requests (a token bucket with a burst of
+   * 10), so a slow cluster is not flooded with duplicates.
+   *
+   * @default 10
+   */
+  readonly maxPercent?: number;
+}
+
+/**
+ * Options for `HedgePolicy.percentile`.
+ */
+export interface PercentileHedgeOptions {
+  /** The percentile of the shard's recent answer latencies after which the hedge goes out, e.g. 95. */
+  readonly percentile: number;
+  /**
+   * The shortest hedge delay, also used until a shard has 20 answers.
+   *
+   * @default Duration.millis(5)
+   */
+  readonly minDelay?: Duration;
+  /**
+   * The hedge budget, as in `HedgeOptions.maxPercent`.
+   *
+   * @default 10
+   */
+  readonly maxPercent?: number;
+}
+
+/**
+ * Hedged requests, the straggler control: when a shard has not answered after a delay, the root sends the same
+ * request to another replica of that shard and takes the first answer. After a connection error or an error
+ * status from the primary, the hedge goes out at once (a failover).
+ *
+ * Hedging sends some requests twice: the leaves must treat the fanned-out requests as idempotent (reads).
+ *
+ * @see https://research.google/pubs/the-tail-at-scale/
+ */
+export class HedgePolicy {
+  /** Never send a second request; a slow shard is waited for until the timeout. */
+  public static none(): HedgePolicy {
+    return new HedgePolicy('none');
+  }
+
+  /** Hedge after a fixed delay, e.g. a healthy leaf's p95 latency. Must be less than the timeout. */
+  public static after(delay: Duration, options: HedgeOptions = {}): HedgePolicy {
+    return new HedgePolicy('after', delay, undefined, options.maxPercent);
+  }
+
+  /**
+   * Hedge after the shard's own recent latency percentile (e.g. 95: about 5 % of requests are hedged), measured
+   * by the root over the last 1024 answers of that shard and never below `minDelay`.
+   */
+  public static percentile(options: PercentileHedgeOptions): HedgePolicy {
+    return new HedgePolicy('percentile', options.minDelay ?? Duration.millis(5), options.percentile, options.maxPercent);
+  }
+
+  /** The mode in the root's config: `none`, `after` or `percentile`. */
+  public readonly mode: string;
+  private readonly delay?: Duration;
+  private readonly pct?: number;
+  private readonly maxPercent?: number;
+
+  private constructor(mode: string, delay?: Duration, pct?: number, maxPercent?: number) {
+    this.mode = mode;
+    this.delay = delay;
+    this.pct = pct;
+    this.maxPercent = maxPercent;
+  }
+
+  /** @internal */
+  public _toConfig(scope: IConstruct, timeoutMs: number): { [key: string]: any } {
+    if (this.mode === 'none') return { mode: 'none' };
+    const delayMs = wholeMillis(this.delay);
+    if (delayMs === undefined || delayMs < 1 || delayMs >= timeoutMs) {
+      throw propError(scope, 'hedge', `a delay of at least 1ms and less than 'timeout' (${timeoutMs}ms)`, durationText(this.delay));
+    }
+    const maxPercent = PropCheck.integer(scope, 'hedge.maxPercent', 1, 100, 10, this.maxPercent);
+    if (this.mode === 'after') return { mode: 'after', delayMs, maxPercent };
+    if (typeof this.pct !== 'number' || !(this.pct > 0 && this.pct < 100)) {
+      throw propError(scope, 'hedge.percentile', 'a number greater than 0 and less than 100', this.pct);
+    }
+    return { mode: 'percentile', percentile: this.pct, minDelayMs: delayMs, maxPercent };
+  }
+}
+
+/**
+ * Properties for `ScatterGather`.
+ */
+export interface ScatterGatherProps {
+  /** The leaf image: your server that answers the fanned-out requests for one shard. Pinned to a tag or digest. */
+  readonly leafImage: string;
+  /** The port the leaf serves HTTP on (also its headless Service's port). Must differ from the root's `port`. */
+  readonly leafPort: number;
+  /**
+   * The number of leaf shards. Each shard is a Deployment of `replicasPerShard` replicas with its own headless
+   * Service; the leaf learns its shard from the env `SHARD_INDEX` (0-based) and `SHARD_COUNT`.
+   *
+   * @default 3
+   */
+  readonly shards?: number;
+  /**
+   * Replicas of each shard. More than one lets a hedged request go to another replica (the book's remedy for
+   * stragglers) and keeps the shard up through a drain (PDB + spread).
+   *
+   * @default 2
+   */
+  readonly replicasPerShard?: number;
+  /**
+   * The URL path the root fans out: this path and everything below it (`/` is every path but the root's own
+   * `/healthz`, `/readyz` and `/metrics`). The method, path, query, body and end-to-end headers go to the leaves
+   * unchanged, so the leaves serve the same path.
+   *
+   * @default "/"
+   */
+  readonly path?: string;
+  /**
+   * How the leaves' JSON answers are merged.
+   *
+   * @default MergeStrategy.concatArrays()
+   */
+  readonly merge?: MergeStrategy;
+  /**
+   * The per-leaf timeout: how long the root waits for each shard (hedge included) from the start of the fan-out.
+   *
+   * @default Duration.seconds(1)
+   */
+  readonly timeout?: Duration;
+  /**
+   * What the root answers when a shard is missing.
+   *
+   * @default MissingShards.FAIL
+   */
+  readonly missingShards?: MissingShards;
+  /**
+   * Hedged requests against stragglers.
+   *
+   * @default HedgePolicy.none() - hedging duplicates requests, so it is on only when you say the leaves' reads are idempotent
+   */
+  readonly hedge?: HedgePolicy;
+  /**
+   * The port the root listens on (container and Service).
+   *
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * Replicas of the root.
+   *
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * The largest request body the root accepts (larger: 413).
+   *
+   * @default Size.mebibytes(1)
+   */
+  readonly maxRequestBodySize?: Size;
+  /**
+   * The largest answer the root reads from one leaf (larger: the shard counts as failed).
+   *
+   * @default Size.mebibytes(16)
+   */
+  readonly maxLeafResponseSize?: Size;
+  /**
+   * Fan-outs one root replica runs at once; beyond that it answers 503 with `Retry-After: 1`.
+   *
+   * @default 256
+   */
+  readonly maxConcurrentRequests?: number;
+  /**
+   * On SIGTERM the root answers `/readyz` with 503 but keeps serving for this long (while endpoints drop the pod),
+   * then stops accepting connections.
+   *
+   * @default Duration.seconds(5)
+   */
+  readonly drainDelay?: Duration;
+  /**
+   * The root's resources.
+   *
+   * @default - requests 100m CPU and 64 MiB, limits 1 CPU and 256 MiB
+   */
+  readonly rootResources?: kplus.ContainerResources;
+  /**
+   * The leaf's command (entrypoint).
+   *
+   * @default - the image's entrypoint
+   */
+  readonly leafCommand?: string[];
+  /**
+   * The leaf's arguments.
+   *
+   * @default - the image's command
+   */
+  readonly leafArgs?: string[];
+  /**
+   * The leaf's working directory.
+   *
+   * @default - the image's
+   */
+  readonly leafWorkingDir?: string;
+  /**
+   * More environment variables for the leaf (`SHARD_INDEX` and `SHARD_COUNT` are set by the construct and cannot
+   * be given here).
+   *
+   * @default - none
+   */
+  readonly leafEnv?: { [name: string]: string };
+  /**
+   * The non-root uid the leaf runs as.
+   *
+   * @default - the image's own USER, which must then be a numeric non-root uid (`runAsNonRoot` is enforced)
+   */
+  readonly leafUser?: number;
+  /**
+   * The gid the leaf runs as.
+   *
+   * @default - `leafUser` when given, else the image's own group
+   */
+  readonly leafGroup?: number;
+  /**
+   * The leaf's readiness probe. A replica that is not ready is left out of its shard's Service, so the root does not
+   * call it.
+   *
+   * @default - a TCP probe on `leafPort`
+   */
+  readonly leafReadiness?: kplus.Probe;
+  /**
+   * The leaf's resources.
+   *
+   * @default - requests 100m CPU and 128 MiB, limits 1 CPU and 512 MiB
+   */
+  readonly leafResources?: kplus.ContainerResources;
+  /**
+   * Writable directories of the leaf (emptyDir mounts; its root filesystem is read-only).
+   *
+   * @default ['/tmp']
+   */
+  readonly leafWritableDirs?: string[];
+  /**
+   * The base name of the objects: the root Deployment and Service are `<name>`, the root's ConfigMap
+   * `<name>-root`, shard `i` is `<name>-shard-<i>`.
+   *
+   * @default - derived from the construct path
+   */
+  readonly name?: string;
+  /**
+   * Image overrides (the root runs `node`).
+   *
+   * @default - the default image table
+   */
+  readonly images?: ImageOverrides;
+}
+
+/** The env a leaf gets: its shard index (0-based). */
+const ENV_SHARD_INDEX = 'SHARD_INDEX';
+/** The env a leaf gets: the number of shards. */
+const ENV_SHARD_COUNT = 'SHARD_COUNT';
+/** The root's ConfigMap mount, also its working directory. */
+const ROOT_DIR = '/etc/scatter-gather';
+const SHARD_LABEL = 'cdk8s-distributed-patterns/shard';
+const MAX_SHARDS = 1000;
+
+/**
+ * Scatter/gather (book ch. 7): a root that sends each request to every leaf shard in parallel and merges their
+ * answers, the leaves sharded and each shard replicated.
+ *
+ * The root is the library's own zero-dependency Node program (`ScatterGather.rootProgram()`), shipped in a
+ * ConfigMap with its config and run by the official `node` image, so the manifests are self-contained and
+ * reviewable. It has a per-leaf timeout, a missing-shard policy, hedged requests to another replica of a slow
+ * shard, limits on body size and concurrent fan-outs, and `/healthz`, `/readyz` and Prometheus `/metrics`.
+ *
+ * Each shard is a Deployment with a headless Service (the root resolves every ready replica and sends a hedge to a
+ * different one than its primary). Every pod passes Pod Security `restricted`; more than one replica ⇒ a PDB and a
+ * spread over nodes.
+ */
+export class ScatterGather extends Construct {
+  /** The env variable that holds a leaf's shard index (0-based). */
+  public static readonly ENV_SHARD_INDEX = ENV_SHARD_INDEX;
+  /** The env variable that holds the number of shards. */
+  public static readonly ENV_SHARD_COUNT = ENV_SHARD_COUNT;
+  /** The pod label that holds a leaf's shard index (part of its shard's selector). */
+  public static readonly SHARD_LABEL = SHARD_LABEL;
+
+  /** The root program (JavaScript) exactly as it is written into the root's ConfigMap. */
+  public static rootProgram(): string {
+    return ROOT_PROGRAM;
+  }
+
+  /** The root's Service: send requests here. */
+  public readonly service: kplus.Service;
+  /** The root Deployment. */
+  public readonly deployment: kplus.Deployment;
+  /** The root's ConfigMap: `root.js` (the program) and `config.json`. */
+  public readonly configMap: kplus.ConfigMap;
+  /** The root's config (`config.json`), as written to the ConfigMap. */
+  public readonly rootConfig: string;
+  /** The root's Service name (a host name within the namespace). */
+  public readonly host: string;
+  /** The root's port. */
+  public readonly port: number;
+  /** The number of shards. */
+  public readonly shardCount: number;
+  /** Replicas per shard. */
+  public readonly replicasPerShard: number;
+  /** The root's PodDisruptionBudget, when it has more than one replica. */
+  public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
+
+  private readonly shardDeploymentList: kplus.Deployment[] = [];
+  private readonly shardServiceList: kplus.Service[] = [];
+  private readonly leafContainerList: kplus.Container[] = [];
+
+  constructor(scope: Construct, id: string, props: ScatterGatherProps) {
+    super(scope, id);
+
+    // ---- props → model (every check throws naming this construct, the prop and the value)
+    const shards = PropCheck.integer(this, 'shards', 1, MAX_SHARDS, 3, props.shards);
+    const replicasPerShard = PropCheck.integer(this, 'replicasPerShard', 1, 100, 2, props.replicasPerShard);
+    const replicas = PropCheck.integer(this, 'replicas', 1, 100, 2, props.replicas);
+    const port = PropCheck.integer(this, 'port', 1, 65535, 8080, props.port);
+    const leafPort = props.leafPort;
+    if (typeof leafPort !== 'number' || !Number.isInteger(leafPort) || leafPort < 1 || leafPort > 65535 || leafPort === port) {
+      throw propError(this, 'leafPort', `a port from 1 to 65535 other than the root's 'port' (${port})`, leafPort);
+    }
+    const image = ContainerImages.checkPinned(this, 'leafImage', props.leafImage);
+    const path = props.path ?? '/';
+    if (typeof path !== 'string' || !/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/.test(path) || (path !== '/' && path.endsWith('/'))
+      || ['/healthz', '/readyz', '/metrics'].some((r) => path === r || path.startsWith(`${r}/`))) {
+      throw propError(this, 'path', "an absolute URL path without query or trailing '/', not under the root's /healthz, /readyz or /metrics", path);
+    }
+    const timeoutMs = wholeMillis(props.timeout ?? Duration.seconds(1));
+    if (timeoutMs === undefined || timeoutMs < 1 || timeoutMs > 3_600_000) {
+      throw propError(this, 'timeout', 'a duration of whole milliseconds from 1ms to 1h', durationText(props.timeout));
+    }
+    const merge = (props.merge ?? MergeStrategy.concatArrays())._toConfig(this);
+    const missingShards = PropCheck.oneOf(this, 'missingShards', [MissingShards.FAIL, MissingShards.PARTIAL], MissingShards.FAIL, props.missingShards);
+    const hedge = (props.hedge ?? HedgePolicy.none())._toConfig(this, timeoutMs);
+    const maxRequestBodyBytes = bytes(this, 'maxRequestBodySize', props.maxRequestBodySize ?? Size.mebibytes(1), 0);
+    const maxLeafResponseBytes = bytes(this, 'maxLeafResponseSize', props.maxLeafResponseSize ?? Size.mebibytes(16), 1);
+    const maxConcurrentRequests = PropCheck.integer(this, 'maxConcurrentRequests', 1, 1_000_000, 256, props.maxConcurrentRequests);
+    const drainMs = wholeMillis(props.drainDelay ?? Duration.seconds(5));
+    if (drainMs === undefined || drainMs > 3_600_000) {
+      throw propError(this, 'drainDelay', 'a duration of whole milliseconds up to 1h', durationText(props.drainDelay));
+    }
+    for (const name of Object.keys(props.leafEnv ?? {})) {
+      if (name === ENV_SHARD_INDEX || name === ENV_SHARD_COUNT) {
+        throw propError(this, 'leafEnv', `free of '${ENV_SHARD_INDEX}' and '${ENV_SHARD_COUNT}' (the construct sets them)`, name);
+      }
+    }
+    const leafUser = props.leafUser === undefined ? undefined : PropCheck.integer(this, 'leafUser', 1, 2147483647, 0, props.leafUser);
+    const leafGroup = props.leafGroup === undefined ? leafUser : PropCheck.integer(this, 'leafGroup', 0, 2147483647, 0, props.leafGroup);
+
+    const suffixRoom = `-shard-${shards - 1}`.length;
+    const base = ResourceNames.baseName(this, props.name, ResourceNames.MAX_LABEL - Math.max(suffixRoom, '-root'.length));
+    this.host = base;
+    this.port = port;
+    this.shardCount = shards;
+    this.replicasPerShard = replicasPerShard;
+
+    // ---- leaves: one Deployment + headless Service (+ PDB and spread when replicated) per shard
+    const shardHosts: string[] = [];
+    for (let i = 0; i < shards; i++) {
+      const scopeI = new Construct(this, `shard-${i}`);
+      const name = `${base}-shard-${i}`;
+      shardHosts.push(name);
+      const selector = { ...RecommendedLabels.selector({ name: 'scatter-gather', instance: base, component: 'leaf' }), [SHARD_LABEL]: String(i) };
+      const labels = { ...RecommendedLabels.of({ name: 'scatter-gather', instance: base, component: 'leaf' }), [SHARD_LABEL]: String(i) };
+      const deployment = new kplus.Deployment(scopeI, 'Deployment', {
+        metadata: { name, labels },
+        replicas: replicasPerShard,
+        select: false,
+        securityContext: leafUser === undefined ? { ensureNonRoot: true } : RestrictedSecurity.podSecurityContext(leafUser, leafGroup ?? leafUser),
+        automountServiceAccountToken: false,
+        strategy: surgeOnly(),
+      });
+      deployment.select(kplus.LabelSelector.of({ labels: selector }));
+      for (const [k, v] of Object.entries(labels)) deployment.podMetadata.addLabel(k, v);
+      const env: { [name: string]: kplus.EnvValue } = {
+        [ENV_SHARD_INDEX]: kplus.EnvValue.fromValue(String(i)),
+        [ENV_SHARD_COUNT]: kplus.EnvValue.fromValue(String(shards)),
+      };
+      for (const k of Object.keys(props.leafEnv ?? {}).sort()) env[k] = kplus.EnvValue.fromValue(props.leafEnv![k]);
+      const leafProps: kplus.ContainerProps = {
+        name: 'leaf',
+        image,
+        command: props.leafCommand,
+        args: props.leafArgs,
+        workingDir: props.leafWorkingDir,
+        envVariables: env,
+        ports: [{ number: leafPort, name: 'http' }],
+        readiness: props.leafReadiness ?? kplus.Probe.fromTcpSocket({ port: leafPort }),
+        resources: props.leafResources ?? {
+          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+          memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
+        },
+      };
+      let leaf: kplus.Container;
+      if (leafUser !== undefined) {
+        leaf = RestrictedSecurity.addContainer(deployment, leafProps, { uid: leafUser, gid: leafGroup ?? leafUser });
+      } else {
+        // cdk8s-plus would set runAsUser 25000 / runAsGroup 26000: remove them so the image's own USER applies.
+        leaf = deployment.addContainer({
+          ...leafProps,
+          securityContext: { ensureNonRoot: true, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+        });
+        RestrictedSecurity.dropAllCapabilities(deployment, 'containers', 0);
+        const obj = ApiObject.of(deployment);
+        obj.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/securityContext/runAsUser'));
+        obj.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/securityContext/runAsGroup'));
+      }
+      RestrictedSecurity.addWritableDirs(deployment, leaf, { paths: props.leafWritableDirs ?? ['/tmp'] });
+      RestrictedSecurity.applySeccomp(deployment);
+      Availability.apply(scopeI, deployment, { replicas: replicasPerShard, selector, name, labels });
+      const service = new kplus.Service(scopeI, 'Service', {
+        metadata: { name, labels },
+        clusterIP: 'None',
+        selector: kplus.Pods.select(scopeI, 'Pods', { labels: selector }),
+        ports: [{ name: 'http', port: leafPort, targetPort: leafPort }],
+      });
+      this.shardDeploymentList.push(deployment);
+      this.shardServiceList.push(service);
+      this.leafContainerList.push(leaf);
+    }
+
+    // ---- the root: config + program in a ConfigMap, a Deployment running `node root.js config.json`, a Service
+    const config = {
+      port,
+      path,
+      shards: shardHosts.map((host, index) => ({ index, host, port: leafPort })),
+      merge,
+      timeoutMs,
+      missingShards,
+      hedge,
+      maxRequestBodyBytes,
+      maxLeafResponseBytes,
+      maxConcurrentRequests,
+      dnsRefreshMs: 5000,
+      drainMs,
+    };
+    this.rootConfig = `${JSON.stringify(config, undefined, 2)}\n`;
+    const selector = RecommendedLabels.selector({ name: 'scatter-gather', instance: base, component: 'root' });
+    const labels = RecommendedLabels.of({ name: 'scatter-gather', instance: base, component: 'root' });
+    this.configMap = new kplus.ConfigMap(this, 'ConfigMap', {
+      metadata: { name: `${base}-root`, labels },
+      data: { [ROOT_CONFIG_FILE]: this.rootConfig, [ROOT_PROGRAM_FILE]: ROOT_PROGRAM },
+    });
+    const user = ContainerImages.user(ImageKey.NODE);
+    // The root answers in-flight requests after the drain: leave it the drain, one timeout and a margin.
+    const graceSeconds = Math.max(30, Math.ceil((drainMs + timeoutMs) / 1000) + 10);
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: { name: base, labels },
+      replicas,
+      select: false,
+      securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
+      automountServiceAccountToken: false,
+      terminationGracePeriod: Duration.seconds(graceSeconds),
+      strategy: surgeOnly(),
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: selector }));
+    for (const [k, v] of Object.entries(labels)) this.deployment.podMetadata.addLabel(k, v);
+    const root = RestrictedSecurity.addContainer(this.deployment, {
+      name: 'root',
+      image: ContainerImages.resolve(this, ImageKey.NODE, props.images),
+      command: ['node', ROOT_PROGRAM_FILE, ROOT_CONFIG_FILE],
+      workingDir: ROOT_DIR,
+      ports: [{ number: port, name: 'http' }],
+      readiness: kplus.Probe.fromHttpGet('/readyz', { port, periodSeconds: Duration.seconds(5), failureThreshold: 1 }),
+      liveness: kplus.Probe.fromHttpGet('/healthz', { port, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
+      resources: props.rootResources ?? {
+        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+      },
+    }, user);
+    root.mount(ROOT_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'root' }), { readOnly: true });
+    RestrictedSecurity.addWritableDirs(this.deployment, root, { paths: ['/tmp'] });
+    RestrictedSecurity.applySeccomp(this.deployment);
+    ConfigChecksum.annotate(this.deployment, [this.configMap]);
+    this.podDisruptionBudget = Availability.apply(this, this.deployment, { replicas, selector, name: base, labels });
+    this.service = new kplus.Service(this, 'Service', {
+      metadata: { name: base, labels },
+      selector: kplus.Pods.select(this, 'Pods', { labels: selector }),
+      ports: [{ name: 'http', port, targetPort: port }],
+    });
+  }
+
+  /** The Deployments of the shards, in shard order (a copy). */
+  public get shardDeployments(): kplus.Deployment[] {
+    return [...this.shardDeploymentList];
+  }
+
+  /** The headless Services of the shards, in shard order (a copy). */
+  public get shardServices(): kplus.Service[] {
+    return [...this.shardServiceList];
+  }
+
+  /** The leaf container of each shard, in shard order (a copy): mount volumes or add env here. */
+  public get leafContainers(): kplus.Container[] {
+    return [...this.leafContainerList];
+  }
+
+  /** The host name (headless Service) of shard `index`, which resolves to every ready replica of the shard. */
+  public shardHost(index: number): string {
+    if (!Number.isInteger(index) || index < 0 || index >= this.shardCount) {
+      throw new Error(`${PropCheck.where(this)}: shard index must be an integer from 0 to ${this.shardCount - 1}, got ${index}`);
+    }
+    return this.shardServiceList[index].name;
+  }
+}
+
+/** Rolling updates that add a pod before removing one: a shard or the root never loses a replica to an update. */
+function surgeOnly(): kplus.DeploymentStrategy {
+  return kplus.DeploymentStrategy.rollingUpdate({
+    maxSurge: kplus.PercentOrAbsolute.absolute(1),
+    maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+  });
+}
+
+function wholeMillis(d: Duration | undefined): number | undefined {
+  if (d === undefined) return undefined;
+  const ms = d.toMilliseconds({ integral: false });
+  return Number.isInteger(ms) ? ms : undefined;
+}
+
+function durationText(d: Duration | undefined): string | undefined {
+  return d === undefined ? undefined : `${d.toMilliseconds({ integral: false })}ms`;
+}
+
+function bytes(scope: IConstruct, prop: string, size: Size, min: number): number {
+  const b = Math.round(size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024);
+  if (!Number.isInteger(b) || b < min || b > 1_073_741_824) {
+    throw propError(scope, prop, `a size from ${min} bytes to 1 GiB`, `${b} bytes`);
+  }
+  return b;
+}

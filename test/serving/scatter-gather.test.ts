@@ -1,0 +1,247 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { HedgePolicy, MergeStrategy, MissingShards, ScatterGather, ScatterGatherProps, SortOrder } from '../../src';
+import { ofKind, one, synthValid } from '../harness';
+
+const LEAF = { leafImage: 'ghcr.io/example/search-leaf:1.4.2', leafPort: 9000 };
+
+function synth(props: Partial<ScatterGatherProps> = {}) {
+  const chart = Testing.chart();
+  const sg = new ScatterGather(chart, 'search', { ...LEAF, ...props });
+  return { chart, sg, objs: synthValid(chart) };
+}
+
+/** The runtime, loaded from the program text of a synthesized ConfigMap. */
+function runtimeFrom(configMap: any): any {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-cm-'));
+  const file = path.join(dir, 'root.js');
+  fs.writeFileSync(file, configMap.data['root.js']);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const rt = require(file);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return rt;
+}
+
+describe('ScatterGather', () => {
+  test('defaults: 3 shards × 2 replicas, a replicated root, restricted everywhere (snapshot)', () => {
+    // GIVEN / WHEN the defaults
+    const { objs, sg } = synth();
+    // THEN the objects, strictly valid (synthValid) and as snapshotted
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Deployment/search-shard-0', 'PodDisruptionBudget/search-shard-0', 'Service/search-shard-0',
+      'Deployment/search-shard-1', 'PodDisruptionBudget/search-shard-1', 'Service/search-shard-1',
+      'Deployment/search-shard-2', 'PodDisruptionBudget/search-shard-2', 'Service/search-shard-2',
+      'ConfigMap/search-root', 'Deployment/search', 'PodDisruptionBudget/search', 'Service/search',
+    ]);
+    expect(objs).toMatchSnapshot();
+    expect(sg.host).toBe('search');
+    expect(sg.port).toBe(8080);
+    expect(sg.shardHost(2)).toBe('search-shard-2');
+    expect(sg.shardDeployments.map((d) => d.name)).toEqual(['search-shard-0', 'search-shard-1', 'search-shard-2']);
+  });
+
+  test('each shard: a Deployment whose leaves get SHARD_INDEX and SHARD_COUNT, a headless Service, a PDB', () => {
+    const { objs } = synth({ shards: 2, replicasPerShard: 3, leafEnv: { INDEX_DIR: '/data' }, leafArgs: ['--serve'] });
+    for (const i of [0, 1]) {
+      const name = `search-shard-${i}`;
+      const d = one(objs, 'Deployment', name);
+      const selector = {
+        'app.kubernetes.io/component': 'leaf',
+        'app.kubernetes.io/instance': 'search',
+        'app.kubernetes.io/name': 'scatter-gather',
+        'cdk8s-distributed-patterns/shard': String(i),
+      };
+      expect(d.spec.replicas).toBe(3);
+      expect(d.spec.selector.matchLabels).toEqual(selector);
+      const leaf = d.spec.template.spec.containers[0];
+      expect(leaf.image).toBe(LEAF.leafImage);
+      expect(leaf.args).toEqual(['--serve']);
+      expect(leaf.env).toEqual([
+        { name: 'SHARD_INDEX', value: String(i) },
+        { name: 'SHARD_COUNT', value: '2' },
+        { name: 'INDEX_DIR', value: '/data' },
+      ]);
+      expect(leaf.ports).toEqual([{ containerPort: 9000, name: 'http' }]);
+      expect(leaf.readinessProbe).toEqual({ failureThreshold: 3, tcpSocket: { port: 9000 } });
+      // the image's own USER: cdk8s-plus's default uid 25000 is removed, runAsNonRoot enforced
+      expect(leaf.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+      });
+      expect(d.spec.template.spec.securityContext).toEqual({ fsGroupChangePolicy: 'Always', runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(d.spec.template.spec.topologySpreadConstraints[0].labelSelector.matchLabels).toEqual(selector);
+      const svc = one(objs, 'Service', name);
+      expect(svc.spec).toEqual({ clusterIP: 'None', externalIPs: [], ports: [{ name: 'http', port: 9000, targetPort: 9000 }], selector, type: 'ClusterIP' });
+      expect(one(objs, 'PodDisruptionBudget', name).spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+    }
+  });
+
+  test('the root: node runs root.js with config.json from the ConfigMap, as uid 1000, probed on /readyz and /healthz', () => {
+    const { objs, sg } = synth();
+    const cm = one(objs, 'ConfigMap', 'search-root');
+    expect(Object.keys(cm.data).sort()).toEqual(['config.json', 'root.js']);
+    expect(cm.data['root.js']).toBe(ScatterGather.rootProgram());
+    expect(cm.data['config.json']).toBe(sg.rootConfig);
+    const d = one(objs, 'Deployment', 'search');
+    expect(d.spec.replicas).toBe(2);
+    const spec = d.spec.template.spec;
+    const c = spec.containers[0];
+    expect(c.image).toBe('node:22.11.0-alpine3.20');
+    expect(c.command).toEqual(['node', 'root.js', 'config.json']);
+    expect(c.args).toBeUndefined();
+    expect(c.env).toBeUndefined();
+    expect(c.workingDir).toBe('/etc/scatter-gather');
+    expect(c.volumeMounts).toEqual([{ mountPath: '/etc/scatter-gather', name: 'root', readOnly: true }, { mountPath: '/tmp', name: 'root-tmp' }]);
+    expect(spec.volumes).toEqual([{ configMap: { name: 'search-root' }, name: 'root' }, { emptyDir: {}, name: 'root-tmp' }]);
+    expect(c.readinessProbe).toEqual({ failureThreshold: 1, httpGet: { path: '/readyz', port: 8080, scheme: 'HTTP' }, periodSeconds: 5 });
+    expect(c.livenessProbe).toEqual({ failureThreshold: 3, httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' }, periodSeconds: 10 });
+    expect(c.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(spec.terminationGracePeriodSeconds).toBe(30);
+    expect(d.spec.template.metadata.annotations['cdk8s-distributed-patterns/config-checksum']).toMatch(/^[0-9a-f]{64}$/);
+    expect(one(objs, 'Service', 'search').spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 8080 }]);
+    expect(one(objs, 'PodDisruptionBudget', 'search').spec.maxUnavailable).toBe(1);
+  });
+
+  test('config.json holds every setting, and the runtime in the ConfigMap accepts it unchanged', () => {
+    // GIVEN every knob set
+    const { objs } = synth({
+      shards: 5,
+      path: '/search',
+      merge: MergeStrategy.topK({ field: 'score', k: 10 }),
+      timeout: Duration.millis(250),
+      missingShards: MissingShards.PARTIAL,
+      hedge: HedgePolicy.after(Duration.millis(20), { maxPercent: 5 }),
+      port: 8000,
+      maxRequestBodySize: Size.kibibytes(64),
+      maxLeafResponseSize: Size.mebibytes(2),
+      maxConcurrentRequests: 100,
+      drainDelay: Duration.seconds(40),
+    });
+    const cm = one(objs, 'ConfigMap', 'search-root');
+    const expected = {
+      port: 8000,
+      path: '/search',
+      shards: [0, 1, 2, 3, 4].map((index) => ({ index, host: `search-shard-${index}`, port: 9000 })),
+      merge: { strategy: 'topK', field: 'score', k: 10, order: 'descending' },
+      timeoutMs: 250,
+      missingShards: 'partial',
+      hedge: { mode: 'after', delayMs: 20, maxPercent: 5 },
+      maxRequestBodyBytes: 65536,
+      maxLeafResponseBytes: 2097152,
+      maxConcurrentRequests: 100,
+      dnsRefreshMs: 5000,
+      drainMs: 40000,
+    };
+    expect(JSON.parse(cm.data['config.json'])).toEqual(expected);
+    // THEN the program from the same ConfigMap loads it as is
+    expect(runtimeFrom(cm).loadConfig(JSON.parse(cm.data['config.json']))).toEqual(expected);
+    // AND the grace period covers the drain and one timeout
+    expect(one(objs, 'Deployment', 'search').spec.template.spec.terminationGracePeriodSeconds).toBe(51);
+  });
+
+  test.each([
+    ['concatArrays', MergeStrategy.concatArrays(), { strategy: 'concatArrays' }],
+    ['mergeObjects', MergeStrategy.mergeObjects(), { strategy: 'mergeObjects' }],
+    ['sum', MergeStrategy.sum(), { strategy: 'sum' }],
+    ['topK ascending', MergeStrategy.topK({ field: 'm.dist', k: 3, order: SortOrder.ASCENDING }), { strategy: 'topK', field: 'm.dist', k: 3, order: 'ascending' }],
+    ['unionStrings', MergeStrategy.unionStrings(), { strategy: 'unionStrings' }],
+  ])('merge %s renders and the runtime accepts it', (_n, merge, expected) => {
+    const cm = one(synth({ merge }).objs, 'ConfigMap');
+    const config = JSON.parse(cm.data['config.json']);
+    expect(config.merge).toEqual(expected);
+    expect(runtimeFrom(cm).loadConfig(config).merge).toEqual(expected);
+  });
+
+  test('percentile hedging renders percentile, minDelayMs and the budget', () => {
+    const cm = one(synth({ hedge: HedgePolicy.percentile({ percentile: 95 }) }).objs, 'ConfigMap');
+    expect(JSON.parse(cm.data['config.json']).hedge).toEqual({ mode: 'percentile', percentile: 95, minDelayMs: 5, maxPercent: 10 });
+    const cm2 = one(synth({ hedge: HedgePolicy.percentile({ percentile: 99.5, minDelay: Duration.millis(20), maxPercent: 2 }) }).objs, 'ConfigMap');
+    expect(JSON.parse(cm2.data['config.json']).hedge).toEqual({ mode: 'percentile', percentile: 99.5, minDelayMs: 20, maxPercent: 2 });
+  });
+
+  test('one replica per shard and one root: no PDBs and no spread (a PDB on one pod blocks every drain)', () => {
+    const { objs } = synth({ shards: 1, replicasPerShard: 1, replicas: 1 });
+    expect(ofKind(objs, 'PodDisruptionBudget')).toEqual([]);
+    for (const d of ofKind(objs, 'Deployment')) expect(d.spec.template.spec.topologySpreadConstraints).toBeUndefined();
+  });
+
+  test('leafUser runs the leaf as that uid and gid', () => {
+    const { objs } = synth({ leafUser: 1000, leafGroup: 2000 });
+    const spec = one(objs, 'Deployment', 'search-shard-0').spec.template.spec;
+    expect(spec.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000, runAsNonRoot: true });
+    expect(spec.containers[0].securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 2000 });
+  });
+
+  test('leafContainers lets a user mount into every leaf', () => {
+    const chart = Testing.chart();
+    const sg = new ScatterGather(chart, 'search', { ...LEAF, shards: 2 });
+    const cm = new kplus.ConfigMap(chart, 'index', { metadata: { name: 'index' }, data: { 'a.txt': 'a' } });
+    sg.leafContainers.forEach((c, i) => c.mount('/index', kplus.Volume.fromConfigMap(chart, `v${i}`, cm, { name: 'index' }), { readOnly: true }));
+    const objs = synthValid(chart);
+    for (const i of [0, 1]) {
+      expect(one(objs, 'Deployment', `search-shard-${i}`).spec.template.spec.containers[0].volumeMounts).toContainEqual({ mountPath: '/index', name: 'index', readOnly: true });
+    }
+  });
+
+  test('names: an explicit name, and the length left for -shard-<i>', () => {
+    expect(synth({ name: 'web-search', shards: 1 }).objs.map((o) => o.metadata.name)).toContain('web-search-shard-0');
+    const long = 'a'.repeat(56);
+    expect(() => synth({ name: long, shards: 10 })).toThrow(
+      `ScatterGather 'test/search': 'name' must be a DNS-1123 label of at most 55 characters (lowercase letters, digits and '-', starting and ending with a letter or digit), got '${long}'`,
+    );
+  });
+
+  test('synthesis is deterministic (the ConfigMap is byte-identical)', () => {
+    const a = Testing.synth(synth().chart);
+    const b = Testing.synth(synth().chart);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+
+  describe('bad input → clear error', () => {
+    const where = "ScatterGather 'test/search'";
+    test.each<[string, Partial<ScatterGatherProps>, string]>([
+      ['shards < 1', { shards: 0 }, `${where}: 'shards' must be an integer from 1 to 1000, got 0`],
+      ['replicasPerShard < 1', { replicasPerShard: 0 }, `${where}: 'replicasPerShard' must be an integer from 1 to 100, got 0`],
+      ['timeout ≤ 0', { timeout: Duration.millis(0) }, `${where}: 'timeout' must be a duration of whole milliseconds from 1ms to 1h, got '0ms'`],
+      ['timeout not whole ms', { timeout: Duration.millis(0.5) }, `${where}: 'timeout' must be a duration of whole milliseconds from 1ms to 1h, got '0.5ms'`],
+      ['hedge delay = timeout', { timeout: Duration.millis(500), hedge: HedgePolicy.after(Duration.millis(500)) },
+        `${where}: 'hedge' must be a delay of at least 1ms and less than 'timeout' (500ms), got '500ms'`],
+      ['hedge delay > timeout (default 1s)', { hedge: HedgePolicy.after(Duration.seconds(2)) },
+        `${where}: 'hedge' must be a delay of at least 1ms and less than 'timeout' (1000ms), got '2000ms'`],
+      ['percentile minDelay ≥ timeout', { timeout: Duration.millis(5), hedge: HedgePolicy.percentile({ percentile: 95 }) },
+        `${where}: 'hedge' must be a delay of at least 1ms and less than 'timeout' (5ms), got '5ms'`],
+      ['percentile out of range', { hedge: HedgePolicy.percentile({ percentile: 100 }) }, `${where}: 'hedge.percentile' must be a number greater than 0 and less than 100, got 100`],
+      ['hedge budget out of range', { hedge: HedgePolicy.after(Duration.millis(10), { maxPercent: 0 }) }, `${where}: 'hedge.maxPercent' must be an integer from 1 to 100, got 0`],
+      ['top-k without a field', { merge: MergeStrategy.topK({ k: 10 } as any) }, `${where}: 'merge.field' must be a non-empty field name (dots separate nested fields), got undefined`],
+      ['top-k with an empty field', { merge: MergeStrategy.topK({ field: '', k: 10 }) }, `${where}: 'merge.field' must be a non-empty field name (dots separate nested fields), got ''`],
+      ['top-k with k < 1', { merge: MergeStrategy.topK({ field: 'score', k: 0 }) }, `${where}: 'merge.k' must be an integer from 1 to 100000, got 0`],
+      ['a leaf port clashing with the root\'s', { leafPort: 8080 }, `${where}: 'leafPort' must be a port from 1 to 65535 other than the root's 'port' (8080), got 8080`],
+      ['a leaf port clashing with a custom root port', { port: 9000 }, `${where}: 'leafPort' must be a port from 1 to 65535 other than the root's 'port' (9000), got 9000`],
+      ['a leaf port out of range', { leafPort: 70000 }, `${where}: 'leafPort' must be a port from 1 to 65535 other than the root's 'port' (8080), got 70000`],
+      ['an unpinned leaf image', { leafImage: 'example/leaf:latest' },
+        `${where}: 'leafImage' must be an image pinned to a tag or digest other than 'latest' (e.g. 'redis:7.2.5-alpine'), got 'example/leaf:latest'`],
+      ['a path under /metrics', { path: '/metrics' },
+        `${where}: 'path' must be an absolute URL path without query or trailing '/', not under the root's /healthz, /readyz or /metrics, got '/metrics'`],
+      ['a path with a query', { path: '/search?q=1' },
+        `${where}: 'path' must be an absolute URL path without query or trailing '/', not under the root's /healthz, /readyz or /metrics, got '/search?q=1'`],
+      ['leafEnv setting SHARD_INDEX', { leafEnv: { SHARD_INDEX: '3' } }, `${where}: 'leafEnv' must be free of 'SHARD_INDEX' and 'SHARD_COUNT' (the construct sets them), got 'SHARD_INDEX'`],
+      ['leafUser 0', { leafUser: 0 }, `${where}: 'leafUser' must be an integer from 1 to 2147483647, got 0`],
+      ['maxConcurrentRequests 0', { maxConcurrentRequests: 0 }, `${where}: 'maxConcurrentRequests' must be an integer from 1 to 1000000, got 0`],
+      ['missingShards unknown', { missingShards: 'ignore' as any }, `${where}: 'missingShards' must be one of 'fail', 'partial', got 'ignore'`],
+    ])('fails when %s', (_name, props, message) => {
+      expect(() => synth(props)).toThrow(message);
+    });
+
+    test('fails when a shard index is out of range', () => {
+      const { sg } = synth({ shards: 2 });
+      expect(() => sg.shardHost(2)).toThrow("ScatterGather 'test/search': shard index must be an integer from 0 to 1, got 2");
+    });
+  });
+});

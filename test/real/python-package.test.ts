@@ -18,8 +18,12 @@ function typescriptTwin(outdir: string): string {
   const chart = new Chart(app, 'python-proof');
   const secret = kplus.Secret.fromSecretName(chart, 'auth', 'redis-auth');
   new AmbassadorShardedRedis(chart, 'sharded-redis', {
-    shards: 4, maxMemory: Size.mebibytes(128), password: RedisPassword.fromSecret(secret, 'password'),
-    hash: TwemproxyHash.MURMUR, hashTag: '{}', app: { image: 'redis:7.2.5-alpine', uid: 999, gid: 1000, command: ['sleep', 'infinity'] },
+    shards: 4,
+    maxMemory: Size.mebibytes(128),
+    password: RedisPassword.fromSecret(secret, 'password'),
+    hash: TwemproxyHash.MURMUR,
+    hashTag: '{}',
+    app: { image: 'redis:7.2.5-alpine', uid: 999, gid: 1000, command: ['sleep', 'infinity'] },
   });
   new ShardedCache(chart, 'cache', { shards: 3, engine: CacheEngine.MEMCACHED, proxy: ShardedCacheProxy.sharedTier({ replicas: 2 }) });
   return app.synthYaml();

@@ -290,7 +290,7 @@ describe('AdapterMonitoring with an app container', () => {
       images: { redisExporter: 'mirror.example/redis_exporter:v1.66.0' },
     });
     const objs = synthValid(chart);
-    expect(one(objs, 'PodDisruptionBudget').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/component': 'app', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/name': 'redis' } } });
+    expect(one(objs, 'PodDisruptionBudget').spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: { 'app.kubernetes.io/component': 'app', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/name': 'redis' } } });
     expect(one(objs, 'Deployment').spec.template.spec.topologySpreadConstraints).toHaveLength(1);
     expect(container(objs, 'redis-exporter').image).toBe('mirror.example/redis_exporter:v1.66.0');
   });

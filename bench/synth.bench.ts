@@ -13,7 +13,7 @@ import { createHash } from 'crypto';
 import { ApiObject, App, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { NginxConfig, ReplicatedService, VarnishConfig } from '../src';
+import { NginxConfig, NginxRouterConfig, ReplicatedService, ShardedCache, ShardedService, TwemproxyConfig, TwemproxyProtocol, VarnishConfig } from '../src';
 
 /** One row of the table. */
 interface BenchCase {
@@ -27,6 +27,8 @@ interface BenchCase {
 
 const RUNS = 5;
 const SERVICES = 200;
+const CACHES = 100;
+const SHARDED_SERVICES = 100;
 
 // ---------------------------------------------------------------------------------------------------------------
 // ReplicatedService, all tiers
@@ -67,7 +69,7 @@ function deployment(scope: Construct, name: string, selector: Record<string, str
   return d;
 }
 
-function restrictedContainer(d: kplus.Deployment, props: kplus.ContainerProps, uid: number): kplus.Container {
+function restrictedContainer(d: kplus.AbstractPod, props: kplus.ContainerProps, uid: number): kplus.Container {
   const c = d.addContainer({
     ...props,
     securityContext: { ensureNonRoot: true, user: uid, group: uid, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
@@ -84,7 +86,7 @@ function emptyDirs(d: kplus.Deployment, c: kplus.Container, paths: string[]) {
 }
 
 /** PodDisruptionBudget (maxUnavailable 1) and a spread over nodes. */
-function availability(scope: Construct, d: kplus.Deployment, name: string, selector: Record<string, string>, labels: Record<string, string>) {
+function availability(scope: Construct, d: kplus.Workload, name: string, selector: Record<string, string>, labels: Record<string, string>) {
   ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
     maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector },
   }]));
@@ -104,7 +106,7 @@ function service(scope: Construct, name: string, selector: Record<string, string
 }
 
 /** The pod-template annotation that rolls a tier when its config changes: SHA-256 over the ConfigMap's data. */
-function checksum(d: kplus.Deployment, configMap: string, key: string, text: string) {
+function checksum(d: kplus.Workload, configMap: string, key: string, text: string) {
   const h = createHash('sha256');
   h.update(`configmap:${configMap}\n`);
   h.update(`${key}\n${text.length}\n${text}\n`);
@@ -157,7 +159,7 @@ function replicatedServiceDirect(): App {
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       ports: [{ number: 8080, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet('/readyz', { port: 8080 }),
-      resources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) } },
+      resources: resources(100, 1000, 128, 512),
     }, 1000);
     emptyDirs(d, c, ['/tmp']);
     availability(scope, d, name, selector, labels);
@@ -184,9 +186,219 @@ function replicatedServiceDirect(): App {
   return app;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// ShardedCache, default props: 3 memcached shards (StatefulSet + headless Service) behind a shared twemproxy tier
+
+const MEMCACHED_IMAGE = 'memcached:1.6.31-alpine';
+const TWEMPROXY_IMAGE = 'malexer/twemproxy:0.5.0';
+const MEMCACHED_UID = 11211;
+const NOBODY = 65534;
+
+function shardedCacheConstructs(): App {
+  const app = new App();
+  const chart = new Chart(app, 'bench');
+  for (let i = 0; i < CACHES; i++) new ShardedCache(chart, `cache-${i}`);
+  return app;
+}
+
+/** A Deployment with a restricted pod (no seccomp yet: the library patches it after the containers). */
+function restrictedDeployment(scope: Construct, id: string, name: string, selector: Record<string, string>, labels: Record<string, string>,
+  replicas: number, uid: number, rolling: boolean): kplus.Deployment {
+  const d = new kplus.Deployment(scope, id, {
+    metadata: { name, labels },
+    replicas,
+    select: false,
+    securityContext: { ensureNonRoot: true, user: uid, group: uid, fsGroup: uid },
+    strategy: rolling
+      ? kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) })
+      : undefined,
+  });
+  d.select(kplus.LabelSelector.of({ labels: selector }));
+  for (const [k, v] of Object.entries(labels)) d.podMetadata.addLabel(k, v);
+  return d;
+}
+
+const SECCOMP = { type: 'RuntimeDefault' };
+
+/** CPU in millicores, memory in MiB: request and limit. */
+function resources(cpuRequest: number, cpuLimit: number, memoryRequest: number, memoryLimit: number): kplus.ContainerResources {
+  return {
+    cpu: { request: kplus.Cpu.millis(cpuRequest), limit: kplus.Cpu.millis(cpuLimit) },
+    memory: { request: Size.mebibytes(memoryRequest), limit: Size.mebibytes(memoryLimit) },
+  };
+}
+
+function shardedCacheDirect(): App {
+  const app = new App();
+  const chart = new Chart(app, 'bench');
+  const managed = { 'app.kubernetes.io/managed-by': 'cdk8s-distributed-patterns' };
+  for (let i = 0; i < CACHES; i++) {
+    const name = `cache-${i}`;
+    const scope = new Construct(chart, name);
+
+    // the shards: a StatefulSet and its headless Service
+    const shards = new Construct(scope, 'Shards');
+    const setName = `${name}-shard`;
+    const shardSelector = selectorOf('memcached', name, 'shard');
+    const shardLabels = { ...shardSelector, ...managed };
+    const headless = new kplus.Service(shards, 'Service', {
+      metadata: { name: setName, labels: shardLabels },
+      clusterIP: 'None',
+      ports: [{ name: 'memcached', port: 11211, targetPort: 11211 }],
+      selector: kplus.Pods.select(shards, 'Pods', { labels: shardSelector }),
+    });
+    ApiObject.of(headless).addJsonPatch(JsonPatch.add('/spec/publishNotReadyAddresses', true));
+    const sts = new kplus.StatefulSet(shards, 'Resource', {
+      metadata: { name: setName, labels: shardLabels },
+      service: headless,
+      replicas: 3,
+      select: false,
+      podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
+      securityContext: { ensureNonRoot: true, user: MEMCACHED_UID, group: MEMCACHED_UID, fsGroup: MEMCACHED_UID },
+    });
+    sts.select(kplus.LabelSelector.of({ labels: shardSelector }));
+    for (const [k, v] of Object.entries(shardLabels)) sts.podMetadata.addLabel(k, v);
+    const shardMemory = Size.mebibytes(Math.ceil(256 * 1.25) + 16);
+    restrictedContainer(sts, {
+      name: 'memcached',
+      image: MEMCACHED_IMAGE,
+      command: ['memcached'],
+      args: ['--port', '11211', '--udp-port', '0', '--memory-limit', '256', '--conn-limit', '1024', '--max-item-size', '1024k'],
+      ports: [{ number: 11211, name: 'memcached' }],
+      readiness: kplus.Probe.fromTcpSocket({ port: 11211, periodSeconds: Duration.seconds(5) }),
+      liveness: kplus.Probe.fromTcpSocket({ port: 11211, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
+      startup: kplus.Probe.fromTcpSocket({ port: 11211, periodSeconds: Duration.seconds(2), failureThreshold: 30 }),
+      resources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) }, memory: { request: shardMemory, limit: shardMemory } },
+    }, MEMCACHED_UID);
+    ApiObject.of(sts).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', SECCOMP));
+    availability(shards, sts, setName, shardSelector, shardLabels);
+
+    // the twemproxy config
+    const proxySelector = selectorOf('twemproxy', name, 'proxy');
+    const proxyLabels = { ...proxySelector, ...managed };
+    const configName = `${name}-twemproxy`;
+    const configText = TwemproxyConfig.render({
+      pool: 'memcached',
+      listen: '0.0.0.0:11211',
+      protocol: TwemproxyProtocol.MEMCACHED,
+      servers: [0, 1, 2].map((j) => ({ host: `${setName}-${j}.${setName}`, port: 11211, name: `${setName}-${j}` })),
+      autoEjectHosts: true,
+      serverRetryTimeout: Duration.seconds(30),
+      serverFailureLimit: 2,
+      serverConnections: 1,
+    });
+    const cm = new kplus.ConfigMap(scope, 'Config', { metadata: { name: configName, labels: proxyLabels }, data: { 'nutcracker.yml': configText } });
+
+    // the shared proxy tier
+    const proxyName = `${name}-proxy`;
+    const d = restrictedDeployment(scope, 'Proxy', proxyName, proxySelector, proxyLabels, 2, NOBODY, true);
+    const volume = kplus.Volume.fromConfigMap(scope, 'ProxyConfigVolume', cm, { name: configName });
+    const c = restrictedContainer(d, {
+      name: 'twemproxy',
+      image: TWEMPROXY_IMAGE,
+      command: ['nutcracker', '--conf-file', '/etc/nutcracker/nutcracker.yml', '--stats-addr', '127.0.0.1', '--stats-port', '22222', '--verbose', '5'],
+      ports: [{ number: 11211, name: 'memcached' }],
+      readiness: kplus.Probe.fromTcpSocket({ port: 11211 }),
+      liveness: kplus.Probe.fromTcpSocket({ port: 11211 }),
+      startup: kplus.Probe.fromTcpSocket({ port: 11211 }),
+      resources: resources(100, 1000, 64, 256),
+    }, NOBODY);
+    ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/seccompProfile', SECCOMP));
+    c.mount('/etc/nutcracker', volume, { readOnly: true });
+    checksum(d, configName, 'nutcracker.yml', configText);
+    ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', SECCOMP));
+    availability(scope, d, proxyName, proxySelector, proxyLabels);
+    new kplus.Service(scope, 'Service', {
+      metadata: { name, labels: proxyLabels },
+      selector: kplus.Pods.select(scope, 'ProxyPods', { labels: proxySelector }),
+      ports: [{ name: 'memcached', port: 11211, targetPort: 11211 }],
+    });
+  }
+  return app;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// ShardedService, default props: 3 shard Deployments + Services behind a replicated nginx consistent-hash router
+
+const NGINX_IMAGE = 'nginxinc/nginx-unprivileged:1.27.3-alpine';
+const NGINX_UID = 101;
+
+function shardedServiceConstructs(): App {
+  const app = new App();
+  const chart = new Chart(app, 'bench');
+  for (let i = 0; i < SHARDED_SERVICES; i++) {
+    // The probe's port is explicit: ShardedService does not default it to `port` (cdk8s-plus would probe port 80).
+    new ShardedService(chart, `web-${i}`, { image: APP_IMAGE, port: 8080, uid: 1000, readiness: kplus.Probe.fromHttpGet('/readyz', { port: 8080 }) });
+  }
+  return app;
+}
+
+function shardedServiceDirect(): App {
+  const app = new App();
+  const chart = new Chart(app, 'bench');
+  const managed = { 'app.kubernetes.io/managed-by': 'cdk8s-distributed-patterns' };
+  for (let i = 0; i < SHARDED_SERVICES; i++) {
+    const base = `web-${i}`;
+    const scope = new Construct(chart, base);
+    const readiness = kplus.Probe.fromHttpGet('/readyz', { port: 8080 });
+    const hosts: string[] = [];
+    for (let j = 0; j < 3; j++) {
+      const name = `${base}-shard-${j}`;
+      const selector = selectorOf(base, base, `shard-${j}`);
+      const labels = { ...selector, ...managed };
+      const d = restrictedDeployment(scope, `Shard${j}`, name, selector, labels, 1, 1000, false);
+      restrictedContainer(d, {
+        name: 'shard',
+        image: APP_IMAGE,
+        ports: [{ number: 8080, name: 'http' }],
+        readiness,
+        envVariables: { SHARD_INDEX: kplus.EnvValue.fromValue(`${j}`), SHARD_COUNT: kplus.EnvValue.fromValue('3') },
+        resources: resources(100, 500, 128, 128),
+      }, 1000);
+      ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', SECCOMP));
+      new Construct(scope, `Shard${j}Availability`); // one replica: no PDB, no spread (the id is kept for the tree)
+      new kplus.Service(scope, `Shard${j}Service`, {
+        metadata: { name, labels },
+        selector: kplus.Pods.select(scope, `Shard${j}Pods`, { labels: selector }),
+        ports: [{ name: 'http', port: 8080, targetPort: 8080 }],
+      });
+      hosts.push(name);
+    }
+
+    const configText = NginxRouterConfig.render({ shards: hosts.map((host) => ({ host, port: 8080 })), port: 8080, runDir: '/tmp' });
+    const routerName = `${base}-router`;
+    const selector = selectorOf('nginx', base, 'router');
+    const labels = { ...selector, ...managed };
+    const cm = new kplus.ConfigMap(scope, 'RouterConfig', { metadata: { name: routerName, labels }, data: { 'nginx.conf': configText } });
+    const d = restrictedDeployment(scope, 'Router', routerName, selector, labels, 2, NGINX_UID, true);
+    const c = restrictedContainer(d, {
+      name: 'nginx',
+      image: NGINX_IMAGE,
+      command: ['nginx', '-c', '/etc/nginx/router/nginx.conf', '-e', 'stderr'],
+      ports: [{ number: 8080, name: 'http' }],
+      readiness: kplus.Probe.fromHttpGet('/healthz-router', { port: 8080, periodSeconds: Duration.seconds(5) }),
+      liveness: kplus.Probe.fromHttpGet('/healthz-router', { port: 8080, periodSeconds: Duration.seconds(10) }),
+      resources: resources(100, 1000, 64, 128),
+    }, NGINX_UID);
+    c.mount('/etc/nginx/router', kplus.Volume.fromConfigMap(scope, 'RouterConfigVolume', cm, { name: 'router-config' }), { readOnly: true });
+    emptyDirs(d, c, ['/tmp']);
+    ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', SECCOMP));
+    checksum(d, routerName, 'nginx.conf', configText);
+    availability(scope, d, routerName, selector, labels);
+    new kplus.Service(scope, 'Service', {
+      metadata: { name: base, labels },
+      selector: kplus.Pods.select(scope, 'RouterPods', { labels: selector }),
+      ports: [{ name: 'http', port: 80, targetPort: 8080 }],
+    });
+  }
+  return app;
+}
+
 /** The cases, one table row each. Later patterns add theirs here. */
 const CASES: BenchCase[] = [
   { name: `ReplicatedService, app + varnish + nginx TLS × ${SERVICES}`, constructs: replicatedServiceConstructs, direct: replicatedServiceDirect },
+  { name: `ShardedCache, 3 memcached shards + twemproxy tier × ${CACHES}`, constructs: shardedCacheConstructs, direct: shardedCacheDirect },
+  { name: `ShardedService, 3 shards + nginx router × ${SHARDED_SERVICES}`, constructs: shardedServiceConstructs, direct: shardedServiceDirect },
 ];
 
 // ---------------------------------------------------------------------------------------------------------------

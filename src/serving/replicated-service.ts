@@ -9,6 +9,7 @@ import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { withDefaultPort } from '../core/probe-port';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 
@@ -728,19 +729,6 @@ interface TierSpec {
   readonly upstream: { host: string; port: number };
 }
 
-/**
- * `probe`, with the app's port as the default port of an HTTP GET or TCP probe that names none. (cdk8s-plus
- * falls back to the container's `portNumber`, else 80; the container here declares its port through `ports`,
- * which cdk8s-plus does not consult, and `portNumber` would also add a default startup probe.)
- */
-function withDefaultPort(probe: kplus.Probe | undefined, port: number): kplus.Probe | undefined {
-  if (probe === undefined) return undefined;
-  const wrapped = Object.create(probe) as kplus.Probe;
-  (wrapped as any)._toKube = (container: kplus.Container) => probe._toKube(new Proxy(container, {
-    get: (target, key) => (key === 'portNumber' ? port : (target as any)[key]),
-  }));
-  return wrapped;
-}
 
 function plainEnv(env?: { [name: string]: string }): { [name: string]: kplus.EnvValue } | undefined {
   if (env === undefined) return undefined;

@@ -11,7 +11,7 @@ import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { StatefulShards } from '../core/stateful-shards';
 import { TwemproxyHash } from '../hashing/hash-functions';
-import { ResizePlan, TwemproxyHashing } from '../hashing/ketama';
+import { ResizePlan, TwemproxyHashing, TwemproxyHashingOptions } from '../hashing/ketama';
 import { REDIS_PORT, redisShardContainer } from '../single-node/redis-shard';
 import { addTwemproxySidecar, TWEMPROXY_CONFIG_FILE } from '../single-node/twemproxy-sidecar';
 
@@ -202,8 +202,6 @@ export class ShardedCache extends Construct {
   public readonly config: kplus.ConfigMap;
   /** The rendered nutcracker.yml. */
   public readonly configText: string;
-  /** The ring model of this pool. */
-  public readonly hashing: TwemproxyHashing;
   /** The shared proxy tier's Service (the book's `shard-router`), in shared-tier mode. */
   public readonly service?: kplus.Service;
   /** The shared proxy tier's Deployment, in shared-tier mode. */
@@ -217,6 +215,9 @@ export class ShardedCache extends Construct {
   private readonly twemproxyImage: string;
   private readonly statsPort: number;
   private readonly clients: kplus.AbstractPod[] = [];
+
+  private readonly hashingOptions: TwemproxyHashingOptions;
+  private ring?: TwemproxyHashing;
 
   constructor(scope: Construct, id: string, props: ShardedCacheProps = {}) {
     super(scope, id);
@@ -301,7 +302,7 @@ export class ShardedCache extends Construct {
       metadata: { name: `${this.baseName}-twemproxy`, labels: RecommendedLabels.of({ name: 'twemproxy', instance: this.baseName, component: 'proxy' }) },
       data: { [TWEMPROXY_CONFIG_FILE]: this.configText },
     });
-    this.hashing = new TwemproxyHashing({ servers: servers.map((s) => ({ name: s.name })), hash: props.hash, hashTag: props.hashTag });
+    this.hashingOptions = { servers: servers.map((s) => ({ name: s.name })), hash: props.hash, hashTag: props.hashTag };
 
     // ---- the proxy ----
     if (shared) {
@@ -341,6 +342,15 @@ export class ShardedCache extends Construct {
     });
     this.clients.push(workload);
     return c;
+  }
+
+  /**
+   * The ring model of this pool: where twemproxy puts each key, each shard's share of the keyspace. Built on first
+   * use (building the ring costs about a millisecond per pool, which synthesis alone does not need).
+   */
+  public get hashing(): TwemproxyHashing {
+    this.ring = this.ring ?? new TwemproxyHashing(this.hashingOptions);
+    return this.ring;
   }
 
   /**

@@ -8,6 +8,7 @@ import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { withDefaultPort } from '../core/probe-port';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 
@@ -154,7 +155,7 @@ export class ShardedService extends Construct {
         name: 'shard',
         image: props.image,
         ports: [{ number: port, name: 'http' }],
-        readiness: props.readiness,
+        readiness: withDefaultPort(props.readiness, port),
         envVariables: env,
         resources: props.resources ?? {
           cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },

@@ -13,7 +13,7 @@ import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { StatefulShards } from '../core/stateful-shards';
 import { TwemproxyHash } from '../hashing/hash-functions';
-import { ResizePlan, TwemproxyHashing } from '../hashing/ketama';
+import { ResizePlan, TwemproxyHashing, TwemproxyHashingOptions } from '../hashing/ketama';
 
 /**
  * Redis `maxmemory-policy`: what a shard does when it reaches `maxMemory`.
@@ -258,8 +258,6 @@ export class AmbassadorShardedRedis extends Construct {
   public readonly config: kplus.ConfigMap;
   /** The rendered nutcracker.yml. */
   public readonly configText: string;
-  /** The ring model of this pool. */
-  public readonly hashing: TwemproxyHashing;
   /** The port the ambassador listens on, on 127.0.0.1. */
   public readonly ambassadorPort: number;
   /** The stats port. */
@@ -271,6 +269,9 @@ export class AmbassadorShardedRedis extends Construct {
   private readonly twemproxyImage: string;
   private readonly redisImage: string;
   private readonly ambassadors: kplus.AbstractPod[] = [];
+
+  private readonly hashingOptions: TwemproxyHashingOptions;
+  private ring?: TwemproxyHashing;
 
   constructor(scope: Construct, id: string, props: AmbassadorShardedRedisProps = {}) {
     super(scope, id);
@@ -348,7 +349,7 @@ export class AmbassadorShardedRedis extends Construct {
       },
       data: { [TWEMPROXY_CONFIG_FILE]: this.configText },
     });
-    this.hashing = new TwemproxyHashing({ servers: servers.map((s) => ({ name: s.name })), hash: props.hash, hashTag: props.hashTag });
+    this.hashingOptions = { servers: servers.map((s) => ({ name: s.name })), hash: props.hash, hashTag: props.hashTag };
 
     // ---- the app, if asked ----
     if (props.app) {
@@ -387,6 +388,15 @@ export class AmbassadorShardedRedis extends Construct {
     });
     this.ambassadors.push(workload);
     return ambassador;
+  }
+
+  /**
+   * The ring model of this pool: where twemproxy puts each key, each shard's share of the keyspace. Built on first
+   * use (building the ring costs about a millisecond per pool, which synthesis alone does not need).
+   */
+  public get hashing(): TwemproxyHashing {
+    this.ring = this.ring ?? new TwemproxyHashing(this.hashingOptions);
+    return this.ring;
   }
 
   /**

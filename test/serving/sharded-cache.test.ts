@@ -126,6 +126,13 @@ describe('ShardedCache', () => {
     expect(cache.planResize(4).movedFraction).toBe(0);
   });
 
+  test('a hash twemproxy has but the model does not (jenkins) renders; only the model refuses it', () => {
+    const chart = Testing.chart();
+    const cache = new ShardedCache(chart, 'cache', { hash: TwemproxyHash.JENKINS });
+    expect(conf(synthValid(chart)).hash).toBe('jenkins');
+    expect(() => cache.hashing).toThrow(/hash 'jenkins' is not modelled/);
+  });
+
   describe('fails when', () => {
     test.each([
       [{ shards: 0 }, "ShardedCache 'test/c': 'shards' must be an integer from 1 to 1024, got 0"],

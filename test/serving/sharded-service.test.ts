@@ -45,6 +45,13 @@ describe('ShardedService', () => {
     expect(one(objs, 'Service', 'profiles').spec.ports[0].port).toBe(8000);
   });
 
+  test('a readiness probe without a port probes the shard port (not cdk8s-plus’s fallback 80)', () => {
+    const chart = Testing.chart();
+    new ShardedService(chart, 'search', { ...base, port: 9090, readiness: kplus.Probe.fromHttpGet('/readyz') });
+    const c = one(synthValid(chart), 'Deployment', 'search-shard-0').spec.template.spec.containers[0];
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 9090, scheme: 'HTTP' });
+  });
+
   describe('fails when', () => {
     test.each([
       [{ shards: 0 }, "ShardedService 'test/s': 'shards' must be an integer from 1 to 1024, got 0"],

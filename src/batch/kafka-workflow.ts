@@ -280,7 +280,13 @@ export class KafkaWorkflowTopic extends Construct {
   public readonly kafkaTopic?: StrimziKafkaTopic;
   private readonly _config: { [key: string]: string };
 
-  /** Use `KafkaWorkflow.addTopic`, which checks the name against the other topics. */
+  /**
+   * Use `KafkaWorkflow.addTopic`, which checks the name against the other topics.
+   *
+   * @param scope the workflow
+   * @param name the topic name
+   * @param props the topic's properties
+   */
   constructor(scope: Construct, name: string, props: KafkaWorkflowTopicProps = {}) {
     super(scope, name);
     const options = props;
@@ -758,7 +764,13 @@ export class KafkaStage extends Construct {
   /** @internal */
   public readonly _edgeLabels: { [topic: string]: string };
 
-  /** Use the `add*` methods of `KafkaWorkflow`, which check the graph. */
+  /**
+   * Use the `add*` methods of `KafkaWorkflow`, which check the graph.
+   *
+   * @param workflow the workflow the stage belongs to
+   * @param name the stage name
+   * @param spec what the stage does
+   */
   constructor(workflow: KafkaWorkflow, name: string, spec: KafkaStageProps) {
     super(workflow, name);
     const inputPartitions = spec.inputPartitions;
@@ -955,6 +967,11 @@ export class KafkaWorkflow extends Construct {
   /** The parent of the topics (topic names may be any case, stage names are lowercase: they cannot collide). */
   private readonly topicScope: Construct;
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: KafkaWorkflowProps = {}) {
     super(scope, id);
     this.topicScope = new Construct(this, 'Topics');

@@ -485,6 +485,11 @@ export class WorkQueueJobs extends Construct {
   private readonly props: WorkQueueJobsProps;
   private readonly redisImage: string;
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: WorkQueueJobsProps) {
     super(scope, id);
     this.props = props;

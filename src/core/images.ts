@@ -42,33 +42,89 @@ export enum ImageKey {
  * the default (see `ContainerImages.user`) unless the construct's own prop says otherwise.
  */
 export interface ImageOverrides {
-  /** @default - `ContainerImages.defaultImage(ImageKey.REDIS)` */
+  /**
+   * The image for `ImageKey.REDIS`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.REDIS)`
+   */
   readonly redis?: string;
-  /** @default - `ContainerImages.defaultImage(ImageKey.MEMCACHED)` */
+  /**
+   * The image for `ImageKey.MEMCACHED`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.MEMCACHED)`
+   */
   readonly memcached?: string;
-  /** @default - `ContainerImages.defaultImage(ImageKey.NGINX)` */
+  /**
+   * The image for `ImageKey.NGINX`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.NGINX)`
+   */
   readonly nginx?: string;
-  /** @default - `ContainerImages.defaultImage(ImageKey.GIT_SYNC)` */
+  /**
+   * The image for `ImageKey.GIT_SYNC`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.GIT_SYNC)`
+   */
   readonly gitSync?: string;
-  /** @default - `ContainerImages.defaultImage(ImageKey.REDIS_EXPORTER)` */
+  /**
+   * The image for `ImageKey.REDIS_EXPORTER`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.REDIS_EXPORTER)`
+   */
   readonly redisExporter?: string;
-  /** @default - `ContainerImages.defaultImage(ImageKey.MEMCACHED_EXPORTER)` */
+  /**
+   * The image for `ImageKey.MEMCACHED_EXPORTER`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.MEMCACHED_EXPORTER)`
+   */
   readonly memcachedExporter?: string;
-  /** @default - `ContainerImages.defaultImage(ImageKey.NODE)` */
+  /**
+   * The image for `ImageKey.NODE`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.NODE)`
+   */
   readonly node?: string;
-  /** @default - `ContainerImages.defaultImage(ImageKey.KAFKA)` */
+  /**
+   * The image for `ImageKey.KAFKA`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.KAFKA)`
+   */
   readonly kafka?: string;
-  /** @default - `ContainerImages.defaultImage(ImageKey.TWEMPROXY)` */
+  /**
+   * The image for `ImageKey.TWEMPROXY`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.TWEMPROXY)`
+   */
   readonly twemproxy?: string;
-  /** @default - `ContainerImages.defaultImage(ImageKey.POSTGRES_EXPORTER)` */
+  /**
+   * The image for `ImageKey.POSTGRES_EXPORTER`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.POSTGRES_EXPORTER)`
+   */
   readonly postgresExporter?: string;
-  /** @default - `ContainerImages.defaultImage(ImageKey.FLUENT_BIT)` */
+  /**
+   * The image for `ImageKey.FLUENT_BIT`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.FLUENT_BIT)`
+   */
   readonly fluentBit?: string;
-  /** @default - `ContainerImages.defaultImage(ImageKey.VARNISH)` */
+  /**
+   * The image for `ImageKey.VARNISH`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.VARNISH)`
+   */
   readonly varnish?: string;
-  /** @default - `ContainerImages.defaultImage(ImageKey.PROCESS_EXPORTER)` */
+  /**
+   * The image for `ImageKey.PROCESS_EXPORTER`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.PROCESS_EXPORTER)`
+   */
   readonly processExporter?: string;
-  /** @default - `ContainerImages.defaultImage(ImageKey.BENTO)` */
+  /**
+   * The image for `ImageKey.BENTO`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.BENTO)`
+   */
   readonly bento?: string;
 }
 

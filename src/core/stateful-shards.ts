@@ -74,6 +74,11 @@ export class StatefulShards extends Construct {
   /** The shard port. */
   public readonly port: number;
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: StatefulShardsProps) {
     super(scope, id);
     this.name = props.name;

@@ -149,6 +149,11 @@ export class KedaScaledJob extends ApiObject {
   /** The kind. */
   public static readonly KIND = 'ScaledJob';
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: KedaScaledJobProps) {
     const s = props.spec;
     super(scope, id, {
@@ -209,6 +214,11 @@ export class KedaTriggerAuthentication extends ApiObject {
   /** The kind. */
   public static readonly KIND = 'TriggerAuthentication';
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: KedaTriggerAuthenticationProps) {
     super(scope, id, {
       apiVersion: KedaTriggerAuthentication.API_VERSION,

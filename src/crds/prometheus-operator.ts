@@ -91,6 +91,11 @@ export class ServiceMonitor extends ApiObject {
 
   private readonly endpointList: ServiceMonitorEndpoint[];
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: ServiceMonitorProps) {
     const endpoints: ServiceMonitorEndpoint[] = [];
     const selector = { ...props.selector };
@@ -243,6 +248,11 @@ export class PrometheusRule extends ApiObject {
 
   private readonly groupList: PrometheusRuleGroup[];
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: PrometheusRuleProps = {}) {
     const groups: PrometheusRuleGroup[] = [];
     super(scope, id, {

@@ -77,6 +77,11 @@ export class StrimziKafka extends ApiObject {
   /** The annotations that select KRaft mode and node pools. */
   public static readonly ANNOTATIONS: { [key: string]: string } = { 'strimzi.io/kraft': 'enabled', 'strimzi.io/node-pools': 'enabled' };
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: StrimziKafkaProps) {
     const s = props.spec;
     const kafka: { [key: string]: any } = {};
@@ -142,6 +147,11 @@ export class StrimziKafkaNodePool extends ApiObject {
   /** The kind. */
   public static readonly KIND = 'KafkaNodePool';
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: StrimziKafkaNodePoolProps) {
     const volume: { [key: string]: any } = {
       id: 0,
@@ -201,6 +211,11 @@ export class StrimziKafkaTopic extends ApiObject {
   /** The kind. */
   public static readonly KIND = 'KafkaTopic';
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: StrimziKafkaTopicProps) {
     const spec: { [key: string]: any } = {};
     if (props.topicName !== undefined) spec.topicName = props.topicName;

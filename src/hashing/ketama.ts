@@ -130,6 +130,9 @@ export class TwemproxyHashing {
   public readonly hashTag?: string;
   private readonly points: Point[];
 
+  /**
+   * @param options the pool: its servers in `servers:` order, hash function and hash tag
+   */
   constructor(options: TwemproxyHashingOptions) {
     if (options.servers.length === 0) throw new Error('a twemproxy pool needs at least one server');
     const names = new Set<string>();

@@ -367,6 +367,11 @@ export class ReplicatedService extends Construct {
   private cache?: ServiceTier;
   private tls?: ServiceTier;
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: ReplicatedServiceProps) {
     super(scope, id);
     this.props = props;

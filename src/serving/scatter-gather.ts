@@ -437,6 +437,11 @@ export class ScatterGather extends Construct {
   private readonly shardServiceList: kplus.Service[] = [];
   private readonly leafContainerList: kplus.Container[] = [];
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: ScatterGatherProps) {
     super(scope, id);
 

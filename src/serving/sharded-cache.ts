@@ -219,6 +219,11 @@ export class ShardedCache extends Construct {
   private readonly hashingOptions: TwemproxyHashingOptions;
   private ring?: TwemproxyHashing;
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: ShardedCacheProps = {}) {
     super(scope, id);
     // The shards are `<name>-shard-<i>`: the StatefulSet name `<name>-shard` must fit a StatefulSet's limit.

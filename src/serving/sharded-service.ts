@@ -115,6 +115,11 @@ export class ShardedService extends Construct {
   /** The shard Services, in order. */
   public readonly shardServices: kplus.Service[] = [];
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: ShardedServiceProps) {
     super(scope, id);
     // `<name>-shard-<i>` (up to 4 digits) must stay a DNS label.

@@ -566,6 +566,11 @@ export class AdapterMonitoring extends Construct {
   private readonly ownsWorkload: boolean;
   private readonly images?: ImageOverrides;
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: AdapterMonitoringProps) {
     super(scope, id);
     this.name = ResourceNames.baseName(this, props.name);

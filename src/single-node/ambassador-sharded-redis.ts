@@ -273,6 +273,11 @@ export class AmbassadorShardedRedis extends Construct {
   private readonly hashingOptions: TwemproxyHashingOptions;
   private ring?: TwemproxyHashing;
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: AmbassadorShardedRedisProps = {}) {
     super(scope, id);
     this.props = props;

@@ -647,6 +647,11 @@ export class SidecarPod extends Construct {
   private sharesProcessNamespace = false;
   private exposed?: kplus.Service;
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id; unless a `name` prop says otherwise, object names derive from the construct path
+   * @param props the properties
+   */
   constructor(scope: Construct, id: string, props: SidecarPodProps) {
     super(scope, id);
     this.name = ResourceNames.baseName(this, props.name);

@@ -13,7 +13,7 @@ import { StatefulShards } from '../core/stateful-shards';
 import { TwemproxyHash } from '../hashing/hash-functions';
 import { ResizePlan, TwemproxyHashing, TwemproxyHashingOptions } from '../hashing/ketama';
 import { REDIS_PORT, redisShardContainer } from '../single-node/redis-shard';
-import { addTwemproxySidecar, TWEMPROXY_CONFIG_FILE } from '../single-node/twemproxy-sidecar';
+import { addTwemproxySidecar, checkTwemproxyPoolProps, TWEMPROXY_CONFIG_FILE } from '../single-node/twemproxy-sidecar';
 
 /**
  * The cache daemon of the shards.
@@ -231,13 +231,11 @@ export class ShardedCache extends Construct {
     const shards = PropCheck.integer(this, 'shards', 1, 1024, 3, props.shards);
     const replicasPerShard = PropCheck.integer(this, 'replicasPerShard', 1, 100, 1, props.replicasPerShard);
     const engine = PropCheck.oneOf(this, 'engine', Object.values(CacheEngine), CacheEngine.MEMCACHED, props.engine) as CacheEngine;
-    PropCheck.oneOf(this, 'hash', Object.values(TwemproxyHash), TwemproxyHash.FNV1A_64, props.hash);
     if (props.proxy !== undefined && !(props.proxy instanceof ShardedCacheProxy)) {
       throw propError(this, 'proxy', 'ShardedCacheProxy.ambassador() or ShardedCacheProxy.sharedTier()', props.proxy);
     }
     this.proxy = props.proxy ?? ShardedCacheProxy.sharedTier();
     if (this.proxy.mode === 'sharedTier') PropCheck.integer(this, 'proxy.replicas', 1, 100, 2, this.proxy.replicas);
-    if (props.hashTag !== undefined && [...props.hashTag].length !== 2) throw propError(this, 'hashTag', 'two characters, e.g. \'{}\'', props.hashTag);
     const memoryMi = (props.memoryPerShard ?? Size.mebibytes(256)).toMebibytes();
     if (!Number.isInteger(memoryMi) || memoryMi < 16) throw propError(this, 'memoryPerShard', 'a whole number of MiB, at least 16', `${memoryMi}Mi`);
     const maxConnections = PropCheck.integer(this, 'maxConnections', 16, 1_000_000, 1024, props.maxConnections);
@@ -247,12 +245,7 @@ export class ShardedCache extends Construct {
     if (itemKi > memoryMi * 1024) throw propError(this, 'maxItemSize', `at most 'memoryPerShard' (${memoryMi}Mi)`, `${itemKi}Ki`);
     const shardPort = engine === CacheEngine.MEMCACHED ? MEMCACHED_PORT : REDIS_PORT;
     this.port = PropCheck.integer(this, 'port', 1, 65535, shardPort, props.port);
-    this.statsPort = PropCheck.integer(this, 'statsPort', 1, 65535, 22222, props.statsPort);
-    if (this.statsPort === this.port) throw propError(this, 'statsPort', `different from 'port' (${this.port})`, this.statsPort);
-    for (const [prop, d] of [['timeout', props.timeout], ['serverRetryTimeout', props.serverRetryTimeout]] as const) {
-      if (d !== undefined && (!Number.isInteger(d.toMilliseconds()) || d.toMilliseconds() < 1)) throw propError(this, prop, 'a duration of at least 1 millisecond', `${d.toMilliseconds()}ms`);
-    }
-    PropCheck.integer(this, 'serverFailureLimit', 1, 1000, 2, props.serverFailureLimit);
+    this.statsPort = checkTwemproxyPoolProps(this, props, 'port', this.port);
     this.twemproxyImage = ContainerImages.resolve(this, ImageKey.TWEMPROXY, props.images);
 
     // ---- the shards ----
@@ -383,8 +376,7 @@ export class ShardedCache extends Construct {
       select: false,
       securityContext: RestrictedSecurity.podSecurityContext(uid, gid),
     });
-    deployment.select(kplus.LabelSelector.of({ labels: selector }));
-    for (const [k, v] of Object.entries(labels)) deployment.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(deployment, labels, selector);
     const c = RestrictedSecurity.addContainer(deployment, container, { uid, gid });
     if (engine === CacheEngine.REDIS) c.mount('/data', kplus.Volume.fromEmptyDir(this, `Shard${i}Data`, 'data'));
     RestrictedSecurity.applySeccomp(deployment);
@@ -408,13 +400,9 @@ export class ShardedCache extends Construct {
       replicas: this.proxy.replicas,
       select: false,
       securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(1),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
+      strategy: Availability.surgeOnly(),
     });
-    deployment.select(kplus.LabelSelector.of({ labels: selector }));
-    for (const [k, v] of Object.entries(labels)) deployment.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(deployment, labels, selector);
     addTwemproxySidecar({
       owner: this,
       baseName: this.baseName,

@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { REDIS_PORT, redisShardContainer } from './redis-shard';
-import { addTwemproxySidecar, TWEMPROXY_CONFIG_FILE } from './twemproxy-sidecar';
+import { addTwemproxySidecar, checkTwemproxyPoolProps, TWEMPROXY_CONFIG_FILE } from './twemproxy-sidecar';
 import { TwemproxyConfig, TwemproxyProtocol } from '../config/twemproxy';
 import { Availability } from '../core/availability';
 import { PropCheck } from '../core/errors';
@@ -286,18 +286,9 @@ export class AmbassadorShardedRedis extends Construct {
     }
     this.baseName = ResourceNames.baseName(this, props.name, ResourceNames.MAX_STATEFULSET);
     const shards = PropCheck.integer(this, 'shards', 1, 1024, 3, props.shards);
-    PropCheck.oneOf(this, 'hash', Object.values(TwemproxyHash), TwemproxyHash.FNV1A_64, props.hash);
     PropCheck.oneOf(this, 'evictionPolicy', Object.values(RedisEvictionPolicy), RedisEvictionPolicy.NOEVICTION, props.evictionPolicy);
-    if (props.hashTag !== undefined && [...props.hashTag].length !== 2) {
-      throw propError(this, 'hashTag', 'two characters, e.g. \'{}\'', props.hashTag);
-    }
     this.ambassadorPort = PropCheck.integer(this, 'ambassadorPort', 1, 65535, REDIS_PORT, props.ambassadorPort);
-    this.statsPort = PropCheck.integer(this, 'statsPort', 1, 65535, 22222, props.statsPort);
-    if (this.statsPort === this.ambassadorPort) throw propError(this, 'statsPort', `different from 'ambassadorPort' (${this.ambassadorPort})`, this.statsPort);
-    PropCheck.integer(this, 'serverFailureLimit', 1, 1000, 1, props.serverFailureLimit);
-    for (const [prop, d] of [['timeout', props.timeout], ['serverRetryTimeout', props.serverRetryTimeout]] as const) {
-      if (d !== undefined && (!Number.isInteger(d.toMilliseconds()) || d.toMilliseconds() < 1)) throw propError(this, prop, 'a duration of at least 1 millisecond', `${d.toMilliseconds()}ms`);
-    }
+    this.statsPort = checkTwemproxyPoolProps(this, props, 'ambassadorPort', this.ambassadorPort);
     const maxMemory = props.maxMemory ?? Size.mebibytes(256);
     const maxMemoryMi = maxMemory.toMebibytes();
     if (!Number.isInteger(maxMemoryMi) || maxMemoryMi < 16) throw propError(this, 'maxMemory', 'a whole number of MiB, at least 16', `${maxMemoryMi}Mi`);
@@ -431,8 +422,7 @@ export class AmbassadorShardedRedis extends Construct {
       select: false,
       securityContext: RestrictedSecurity.podSecurityContext(app.uid, gid),
     });
-    deployment.select(kplus.LabelSelector.of({ labels: selector }));
-    for (const [k, v] of Object.entries(labels)) deployment.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(deployment, labels, selector);
     RestrictedSecurity.addContainer(deployment, {
       name: app.containerName ?? 'app',
       image: app.image,

@@ -1,12 +1,14 @@
-import { ApiObject, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { TwemproxyConfig } from '../config/twemproxy';
 import { ConfigChecksum } from '../core/checksum';
+import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey } from '../core/images';
 import { ResourceNames } from '../core/names';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
+import { TwemproxyHash } from '../hashing/hash-functions';
 
 // Internal: the twemproxy container shared by AmbassadorShardedRedis, ShardedCache's ambassador mode and its
 // shared proxy tier. Not exported from the package index.
@@ -14,6 +16,32 @@ import { RestrictedSecurity } from '../core/security';
 export const TWEMPROXY_CONFIG_DIR = '/etc/nutcracker';
 export const TWEMPROXY_TEMPLATE_DIR = '/etc/nutcracker-template';
 export const TWEMPROXY_CONFIG_FILE = 'nutcracker.yml';
+
+/** The twemproxy knobs AmbassadorShardedRedis and ShardedCache share (their defaults differ). */
+export interface TwemproxyPoolProps {
+  readonly hash?: TwemproxyHash;
+  readonly hashTag?: string;
+  readonly timeout?: Duration;
+  readonly serverRetryTimeout?: Duration;
+  readonly serverFailureLimit?: number;
+  readonly statsPort?: number;
+}
+
+/**
+ * Checks the shared twemproxy props of `scope` (the listen port, already checked, is `listenPort`, set by the
+ * prop `listenPortProp`); returns the stats port.
+ */
+export function checkTwemproxyPoolProps(scope: Construct, props: TwemproxyPoolProps, listenPortProp: string, listenPort: number): number {
+  PropCheck.oneOf(scope, 'hash', Object.values(TwemproxyHash), TwemproxyHash.FNV1A_64, props.hash);
+  if (props.hashTag !== undefined && [...props.hashTag].length !== 2) throw propError(scope, 'hashTag', 'two characters, e.g. \'{}\'', props.hashTag);
+  const statsPort = PropCheck.integer(scope, 'statsPort', 1, 65535, 22222, props.statsPort);
+  if (statsPort === listenPort) throw propError(scope, 'statsPort', `different from '${listenPortProp}' (${listenPort})`, statsPort);
+  for (const [prop, d] of [['timeout', props.timeout], ['serverRetryTimeout', props.serverRetryTimeout]] as const) {
+    if (d !== undefined && (!Number.isInteger(d.toMilliseconds()) || d.toMilliseconds() < 1)) throw propError(scope, prop, 'a duration of at least 1 millisecond', `${d.toMilliseconds()}ms`);
+  }
+  PropCheck.integer(scope, 'serverFailureLimit', 1, 1000, 1, props.serverFailureLimit);
+  return statsPort;
+}
 
 export interface TwemproxySidecarOptions {
   /** The construct that owns the proxy (for volume ids and error messages). */

@@ -34,10 +34,9 @@ export class RestrictedWebChart extends Chart {
       replicas: 3,
       select: false,
       securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
-      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.absolute(1), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+      strategy: Availability.surgeOnly(),
     });
-    web.select(kplus.LabelSelector.of({ labels: selector }));
-    for (const [k, v] of Object.entries(labels)) web.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(web, labels, selector);
 
     const nginx = RestrictedSecurity.addContainer(web, {
       name: 'nginx',

@@ -825,8 +825,7 @@ export class KafkaStage extends Construct {
       securityContext: RestrictedSecurity.podSecurityContext(uid, gid),
     });
     if (auto) this.deployment.markHasAutoscaler();
-    this.deployment.select(kplus.LabelSelector.of({ labels: selector }));
-    for (const [k, v] of Object.entries(labels)) this.deployment.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(this.deployment, labels, selector);
 
     const stateful = spec.stateful;
     const resources = o.resources ?? {
@@ -1493,7 +1492,7 @@ export class KafkaWorkflow extends Construct {
       backoffLimit: 20,
       securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
     });
-    for (const [k, v] of Object.entries(labels)) job.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(job, labels);
     job.podMetadata.addAnnotation(ConfigChecksum.ANNOTATION, Lazy.any({ produce: () => createHash('sha256').update(script()).digest('hex') }) as any);
     const container = RestrictedSecurity.addContainer(job, {
       name: 'create-topics',

@@ -712,8 +712,7 @@ export class WorkQueueJobs extends Construct {
       strategy: kplus.DeploymentStrategy.recreate(),
       securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
     });
-    deployment.select(kplus.LabelSelector.of({ labels: selector }));
-    for (const [k, v] of Object.entries(labels)) deployment.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(deployment, labels, selector);
     const args = WorkQueueJobs.redisArgs(resources.memory?.limit);
     const password = props.queuePassword
       ? { REDISCLI_AUTH: kplus.EnvValue.fromSecretValue({ secret: props.queuePassword, key: props.queuePasswordKey ?? 'password' }) }
@@ -758,7 +757,7 @@ export class WorkQueueJobs extends Construct {
       ttlAfterFinished: Duration.seconds(ttl),
       securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
     });
-    for (const [k, v] of Object.entries(labels)) job.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(job, labels);
     job.podMetadata.addAnnotation(ConfigChecksum.ANNOTATION, checksum);
     const c = RestrictedSecurity.addContainer(job, {
       name: 'seed',
@@ -788,7 +787,7 @@ export class WorkQueueJobs extends Construct {
       activeDeadline: Duration.seconds(50),
       securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
     });
-    for (const [k, v] of Object.entries(labels)) cron.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(cron, labels);
     cron.podMetadata.addAnnotation(ConfigChecksum.ANNOTATION, ConfigChecksum.of([this.scripts!]));
     const c = RestrictedSecurity.addContainer(cron, {
       name: 'reap',

@@ -79,6 +79,19 @@ export class Availability {
   }
 
   /**
+   * A rolling update that adds pods before it removes any (`maxUnavailable: 0`): an update never takes the
+   * workload below its desired replica count.
+   *
+   * @param maxSurge pods added at once (default 1)
+   */
+  public static surgeOnly(maxSurge?: number): kplus.DeploymentStrategy {
+    return kplus.DeploymentStrategy.rollingUpdate({
+      maxSurge: kplus.PercentOrAbsolute.absolute(maxSurge ?? 1),
+      maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+    });
+  }
+
+  /**
    * Adds a `topologySpreadConstraints` entry spreading the workload's pods over nodes (`kubernetes.io/hostname`,
    * max skew 1). `ScheduleAnyway`: a cluster with fewer nodes than replicas still runs every replica.
    */

@@ -1,3 +1,4 @@
+import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { propError } from './prop-error';
 
@@ -65,6 +66,15 @@ export class RecommendedLabels {
     };
     if (options.component !== undefined) labels['app.kubernetes.io/component'] = check('component', options.component);
     return labels;
+  }
+
+  /**
+   * Labels the pods of `workload` with `labels` and, when `selector` is given, makes the workload select its pods
+   * by exactly those labels (create it with `select: false`, so cdk8s-plus adds no selector of its own).
+   */
+  public static applyTo(workload: kplus.Workload, labels: { [key: string]: string }, selector?: { [key: string]: string }): void {
+    if (selector !== undefined) workload.select(kplus.LabelSelector.of({ labels: selector }));
+    for (const [k, v] of Object.entries(labels)) workload.podMetadata.addLabel(k, v);
   }
 
   /**

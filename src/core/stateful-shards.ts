@@ -107,8 +107,7 @@ export class StatefulShards extends Construct {
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
       securityContext: RestrictedSecurity.podSecurityContext(props.uid, props.gid),
     });
-    this.statefulSet.select(kplus.LabelSelector.of({ labels: this.selector }));
-    for (const [k, v] of Object.entries(labels)) this.statefulSet.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(this.statefulSet, labels, this.selector);
 
     this.container = RestrictedSecurity.addContainer(this.statefulSet, props.container, { uid: props.uid, gid: props.gid });
     if (props.writableDirs?.length) RestrictedSecurity.addWritableDirs(this.statefulSet, this.container, { paths: props.writableDirs });

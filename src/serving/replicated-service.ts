@@ -637,14 +637,10 @@ export class ReplicatedService extends Construct {
       replicas,
       select: false,
       securityContext: RestrictedSecurity.podSecurityContext(uid, gid),
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(maxSurge),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
+      strategy: Availability.surgeOnly(maxSurge),
       terminationGracePeriod: grace ?? Duration.seconds(30),
     });
-    d.select(kplus.LabelSelector.of({ labels: selector }));
-    for (const [k, v] of Object.entries(labels)) d.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(d, labels, selector);
     RestrictedSecurity.applySeccomp(d);
     return d;
   }
@@ -666,14 +662,10 @@ export class ReplicatedService extends Construct {
       replicas: t.replicas,
       select: false,
       securityContext: RestrictedSecurity.podSecurityContext(t.uid, t.gid),
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(1),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
+      strategy: Availability.surgeOnly(),
       terminationGracePeriod: Duration.seconds(30),
     });
-    d.select(kplus.LabelSelector.of({ labels: selector }));
-    for (const [k, v] of Object.entries(labels)) d.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(d, labels, selector);
     RestrictedSecurity.applySeccomp(d);
     const c = RestrictedSecurity.addContainer(d, {
       name: t.software,

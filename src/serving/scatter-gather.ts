@@ -503,10 +503,9 @@ export class ScatterGather extends Construct {
         select: false,
         securityContext: leafUser === undefined ? { ensureNonRoot: true } : RestrictedSecurity.podSecurityContext(leafUser, leafGroup ?? leafUser),
         automountServiceAccountToken: false,
-        strategy: surgeOnly(),
+        strategy: Availability.surgeOnly(),
       });
-      deployment.select(kplus.LabelSelector.of({ labels: selector }));
-      for (const [k, v] of Object.entries(labels)) deployment.podMetadata.addLabel(k, v);
+      RecommendedLabels.applyTo(deployment, labels, selector);
       const env: { [name: string]: kplus.EnvValue } = {
         [ENV_SHARD_INDEX]: kplus.EnvValue.fromValue(String(i)),
         [ENV_SHARD_COUNT]: kplus.EnvValue.fromValue(String(shards)),
@@ -586,10 +585,9 @@ export class ScatterGather extends Construct {
       securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
       automountServiceAccountToken: false,
       terminationGracePeriod: Duration.seconds(graceSeconds),
-      strategy: surgeOnly(),
+      strategy: Availability.surgeOnly(),
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels: selector }));
-    for (const [k, v] of Object.entries(labels)) this.deployment.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(this.deployment, labels, selector);
     const root = RestrictedSecurity.addContainer(this.deployment, {
       name: 'root',
       image: ContainerImages.resolve(this, ImageKey.NODE, props.images),
@@ -637,14 +635,6 @@ export class ScatterGather extends Construct {
     }
     return this.shardServiceList[index].name;
   }
-}
-
-/** Rolling updates that add a pod before removing one: a shard or the root never loses a replica to an update. */
-function surgeOnly(): kplus.DeploymentStrategy {
-  return kplus.DeploymentStrategy.rollingUpdate({
-    maxSurge: kplus.PercentOrAbsolute.absolute(1),
-    maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-  });
 }
 
 function wholeMillis(d: Duration | undefined): number | undefined {

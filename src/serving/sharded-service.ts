@@ -150,8 +150,7 @@ export class ShardedService extends Construct {
         select: false,
         securityContext: RestrictedSecurity.podSecurityContext(props.uid, gid),
       });
-      d.select(kplus.LabelSelector.of({ labels: selector }));
-      for (const [k, v] of Object.entries(labels)) d.podMetadata.addLabel(k, v);
+      RecommendedLabels.applyTo(d, labels, selector);
       const env: { [k: string]: kplus.EnvValue } = {};
       for (const [k, v] of Object.entries(props.env ?? {})) env[k] = kplus.EnvValue.fromValue(v);
       env.SHARD_INDEX = kplus.EnvValue.fromValue(`${i}`);
@@ -197,13 +196,9 @@ export class ShardedService extends Construct {
       replicas: routerReplicas,
       select: false,
       securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(1),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
+      strategy: Availability.surgeOnly(),
     });
-    this.router.select(kplus.LabelSelector.of({ labels: selector }));
-    for (const [k, v] of Object.entries(labels)) this.router.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(this.router, labels, selector);
     const nginx = RestrictedSecurity.addContainer(this.router, {
       name: 'nginx',
       image: ContainerImages.resolve(this, ImageKey.NGINX, props.images),

@@ -605,8 +605,7 @@ export class AdapterMonitoring extends Construct {
         select: false,
         securityContext: RestrictedSecurity.podSecurityContext(uid, gid),
       });
-      deployment.select(kplus.LabelSelector.of({ labels: selector }));
-      for (const [k, v] of Object.entries(labels)) deployment.podMetadata.addLabel(k, v);
+      RecommendedLabels.applyTo(deployment, labels, selector);
       this.workload = deployment;
       this.appContainer = RestrictedSecurity.addContainer(deployment, { ...props.app, name: appName, securityContext: undefined }, {
         uid, gid, readOnlyRootFilesystem: sc?.readOnlyRootFilesystem ?? true,

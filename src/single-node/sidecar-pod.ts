@@ -672,8 +672,7 @@ export class SidecarPod extends Construct {
       select: false,
       securityContext: RestrictedSecurity.podSecurityContext(uid, gid),
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels: this.selector }));
-    for (const [k, v] of Object.entries(this.labels)) this.deployment.podMetadata.addLabel(k, v);
+    RecommendedLabels.applyTo(this.deployment, this.labels, this.selector);
     RestrictedSecurity.applySeccomp(this.deployment);
 
     for (const v of props.volumes ?? []) this.addSharedVolume(v.name, { sizeLimit: v.sizeLimit, memory: v.memory });

@@ -9,11 +9,10 @@
 // Goals (issue 9): overhead ≤ 1 ms at p50; p99 with hedging ≤ 2× a healthy leaf's p99.
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as path from 'path';
 import { App, Chart, Duration } from 'cdk8s';
 import { HedgePolicy, ScatterGather, ScatterGatherProps } from '../src';
-import { allocHost, nssWrapperLib } from '../test/harness/daemons';
+import { freeHost, nssWrapperLib } from '../test/harness/daemons';
 import { freePort, start, stopAll, tempDir } from '../test/harness/proc';
 
 const LEAF = `'use strict';
@@ -42,19 +41,6 @@ http.createServer(function (req, res) {
 const work = tempDir('sg-bench');
 fs.writeFileSync(path.join(work, 'leaf.js'), LEAF);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-
-async function freeHost(port: number): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const host = allocHost();
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, host, () => srv.close(() => resolve(true)));
-    });
-    if (free) return host;
-  }
-  throw new Error(`no free 127.0.0.x:${port}`);
-}
 
 function get(host: string, port: number, p: string): Promise<{ status: number; ms: number }> {
   return new Promise((resolve, reject) => {

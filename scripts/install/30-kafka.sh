@@ -19,18 +19,7 @@ if stamp_ok kafka "$STAMP" && [ -x "$BIN/kafka-server-start" ] && [ -f "$KAFKA_D
   exit 0
 fi
 
-# Java 17+ and Maven, from Debian when missing.
-need=()
-if ! command -v java >/dev/null 2>&1 || ! java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'; then
-  need+=(openjdk-17-jre-headless)
-fi
-command -v mvn >/dev/null 2>&1 || need+=(maven)
-if [ ${#need[@]} -gt 0 ]; then
-  say "apt-get install ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+ensure_java_maven
 
 say "kafka $KAFKA_VERSION: resolving jars from Maven Central ($POM)"
 rm -rf "$KAFKA_DIR/libs.new"

@@ -68,17 +68,7 @@ done
 say "prometheus-operator $PROMOP_VERSION: $(cd "$CRDS.new/prometheus-operator" && ls | tr '\n' ' ')"
 
 # --- Strimzi ---
-need=()
-if ! command -v java >/dev/null 2>&1 || ! java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'; then
-  need+=(openjdk-17-jre-headless)
-fi
-command -v mvn >/dev/null 2>&1 || need+=(maven)
-if [ ${#need[@]} -gt 0 ]; then
-  say "apt-get install ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+ensure_java_maven
 build="$CRDS.new/.strimzi-build"
 mkdir -p "$build"
 cat > "$build/pom.xml" <<EOF

@@ -27,6 +27,23 @@ export function allocHost(): string {
 }
 
 /**
+ * A loopback address whose `port` is free right now: other tier-2 suites run at the same time and bind 127.0.0.x
+ * too, so an address is taken only after a test bind.
+ */
+export async function freeHost(port: number): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const host = allocHost();
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, host, () => srv.close(() => resolve(true)));
+    });
+    if (free) return host;
+  }
+  throw new Error(`no free 127.0.0.x:${port}`);
+}
+
+/**
  * The names a pod's DNS name is also known by from inside the namespace:
  * `a.b.ns.svc.cluster.local` → `[a.b.ns.svc.cluster.local, a.b.ns.svc, a.b.ns, a.b]`; other names → `[name]`.
  */

@@ -16,7 +16,7 @@ import { parseAllDocuments } from 'yaml';
 import { buildApp } from '../../examples/scatter-gather-search';
 import { HedgePolicy, MergeStrategy, MissingShards, ScatterGather, ScatterGatherProps } from '../../src';
 import { assertValid } from '../harness';
-import { allocHost, nssWrapperLib } from '../harness/daemons';
+import { freeHost, nssWrapperLib } from '../harness/daemons';
 import { freePort, start, Started, stopAll, tempDir } from '../harness/proc';
 
 // The root's and the leaves' ports: chosen per run (the charts set them as props), because other suites on this
@@ -117,22 +117,6 @@ function hostsFileFor(root: string): string {
   return file;
 }
 
-/**
- * A loopback address whose `port` is free right now: other tier-2 suites run at the same time and bind 127.0.0.x
- * too, so an address is taken only after a test bind.
- */
-async function freeHost(port: number): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const host = allocHost();
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, host, () => srv.close(() => resolve(true)));
-    });
-    if (free) return host;
-  }
-  throw new Error(`no free 127.0.0.x:${port}`);
-}
 
 /** Starts every replica of every shard of a synthesized ScatterGather as a leaf process; returns their addresses. */
 async function startLeaves(objects: any[], name: string, extraEnv: (shard: number) => Record<string, string> = () => ({})): Promise<string[][]> {

@@ -63,7 +63,21 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     compilerOptions: {},
   },
   gitignore: ['/.tools/', '/test-reports/', '/dist/', '/.venv-pyproof/', 'dump.rdb'],
-  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/tools/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/tools/', '/bench/', '/docs/', '!/lib/runtime/programs/**'] },
+});
+
+// Programs that run in pods are real files under src/runtime/programs/ (read at synthesis, see
+// src/runtime/_programs.ts): the compile task copies them next to the compiled library, byte for byte, and the
+// test task type-checks the JavaScript ones; `lint:runtime` (needs the Debian tools) lints the sh and Lua ones.
+project.compileTask.exec('node scripts/copy-runtime-programs.js');
+const typecheckRuntime = project.addTask('typecheck:runtime', {
+  description: 'Type-check the JavaScript programs that run in pods (// @ts-check, Node built-ins only)',
+  exec: 'tsc -p test/runtime/typecheck/tsconfig.json',
+});
+project.testTask.prependSpawn(typecheckRuntime);
+project.addTask('lint:runtime', {
+  description: 'Lint the sh (shellcheck, POSIX) and Lua (luac -p) programs that run in pods',
+  exec: 'bash scripts/lint-runtime.sh',
 });
 
 // Snapshots are updated only on purpose, by this task, in a commit that says why.

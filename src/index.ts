@@ -1,23 +1,33 @@
+// The package's public API: `export *` lines only, one group per floor (see docs/ARCHITECTURE.md).
+
+// core: names, labels, images, security, availability, checksums, errors
 export * from './core';
+// hashing: twemproxy-exact hashes and the ketama ring
 export * from './hashing';
+// config: renderers of daemon config text
 export * from './config/twemproxy';
-export * from './single-node/ambassador-sharded-redis';
-export * from './serving/scatter-gather';
 export * from './config/nginx';
-export * from './config/varnish';
-export * from './single-node/sidecar-pod';
-export * from './config/fluent-bit';
-export * from './crds/prometheus-operator';
-export * from './runtime/health-adapter';
-export * from './single-node/adapter-monitoring';
-export * from './config/work-queue';
-export * from './crds/keda';
-export * from './batch/work-queue-jobs';
-export * from './serving/sharded-cache';
-export * from './serving/replicated-service';
 export * from './config/nginx-router';
-export * from './serving/sharded-service';
+export * from './config/varnish';
+export * from './config/fluent-bit';
+export * from './config/work-queue';
 export * from './config/kafka';
 export * from './config/stream-processor';
+// runtime: programs that run in pods
+export * from './runtime/health-adapter';
+// crds: typed wrappers over the CRDs the library emits
+export * from './crds/prometheus-operator';
+export * from './crds/keda';
 export * from './crds/strimzi';
+// blocks: what two or more patterns share
+export * from './blocks';
+// the patterns
+export * from './single-node/sidecar-pod';
+export * from './single-node/ambassador-sharded-redis';
+export * from './single-node/adapter-monitoring';
+export * from './serving/replicated-service';
+export * from './serving/sharded-cache';
+export * from './serving/sharded-service';
+export * from './serving/scatter-gather';
+export * from './batch/work-queue-jobs';
 export * from './batch/kafka-workflow';

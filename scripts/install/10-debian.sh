@@ -16,6 +16,7 @@ PKGS=(
   postgresql prometheus-postgres-exporter   # the SQL health check and exporter of AdapterMonitoring
   prometheus-process-exporter     # the process inspector of SidecarPod
   libnss-wrapper
+  shellcheck lua5.1               # lint the sh and Lua programs that run in pods (scripts/lint-runtime.sh)
   busybox                         # the awk of the redis (alpine) image: runs the twemproxy auth init script
   openssl ca-certificates curl
 )

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { ApiObject, Chart, Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { StatefulShards } from '../blocks/stateful-shards';
 import { KafkaConfig } from '../config/kafka';
 import {
   ReduceAggregation, SplitterRoute, StreamLogLevel, StreamProcessorConfig, StreamStageCommonOptions,
@@ -14,7 +15,6 @@ import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
-import { StatefulShards } from '../core/stateful-shards';
 import { StrimziKafka, StrimziKafkaNodePool, StrimziKafkaTopic, StrimziNodeRole } from '../crds/strimzi';
 
 const KAFKA_PORT = 9092;

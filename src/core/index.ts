@@ -5,4 +5,3 @@ export * from './images';
 export * from './security';
 export * from './availability';
 export * from './checksum';
-export * from './stateful-shards';

@@ -1,10 +1,30 @@
 import { IConstruct } from 'constructs';
-import { PropCheck } from './errors';
 
-/**
- * The error for a prop whose value is not allowed (TypeScript-only helper; other languages use
- * `PropCheck.message`). Not exported from the package index.
- */
+// Internal (not exported from the package index): the wording of every prop error, in one place. `errors.ts`
+// (the public `PropCheck`) builds on this module; this module imports nothing of the library.
+
+/** How a value is shown in a message: strings quoted, everything else as JSON. */
+export function showValue(value: any): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (value === undefined) return 'undefined';
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** The prefix of every message: the construct's class and path, e.g. `ShardedCache 'app/cache'`. */
+export function where(scope: IConstruct): string {
+  return `${scope.constructor.name} '${scope.node.path}'`;
+}
+
+/** `<Construct> '<path>': '<prop>' must be <expectation>, got <value>`. */
+export function propMessage(scope: IConstruct, prop: string, expectation: string, value: any): string {
+  return `${where(scope)}: '${prop}' must be ${expectation}, got ${showValue(value)}`;
+}
+
+/** The error for a prop whose value is not allowed. */
 export function propError(scope: IConstruct, prop: string, expectation: string, value: any): Error {
-  return new Error(PropCheck.message(scope, prop, expectation, value));
+  return new Error(propMessage(scope, prop, expectation, value));
 }

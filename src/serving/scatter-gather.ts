@@ -9,7 +9,7 @@ import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
-import { ROOT_CONFIG_FILE, ROOT_PROGRAM, ROOT_PROGRAM_FILE } from '../runtime/scatter-gather-root';
+import { ROOT_CONFIG_FILE, ROOT_PROGRAM_FILE, rootProgram } from '../runtime/scatter-gather-root';
 
 /**
  * The order of a top-k merge.
@@ -411,7 +411,7 @@ export class ScatterGather extends Construct {
 
   /** The root program (JavaScript) exactly as it is written into the root's ConfigMap. */
   public static rootProgram(): string {
-    return ROOT_PROGRAM;
+    return rootProgram();
   }
 
   /** The root's Service: send requests here. */
@@ -573,7 +573,7 @@ export class ScatterGather extends Construct {
     const labels = RecommendedLabels.of({ name: 'scatter-gather', instance: base, component: 'root' });
     this.configMap = new kplus.ConfigMap(this, 'ConfigMap', {
       metadata: { name: `${base}-root`, labels },
-      data: { [ROOT_CONFIG_FILE]: this.rootConfig, [ROOT_PROGRAM_FILE]: ROOT_PROGRAM },
+      data: { [ROOT_CONFIG_FILE]: this.rootConfig, [ROOT_PROGRAM_FILE]: rootProgram() },
     });
     const user = ContainerImages.user(ImageKey.NODE);
     // The root answers in-flight requests after the drain: leave it the drain, one timeout and a margin.

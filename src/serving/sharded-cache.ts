@@ -1,6 +1,9 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { REDIS_PORT, redisShardContainer } from '../blocks/_redis-server';
+import { addTwemproxySidecar, checkTwemproxyPoolProps, TWEMPROXY_CONFIG_FILE } from '../blocks/_twemproxy';
+import { StatefulShards } from '../blocks/stateful-shards';
 import { TwemproxyConfig, TwemproxyProtocol, TwemproxyServer } from '../config/twemproxy';
 import { Availability } from '../core/availability';
 import { PropCheck } from '../core/errors';
@@ -9,11 +12,8 @@ import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
-import { StatefulShards } from '../core/stateful-shards';
 import { TwemproxyHash } from '../hashing/hash-functions';
 import { ResizePlan, TwemproxyHashing, TwemproxyHashingOptions } from '../hashing/ketama';
-import { REDIS_PORT, redisShardContainer } from '../single-node/redis-shard';
-import { addTwemproxySidecar, checkTwemproxyPoolProps, TWEMPROXY_CONFIG_FILE } from '../single-node/twemproxy-sidecar';
 
 /**
  * The cache daemon of the shards.

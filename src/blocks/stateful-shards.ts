@@ -1,10 +1,10 @@
 import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { Availability } from './availability';
-import { RecommendedLabels } from './labels';
-import { ResourceNames } from './names';
-import { RestrictedSecurity } from './security';
+import { Availability } from '../core/availability';
+import { RecommendedLabels } from '../core/labels';
+import { ResourceNames } from '../core/names';
+import { RestrictedSecurity } from '../core/security';
 
 /**
  * Options for `StatefulShards`.

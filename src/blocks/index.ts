@@ -1,0 +1,2 @@
+// Public building blocks (the internal ones are named _x.ts and not exported).
+export * from './stateful-shards';

@@ -10,6 +10,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export CDK8S_DP_TOOLS="${CDK8S_DP_TOOLS:-$HOME/.cache/cdk8s-distributed-patterns/tools}"
 mkdir -p "$CDK8S_DP_TOOLS/bin"
+# One install at a time per cache: two checkouts (or two test runs) on one machine share it, and a step that
+# replaces a directory must not run while another run installs or reads it. The lock is held until this exits.
+exec 9>"$CDK8S_DP_TOOLS/.install.lock"
+if ! flock -n 9; then
+  echo "waiting for another install of the tier-2 tools (lock $CDK8S_DP_TOOLS/.install.lock)"
+  flock 9
+fi
 start=$(date +%s)
 for step in "$here"/install/[0-9][0-9]-*.sh; do
   name="$(basename "$step" .sh)"

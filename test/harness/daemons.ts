@@ -73,6 +73,9 @@ export function nssWrapperLib(): string {
  * `localhost` maps to 127.0.0.1 unless given. Only names in the file resolve (nss_wrapper does not fall back to
  * DNS), so a typo in a rendered host name fails the test instead of leaking out.
  * Go programs use their own resolver: add `GODEBUG=netdns=cgo` (done by `startRedisExporter`).
+ * `UV_THREADPOOL_SIZE=1`: nss_wrapper is not safe under concurrent `getaddrinfo` (about 1 in 40 runs of 80 parallel
+ * lookups gave a spurious ENOTFOUND); a Node process resolves on libuv's thread pool, so it gets one thread. Only
+ * libuv reads the variable: other daemons ignore it.
  */
 export function nssWrapperEnv(hosts: Record<string, string>): Record<string, string> {
   const lines: string[] = [];
@@ -85,7 +88,7 @@ export function nssWrapperEnv(hosts: Record<string, string>): Record<string, str
   fs.chmodSync(dir, 0o755); // readable by daemons that drop privileges (nginx workers, varnish)
   const file = path.join(dir, 'hosts');
   fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o644 });
-  return { LD_PRELOAD: nssWrapperLib(), NSS_WRAPPER_HOSTS: file };
+  return { LD_PRELOAD: nssWrapperLib(), NSS_WRAPPER_HOSTS: file, UV_THREADPOOL_SIZE: '1' };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -70,22 +70,11 @@ export interface ResizePlan {
   readonly floor: number;
 }
 
-interface Point {
-  readonly value: number;
-  readonly index: number;
-}
-
 const POINTS_PER_SERVER = 160;
 const POINTS_PER_HASH = 4;
 const TWO_32 = 2 ** 32;
-
-/* eslint-disable no-bitwise */
-function ketamaHash(key: string, alignment: number): number {
-  const d = createHash('md5').update(Buffer.from(key, 'utf8')).digest();
-  const o = alignment * 4;
-  return ((d[3 + o] << 24) | (d[2 + o] << 16) | (d[1 + o] << 8) | d[o]) >>> 0;
-}
-/* eslint-enable no-bitwise */
+const TWO_16 = 2 ** 16;
+const MAX_SERVERS = TWO_16;
 
 /**
  * twemproxy's ketama consistent-hash ring (nutcracker 0.5 `nc_ketama.c`), exactly: 160 points per server of equal
@@ -104,7 +93,7 @@ export class TwemproxyHashing {
     const n = from.servers.length;
     const m = to.servers.length;
     // Walk the union of both rings' boundaries; each arc between consecutive boundaries has one owner per ring.
-    const cuts = [...new Set([...from.points.map((p) => p.value), ...to.points.map((p) => p.value)])].sort((a, b) => a - b);
+    const cuts = [...new Set([...from.values, ...to.values])].sort((a, b) => a - b);
     let moved = 0;
     let prev = -1;
     for (const c of cuts) {
@@ -128,13 +117,20 @@ export class TwemproxyHashing {
   public readonly hash: TwemproxyHash;
   /** The hash tag, if any. */
   public readonly hashTag?: string;
-  private readonly points: Point[];
+  /** The ring: point values in ascending order, and the server index of each point (typed arrays). */
+  private readonly values: Uint32Array;
+  private readonly owners: Uint16Array;
+  private readonly hashFn: (key: Uint8Array, length: number) => number;
+  private readonly tag?: readonly [number, number];
+  /** A reused buffer for a key's UTF-8 bytes, so a lookup allocates nothing for keys up to its size. */
+  private scratch = Buffer.alloc(256);
 
   /**
    * @param options the pool: its servers in `servers:` order, hash function and hash tag
    */
   constructor(options: TwemproxyHashingOptions) {
     if (options.servers.length === 0) throw new Error('a twemproxy pool needs at least one server');
+    if (options.servers.length > MAX_SERVERS) throw new Error(`a twemproxy pool of this model has at most ${MAX_SERVERS} servers, got ${options.servers.length}`);
     const names = new Set<string>();
     for (const s of options.servers) {
       if (names.has(s.name)) throw new Error(`server name '${s.name}' appears twice: twemproxy's ring needs distinct names`);
@@ -147,19 +143,24 @@ export class TwemproxyHashing {
     }
     this.servers = options.servers.map((s) => ({ name: s.name, weight: s.weight ?? 1 }));
     this.hash = options.hash ?? TwemproxyHash.FNV1A_64;
-    if (!TwemproxyHashFunctions.isModelled(this.hash)) {
-      throw new Error(`hash '${this.hash}' is not modelled; the model covers ${TwemproxyHash.FNV1A_64}, ${TwemproxyHash.FNV1_64}, ${TwemproxyHash.FNV1A_32}, ${TwemproxyHash.FNV1_32}, ${TwemproxyHash.MD5}, ${TwemproxyHash.CRC16}, ${TwemproxyHash.CRC32}, ${TwemproxyHash.CRC32A}, ${TwemproxyHash.ONE_AT_A_TIME}, ${TwemproxyHash.MURMUR}`);
-    }
+    const problem = TwemproxyHashFunctions.ketamaProblem(this.hash);
+    if (problem !== undefined) throw new Error(`hash ${problem}`);
+    this.hashFn = TwemproxyHashFunctions._function(this.hash);
     this.hashTag = options.hashTag;
-    this.points = this.build();
+    if (options.hashTag !== undefined) {
+      const [open, close] = [...options.hashTag].map((c) => Buffer.from(c, 'utf8')[0]);
+      this.tag = [open, close];
+    }
+    [this.values, this.owners] = this.build();
   }
 
   /** The index (in pool order) of the server `key` lands on. */
   public serverIndexFor(key: string): number {
     if (this.servers.length === 1) return 0;
-    const bytes = this.hashedPart(Buffer.from(key, 'utf8'));
-    if (bytes.length === 0) return 0;
-    return this.dispatch(TwemproxyHashFunctions._hashBytes(this.hash, bytes));
+    const n = this.encode(key);
+    if (this.tag === undefined) return n === 0 ? 0 : this.dispatch(this.hashFn(this.scratch, n));
+    const part = this.hashedPart(this.scratch.subarray(0, n));
+    return part.length === 0 ? 0 : this.dispatch(this.hashFn(part, part.length));
   }
 
   /** The name of the server `key` lands on. */
@@ -169,7 +170,9 @@ export class TwemproxyHashing {
 
   /** The 32-bit hash twemproxy computes for `key` (after applying the hash tag). */
   public hashOf(key: string): number {
-    return TwemproxyHashFunctions._hashBytes(this.hash, this.hashedPart(Buffer.from(key, 'utf8')));
+    const n = this.encode(key); // first: encoding may replace the scratch buffer
+    const part = this.hashedPart(this.scratch.subarray(0, n));
+    return this.hashFn(part, part.length);
   }
 
   /** The exact share of the hash space each server owns, in pool order. */
@@ -177,27 +180,34 @@ export class TwemproxyHashing {
     const owned = new Array<number>(this.servers.length).fill(0);
     const count = new Array<number>(this.servers.length).fill(0);
     let prev = -1;
-    for (const p of this.points) {
-      owned[p.index] += p.value - prev;
-      count[p.index]++;
-      prev = p.value;
+    for (let i = 0; i < this.values.length; i++) {
+      owned[this.owners[i]] += this.values[i] - prev;
+      count[this.owners[i]]++;
+      prev = this.values[i];
     }
-    owned[this.points[0].index] += TWO_32 - 1 - prev;
+    owned[this.owners[0]] += TWO_32 - 1 - prev;
     return this.servers.map((s, i) => ({ name: s.name, fraction: owned[i] / TWO_32, points: count[i] }));
   }
 
   /** The number of points on the ring. */
   public get ringSize(): number {
-    return this.points.length;
+    return this.values.length;
   }
 
   private ownerName(hash: number): string {
     return this.servers[this.dispatch(hash)].name;
   }
 
-  private hashedPart(key: Buffer): Buffer {
-    if (this.hashTag === undefined) return key;
-    const [open, close] = [...this.hashTag].map((c) => Buffer.from(c, 'utf8')[0]);
+  /** Writes the key's UTF-8 bytes to the reused scratch buffer (grown when a key does not fit); their count. */
+  private encode(key: string): number {
+    // A UTF-8 encoding has at most 3 bytes per UTF-16 code unit.
+    if (key.length * 3 > this.scratch.length) this.scratch = Buffer.alloc(Math.max(key.length * 3, this.scratch.length * 2));
+    return this.scratch.write(key, 0, 'utf8');
+  }
+
+  private hashedPart(key: Uint8Array): Uint8Array {
+    if (this.tag === undefined) return key;
+    const [open, close] = this.tag;
     const start = key.indexOf(open);
     if (start < 0) return key;
     const end = key.indexOf(close, start + 1);
@@ -205,10 +215,12 @@ export class TwemproxyHashing {
     return key.subarray(start + 1, end);
   }
 
-  private build(): Point[] {
+  private build(): [Uint32Array, Uint16Array] {
     const n = this.servers.length;
     const total = this.servers.reduce((a, s) => a + (s.weight ?? 1), 0);
-    const points: Point[] = [];
+    // Each point as one float64, value × 2^16 + server index (< 2^48: exact), so one numeric sort orders the ring
+    // by value and ties (astronomically rare) by server index, without an object per point.
+    const keys: number[] = [];
     this.servers.forEach((s, index) => {
       // float pct = (float)weight / (float)total_weight;
       // pointer_per_server = (uint32_t)((floorf((float)(pct * 160 / 4 * (float)n + 0.0000000001))) * 4);
@@ -216,22 +228,31 @@ export class TwemproxyHashing {
       const f = Math.fround(Math.fround(Math.fround(Math.fround(pct * POINTS_PER_SERVER) / 4) * Math.fround(n)));
       const perServer = Math.floor(Math.fround(f + 0.0000000001)) * 4;
       for (let i = 1; i <= perServer / POINTS_PER_HASH; i++) {
-        const host = `${s.name}-${i - 1}`;
-        for (let x = 0; x < POINTS_PER_HASH; x++) points.push({ value: ketamaHash(host, x), index });
+        const d = createHash('md5').update(`${s.name}-${i - 1}`, 'utf8').digest();
+        for (let x = 0; x < POINTS_PER_HASH; x++) keys.push(d.readUInt32LE(x * 4) * TWO_16 + index);
       }
     });
-    // qsort by value; ties (astronomically rare) are ordered by server index here.
-    return points.sort((a, b) => a.value - b.value || a.index - b.index);
+    const sorted = Float64Array.from(keys).sort();
+    const values = new Uint32Array(sorted.length);
+    const owners = new Uint16Array(sorted.length);
+    for (let i = 0; i < sorted.length; i++) {
+      owners[i] = sorted[i] % TWO_16;
+      values[i] = (sorted[i] - owners[i]) / TWO_16;
+    }
+    return [values, owners];
   }
 
+  /** The server of the first point ≥ `hash` (wrapping to the first point): a branch-free binary search. */
   private dispatch(hash: number): number {
-    let left = 0;
-    let right = this.points.length;
-    while (left < right) {
-      const middle = left + Math.floor((right - left) / 2);
-      if (this.points[middle].value < hash) left = middle + 1;
-      else right = middle;
+    const values = this.values;
+    let base = 0;
+    let len = values.length;
+    while (len > 1) {
+      const half = len >>> 1; // eslint-disable-line no-bitwise
+      base = values[base + half] < hash ? base + half : base;
+      len -= half;
     }
-    return this.points[right === this.points.length ? 0 : right].index;
+    const i = values[base] < hash ? base + 1 : base;
+    return this.owners[i === values.length ? 0 : i];
   }
 }

@@ -508,3 +508,45 @@ export function redisCommand(host: string, port: number, ...args: string[]): Pro
   const payload = `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
   return tcpExchange(host, port, payload, { until: /^(?:[+\-:].*\r\n|\$-1\r\n|\$\d+\r\n[\s\S]*\r\n)$/ });
 }
+
+/** Pipelined RESP over one connection: sends every command, resolves with every reply (simple, error, integer, bulk). */
+export function redisPipeline(host: string, port: number, commands: string[][], timeoutMs = 60_000): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host, port });
+    const replies: string[] = [];
+    let buf = '';
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`pipeline timed out after ${replies.length}/${commands.length} replies`)); }, timeoutMs);
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      for (;;) {
+        const m = /^([+\-:][^\r]*\r\n|\$-1\r\n|\$(\d+)\r\n)/.exec(buf);
+        if (!m) break;
+        if (m[2] !== undefined) {
+          const len = Number(m[2]);
+          if (buf.length < m[0].length + len + 2) break;
+          replies.push(buf.slice(m[0].length, m[0].length + len));
+          buf = buf.slice(m[0].length + len + 2);
+        } else {
+          replies.push(m[0].trim());
+          buf = buf.slice(m[0].length);
+        }
+        if (replies.length === commands.length) {
+          clearTimeout(timer);
+          sock.end();
+          resolve(replies);
+          return;
+        }
+      }
+    });
+    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
+    sock.write(commands.map((c) => `*${c.length}\r\n${c.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`).join(''));
+  });
+}
+
+/** Every key one redis holds, read directly with `redis-cli --scan`. */
+export function redisKeys(d: { host: string; port: number }, password?: string): string[] {
+  const auth = password ? ['-a', password, '--no-auth-warning'] : [];
+  const r = run(toolPath('redis-cli'), ['-h', d.host, '-p', String(d.port), ...auth, '--scan'], { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r.stdout.split('\n').filter((k) => k.length > 0);
+}

@@ -1,5 +1,6 @@
 /* eslint-disable no-bitwise */
 import { TwemproxyHash, TwemproxyHashFunctions } from '../../src';
+import { hsieh, lookup3 } from '../../src/hashing/_hashkit';
 
 const h = (fn: TwemproxyHash, key: string) => TwemproxyHashFunctions.hash(fn, key);
 
@@ -36,43 +37,61 @@ describe('twemproxy hash functions against published test vectors', () => {
     expect(h(TwemproxyHash.MD5, 'abc')).toBe(0x98500190);
   });
 
-  test('CRC-32 check value, its 15-bit crc32 variant, and CRC-16/XMODEM', () => {
+  test('CRC-32 check value and its 15-bit crc32 variant', () => {
     expect(h(TwemproxyHash.CRC32A, '123456789')).toBe(0xcbf43926);
     expect(h(TwemproxyHash.CRC32, '123456789')).toBe((0xcbf43926 >>> 16) & 0x7fff);
-    expect(h(TwemproxyHash.CRC16, '123456789')).toBe(0x31c3);
+    expect(TwemproxyHashFunctions.bits(TwemproxyHash.CRC32)).toBe(15);
+    expect(TwemproxyHashFunctions.bits(TwemproxyHash.CRC32A)).toBe(32);
   });
 
-  test('Jenkins one-at-a-time', () => {
-    expect(h(TwemproxyHash.ONE_AT_A_TIME, 'a')).toBe(0xca2e9442);
-    expect(h(TwemproxyHash.ONE_AT_A_TIME, 'The quick brown fox jumps over the lazy dog')).toBe(0x519e91f5);
+  test('crc16: CRC-16/XMODEM for one byte, then a 32-bit accumulator that nutcracker never masks', () => {
+    // One byte: the CRC-16/XMODEM of 'a' (0x7c87). Longer keys keep shifting left without `& 0xffff`.
+    expect(h(TwemproxyHash.CRC16, 'a')).toBe(0x7c87);
+    const table = (n: number) => {
+      let c = n << 8;
+      for (let k = 0; k < 8; k++) c = c & 0x8000 ? ((c << 1) ^ 0x1021) & 0xffff : (c << 1) & 0xffff;
+      return c;
+    };
+    let crc = 0;
+    for (const b of Buffer.from('123456789')) crc = ((crc << 8) ^ table(((crc >>> 8) ^ b) & 0xff)) >>> 0;
+    expect(h(TwemproxyHash.CRC16, '123456789')).toBe(crc);
+    expect(crc).toBeGreaterThan(0xffff); // not the 16-bit check value 0x31c3
   });
 
-  test('murmur: MurmurHash2 with seed 0xdeadbeef × length (tail bytes handled)', () => {
-    // Reference MurmurHash2 computed step by step for "abcde" (one block + 1 tail byte).
-    const m = 0x5bd1e995;
-    const key = Buffer.from('abcde');
-    let hh = ((Math.imul(0xdeadbeef, 5) >>> 0) ^ 5) >>> 0;
-    let k = key.readUInt32LE(0);
-    k = Math.imul(k, m) >>> 0; k = (k ^ (k >>> 24)) >>> 0; k = Math.imul(k, m) >>> 0;
-    hh = Math.imul(hh, m) >>> 0; hh = (hh ^ k) >>> 0;
-    hh = (hh ^ key[4]) >>> 0; hh = Math.imul(hh, m) >>> 0;
-    hh = (hh ^ (hh >>> 13)) >>> 0; hh = Math.imul(hh, m) >>> 0; hh = (hh ^ (hh >>> 15)) >>> 0;
-    expect(h(TwemproxyHash.MURMUR, 'abcde')).toBe(hh);
-    expect(new Set(['', 'a', 'ab', 'abc', 'abcd'].map((s) => h(TwemproxyHash.MURMUR, s))).size).toBe(5);
+  test('jenkins: lookup3 hashlittle, against Bob Jenkins\' published vectors, with twemproxy\'s initval 13', () => {
+    // lookup3.c driver5: hashlittle("", 0, 0) = 0xdeadbeef; "Four score and seven years ago" with 0 and 1.
+    expect(lookup3(Buffer.from(''), 0, 0)).toBe(0xdeadbeef);
+    expect(lookup3(Buffer.from('Four score and seven years ago'), 30, 0)).toBe(0x17770551);
+    expect(lookup3(Buffer.from('Four score and seven years ago'), 30, 1)).toBe(0xcd628161);
+    expect(h(TwemproxyHash.JENKINS, 'Four score and seven years ago')).toBe(lookup3(Buffer.from('Four score and seven years ago'), 30, 13));
+    // every tail length 0–24 takes its own path through the last block
+    expect(new Set(Array.from({ length: 25 }, (_, n) => h(TwemproxyHash.JENKINS, 'x'.repeat(n)))).size).toBe(25);
   });
 
-  test('bytes ≥ 0x80 are sign-extended as C char is on x86-64', () => {
-    // fnv1a_32 of "é" (0xc3 0xa9) with sign extension differs from the unsigned reference 0x5e6a5f6c... only in
-    // the xor of the high bits, which the multiply then spreads: check against a hand computation.
-    let x = 0x811c9dc5;
-    for (const b of [0xc3, 0xa9]) x = Math.imul((x ^ ((b | 0xffffff00) >>> 0)) >>> 0, 0x01000193) >>> 0;
-    expect(h(TwemproxyHash.FNV1A_32, 'é')).toBe(x);
+  test('hsieh: SuperFastHash, every tail length, and the sign extension of its 3-byte tail', () => {
+    expect(h(TwemproxyHash.HSIEH, '')).toBe(0);
+    expect(new Set(Array.from({ length: 12 }, (_, n) => h(TwemproxyHash.HSIEH, 'y'.repeat(n + 1)))).size).toBe(12);
+    // The 3-byte path by hand for [0x61, 0x62, 0xe9]: `(uint32_t)key[2] << 18` sign-extends the C char 0xe9.
+    const byHand = (third: number) => {
+      let x = 0x6261; // get16bits: key[0] + (key[1] << 8)
+      x = (x ^ (x << 16)) >>> 0;
+      x = (x ^ (third << 18)) >>> 0;
+      x = (x + (x >>> 11)) >>> 0;
+      x = (x ^ (x << 3)) >>> 0; x = (x + (x >>> 5)) >>> 0; x = (x ^ (x << 4)) >>> 0;
+      x = (x + (x >>> 17)) >>> 0; x = (x ^ (x << 25)) >>> 0; x = (x + (x >>> 6)) >>> 0;
+      return x;
+    };
+    expect(hsieh(Buffer.from([0x61, 0x62, 0xe9]))).toBe(byHand(0xffffffe9));
+    expect(hsieh(Buffer.from([0x61, 0x62, 0xe9]))).not.toBe(byHand(0xe9));
+    expect(hsieh(Buffer.from([0x61, 0x62, 0x69]))).toBe(byHand(0x69));
   });
 
-  test('hsieh and jenkins are named but not modelled', () => {
-    expect(TwemproxyHashFunctions.isModelled(TwemproxyHash.HSIEH)).toBe(false);
-    expect(TwemproxyHashFunctions.isModelled(TwemproxyHash.FNV1A_64)).toBe(true);
-    expect(() => h(TwemproxyHash.JENKINS, 'a')).toThrow(/hash 'jenkins' is not modelled/);
+  test('every hash twemproxy offers is modelled; a narrow one is refused for ketama with the reason', () => {
+    for (const fn of Object.values(TwemproxyHash)) expect(TwemproxyHashFunctions.isModelled(fn)).toBe(true);
     expect(TwemproxyHashFunctions.names()).toHaveLength(12);
+    expect(TwemproxyHashFunctions.ketamaProblem(TwemproxyHash.FNV1A_64)).toBeUndefined();
+    expect(TwemproxyHashFunctions.ketamaProblem(TwemproxyHash.CRC32)).toBe("'crc32' gives 15-bit values (0–32767) and ketama's ring points are 32-bit: nearly every key would land on one server (use 'crc32a', the full CRC-32)");
+    expect(TwemproxyHashFunctions.ketamaProblem('sha1' as TwemproxyHash)).toMatch(/^'sha1' is not a twemproxy hash \(one of one_at_a_time, md5/);
+    expect(() => h('sha1' as TwemproxyHash, 'a')).toThrow(/'sha1' is not a twemproxy hash/);
   });
 });

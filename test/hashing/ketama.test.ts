@@ -1,4 +1,5 @@
-import { TwemproxyHash, TwemproxyHashing } from '../../src';
+import { createHash } from 'crypto';
+import { TwemproxyHash, TwemproxyHashFunctions, TwemproxyHashing } from '../../src';
 
 const ring = (n: number, opts: { hash?: TwemproxyHash; hashTag?: string } = {}) =>
   new TwemproxyHashing({ servers: Array.from({ length: n }, (_, i) => ({ name: `redis-${i}` })), ...opts });
@@ -16,6 +17,35 @@ describe('TwemproxyHashing (ketama)', () => {
       expect(s.fraction).toBeGreaterThan(0.1);
       expect(s.fraction).toBeLessThan(0.3);
     }
+  });
+
+  test('the typed-array ring places every key where a plain reading of nc_ketama.c does (objects, linear scan)', () => {
+    // GIVEN a reference ring built the obvious way: 40 MD5s per server, 4 little-endian points each, sorted
+    for (const [n, hash] of [[3, TwemproxyHash.FNV1A_64], [7, TwemproxyHash.MURMUR], [64, TwemproxyHash.MD5]] as const) {
+      const points: Array<{ value: number; index: number }> = [];
+      for (let index = 0; index < n; index++) {
+        for (let i = 0; i < 40; i++) {
+          const d = createHash('md5').update(`redis-${index}-${i}`).digest();
+          for (let x = 0; x < 4; x++) points.push({ value: d.readUInt32LE(4 * x), index });
+        }
+      }
+      points.sort((a, b) => a.value - b.value || a.index - b.index);
+      const reference = (h: number) => (points.find((p) => p.value >= h) ?? points[0]).index;
+      // WHEN 5,000 keys (and the ring's edges) are placed by both
+      const r = ring(n, { hash });
+      const keys = [...Array.from({ length: 5000 }, (_, i) => `k:${i}:${i * 7919}`), 'a', 'zzzzzzzz'];
+      // THEN they agree on every key
+      for (const k of keys) expect(r.serverIndexFor(k)).toBe(reference(TwemproxyHashFunctions.hash(hash, k)));
+      expect(reference(0)).toBe(points[0].index);
+    }
+  });
+
+  test('keys longer than the reused buffer, and non-ASCII keys, hash as their UTF-8 bytes', () => {
+    const r = ring(4);
+    const long = 'é'.repeat(500) + 'x'.repeat(2000);
+    expect(r.hashOf(long)).toBe(TwemproxyHashFunctions.hash(TwemproxyHash.FNV1A_64, long));
+    expect(r.hashOf('short')).toBe(TwemproxyHashFunctions.hash(TwemproxyHash.FNV1A_64, 'short'));
+    expect(r.hashOf('日本語')).toBe(TwemproxyHashFunctions.hash(TwemproxyHash.FNV1A_64, '日本語'));
   });
 
   test('placement is deterministic and matches the shares on a large sample (MD5: a uniform key hash)', () => {
@@ -74,6 +104,6 @@ describe('TwemproxyHashing (ketama)', () => {
     expect(() => new TwemproxyHashing({ servers: [{ name: 'a' }, { name: 'a' }] })).toThrow("server name 'a' appears twice");
     expect(() => new TwemproxyHashing({ servers: [{ name: 'a', weight: 0 }] })).toThrow("server 'a' weight must be a positive integer, got 0");
     expect(() => ring(2, { hashTag: '{' })).toThrow("hash tag must be two characters, got '{'");
-    expect(() => ring(2, { hash: TwemproxyHash.HSIEH })).toThrow(/hash 'hsieh' is not modelled/);
+    expect(() => ring(2, { hash: TwemproxyHash.CRC32 })).toThrow("hash 'crc32' gives 15-bit values (0–32767) and ketama's ring points are 32-bit: nearly every key would land on one server (use 'crc32a', the full CRC-32)");
   });
 });

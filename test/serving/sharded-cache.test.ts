@@ -126,11 +126,12 @@ describe('ShardedCache', () => {
     expect(cache.planResize(4).movedFraction).toBe(0);
   });
 
-  test('a hash twemproxy has but the model does not (jenkins) renders; only the model refuses it', () => {
+  test('every hash twemproxy offers is modelled: jenkins renders and the model places keys with it', () => {
     const chart = Testing.chart();
     const cache = new ShardedCache(chart, 'cache', { hash: TwemproxyHash.JENKINS });
     expect(conf(synthValid(chart)).hash).toBe('jenkins');
-    expect(() => cache.hashing).toThrow(/hash 'jenkins' is not modelled/);
+    expect(cache.hashing.hash).toBe(TwemproxyHash.JENKINS);
+    expect(cache.hashing.serverFor('user:42')).toMatch(/^cache-shard-\d$/);
   });
 
   describe('fails when', () => {

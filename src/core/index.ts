@@ -5,3 +5,4 @@ export * from './images';
 export * from './security';
 export * from './availability';
 export * from './checksum';
+export * from './pod-options';

@@ -1,8 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import { isLabelValue } from './_syntax';
 import { propError } from './prop-error';
-
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /**
  * Options for `RecommendedLabels.of` and `RecommendedLabels.selector`.
@@ -85,10 +84,6 @@ export class RecommendedLabels {
     if (!isLabelValue(value)) throw propError(scope, prop, 'a label value (at most 63 characters: alphanumerics, \'-\', \'_\' and \'.\', starting and ending with an alphanumeric)', value);
     return value;
   }
-}
-
-function isLabelValue(value: string): boolean {
-  return typeof value === 'string' && value.length <= 63 && LABEL_VALUE.test(value);
 }
 
 function check(field: string, value: string): string {

@@ -6,3 +6,4 @@ export * from './security';
 export * from './availability';
 export * from './checksum';
 export * from './pod-options';
+export * from './app-container';

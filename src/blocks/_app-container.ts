@@ -1,0 +1,109 @@
+import * as kplus from 'cdk8s-plus-27';
+import { IConstruct } from 'constructs';
+import { isPortName } from './_pod-ports';
+import { containerResources, ResourceQuantities } from '../core/_resources';
+import { checkEnvNames, checkPinnedImage, checkResources } from '../core/_rules';
+import { AppContainerProps } from '../core/app-container';
+import { PropCheck } from '../core/errors';
+import { withDefaultPort } from '../core/probe-port';
+import { propError } from '../core/prop-error';
+import { RestrictedSecurity } from '../core/security';
+
+// Internal: `AppContainerProps` checked once (image, port, env, resources, uid/gid, paths) and turned into a
+// restricted container. Each pattern states its own rules (a default port, whether readiness is required and why,
+// env names it sets itself, default resources) and gets the same checks and messages as every other pattern.
+
+/** What a pattern asks of the user's container. */
+export interface AppContainerRules {
+  /** The container's name in the pod. */
+  readonly name: string;
+  /** The port when the user gives none (undefined: no port unless given). */
+  readonly defaultPort?: number;
+  /** A port is required (the pattern routes to it); the reason completes the message. */
+  readonly portRequired?: string;
+  /** A readiness probe is required; the reason completes the message. */
+  readonly readinessRequired?: string;
+  /** With a port and no readiness probe: a TCP probe on the port. */
+  readonly defaultTcpReadiness?: boolean;
+  /** Env names the pattern sets itself. */
+  readonly reservedEnv?: string[];
+  /** Resources when the user gives none. */
+  readonly defaultResources: ResourceQuantities;
+  /** Image pull policy for the container. */
+  readonly imagePullPolicy?: kplus.ImagePullPolicy;
+}
+
+/** A checked user container. */
+export interface CheckedAppContainer {
+  /** The container props (without the security context: `addAppContainer` sets it). */
+  readonly props: kplus.ContainerProps;
+  readonly uid: number;
+  readonly gid: number;
+  readonly port?: number;
+  readonly portName: string;
+  readonly writableDirs: string[];
+}
+
+/** Checks the user's container given as prop `prop` against the pattern's `rules`. */
+export function checkAppContainer(scope: IConstruct, prop: string, c: AppContainerProps | undefined, rules: AppContainerRules): CheckedAppContainer {
+  if (c === undefined || c === null || typeof c !== 'object') throw propError(scope, prop, 'your container ({ image, port, … }: AppContainerProps)', c);
+  const at = (field: string) => `${prop}.${field}`;
+  checkPinnedImage(scope, at('image'), c.image);
+  const port = c.port === undefined ? rules.defaultPort : PropCheck.integer(scope, at('port'), 1, 65535, 0, c.port);
+  if (port === undefined && rules.portRequired) throw propError(scope, at('port'), `the port the container listens on (${rules.portRequired})`, c.port);
+  const portName = c.portName ?? 'http';
+  if (!isPortName(portName)) throw propError(scope, at('portName'), 'an IANA service name (at most 15 characters: lowercase letters, digits and single \'-\', with a letter)', portName);
+  for (const [field, list] of [['command', c.command], ['args', c.args]] as const) {
+    if (list !== undefined && (!Array.isArray(list) || list.some((a) => typeof a !== 'string'))) throw propError(scope, at(field), 'a list of strings', list);
+  }
+  if (c.workingDir !== undefined) checkAbsolutePath(scope, at('workingDir'), c.workingDir);
+  checkEnvNames(scope, at('env'), c.env, rules.reservedEnv);
+  checkResources(scope, at('resources'), c.resources);
+  const uid = PropCheck.integer(scope, at('uid'), 1, 2147483647, 1000, c.uid);
+  const gid = PropCheck.integer(scope, at('gid'), 0, 2147483647, uid, c.gid);
+  const writableDirs = c.writableDirs ?? ['/tmp'];
+  if (!Array.isArray(writableDirs)) throw propError(scope, at('writableDirs'), 'a list of absolute paths', writableDirs);
+  const seen = new Set<string>();
+  for (const d of writableDirs) {
+    checkAbsolutePath(scope, at('writableDirs'), d);
+    if (seen.has(d)) throw propError(scope, at('writableDirs'), 'paths given once each', d);
+    seen.add(d);
+  }
+  for (const [field, probe] of [['readiness', c.readiness], ['liveness', c.liveness], ['startup', c.startup]] as const) {
+    if (probe !== undefined && (probe === null || typeof (probe as any)._toKube !== 'function')) throw propError(scope, at(field), 'a kplus.Probe (Probe.fromHttpGet(...), fromTcpSocket(...), fromCommand(...))', probe);
+  }
+  let readiness = c.readiness;
+  if (readiness === undefined && rules.readinessRequired) throw propError(scope, at('readiness'), `a readiness probe (${rules.readinessRequired})`, undefined);
+  if (readiness === undefined && rules.defaultTcpReadiness && port !== undefined) readiness = kplus.Probe.fromTcpSocket({ port });
+  const env: { [name: string]: kplus.EnvValue } = {};
+  for (const k of Object.keys(c.env ?? {}).sort()) env[k] = c.env![k];
+  const probe = (p: kplus.Probe | undefined) => (port === undefined ? p : withDefaultPort(p, port));
+  const props: kplus.ContainerProps = {
+    name: rules.name,
+    image: c.image,
+    imagePullPolicy: rules.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    command: c.command,
+    args: c.args,
+    workingDir: c.workingDir,
+    envVariables: Object.keys(env).length > 0 ? env : undefined,
+    ports: port === undefined ? undefined : [{ number: port, name: portName }],
+    readiness: probe(readiness),
+    liveness: probe(c.liveness),
+    startup: probe(c.startup),
+    resources: c.resources ?? containerResources(rules.defaultResources),
+  };
+  return { props, uid, gid, port, portName, writableDirs };
+}
+
+/** Adds a checked user container to `pod` with the restricted security context and its writable dirs. */
+export function addAppContainer(pod: kplus.AbstractPod, c: CheckedAppContainer, extra: Partial<kplus.ContainerProps> = {}): kplus.Container {
+  const container = RestrictedSecurity.addContainer(pod, { ...c.props, ...extra }, { uid: c.uid, gid: c.gid });
+  if (c.writableDirs.length > 0) RestrictedSecurity.addWritableDirs(pod, container, { paths: c.writableDirs });
+  return container;
+}
+
+function checkAbsolutePath(scope: IConstruct, prop: string, path: unknown): void {
+  if (typeof path !== 'string' || !/^\/[^\s:]*$/.test(path) || path.split('/').includes('..')) {
+    throw propError(scope, prop, 'an absolute path without spaces, \':\' or \'..\'', path);
+  }
+}

@@ -1,0 +1,127 @@
+import { SizeRoundingBehavior } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { IConstruct } from 'constructs';
+import { propError } from './prop-error';
+
+// Internal: validation rules every pattern applies to the same kinds of input, so a hole closed here is closed
+// everywhere: image references, env var names, requests against limits, probe and lifecycle timings against the
+// grace period. Each rule throws one prop error (construct path, prop, value, what is allowed).
+
+// The reference grammar of the distribution project (`reference/regexp.go`): [domain[:port]/]path[:tag][@digest].
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+const REFERENCE = new RegExp(`^(?:(${DOMAIN})/)?(${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)(?::(${TAG}))?(?:@(${DIGEST}))?$`);
+
+/** The parts of an image reference. */
+export interface ImageReference {
+  /** The registry host (and port), when the reference names one. */
+  readonly registry?: string;
+  /** The repository path (e.g. `library/redis` is written `redis`). */
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+/**
+ * Parses an image reference by the distribution grammar, or returns why it is not one. A first component is a
+ * registry when it has a `.` or `:` or is `localhost`, as Docker decides.
+ */
+export function parseImageReference(image: unknown): ImageReference | string {
+  if (typeof image !== 'string' || image.length === 0) return 'a non-empty string';
+  if (image.length > 255 + 64 + 128) return 'at most 447 characters';
+  const m = REFERENCE.exec(image);
+  if (!m) return 'a valid image reference ([registry/]repository[:tag][@digest]; the repository in lowercase)';
+  let [, registry, repository] = m;
+  const [, , , tag, digest] = m;
+  // `m[1]` may have taken a path component that is not a registry (e.g. `library/redis`): Docker's rule.
+  if (registry !== undefined && !/[.:]/.test(registry) && registry !== 'localhost') {
+    repository = `${registry}/${repository}`;
+    registry = undefined;
+    if (!new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`).test(repository)) return 'a valid image reference ([registry/]repository[:tag][@digest]; the repository in lowercase)';
+  }
+  if (digest !== undefined && digest.startsWith('sha256:') && digest.length !== 'sha256:'.length + 64) return 'a sha256 digest of 64 hex digits';
+  return { registry, repository, tag, digest };
+}
+
+/**
+ * Checks that `image` is a valid reference pinned to a tag other than `latest` or to a digest; returns it.
+ */
+export function checkPinnedImage(scope: IConstruct, prop: string, image: string): string {
+  const ref = parseImageReference(image);
+  if (typeof ref === 'string') throw propError(scope, prop, `${ref}, pinned to a tag or digest (e.g. 'redis:7.2.5-alpine')`, image);
+  if (ref.digest === undefined && (ref.tag === undefined || ref.tag === 'latest')) {
+    throw propError(scope, prop, 'an image pinned to a tag or digest other than \'latest\' (e.g. \'redis:7.2.5-alpine\')', image);
+  }
+  return image;
+}
+
+/** Environment variable names as Kubernetes 1.27 validates them (a C identifier, also `-` and `.`). */
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+/** Checks the names of an env map (prop `prop`); `reserved` are names the construct sets itself. */
+export function checkEnvNames(scope: IConstruct, prop: string, env: { [name: string]: unknown } | undefined, reserved: string[] = []): void {
+  if (env === undefined) return;
+  if (env === null || typeof env !== 'object' || Array.isArray(env)) throw propError(scope, prop, 'a map of variable names to kplus.EnvValue', env);
+  for (const [name, value] of Object.entries(env)) {
+    if (!ENV_NAME.test(name)) throw propError(scope, prop, 'variable names of letters, digits, \'_\', \'-\' and \'.\', not starting with a digit', name);
+    if (reserved.includes(name)) throw propError(scope, prop, `free of ${reserved.map((r) => `'${r}'`).join(', ')} (the construct sets them)`, name);
+    if (!isEnvValue(value)) throw propError(scope, `${prop}.${name}`, 'a kplus.EnvValue (EnvValue.fromValue(...), EnvValue.fromSecretValue(...), …)', value);
+  }
+}
+
+function isEnvValue(v: any): v is kplus.EnvValue {
+  return v !== null && typeof v === 'object' && ('value' in v || 'valueFrom' in v);
+}
+
+/** CPU in millicores from a kplus `Cpu` (`'100m'`, `'1'`, `'0.5'`). */
+function cpuMillis(c: kplus.Cpu | undefined): number | undefined {
+  if (c === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(String((c as any).amount));
+  if (!m) return undefined;
+  return m[2] === 'm' ? Number(m[1]) : Number(m[1]) * 1000;
+}
+
+function sizeBytes(s: any): number | undefined {
+  if (s === undefined) return undefined;
+  if (s === null || typeof s !== 'object' || typeof s.toKibibytes !== 'function') return NaN;
+  return s.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024;
+}
+
+/** Checks resources: every request at most its limit, sizes that are Sizes; returns them. */
+export function checkResources(scope: IConstruct, prop: string, r: kplus.ContainerResources | undefined): kplus.ContainerResources | undefined {
+  if (r === undefined) return undefined;
+  if (r === null || typeof r !== 'object') throw propError(scope, prop, 'a kplus.ContainerResources ({ cpu, memory, ephemeralStorage })', r);
+  const cpuReq = cpuMillis(r.cpu?.request);
+  const cpuLim = cpuMillis(r.cpu?.limit);
+  if (cpuReq !== undefined && cpuLim !== undefined && cpuReq > cpuLim) {
+    throw propError(scope, `${prop}.cpu.request`, `at most the CPU limit (${r.cpu!.limit!.amount})`, r.cpu!.request!.amount);
+  }
+  for (const kind of ['memory', 'ephemeralStorage'] as const) {
+    const req = sizeBytes((r as any)[kind]?.request);
+    const lim = sizeBytes((r as any)[kind]?.limit);
+    for (const [which, v] of [['request', req], ['limit', lim]] as const) {
+      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw propError(scope, `${prop}.${kind}.${which}`, 'a Size of whole bytes, more than 0 (e.g. Size.mebibytes(128))', (r as any)[kind]?.[which]);
+    }
+    if (req !== undefined && lim !== undefined && req > lim) {
+      throw propError(scope, `${prop}.${kind}.request`, `at most the ${kind === 'memory' ? 'memory' : 'ephemeral-storage'} limit (${mib(lim)})`, mib(req));
+    }
+  }
+  return r;
+}
+
+function mib(bytes: number): string {
+  return Number.isInteger(bytes / 1048576) ? `${bytes / 1048576}Mi` : `${bytes / 1024}Ki`;
+}
+
+/**
+ * Checks a preStop sleep against the grace period: Kubernetes counts the hook in the grace period, so a sleep as
+ * long as the grace period leaves the app no time to stop, and the kubelet kills it mid-request.
+ */
+export function checkSleepWithinGrace(scope: IConstruct, prop: string, sleepSeconds: number, graceSeconds: number): void {
+  if (sleepSeconds >= graceSeconds) {
+    throw propError(scope, prop, `shorter than the termination grace period (${graceSeconds}s): the preStop hook counts against it, and the app needs time to stop after the sleep`, `${sleepSeconds}s`);
+  }
+}

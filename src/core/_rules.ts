@@ -34,7 +34,8 @@ export function parseImageReference(image: unknown): ImageReference | string {
   if (image.length > 255 + 64 + 128) return 'at most 447 characters';
   const m = REFERENCE.exec(image);
   if (!m) return 'a valid image reference ([registry/]repository[:tag][@digest]; the repository in lowercase)';
-  let [, registry, repository] = m;
+  let registry: string | undefined = m[1];
+  let repository = m[2];
   const [, , , tag, digest] = m;
   // `m[1]` may have taken a path component that is not a registry (e.g. `library/redis`): Docker's rule.
   if (registry !== undefined && !/[.:]/.test(registry) && registry !== 'localhost') {

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { registerAppChecks } from './_app-checks';
 import { propError } from './prop-error';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -68,12 +69,16 @@ export class ResourceNames {
    * path below its chart joined with `-` and lowercased (`app/chart/Cache` → `cache`). When the path holds
    * characters a DNS label does not allow, or is longer than `maxLength`, they are replaced by `-`, the name is
    * cut, and 8 hex characters of a hash of the full path are appended, so it stays unique and deterministic.
+   * Also registers, once per App, a synth-time check that no two objects of one kind share a namespace and a name.
    *
    * @param scope the construct
    * @param name the user's `name` prop, if any
    * @param maxLength the longest allowed name (63 by default; use `MAX_STATEFULSET` for a StatefulSet)
    */
   public static baseName(scope: IConstruct, name?: string, maxLength?: number): string {
+    // Every pattern derives its base name here, first: the place that registers the App-wide checks (one name per
+    // object across the App, no mutation after synthesis) exactly once per App.
+    registerAppChecks(scope);
     const max = maxLength ?? ResourceNames.MAX_LABEL;
     if (name !== undefined) return ResourceNames.checkDnsLabel(scope, 'name', name, max);
     const chart = Chart.of(scope);

@@ -6,6 +6,7 @@
 import { Chart, Testing, App } from 'cdk8s';
 import { checkRestricted } from './pod-security';
 import { Finding, validateObjects } from './validate';
+import { nameCollisions } from '../../src/core/_app-checks';
 
 export { validateObject, validateObjects } from './validate';
 export { checkRestricted } from './pod-security';
@@ -22,10 +23,17 @@ export function assertValid(objects: any[]): void {
   }
 }
 
+/** Throw when two objects of one kind share a namespace and name anywhere in the App (the library's App check). */
+export function assertNoCollisions(chart: Chart): void {
+  const errors = nameCollisions(chart.node.root);
+  if (errors.length > 0) throw new Error(`name collisions:\n  ${errors.join('\n  ')}`);
+}
+
 /** Synthesize a chart, validate every object strictly, and return the objects. */
 export function synthValid(chart: Chart): any[] {
   const objects = Testing.synth(chart);
   assertValid(objects);
+  assertNoCollisions(chart);
   return objects;
 }
 
@@ -33,6 +41,7 @@ export function synthValid(chart: Chart): any[] {
 export function synthAppValid(app: App): any[] {
   const objects = app.charts.flatMap((c) => c.toJson());
   assertValid(objects);
+  for (const c of app.charts) assertNoCollisions(c);
   return objects;
 }
 

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { checkPinnedImage, parseImageReference } from './_rules';
 import { propError } from './prop-error';
 
 /**
@@ -178,6 +179,31 @@ export class ContainerImages {
    */
   public static readonly CONTEXT_KEY = 'cdk8s-distributed-patterns:images';
 
+  /**
+   * The context key for app-wide registry mirrors: a map from an upstream registry (`docker.io`, `ghcr.io`,
+   * `quay.io`, `registry.k8s.io`, or `*` for any other) to the mirror prefix that serves it, e.g.
+   * `{ 'docker.io': 'harbor.example.com/dockerhub', '*': 'harbor.example.com/proxy' }` — the layout of Harbor
+   * proxy caches, Artifactory remote repositories and ECR pull-through caches (one prefix per upstream). Every
+   * default image of the library is rewritten to `<prefix>/<repository>:<tag>` (Docker Hub's official images keep
+   * their `library/` path); images you override (prop or `CONTEXT_KEY`) are used exactly as given.
+   */
+  public static readonly REGISTRY_MIRRORS_CONTEXT_KEY = 'cdk8s-distributed-patterns:registry-mirrors';
+
+  /**
+   * `image` as pulled through `mirrors` (see `REGISTRY_MIRRORS_CONTEXT_KEY`): `redis:7.2.5-alpine` with
+   * `{ 'docker.io': 'harbor.example.com/dockerhub' }` is `harbor.example.com/dockerhub/library/redis:7.2.5-alpine`.
+   * An image whose registry has no mirror (and no `*`) is returned unchanged.
+   */
+  public static mirrored(image: string, mirrors: { [registry: string]: string }): string {
+    const ref = parseImageReference(image);
+    if (typeof ref === 'string') throw new Error(`'${image}' is not an image reference: it must be ${ref}`);
+    const registry = ref.registry ?? 'docker.io';
+    const prefix = mirrors[registry] ?? mirrors['*'];
+    if (prefix === undefined) return image;
+    const repository = ref.registry === undefined && !ref.repository.includes('/') ? `library/${ref.repository}` : ref.repository;
+    return `${prefix.replace(/\/+$/, '')}/${repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
+  }
+
   /** Every default image, in table order (copies). */
   public static defaults(): ImageDefault[] {
     return TABLE.map((row) => ({ ...row }));
@@ -200,21 +226,40 @@ export class ContainerImages {
   public static resolve(scope: IConstruct, key: ImageKey, overrides?: ImageOverrides): string {
     const fromProps = (overrides as any)?.[key] as string | undefined;
     const fromContext = (scope.node.tryGetContext(ContainerImages.CONTEXT_KEY) as any)?.[key] as string | undefined;
-    const image = fromProps ?? fromContext ?? ContainerImages.defaultImage(key);
-    const prop = fromProps !== undefined ? `images.${key}` : `context ${ContainerImages.CONTEXT_KEY}.${key}`;
-    ContainerImages.checkPinned(scope, prop, image);
-    return image;
+    if (fromProps !== undefined || fromContext !== undefined) {
+      const prop = fromProps !== undefined ? `images.${key}` : `context ${ContainerImages.CONTEXT_KEY}.${key}`;
+      return ContainerImages.checkPinned(scope, prop, (fromProps ?? fromContext)!);
+    }
+    const mirrors = ContainerImages.mirrorsOf(scope);
+    return mirrors === undefined ? ContainerImages.defaultImage(key) : ContainerImages.mirrored(ContainerImages.defaultImage(key), mirrors);
   }
 
   /**
    * Checks that `image` names a tag or digest other than `latest`; returns it or throws a prop error.
    */
   public static checkPinned(scope: IConstruct, prop: string, image: string): string {
-    const last = typeof image === 'string' ? image.split('/').pop() ?? '' : '';
-    const pinned = typeof image === 'string' && !/\s/.test(image) && image.length > 0
-      && (last.includes('@sha256:') || (last.includes(':') && !last.endsWith(':latest') && !last.endsWith(':')));
-    if (!pinned) throw propError(scope, prop, 'an image pinned to a tag or digest other than \'latest\' (e.g. \'redis:7.2.5-alpine\')', image);
-    return image;
+    return checkPinnedImage(scope, prop, image);
+  }
+
+  /** The checked registry mirrors of the App (context), if any. */
+  private static mirrorsOf(scope: IConstruct): { [registry: string]: string } | undefined {
+    const mirrors = scope.node.tryGetContext(ContainerImages.REGISTRY_MIRRORS_CONTEXT_KEY);
+    if (mirrors === undefined) return undefined;
+    const prop = `context ${ContainerImages.REGISTRY_MIRRORS_CONTEXT_KEY}`;
+    if (mirrors === null || typeof mirrors !== 'object' || Array.isArray(mirrors)) {
+      throw propError(scope, prop, 'a map from upstream registry (e.g. \'docker.io\', or \'*\') to mirror prefix', mirrors);
+    }
+    for (const [registry, prefix] of Object.entries(mirrors)) {
+      if (registry !== '*' && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?$/.test(registry)) {
+        throw propError(scope, prop, 'keys that are registry hosts (e.g. \'docker.io\', \'ghcr.io\') or \'*\'', registry);
+      }
+      if (typeof prefix !== 'string' || /:\/\//.test(prefix)) throw propError(scope, `${prop}.${registry}`, 'a registry prefix without a scheme (e.g. \'harbor.example.com/dockerhub\')', prefix);
+      const ref = parseImageReference(prefix.replace(/\/+$/, ''));
+      if (typeof ref === 'string' || ref.tag !== undefined || ref.digest !== undefined || ref.registry === undefined) {
+        throw propError(scope, `${prop}.${registry}`, 'a registry host and optional path, without a tag or digest (e.g. \'harbor.example.com/dockerhub\')', prefix);
+      }
+    }
+    return mirrors as { [registry: string]: string };
   }
 
   private static row(key: ImageKey): ImageDefault {

@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import { parseImageReference } from './_rules';
 import { isLabelValue } from './_syntax';
 import { propError } from './prop-error';
 
@@ -39,6 +40,34 @@ export interface RecommendedLabelsOptions {
 export class RecommendedLabels {
   /** The value of `app.kubernetes.io/managed-by` on every object the library creates. */
   public static readonly MANAGED_BY = 'cdk8s-distributed-patterns';
+
+  /**
+   * The context key for an app-wide `app.kubernetes.io/part-of`: `app.node.setContext(RecommendedLabels.PART_OF_CONTEXT_KEY, 'shop')`.
+   * A construct's own `partOf` prop wins over it.
+   */
+  public static readonly PART_OF_CONTEXT_KEY = 'cdk8s-distributed-patterns:part-of';
+
+  /**
+   * The `app.kubernetes.io/part-of` of a construct: its `partOf` prop (checked), else the app-wide context value,
+   * else `instance` (the construct's base name: every object of one pattern instance belongs together).
+   */
+  public static partOf(scope: IConstruct, given: string | undefined, instance: string): string {
+    if (given !== undefined) return RecommendedLabels.checkValue(scope, 'partOf', given);
+    const fromContext = scope.node.tryGetContext(RecommendedLabels.PART_OF_CONTEXT_KEY);
+    if (fromContext !== undefined) return RecommendedLabels.checkValue(scope, `context ${RecommendedLabels.PART_OF_CONTEXT_KEY}`, fromContext);
+    return instance;
+  }
+
+  /**
+   * The `app.kubernetes.io/version` of an image: its tag (cut to a label value), or undefined for an image pinned
+   * by digest only.
+   */
+  public static versionOf(image: string): string | undefined {
+    const ref = parseImageReference(image);
+    if (typeof ref === 'string' || ref.tag === undefined) return undefined;
+    const v = ref.tag.slice(0, 63).replace(/[^A-Za-z0-9]+$/, '');
+    return v.length > 0 && isLabelValue(v) ? v : undefined;
+  }
 
   /**
    * All recommended labels for an object: name, instance, component, part-of, version (those given) and
@@ -81,7 +110,7 @@ export class RecommendedLabels {
    * starting and ending with an alphanumeric.
    */
   public static checkValue(scope: IConstruct, prop: string, value: string): string {
-    if (!isLabelValue(value)) throw propError(scope, prop, 'a label value (at most 63 characters: alphanumerics, \'-\', \'_\' and \'.\', starting and ending with an alphanumeric)', value);
+    if (!isLabelValue(value) || value === '') throw propError(scope, prop, 'a label value (at most 63 characters: alphanumerics, \'-\', \'_\' and \'.\', starting and ending with an alphanumeric)', value);
     return value;
   }
 }

@@ -34,3 +34,26 @@ describe('RecommendedLabels', () => {
     expect(RecommendedLabels.checkValue(c, 'partOf', 'shop.v1_x')).toBe('shop.v1_x');
   });
 });
+
+describe('part-of and version', () => {
+  test('part-of: the prop, else the app-wide context, else the instance', () => {
+    const plain = new Construct(Testing.app(), 'plain');
+    expect(RecommendedLabels.partOf(plain, undefined, 'cache')).toBe('cache');
+    expect(RecommendedLabels.partOf(plain, 'shop', 'cache')).toBe('shop');
+    expect(() => RecommendedLabels.partOf(plain, 'my shop', 'cache')).toThrow("Construct 'plain': 'partOf' must be a label value (at most 63 characters: alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric), got 'my shop'");
+    const withContext = (value: string) => {
+      const app = Testing.app();
+      app.node.setContext(RecommendedLabels.PART_OF_CONTEXT_KEY, value);
+      return new Construct(app, 'c');
+    };
+    expect(RecommendedLabels.partOf(withContext('storefront'), undefined, 'cache')).toBe('storefront');
+    expect(RecommendedLabels.partOf(withContext('storefront'), 'shop', 'cache')).toBe('shop');
+    expect(() => RecommendedLabels.partOf(withContext('-x'), undefined, 'cache')).toThrow("'context cdk8s-distributed-patterns:part-of' must be a label value");
+  });
+
+  test('version: the image tag, none for a digest-only image', () => {
+    expect(RecommendedLabels.versionOf('redis:7.2.5-alpine')).toBe('7.2.5-alpine');
+    expect(RecommendedLabels.versionOf(`redis@sha256:${'a'.repeat(64)}`)).toBeUndefined();
+    expect(RecommendedLabels.versionOf('x:v1_')).toBe('v1');
+  });
+});

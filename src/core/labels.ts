@@ -51,7 +51,7 @@ export class RecommendedLabels {
    * The `app.kubernetes.io/part-of` of a construct: its `partOf` prop (checked), else the app-wide context value,
    * else `instance` (the construct's base name: every object of one pattern instance belongs together).
    */
-  public static partOf(scope: IConstruct, given: string | undefined, instance: string): string {
+  public static partOf(scope: IConstruct, instance: string, given?: string): string {
     if (given !== undefined) return RecommendedLabels.checkValue(scope, 'partOf', given);
     const fromContext = scope.node.tryGetContext(RecommendedLabels.PART_OF_CONTEXT_KEY);
     if (fromContext !== undefined) return RecommendedLabels.checkValue(scope, `context ${RecommendedLabels.PART_OF_CONTEXT_KEY}`, fromContext);

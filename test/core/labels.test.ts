@@ -38,17 +38,17 @@ describe('RecommendedLabels', () => {
 describe('part-of and version', () => {
   test('part-of: the prop, else the app-wide context, else the instance', () => {
     const plain = new Construct(Testing.app(), 'plain');
-    expect(RecommendedLabels.partOf(plain, undefined, 'cache')).toBe('cache');
-    expect(RecommendedLabels.partOf(plain, 'shop', 'cache')).toBe('shop');
-    expect(() => RecommendedLabels.partOf(plain, 'my shop', 'cache')).toThrow("Construct 'plain': 'partOf' must be a label value (at most 63 characters: alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric), got 'my shop'");
+    expect(RecommendedLabels.partOf(plain, 'cache')).toBe('cache');
+    expect(RecommendedLabels.partOf(plain, 'cache', 'shop')).toBe('shop');
+    expect(() => RecommendedLabels.partOf(plain, 'cache', 'my shop')).toThrow("Construct 'plain': 'partOf' must be a label value (at most 63 characters: alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric), got 'my shop'");
     const withContext = (value: string) => {
       const app = Testing.app();
       app.node.setContext(RecommendedLabels.PART_OF_CONTEXT_KEY, value);
       return new Construct(app, 'c');
     };
-    expect(RecommendedLabels.partOf(withContext('storefront'), undefined, 'cache')).toBe('storefront');
-    expect(RecommendedLabels.partOf(withContext('storefront'), 'shop', 'cache')).toBe('shop');
-    expect(() => RecommendedLabels.partOf(withContext('-x'), undefined, 'cache')).toThrow("'context cdk8s-distributed-patterns:part-of' must be a label value");
+    expect(RecommendedLabels.partOf(withContext('storefront'), 'cache')).toBe('storefront');
+    expect(RecommendedLabels.partOf(withContext('storefront'), 'cache', 'shop')).toBe('shop');
+    expect(() => RecommendedLabels.partOf(withContext('-x'), 'cache')).toThrow("'context cdk8s-distributed-patterns:part-of' must be a label value");
   });
 
   test('version: the image tag, none for a digest-only image', () => {

@@ -23,6 +23,9 @@ export * from './crds/strimzi';
 export * from './blocks';
 // the patterns
 export * from './single-node/sidecar-pod';
+export * from './single-node/sidecar-pod/sidecar';
+export * from './single-node/sidecar-pod/options';
+export * from './single-node/sidecar-pod/git-credentials';
 export * from './single-node/ambassador-sharded-redis';
 export * from './single-node/adapter-monitoring';
 export * from './serving/replicated-service';

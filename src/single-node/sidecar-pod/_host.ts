@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct, IConstruct } from 'constructs';
+import { IConstruct } from 'constructs';
 import { ImageKey } from '../../core/images';
 import { propError } from '../../core/prop-error';
 
@@ -83,8 +83,10 @@ export interface SecretWiring {
 
 /**
  * The pod a preset is added to. It is the scope of the preset's volumes and the construct its messages name.
+ *
+ * @internal (implemented by the construct; jsii leaves it out of the public API)
  */
-export interface SidecarHost extends Construct {
+export interface SidecarHost extends IConstruct {
   /** The base name of the pod's objects. */
   readonly name: string;
   /** The app container. */

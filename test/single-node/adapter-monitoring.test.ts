@@ -1,8 +1,8 @@
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AdapterMonitoring, AdapterMonitoringProps, ConfigChecksum, ContainerImages, FluentBitConfig, HealthAdapterProgram, HealthCheck, ImageKey,
-  LogFormat, MonitoringAdapter, MonitoringAdapterType, RestrictedSecurity,
+  AdapterMonitoring, AdapterMonitoringProps, ConfigChecksum, ContainerImages, FluentBitConfig, HealthAdapterProgram, HealthCheck,
+  HealthCheckProtocol, ImageKey, LogFormat, MonitoringAdapter, MonitoringAdapterType, RestrictedSecurity,
 } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 
@@ -71,6 +71,9 @@ describe('AdapterMonitoring with an app container', () => {
     expect(am.adapterContainers.map((c) => c.name)).toEqual(['redis-exporter', 'health', 'log-normalizer']);
     expect(am.adapters.map((a) => a.type)).toEqual([MonitoringAdapterType.REDIS_EXPORTER, MonitoringAdapterType.HEALTH, MonitoringAdapterType.LOG]);
     expect(am.healthPort).toBe(8099);
+    expect(am.adapters.map((a) => a.isExporter)).toEqual([true, false, false]);
+    expect([HealthCheck.tcp(), HealthCheck.httpGet(), HealthCheck.redisPing(), HealthCheck.postgresQuery({ credentials: kplus.Secret.fromSecretName(Testing.chart(), 's', 's') })]
+      .map((c) => c.protocol)).toEqual([HealthCheckProtocol.TCP, HealthCheckProtocol.HTTP, HealthCheckProtocol.REDIS, HealthCheckProtocol.POSTGRES]);
     expect(am.appContainer.name).toBe('redis');
   });
 

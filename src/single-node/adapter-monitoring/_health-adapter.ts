@@ -22,9 +22,9 @@ export class HealthAdapter implements AdapterPreset {
     this.options = { ...options };
   }
 
-  public _bind(host: MonitoringHost, name: string): BoundAdapter {
+  /** @param n the adapter's container name */
+  public _bind(host: MonitoringHost, n: string): BoundAdapter {
     const o = this.options;
-    const n = name;
     const check = o.check;
     if (!(check instanceof HealthCheck)) throw propError(host, `${n}.check`, 'a HealthCheck (made by one of its static methods)', check);
     const periodSeconds = PropCheck.wholeSeconds(host, `${n}.period`, 1, 2147483647, Duration.seconds(10), o.period);

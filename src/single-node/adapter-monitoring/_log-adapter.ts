@@ -22,9 +22,9 @@ export class LogAdapter implements AdapterPreset {
     this.options = { ...options };
   }
 
-  public _bind(host: MonitoringHost, name: string): BoundAdapter {
+  /** @param n the adapter's container name */
+  public _bind(host: MonitoringHost, n: string): BoundAdapter {
     const o = this.options;
-    const n = name;
     if (!(o.format instanceof LogFormat)) throw propError(host, `${n}.format`, 'a LogFormat (made by one of its static methods)', o.format);
     const logDir = o.logDir;
     if (typeof logDir !== 'string' || !/^\/[^\s,]*$/.test(logDir) || logDir === '/' || logDir.split('/').includes('..')) {

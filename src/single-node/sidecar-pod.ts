@@ -195,6 +195,7 @@ export interface SidecarPodProps {
    */
   readonly images?: ImageOverrides;
 }
+
 /** A port of the pod that a Service may expose. */
 interface ServiceCandidate {
   readonly container: string;

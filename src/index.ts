@@ -23,8 +23,14 @@ export * from './crds/strimzi';
 export * from './blocks';
 // the patterns
 export * from './single-node/sidecar-pod';
+export * from './single-node/sidecar-pod/sidecar';
+export * from './single-node/sidecar-pod/options';
+export * from './single-node/sidecar-pod/git-credentials';
 export * from './single-node/ambassador-sharded-redis';
 export * from './single-node/adapter-monitoring';
+export * from './single-node/adapter-monitoring/monitoring-adapter';
+export * from './single-node/adapter-monitoring/options';
+export * from './single-node/adapter-monitoring/health-check';
 export * from './serving/replicated-service';
 export * from './serving/sharded-cache';
 export * from './serving/sharded-service';

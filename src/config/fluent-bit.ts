@@ -238,19 +238,29 @@ export class FluentBitConfig {
   /** The tag of the records (`Tag` of the input, `Match` of filters and output). */
   public static readonly TAG = 'app';
 
-  /** The main configuration and the parsers file. */
-  public static render(options: FluentBitConfigOptions): FluentBitFiles {
-    if (!Array.isArray(options.paths) || options.paths.length === 0) throw new Error('FluentBitConfig: \'paths\' must be at least one absolute path, got []');
+  /**
+   * What is wrong with `options` (`'<option>' must be …, got …`), or undefined when `render` accepts them.
+   */
+  public static optionsProblem(options: FluentBitConfigOptions): string | undefined {
+    if (!Array.isArray(options.paths) || options.paths.length === 0) return `'paths' must be at least one absolute path, got ${JSON.stringify(options.paths)}`;
     for (const p of options.paths) {
-      if (typeof p !== 'string' || !p.startsWith('/') || /[\s,]/.test(p)) throw new Error(`FluentBitConfig: 'paths' must be absolute paths without spaces or commas, got '${p}'`);
+      if (typeof p !== 'string' || !p.startsWith('/') || /[\s,]/.test(p)) return `'paths' must be absolute paths without spaces or commas, got '${p}'`;
     }
-    if (typeof options.app !== 'string' || !/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(options.app)) throw new Error(`FluentBitConfig: 'app' must be a name of letters, digits, '-', '_' and '.', got '${options.app}'`);
-    checkPath('parsersFile', options.parsersFile);
-    if (options.dbFile !== undefined) checkPath('dbFile', options.dbFile);
-    const flush = wholeSeconds('flush', options.flush ?? Duration.seconds(1));
-    const refresh = wholeSeconds('refreshInterval', options.refreshInterval ?? Duration.seconds(5));
-    const memBuf = (options.memBufLimit ?? Size.mebibytes(16)).toMebibytes({ rounding: SizeRoundingBehavior.NONE });
-    if (!Number.isInteger(memBuf) || memBuf < 1) throw new Error(`FluentBitConfig: 'memBufLimit' must be a whole number of MiB, at least 1, got ${memBuf}`);
+    if (typeof options.app !== 'string' || !/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(options.app)) return `'app' must be a name of letters, digits, '-', '_' and '.', got '${options.app}'`;
+    return pathProblem('parsersFile', options.parsersFile)
+      ?? (options.dbFile === undefined ? undefined : pathProblem('dbFile', options.dbFile))
+      ?? wholeSecondsProblem('flush', options.flush ?? DEFAULT_FLUSH)
+      ?? wholeSecondsProblem('refreshInterval', options.refreshInterval ?? DEFAULT_REFRESH)
+      ?? memBufProblem(options.memBufLimit ?? DEFAULT_MEM_BUF);
+  }
+
+  /** The main configuration and the parsers file. Throws when `optionsProblem` reports a problem. */
+  public static render(options: FluentBitConfigOptions): FluentBitFiles {
+    const problem = FluentBitConfig.optionsProblem(options);
+    if (problem !== undefined) throw new Error(`FluentBitConfig: ${problem}`);
+    const flush = (options.flush ?? DEFAULT_FLUSH).toSeconds();
+    const refresh = (options.refreshInterval ?? DEFAULT_REFRESH).toSeconds();
+    const memBuf = (options.memBufLimit ?? DEFAULT_MEM_BUF).toMebibytes();
 
     const tag = FluentBitConfig.TAG;
     const sections: string[] = [];
@@ -359,12 +369,23 @@ function checkRegex(regex: string): void {
   }
 }
 
-function checkPath(prop: string, p: string): void {
-  if (typeof p !== 'string' || !p.startsWith('/') || /\s/.test(p)) throw new Error(`FluentBitConfig: '${prop}' must be an absolute path without spaces, got '${p}'`);
+const DEFAULT_FLUSH = Duration.seconds(1);
+const DEFAULT_REFRESH = Duration.seconds(5);
+const DEFAULT_MEM_BUF = Size.mebibytes(16);
+
+function pathProblem(prop: string, p: string): string | undefined {
+  if (typeof p !== 'string' || !p.startsWith('/') || /\s/.test(p)) return `'${prop}' must be an absolute path without spaces, got '${p}'`;
+  return undefined;
 }
 
-function wholeSeconds(prop: string, d: Duration): number {
-  const s = d.toMilliseconds() / 1000;
-  if (!Number.isInteger(s) || s < 1) throw new Error(`FluentBitConfig: '${prop}' must be a whole number of seconds, at least 1, got ${d.toMilliseconds()}ms`);
-  return s;
+function wholeSecondsProblem(prop: string, d: Duration): string | undefined {
+  const ms = d.toMilliseconds();
+  if (!Number.isInteger(ms / 1000) || ms < 1000) return `'${prop}' must be a whole number of seconds, at least 1, got ${ms}ms`;
+  return undefined;
+}
+
+function memBufProblem(s: Size): string | undefined {
+  const mib = s.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (!Number.isInteger(mib) || mib < 1) return `'memBufLimit' must be a whole number of MiB, at least 1, got ${mib}`;
+  return undefined;
 }

@@ -113,7 +113,8 @@ export class PropCheck {
 
   private static millisOf(scope: IConstruct, prop: string, d: Duration): number {
     if (!isDuration(d)) throw propError(scope, prop, 'a Duration (e.g. Duration.seconds(30))', d);
-    return d.toMilliseconds();
+    // integral: false, so a fraction of a millisecond reaches the whole-number check instead of cdk8s' own error.
+    return d.toMilliseconds({ integral: false });
   }
 
   private static showMillis(ms: number): string {

@@ -96,6 +96,14 @@ describe('FluentBitConfig.render', () => {
       .toEqual(['redis', 'json', 'logfmt', 'regex', 'plain']);
   });
 
+  test('optionsProblem reports what render would refuse, without throwing', () => {
+    expect(FluentBitConfig.optionsProblem({ ...base, format: LogFormat.plain() })).toBeUndefined();
+    expect(FluentBitConfig.optionsProblem({ ...base, paths: ['/a b'], format: LogFormat.plain() })).toBe("'paths' must be absolute paths without spaces or commas, got '/a b'");
+    expect(FluentBitConfig.optionsProblem({ ...base, dbFile: 'tail.db', format: LogFormat.plain() })).toBe("'dbFile' must be an absolute path without spaces, got 'tail.db'");
+    expect(FluentBitConfig.optionsProblem({ ...base, format: LogFormat.plain(), refreshInterval: Duration.millis(1500) }))
+      .toBe("'refreshInterval' must be a whole number of seconds, at least 1, got 1500ms");
+  });
+
   test.each([
     [() => FluentBitConfig.render({ ...base, paths: [], format: LogFormat.plain() }), "FluentBitConfig: 'paths' must be at least one absolute path, got []"],
     [() => FluentBitConfig.render({ ...base, paths: ['logs/*.log'], format: LogFormat.plain() }), "FluentBitConfig: 'paths' must be absolute paths without spaces or commas, got 'logs/*.log'"],

@@ -1,4 +1,4 @@
-import { Testing } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PropCheck } from '../../src';
 
@@ -26,5 +26,14 @@ describe('PropCheck', () => {
     expect(PropCheck.oneOf(scope(), 'engine', ['memcached', 'redis'], 'memcached')).toBe('memcached');
     expect(() => PropCheck.oneOf(scope(), 'engine', ['memcached', 'redis'], 'memcached', 'etcd'))
       .toThrow("ShardedThing 'test/cache': 'engine' must be one of 'memcached', 'redis', got 'etcd'");
+  });
+
+  test('wholeSeconds and wholeMillis: a fraction is reported in the one wording, not as cdk8s\' conversion error', () => {
+    expect(PropCheck.wholeSeconds(scope(), 'period', 1, 60, Duration.seconds(10))).toBe(10);
+    expect(() => PropCheck.wholeSeconds(scope(), 'period', 1, 60, Duration.seconds(10), Duration.millis(1.5)))
+      .toThrow("ShardedThing 'test/cache': 'period' must be a whole number of seconds from 1 to 60, got '1.5ms'");
+    expect(PropCheck.wholeMillis(scope(), 'timeout', 1, 1000, Duration.millis(250))).toBe(250);
+    expect(() => PropCheck.wholeMillis(scope(), 'timeout', 1, 1000, Duration.millis(250), Duration.millis(0.5)))
+      .toThrow("ShardedThing 'test/cache': 'timeout' must be a duration of whole milliseconds from 1ms to 1s, got '0.5ms'");
   });
 });

@@ -1,7 +1,7 @@
 /**
- * The health adapter program, run as a process with `node` exactly as `HealthAdapterProgram.source()` ships it,
- * against small in-process fakes of the app on 127.0.0.1 (tier 1). The real redis and PostgreSQL are in
- * test/real/adapter-monitoring.test.ts.
+ * The health adapter program, run as a process with `node`: the file `src/runtime/programs/health-adapter.js`,
+ * whose bytes `HealthAdapterProgram.source()` ships, against small in-process fakes of the app on 127.0.0.1
+ * (tier 1). The real redis and PostgreSQL are in test/real/adapter-monitoring.test.ts.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -11,10 +11,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { HealthAdapterProgram } from '../../src';
+import { programPath } from '../../src/runtime/_programs';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'health-adapter-test-'));
-const program = path.join(dir, HealthAdapterProgram.FILE_NAME);
-fs.writeFileSync(program, HealthAdapterProgram.source());
+const program = programPath('health-adapter.js');
 
 const children: ChildProcess[] = [];
 const servers: net.Server[] = [];
@@ -26,7 +25,6 @@ afterEach(async () => {
   sockets.clear();
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 async function listen(server: net.Server): Promise<number> {
   servers.push(server);
@@ -121,8 +119,9 @@ function fakeRedis(opts: { password?: string; user?: string; reply?: string } = 
 }
 
 describe('HealthAdapterProgram.source()', () => {
-  test('is the compiled program, not instrumented, and parses as a script', () => {
+  test('is the program file, byte for byte: plain JavaScript that parses as a script', () => {
     const src = HealthAdapterProgram.source();
+    expect(src).toBe(fs.readFileSync(program, 'utf8'));
     expect(src.startsWith('// The health adapter of cdk8s-distributed-patterns')).toBe(true);
     expect(src).toContain("'use strict';\n(function healthAdapterMain() {");
     expect(src.endsWith('})();\n')).toBe(true);
@@ -131,17 +130,34 @@ describe('HealthAdapterProgram.source()', () => {
     // deterministic
     expect(HealthAdapterProgram.source()).toBe(src);
   });
-  test('is the same text the jsii build ships (compiled with the package tsconfig, as lib/ is)', () => {
-    // GIVEN the compiler options jsii uses for lib/ (tsconfig.json)
-    const config = ts.readConfigFile(path.join(__dirname, '../../tsconfig.json'), ts.sys.readFile).config;
-    const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, path.join(__dirname, '../..'));
-    // WHEN the runtime module is compiled that way and loaded
-    const source = fs.readFileSync(path.join(__dirname, '../../src/runtime/health-adapter.ts'), 'utf8');
-    const js = ts.transpileModule(source, { compilerOptions: { ...options, inlineSourceMap: false, inlineSources: false } }).outputText;
-    const mod: any = { exports: {} };
-    new Function('module', 'exports', 'require', js)(mod, mod.exports, require);
-    // THEN its program text is the one these tests run
-    expect(mod.exports.HealthAdapterProgram.source()).toBe(HealthAdapterProgram.source());
+
+  test('is the same text whatever the compiler target (ES5, ES2020, ES2022, and the package tsconfig as lib/ is built)', () => {
+    // GIVEN the compiler options jsii uses for lib/ (tsconfig.json), and other targets
+    const root = path.join(__dirname, '../..');
+    const config = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile).config;
+    const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, root);
+    const targets: ts.CompilerOptions[] = [
+      { ...options, inlineSourceMap: false, inlineSources: false },
+      ...[ts.ScriptTarget.ES5, ts.ScriptTarget.ES2020, ts.ScriptTarget.ES2022].map((target) => ({ target, module: ts.ModuleKind.CommonJS })),
+    ];
+    for (const compilerOptions of targets) {
+      // WHEN the runtime module and its loader are compiled that way into a folder beside a copy of the programs
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'health-adapter-target-'));
+      try {
+        fs.cpSync(path.join(root, 'src/runtime/programs'), path.join(dir, 'programs'), { recursive: true });
+        for (const f of ['health-adapter', '_programs']) {
+          const source = fs.readFileSync(path.join(root, `src/runtime/${f}.ts`), 'utf8');
+          fs.writeFileSync(path.join(dir, `${f}.js`), ts.transpileModule(source, { compilerOptions }).outputText);
+        }
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const mod = require(path.join(dir, 'health-adapter.js'));
+        // THEN its program text is the file these tests run
+        expect(mod.HealthAdapterProgram.source()).toBe(HealthAdapterProgram.source());
+        expect(mod.HealthAdapterProgram.FILE_NAME).toBe(HealthAdapterProgram.FILE_NAME);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
   });
 });
 

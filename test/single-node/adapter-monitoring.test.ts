@@ -1,8 +1,8 @@
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AdapterMonitoring, AdapterMonitoringProps, ConfigChecksum, ContainerImages, FluentBitConfig, HealthAdapterProgram, HealthCheck, ImageKey,
-  LogFormat, MonitoringAdapter, MonitoringAdapterType, RestrictedSecurity,
+  AdapterMonitoring, AdapterMonitoringProps, ConfigChecksum, ContainerImages, FluentBitConfig, HealthAdapterProgram, HealthCheck,
+  HealthCheckProtocol, ImageKey, LogFormat, MonitoringAdapter, MonitoringAdapterType, RestrictedSecurity,
 } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 
@@ -71,6 +71,9 @@ describe('AdapterMonitoring with an app container', () => {
     expect(am.adapterContainers.map((c) => c.name)).toEqual(['redis-exporter', 'health', 'log-normalizer']);
     expect(am.adapters.map((a) => a.type)).toEqual([MonitoringAdapterType.REDIS_EXPORTER, MonitoringAdapterType.HEALTH, MonitoringAdapterType.LOG]);
     expect(am.healthPort).toBe(8099);
+    expect(am.adapters.map((a) => a.isExporter)).toEqual([true, false, false]);
+    expect([HealthCheck.tcp(), HealthCheck.httpGet(), HealthCheck.redisPing(), HealthCheck.postgresQuery({ credentials: kplus.Secret.fromSecretName(Testing.chart(), 's', 's') })]
+      .map((c) => c.protocol)).toEqual([HealthCheckProtocol.TCP, HealthCheckProtocol.HTTP, HealthCheckProtocol.REDIS, HealthCheckProtocol.POSTGRES]);
     expect(am.appContainer.name).toBe('redis');
   });
 
@@ -374,17 +377,19 @@ describe('AdapterMonitoring fails on bad input', () => {
 
   test('fails when an adapter port clashes with an app port', () => {
     expect(build({ adapters: [MonitoringAdapter.redisExporter({ listenPort: 6379 })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'redis-exporter.listenPort' must be a port no other container of the pod listens on ('redis' listens on 6379), got 6379");
+      .toThrow("AdapterMonitoring 'test/cache': 'redis-exporter.listenPort' must be a port no other container of the pod listens on (the containers share one network; container 'redis' has 6379), got 6379");
   });
 
   test('fails when an adapter port clashes with another adapter\'s port', () => {
     expect(build({ adapters: [MonitoringAdapter.redisExporter(), MonitoringAdapter.health({ check: HealthCheck.redisPing(), listenPort: 9121 })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'health.listenPort' must be a port no other container of the pod listens on ('redis-exporter' listens on 9121), got 9121");
+      .toThrow("AdapterMonitoring 'test/cache': 'health.listenPort' must be a port no other container of the pod listens on (the containers share one network; container 'redis-exporter' has 9121), got 9121");
   });
 
   test('fails when an adapter port name clashes with an app port name', () => {
     expect(build({ adapters: [MonitoringAdapter.redisExporter({ portName: 'redis' })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'redis-exporter.portName' must be a port name no other container of the pod uses ('redis' has a port 'redis'), got 'redis'");
+      .toThrow("AdapterMonitoring 'test/cache': 'redis-exporter.portName' must be unique in the pod (container 'redis' has a port named 'redis'), got 'redis'");
+    expect(build({ adapters: [MonitoringAdapter.redisExporter({ portName: 'redis--metrics' })] }))
+      .toThrow("AdapterMonitoring 'test/cache': 'redis-exporter.portName' must be a port name (an IANA service name: at most 15 characters, lowercase letters, digits and single '-', with a letter), got 'redis--metrics'");
   });
 
   test('fails when an exporter preset has no address to reach', () => {
@@ -414,7 +419,9 @@ describe('AdapterMonitoring fails on bad input', () => {
     expect(build({ adapters: [sixOfFive] }))
       .toThrow("AdapterMonitoring 'test/cache': 'health.timeout' must be shorter than the period (5s), got '6s'");
     expect(build({ adapters: [MonitoringAdapter.health({ check: HealthCheck.redisPing(), period: Duration.millis(2500) })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'health.period' must be a whole number of seconds, at least 1s, got '2s500ms'");
+      .toThrow("AdapterMonitoring 'test/cache': 'health.period' must be a whole number of seconds from 1 to 2147483647, got '2500ms'");
+    expect(build({ adapters: [MonitoringAdapter.health({ check: HealthCheck.redisPing(), timeout: Duration.millis(0.5) })] }))
+      .toThrow("AdapterMonitoring 'test/cache': 'health.timeout' must be a duration of whole milliseconds from 1ms to 2147483647ms, got '0.5ms'");
   });
 
   test('fails when two adapters have the same name, or an adapter the app\'s name', () => {

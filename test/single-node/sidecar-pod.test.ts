@@ -362,10 +362,12 @@ describe('SidecarPod bad input', () => {
     const secret = kplus.Secret.fromSecretName(pod, 's', 'x');
     expect(() => pod.addSidecar(Sidecar.configSync({ repository: 'https://example.com/c.git', credentials: GitCredentials.sshKey(secret) })))
       .toThrow(`${where}: 'credentials' must be GitCredentials.basicAuth(...) for an http(s) repository, got 'GitCredentials.sshKey(...)'`);
+    expect(() => pod.addSidecar(Sidecar.configSync({ repository: 'git@github.com:example/c.git', credentials: GitCredentials.basicAuth(secret) })))
+      .toThrow(`${where}: 'credentials' must be GitCredentials.sshKey(...) for a repository that is not http(s), got 'GitCredentials.basicAuth(...)'`);
     expect(() => pod.addSidecar(Sidecar.configSync({ repository: 'https://example.com/c.git', webhookUrl: 'localhost:8080/reload' })))
       .toThrow(`${where}: 'webhookUrl' must be an http:// or https:// URL, got 'localhost:8080/reload'`);
     expect(() => pod.addSidecar(Sidecar.configSync({ repository: 'https://example.com/c.git', period: Duration.millis(500) })))
-      .toThrow(`${where}: 'period' must be a whole number of seconds, at least 1, got '500ms'`);
+      .toThrow(`${where}: 'period' must be a whole number of seconds from 1 to 2147483647, got '500ms'`);
   });
 
   test('fails when names are invalid', () => {
@@ -378,7 +380,12 @@ describe('SidecarPod bad input', () => {
     expect(() => legacy({ volumes: [{ name: 'a' }, { name: 'a' }] }))
       .toThrow(`${where}: 'volumes.name' must be unique among the shared volumes, got 'a'`);
     expect(() => legacy({ portName: 'a-very-long-port-name' }))
-      .toThrow(`${where}: 'ports.name' must be an IANA service name (at most 15 characters: lowercase letters, digits and single '-', with a letter), got 'a-very-long-port-name'`);
+      .toThrow(`${where}: 'portName' must be a port name (an IANA service name: at most 15 characters, lowercase letters, digits and single '-', with a letter), got 'a-very-long-port-name'`);
+    const { pod: p0 } = legacy();
+    expect(() => p0.addSidecar(Sidecar.container({ name: 'other', image: 'example/x:1.0', uid: 2000, ports: [{ number: 9000, name: 'Metrics' }] })))
+      .toThrow(`${where}: 'ports.name' must be a port name (an IANA service name: at most 15 characters, lowercase letters, digits and single '-', with a letter), got 'Metrics'`);
+    expect(() => p0.addSidecar(Sidecar.container({ name: 'other', image: 'example/x:1.0', uid: 2000, ports: [{ number: 9000 } as any] })))
+      .toThrow(`${where}: 'ports.name' must be a port name (every port of the pod is named), got undefined`);
     const { pod, tls } = legacy();
     expect(() => pod.addSidecar(Sidecar.httpsTerminator({ secret: tls, containerName: 'TLS' })))
       .toThrow(`${where}: 'containerName' must be a DNS-1123 label of at most 63 characters (lowercase letters, digits and '-', starting and ending with a letter or digit), got 'TLS'`);

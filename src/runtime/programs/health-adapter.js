@@ -1,0 +1,293 @@
+// The health adapter of cdk8s-distributed-patterns (AdapterMonitoring): /healthz, /readyz and /livez over
+// a check of the app's native protocol. Generated; configured by HEALTH_* environment variables.
+'use strict';
+(function healthAdapterMain() {
+    const http = require('http');
+    const net = require('net');
+    const crypto = require('crypto');
+    const env = process.env;
+    const fatal = (message) => {
+        process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', message })}\n`);
+        process.exit(2);
+    };
+    const intEnv = (name, fallback) => {
+        const raw = env[name];
+        if (raw === undefined || raw === '') {
+            if (fallback === undefined)
+                return fatal(`${name} is required`);
+            return fallback;
+        }
+        const n = Number(raw);
+        if (!Number.isInteger(n) || n < 1)
+            return fatal(`${name} must be a positive integer, got '${raw}'`);
+        return n;
+    };
+    const port = intEnv('HEALTH_PORT');
+    const listenHost = env.HEALTH_LISTEN_HOST || '0.0.0.0';
+    const kind = env.HEALTH_CHECK || '';
+    const targetHost = env.HEALTH_TARGET_HOST || 'localhost';
+    const targetPort = intEnv('HEALTH_TARGET_PORT');
+    const timeoutMs = intEnv('HEALTH_TIMEOUT_MS', 1000);
+    const target = `${targetHost}:${targetPort}`;
+    const log = (level, message, extra = {}) => {
+        process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, check: kind, target, ...extra })}\n`);
+    };
+    /**
+     * Opens a TCP connection to the app and hands it to `talk`, which resolves the check. Everything is bounded by
+     * the timeout; the socket is always destroyed.
+     */
+    const withSocket = (talk) => new Promise((resolve, reject) => {
+        let finished = false;
+        const socket = net.connect({ host: targetHost, port: targetPort });
+        const done = (err) => {
+            if (finished)
+                return;
+            finished = true;
+            clearTimeout(timer);
+            socket.destroy();
+            if (err)
+                reject(err);
+            else
+                resolve();
+        };
+        const timer = setTimeout(() => done(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs);
+        socket.once('error', (err) => done(err));
+        socket.once('close', () => done(new Error('connection closed by the app')));
+        socket.once('connect', () => talk(socket, done));
+    });
+    const tcpCheck = () => withSocket((_socket, done) => done());
+    const redisCheck = () => withSocket((socket, done) => {
+        const resp = (...args) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+        const password = env.HEALTH_REDIS_PASSWORD;
+        const username = env.HEALTH_REDIS_USERNAME;
+        const expected = [];
+        let payload = '';
+        if (password) {
+            payload += username ? resp('AUTH', username, password) : resp('AUTH', password);
+            expected.push('+OK');
+        }
+        payload += resp('PING');
+        expected.push('+PONG');
+        let buffer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk) => {
+            buffer += chunk;
+            let eol;
+            while ((eol = buffer.indexOf('\r\n')) >= 0) {
+                const line = buffer.slice(0, eol);
+                buffer = buffer.slice(eol + 2);
+                const want = expected.shift();
+                if (line !== want) {
+                    done(new Error(line.startsWith('-') ? `redis answered ${line.slice(1)}` : `redis answered '${line}', expected '${want}'`));
+                    return;
+                }
+                if (expected.length === 0) {
+                    done();
+                    return;
+                }
+            }
+        });
+        socket.write(payload);
+    });
+    const httpCheck = () => new Promise((resolve, reject) => {
+        const path = env.HEALTH_HTTP_PATH || '/';
+        let settled = false;
+        const finish = (err) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            req.destroy();
+            if (err)
+                reject(err);
+            else
+                resolve();
+        };
+        const req = http.get({ host: targetHost, port: targetPort, path, agent: false, headers: { 'user-agent': 'cdk8s-dp-health-adapter' } }, (res) => {
+            res.resume();
+            const status = res.statusCode ?? 0;
+            finish(status >= 200 && status < 400 ? undefined : new Error(`GET ${path} answered ${status}`));
+        });
+        const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs);
+        req.once('error', (err) => finish(err));
+    });
+    // PostgreSQL frontend/backend protocol 3.0: startup, authentication (trust, password, md5, SCRAM-SHA-256), one
+    // simple query, terminate. No TLS: the adapter talks to the app over the pod's loopback interface.
+    const postgresCheck = () => withSocket((socket, done) => {
+        const user = env.HEALTH_PG_USER || '';
+        const password = env.HEALTH_PG_PASSWORD || '';
+        const database = env.HEALTH_PG_DATABASE || user;
+        const query = env.HEALTH_SQL_QUERY || 'SELECT 1';
+        if (!user) {
+            done(new Error('HEALTH_PG_USER is empty'));
+            return;
+        }
+        const cstr = (s) => Buffer.concat([Buffer.from(s, 'utf8'), Buffer.from([0])]);
+        const int32 = (n) => {
+            const b = Buffer.alloc(4);
+            b.writeInt32BE(n);
+            return b;
+        };
+        const message = (type, body) => Buffer.concat([Buffer.from(type, 'ascii'), int32(body.length + 4), body]);
+        const startup = Buffer.concat([int32(196608), cstr('user'), cstr(user), cstr('database'), cstr(database),
+            cstr('application_name'), cstr('cdk8s-dp-health-adapter'), Buffer.from([0])]);
+        socket.write(Buffer.concat([int32(startup.length + 4), startup]));
+        let buffer = Buffer.alloc(0);
+        let queried = false;
+        let failure;
+        let scram;
+        const hmac = (key, data) => crypto.createHmac('sha256', key).update(data).digest();
+        const errorText = (body) => {
+            const fields = {};
+            let i = 0;
+            while (i < body.length && body[i] !== 0) {
+                const code = String.fromCharCode(body[i]);
+                const end = body.indexOf(0, i + 1);
+                fields[code] = body.subarray(i + 1, end).toString('utf8');
+                i = end + 1;
+            }
+            return `postgres ${fields.S ?? 'ERROR'} ${fields.C ?? ''}: ${fields.M ?? 'unknown error'}`.replace(/ {2}/g, ' ');
+        };
+        const authenticate = (body) => {
+            const code = body.readInt32BE(0);
+            if (code === 0)
+                return; // AuthenticationOk
+            if (code === 3) { // cleartext password
+                socket.write(message('p', cstr(password)));
+            }
+            else if (code === 5) { // MD5: md5(md5(password + user) + salt)
+                const inner = crypto.createHash('md5').update(password + user).digest('hex');
+                const outer = crypto.createHash('md5').update(Buffer.concat([Buffer.from(inner), body.subarray(4, 8)])).digest('hex');
+                socket.write(message('p', cstr(`md5${outer}`)));
+            }
+            else if (code === 10) { // SASL: the mechanisms the server offers
+                const mechanisms = body.subarray(4).toString('utf8').split('\0').filter(Boolean);
+                if (!mechanisms.includes('SCRAM-SHA-256'))
+                    throw new Error(`postgres offers only SASL ${mechanisms.join(', ')}`);
+                const nonce = crypto.randomBytes(18).toString('base64');
+                const clientFirstBare = `n=,r=${nonce}`;
+                scram = { nonce, clientFirstBare };
+                const first = Buffer.from(`n,,${clientFirstBare}`, 'utf8');
+                socket.write(message('p', Buffer.concat([cstr('SCRAM-SHA-256'), int32(first.length), first])));
+            }
+            else if (code === 11) { // SASL continue: server-first-message
+                if (!scram)
+                    throw new Error('postgres sent SASL continue before SASL');
+                const serverFirst = body.subarray(4).toString('utf8');
+                const attrs = {};
+                for (const part of serverFirst.split(','))
+                    attrs[part.slice(0, 1)] = part.slice(2);
+                if (!attrs.r || !attrs.r.startsWith(scram.nonce) || !attrs.s || !attrs.i)
+                    throw new Error('postgres sent an invalid SCRAM server-first message');
+                const salted = crypto.pbkdf2Sync(password, Buffer.from(attrs.s, 'base64'), Number(attrs.i), 32, 'sha256');
+                const clientKey = hmac(salted, 'Client Key');
+                const storedKey = crypto.createHash('sha256').update(clientKey).digest();
+                const clientFinalNoProof = `c=biws,r=${attrs.r}`;
+                const authMessage = `${scram.clientFirstBare},${serverFirst},${clientFinalNoProof}`;
+                const signature = hmac(storedKey, authMessage);
+                // The proof is ClientKey XOR ClientSignature (RFC 5802).
+                const proof = Buffer.from(clientKey.map((b, k) => b ^ signature[k]));
+                scram.serverSignature = hmac(hmac(salted, 'Server Key'), authMessage);
+                socket.write(message('p', Buffer.from(`${clientFinalNoProof},p=${proof.toString('base64')}`, 'utf8')));
+            }
+            else if (code === 12) { // SASL final: check the server's signature
+                const v = /(?:^|,)v=([^,]+)/.exec(body.subarray(4).toString('utf8'));
+                if (!scram?.serverSignature || !v || !crypto.timingSafeEqual(Buffer.from(v[1], 'base64'), scram.serverSignature)) {
+                    throw new Error('postgres SCRAM server signature does not match');
+                }
+            }
+            else {
+                throw new Error(`postgres asks for an authentication method this adapter does not speak (code ${code})`);
+            }
+        };
+        socket.on('data', (chunk) => {
+            buffer = Buffer.concat([buffer, chunk]);
+            try {
+                while (buffer.length >= 5) {
+                    const length = buffer.readInt32BE(1);
+                    if (buffer.length < length + 1)
+                        return;
+                    const type = String.fromCharCode(buffer[0]);
+                    const body = buffer.subarray(5, length + 1);
+                    buffer = buffer.subarray(length + 1);
+                    if (type === 'R') {
+                        authenticate(body);
+                    }
+                    else if (type === 'E') {
+                        failure = new Error(errorText(body));
+                        if (!queried) {
+                            done(failure);
+                            return;
+                        } // startup/authentication errors end the session
+                    }
+                    else if (type === 'Z') { // ReadyForQuery
+                        if (!queried) {
+                            queried = true;
+                            socket.write(message('Q', cstr(query)));
+                        }
+                        else {
+                            socket.write(message('X', Buffer.alloc(0)));
+                            done(failure);
+                            return;
+                        }
+                    }
+                    // S (parameter status), K (key data), N (notice), T/D/C/I (query results) need no answer.
+                }
+            }
+            catch (err) {
+                done(err instanceof Error ? err : new Error(String(err)));
+            }
+        });
+    });
+    const checks = { tcp: tcpCheck, redis: redisCheck, http: httpCheck, postgres: postgresCheck };
+    const runCheck = checks[kind];
+    if (!runCheck)
+        fatal(`HEALTH_CHECK must be one of ${Object.keys(checks).join(', ')}, got '${kind}'`);
+    let inflight;
+    let lastOk;
+    const check = () => {
+        if (!inflight) {
+            const started = Date.now();
+            inflight = runCheck()
+                .then(() => ({ ok: true, body: { status: 'ok', check: kind, target, latencyMs: Date.now() - started } }))
+                .catch((err) => ({ ok: false, body: { status: 'fail', check: kind, target, error: err.message || String(err), latencyMs: Date.now() - started } }))
+                .then((result) => {
+                inflight = undefined;
+                if (result.ok !== lastOk)
+                    log(result.ok ? 'info' : 'warning', result.ok ? 'app is healthy' : 'app is unhealthy', result.body);
+                lastOk = result.ok;
+                return result;
+            });
+        }
+        return inflight;
+    };
+    const server = http.createServer((req, res) => {
+        const path = (req.url || '/').split('?')[0];
+        const reply = (status, body) => {
+            const text = `${JSON.stringify(body)}\n`;
+            res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+            res.end(req.method === 'HEAD' ? undefined : text);
+        };
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+            reply(405, { status: 'error', error: `method ${req.method} not allowed` });
+        }
+        else if (path === '/livez') {
+            reply(200, { status: 'ok' });
+        }
+        else if (path === '/readyz' || path === '/healthz') {
+            void check().then((result) => reply(result.ok ? 200 : 503, result.body));
+        }
+        else {
+            reply(404, { status: 'error', error: `no such endpoint: ${path} (try /healthz, /readyz, /livez)` });
+        }
+    });
+    server.keepAliveTimeout = 65_000;
+    server.on('error', (err) => fatal(`cannot listen on ${listenHost}:${port}: ${err.message}`));
+    server.listen(port, listenHost, () => log('info', `listening on ${listenHost}:${port}`, { timeoutMs }));
+    const stop = () => {
+        server.close(() => process.exit(0));
+        setTimeout(() => process.exit(0), 2000).unref(); // do not wait for slow clients
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+})();

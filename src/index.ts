@@ -36,4 +36,7 @@ export * from './serving/sharded-cache';
 export * from './serving/sharded-service';
 export * from './serving/scatter-gather';
 export * from './batch/work-queue-jobs';
+export * from './batch/work-queue-jobs/worker-mode';
+export * from './batch/work-queue-jobs/work-items';
+export * from './batch/work-queue-jobs/pod-failure-rule';
 export * from './batch/kafka-workflow';

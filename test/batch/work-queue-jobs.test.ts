@@ -441,8 +441,8 @@ describe('WorkQueueJobs bad input', () => {
   });
 
   test('fails when the lease is not a positive whole number of seconds', () => {
-    expect(() => build({ lease: Duration.seconds(0) })).toThrow(`${at}: 'lease' must be a whole number of seconds from 1 to 86400, got '0s'`);
-    expect(() => build({ lease: Duration.millis(1500) })).toThrow(`${at}: 'lease' must be a whole number of seconds from 1 to 86400, got '1.5s'`);
+    expect(() => build({ lease: Duration.seconds(0) })).toThrow(`${at}: 'lease' must be a whole number of seconds from 1 to 86400, got '0ms'`);
+    expect(() => build({ lease: Duration.millis(1500) })).toThrow(`${at}: 'lease' must be a whole number of seconds from 1 to 86400, got '1500ms'`);
   });
 
   test('fails when the reaper runs less often than the lease allows', () => {

@@ -29,6 +29,22 @@ describe('WorkQueueScripts', () => {
     expect(WorkQueueScripts.files()).toMatchSnapshot();
   });
 
+  test('each script is its file under src/runtime/programs/work-queue/, byte for byte, and the only one there', () => {
+    const dir = path.join(__dirname, '../../src/runtime/programs/work-queue');
+    const files = WorkQueueScripts.files();
+    for (const [file, text] of Object.entries(files)) expect({ file, text }).toEqual({ file, text: fs.readFileSync(path.join(dir, file), 'utf8') });
+    expect(fs.readdirSync(dir).filter((f) => !f.startsWith('.')).sort()).toEqual(Object.keys(files));
+    expect(files).toEqual({
+      'reap.lua': WorkQueueScripts.reapLua(),
+      'reap.sh': WorkQueueScripts.reapShell(),
+      'seed.lua': WorkQueueScripts.seedLua(),
+      'seed.sh': WorkQueueScripts.seedShell(),
+      'wait-seed.sh': WorkQueueScripts.waitSeedShell(),
+      'worker.js': WorkQueueScripts.workerNode(),
+      'worker.sh': WorkQueueScripts.workerShell(),
+    });
+  });
+
   test('the shell scripts parse with sh -n, the Node worker with node --check', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wq-scripts-'));
     try {
@@ -48,9 +64,11 @@ describe('WorkQueueScripts', () => {
   });
 
   test.each([
-    ['worker.sh', WorkQueueScripts.workerShell(), (c: string) => `cli ${c} `, 'cli BLMOVE "$QUEUE_PENDING" "$QUEUE_PROCESSING" RIGHT LEFT 5'],
-    ['worker.js', WorkQueueScripts.workerNode(), (c: string) => `call('${c}'`, "call('BLMOVE', E.pending, E.processing, 'RIGHT', 'LEFT', '5')"],
-  ])('%s follows the contract: BLMOVE with a timeout, SET EX lease, EXPIRE renewals, RPUSH failed, LREM then DEL', (_name, text, cmd, take) => {
+    ['worker.sh', WorkQueueScripts.workerShell(), (c: string) => `cli ${c} `,
+      `cli BLMOVE "$QUEUE_PENDING" "$QUEUE_PROCESSING" RIGHT LEFT ${WorkQueueScripts.TAKE_TIMEOUT_SECONDS}`],
+    ['worker.js', WorkQueueScripts.workerNode(), (c: string) => `call('${c}'`,
+      `call('BLMOVE', E.pending, E.processing, 'RIGHT', 'LEFT', '${WorkQueueScripts.TAKE_TIMEOUT_SECONDS}')`],
+  ])('%s follows the contract: BLMOVE with the take timeout, SET EX lease, EXPIRE renewals, RPUSH failed, LREM then DEL', (_name, text, cmd, take) => {
     const order = ['BLMOVE', 'SET', 'EXPIRE', 'RPUSH', 'LREM', 'DEL'].map((c) => text.indexOf(cmd(c)));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((x, y) => x - y)).toEqual(order);

@@ -27,6 +27,7 @@ export * from './single-node/ambassador-sharded-redis';
 export * from './single-node/adapter-monitoring';
 export * from './serving/replicated-service';
 export * from './serving/sharded-cache';
+export * from './serving/sharded-cache/proxy';
 export * from './serving/sharded-service';
 export * from './serving/scatter-gather';
 export * from './batch/work-queue-jobs';

@@ -2,6 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { TwemproxyConfig } from '../config/twemproxy';
+import { containerResources } from '../core/_resources';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey } from '../core/images';
@@ -102,10 +103,7 @@ export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container
     readiness: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
     liveness: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
     startup: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
-    resources: o.resources ?? {
-      cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
-      memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
-    },
+    resources: o.resources ?? containerResources({ cpu: ['50m', '500m'], memory: ['32Mi', '128Mi'] }),
   }, { uid: user.uid, gid: user.gid });
   containerSeccomp(workload, 'containers', workload.containers.length - 1);
 
@@ -118,10 +116,7 @@ export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container
       image: o.renderImage!,
       command: ['sh', '-c', `umask 077\n${TwemproxyConfig.authRenderScript(`${TWEMPROXY_TEMPLATE_DIR}/${TWEMPROXY_CONFIG_FILE}`, `${TWEMPROXY_CONFIG_DIR}/${TWEMPROXY_CONFIG_FILE}`, 'REDIS_PASSWORD')}`],
       envVariables: { REDIS_PASSWORD: o.password },
-      resources: {
-        cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
-        memory: { request: Size.mebibytes(8), limit: Size.mebibytes(32) },
-      },
+      resources: containerResources({ cpu: ['10m', '100m'], memory: ['8Mi', '32Mi'] }),
     }, { uid: user.uid, gid: user.gid });
     containerSeccomp(workload, 'initContainers', workload.initContainers.length - 1);
     init.mount(TWEMPROXY_TEMPLATE_DIR, template, { readOnly: true });

@@ -113,7 +113,8 @@ export class PropCheck {
 
   private static millisOf(scope: IConstruct, prop: string, d: Duration): number {
     if (!isDuration(d)) throw propError(scope, prop, 'a Duration (e.g. Duration.seconds(30))', d);
-    return d.toMilliseconds();
+    // Not integral: a fractional duration gets this message, not cdk8s' own "must be a whole number of millis".
+    return d.toMilliseconds({ integral: false });
   }
 
   private static showMillis(ms: number): string {

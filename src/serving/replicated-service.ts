@@ -1,8 +1,10 @@
-import { ApiObject, Duration, JsonPatch, Size, SizeRoundingBehavior } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { NginxConfig, TlsVersion } from '../config/nginx';
 import { VarnishConfig } from '../config/varnish';
+import { containerResources } from '../core/_resources';
 import { Availability } from '../core/availability';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
@@ -407,11 +409,20 @@ export class ReplicatedService extends Construct {
     if (props.sessionAffinityTimeout !== undefined && !props.sessionAffinity) {
       throw propError(this, 'sessionAffinityTimeout', 'unset unless \'sessionAffinity\' is true', `${props.sessionAffinityTimeout.toMilliseconds()}ms`);
     }
-    const affinitySeconds = props.sessionAffinity ? seconds(this, 'sessionAffinityTimeout', props.sessionAffinityTimeout ?? Duration.hours(3), 1, 86400) : undefined;
+    const affinitySeconds = props.sessionAffinity ? PropCheck.wholeSeconds(this, 'sessionAffinityTimeout', 1, 86400, Duration.hours(3), props.sessionAffinityTimeout) : undefined;
 
     const selector = RecommendedLabels.selector({ name: this.name, instance: this.name, component: 'app' });
     const labels = RecommendedLabels.of({ name: this.name, instance: this.name, component: 'app', partOf: 'replicated-service' });
-    this.deployment = this.workload('Deployment', this.name, selector, labels, uid, gid, auto ? undefined : replicas, maxSurge, props.terminationGracePeriod);
+    this.deployment = RestrictedWorkloads.deployment(this, 'Deployment', {
+      name: this.name,
+      labels,
+      selector,
+      uid,
+      gid,
+      replicas: auto ? undefined : replicas,
+      strategy: Availability.surgeOnly(maxSurge),
+      terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(30),
+    });
     this.container = RestrictedSecurity.addContainer(this.deployment, {
       name: 'app',
       image: props.image,
@@ -423,12 +434,9 @@ export class ReplicatedService extends Construct {
       readiness: withDefaultPort(props.readiness, this.appPort),
       liveness: withDefaultPort(props.liveness, this.appPort),
       startup: withDefaultPort(props.startup, this.appPort),
-      resources: props.resources ?? {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-        memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
-      },
+      resources: props.resources ?? containerResources({ cpu: ['100m', '1000m'], memory: ['128Mi', '512Mi'] }),
       lifecycle: props.preStopSleep === undefined ? undefined : {
-        preStop: kplus.Handler.fromCommand(['sleep', String(seconds(this, 'preStopSleep', props.preStopSleep, 1, 3600))]),
+        preStop: kplus.Handler.fromCommand(['sleep', String(PropCheck.wholeSeconds(this, 'preStopSleep', 1, 3600, Duration.seconds(1), props.preStopSleep))]),
       },
     }, { uid, gid });
     RestrictedSecurity.addWritableDirs(this.deployment, this.container, { paths: props.writableDirs ?? ['/tmp'] });
@@ -443,7 +451,10 @@ export class ReplicatedService extends Construct {
       });
     }
     // With an autoscaler the PDB and the spread are sized for its maximum.
-    this.podDisruptionBudget = this.availability(this, this.deployment, auto ? auto.maxReplicas : replicas, selector, labels, minAvailable);
+    this.podDisruptionBudget = RestrictedWorkloads.availability(this, this.deployment, selector, labels, {
+      replicas: auto ? auto.maxReplicas : replicas,
+      minAvailable,
+    });
 
     this.appService = new kplus.Service(this, 'Service', {
       metadata: { name: this.name, labels },
@@ -497,8 +508,8 @@ export class ReplicatedService extends Construct {
     const servicePort = PropCheck.integer(this, 'cacheTier.servicePort', 1, 65535, 80, options.servicePort);
     const replicas = PropCheck.integer(this, 'cacheTier.replicas', 1, 1000, 2, options.replicas);
     const cacheSize = options.cacheSize ?? Size.mebibytes(256);
-    const cacheMib = wholeMib(this, 'cacheTier.cacheSize', cacheSize, 1);
-    const limitMib = options.memoryLimit === undefined ? cacheMib + 128 : wholeMib(this, 'cacheTier.memoryLimit', options.memoryLimit, 1);
+    const cacheMib = PropCheck.wholeMebibytes(this, 'cacheTier.cacheSize', 1, MAX_MIB, cacheSize);
+    const limitMib = PropCheck.wholeMebibytes(this, 'cacheTier.memoryLimit', 1, MAX_MIB, Size.mebibytes(cacheMib + 128), options.memoryLimit);
     if (cacheMib + 64 > limitMib) {
       throw propError(this, 'cacheTier.cacheSize', `at most 'cacheTier.memoryLimit' (${limitMib}Mi) minus 64Mi that varnish needs beyond the cache (threads, workspaces, transient objects)`, `${cacheMib}Mi`);
     }
@@ -536,10 +547,7 @@ export class ReplicatedService extends Construct {
       configDir: VarnishConfig.VCL_DIR,
       configText: vcl,
       writableDirs: [VarnishConfig.WORK_DIR, '/tmp'],
-      resources: {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-        memory: { request: Size.mebibytes(limitMib), limit: Size.mebibytes(limitMib) },
-      },
+      resources: containerResources({ cpu: ['100m', '1000m'], memory: [`${limitMib}Mi`, `${limitMib}Mi`] }),
       ports: [{ number: port, name: 'http', servicePort }],
       upstream: { host: this.name, port: this.appServicePort },
     });
@@ -595,10 +603,7 @@ export class ReplicatedService extends Construct {
       configDir: NginxConfig.CONFIG_DIR,
       configText: conf,
       writableDirs: [NginxConfig.DEFAULT_RUN_DIR],
-      resources: {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
-      },
+      resources: containerResources({ cpu: ['100m', '1000m'], memory: ['64Mi', '128Mi'] }),
       ports,
       secret: options.secret,
       serviceType: options.serviceType,
@@ -630,43 +635,21 @@ export class ReplicatedService extends Construct {
     }
   }
 
-  private workload(id: string, name: string, selector: { [k: string]: string }, labels: { [k: string]: string },
-    uid: number, gid: number, replicas: number | undefined, maxSurge: number, grace?: Duration): kplus.Deployment {
-    const d = new kplus.Deployment(this, id, {
-      metadata: { name, labels },
-      replicas,
-      select: false,
-      securityContext: RestrictedSecurity.podSecurityContext(uid, gid),
-      strategy: Availability.surgeOnly(maxSurge),
-      terminationGracePeriod: grace ?? Duration.seconds(30),
-    });
-    RecommendedLabels.applyTo(d, labels, selector);
-    RestrictedSecurity.applySeccomp(d);
-    return d;
-  }
-
-  private availability(scope: Construct, workload: kplus.Deployment, replicas: number, selector: { [k: string]: string },
-    labels: { [k: string]: string }, minAvailable?: number): kplus.k8s.KubePodDisruptionBudget | undefined {
-    if (minAvailable === undefined) return Availability.apply(scope, workload, { replicas, selector, name: workload.name, labels });
-    Availability.spreadOverHostnames(workload, selector);
-    return Availability.podDisruptionBudget(scope, Availability.PDB_ID, { name: workload.name, selector, labels, minAvailable });
-  }
-
   private tier(t: TierSpec): ServiceTier {
     const scope = new Construct(this, t.id);
     const selector = RecommendedLabels.selector({ name: t.software, instance: this.name, component: t.component });
     const labels = RecommendedLabels.of({ name: t.software, instance: this.name, component: t.component, partOf: 'replicated-service' });
     const configMap = new kplus.ConfigMap(scope, 'Config', { metadata: { name: t.name, labels }, data: { [t.configKey]: t.configText } });
-    const d = new kplus.Deployment(scope, 'Deployment', {
-      metadata: { name: t.name, labels },
+    const d = RestrictedWorkloads.deployment(scope, 'Deployment', {
+      name: t.name,
+      labels,
+      selector,
       replicas: t.replicas,
-      select: false,
-      securityContext: RestrictedSecurity.podSecurityContext(t.uid, t.gid),
+      uid: t.uid,
+      gid: t.gid,
       strategy: Availability.surgeOnly(),
       terminationGracePeriod: Duration.seconds(30),
     });
-    RecommendedLabels.applyTo(d, labels, selector);
-    RestrictedSecurity.applySeccomp(d);
     const c = RestrictedSecurity.addContainer(d, {
       name: t.software,
       image: t.image,
@@ -682,7 +665,7 @@ export class ReplicatedService extends Construct {
     if (t.secret) c.mount(NginxConfig.TLS_DIR, kplus.Volume.fromSecret(scope, 'TlsVolume', t.secret, { name: 'tls', defaultMode: 0o440 }), { readOnly: true });
     RestrictedSecurity.addWritableDirs(d, c, { paths: t.writableDirs });
     ConfigChecksum.annotate(d, [configMap]);
-    const pdb = Availability.apply(scope, d, { replicas: t.replicas, selector, name: t.name, labels });
+    const pdb = RestrictedWorkloads.availability(scope, d, selector, labels, { replicas: t.replicas });
     const service = new kplus.Service(scope, 'Service', {
       metadata: { name: t.name, labels },
       type: t.serviceType ?? kplus.ServiceType.CLUSTER_IP,
@@ -702,6 +685,9 @@ export class ReplicatedService extends Construct {
     };
   }
 }
+
+/** 1 TiB: the largest memory a tier is given. */
+const MAX_MIB = 1_048_576;
 
 interface TierSpec {
   readonly id: string;
@@ -732,16 +718,4 @@ function plainEnv(env?: { [name: string]: string }): { [name: string]: kplus.Env
   const out: { [name: string]: kplus.EnvValue } = {};
   for (const k of Object.keys(env).sort()) out[k] = kplus.EnvValue.fromValue(env[k]);
   return out;
-}
-
-function seconds(scope: Construct, prop: string, d: Duration, min: number, max: number): number {
-  const ms = d.toMilliseconds();
-  if (ms % 1000 !== 0 || ms / 1000 < min || ms / 1000 > max) throw propError(scope, prop, `a whole number of seconds from ${min} to ${max}`, `${ms}ms`);
-  return ms / 1000;
-}
-
-function wholeMib(scope: Construct, prop: string, size: Size, min: number): number {
-  const mib = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
-  if (!Number.isInteger(mib) || mib < min) throw propError(scope, prop, `a whole number of MiB, at least ${min}`, `${mib}Mi`);
-  return mib;
 }

@@ -1,6 +1,9 @@
-import { ApiObject, Duration, JsonPatch, Size, SizeRoundingBehavior } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
+import { NESTED_SHARD_IDS, ReplicatedShards } from '../blocks/_replicated-shards';
+import { RestrictedWorkloads } from '../blocks/_restricted-workload';
+import { containerResources } from '../core/_resources';
 import { Availability } from '../core/availability';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
@@ -198,10 +201,8 @@ export class HedgePolicy {
   /** @internal */
   public _toConfig(scope: IConstruct, timeoutMs: number): { [key: string]: any } {
     if (this.mode === 'none') return { mode: 'none' };
-    const delayMs = wholeMillis(this.delay);
-    if (delayMs === undefined || delayMs < 1 || delayMs >= timeoutMs) {
-      throw propError(scope, 'hedge', `a delay of at least 1ms and less than 'timeout' (${timeoutMs}ms)`, durationText(this.delay));
-    }
+    const delayMs = PropCheck.wholeMillis(scope, 'hedge', 1, 3_600_000, Duration.millis(1), this.delay);
+    if (delayMs >= timeoutMs) throw propError(scope, 'hedge', `a delay less than 'timeout' (${timeoutMs}ms)`, `${delayMs}ms`);
     const maxPercent = PropCheck.integer(scope, 'hedge.maxPercent', 1, 100, 10, this.maxPercent);
     if (this.mode === 'after') return { mode: 'after', delayMs, maxPercent };
     if (typeof this.pct !== 'number' || !(this.pct > 0 && this.pct < 100)) {
@@ -387,6 +388,7 @@ const ENV_SHARD_COUNT = 'SHARD_COUNT';
 const ROOT_DIR = '/etc/scatter-gather';
 const SHARD_LABEL = 'cdk8s-distributed-patterns/shard';
 const MAX_SHARDS = 1000;
+const GIB = 1_073_741_824;
 
 /**
  * Scatter/gather (book ch. 7): a root that sends each request to every leaf shard in parallel and merges their
@@ -460,20 +462,14 @@ export class ScatterGather extends Construct {
       || ['/healthz', '/readyz', '/metrics'].some((r) => path === r || path.startsWith(`${r}/`))) {
       throw propError(this, 'path', "an absolute URL path without query or trailing '/', not under the root's /healthz, /readyz or /metrics", path);
     }
-    const timeoutMs = wholeMillis(props.timeout ?? Duration.seconds(1));
-    if (timeoutMs === undefined || timeoutMs < 1 || timeoutMs > 3_600_000) {
-      throw propError(this, 'timeout', 'a duration of whole milliseconds from 1ms to 1h', durationText(props.timeout));
-    }
+    const timeoutMs = PropCheck.wholeMillis(this, 'timeout', 1, 3_600_000, Duration.seconds(1), props.timeout);
     const merge = (props.merge ?? MergeStrategy.concatArrays())._toConfig(this);
     const missingShards = PropCheck.oneOf(this, 'missingShards', [MissingShards.FAIL, MissingShards.PARTIAL], MissingShards.FAIL, props.missingShards);
     const hedge = (props.hedge ?? HedgePolicy.none())._toConfig(this, timeoutMs);
-    const maxRequestBodyBytes = bytes(this, 'maxRequestBodySize', props.maxRequestBodySize ?? Size.mebibytes(1), 0);
-    const maxLeafResponseBytes = bytes(this, 'maxLeafResponseSize', props.maxLeafResponseSize ?? Size.mebibytes(16), 1);
+    const maxRequestBodyBytes = PropCheck.bytes(this, 'maxRequestBodySize', 0, GIB, Size.mebibytes(1), props.maxRequestBodySize);
+    const maxLeafResponseBytes = PropCheck.bytes(this, 'maxLeafResponseSize', 1, GIB, Size.mebibytes(16), props.maxLeafResponseSize);
     const maxConcurrentRequests = PropCheck.integer(this, 'maxConcurrentRequests', 1, 1_000_000, 256, props.maxConcurrentRequests);
-    const drainMs = wholeMillis(props.drainDelay ?? Duration.seconds(5));
-    if (drainMs === undefined || drainMs > 3_600_000) {
-      throw propError(this, 'drainDelay', 'a duration of whole milliseconds up to 1h', durationText(props.drainDelay));
-    }
+    const drainMs = PropCheck.wholeMillis(this, 'drainDelay', 0, 3_600_000, Duration.seconds(5), props.drainDelay);
     for (const name of Object.keys(props.leafEnv ?? {})) {
       if (name === ENV_SHARD_INDEX || name === ENV_SHARD_COUNT) {
         throw propError(this, 'leafEnv', `free of '${ENV_SHARD_INDEX}' and '${ENV_SHARD_COUNT}' (the construct sets them)`, name);
@@ -490,68 +486,49 @@ export class ScatterGather extends Construct {
     this.replicasPerShard = replicasPerShard;
 
     // ---- leaves: one Deployment + headless Service (+ PDB and spread when replicated) per shard
-    const shardHosts: string[] = [];
-    for (let i = 0; i < shards; i++) {
-      const scopeI = new Construct(this, `shard-${i}`);
-      const name = `${base}-shard-${i}`;
-      shardHosts.push(name);
-      const selector = { ...RecommendedLabels.selector({ name: 'scatter-gather', instance: base, component: 'leaf' }), [SHARD_LABEL]: String(i) };
-      const labels = { ...RecommendedLabels.of({ name: 'scatter-gather', instance: base, component: 'leaf' }), [SHARD_LABEL]: String(i) };
-      const deployment = new kplus.Deployment(scopeI, 'Deployment', {
-        metadata: { name, labels },
-        replicas: replicasPerShard,
-        select: false,
-        securityContext: leafUser === undefined ? { ensureNonRoot: true } : RestrictedSecurity.podSecurityContext(leafUser, leafGroup ?? leafUser),
-        automountServiceAccountToken: false,
-        strategy: Availability.surgeOnly(),
-      });
-      RecommendedLabels.applyTo(deployment, labels, selector);
-      const env: { [name: string]: kplus.EnvValue } = {
-        [ENV_SHARD_INDEX]: kplus.EnvValue.fromValue(String(i)),
-        [ENV_SHARD_COUNT]: kplus.EnvValue.fromValue(String(shards)),
-      };
-      for (const k of Object.keys(props.leafEnv ?? {}).sort()) env[k] = kplus.EnvValue.fromValue(props.leafEnv![k]);
-      const leafProps: kplus.ContainerProps = {
-        name: 'leaf',
-        image,
-        command: props.leafCommand,
-        args: props.leafArgs,
-        workingDir: props.leafWorkingDir,
-        envVariables: env,
-        ports: [{ number: leafPort, name: 'http' }],
-        readiness: props.leafReadiness ?? kplus.Probe.fromTcpSocket({ port: leafPort }),
-        resources: props.leafResources ?? {
-          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
-          memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
-        },
-      };
-      let leaf: kplus.Container;
-      if (leafUser !== undefined) {
-        leaf = RestrictedSecurity.addContainer(deployment, leafProps, { uid: leafUser, gid: leafGroup ?? leafUser });
-      } else {
-        // cdk8s-plus would set runAsUser 25000 / runAsGroup 26000: remove them so the image's own USER applies.
-        leaf = deployment.addContainer({
-          ...leafProps,
-          securityContext: { ensureNonRoot: true, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
-        });
-        RestrictedSecurity.dropAllCapabilities(deployment, 'containers', 0);
-        const obj = ApiObject.of(deployment);
-        obj.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/securityContext/runAsUser'));
-        obj.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/securityContext/runAsGroup'));
-      }
-      RestrictedSecurity.addWritableDirs(deployment, leaf, { paths: props.leafWritableDirs ?? ['/tmp'] });
-      RestrictedSecurity.applySeccomp(deployment);
-      Availability.apply(scopeI, deployment, { replicas: replicasPerShard, selector, name, labels });
-      const service = new kplus.Service(scopeI, 'Service', {
-        metadata: { name, labels },
-        clusterIP: 'None',
-        selector: kplus.Pods.select(scopeI, 'Pods', { labels: selector }),
-        ports: [{ name: 'http', port: leafPort, targetPort: leafPort }],
-      });
-      this.shardDeploymentList.push(deployment);
-      this.shardServiceList.push(service);
-      this.leafContainerList.push(leaf);
+    const leafEnv = Object.keys(props.leafEnv ?? {}).sort().map((k) => [k, kplus.EnvValue.fromValue(props.leafEnv![k])] as const);
+    const leaves = ReplicatedShards.add(this, {
+      baseName: base,
+      shards,
+      replicas: replicasPerShard,
+      appName: 'scatter-gather',
+      instance: base,
+      component: 'leaf',
+      shardLabel: SHARD_LABEL,
+      uid: leafUser,
+      gid: leafGroup,
+      strategy: Availability.surgeOnly(),
+      automountServiceAccountToken: false,
+      port: leafPort,
+      portName: 'http',
+      headless: true,
+      ids: NESTED_SHARD_IDS,
+      addContainer: (deployment, i) => {
+        const leaf = addLeafContainer(deployment, {
+          name: 'leaf',
+          image,
+          command: props.leafCommand,
+          args: props.leafArgs,
+          workingDir: props.leafWorkingDir,
+          envVariables: {
+            [ENV_SHARD_INDEX]: kplus.EnvValue.fromValue(String(i)),
+            [ENV_SHARD_COUNT]: kplus.EnvValue.fromValue(String(shards)),
+            ...Object.fromEntries(leafEnv),
+          },
+          ports: [{ number: leafPort, name: 'http' }],
+          readiness: props.leafReadiness ?? kplus.Probe.fromTcpSocket({ port: leafPort }),
+          resources: props.leafResources ?? containerResources({ cpu: ['100m', '1'], memory: ['128Mi', '512Mi'] }),
+        }, leafUser, leafGroup);
+        RestrictedSecurity.addWritableDirs(deployment, leaf, { paths: props.leafWritableDirs ?? ['/tmp'] });
+        return leaf;
+      },
+    });
+    for (const shard of leaves) {
+      this.shardDeploymentList.push(shard.deployment);
+      this.shardServiceList.push(shard.service);
+      this.leafContainerList.push(shard.container);
     }
+    const shardHosts = leaves.map((shard) => shard.name);
 
     // ---- the root: config + program in a ConfigMap, a Deployment running `node root.js config.json`, a Service
     const config = {
@@ -578,16 +555,17 @@ export class ScatterGather extends Construct {
     const user = ContainerImages.user(ImageKey.NODE);
     // The root answers in-flight requests after the drain: leave it the drain, one timeout and a margin.
     const graceSeconds = Math.max(30, Math.ceil((drainMs + timeoutMs) / 1000) + 10);
-    this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: { name: base, labels },
+    this.deployment = RestrictedWorkloads.deployment(this, 'Deployment', {
+      name: base,
+      labels,
+      selector,
       replicas,
-      select: false,
-      securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
+      uid: user.uid,
+      gid: user.gid,
       automountServiceAccountToken: false,
       terminationGracePeriod: Duration.seconds(graceSeconds),
       strategy: Availability.surgeOnly(),
     });
-    RecommendedLabels.applyTo(this.deployment, labels, selector);
     const root = RestrictedSecurity.addContainer(this.deployment, {
       name: 'root',
       image: ContainerImages.resolve(this, ImageKey.NODE, props.images),
@@ -596,16 +574,12 @@ export class ScatterGather extends Construct {
       ports: [{ number: port, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet('/readyz', { port, periodSeconds: Duration.seconds(5), failureThreshold: 1 }),
       liveness: kplus.Probe.fromHttpGet('/healthz', { port, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
-      resources: props.rootResources ?? {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
-        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
-      },
+      resources: props.rootResources ?? containerResources({ cpu: ['100m', '1'], memory: ['64Mi', '256Mi'] }),
     }, user);
     root.mount(ROOT_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'root' }), { readOnly: true });
     RestrictedSecurity.addWritableDirs(this.deployment, root, { paths: ['/tmp'] });
-    RestrictedSecurity.applySeccomp(this.deployment);
     ConfigChecksum.annotate(this.deployment, [this.configMap]);
-    this.podDisruptionBudget = Availability.apply(this, this.deployment, { replicas, selector, name: base, labels });
+    this.podDisruptionBudget = RestrictedWorkloads.availability(this, this.deployment, selector, labels, { replicas });
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name: base, labels },
       selector: kplus.Pods.select(this, 'Pods', { labels: selector }),
@@ -637,20 +611,19 @@ export class ScatterGather extends Construct {
   }
 }
 
-function wholeMillis(d: Duration | undefined): number | undefined {
-  if (d === undefined) return undefined;
-  const ms = d.toMilliseconds({ integral: false });
-  return Number.isInteger(ms) ? ms : undefined;
-}
-
-function durationText(d: Duration | undefined): string | undefined {
-  return d === undefined ? undefined : `${d.toMilliseconds({ integral: false })}ms`;
-}
-
-function bytes(scope: IConstruct, prop: string, size: Size, min: number): number {
-  const b = Math.round(size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024);
-  if (!Number.isInteger(b) || b < min || b > 1_073_741_824) {
-    throw propError(scope, prop, `a size from ${min} bytes to 1 GiB`, `${b} bytes`);
-  }
-  return b;
+/**
+ * The leaf container: as `leafUser`/`leafGroup`, or (both unset) as the image's own USER — cdk8s-plus would set
+ * runAsUser 25000 / runAsGroup 26000, so they are removed and only `runAsNonRoot` stays.
+ */
+function addLeafContainer(deployment: kplus.Deployment, props: kplus.ContainerProps, uid?: number, gid?: number): kplus.Container {
+  if (uid !== undefined) return RestrictedSecurity.addContainer(deployment, props, { uid, gid: gid ?? uid });
+  const leaf = deployment.addContainer({
+    ...props,
+    securityContext: { ensureNonRoot: true, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+  });
+  RestrictedSecurity.dropAllCapabilities(deployment, 'containers', 0);
+  const obj = ApiObject.of(deployment);
+  obj.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/securityContext/runAsUser'));
+  obj.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/securityContext/runAsGroup'));
+  return leaf;
 }

@@ -275,7 +275,7 @@ describe('ReplicatedService bad input', () => {
       .toThrow(`${where}: 'cacheTier.cacheSize' must be at most 'cacheTier.memoryLimit' (1024Mi) minus 64Mi that varnish needs beyond the cache (threads, workspaces, transient objects), got '2048Mi'`);
     expect(() => rs.addCacheTier({ cacheSize: Size.mebibytes(1000), memoryLimit: Size.mebibytes(1024) }))
       .toThrow(`${where}: 'cacheTier.cacheSize' must be at most 'cacheTier.memoryLimit' (1024Mi) minus 64Mi that varnish needs beyond the cache (threads, workspaces, transient objects), got '1000Mi'`);
-    expect(() => rs.addCacheTier({ cacheSize: Size.kibibytes(1536) })).toThrow(`${where}: 'cacheTier.cacheSize' must be a whole number of MiB, at least 1, got '1.5Mi'`);
+    expect(() => rs.addCacheTier({ cacheSize: Size.kibibytes(1536) })).toThrow(`${where}: 'cacheTier.cacheSize' must be a whole number of MiB from 1 to 1048576, got '1.5Mi'`);
   });
 
   test('fails on the order of tiers, affinity or an exposed app behind a tier, and a non-HTTP probe without probePath', () => {

@@ -145,7 +145,8 @@ describe('ShardedCache', () => {
       [{ hashTag: 'abc' }, "'hashTag' must be two characters, e.g. '{}', got 'abc'"],
       [{ statsPort: 11211 }, "'statsPort' must be different from 'port' (11211), got 11211"],
       [{ name: 'c'.repeat(47) }, "'name' must be a DNS-1123 label of at most 46 characters"],
-      [{ memoryPerShard: Size.mebibytes(8) }, "'memoryPerShard' must be a whole number of MiB, at least 16, got '8Mi'"],
+      [{ memoryPerShard: Size.kibibytes(20000) }, "'memoryPerShard' must be a whole number of MiB from 16 to 1048576, got '19.53125Mi'"],
+      [{ memoryPerShard: Size.mebibytes(8) }, "'memoryPerShard' must be a whole number of MiB from 16 to 1048576, got '8Mi'"],
     ])('props are %j', (props, message) => {
       expect(() => new ShardedCache(Testing.chart(), 'c', props as any)).toThrow(message);
     });

@@ -1,6 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { throwFirstPropProblem } from '../config/_problems';
 import { TwemproxyConfig } from '../config/twemproxy';
 import { containerResources } from '../core/_resources';
 import { ConfigChecksum } from '../core/checksum';
@@ -29,18 +30,19 @@ export interface TwemproxyPoolProps {
 }
 
 /**
- * Checks the shared twemproxy props of `scope` (the listen port, already checked, is `listenPort`, set by the
- * prop `listenPortProp`); returns the stats port.
+ * Checks the shared twemproxy props of `scope` by the renderer's own rules (the listen port, already checked, is
+ * `listenPort`, set by the prop `listenPortProp`); returns the stats port.
  */
 export function checkTwemproxyPoolProps(scope: Construct, props: TwemproxyPoolProps, listenPortProp: string, listenPort: number): number {
-  PropCheck.oneOf(scope, 'hash', Object.values(TwemproxyHash), TwemproxyHash.FNV1A_64, props.hash);
-  if (props.hashTag !== undefined && [...props.hashTag].length !== 2) throw propError(scope, 'hashTag', 'two characters, e.g. \'{}\'', props.hashTag);
+  throwFirstPropProblem(scope, TwemproxyConfig._problems({
+    hash: props.hash,
+    hashTag: props.hashTag,
+    timeout: props.timeout,
+    serverRetryTimeout: props.serverRetryTimeout,
+    serverFailureLimit: props.serverFailureLimit,
+  }));
   const statsPort = PropCheck.integer(scope, 'statsPort', 1, 65535, 22222, props.statsPort);
   if (statsPort === listenPort) throw propError(scope, 'statsPort', `different from '${listenPortProp}' (${listenPort})`, statsPort);
-  for (const [prop, d] of [['timeout', props.timeout], ['serverRetryTimeout', props.serverRetryTimeout]] as const) {
-    if (d !== undefined && (!Number.isInteger(d.toMilliseconds()) || d.toMilliseconds() < 1)) throw propError(scope, prop, 'a duration of at least 1 millisecond', `${d.toMilliseconds()}ms`);
-  }
-  PropCheck.integer(scope, 'serverFailureLimit', 1, 1000, 1, props.serverFailureLimit);
   return statsPort;
 }
 

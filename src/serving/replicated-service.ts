@@ -2,6 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
+import { throwFirstPropProblem } from '../config/_problems';
 import { NginxConfig, TlsVersion } from '../config/nginx';
 import { VarnishConfig } from '../config/varnish';
 import { containerResources } from '../core/_resources';
@@ -521,14 +522,17 @@ export class ReplicatedService extends Construct {
       }
     }
 
-    const vcl = VarnishConfig.vcl({
+    const vclOptions = {
       backendHost: this.name,
       backendPort: this.appServicePort,
       probePath,
       probeInterval: options.probeInterval,
       ttl: options.ttl,
       grace: options.grace,
-    });
+    };
+    // The options it passes through are the tier's own: varnish's rules, named as the user wrote them.
+    throwFirstPropProblem(this, VarnishConfig._vclProblems(vclOptions), 'cacheTier.');
+    const vcl = VarnishConfig.vcl(vclOptions);
     const name = `${this.name}-cache`;
     const user = ContainerImages.user(ImageKey.VARNISH);
     this.cache = this.tier({
@@ -575,7 +579,7 @@ export class ReplicatedService extends Construct {
     }
     const replicas = PropCheck.integer(this, 'tlsTier.replicas', 1, 1000, 2, options.replicas);
     const upstream = this.cache ? { host: `${this.name}-cache`, port: this.cache.servicePort } : { host: this.name, port: this.appServicePort };
-    const conf = NginxConfig.tlsProxy({
+    const nginxOptions = {
       upstreamHost: upstream.host,
       upstreamPort: upstream.port,
       httpsPort: port,
@@ -583,7 +587,9 @@ export class ReplicatedService extends Construct {
       publicHttpsPort: servicePort,
       minTlsVersion: options.minTlsVersion,
       hstsMaxAge: options.hstsMaxAge,
-    });
+    };
+    throwFirstPropProblem(this, NginxConfig._tlsProxyProblems(nginxOptions), 'tlsTier.');
+    const conf = NginxConfig.tlsProxy(nginxOptions);
     const user = ContainerImages.user(ImageKey.NGINX);
     const ports = [{ number: port, name: 'https', servicePort }];
     if (redirect !== undefined) ports.push({ number: redirect, name: 'http-redirect', servicePort: 80 });

@@ -3,11 +3,10 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { throwFirstPropProblem } from '../config/_problems';
-import { NginxConfig, TlsVersion } from '../config/nginx';
+import { NginxConfig } from '../config/nginx';
 import { VarnishConfig } from '../config/varnish';
 import { containerResources } from '../core/_resources';
 import { Availability } from '../core/availability';
-import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
@@ -15,6 +14,8 @@ import { ResourceNames } from '../core/names';
 import { withDefaultPort } from '../core/probe-port';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
+import { addTier } from './replicated-service/_tier';
+import { CacheTierOptions, ServiceTier, TlsTierOptions } from './replicated-service/tier-options';
 
 /**
  * Horizontal autoscaling of a `ReplicatedService` on CPU.
@@ -182,150 +183,6 @@ export interface ReplicatedServiceProps {
    * @default - the defaults of `ContainerImages`
    */
   readonly images?: ImageOverrides;
-}
-
-/**
- * Options for `ReplicatedService.addCacheTier`.
- *
- * @see https://varnish-cache.org/docs/7.6/
- */
-export interface CacheTierOptions {
-  /**
-   * The number of varnish replicas (each has its own cache).
-   *
-   * @default 2
-   */
-  readonly replicas?: number;
-  /**
-   * The container port varnish listens on (at least 1024).
-   *
-   * @default 6081
-   */
-  readonly port?: number;
-  /**
-   * The port of the cache tier's Service.
-   *
-   * @default 80
-   */
-  readonly servicePort?: number;
-  /**
-   * The cache size (`-s malloc,<size>`).
-   *
-   * @default Size.mebibytes(256)
-   */
-  readonly cacheSize?: Size;
-  /**
-   * The container's memory limit (also its request: the cache is not something to be evicted for). varnish
-   * needs memory beyond the cache (threads, workspaces, transient objects): at least 64Mi more.
-   *
-   * @default - cacheSize + 128Mi
-   */
-  readonly memoryLimit?: Size;
-  /**
-   * How long responses without caching headers are cached.
-   *
-   * @default Duration.minutes(2)
-   */
-  readonly ttl?: Duration;
-  /**
-   * How long an expired object may still be served while it is refreshed or while the app is sick.
-   *
-   * @default Duration.hours(1)
-   */
-  readonly grace?: Duration;
-  /**
-   * The path varnish probes on the app (through the app's Service).
-   *
-   * @default - the path of the app's readiness probe (required when that is not an HTTP GET)
-   */
-  readonly probePath?: string;
-  /**
-   * How often varnish probes the app.
-   *
-   * @default Duration.seconds(5)
-   */
-  readonly probeInterval?: Duration;
-}
-
-/**
- * Options for `ReplicatedService.addTlsTier`.
- */
-export interface TlsTierOptions {
-  /**
-   * The edge certificate: a `kubernetes.io/tls` Secret (`tls.crt`, `tls.key`). It is the tier's own, distinct
-   * from any certificate inside the cluster.
-   */
-  readonly secret: kplus.ISecret;
-  /**
-   * The number of nginx replicas.
-   *
-   * @default 2
-   */
-  readonly replicas?: number;
-  /**
-   * The HTTPS container port (at least 1024).
-   *
-   * @default 8443
-   */
-  readonly port?: number;
-  /**
-   * The port of the TLS tier's Service.
-   *
-   * @default 443
-   */
-  readonly servicePort?: number;
-  /**
-   * A plain-HTTP container port that redirects to HTTPS (Service port 80).
-   *
-   * @default - no plain-HTTP port
-   */
-  readonly redirectHttpPort?: number;
-  /**
-   * The lowest TLS version accepted.
-   *
-   * @default TlsVersion.TLS_1_2
-   */
-  readonly minTlsVersion?: TlsVersion;
-  /**
-   * Send `Strict-Transport-Security` with this max-age.
-   *
-   * @default - no HSTS header
-   */
-  readonly hstsMaxAge?: Duration;
-  /**
-   * The type of the TLS tier's Service (the one clients reach).
-   *
-   * @default kplus.ServiceType.CLUSTER_IP
-   */
-  readonly serviceType?: kplus.ServiceType;
-}
-
-/**
- * One tier in front of the app, as added by `addCacheTier` or `addTlsTier`.
- */
-export interface ServiceTier {
-  /** The tier's Deployment. */
-  readonly deployment: kplus.Deployment;
-  /** The tier's Service. */
-  readonly service: kplus.Service;
-  /** The ConfigMap holding the tier's rendered config (VCL or nginx.conf). */
-  readonly configMap: kplus.ConfigMap;
-  /** The rendered config. */
-  readonly configText: string;
-  /** The container port. */
-  readonly port: number;
-  /** The Service port. */
-  readonly servicePort: number;
-  /** The Service name the tier sends its requests to (the cache tier's, else the app's). */
-  readonly upstreamHost: string;
-  /** That Service's port. */
-  readonly upstreamPort: number;
-  /**
-   * The tier's PodDisruptionBudget (with more than one replica).
-   *
-   * @default - none
-   */
-  readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
 }
 
 /**
@@ -535,7 +392,7 @@ export class ReplicatedService extends Construct {
     const vcl = VarnishConfig.vcl(vclOptions);
     const name = `${this.name}-cache`;
     const user = ContainerImages.user(ImageKey.VARNISH);
-    this.cache = this.tier({
+    this.cache = addTier(this, this.name, {
       id: 'Cache',
       name,
       component: 'cache',
@@ -593,7 +450,7 @@ export class ReplicatedService extends Construct {
     const user = ContainerImages.user(ImageKey.NGINX);
     const ports = [{ number: port, name: 'https', servicePort }];
     if (redirect !== undefined) ports.push({ number: redirect, name: 'http-redirect', servicePort: 80 });
-    this.tls = this.tier({
+    this.tls = addTier(this, this.name, {
       id: 'Tls',
       name: `${this.name}-tls`,
       component: 'tls',
@@ -640,84 +497,10 @@ export class ReplicatedService extends Construct {
       if (p === port) throw propError(this, prop, `a port no other tier uses (the ${tier} listens on ${port})`, port);
     }
   }
-
-  private tier(t: TierSpec): ServiceTier {
-    const scope = new Construct(this, t.id);
-    const selector = RecommendedLabels.selector({ name: t.software, instance: this.name, component: t.component });
-    const labels = RecommendedLabels.of({ name: t.software, instance: this.name, component: t.component, partOf: 'replicated-service' });
-    const configMap = new kplus.ConfigMap(scope, 'Config', { metadata: { name: t.name, labels }, data: { [t.configKey]: t.configText } });
-    const d = RestrictedWorkloads.deployment(scope, 'Deployment', {
-      name: t.name,
-      labels,
-      selector,
-      replicas: t.replicas,
-      uid: t.uid,
-      gid: t.gid,
-      strategy: Availability.surgeOnly(),
-      terminationGracePeriod: Duration.seconds(30),
-    });
-    const c = RestrictedSecurity.addContainer(d, {
-      name: t.software,
-      image: t.image,
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      command: t.command,
-      ports: t.ports.map((p) => ({ number: p.number, name: p.name })),
-      readiness: kplus.Probe.fromTcpSocket({ port: t.port }),
-      resources: t.resources,
-      // Both images have a shell's `sleep`: wait for the endpoints to drop the pod before it stops accepting.
-      lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '5']) },
-    }, { uid: t.uid, gid: t.gid });
-    c.mount(t.configDir, kplus.Volume.fromConfigMap(scope, 'ConfigVolume', configMap, { name: 'config' }), { readOnly: true });
-    if (t.secret) c.mount(NginxConfig.TLS_DIR, kplus.Volume.fromSecret(scope, 'TlsVolume', t.secret, { name: 'tls', defaultMode: 0o440 }), { readOnly: true });
-    RestrictedSecurity.addWritableDirs(d, c, { paths: t.writableDirs });
-    ConfigChecksum.annotate(d, [configMap]);
-    const pdb = RestrictedWorkloads.availability(scope, d, selector, labels, { replicas: t.replicas });
-    const service = new kplus.Service(scope, 'Service', {
-      metadata: { name: t.name, labels },
-      type: t.serviceType ?? kplus.ServiceType.CLUSTER_IP,
-      selector: kplus.Pods.select(scope, 'ServicePods', { labels: selector }),
-      ports: t.ports.map((p) => ({ name: p.name, port: p.servicePort, targetPort: p.number })),
-    });
-    return {
-      deployment: d,
-      service,
-      configMap,
-      configText: t.configText,
-      port: t.port,
-      servicePort: t.servicePort,
-      upstreamHost: t.upstream.host,
-      upstreamPort: t.upstream.port,
-      podDisruptionBudget: pdb,
-    };
-  }
 }
 
 /** 1 TiB: the largest memory a tier is given. */
 const MAX_MIB = 1_048_576;
-
-interface TierSpec {
-  readonly id: string;
-  readonly name: string;
-  readonly component: string;
-  readonly software: string;
-  readonly replicas: number;
-  readonly port: number;
-  readonly servicePort: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly image: string;
-  readonly command: string[];
-  readonly configKey: string;
-  readonly configDir: string;
-  readonly configText: string;
-  readonly writableDirs: string[];
-  readonly resources: kplus.ContainerResources;
-  readonly ports: Array<{ number: number; name: string; servicePort: number }>;
-  readonly secret?: kplus.ISecret;
-  readonly serviceType?: kplus.ServiceType;
-  readonly upstream: { host: string; port: number };
-}
-
 
 function plainEnv(env?: { [name: string]: string }): { [name: string]: kplus.EnvValue } | undefined {
   if (env === undefined) return undefined;

@@ -1,6 +1,6 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { NESTED_SHARD_IDS, ReplicatedShards } from '../blocks/_replicated-shards';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { containerResources } from '../core/_resources';
@@ -13,100 +13,8 @@ import { ResourceNames } from '../core/names';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { ROOT_CONFIG_FILE, ROOT_PROGRAM_FILE, rootProgram } from '../runtime/scatter-gather-root';
-
-/**
- * The order of a top-k merge.
- */
-export enum SortOrder {
-  /** Largest first (scores, counts). */
-  DESCENDING = 'descending',
-  /** Smallest first (distances, ranks). */
-  ASCENDING = 'ascending',
-}
-
-/**
- * Options for `MergeStrategy.topK`.
- */
-export interface TopKOptions {
-  /**
-   * The field of each item to rank by: a number or a string in every item (strings compare by code unit).
-   * Dots separate nested fields (`meta.score`).
-   */
-  readonly field: string;
-  /** How many items the merged answer keeps (1 to 100000). */
-  readonly k: number;
-  /**
-   * The order.
-   *
-   * @default SortOrder.DESCENDING
-   */
-  readonly order?: SortOrder;
-}
-
-/**
- * How the root merges the JSON answers of the leaf shards into one answer.
- *
- * Answers are merged in shard order. A shard whose answer does not have the shape the strategy needs is not dropped
- * silently: it counts as a missing shard, with the reason, and the `missingShards` policy applies.
- */
-export class MergeStrategy {
-  /** Each leaf answers a JSON array; the answer is their concatenation, in shard order. */
-  public static concatArrays(): MergeStrategy {
-    return new MergeStrategy('concatArrays');
-  }
-
-  /**
-   * Each leaf answers a JSON object; the answer is their deep merge (nested objects merged key by key; where two
-   * shards give a key different non-object values, the higher shard index wins).
-   */
-  public static mergeObjects(): MergeStrategy {
-    return new MergeStrategy('mergeObjects');
-  }
-
-  /**
-   * Each leaf answers a number (the answer is the sum) or an object of numbers (the answer sums each key), e.g.
-   * counts per term.
-   */
-  public static sum(): MergeStrategy {
-    return new MergeStrategy('sum');
-  }
-
-  /**
-   * Each leaf answers a JSON array of objects; the answer is the `k` items with the largest (or smallest) `field`
-   * over all shards. Ties keep shard order, then each leaf's own order.
-   */
-  public static topK(options: TopKOptions): MergeStrategy {
-    return new MergeStrategy('topK', options);
-  }
-
-  /** Each leaf answers a JSON array of strings; the answer is their union, deduplicated and sorted. */
-  public static unionStrings(): MergeStrategy {
-    return new MergeStrategy('unionStrings');
-  }
-
-  /** The strategy's name in the root's config: `concatArrays`, `mergeObjects`, `sum`, `topK` or `unionStrings`. */
-  public readonly strategy: string;
-  private readonly topKOptions?: TopKOptions;
-
-  private constructor(strategy: string, topKOptions?: TopKOptions) {
-    this.strategy = strategy;
-    this.topKOptions = topKOptions;
-  }
-
-  /** @internal */
-  public _toConfig(scope: IConstruct): { [key: string]: any } {
-    if (this.strategy !== 'topK') return { strategy: this.strategy };
-    const o = this.topKOptions ?? ({} as TopKOptions);
-    if (typeof o.field !== 'string' || o.field.length === 0 || o.field.split('.').includes('')) {
-      throw propError(scope, 'merge.field', 'a non-empty field name (dots separate nested fields)', o.field);
-    }
-    if (typeof o.k !== 'number' || !Number.isInteger(o.k) || o.k < 1 || o.k > 100_000) {
-      throw propError(scope, 'merge.k', 'an integer from 1 to 100000', o.k);
-    }
-    const order = PropCheck.oneOf(scope, 'merge.order', [SortOrder.DESCENDING, SortOrder.ASCENDING], SortOrder.DESCENDING, o.order);
-    return { strategy: 'topK', field: o.field, k: o.k, order };
-  }
-}
+import { HedgePolicy } from './scatter-gather/hedge-policy';
+import { MergeStrategy } from './scatter-gather/merge-strategy';
 
 /**
  * What the root answers when shards are missing (timed out, failed, or answered something the merge rejects).
@@ -122,94 +30,6 @@ export enum MissingShards {
    * missing shard indexes (comma-separated). When no shard answered, the answer is still an error.
    */
   PARTIAL = 'partial',
-}
-
-/**
- * Options for `HedgePolicy.after`.
- */
-export interface HedgeOptions {
-  /**
-   * The hedge budget: hedges are at most this percentage of primary leaf requests (a token bucket with a burst of
-   * 10), so a slow cluster is not flooded with duplicates.
-   *
-   * @default 10
-   */
-  readonly maxPercent?: number;
-}
-
-/**
- * Options for `HedgePolicy.percentile`.
- */
-export interface PercentileHedgeOptions {
-  /** The percentile of the shard's recent answer latencies after which the hedge goes out, e.g. 95. */
-  readonly percentile: number;
-  /**
-   * The shortest hedge delay, also used until a shard has 20 answers.
-   *
-   * @default Duration.millis(5)
-   */
-  readonly minDelay?: Duration;
-  /**
-   * The hedge budget, as in `HedgeOptions.maxPercent`.
-   *
-   * @default 10
-   */
-  readonly maxPercent?: number;
-}
-
-/**
- * Hedged requests, the straggler control: when a shard has not answered after a delay, the root sends the same
- * request to another replica of that shard and takes the first answer. After a connection error or an error
- * status from the primary, the hedge goes out at once (a failover).
- *
- * Hedging sends some requests twice: the leaves must treat the fanned-out requests as idempotent (reads).
- *
- * @see https://research.google/pubs/the-tail-at-scale/
- */
-export class HedgePolicy {
-  /** Never send a second request; a slow shard is waited for until the timeout. */
-  public static none(): HedgePolicy {
-    return new HedgePolicy('none');
-  }
-
-  /** Hedge after a fixed delay, e.g. a healthy leaf's p95 latency. Must be less than the timeout. */
-  public static after(delay: Duration, options: HedgeOptions = {}): HedgePolicy {
-    return new HedgePolicy('after', delay, undefined, options.maxPercent);
-  }
-
-  /**
-   * Hedge after the shard's own recent latency percentile (e.g. 95: about 5 % of requests are hedged), measured
-   * by the root over the last 1024 answers of that shard and never below `minDelay`.
-   */
-  public static percentile(options: PercentileHedgeOptions): HedgePolicy {
-    return new HedgePolicy('percentile', options.minDelay ?? Duration.millis(5), options.percentile, options.maxPercent);
-  }
-
-  /** The mode in the root's config: `none`, `after` or `percentile`. */
-  public readonly mode: string;
-  private readonly delay?: Duration;
-  private readonly pct?: number;
-  private readonly maxPercent?: number;
-
-  private constructor(mode: string, delay?: Duration, pct?: number, maxPercent?: number) {
-    this.mode = mode;
-    this.delay = delay;
-    this.pct = pct;
-    this.maxPercent = maxPercent;
-  }
-
-  /** @internal */
-  public _toConfig(scope: IConstruct, timeoutMs: number): { [key: string]: any } {
-    if (this.mode === 'none') return { mode: 'none' };
-    const delayMs = PropCheck.wholeMillis(scope, 'hedge', 1, 3_600_000, Duration.millis(1), this.delay);
-    if (delayMs >= timeoutMs) throw propError(scope, 'hedge', `a delay less than 'timeout' (${timeoutMs}ms)`, `${delayMs}ms`);
-    const maxPercent = PropCheck.integer(scope, 'hedge.maxPercent', 1, 100, 10, this.maxPercent);
-    if (this.mode === 'after') return { mode: 'after', delayMs, maxPercent };
-    if (typeof this.pct !== 'number' || !(this.pct > 0 && this.pct < 100)) {
-      throw propError(scope, 'hedge.percentile', 'a number greater than 0 and less than 100', this.pct);
-    }
-    return { mode: 'percentile', percentile: this.pct, minDelayMs: delayMs, maxPercent };
-  }
 }
 
 /**

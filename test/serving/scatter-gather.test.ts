@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { HedgePolicy, MergeStrategy, MissingShards, ScatterGather, ScatterGatherProps, SortOrder } from '../../src';
+import { HedgeMode, HedgePolicy, MergeStrategy, MergeStrategyKind, MissingShards, ScatterGather, ScatterGatherProps, SortOrder } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 
 const LEAF = { leafImage: 'ghcr.io/example/search-leaf:1.4.2', leafPort: 9000 };
@@ -26,6 +26,19 @@ function runtimeFrom(configMap: any): any {
 }
 
 describe('ScatterGather', () => {
+  test('each merge strategy and hedge policy says which it is, as the enum the root config uses', () => {
+    const topK = MergeStrategy.topK({ field: 'score', k: 3 });
+    const strategies = [MergeStrategy.concatArrays(), MergeStrategy.mergeObjects(), MergeStrategy.sum(), topK, MergeStrategy.unionStrings()];
+    expect(strategies.map((m) => m.strategy)).toEqual([
+      MergeStrategyKind.CONCAT_ARRAYS, MergeStrategyKind.MERGE_OBJECTS, MergeStrategyKind.SUM, MergeStrategyKind.TOP_K, MergeStrategyKind.UNION_STRINGS,
+    ]);
+    expect([HedgePolicy.none(), HedgePolicy.after(Duration.millis(20)), HedgePolicy.percentile({ percentile: 95 })].map((h) => h.mode))
+      .toEqual([HedgeMode.NONE, HedgeMode.AFTER, HedgeMode.PERCENTILE]);
+    const config = JSON.parse(synth({ merge: MergeStrategy.topK({ field: 'score', k: 3 }), hedge: HedgePolicy.percentile({ percentile: 95 }) }).sg.rootConfig);
+    expect(config.merge).toEqual({ strategy: 'topK', field: 'score', k: 3, order: 'descending' });
+    expect(config.hedge).toEqual({ mode: 'percentile', percentile: 95, minDelayMs: 5, maxPercent: 10 });
+  });
+
   test('defaults: 3 shards × 2 replicas, a replicated root, restricted everywhere (snapshot)', () => {
     // GIVEN / WHEN the defaults
     const { objs, sg } = synth();

@@ -1,7 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { CacheEngine, RestrictedSecurity, ShardedCache, ShardedCacheProxy, TwemproxyHash } from '../../src';
+import { CacheEngine, RestrictedSecurity, ShardedCache, ShardedCacheProxy, ShardedCacheProxyMode, TwemproxyHash } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 
 function client(chart: Chart, id = 'web', ports: number[] = [8080]) {
@@ -131,6 +131,12 @@ describe('ShardedCache', () => {
     const cache = new ShardedCache(chart, 'cache', { hash: TwemproxyHash.JENKINS });
     expect(conf(synthValid(chart)).hash).toBe('jenkins');
     expect(() => cache.hashing).toThrow(/hash 'jenkins' is not modelled/);
+  });
+
+  test('each proxy says where it runs', () => {
+    expect(ShardedCacheProxy.ambassador()).toMatchObject({ mode: ShardedCacheProxyMode.AMBASSADOR, replicas: 0, exposeStats: false });
+    expect(ShardedCacheProxy.sharedTier({ replicas: 3, exposeStats: true }))
+      .toMatchObject({ mode: ShardedCacheProxyMode.SHARED_TIER, replicas: 3, exposeStats: true });
   });
 
   describe('fails when', () => {

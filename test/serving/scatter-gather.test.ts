@@ -32,9 +32,10 @@ describe('ScatterGather', () => {
     expect(strategies.map((m) => m.strategy)).toEqual([
       MergeStrategyKind.CONCAT_ARRAYS, MergeStrategyKind.MERGE_OBJECTS, MergeStrategyKind.SUM, MergeStrategyKind.TOP_K, MergeStrategyKind.UNION_STRINGS,
     ]);
-    expect([HedgePolicy.none(), HedgePolicy.after(Duration.millis(20)), HedgePolicy.percentile({ percentile: 95 })].map((h) => h.mode))
+    const hedges = [HedgePolicy.none(), HedgePolicy.after(Duration.millis(20)), HedgePolicy.percentile({ percentile: 95 })];
+    expect(hedges.map((h) => h.mode))
       .toEqual([HedgeMode.NONE, HedgeMode.AFTER, HedgeMode.PERCENTILE]);
-    const config = JSON.parse(synth({ merge: MergeStrategy.topK({ field: 'score', k: 3 }), hedge: HedgePolicy.percentile({ percentile: 95 }) }).sg.rootConfig);
+    const config = JSON.parse(synth({ merge: topK, hedge: HedgePolicy.percentile({ percentile: 95 }) }).sg.rootConfig);
     expect(config.merge).toEqual({ strategy: 'topK', field: 'score', k: 3, order: 'descending' });
     expect(config.hedge).toEqual({ mode: 'percentile', percentile: 95, minDelayMs: 5, maxPercent: 10 });
   });

@@ -30,7 +30,8 @@ describe('ScatterGather', () => {
     const topK = MergeStrategy.topK({ field: 'score', k: 3 });
     const strategies = [MergeStrategy.concatArrays(), MergeStrategy.mergeObjects(), MergeStrategy.sum(), topK, MergeStrategy.unionStrings()];
     expect(strategies.map((m) => m.strategy)).toEqual([
-      MergeStrategyKind.CONCAT_ARRAYS, MergeStrategyKind.MERGE_OBJECTS, MergeStrategyKind.SUM, MergeStrategyKind.TOP_K, MergeStrategyKind.UNION_STRINGS,
+      MergeStrategyKind.CONCAT_ARRAYS, MergeStrategyKind.MERGE_OBJECTS, MergeStrategyKind.SUM,
+      MergeStrategyKind.TOP_K, MergeStrategyKind.UNION_STRINGS,
     ]);
     const hedges = [HedgePolicy.none(), HedgePolicy.after(Duration.millis(20)), HedgePolicy.percentile({ percentile: 95 })];
     expect(hedges.map((h) => h.mode))

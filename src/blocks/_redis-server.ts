@@ -1,5 +1,6 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { containerResources } from '../core/_resources';
 
 // Internal: the redis shard container shared by AmbassadorShardedRedis and ShardedCache (engine redis).
 // Not exported from the package index.
@@ -35,7 +36,7 @@ export function redisShardContainer(o: RedisShardContainerOptions): kplus.Contai
   ];
   args.push(...(o.extraArgs ?? []));
   if (o.password) args.push('--requirepass', '$(REDIS_PASSWORD)');
-  const memory = Size.mebibytes(Math.ceil(o.maxMemoryMi * 1.5));
+  const memory = `${Math.ceil(o.maxMemoryMi * 1.5)}Mi`;
   return {
     name: 'redis',
     image: o.image,
@@ -48,9 +49,6 @@ export function redisShardContainer(o: RedisShardContainerOptions): kplus.Contai
     }),
     liveness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
     startup: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, periodSeconds: Duration.seconds(2), failureThreshold: 30 }),
-    resources: {
-      cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-      memory: { request: memory, limit: memory },
-    },
+    resources: containerResources({ cpu: ['100m', '1000m'], memory: [memory, memory] }),
   };
 }

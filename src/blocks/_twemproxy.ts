@@ -1,7 +1,9 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { throwFirstPropProblem } from '../config/_problems';
 import { TwemproxyConfig } from '../config/twemproxy';
+import { containerResources } from '../core/_resources';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey } from '../core/images';
@@ -28,18 +30,19 @@ export interface TwemproxyPoolProps {
 }
 
 /**
- * Checks the shared twemproxy props of `scope` (the listen port, already checked, is `listenPort`, set by the
- * prop `listenPortProp`); returns the stats port.
+ * Checks the shared twemproxy props of `scope` by the renderer's own rules (the listen port, already checked, is
+ * `listenPort`, set by the prop `listenPortProp`); returns the stats port.
  */
 export function checkTwemproxyPoolProps(scope: Construct, props: TwemproxyPoolProps, listenPortProp: string, listenPort: number): number {
-  PropCheck.oneOf(scope, 'hash', Object.values(TwemproxyHash), TwemproxyHash.FNV1A_64, props.hash);
-  if (props.hashTag !== undefined && [...props.hashTag].length !== 2) throw propError(scope, 'hashTag', 'two characters, e.g. \'{}\'', props.hashTag);
+  throwFirstPropProblem(scope, TwemproxyConfig._problems({
+    hash: props.hash,
+    hashTag: props.hashTag,
+    timeout: props.timeout,
+    serverRetryTimeout: props.serverRetryTimeout,
+    serverFailureLimit: props.serverFailureLimit,
+  }));
   const statsPort = PropCheck.integer(scope, 'statsPort', 1, 65535, 22222, props.statsPort);
   if (statsPort === listenPort) throw propError(scope, 'statsPort', `different from '${listenPortProp}' (${listenPort})`, statsPort);
-  for (const [prop, d] of [['timeout', props.timeout], ['serverRetryTimeout', props.serverRetryTimeout]] as const) {
-    if (d !== undefined && (!Number.isInteger(d.toMilliseconds()) || d.toMilliseconds() < 1)) throw propError(scope, prop, 'a duration of at least 1 millisecond', `${d.toMilliseconds()}ms`);
-  }
-  PropCheck.integer(scope, 'serverFailureLimit', 1, 1000, 1, props.serverFailureLimit);
   return statsPort;
 }
 
@@ -102,10 +105,7 @@ export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container
     readiness: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
     liveness: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
     startup: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
-    resources: o.resources ?? {
-      cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
-      memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
-    },
+    resources: o.resources ?? containerResources({ cpu: ['50m', '500m'], memory: ['32Mi', '128Mi'] }),
   }, { uid: user.uid, gid: user.gid });
   containerSeccomp(workload, 'containers', workload.containers.length - 1);
 
@@ -118,10 +118,7 @@ export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container
       image: o.renderImage!,
       command: ['sh', '-c', `umask 077\n${TwemproxyConfig.authRenderScript(`${TWEMPROXY_TEMPLATE_DIR}/${TWEMPROXY_CONFIG_FILE}`, `${TWEMPROXY_CONFIG_DIR}/${TWEMPROXY_CONFIG_FILE}`, 'REDIS_PASSWORD')}`],
       envVariables: { REDIS_PASSWORD: o.password },
-      resources: {
-        cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
-        memory: { request: Size.mebibytes(8), limit: Size.mebibytes(32) },
-      },
+      resources: containerResources({ cpu: ['10m', '100m'], memory: ['8Mi', '32Mi'] }),
     }, { uid: user.uid, gid: user.gid });
     containerSeccomp(workload, 'initContainers', workload.initContainers.length - 1);
     init.mount(TWEMPROXY_TEMPLATE_DIR, template, { readOnly: true });

@@ -2,8 +2,10 @@ import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Availability } from '../core/availability';
+import { PropCheck } from '../core/errors';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 
 /**
@@ -85,7 +87,7 @@ export class StatefulShards extends Construct {
     this.shards = props.shards;
     this.port = props.port;
     if (props.name.length > ResourceNames.MAX_STATEFULSET || !ResourceNames.isDnsLabel(props.name)) {
-      throw new Error(`StatefulSet name must be a DNS-1123 label of at most ${ResourceNames.MAX_STATEFULSET} characters, got '${props.name}'`);
+      throw propError(this, 'name', `a DNS-1123 label of at most ${ResourceNames.MAX_STATEFULSET} characters`, props.name);
     }
     const labelOptions = { name: props.appName, instance: props.instance, component: 'shard', partOf: props.partOf };
     this.selector = RecommendedLabels.selector(labelOptions);
@@ -129,7 +131,9 @@ export class StatefulShards extends Construct {
    * The stable DNS name of shard `i`: `<name>-<i>.<name>`, fully qualified when `namespace` is given.
    */
   public hostOf(ordinal: number, namespace?: string): string {
-    if (!Number.isInteger(ordinal) || ordinal < 0 || ordinal >= this.shards) throw new Error(`shard ordinal must be an integer from 0 to ${this.shards - 1}, got ${ordinal}`);
+    if (!Number.isInteger(ordinal) || ordinal < 0 || ordinal >= this.shards) {
+      throw new Error(`${PropCheck.where(this)}: shard ordinal must be an integer from 0 to ${this.shards - 1}, got ${ordinal}`);
+    }
     return ResourceNames.podDnsName(this.name, ordinal, this.service.name, { namespace: namespace ?? Chart.of(this).namespace });
   }
 

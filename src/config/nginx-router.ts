@@ -1,3 +1,6 @@
+import { given, problemsOf, throwFirstProblem } from './_problems';
+import { ValueProblems } from '../core/_value-problems';
+
 /**
  * The variable an HTTP sharding router hashes to pick a shard.
  *
@@ -96,16 +99,20 @@ export class NginxRouterConfig {
   /** The config text. Throws on values nginx would reject. */
   public static render(options: NginxRouterOptions): string {
     const port = options.port ?? 8080;
-    if (!Number.isInteger(port) || port < 1024 || port > 65535) throw new Error(`router port must be an integer from 1024 to 65535, got ${port}`);
-    if (options.shards.length === 0) throw new Error('a router needs at least one shard');
-    for (const s of options.shards) {
-      if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s.host)) throw new Error(`shard host must be a DNS name, got '${s.host}'`);
-      if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535) throw new Error(`shard port must be in 1-65535, got ${s.port}`);
-    }
     const runDir = (options.runDir ?? '/tmp').replace(/\/+$/, '');
-    if (!/^\/[A-Za-z0-9._\-/]*$/.test(runDir)) throw new Error(`runDir must be an absolute path, got '${options.runDir}'`);
     const workers = options.workerProcesses ?? 1;
-    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new Error(`workerProcesses must be an integer from 1 to 64, got ${workers}`);
+    throwFirstProblem('NginxRouterConfig.render', [
+      ...problemsOf({
+        shards: options.shards.length === 0 ? { expectation: 'a list of at least one shard', got: [] } : undefined,
+        port: ValueProblems.integer(1024, 65535, port),
+        runDir: given(options.runDir, (v) => ValueProblems.matches(/^\/[A-Za-z0-9._\-/]*$/, 'an absolute path', v)),
+        workerProcesses: ValueProblems.integer(1, 64, workers),
+      }),
+      ...options.shards.flatMap((s, i) => problemsOf({
+        [`shards[${i}].host`]: ValueProblems.matches(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a DNS name', s.host),
+        [`shards[${i}].port`]: ValueProblems.integer(1, 65535, s.port),
+      })),
+    ]);
     const key = options.key ?? ShardKey.requestUri();
     return [
       `# Rendered by cdk8s-distributed-patterns: a consistent-hash HTTP sharding router on ${key.description}.`,

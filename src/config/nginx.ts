@@ -1,4 +1,6 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { given, OptionProblem, problemsOf, throwFirstProblem } from './_problems';
+import { millis, ValueProblems } from '../core/_value-problems';
 
 /**
  * The lowest TLS version an nginx TLS terminator accepts.
@@ -152,31 +154,57 @@ export class NginxConfig {
   }
 
   /**
+   * @internal What nginx would reject in `options` (the options given; `upstreamHost` and `upstreamPort` are
+   * required).
+   */
+  public static _tlsProxyProblems(options: Partial<NginxTlsProxyOptions>): OptionProblem[] {
+    const o = options;
+    const httpsPort = o.httpsPort ?? NginxConfig.DEFAULT_HTTPS_PORT;
+    return problemsOf({
+      httpsPort: ValueProblems.integer(1024, 65535, httpsPort),
+      redirectHttpPort: given(o.redirectHttpPort, (v) => ValueProblems.integer(1024, 65535, v)
+        ?? (v === httpsPort ? { expectation: `different from 'httpsPort' (${httpsPort})`, got: v } : undefined)),
+      publicHttpsPort: given(o.publicHttpsPort, (v) => ValueProblems.integer(1, 65535, v)),
+      upstreamPort: ValueProblems.integer(1, 65535, o.upstreamPort as number),
+      upstreamHost: ValueProblems.matches(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9a-fA-F:.]+\]$/, 'a host name or IP address', o.upstreamHost as string),
+      certificateFile: given(o.certificateFile, (v) => ValueProblems.matches(ABSOLUTE_PATH, 'an absolute path', v)),
+      keyFile: given(o.keyFile, (v) => ValueProblems.matches(ABSOLUTE_PATH, 'an absolute path', v)),
+      runDir: given(o.runDir, (v) => ValueProblems.matches(ABSOLUTE_PATH, 'an absolute path', v)),
+      serverName: given(o.serverName, (v) => ValueProblems.matches(/^(_|[A-Za-z0-9*.-]+)( [A-Za-z0-9*.-]+)*$/, 'host names separated by spaces, or \'_\'', v)),
+      workerProcesses: given(o.workerProcesses, (v) => ValueProblems.integer(1, 64, v)),
+      workerConnections: given(o.workerConnections, (v) => ValueProblems.integer(16, 65536, v)),
+      clientMaxBodySize: given(o.clientMaxBodySize, (v) => {
+        const kib = v.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
+        return Number.isInteger(kib) && kib >= 0 && kib <= 1024 ** 3 ? undefined : { expectation: 'a whole number of KiB up to 1 TiB', got: `${kib}Ki` };
+      }),
+      proxyReadTimeout: given(o.proxyReadTimeout, (v) => ValueProblems.wholeSeconds(1, 86400, v)),
+      minTlsVersion: given(o.minTlsVersion, (v) => ValueProblems.oneOf(Object.values(TlsVersion), v)),
+      hstsMaxAge: given(o.hstsMaxAge, (v) => ValueProblems.wholeSeconds(1, 2 ** 31 - 1, v)),
+    });
+  }
+
+  /**
    * A TLS terminator: HTTPS on `httpsPort` proxied as plain HTTP/1.1 (with keepalive) to
    * `upstreamHost:upstreamPort`, with `X-Forwarded-For/-Proto/-Host/-Port` and `X-Real-IP`; optionally a
    * plain-HTTP port that redirects to HTTPS. Throws when an option is out of range.
    */
   public static tlsProxy(options: NginxTlsProxyOptions): string {
-    const where = 'NginxConfig.tlsProxy';
-    const httpsPort = port(where, 'httpsPort', options.httpsPort ?? NginxConfig.DEFAULT_HTTPS_PORT, 1024);
-    const redirect = options.redirectHttpPort === undefined ? undefined : port(where, 'redirectHttpPort', options.redirectHttpPort, 1024);
-    if (redirect === httpsPort) throw new Error(`${where}: 'redirectHttpPort' must differ from 'httpsPort', got ${redirect}`);
-    const publicPort = port(where, 'publicHttpsPort', options.publicHttpsPort ?? 443, 1);
-    const upstreamPort = port(where, 'upstreamPort', options.upstreamPort, 1);
-    const upstreamHost = token(where, 'upstreamHost', options.upstreamHost, /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9a-fA-F:.]+\]$/, 'a host name or IP address');
-    const cert = token(where, 'certificateFile', options.certificateFile ?? NginxConfig.DEFAULT_CERTIFICATE_FILE, ABSOLUTE_PATH, 'an absolute path');
-    const key = token(where, 'keyFile', options.keyFile ?? NginxConfig.DEFAULT_KEY_FILE, ABSOLUTE_PATH, 'an absolute path');
-    const runDir = token(where, 'runDir', options.runDir ?? NginxConfig.DEFAULT_RUN_DIR, ABSOLUTE_PATH, 'an absolute path').replace(/\/+$/, '') || '/';
-    const serverName = token(where, 'serverName', options.serverName ?? '_', /^(_|[A-Za-z0-9*.-]+)( [A-Za-z0-9*.-]+)*$/, 'host names separated by spaces, or "_"');
-    const workers = integer(where, 'workerProcesses', options.workerProcesses ?? 1, 1, 64);
-    const connections = integer(where, 'workerConnections', options.workerConnections ?? 1024, 16, 65536);
-    const body = options.clientMaxBodySize ?? Size.mebibytes(1);
-    const bodyKib = body.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
-    if (!Number.isInteger(bodyKib) || bodyKib < 0 || bodyKib > 1024 * 1024 * 1024) throw new Error(`${where}: 'clientMaxBodySize' must be a whole number of KiB up to 1 TiB, got ${bodyKib} KiB`);
-    const readTimeout = seconds(where, 'proxyReadTimeout', options.proxyReadTimeout ?? Duration.seconds(60), 1, 86400);
+    throwFirstProblem('NginxConfig.tlsProxy', NginxConfig._tlsProxyProblems(options));
+    const httpsPort = options.httpsPort ?? NginxConfig.DEFAULT_HTTPS_PORT;
+    const redirect = options.redirectHttpPort;
+    const publicPort = options.publicHttpsPort ?? 443;
+    const upstreamPort = options.upstreamPort;
+    const upstreamHost = options.upstreamHost;
+    const cert = options.certificateFile ?? NginxConfig.DEFAULT_CERTIFICATE_FILE;
+    const key = options.keyFile ?? NginxConfig.DEFAULT_KEY_FILE;
+    const runDir = (options.runDir ?? NginxConfig.DEFAULT_RUN_DIR).replace(/\/+$/, '') || '/';
+    const serverName = options.serverName ?? '_';
+    const workers = options.workerProcesses ?? 1;
+    const connections = options.workerConnections ?? 1024;
+    const bodyKib = (options.clientMaxBodySize ?? DEFAULT_BODY).toKibibytes({ rounding: SizeRoundingBehavior.NONE });
+    const readTimeout = millis(options.proxyReadTimeout ?? DEFAULT_READ_TIMEOUT) / 1000;
     const minTls = options.minTlsVersion ?? TlsVersion.TLS_1_2;
-    if (!Object.values(TlsVersion).includes(minTls)) throw new Error(`${where}: 'minTlsVersion' must be a TlsVersion, got ${JSON.stringify(minTls)}`);
-    const hsts = options.hstsMaxAge === undefined ? undefined : seconds(where, 'hstsMaxAge', options.hstsMaxAge, 1, 2 ** 31 - 1);
+    const hsts = options.hstsMaxAge === undefined ? undefined : millis(options.hstsMaxAge) / 1000;
     const run = (name: string) => `${runDir === '/' ? '' : runDir}/${name}`;
     const location = publicPort === 443 ? 'https://$host$request_uri' : `https://$host:${publicPort}$request_uri`;
 
@@ -256,25 +284,5 @@ export class NginxConfig {
 }
 
 const ABSOLUTE_PATH = /^\/[A-Za-z0-9._\-/]*$/;
-
-function port(where: string, prop: string, value: number, min: number): number {
-  return integer(where, prop, value, min, 65535);
-}
-
-function integer(where: string, prop: string, value: number, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${where}: '${prop}' must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function seconds(where: string, prop: string, value: Duration, min: number, max: number): number {
-  const ms = value.toMilliseconds();
-  if (ms % 1000 !== 0) throw new Error(`${where}: '${prop}' must be a whole number of seconds from ${min} to ${max}, got ${ms}ms`);
-  return integer(where, prop, ms / 1000, min, max);
-}
-
-function token(where: string, prop: string, value: string, re: RegExp, what: string): string {
-  if (typeof value !== 'string' || !re.test(value)) throw new Error(`${where}: '${prop}' must be ${what}, got ${JSON.stringify(value)}`);
-  return value;
-}
+const DEFAULT_BODY = Size.mebibytes(1);
+const DEFAULT_READ_TIMEOUT = Duration.seconds(60);

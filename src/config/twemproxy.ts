@@ -1,4 +1,6 @@
 import { Duration } from 'cdk8s';
+import { given, OptionProblem, problemsOf, throwFirstProblem } from './_problems';
+import { millis, ValueProblems } from '../core/_value-problems';
 import { TwemproxyHash } from '../hashing/hash-functions';
 
 /**
@@ -123,6 +125,10 @@ export interface TwemproxyPoolOptions {
 
 const HOST = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/;
 const NAME = /^[A-Za-z0-9][-A-Za-z0-9_.]*$/;
+const DEFAULT_TIMEOUT = Duration.millis(400);
+const DEFAULT_RETRY_TIMEOUT = Duration.millis(2000);
+/** 24h: twemproxy keeps its timeouts in milliseconds, as an int. */
+const MAX_TIMEOUT_MS = 86_400_000;
 
 /**
  * Renders twemproxy (nutcracker 0.5) configuration files.
@@ -136,27 +142,8 @@ export class TwemproxyConfig {
    * Throws on values twemproxy would reject or misread.
    */
   public static render(options: TwemproxyPoolOptions): string {
+    throwFirstProblem('TwemproxyConfig.render', TwemproxyConfig._problems(options));
     const p = options;
-    if (!/^[a-z][a-z0-9_]*$/.test(p.pool)) throw new Error(`pool name must match [a-z][a-z0-9_]*, got '${p.pool}'`);
-    if (!/^[0-9.]+:[0-9]{1,5}$/.test(p.listen)) throw new Error(`listen must be an IPv4 address and port, got '${p.listen}'`);
-    if (p.servers.length === 0) throw new Error('a twemproxy pool needs at least one server');
-    if (p.hashTag !== undefined && [...p.hashTag].length !== 2) throw new Error(`hash_tag must be two characters, got '${p.hashTag}'`);
-    if (p.redisAuthPlaceholder !== undefined && p.protocol !== TwemproxyProtocol.REDIS) throw new Error('redis_auth is only for redis pools');
-    const names = new Set<string>();
-    for (const s of p.servers) {
-      if (!HOST.test(s.host)) throw new Error(`server host '${s.host}' is not a host name or address`);
-      if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535) throw new Error(`server port must be in 1-65535, got ${s.port}`);
-      if (!NAME.test(s.name)) throw new Error(`server name '${s.name}' has characters twemproxy does not accept`);
-      if (names.has(s.name)) throw new Error(`server name '${s.name}' appears twice`);
-      names.add(s.name);
-      const w = s.weight ?? 1;
-      if (!Number.isInteger(w) || w < 1) throw new Error(`server weight must be a positive integer, got ${w}`);
-    }
-    const ms = (d: Duration | undefined, def: number, what: string) => {
-      const v = d === undefined ? def : d.toMilliseconds();
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a whole number of milliseconds ≥ 1, got ${v}`);
-      return v;
-    };
     const lines = [
       `${p.pool}:`,
       `  listen: ${p.listen}`,
@@ -168,21 +155,42 @@ export class TwemproxyConfig {
       `  redis: ${p.protocol === TwemproxyProtocol.REDIS}`,
     );
     if (p.redisAuthPlaceholder !== undefined) lines.push(`  redis_auth: ${p.redisAuthPlaceholder}`);
-    const failureLimit = p.serverFailureLimit ?? 1;
-    if (!Number.isInteger(failureLimit) || failureLimit < 1) throw new Error(`server_failure_limit must be a positive integer, got ${failureLimit}`);
-    const connections = p.serverConnections ?? 1;
-    if (!Number.isInteger(connections) || connections < 1) throw new Error(`server_connections must be a positive integer, got ${connections}`);
     lines.push(
       `  auto_eject_hosts: ${p.autoEjectHosts ?? false}`,
-      `  timeout: ${ms(p.timeout, 400, 'timeout')}`,
-      `  server_retry_timeout: ${ms(p.serverRetryTimeout, 2000, 'server_retry_timeout')}`,
-      `  server_failure_limit: ${failureLimit}`,
-      `  server_connections: ${connections}`,
+      `  timeout: ${millis(p.timeout ?? DEFAULT_TIMEOUT)}`,
+      `  server_retry_timeout: ${millis(p.serverRetryTimeout ?? DEFAULT_RETRY_TIMEOUT)}`,
+      `  server_failure_limit: ${p.serverFailureLimit ?? 1}`,
+      `  server_connections: ${p.serverConnections ?? 1}`,
       `  preconnect: ${p.preconnect ?? false}`,
       '  servers:',
       ...p.servers.map((s) => `   - ${s.host}:${s.port}:${s.weight ?? 1} ${s.name}`),
     );
     return lines.join('\n') + '\n';
+  }
+
+  /**
+   * @internal What twemproxy would reject or misread in `options`: only the options given are judged, so a
+   * construct can check the props it passes through before it has the servers.
+   */
+  public static _problems(options: Partial<TwemproxyPoolOptions>): OptionProblem[] {
+    const o = options;
+    return [
+      ...problemsOf({
+        pool: given(o.pool, (v) => ValueProblems.matches(/^[a-z][a-z0-9_]*$/, 'a name of [a-z][a-z0-9_]*', v)),
+        listen: given(o.listen, (v) => ValueProblems.matches(/^[0-9.]+:[0-9]{1,5}$/, 'an IPv4 address and port', v)),
+        servers: o.servers !== undefined && o.servers.length === 0 ? { expectation: 'a list of at least one server', got: [] } : undefined,
+        hash: given(o.hash, (v) => ValueProblems.oneOf(Object.values(TwemproxyHash), v)),
+        hashTag: given(o.hashTag, (v) => (typeof v === 'string' && [...v].length === 2 ? undefined : { expectation: 'two characters, e.g. \'{}\'', got: v })),
+        distribution: given(o.distribution, (v) => ValueProblems.oneOf(Object.values(TwemproxyDistribution), v)),
+        timeout: given(o.timeout, (v) => ValueProblems.wholeMillis(1, MAX_TIMEOUT_MS, v)),
+        serverRetryTimeout: given(o.serverRetryTimeout, (v) => ValueProblems.wholeMillis(1, MAX_TIMEOUT_MS, v)),
+        serverFailureLimit: given(o.serverFailureLimit, (v) => ValueProblems.integer(1, 1000, v)),
+        serverConnections: given(o.serverConnections, (v) => ValueProblems.integer(1, 1000, v)),
+        redisAuthPlaceholder: o.redisAuthPlaceholder !== undefined && o.protocol !== TwemproxyProtocol.REDIS
+          ? { expectation: 'unset for a memcached pool (redis_auth is for redis pools only)', got: o.redisAuthPlaceholder } : undefined,
+      }),
+      ...serverProblems(o.servers ?? []),
+    ];
   }
 
   /**
@@ -205,4 +213,18 @@ export class TwemproxyConfig {
       `mv ${target}.tmp ${target}`,
     ].join('\n');
   }
+}
+
+function serverProblems(servers: TwemproxyServer[]): OptionProblem[] {
+  const names = new Set<string>();
+  return servers.flatMap((s, i) => {
+    const duplicate = names.has(s.name) ? { expectation: 'a name no other server has', got: s.name } : undefined;
+    names.add(s.name);
+    return problemsOf({
+      [`servers[${i}].host`]: ValueProblems.matches(HOST, 'a host name or address', s.host),
+      [`servers[${i}].port`]: ValueProblems.integer(1, 65535, s.port),
+      [`servers[${i}].name`]: ValueProblems.matches(NAME, 'a name of letters, digits, \'-\', \'_\' and \'.\' (what twemproxy accepts)', s.name) ?? duplicate,
+      [`servers[${i}].weight`]: ValueProblems.integer(1, 1_000_000, s.weight ?? 1),
+    });
+  });
 }

@@ -1,4 +1,6 @@
-import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
+import { given, OptionProblem, problemsOf, throwFirstProblem } from './_problems';
+import { mebibytes, millis, ValueProblems } from '../core/_value-problems';
 
 /**
  * Options for `VarnishConfig.vcl`.
@@ -98,7 +100,8 @@ export class VarnishConfig {
    * -n <WORK_DIR>/varnishd` (foreground, one HTTP listener, malloc storage, the work dir in the emptyDir).
    */
   public static command(options: VarnishCommandOptions): string[] {
-    const port = integer('VarnishConfig.command', 'port', options.port, 1024, 65535);
+    throwFirstProblem('VarnishConfig.command', problemsOf({ port: ValueProblems.integer(1024, 65535, options.port) }));
+    const port = options.port;
     return [
       'varnishd', '-F',
       '-f', `${VarnishConfig.VCL_DIR}/${VarnishConfig.VCL_FILE_NAME}`,
@@ -115,23 +118,17 @@ export class VarnishConfig {
    * responses with `Set-Cookie` are not cached). Throws when an option is out of range.
    */
   public static vcl(options: VarnishVclOptions): string {
-    const where = 'VarnishConfig.vcl';
+    throwFirstProblem('VarnishConfig.vcl', VarnishConfig._vclProblems(options));
     const host = options.backendHost;
-    if (typeof host !== 'string' || !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host)) {
-      throw new Error(`${where}: 'backendHost' must be a host name or IPv4 address, got ${JSON.stringify(host)}`);
-    }
-    const port = integer(where, 'backendPort', options.backendPort, 1, 65535);
+    const port = options.backendPort;
     const path = options.probePath;
-    if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/.test(path)) {
-      throw new Error(`${where}: 'probePath' must be an absolute URL path without spaces or quotes, got ${JSON.stringify(path)}`);
-    }
-    const interval = VarnishConfig.duration(where, 'probeInterval', options.probeInterval ?? Duration.seconds(5));
-    const timeout = VarnishConfig.duration(where, 'probeTimeout', options.probeTimeout ?? Duration.seconds(2));
-    const window = integer(where, 'probeWindow', options.probeWindow ?? 5, 1, 64);
-    const threshold = integer(where, 'probeThreshold', options.probeThreshold ?? 3, 1, window);
-    const ttl = VarnishConfig.duration(where, 'ttl', options.ttl ?? Duration.minutes(2));
-    const grace = VarnishConfig.duration(where, 'grace', options.grace ?? Duration.hours(1), true);
-    const firstByte = VarnishConfig.duration(where, 'firstByteTimeout', options.firstByteTimeout ?? Duration.seconds(60));
+    const interval = vclDuration(options.probeInterval ?? Duration.seconds(5));
+    const timeout = vclDuration(options.probeTimeout ?? Duration.seconds(2));
+    const window = options.probeWindow ?? 5;
+    const threshold = options.probeThreshold ?? 3;
+    const ttl = vclDuration(options.ttl ?? Duration.minutes(2));
+    const grace = vclDuration(options.grace ?? Duration.hours(1));
+    const firstByte = vclDuration(options.firstByteTimeout ?? Duration.seconds(60));
 
     return [
       'vcl 4.1;',
@@ -175,25 +172,43 @@ export class VarnishConfig {
   }
 
   /**
+   * @internal What varnish would reject in `options` (the options given; the backend and the probe path are
+   * required).
+   */
+  public static _vclProblems(options: Partial<VarnishVclOptions>): OptionProblem[] {
+    const o = options;
+    const window = o.probeWindow ?? 5;
+    const duration = (min: number) => (d: Duration) => ValueProblems.wholeMillis(min, MAX_DURATION_MS, d);
+    return problemsOf({
+      backendHost: ValueProblems.matches(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'a host name or IPv4 address', o.backendHost as string),
+      backendPort: ValueProblems.integer(1, 65535, o.backendPort as number),
+      probePath: ValueProblems.matches(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/, 'an absolute URL path without spaces or quotes', o.probePath as string),
+      probeInterval: given(o.probeInterval, duration(1)),
+      probeTimeout: given(o.probeTimeout, duration(1)),
+      probeWindow: ValueProblems.integer(1, 64, window),
+      probeThreshold: given(o.probeThreshold, (v) => ValueProblems.integer(1, window, v)),
+      ttl: given(o.ttl, duration(1)),
+      grace: given(o.grace, duration(0)),
+      firstByteTimeout: given(o.firstByteTimeout, duration(1)),
+    });
+  }
+
+  /**
    * The argument of `varnishd -s` for a malloc storage of `size`: `malloc,<n>m` (whole mebibytes, at least 1).
    */
   public static mallocStorage(size: Size): string {
-    const mib = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
-    if (!Number.isInteger(mib) || mib < 1) throw new Error(`VarnishConfig.mallocStorage: 'size' must be a whole number of MiB, at least 1, got ${mib} MiB`);
-    return `malloc,${mib}m`;
-  }
-
-  /** A VCL duration literal: whole seconds as `Ns`, else `Nms`. */
-  private static duration(where: string, prop: string, d: Duration, allowZero = false): string {
-    const ms = d.toMilliseconds();
-    if (!Number.isInteger(ms) || ms < (allowZero ? 0 : 1)) throw new Error(`${where}: '${prop}' must be a whole number of milliseconds${allowZero ? '' : ' above 0'}, got ${ms}ms`);
-    return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+    throwFirstProblem('VarnishConfig.mallocStorage', problemsOf({ size: ValueProblems.wholeMebibytes(1, MAX_MIB, size) }));
+    return `malloc,${mebibytes(size)}m`;
   }
 }
 
-function integer(where: string, prop: string, value: number, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${where}: '${prop}' must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return value;
+/** 365 days: the longest duration a VCL here sets. */
+const MAX_DURATION_MS = 365 * 86_400_000;
+/** 1 TiB: the largest cache. */
+const MAX_MIB = 1_048_576;
+
+/** A VCL duration literal: whole seconds as `Ns`, else `Nms`. */
+function vclDuration(d: Duration): string {
+  const ms = millis(d);
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }

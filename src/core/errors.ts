@@ -1,5 +1,6 @@
-import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { bytes, mebibytes, millis, ValueProblem, ValueProblems } from './_value-problems';
 import { propError, propMessage, showValue, where } from './prop-error';
 
 /**
@@ -34,9 +35,7 @@ export class PropCheck {
    */
   public static integer(scope: IConstruct, prop: string, min: number, max: number, defaultValue: number, value?: number): number {
     const v = value ?? defaultValue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw propError(scope, prop, `an integer from ${min} to ${max}`, v);
-    }
+    PropCheck.throwIf(scope, prop, ValueProblems.integer(min, max, v));
     return v;
   }
 
@@ -45,9 +44,7 @@ export class PropCheck {
    */
   public static oneOf(scope: IConstruct, prop: string, allowed: string[], defaultValue: string, value?: string): string {
     const v = value ?? defaultValue;
-    if (!allowed.includes(v)) {
-      throw propError(scope, prop, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, v);
-    }
+    PropCheck.throwIf(scope, prop, ValueProblems.oneOf(allowed, v));
     return v;
   }
 
@@ -57,11 +54,8 @@ export class PropCheck {
    */
   public static wholeSeconds(scope: IConstruct, prop: string, min: number, max: number, defaultValue: Duration, value?: Duration): number {
     const d = value ?? defaultValue;
-    const ms = PropCheck.millisOf(scope, prop, d);
-    if (ms % 1000 !== 0 || ms / 1000 < min || ms / 1000 > max) {
-      throw propError(scope, prop, `a whole number of seconds from ${min} to ${max}`, `${ms}ms`);
-    }
-    return ms / 1000;
+    PropCheck.throwIf(scope, prop, ValueProblems.wholeSeconds(min, max, d));
+    return millis(d) / 1000;
   }
 
   /**
@@ -70,11 +64,8 @@ export class PropCheck {
    */
   public static wholeMillis(scope: IConstruct, prop: string, min: number, max: number, defaultValue: Duration, value?: Duration): number {
     const d = value ?? defaultValue;
-    const ms = PropCheck.millisOf(scope, prop, d);
-    if (!Number.isInteger(ms) || ms < min || ms > max) {
-      throw propError(scope, prop, `a duration of whole milliseconds from ${PropCheck.showMillis(min)} to ${PropCheck.showMillis(max)}`, `${ms}ms`);
-    }
-    return ms;
+    PropCheck.throwIf(scope, prop, ValueProblems.wholeMillis(min, max, d));
+    return millis(d);
   }
 
   /**
@@ -83,12 +74,8 @@ export class PropCheck {
    */
   public static wholeMebibytes(scope: IConstruct, prop: string, min: number, max: number, defaultValue: Size, value?: Size): number {
     const s = value ?? defaultValue;
-    if (!isSize(s)) throw propError(scope, prop, 'a Size (e.g. Size.mebibytes(64))', s);
-    const mib = s.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
-    if (!Number.isInteger(mib) || mib < min || mib > max) {
-      throw propError(scope, prop, `a whole number of MiB from ${min} to ${max}`, `${mib}Mi`);
-    }
-    return mib;
+    PropCheck.throwIf(scope, prop, ValueProblems.wholeMebibytes(min, max, s));
+    return mebibytes(s);
   }
 
   /**
@@ -97,13 +84,8 @@ export class PropCheck {
    */
   public static bytes(scope: IConstruct, prop: string, min: number, max: number, defaultValue: Size, value?: Size): number {
     const s = value ?? defaultValue;
-    if (!isSize(s)) throw propError(scope, prop, 'a Size (e.g. Size.mebibytes(1))', s);
-    const kib = s.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
-    const b = kib * 1024;
-    if (!Number.isInteger(b) || b < min || b > max) {
-      throw propError(scope, prop, `a size of whole bytes from ${min} to ${max} bytes`, `${b} bytes`);
-    }
-    return b;
+    PropCheck.throwIf(scope, prop, ValueProblems.bytes(min, max, s));
+    return bytes(s);
   }
 
   /** How a value is shown in a message: strings quoted, everything else as JSON. */
@@ -111,26 +93,7 @@ export class PropCheck {
     return showValue(value);
   }
 
-  private static millisOf(scope: IConstruct, prop: string, d: Duration): number {
-    if (!isDuration(d)) throw propError(scope, prop, 'a Duration (e.g. Duration.seconds(30))', d);
-    // integral: false, so a fraction of a millisecond reaches the whole-number check instead of cdk8s' own error.
-    return d.toMilliseconds({ integral: false });
+  private static throwIf(scope: IConstruct, prop: string, problem: ValueProblem | undefined): void {
+    if (problem) throw propError(scope, prop, problem.expectation, problem.got);
   }
-
-  private static showMillis(ms: number): string {
-    if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-    if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
-    if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;
-    return `${ms}ms`;
-  }
-}
-
-// Duck-typed, not `instanceof`: a JavaScript or Python caller may pass a string or a number, and an app may load
-// a second copy of cdk8s; what matters is that the value converts.
-function isDuration(d: any): d is Duration {
-  return d !== null && typeof d === 'object' && typeof d.toMilliseconds === 'function';
-}
-
-function isSize(s: any): s is Size {
-  return s !== null && typeof s === 'object' && typeof s.toMebibytes === 'function' && typeof s.toKibibytes === 'function';
 }

@@ -21,7 +21,12 @@ export function where(scope: IConstruct): string {
 
 /** `<Construct> '<path>': '<prop>' must be <expectation>, got <value>`. */
 export function propMessage(scope: IConstruct, prop: string, expectation: string, value: any): string {
-  return `${where(scope)}: '${prop}' must be ${expectation}, got ${showValue(value)}`;
+  return mustBeMessage(where(scope), prop, expectation, value);
+}
+
+/** `<where>: '<prop>' must be <expectation>, got <value>`, for a `where` that is not a construct (a renderer). */
+export function mustBeMessage(whereText: string, prop: string, expectation: string, value: any): string {
+  return `${whereText}: '${prop}' must be ${expectation}, got ${showValue(value)}`;
 }
 
 /** The error for a prop whose value is not allowed. */

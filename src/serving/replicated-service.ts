@@ -1,10 +1,12 @@
-import { ApiObject, Duration, JsonPatch, Size, SizeRoundingBehavior } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { NginxConfig, TlsVersion } from '../config/nginx';
+import { RestrictedWorkloads } from '../blocks/_restricted-workload';
+import { throwFirstPropProblem } from '../config/_problems';
+import { NginxConfig } from '../config/nginx';
 import { VarnishConfig } from '../config/varnish';
+import { containerResources } from '../core/_resources';
 import { Availability } from '../core/availability';
-import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
@@ -12,6 +14,8 @@ import { ResourceNames } from '../core/names';
 import { withDefaultPort } from '../core/probe-port';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
+import { addTier } from './replicated-service/_tier';
+import { CacheTierOptions, ServiceTier, TlsTierOptions } from './replicated-service/tier-options';
 
 /**
  * Horizontal autoscaling of a `ReplicatedService` on CPU.
@@ -182,150 +186,6 @@ export interface ReplicatedServiceProps {
 }
 
 /**
- * Options for `ReplicatedService.addCacheTier`.
- *
- * @see https://varnish-cache.org/docs/7.6/
- */
-export interface CacheTierOptions {
-  /**
-   * The number of varnish replicas (each has its own cache).
-   *
-   * @default 2
-   */
-  readonly replicas?: number;
-  /**
-   * The container port varnish listens on (at least 1024).
-   *
-   * @default 6081
-   */
-  readonly port?: number;
-  /**
-   * The port of the cache tier's Service.
-   *
-   * @default 80
-   */
-  readonly servicePort?: number;
-  /**
-   * The cache size (`-s malloc,<size>`).
-   *
-   * @default Size.mebibytes(256)
-   */
-  readonly cacheSize?: Size;
-  /**
-   * The container's memory limit (also its request: the cache is not something to be evicted for). varnish
-   * needs memory beyond the cache (threads, workspaces, transient objects): at least 64Mi more.
-   *
-   * @default - cacheSize + 128Mi
-   */
-  readonly memoryLimit?: Size;
-  /**
-   * How long responses without caching headers are cached.
-   *
-   * @default Duration.minutes(2)
-   */
-  readonly ttl?: Duration;
-  /**
-   * How long an expired object may still be served while it is refreshed or while the app is sick.
-   *
-   * @default Duration.hours(1)
-   */
-  readonly grace?: Duration;
-  /**
-   * The path varnish probes on the app (through the app's Service).
-   *
-   * @default - the path of the app's readiness probe (required when that is not an HTTP GET)
-   */
-  readonly probePath?: string;
-  /**
-   * How often varnish probes the app.
-   *
-   * @default Duration.seconds(5)
-   */
-  readonly probeInterval?: Duration;
-}
-
-/**
- * Options for `ReplicatedService.addTlsTier`.
- */
-export interface TlsTierOptions {
-  /**
-   * The edge certificate: a `kubernetes.io/tls` Secret (`tls.crt`, `tls.key`). It is the tier's own, distinct
-   * from any certificate inside the cluster.
-   */
-  readonly secret: kplus.ISecret;
-  /**
-   * The number of nginx replicas.
-   *
-   * @default 2
-   */
-  readonly replicas?: number;
-  /**
-   * The HTTPS container port (at least 1024).
-   *
-   * @default 8443
-   */
-  readonly port?: number;
-  /**
-   * The port of the TLS tier's Service.
-   *
-   * @default 443
-   */
-  readonly servicePort?: number;
-  /**
-   * A plain-HTTP container port that redirects to HTTPS (Service port 80).
-   *
-   * @default - no plain-HTTP port
-   */
-  readonly redirectHttpPort?: number;
-  /**
-   * The lowest TLS version accepted.
-   *
-   * @default TlsVersion.TLS_1_2
-   */
-  readonly minTlsVersion?: TlsVersion;
-  /**
-   * Send `Strict-Transport-Security` with this max-age.
-   *
-   * @default - no HSTS header
-   */
-  readonly hstsMaxAge?: Duration;
-  /**
-   * The type of the TLS tier's Service (the one clients reach).
-   *
-   * @default kplus.ServiceType.CLUSTER_IP
-   */
-  readonly serviceType?: kplus.ServiceType;
-}
-
-/**
- * One tier in front of the app, as added by `addCacheTier` or `addTlsTier`.
- */
-export interface ServiceTier {
-  /** The tier's Deployment. */
-  readonly deployment: kplus.Deployment;
-  /** The tier's Service. */
-  readonly service: kplus.Service;
-  /** The ConfigMap holding the tier's rendered config (VCL or nginx.conf). */
-  readonly configMap: kplus.ConfigMap;
-  /** The rendered config. */
-  readonly configText: string;
-  /** The container port. */
-  readonly port: number;
-  /** The Service port. */
-  readonly servicePort: number;
-  /** The Service name the tier sends its requests to (the cache tier's, else the app's). */
-  readonly upstreamHost: string;
-  /** That Service's port. */
-  readonly upstreamPort: number;
-  /**
-   * The tier's PodDisruptionBudget (with more than one replica).
-   *
-   * @default - none
-   */
-  readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
-}
-
-/**
  * A replicated, stateless service (book chapter 5): a Deployment of the app behind a Service, with what a
  * production user expects — a required readiness probe, at least two replicas, rolling updates that never go
  * below the desired count, a PodDisruptionBudget, a spread over nodes, resource requests, graceful
@@ -407,11 +267,20 @@ export class ReplicatedService extends Construct {
     if (props.sessionAffinityTimeout !== undefined && !props.sessionAffinity) {
       throw propError(this, 'sessionAffinityTimeout', 'unset unless \'sessionAffinity\' is true', `${props.sessionAffinityTimeout.toMilliseconds()}ms`);
     }
-    const affinitySeconds = props.sessionAffinity ? seconds(this, 'sessionAffinityTimeout', props.sessionAffinityTimeout ?? Duration.hours(3), 1, 86400) : undefined;
+    const affinitySeconds = props.sessionAffinity ? PropCheck.wholeSeconds(this, 'sessionAffinityTimeout', 1, 86400, Duration.hours(3), props.sessionAffinityTimeout) : undefined;
 
     const selector = RecommendedLabels.selector({ name: this.name, instance: this.name, component: 'app' });
     const labels = RecommendedLabels.of({ name: this.name, instance: this.name, component: 'app', partOf: 'replicated-service' });
-    this.deployment = this.workload('Deployment', this.name, selector, labels, uid, gid, auto ? undefined : replicas, maxSurge, props.terminationGracePeriod);
+    this.deployment = RestrictedWorkloads.deployment(this, 'Deployment', {
+      name: this.name,
+      labels,
+      selector,
+      uid,
+      gid,
+      replicas: auto ? undefined : replicas,
+      strategy: Availability.surgeOnly(maxSurge),
+      terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(30),
+    });
     this.container = RestrictedSecurity.addContainer(this.deployment, {
       name: 'app',
       image: props.image,
@@ -423,12 +292,9 @@ export class ReplicatedService extends Construct {
       readiness: withDefaultPort(props.readiness, this.appPort),
       liveness: withDefaultPort(props.liveness, this.appPort),
       startup: withDefaultPort(props.startup, this.appPort),
-      resources: props.resources ?? {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-        memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
-      },
+      resources: props.resources ?? containerResources({ cpu: ['100m', '1000m'], memory: ['128Mi', '512Mi'] }),
       lifecycle: props.preStopSleep === undefined ? undefined : {
-        preStop: kplus.Handler.fromCommand(['sleep', String(seconds(this, 'preStopSleep', props.preStopSleep, 1, 3600))]),
+        preStop: kplus.Handler.fromCommand(['sleep', String(PropCheck.wholeSeconds(this, 'preStopSleep', 1, 3600, Duration.seconds(1), props.preStopSleep))]),
       },
     }, { uid, gid });
     RestrictedSecurity.addWritableDirs(this.deployment, this.container, { paths: props.writableDirs ?? ['/tmp'] });
@@ -443,7 +309,10 @@ export class ReplicatedService extends Construct {
       });
     }
     // With an autoscaler the PDB and the spread are sized for its maximum.
-    this.podDisruptionBudget = this.availability(this, this.deployment, auto ? auto.maxReplicas : replicas, selector, labels, minAvailable);
+    this.podDisruptionBudget = RestrictedWorkloads.availability(this, this.deployment, selector, labels, {
+      replicas: auto ? auto.maxReplicas : replicas,
+      minAvailable,
+    });
 
     this.appService = new kplus.Service(this, 'Service', {
       metadata: { name: this.name, labels },
@@ -497,8 +366,8 @@ export class ReplicatedService extends Construct {
     const servicePort = PropCheck.integer(this, 'cacheTier.servicePort', 1, 65535, 80, options.servicePort);
     const replicas = PropCheck.integer(this, 'cacheTier.replicas', 1, 1000, 2, options.replicas);
     const cacheSize = options.cacheSize ?? Size.mebibytes(256);
-    const cacheMib = wholeMib(this, 'cacheTier.cacheSize', cacheSize, 1);
-    const limitMib = options.memoryLimit === undefined ? cacheMib + 128 : wholeMib(this, 'cacheTier.memoryLimit', options.memoryLimit, 1);
+    const cacheMib = PropCheck.wholeMebibytes(this, 'cacheTier.cacheSize', 1, MAX_MIB, cacheSize);
+    const limitMib = PropCheck.wholeMebibytes(this, 'cacheTier.memoryLimit', 1, MAX_MIB, Size.mebibytes(cacheMib + 128), options.memoryLimit);
     if (cacheMib + 64 > limitMib) {
       throw propError(this, 'cacheTier.cacheSize', `at most 'cacheTier.memoryLimit' (${limitMib}Mi) minus 64Mi that varnish needs beyond the cache (threads, workspaces, transient objects)`, `${cacheMib}Mi`);
     }
@@ -510,17 +379,20 @@ export class ReplicatedService extends Construct {
       }
     }
 
-    const vcl = VarnishConfig.vcl({
+    const vclOptions = {
       backendHost: this.name,
       backendPort: this.appServicePort,
       probePath,
       probeInterval: options.probeInterval,
       ttl: options.ttl,
       grace: options.grace,
-    });
+    };
+    // The options it passes through are the tier's own: varnish's rules, named as the user wrote them.
+    throwFirstPropProblem(this, VarnishConfig._vclProblems(vclOptions), 'cacheTier.');
+    const vcl = VarnishConfig.vcl(vclOptions);
     const name = `${this.name}-cache`;
     const user = ContainerImages.user(ImageKey.VARNISH);
-    this.cache = this.tier({
+    this.cache = addTier(this, this.name, {
       id: 'Cache',
       name,
       component: 'cache',
@@ -536,10 +408,7 @@ export class ReplicatedService extends Construct {
       configDir: VarnishConfig.VCL_DIR,
       configText: vcl,
       writableDirs: [VarnishConfig.WORK_DIR, '/tmp'],
-      resources: {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-        memory: { request: Size.mebibytes(limitMib), limit: Size.mebibytes(limitMib) },
-      },
+      resources: containerResources({ cpu: ['100m', '1000m'], memory: [`${limitMib}Mi`, `${limitMib}Mi`] }),
       ports: [{ number: port, name: 'http', servicePort }],
       upstream: { host: this.name, port: this.appServicePort },
     });
@@ -567,7 +436,7 @@ export class ReplicatedService extends Construct {
     }
     const replicas = PropCheck.integer(this, 'tlsTier.replicas', 1, 1000, 2, options.replicas);
     const upstream = this.cache ? { host: `${this.name}-cache`, port: this.cache.servicePort } : { host: this.name, port: this.appServicePort };
-    const conf = NginxConfig.tlsProxy({
+    const nginxOptions = {
       upstreamHost: upstream.host,
       upstreamPort: upstream.port,
       httpsPort: port,
@@ -575,11 +444,13 @@ export class ReplicatedService extends Construct {
       publicHttpsPort: servicePort,
       minTlsVersion: options.minTlsVersion,
       hstsMaxAge: options.hstsMaxAge,
-    });
+    };
+    throwFirstPropProblem(this, NginxConfig._tlsProxyProblems(nginxOptions), 'tlsTier.');
+    const conf = NginxConfig.tlsProxy(nginxOptions);
     const user = ContainerImages.user(ImageKey.NGINX);
     const ports = [{ number: port, name: 'https', servicePort }];
     if (redirect !== undefined) ports.push({ number: redirect, name: 'http-redirect', servicePort: 80 });
-    this.tls = this.tier({
+    this.tls = addTier(this, this.name, {
       id: 'Tls',
       name: `${this.name}-tls`,
       component: 'tls',
@@ -595,10 +466,7 @@ export class ReplicatedService extends Construct {
       configDir: NginxConfig.CONFIG_DIR,
       configText: conf,
       writableDirs: [NginxConfig.DEFAULT_RUN_DIR],
-      resources: {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
-      },
+      resources: containerResources({ cpu: ['100m', '1000m'], memory: ['64Mi', '128Mi'] }),
       ports,
       secret: options.secret,
       serviceType: options.serviceType,
@@ -629,119 +497,14 @@ export class ReplicatedService extends Construct {
       if (p === port) throw propError(this, prop, `a port no other tier uses (the ${tier} listens on ${port})`, port);
     }
   }
-
-  private workload(id: string, name: string, selector: { [k: string]: string }, labels: { [k: string]: string },
-    uid: number, gid: number, replicas: number | undefined, maxSurge: number, grace?: Duration): kplus.Deployment {
-    const d = new kplus.Deployment(this, id, {
-      metadata: { name, labels },
-      replicas,
-      select: false,
-      securityContext: RestrictedSecurity.podSecurityContext(uid, gid),
-      strategy: Availability.surgeOnly(maxSurge),
-      terminationGracePeriod: grace ?? Duration.seconds(30),
-    });
-    RecommendedLabels.applyTo(d, labels, selector);
-    RestrictedSecurity.applySeccomp(d);
-    return d;
-  }
-
-  private availability(scope: Construct, workload: kplus.Deployment, replicas: number, selector: { [k: string]: string },
-    labels: { [k: string]: string }, minAvailable?: number): kplus.k8s.KubePodDisruptionBudget | undefined {
-    if (minAvailable === undefined) return Availability.apply(scope, workload, { replicas, selector, name: workload.name, labels });
-    Availability.spreadOverHostnames(workload, selector);
-    return Availability.podDisruptionBudget(scope, Availability.PDB_ID, { name: workload.name, selector, labels, minAvailable });
-  }
-
-  private tier(t: TierSpec): ServiceTier {
-    const scope = new Construct(this, t.id);
-    const selector = RecommendedLabels.selector({ name: t.software, instance: this.name, component: t.component });
-    const labels = RecommendedLabels.of({ name: t.software, instance: this.name, component: t.component, partOf: 'replicated-service' });
-    const configMap = new kplus.ConfigMap(scope, 'Config', { metadata: { name: t.name, labels }, data: { [t.configKey]: t.configText } });
-    const d = new kplus.Deployment(scope, 'Deployment', {
-      metadata: { name: t.name, labels },
-      replicas: t.replicas,
-      select: false,
-      securityContext: RestrictedSecurity.podSecurityContext(t.uid, t.gid),
-      strategy: Availability.surgeOnly(),
-      terminationGracePeriod: Duration.seconds(30),
-    });
-    RecommendedLabels.applyTo(d, labels, selector);
-    RestrictedSecurity.applySeccomp(d);
-    const c = RestrictedSecurity.addContainer(d, {
-      name: t.software,
-      image: t.image,
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      command: t.command,
-      ports: t.ports.map((p) => ({ number: p.number, name: p.name })),
-      readiness: kplus.Probe.fromTcpSocket({ port: t.port }),
-      resources: t.resources,
-      // Both images have a shell's `sleep`: wait for the endpoints to drop the pod before it stops accepting.
-      lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '5']) },
-    }, { uid: t.uid, gid: t.gid });
-    c.mount(t.configDir, kplus.Volume.fromConfigMap(scope, 'ConfigVolume', configMap, { name: 'config' }), { readOnly: true });
-    if (t.secret) c.mount(NginxConfig.TLS_DIR, kplus.Volume.fromSecret(scope, 'TlsVolume', t.secret, { name: 'tls', defaultMode: 0o440 }), { readOnly: true });
-    RestrictedSecurity.addWritableDirs(d, c, { paths: t.writableDirs });
-    ConfigChecksum.annotate(d, [configMap]);
-    const pdb = Availability.apply(scope, d, { replicas: t.replicas, selector, name: t.name, labels });
-    const service = new kplus.Service(scope, 'Service', {
-      metadata: { name: t.name, labels },
-      type: t.serviceType ?? kplus.ServiceType.CLUSTER_IP,
-      selector: kplus.Pods.select(scope, 'ServicePods', { labels: selector }),
-      ports: t.ports.map((p) => ({ name: p.name, port: p.servicePort, targetPort: p.number })),
-    });
-    return {
-      deployment: d,
-      service,
-      configMap,
-      configText: t.configText,
-      port: t.port,
-      servicePort: t.servicePort,
-      upstreamHost: t.upstream.host,
-      upstreamPort: t.upstream.port,
-      podDisruptionBudget: pdb,
-    };
-  }
 }
 
-interface TierSpec {
-  readonly id: string;
-  readonly name: string;
-  readonly component: string;
-  readonly software: string;
-  readonly replicas: number;
-  readonly port: number;
-  readonly servicePort: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly image: string;
-  readonly command: string[];
-  readonly configKey: string;
-  readonly configDir: string;
-  readonly configText: string;
-  readonly writableDirs: string[];
-  readonly resources: kplus.ContainerResources;
-  readonly ports: Array<{ number: number; name: string; servicePort: number }>;
-  readonly secret?: kplus.ISecret;
-  readonly serviceType?: kplus.ServiceType;
-  readonly upstream: { host: string; port: number };
-}
-
+/** 1 TiB: the largest memory a tier is given. */
+const MAX_MIB = 1_048_576;
 
 function plainEnv(env?: { [name: string]: string }): { [name: string]: kplus.EnvValue } | undefined {
   if (env === undefined) return undefined;
   const out: { [name: string]: kplus.EnvValue } = {};
   for (const k of Object.keys(env).sort()) out[k] = kplus.EnvValue.fromValue(env[k]);
   return out;
-}
-
-function seconds(scope: Construct, prop: string, d: Duration, min: number, max: number): number {
-  const ms = d.toMilliseconds();
-  if (ms % 1000 !== 0 || ms / 1000 < min || ms / 1000 > max) throw propError(scope, prop, `a whole number of seconds from ${min} to ${max}`, `${ms}ms`);
-  return ms / 1000;
-}
-
-function wholeMib(scope: Construct, prop: string, size: Size, min: number): number {
-  const mib = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
-  if (!Number.isInteger(mib) || mib < min) throw propError(scope, prop, `a whole number of MiB, at least ${min}`, `${mib}Mi`);
-  return mib;
 }

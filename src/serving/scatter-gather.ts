@@ -1,6 +1,9 @@
-import { ApiObject, Duration, JsonPatch, Size, SizeRoundingBehavior } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
+import { NESTED_SHARD_IDS, ReplicatedShards } from '../blocks/_replicated-shards';
+import { RestrictedWorkloads } from '../blocks/_restricted-workload';
+import { containerResources } from '../core/_resources';
 import { Availability } from '../core/availability';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
@@ -10,100 +13,8 @@ import { ResourceNames } from '../core/names';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { ROOT_CONFIG_FILE, ROOT_PROGRAM_FILE, rootProgram } from '../runtime/scatter-gather-root';
-
-/**
- * The order of a top-k merge.
- */
-export enum SortOrder {
-  /** Largest first (scores, counts). */
-  DESCENDING = 'descending',
-  /** Smallest first (distances, ranks). */
-  ASCENDING = 'ascending',
-}
-
-/**
- * Options for `MergeStrategy.topK`.
- */
-export interface TopKOptions {
-  /**
-   * The field of each item to rank by: a number or a string in every item (strings compare by code unit).
-   * Dots separate nested fields (`meta.score`).
-   */
-  readonly field: string;
-  /** How many items the merged answer keeps (1 to 100000). */
-  readonly k: number;
-  /**
-   * The order.
-   *
-   * @default SortOrder.DESCENDING
-   */
-  readonly order?: SortOrder;
-}
-
-/**
- * How the root merges the JSON answers of the leaf shards into one answer.
- *
- * Answers are merged in shard order. A shard whose answer does not have the shape the strategy needs is not dropped
- * silently: it counts as a missing shard, with the reason, and the `missingShards` policy applies.
- */
-export class MergeStrategy {
-  /** Each leaf answers a JSON array; the answer is their concatenation, in shard order. */
-  public static concatArrays(): MergeStrategy {
-    return new MergeStrategy('concatArrays');
-  }
-
-  /**
-   * Each leaf answers a JSON object; the answer is their deep merge (nested objects merged key by key; where two
-   * shards give a key different non-object values, the higher shard index wins).
-   */
-  public static mergeObjects(): MergeStrategy {
-    return new MergeStrategy('mergeObjects');
-  }
-
-  /**
-   * Each leaf answers a number (the answer is the sum) or an object of numbers (the answer sums each key), e.g.
-   * counts per term.
-   */
-  public static sum(): MergeStrategy {
-    return new MergeStrategy('sum');
-  }
-
-  /**
-   * Each leaf answers a JSON array of objects; the answer is the `k` items with the largest (or smallest) `field`
-   * over all shards. Ties keep shard order, then each leaf's own order.
-   */
-  public static topK(options: TopKOptions): MergeStrategy {
-    return new MergeStrategy('topK', options);
-  }
-
-  /** Each leaf answers a JSON array of strings; the answer is their union, deduplicated and sorted. */
-  public static unionStrings(): MergeStrategy {
-    return new MergeStrategy('unionStrings');
-  }
-
-  /** The strategy's name in the root's config: `concatArrays`, `mergeObjects`, `sum`, `topK` or `unionStrings`. */
-  public readonly strategy: string;
-  private readonly topKOptions?: TopKOptions;
-
-  private constructor(strategy: string, topKOptions?: TopKOptions) {
-    this.strategy = strategy;
-    this.topKOptions = topKOptions;
-  }
-
-  /** @internal */
-  public _toConfig(scope: IConstruct): { [key: string]: any } {
-    if (this.strategy !== 'topK') return { strategy: this.strategy };
-    const o = this.topKOptions ?? ({} as TopKOptions);
-    if (typeof o.field !== 'string' || o.field.length === 0 || o.field.split('.').includes('')) {
-      throw propError(scope, 'merge.field', 'a non-empty field name (dots separate nested fields)', o.field);
-    }
-    if (typeof o.k !== 'number' || !Number.isInteger(o.k) || o.k < 1 || o.k > 100_000) {
-      throw propError(scope, 'merge.k', 'an integer from 1 to 100000', o.k);
-    }
-    const order = PropCheck.oneOf(scope, 'merge.order', [SortOrder.DESCENDING, SortOrder.ASCENDING], SortOrder.DESCENDING, o.order);
-    return { strategy: 'topK', field: o.field, k: o.k, order };
-  }
-}
+import { HedgePolicy } from './scatter-gather/hedge-policy';
+import { MergeStrategy } from './scatter-gather/merge-strategy';
 
 /**
  * What the root answers when shards are missing (timed out, failed, or answered something the merge rejects).
@@ -119,96 +30,6 @@ export enum MissingShards {
    * missing shard indexes (comma-separated). When no shard answered, the answer is still an error.
    */
   PARTIAL = 'partial',
-}
-
-/**
- * Options for `HedgePolicy.after`.
- */
-export interface HedgeOptions {
-  /**
-   * The hedge budget: hedges are at most this percentage of primary leaf requests (a token bucket with a burst of
-   * 10), so a slow cluster is not flooded with duplicates.
-   *
-   * @default 10
-   */
-  readonly maxPercent?: number;
-}
-
-/**
- * Options for `HedgePolicy.percentile`.
- */
-export interface PercentileHedgeOptions {
-  /** The percentile of the shard's recent answer latencies after which the hedge goes out, e.g. 95. */
-  readonly percentile: number;
-  /**
-   * The shortest hedge delay, also used until a shard has 20 answers.
-   *
-   * @default Duration.millis(5)
-   */
-  readonly minDelay?: Duration;
-  /**
-   * The hedge budget, as in `HedgeOptions.maxPercent`.
-   *
-   * @default 10
-   */
-  readonly maxPercent?: number;
-}
-
-/**
- * Hedged requests, the straggler control: when a shard has not answered after a delay, the root sends the same
- * request to another replica of that shard and takes the first answer. After a connection error or an error
- * status from the primary, the hedge goes out at once (a failover).
- *
- * Hedging sends some requests twice: the leaves must treat the fanned-out requests as idempotent (reads).
- *
- * @see https://research.google/pubs/the-tail-at-scale/
- */
-export class HedgePolicy {
-  /** Never send a second request; a slow shard is waited for until the timeout. */
-  public static none(): HedgePolicy {
-    return new HedgePolicy('none');
-  }
-
-  /** Hedge after a fixed delay, e.g. a healthy leaf's p95 latency. Must be less than the timeout. */
-  public static after(delay: Duration, options: HedgeOptions = {}): HedgePolicy {
-    return new HedgePolicy('after', delay, undefined, options.maxPercent);
-  }
-
-  /**
-   * Hedge after the shard's own recent latency percentile (e.g. 95: about 5 % of requests are hedged), measured
-   * by the root over the last 1024 answers of that shard and never below `minDelay`.
-   */
-  public static percentile(options: PercentileHedgeOptions): HedgePolicy {
-    return new HedgePolicy('percentile', options.minDelay ?? Duration.millis(5), options.percentile, options.maxPercent);
-  }
-
-  /** The mode in the root's config: `none`, `after` or `percentile`. */
-  public readonly mode: string;
-  private readonly delay?: Duration;
-  private readonly pct?: number;
-  private readonly maxPercent?: number;
-
-  private constructor(mode: string, delay?: Duration, pct?: number, maxPercent?: number) {
-    this.mode = mode;
-    this.delay = delay;
-    this.pct = pct;
-    this.maxPercent = maxPercent;
-  }
-
-  /** @internal */
-  public _toConfig(scope: IConstruct, timeoutMs: number): { [key: string]: any } {
-    if (this.mode === 'none') return { mode: 'none' };
-    const delayMs = wholeMillis(this.delay);
-    if (delayMs === undefined || delayMs < 1 || delayMs >= timeoutMs) {
-      throw propError(scope, 'hedge', `a delay of at least 1ms and less than 'timeout' (${timeoutMs}ms)`, durationText(this.delay));
-    }
-    const maxPercent = PropCheck.integer(scope, 'hedge.maxPercent', 1, 100, 10, this.maxPercent);
-    if (this.mode === 'after') return { mode: 'after', delayMs, maxPercent };
-    if (typeof this.pct !== 'number' || !(this.pct > 0 && this.pct < 100)) {
-      throw propError(scope, 'hedge.percentile', 'a number greater than 0 and less than 100', this.pct);
-    }
-    return { mode: 'percentile', percentile: this.pct, minDelayMs: delayMs, maxPercent };
-  }
 }
 
 /**
@@ -387,6 +208,7 @@ const ENV_SHARD_COUNT = 'SHARD_COUNT';
 const ROOT_DIR = '/etc/scatter-gather';
 const SHARD_LABEL = 'cdk8s-distributed-patterns/shard';
 const MAX_SHARDS = 1000;
+const GIB = 1_073_741_824;
 
 /**
  * Scatter/gather (book ch. 7): a root that sends each request to every leaf shard in parallel and merges their
@@ -460,20 +282,14 @@ export class ScatterGather extends Construct {
       || ['/healthz', '/readyz', '/metrics'].some((r) => path === r || path.startsWith(`${r}/`))) {
       throw propError(this, 'path', "an absolute URL path without query or trailing '/', not under the root's /healthz, /readyz or /metrics", path);
     }
-    const timeoutMs = wholeMillis(props.timeout ?? Duration.seconds(1));
-    if (timeoutMs === undefined || timeoutMs < 1 || timeoutMs > 3_600_000) {
-      throw propError(this, 'timeout', 'a duration of whole milliseconds from 1ms to 1h', durationText(props.timeout));
-    }
+    const timeoutMs = PropCheck.wholeMillis(this, 'timeout', 1, 3_600_000, Duration.seconds(1), props.timeout);
     const merge = (props.merge ?? MergeStrategy.concatArrays())._toConfig(this);
     const missingShards = PropCheck.oneOf(this, 'missingShards', [MissingShards.FAIL, MissingShards.PARTIAL], MissingShards.FAIL, props.missingShards);
     const hedge = (props.hedge ?? HedgePolicy.none())._toConfig(this, timeoutMs);
-    const maxRequestBodyBytes = bytes(this, 'maxRequestBodySize', props.maxRequestBodySize ?? Size.mebibytes(1), 0);
-    const maxLeafResponseBytes = bytes(this, 'maxLeafResponseSize', props.maxLeafResponseSize ?? Size.mebibytes(16), 1);
+    const maxRequestBodyBytes = PropCheck.bytes(this, 'maxRequestBodySize', 0, GIB, Size.mebibytes(1), props.maxRequestBodySize);
+    const maxLeafResponseBytes = PropCheck.bytes(this, 'maxLeafResponseSize', 1, GIB, Size.mebibytes(16), props.maxLeafResponseSize);
     const maxConcurrentRequests = PropCheck.integer(this, 'maxConcurrentRequests', 1, 1_000_000, 256, props.maxConcurrentRequests);
-    const drainMs = wholeMillis(props.drainDelay ?? Duration.seconds(5));
-    if (drainMs === undefined || drainMs > 3_600_000) {
-      throw propError(this, 'drainDelay', 'a duration of whole milliseconds up to 1h', durationText(props.drainDelay));
-    }
+    const drainMs = PropCheck.wholeMillis(this, 'drainDelay', 0, 3_600_000, Duration.seconds(5), props.drainDelay);
     for (const name of Object.keys(props.leafEnv ?? {})) {
       if (name === ENV_SHARD_INDEX || name === ENV_SHARD_COUNT) {
         throw propError(this, 'leafEnv', `free of '${ENV_SHARD_INDEX}' and '${ENV_SHARD_COUNT}' (the construct sets them)`, name);
@@ -490,68 +306,49 @@ export class ScatterGather extends Construct {
     this.replicasPerShard = replicasPerShard;
 
     // ---- leaves: one Deployment + headless Service (+ PDB and spread when replicated) per shard
-    const shardHosts: string[] = [];
-    for (let i = 0; i < shards; i++) {
-      const scopeI = new Construct(this, `shard-${i}`);
-      const name = `${base}-shard-${i}`;
-      shardHosts.push(name);
-      const selector = { ...RecommendedLabels.selector({ name: 'scatter-gather', instance: base, component: 'leaf' }), [SHARD_LABEL]: String(i) };
-      const labels = { ...RecommendedLabels.of({ name: 'scatter-gather', instance: base, component: 'leaf' }), [SHARD_LABEL]: String(i) };
-      const deployment = new kplus.Deployment(scopeI, 'Deployment', {
-        metadata: { name, labels },
-        replicas: replicasPerShard,
-        select: false,
-        securityContext: leafUser === undefined ? { ensureNonRoot: true } : RestrictedSecurity.podSecurityContext(leafUser, leafGroup ?? leafUser),
-        automountServiceAccountToken: false,
-        strategy: Availability.surgeOnly(),
-      });
-      RecommendedLabels.applyTo(deployment, labels, selector);
-      const env: { [name: string]: kplus.EnvValue } = {
-        [ENV_SHARD_INDEX]: kplus.EnvValue.fromValue(String(i)),
-        [ENV_SHARD_COUNT]: kplus.EnvValue.fromValue(String(shards)),
-      };
-      for (const k of Object.keys(props.leafEnv ?? {}).sort()) env[k] = kplus.EnvValue.fromValue(props.leafEnv![k]);
-      const leafProps: kplus.ContainerProps = {
-        name: 'leaf',
-        image,
-        command: props.leafCommand,
-        args: props.leafArgs,
-        workingDir: props.leafWorkingDir,
-        envVariables: env,
-        ports: [{ number: leafPort, name: 'http' }],
-        readiness: props.leafReadiness ?? kplus.Probe.fromTcpSocket({ port: leafPort }),
-        resources: props.leafResources ?? {
-          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
-          memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
-        },
-      };
-      let leaf: kplus.Container;
-      if (leafUser !== undefined) {
-        leaf = RestrictedSecurity.addContainer(deployment, leafProps, { uid: leafUser, gid: leafGroup ?? leafUser });
-      } else {
-        // cdk8s-plus would set runAsUser 25000 / runAsGroup 26000: remove them so the image's own USER applies.
-        leaf = deployment.addContainer({
-          ...leafProps,
-          securityContext: { ensureNonRoot: true, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
-        });
-        RestrictedSecurity.dropAllCapabilities(deployment, 'containers', 0);
-        const obj = ApiObject.of(deployment);
-        obj.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/securityContext/runAsUser'));
-        obj.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/securityContext/runAsGroup'));
-      }
-      RestrictedSecurity.addWritableDirs(deployment, leaf, { paths: props.leafWritableDirs ?? ['/tmp'] });
-      RestrictedSecurity.applySeccomp(deployment);
-      Availability.apply(scopeI, deployment, { replicas: replicasPerShard, selector, name, labels });
-      const service = new kplus.Service(scopeI, 'Service', {
-        metadata: { name, labels },
-        clusterIP: 'None',
-        selector: kplus.Pods.select(scopeI, 'Pods', { labels: selector }),
-        ports: [{ name: 'http', port: leafPort, targetPort: leafPort }],
-      });
-      this.shardDeploymentList.push(deployment);
-      this.shardServiceList.push(service);
-      this.leafContainerList.push(leaf);
+    const leafEnv = Object.keys(props.leafEnv ?? {}).sort().map((k) => [k, kplus.EnvValue.fromValue(props.leafEnv![k])] as const);
+    const leaves = ReplicatedShards.add(this, {
+      baseName: base,
+      shards,
+      replicas: replicasPerShard,
+      appName: 'scatter-gather',
+      instance: base,
+      component: 'leaf',
+      shardLabel: SHARD_LABEL,
+      uid: leafUser,
+      gid: leafGroup,
+      strategy: Availability.surgeOnly(),
+      automountServiceAccountToken: false,
+      port: leafPort,
+      portName: 'http',
+      headless: true,
+      ids: NESTED_SHARD_IDS,
+      addContainer: (deployment, i) => {
+        const leaf = addLeafContainer(deployment, {
+          name: 'leaf',
+          image,
+          command: props.leafCommand,
+          args: props.leafArgs,
+          workingDir: props.leafWorkingDir,
+          envVariables: {
+            [ENV_SHARD_INDEX]: kplus.EnvValue.fromValue(String(i)),
+            [ENV_SHARD_COUNT]: kplus.EnvValue.fromValue(String(shards)),
+            ...Object.fromEntries(leafEnv),
+          },
+          ports: [{ number: leafPort, name: 'http' }],
+          readiness: props.leafReadiness ?? kplus.Probe.fromTcpSocket({ port: leafPort }),
+          resources: props.leafResources ?? containerResources({ cpu: ['100m', '1'], memory: ['128Mi', '512Mi'] }),
+        }, leafUser, leafGroup);
+        RestrictedSecurity.addWritableDirs(deployment, leaf, { paths: props.leafWritableDirs ?? ['/tmp'] });
+        return leaf;
+      },
+    });
+    for (const shard of leaves) {
+      this.shardDeploymentList.push(shard.deployment);
+      this.shardServiceList.push(shard.service);
+      this.leafContainerList.push(shard.container);
     }
+    const shardHosts = leaves.map((shard) => shard.name);
 
     // ---- the root: config + program in a ConfigMap, a Deployment running `node root.js config.json`, a Service
     const config = {
@@ -578,16 +375,17 @@ export class ScatterGather extends Construct {
     const user = ContainerImages.user(ImageKey.NODE);
     // The root answers in-flight requests after the drain: leave it the drain, one timeout and a margin.
     const graceSeconds = Math.max(30, Math.ceil((drainMs + timeoutMs) / 1000) + 10);
-    this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: { name: base, labels },
+    this.deployment = RestrictedWorkloads.deployment(this, 'Deployment', {
+      name: base,
+      labels,
+      selector,
       replicas,
-      select: false,
-      securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
+      uid: user.uid,
+      gid: user.gid,
       automountServiceAccountToken: false,
       terminationGracePeriod: Duration.seconds(graceSeconds),
       strategy: Availability.surgeOnly(),
     });
-    RecommendedLabels.applyTo(this.deployment, labels, selector);
     const root = RestrictedSecurity.addContainer(this.deployment, {
       name: 'root',
       image: ContainerImages.resolve(this, ImageKey.NODE, props.images),
@@ -596,16 +394,12 @@ export class ScatterGather extends Construct {
       ports: [{ number: port, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet('/readyz', { port, periodSeconds: Duration.seconds(5), failureThreshold: 1 }),
       liveness: kplus.Probe.fromHttpGet('/healthz', { port, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
-      resources: props.rootResources ?? {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
-        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
-      },
+      resources: props.rootResources ?? containerResources({ cpu: ['100m', '1'], memory: ['64Mi', '256Mi'] }),
     }, user);
     root.mount(ROOT_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'root' }), { readOnly: true });
     RestrictedSecurity.addWritableDirs(this.deployment, root, { paths: ['/tmp'] });
-    RestrictedSecurity.applySeccomp(this.deployment);
     ConfigChecksum.annotate(this.deployment, [this.configMap]);
-    this.podDisruptionBudget = Availability.apply(this, this.deployment, { replicas, selector, name: base, labels });
+    this.podDisruptionBudget = RestrictedWorkloads.availability(this, this.deployment, selector, labels, { replicas });
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name: base, labels },
       selector: kplus.Pods.select(this, 'Pods', { labels: selector }),
@@ -637,20 +431,19 @@ export class ScatterGather extends Construct {
   }
 }
 
-function wholeMillis(d: Duration | undefined): number | undefined {
-  if (d === undefined) return undefined;
-  const ms = d.toMilliseconds({ integral: false });
-  return Number.isInteger(ms) ? ms : undefined;
-}
-
-function durationText(d: Duration | undefined): string | undefined {
-  return d === undefined ? undefined : `${d.toMilliseconds({ integral: false })}ms`;
-}
-
-function bytes(scope: IConstruct, prop: string, size: Size, min: number): number {
-  const b = Math.round(size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024);
-  if (!Number.isInteger(b) || b < min || b > 1_073_741_824) {
-    throw propError(scope, prop, `a size from ${min} bytes to 1 GiB`, `${b} bytes`);
-  }
-  return b;
+/**
+ * The leaf container: as `leafUser`/`leafGroup`, or (both unset) as the image's own USER — cdk8s-plus would set
+ * runAsUser 25000 / runAsGroup 26000, so they are removed and only `runAsNonRoot` stays.
+ */
+function addLeafContainer(deployment: kplus.Deployment, props: kplus.ContainerProps, uid?: number, gid?: number): kplus.Container {
+  if (uid !== undefined) return RestrictedSecurity.addContainer(deployment, props, { uid, gid: gid ?? uid });
+  const leaf = deployment.addContainer({
+    ...props,
+    securityContext: { ensureNonRoot: true, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+  });
+  RestrictedSecurity.dropAllCapabilities(deployment, 'containers', 0);
+  const obj = ApiObject.of(deployment);
+  obj.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/securityContext/runAsUser'));
+  obj.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/securityContext/runAsGroup'));
+  return leaf;
 }

@@ -2,10 +2,11 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { REDIS_PORT, redisShardContainer } from '../blocks/_redis-server';
+import { FLAT_SHARD_IDS, ReplicatedShards } from '../blocks/_replicated-shards';
 import { addTwemproxySidecar, checkTwemproxyPoolProps, TWEMPROXY_CONFIG_FILE } from '../blocks/_twemproxy';
 import { StatefulShards } from '../blocks/stateful-shards';
 import { TwemproxyConfig, TwemproxyProtocol, TwemproxyServer } from '../config/twemproxy';
-import { Availability } from '../core/availability';
+import { containerResources } from '../core/_resources';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
@@ -14,6 +15,8 @@ import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { TwemproxyHash } from '../hashing/hash-functions';
 import { ResizePlan, TwemproxyHashing, TwemproxyHashingOptions } from '../hashing/ketama';
+import { BoundShardedCacheProxy } from './sharded-cache/_host';
+import { ShardedCacheProxy } from './sharded-cache/proxy';
 
 /**
  * The cache daemon of the shards.
@@ -23,52 +26,6 @@ export enum CacheEngine {
   MEMCACHED = 'memcached',
   /** redis with `allkeys-lru` eviction and no persistence. */
   REDIS = 'redis',
-}
-
-/**
- * Options for `ShardedCacheProxy.sharedTier`.
- */
-export interface SharedTierOptions {
-  /**
-   * Replicas of the proxy tier.
-   *
-   * @default 2
-   */
-  readonly replicas?: number;
-  /**
-   * Serve twemproxy's stats on the pod IP (port `stats`).
-   *
-   * @default false
-   */
-  readonly exposeStats?: boolean;
-}
-
-/**
- * How clients reach the shards: a twemproxy in every client pod, or one shared, replicated twemproxy tier.
- *
- * The trade-off (book ch. 6): an **ambassador** costs no extra network hop and has no shared point of failure, but
- * every client pod runs a proxy and holds connections to every shard (connections grow with clients × shards).
- * A **shared tier** (the book's `shard-router`) adds one hop, but keeps connections to the shards at
- * proxies × shards and lets clients in any language use one Service name.
- */
-export class ShardedCacheProxy {
-  /** twemproxy as an ambassador in each client workload, added with `ShardedCache.addClient`; clients use `127.0.0.1`. */
-  public static ambassador(): ShardedCacheProxy {
-    return new ShardedCacheProxy('ambassador', 0, false);
-  }
-
-  /** A replicated twemproxy Deployment behind a Service; clients use the Service. */
-  public static sharedTier(options: SharedTierOptions = {}): ShardedCacheProxy {
-    return new ShardedCacheProxy('sharedTier', options.replicas ?? 2, options.exposeStats ?? false);
-  }
-
-  private constructor(
-    /** `ambassador` or `sharedTier`. */
-    public readonly mode: string,
-    /** Replicas of the shared tier (0 for the ambassador). */
-    public readonly replicas: number,
-    /** Whether stats are served on the pod IP. */
-    public readonly exposeStats: boolean) {}
 }
 
 /**
@@ -184,6 +141,8 @@ export interface ShardedCacheProps {
 }
 
 const MEMCACHED_PORT = 11211;
+/** 1 TiB: the largest cache memory per shard. */
+const MAX_MEMORY_MIB = 1_048_576;
 
 /**
  * The book's sharded cache: memcached (or redis) shards placed by consistent hashing behind twemproxy, reached
@@ -211,10 +170,7 @@ export class ShardedCache extends Construct {
   /** The proxy port. */
   public readonly port: number;
   private readonly baseName: string;
-  private readonly proxy: ShardedCacheProxy;
-  private readonly twemproxyImage: string;
-  private readonly statsPort: number;
-  private readonly clients: kplus.AbstractPod[] = [];
+  private readonly proxy: BoundShardedCacheProxy;
 
   private readonly hashingOptions: TwemproxyHashingOptions;
   private ring?: TwemproxyHashing;
@@ -234,10 +190,8 @@ export class ShardedCache extends Construct {
     if (props.proxy !== undefined && !(props.proxy instanceof ShardedCacheProxy)) {
       throw propError(this, 'proxy', 'ShardedCacheProxy.ambassador() or ShardedCacheProxy.sharedTier()', props.proxy);
     }
-    this.proxy = props.proxy ?? ShardedCacheProxy.sharedTier();
-    if (this.proxy.mode === 'sharedTier') PropCheck.integer(this, 'proxy.replicas', 1, 100, 2, this.proxy.replicas);
-    const memoryMi = (props.memoryPerShard ?? Size.mebibytes(256)).toMebibytes();
-    if (!Number.isInteger(memoryMi) || memoryMi < 16) throw propError(this, 'memoryPerShard', 'a whole number of MiB, at least 16', `${memoryMi}Mi`);
+    const proxy = props.proxy ?? ShardedCacheProxy.sharedTier();
+    const memoryMi = PropCheck.wholeMebibytes(this, 'memoryPerShard', 16, MAX_MEMORY_MIB, Size.mebibytes(256), props.memoryPerShard);
     const maxConnections = PropCheck.integer(this, 'maxConnections', 16, 1_000_000, 1024, props.maxConnections);
     if (engine === CacheEngine.REDIS && props.maxItemSize !== undefined) throw propError(this, 'maxItemSize', 'unset for engine redis (redis has no item size limit)', `${props.maxItemSize.toKibibytes()}Ki`);
     const itemKi = (props.maxItemSize ?? Size.mebibytes(1)).toKibibytes();
@@ -245,8 +199,8 @@ export class ShardedCache extends Construct {
     if (itemKi > memoryMi * 1024) throw propError(this, 'maxItemSize', `at most 'memoryPerShard' (${memoryMi}Mi)`, `${itemKi}Ki`);
     const shardPort = engine === CacheEngine.MEMCACHED ? MEMCACHED_PORT : REDIS_PORT;
     this.port = PropCheck.integer(this, 'port', 1, 65535, shardPort, props.port);
-    this.statsPort = checkTwemproxyPoolProps(this, props, 'port', this.port);
-    this.twemproxyImage = ContainerImages.resolve(this, ImageKey.TWEMPROXY, props.images);
+    const statsPort = checkTwemproxyPoolProps(this, props, 'port', this.port);
+    const twemproxyImage = ContainerImages.resolve(this, ImageKey.TWEMPROXY, props.images);
 
     // ---- the shards ----
     const key = engine === CacheEngine.MEMCACHED ? ImageKey.MEMCACHED : ImageKey.REDIS;
@@ -256,35 +210,38 @@ export class ShardedCache extends Construct {
       ? memcachedContainer(image, memoryMi, maxConnections, itemKi)
       : redisShardContainer({ image, maxMemoryMi: memoryMi, evictionPolicy: 'allkeys-lru', persistent: false, extraArgs: ['--maxclients', `${maxConnections}`] });
     const servers: TwemproxyServer[] = [];
+    const shardSpec = { shards, appName: engine, instance: this.baseName, uid: user.uid, gid: user.gid, port: shardPort, portName: engine };
     if (replicasPerShard === 1) {
       this.statefulShards = new StatefulShards(this, 'Shards', {
+        ...shardSpec,
         name: `${this.baseName}-shard`,
-        shards,
-        appName: engine,
-        instance: this.baseName,
-        uid: user.uid,
-        gid: user.gid,
-        port: shardPort,
-        portName: engine,
         container,
         dataDir: engine === CacheEngine.REDIS ? '/data' : undefined,
       });
       for (let i = 0; i < shards; i++) servers.push({ host: this.statefulShards.hostOf(i), port: shardPort, name: this.statefulShards.podNameOf(i) });
     } else {
-      for (let i = 0; i < shards; i++) {
-        const { deployment, service } = this.replicatedShard(i, replicasPerShard, engine, container, user.uid, user.gid, shardPort);
-        this.shardDeployments.push(deployment);
-        this.shardServices.push(service);
+      for (const shard of ReplicatedShards.add(this, {
+        ...shardSpec,
+        baseName: this.baseName,
+        replicas: replicasPerShard,
+        ids: FLAT_SHARD_IDS,
+        addContainer: (d, i) => {
+          const c = RestrictedSecurity.addContainer(d, container, { uid: user.uid, gid: user.gid });
+          if (engine === CacheEngine.REDIS) c.mount('/data', kplus.Volume.fromEmptyDir(this, `Shard${i}Data`, 'data'));
+          return c;
+        },
+      })) {
+        this.shardDeployments.push(shard.deployment);
+        this.shardServices.push(shard.service);
         // Same ring names as the one-pod-per-shard mode: switching modes moves no key.
-        servers.push({ host: service.name, port: shardPort, name: `${this.baseName}-shard-${i}` });
+        servers.push({ host: shard.service.name, port: shardPort, name: shard.name });
       }
     }
 
     // ---- the twemproxy config ----
-    const shared = this.proxy.mode === 'sharedTier';
     this.configText = TwemproxyConfig.render({
       pool: engine === CacheEngine.MEMCACHED ? 'memcached' : 'redis',
-      listen: `${shared ? '0.0.0.0' : '127.0.0.1'}:${this.port}`,
+      listen: `${proxy._listenAddress}:${this.port}`,
       protocol: engine === CacheEngine.MEMCACHED ? TwemproxyProtocol.MEMCACHED : TwemproxyProtocol.REDIS,
       servers,
       hash: props.hash,
@@ -303,19 +260,30 @@ export class ShardedCache extends Construct {
     this.hashingOptions = { servers: servers.map((s) => ({ name: s.name })), hash: props.hash, hashTag: props.hashTag };
 
     // ---- the proxy ----
-    if (shared) {
-      const { deployment, service } = this.sharedTier(engine);
-      this.proxyDeployment = deployment;
-      this.service = service;
-      this.endpoint = `${service.name}:${this.port}`;
-    } else {
-      this.endpoint = `127.0.0.1:${this.port}`;
-      this.node.addValidation({
-        validate: () => (this.clients.length === 0
-          ? [`${PropCheck.where(this)}: the ambassador proxy has no clients: call addClient(workload), or use ShardedCacheProxy.sharedTier()`]
-          : []),
-      });
-    }
+    this.proxy = proxy._bind({
+      scope: this,
+      baseName: this.baseName,
+      port: this.port,
+      portName: engine,
+      addProxy: (workload, o) => addTwemproxySidecar({
+        owner: this,
+        baseName: this.baseName,
+        workload,
+        containerName: 'twemproxy',
+        image: twemproxyImage,
+        config: this.config,
+        listenPort: this.port,
+        listenPortProp: 'port',
+        statsPort,
+        exposeStats: o.exposeStats,
+        exposeListen: o.exposeListen ? engine : undefined,
+        id: o.id,
+        resources: o.resources,
+      }),
+    });
+    this.proxyDeployment = this.proxy.deployment;
+    this.service = this.proxy.service;
+    this.endpoint = this.proxy.endpoint;
   }
 
   /**
@@ -323,23 +291,7 @@ export class ShardedCache extends Construct {
    * `127.0.0.1:<port>`. Returns the ambassador container.
    */
   public addClient(workload: kplus.AbstractPod): kplus.Container {
-    if (this.proxy.mode !== 'ambassador') throw new Error(`${PropCheck.where(this)}: addClient needs ShardedCacheProxy.ambassador(); with the shared tier clients use '${this.endpoint}'`);
-    if (this.clients.includes(workload)) throw new Error(`${PropCheck.where(this)}: '${workload.node.path}' is already a client`);
-    const c = addTwemproxySidecar({
-      owner: this,
-      baseName: this.baseName,
-      workload,
-      containerName: 'twemproxy',
-      image: this.twemproxyImage,
-      config: this.config,
-      listenPort: this.port,
-      listenPortProp: 'port',
-      statsPort: this.statsPort,
-      exposeStats: false,
-      id: `Client${this.clients.length}`,
-    });
-    this.clients.push(workload);
-    return c;
+    return this.proxy.addClient(workload);
   }
 
   /**
@@ -364,77 +316,10 @@ export class ShardedCache extends Construct {
     });
     return TwemproxyHashing.planResize(this.hashing, to);
   }
-
-  private replicatedShard(i: number, replicas: number, engine: string, container: kplus.ContainerProps, uid: number, gid: number, port: number) {
-    const name = `${this.baseName}-shard-${i}`;
-    const labelOptions = { name: engine, instance: this.baseName, component: `shard-${i}` };
-    const selector = RecommendedLabels.selector(labelOptions);
-    const labels = RecommendedLabels.of(labelOptions);
-    const deployment = new kplus.Deployment(this, `Shard${i}`, {
-      metadata: { name, labels },
-      replicas,
-      select: false,
-      securityContext: RestrictedSecurity.podSecurityContext(uid, gid),
-    });
-    RecommendedLabels.applyTo(deployment, labels, selector);
-    const c = RestrictedSecurity.addContainer(deployment, container, { uid, gid });
-    if (engine === CacheEngine.REDIS) c.mount('/data', kplus.Volume.fromEmptyDir(this, `Shard${i}Data`, 'data'));
-    RestrictedSecurity.applySeccomp(deployment);
-    Availability.apply(new Construct(this, `Shard${i}Availability`), deployment, { replicas, selector, name, labels });
-    const service = new kplus.Service(this, `Shard${i}Service`, {
-      metadata: { name, labels },
-      selector: kplus.Pods.select(this, `Shard${i}Pods`, { labels: selector }),
-      ports: [{ name: engine, port, targetPort: port }],
-    });
-    return { deployment, service };
-  }
-
-  private sharedTier(engine: string) {
-    const name = `${this.baseName}-proxy`;
-    const labelOptions = { name: 'twemproxy', instance: this.baseName, component: 'proxy' };
-    const selector = RecommendedLabels.selector(labelOptions);
-    const labels = RecommendedLabels.of(labelOptions);
-    const user = ContainerImages.user(ImageKey.TWEMPROXY);
-    const deployment = new kplus.Deployment(this, 'Proxy', {
-      metadata: { name, labels },
-      replicas: this.proxy.replicas,
-      select: false,
-      securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
-      strategy: Availability.surgeOnly(),
-    });
-    RecommendedLabels.applyTo(deployment, labels, selector);
-    addTwemproxySidecar({
-      owner: this,
-      baseName: this.baseName,
-      workload: deployment,
-      containerName: 'twemproxy',
-      image: this.twemproxyImage,
-      config: this.config,
-      listenPort: this.port,
-      listenPortProp: 'port',
-      statsPort: this.statsPort,
-      exposeStats: this.proxy.exposeStats,
-      exposeListen: engine,
-      id: 'Proxy',
-      resources: {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
-      },
-    });
-    RestrictedSecurity.applySeccomp(deployment);
-    Availability.apply(this, deployment, { replicas: this.proxy.replicas, selector, name, labels });
-    // The book's `shard-router`: the name clients use is the cache's base name.
-    const service = new kplus.Service(this, 'Service', {
-      metadata: { name: this.baseName, labels },
-      selector: kplus.Pods.select(this, 'ProxyPods', { labels: selector }),
-      ports: [{ name: engine, port: this.port, targetPort: this.port }],
-    });
-    return { deployment, service };
-  }
 }
 
 function memcachedContainer(image: string, memoryMi: number, maxConnections: number, itemKi: number): kplus.ContainerProps {
-  const memory = Size.mebibytes(Math.ceil(memoryMi * 1.25) + 16);
+  const memory = `${Math.ceil(memoryMi * 1.25) + 16}Mi`;
   return {
     name: 'memcached',
     image,
@@ -444,9 +329,6 @@ function memcachedContainer(image: string, memoryMi: number, maxConnections: num
     readiness: kplus.Probe.fromTcpSocket({ port: MEMCACHED_PORT, periodSeconds: Duration.seconds(5) }),
     liveness: kplus.Probe.fromTcpSocket({ port: MEMCACHED_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
     startup: kplus.Probe.fromTcpSocket({ port: MEMCACHED_PORT, periodSeconds: Duration.seconds(2), failureThreshold: 30 }),
-    resources: {
-      cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-      memory: { request: memory, limit: memory },
-    },
+    resources: containerResources({ cpu: ['100m', '1000m'], memory: [memory, memory] }),
   };
 }

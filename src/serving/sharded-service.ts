@@ -1,7 +1,10 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { FLAT_SHARD_IDS, ReplicatedShards } from '../blocks/_replicated-shards';
+import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { NginxRouterConfig, ShardKey } from '../config/nginx-router';
+import { containerResources } from '../core/_resources';
 import { Availability } from '../core/availability';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
@@ -137,45 +140,37 @@ export class ShardedService extends Construct {
     for (const k of Object.keys(props.env ?? {})) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || k === 'SHARD_INDEX' || k === 'SHARD_COUNT') throw propError(this, 'env', 'names that are C identifiers other than SHARD_INDEX and SHARD_COUNT', k);
     }
-    const gid = props.gid ?? props.uid;
+    const uid = PropCheck.integer(this, 'uid', 1, 2147483647, 0, props.uid);
+    const gid = PropCheck.integer(this, 'gid', 0, 2147483647, uid, props.gid);
 
-    for (let i = 0; i < shards; i++) {
-      const name = `${baseName}-shard-${i}`;
-      const labelOptions = { name: baseName, instance: baseName, component: `shard-${i}` };
-      const selector = RecommendedLabels.selector(labelOptions);
-      const labels = RecommendedLabels.of(labelOptions);
-      const d = new kplus.Deployment(this, `Shard${i}`, {
-        metadata: { name, labels },
-        replicas: replicasPerShard,
-        select: false,
-        securityContext: RestrictedSecurity.podSecurityContext(props.uid, gid),
-      });
-      RecommendedLabels.applyTo(d, labels, selector);
-      const env: { [k: string]: kplus.EnvValue } = {};
-      for (const [k, v] of Object.entries(props.env ?? {})) env[k] = kplus.EnvValue.fromValue(v);
-      env.SHARD_INDEX = kplus.EnvValue.fromValue(`${i}`);
-      env.SHARD_COUNT = kplus.EnvValue.fromValue(`${shards}`);
-      const shard = RestrictedSecurity.addContainer(d, {
-        name: 'shard',
-        image: props.image,
-        ports: [{ number: port, name: 'http' }],
-        readiness: withDefaultPort(props.readiness, port),
-        envVariables: env,
-        resources: props.resources ?? {
-          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
-          memory: { request: Size.mebibytes(128), limit: Size.mebibytes(128) },
-        },
-      }, { uid: props.uid, gid });
-      if (props.writableDirs?.length) RestrictedSecurity.addWritableDirs(d, shard, { paths: props.writableDirs });
-      RestrictedSecurity.applySeccomp(d);
-      Availability.apply(new Construct(this, `Shard${i}Availability`), d, { replicas: replicasPerShard, selector, name, labels });
-      const svc = new kplus.Service(this, `Shard${i}Service`, {
-        metadata: { name, labels },
-        selector: kplus.Pods.select(this, `Shard${i}Pods`, { labels: selector }),
-        ports: [{ name: 'http', port, targetPort: port }],
-      });
-      this.shardDeployments.push(d);
-      this.shardServices.push(svc);
+    const env: { [k: string]: kplus.EnvValue } = {};
+    for (const [k, v] of Object.entries(props.env ?? {})) env[k] = kplus.EnvValue.fromValue(v);
+    for (const shard of ReplicatedShards.add(this, {
+      baseName,
+      shards,
+      replicas: replicasPerShard,
+      appName: baseName,
+      instance: baseName,
+      uid,
+      gid,
+      port,
+      portName: 'http',
+      ids: FLAT_SHARD_IDS,
+      addContainer: (d, i) => {
+        const container = RestrictedSecurity.addContainer(d, {
+          name: 'shard',
+          image: props.image,
+          ports: [{ number: port, name: 'http' }],
+          readiness: withDefaultPort(props.readiness, port),
+          envVariables: { ...env, SHARD_INDEX: kplus.EnvValue.fromValue(`${i}`), SHARD_COUNT: kplus.EnvValue.fromValue(`${shards}`) },
+          resources: props.resources ?? containerResources({ cpu: ['100m', '500m'], memory: ['128Mi', '128Mi'] }),
+        }, { uid, gid });
+        if (props.writableDirs?.length) RestrictedSecurity.addWritableDirs(d, container, { paths: props.writableDirs });
+        return container;
+      },
+    })) {
+      this.shardDeployments.push(shard.deployment);
+      this.shardServices.push(shard.service);
     }
 
     // ---- the router ----
@@ -191,14 +186,15 @@ export class ShardedService extends Construct {
     const labels = RecommendedLabels.of(labelOptions);
     this.config = new kplus.ConfigMap(this, 'RouterConfig', { metadata: { name: routerName, labels }, data: { 'nginx.conf': this.configText } });
     const user = ContainerImages.user(ImageKey.NGINX);
-    this.router = new kplus.Deployment(this, 'Router', {
-      metadata: { name: routerName, labels },
+    this.router = RestrictedWorkloads.deployment(this, 'Router', {
+      name: routerName,
+      labels,
+      selector,
       replicas: routerReplicas,
-      select: false,
-      securityContext: RestrictedSecurity.podSecurityContext(user.uid, user.gid),
+      uid: user.uid,
+      gid: user.gid,
       strategy: Availability.surgeOnly(),
     });
-    RecommendedLabels.applyTo(this.router, labels, selector);
     const nginx = RestrictedSecurity.addContainer(this.router, {
       name: 'nginx',
       image: ContainerImages.resolve(this, ImageKey.NGINX, props.images),
@@ -206,16 +202,12 @@ export class ShardedService extends Construct {
       ports: [{ number: ROUTER_PORT, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet(NginxRouterConfig.HEALTH_PATH, { port: ROUTER_PORT, periodSeconds: Duration.seconds(5) }),
       liveness: kplus.Probe.fromHttpGet(NginxRouterConfig.HEALTH_PATH, { port: ROUTER_PORT, periodSeconds: Duration.seconds(10) }),
-      resources: {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
-      },
+      resources: containerResources({ cpu: ['100m', '1000m'], memory: ['64Mi', '128Mi'] }),
     }, user);
     nginx.mount(ROUTER_CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'RouterConfigVolume', this.config, { name: 'router-config' }), { readOnly: true });
     RestrictedSecurity.addWritableDirs(this.router, nginx, { paths: ['/tmp'] });
-    RestrictedSecurity.applySeccomp(this.router);
     ConfigChecksum.annotate(this.router, [this.config]);
-    Availability.apply(this, this.router, { replicas: routerReplicas, selector, name: routerName, labels });
+    RestrictedWorkloads.availability(this, this.router, selector, labels, { replicas: routerReplicas });
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name: baseName, labels },
       selector: kplus.Pods.select(this, 'RouterPods', { labels: selector }),

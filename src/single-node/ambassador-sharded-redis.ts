@@ -2,10 +2,11 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { REDIS_PORT, redisShardContainer } from '../blocks/_redis-server';
+import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { addTwemproxySidecar, checkTwemproxyPoolProps, TWEMPROXY_CONFIG_FILE } from '../blocks/_twemproxy';
 import { StatefulShards } from '../blocks/stateful-shards';
 import { TwemproxyConfig, TwemproxyProtocol } from '../config/twemproxy';
-import { Availability } from '../core/availability';
+import { containerResources } from '../core/_resources';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
@@ -289,9 +290,7 @@ export class AmbassadorShardedRedis extends Construct {
     PropCheck.oneOf(this, 'evictionPolicy', Object.values(RedisEvictionPolicy), RedisEvictionPolicy.NOEVICTION, props.evictionPolicy);
     this.ambassadorPort = PropCheck.integer(this, 'ambassadorPort', 1, 65535, REDIS_PORT, props.ambassadorPort);
     this.statsPort = checkTwemproxyPoolProps(this, props, 'ambassadorPort', this.ambassadorPort);
-    const maxMemory = props.maxMemory ?? Size.mebibytes(256);
-    const maxMemoryMi = maxMemory.toMebibytes();
-    if (!Number.isInteger(maxMemoryMi) || maxMemoryMi < 16) throw propError(this, 'maxMemory', 'a whole number of MiB, at least 16', `${maxMemoryMi}Mi`);
+    const maxMemoryMi = PropCheck.wholeMebibytes(this, 'maxMemory', 16, 1_048_576, Size.mebibytes(256), props.maxMemory);
 
     this.redisImage = ContainerImages.resolve(this, ImageKey.REDIS, props.images);
     this.twemproxyImage = ContainerImages.resolve(this, ImageKey.TWEMPROXY, props.images);
@@ -416,13 +415,7 @@ export class AmbassadorShardedRedis extends Construct {
     const labelOptions = { name: 'app', instance: this.baseName, component: 'app' };
     const selector = RecommendedLabels.selector(labelOptions);
     const labels = RecommendedLabels.of(labelOptions);
-    const deployment = new kplus.Deployment(this, 'App', {
-      metadata: { name: `${this.baseName}-app`, labels },
-      replicas,
-      select: false,
-      securityContext: RestrictedSecurity.podSecurityContext(app.uid, gid),
-    });
-    RecommendedLabels.applyTo(deployment, labels, selector);
+    const deployment = RestrictedWorkloads.deployment(this, 'App', { name: `${this.baseName}-app`, labels, selector, replicas, uid: app.uid, gid });
     RestrictedSecurity.addContainer(deployment, {
       name: app.containerName ?? 'app',
       image: app.image,
@@ -433,14 +426,10 @@ export class AmbassadorShardedRedis extends Construct {
         REDIS_HOST: kplus.EnvValue.fromValue('127.0.0.1'),
         REDIS_PORT: kplus.EnvValue.fromValue(`${this.ambassadorPort}`),
       },
-      resources: {
-        cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
-        memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
-      },
+      resources: containerResources({ cpu: ['50m', '500m'], memory: ['32Mi', '128Mi'] }),
     }, { uid: app.uid, gid });
-    RestrictedSecurity.applySeccomp(deployment);
     this.addAmbassadorTo(deployment);
-    Availability.apply(this, deployment, { replicas, selector, name: `${this.baseName}-app`, labels });
+    RestrictedWorkloads.availability(this, deployment, selector, labels, { replicas });
     return deployment;
   }
 }

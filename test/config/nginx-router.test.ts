@@ -27,12 +27,12 @@ describe('NginxRouterConfig', () => {
     [() => ShardKey.header('X User'), "shard key header must be letters, digits and '-' (nginx exposes only those as $http_…), got 'X User'"],
     [() => ShardKey.queryArgument('user-id'), "shard key argument must be letters, digits and '_' (nginx exposes only those as $arg_…), got 'user-id'"],
     [() => ShardKey.cookie('a.b'), "shard key cookie must be letters, digits and '_' (nginx exposes only those as $cookie_…), got 'a.b'"],
-    [() => NginxRouterConfig.render({ shards: [] }), 'a router needs at least one shard'],
-    [() => NginxRouterConfig.render({ shards, port: 80 }), 'router port must be an integer from 1024 to 65535, got 80'],
-    [() => NginxRouterConfig.render({ shards: [{ host: 'A_b', port: 1 }] }), "shard host must be a DNS name, got 'A_b'"],
-    [() => NginxRouterConfig.render({ shards: [{ host: 'a', port: 0 }] }), 'shard port must be in 1-65535, got 0'],
-    [() => NginxRouterConfig.render({ shards, runDir: 'tmp' }), "runDir must be an absolute path, got 'tmp'"],
-    [() => NginxRouterConfig.render({ shards, workerProcesses: 0 }), 'workerProcesses must be an integer from 1 to 64, got 0'],
+    [() => NginxRouterConfig.render({ shards: [] }), "NginxRouterConfig.render: 'shards' must be a list of at least one shard, got []"],
+    [() => NginxRouterConfig.render({ shards, port: 80 }), "NginxRouterConfig.render: 'port' must be an integer from 1024 to 65535, got 80"],
+    [() => NginxRouterConfig.render({ shards: [{ host: 'A_b', port: 1 }] }), "NginxRouterConfig.render: 'shards[0].host' must be a DNS name, got 'A_b'"],
+    [() => NginxRouterConfig.render({ shards: [{ host: 'a', port: 0 }] }), "NginxRouterConfig.render: 'shards[0].port' must be an integer from 1 to 65535, got 0"],
+    [() => NginxRouterConfig.render({ shards, runDir: 'tmp' }), "NginxRouterConfig.render: 'runDir' must be an absolute path, got 'tmp'"],
+    [() => NginxRouterConfig.render({ shards, workerProcesses: 0 }), "NginxRouterConfig.render: 'workerProcesses' must be an integer from 1 to 64, got 0"],
   ])('fails when %#', (f, message) => {
     expect(f).toThrow(message);
   });

@@ -93,13 +93,15 @@ describe('NginxConfig.tlsProxy', () => {
   test.each([
     [{ httpsPort: 443 }, "NginxConfig.tlsProxy: 'httpsPort' must be an integer from 1024 to 65535, got 443"],
     [{ redirectHttpPort: 80 }, "NginxConfig.tlsProxy: 'redirectHttpPort' must be an integer from 1024 to 65535, got 80"],
-    [{ redirectHttpPort: 8443 }, "NginxConfig.tlsProxy: 'redirectHttpPort' must differ from 'httpsPort', got 8443"],
+    [{ redirectHttpPort: 8443 }, "NginxConfig.tlsProxy: 'redirectHttpPort' must be different from 'httpsPort' (8443), got 8443"],
     [{ upstreamPort: 0 }, "NginxConfig.tlsProxy: 'upstreamPort' must be an integer from 1 to 65535, got 0"],
-    [{ upstreamHost: 'web; evil' }, 'NginxConfig.tlsProxy: \'upstreamHost\' must be a host name or IP address, got "web; evil"'],
-    [{ certificateFile: 'tls.crt' }, 'NginxConfig.tlsProxy: \'certificateFile\' must be an absolute path, got "tls.crt"'],
-    [{ proxyReadTimeout: Duration.millis(1500) }, "NginxConfig.tlsProxy: 'proxyReadTimeout' must be a whole number of seconds from 1 to 86400, got 1500ms"],
+    [{ upstreamHost: 'web; evil' }, "NginxConfig.tlsProxy: 'upstreamHost' must be a host name or IP address, got 'web; evil'"],
+    [{ certificateFile: 'tls.crt' }, "NginxConfig.tlsProxy: 'certificateFile' must be an absolute path, got 'tls.crt'"],
+    [{ proxyReadTimeout: Duration.millis(1500) }, "NginxConfig.tlsProxy: 'proxyReadTimeout' must be a whole number of seconds from 1 to 86400, got '1500ms'"],
     [{ workerProcesses: 0 }, "NginxConfig.tlsProxy: 'workerProcesses' must be an integer from 1 to 64, got 0"],
-    [{ minTlsVersion: 'TLSv1.1' }, 'NginxConfig.tlsProxy: \'minTlsVersion\' must be a TlsVersion, got "TLSv1.1"'],
+    [{ minTlsVersion: 'TLSv1.1' }, "NginxConfig.tlsProxy: 'minTlsVersion' must be one of 'TLSv1.2', 'TLSv1.3', got 'TLSv1.1'"],
+    [{ clientMaxBodySize: Size.kibibytes(0.5) }, "NginxConfig.tlsProxy: 'clientMaxBodySize' must be a whole number of KiB up to 1 TiB, got '0.5Ki'"],
+    [{ hstsMaxAge: Duration.millis(1500) }, "NginxConfig.tlsProxy: 'hstsMaxAge' must be a whole number of seconds from 1 to 2147483647, got '1500ms'"],
   ])('fails when %j', (bad, message) => {
     expect(() => NginxConfig.tlsProxy({ upstreamHost: '127.0.0.1', upstreamPort: 8080, ...(bad as any) })).toThrow(message);
   });

@@ -61,17 +61,20 @@ describe('TwemproxyConfig.render', () => {
   });
 
   test.each([
-    [{ pool: 'Redis' }, "pool name must match [a-z][a-z0-9_]*, got 'Redis'"],
-    [{ listen: 'localhost:6379' }, "listen must be an IPv4 address and port, got 'localhost:6379'"],
-    [{ servers: [] }, 'a twemproxy pool needs at least one server'],
-    [{ hashTag: '{' }, "hash_tag must be two characters, got '{'"],
-    [{ servers: [{ host: 'a b', port: 1, name: 'a' }] }, "server host 'a b' is not a host name or address"],
-    [{ servers: [{ host: 'a', port: 0, name: 'a' }] }, 'server port must be in 1-65535, got 0'],
-    [{ servers: [{ host: 'a', port: 1, name: 'a' }, { host: 'b', port: 1, name: 'a' }] }, "server name 'a' appears twice"],
-    [{ servers: [{ host: 'a', port: 1, name: 'x y' }] }, "server name 'x y' has characters twemproxy does not accept"],
-    [{ timeout: Duration.millis(0) }, 'timeout must be a whole number of milliseconds ≥ 1, got 0'],
-    [{ serverFailureLimit: 0 }, 'server_failure_limit must be a positive integer, got 0'],
-    [{ protocol: TwemproxyProtocol.MEMCACHED, redisAuthPlaceholder: 'x' }, 'redis_auth is only for redis pools'],
+    [{ pool: 'Redis' }, "TwemproxyConfig.render: 'pool' must be a name of [a-z][a-z0-9_]*, got 'Redis'"],
+    [{ listen: 'localhost:6379' }, "TwemproxyConfig.render: 'listen' must be an IPv4 address and port, got 'localhost:6379'"],
+    [{ servers: [] }, "TwemproxyConfig.render: 'servers' must be a list of at least one server, got []"],
+    [{ hashTag: '{' }, "TwemproxyConfig.render: 'hashTag' must be two characters, e.g. '{}', got '{'"],
+    [{ servers: [{ host: 'a b', port: 1, name: 'a' }] }, "TwemproxyConfig.render: 'servers[0].host' must be a host name or address, got 'a b'"],
+    [{ servers: [{ host: 'a', port: 0, name: 'a' }] }, "TwemproxyConfig.render: 'servers[0].port' must be an integer from 1 to 65535, got 0"],
+    [{ servers: [{ host: 'a', port: 1, name: 'a' }, { host: 'b', port: 1, name: 'a' }] }, "TwemproxyConfig.render: 'servers[1].name' must be a name no other server has, got 'a'"],
+    [{ servers: [{ host: 'a', port: 1, name: 'x y' }] }, "TwemproxyConfig.render: 'servers[0].name' must be a name of letters, digits, '-', '_' and '.' (what twemproxy accepts), got 'x y'"],
+    [{ timeout: Duration.millis(0) }, "TwemproxyConfig.render: 'timeout' must be a duration of whole milliseconds from 1ms to 24h, got '0ms'"],
+    [{ serverFailureLimit: 0 }, "TwemproxyConfig.render: 'serverFailureLimit' must be an integer from 1 to 1000, got 0"],
+    [{ hash: 'sha1' }, "TwemproxyConfig.render: 'hash' must be one of 'one_at_a_time', 'md5', 'crc16', 'crc32', 'crc32a', 'fnv1_64', 'fnv1a_64', 'fnv1_32', 'fnv1a_32', 'hsieh', 'murmur', 'jenkins', got 'sha1'"],
+    [{ serverRetryTimeout: Duration.millis(0.5) }, "TwemproxyConfig.render: 'serverRetryTimeout' must be a duration of whole milliseconds from 1ms to 24h, got '0.5ms'"],
+    [{ serverConnections: 0 }, "TwemproxyConfig.render: 'serverConnections' must be an integer from 1 to 1000, got 0"],
+    [{ protocol: TwemproxyProtocol.MEMCACHED, redisAuthPlaceholder: 'x' }, "TwemproxyConfig.render: 'redisAuthPlaceholder' must be unset for a memcached pool (redis_auth is for redis pools only), got 'x'"],
   ])('fails when %j', (override, message) => {
     expect(() => TwemproxyConfig.render({ pool: 'redis', listen: '127.0.0.1:6379', protocol: TwemproxyProtocol.REDIS, servers, ...override as any })).toThrow(message);
   });

@@ -58,16 +58,17 @@ describe('VarnishConfig.vcl', () => {
   test('mallocStorage is whole MiB', () => {
     expect(VarnishConfig.mallocStorage(Size.mebibytes(256))).toBe('malloc,256m');
     expect(VarnishConfig.mallocStorage(Size.gibibytes(2))).toBe('malloc,2048m');
-    expect(() => VarnishConfig.mallocStorage(Size.kibibytes(1536))).toThrow("VarnishConfig.mallocStorage: 'size' must be a whole number of MiB, at least 1, got 1.5 MiB");
+    expect(() => VarnishConfig.mallocStorage(Size.kibibytes(1536))).toThrow("VarnishConfig.mallocStorage: 'size' must be a whole number of MiB from 1 to 1048576, got '1.5Mi'");
   });
 
   test.each([
-    [{ backendHost: 'a b' }, 'VarnishConfig.vcl: \'backendHost\' must be a host name or IPv4 address, got "a b"'],
+    [{ backendHost: 'a b' }, "VarnishConfig.vcl: 'backendHost' must be a host name or IPv4 address, got 'a b'"],
     [{ backendPort: 70000 }, "VarnishConfig.vcl: 'backendPort' must be an integer from 1 to 65535, got 70000"],
-    [{ probePath: 'readyz' }, 'VarnishConfig.vcl: \'probePath\' must be an absolute URL path without spaces or quotes, got "readyz"'],
-    [{ probePath: '/a"b' }, 'VarnishConfig.vcl: \'probePath\' must be an absolute URL path without spaces or quotes, got "/a\\"b"'],
+    [{ probePath: 'readyz' }, "VarnishConfig.vcl: 'probePath' must be an absolute URL path without spaces or quotes, got 'readyz'"],
+    [{ probePath: '/a"b' }, "VarnishConfig.vcl: 'probePath' must be an absolute URL path without spaces or quotes, got '/a\"b'"],
     [{ probeWindow: 3, probeThreshold: 4 }, "VarnishConfig.vcl: 'probeThreshold' must be an integer from 1 to 3, got 4"],
-    [{ ttl: Duration.millis(0) }, "VarnishConfig.vcl: 'ttl' must be a whole number of milliseconds above 0, got 0ms"],
+    [{ ttl: Duration.millis(0) }, "VarnishConfig.vcl: 'ttl' must be a duration of whole milliseconds from 1ms to 8760h, got '0ms'"],
+    [{ grace: Duration.millis(0.5) }, "VarnishConfig.vcl: 'grace' must be a duration of whole milliseconds from 0ms to 8760h, got '0.5ms'"],
   ])('fails when %j', (bad, message) => {
     expect(() => VarnishConfig.vcl({ backendHost: 'web', backendPort: 8080, probePath: '/readyz', ...(bad as any) })).toThrow(message);
   });

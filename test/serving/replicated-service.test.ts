@@ -275,7 +275,21 @@ describe('ReplicatedService bad input', () => {
       .toThrow(`${where}: 'cacheTier.cacheSize' must be at most 'cacheTier.memoryLimit' (1024Mi) minus 64Mi that varnish needs beyond the cache (threads, workspaces, transient objects), got '2048Mi'`);
     expect(() => rs.addCacheTier({ cacheSize: Size.mebibytes(1000), memoryLimit: Size.mebibytes(1024) }))
       .toThrow(`${where}: 'cacheTier.cacheSize' must be at most 'cacheTier.memoryLimit' (1024Mi) minus 64Mi that varnish needs beyond the cache (threads, workspaces, transient objects), got '1000Mi'`);
-    expect(() => rs.addCacheTier({ cacheSize: Size.kibibytes(1536) })).toThrow(`${where}: 'cacheTier.cacheSize' must be a whole number of MiB, at least 1, got '1.5Mi'`);
+    expect(() => rs.addCacheTier({ cacheSize: Size.kibibytes(1536) })).toThrow(`${where}: 'cacheTier.cacheSize' must be a whole number of MiB from 1 to 1048576, got '1.5Mi'`);
+  });
+
+  test('fails when a tier option passed to the renderer is out of its range, naming the tier option', () => {
+    const { rs, tls } = service();
+    expect(() => rs.addCacheTier({ ttl: Duration.millis(0) }))
+      .toThrow(`${where}: 'cacheTier.ttl' must be a duration of whole milliseconds from 1ms to 8760h, got '0ms'`);
+    expect(() => rs.addCacheTier({ probePath: 'readyz' }))
+      .toThrow(`${where}: 'cacheTier.probePath' must be an absolute URL path without spaces or quotes, got 'readyz'`);
+    expect(() => rs.addTlsTier({ secret: tls, hstsMaxAge: Duration.millis(1500) }))
+      .toThrow(`${where}: 'tlsTier.hstsMaxAge' must be a whole number of seconds from 1 to 2147483647, got '1500ms'`);
+    expect(() => rs.addTlsTier({ secret: tls, minTlsVersion: 'TLSv1.1' as any }))
+      .toThrow(`${where}: 'tlsTier.minTlsVersion' must be one of 'TLSv1.2', 'TLSv1.3', got 'TLSv1.1'`);
+    expect(() => service({ preStopSleep: Duration.millis(1500) }))
+      .toThrow(`${where}: 'preStopSleep' must be a whole number of seconds from 1 to 3600, got '1500ms'`);
   });
 
   test('fails on the order of tiers, affinity or an exposed app behind a tier, and a non-HTTP probe without probePath', () => {

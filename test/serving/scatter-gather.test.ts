@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { HedgePolicy, MergeStrategy, MissingShards, ScatterGather, ScatterGatherProps, SortOrder } from '../../src';
+import { HedgeMode, HedgePolicy, MergeStrategy, MergeStrategyKind, MissingShards, ScatterGather, ScatterGatherProps, SortOrder } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 
 const LEAF = { leafImage: 'ghcr.io/example/search-leaf:1.4.2', leafPort: 9000 };
@@ -26,6 +26,21 @@ function runtimeFrom(configMap: any): any {
 }
 
 describe('ScatterGather', () => {
+  test('each merge strategy and hedge policy says which it is, as the enum the root config uses', () => {
+    const topK = MergeStrategy.topK({ field: 'score', k: 3 });
+    const strategies = [MergeStrategy.concatArrays(), MergeStrategy.mergeObjects(), MergeStrategy.sum(), topK, MergeStrategy.unionStrings()];
+    expect(strategies.map((m) => m.strategy)).toEqual([
+      MergeStrategyKind.CONCAT_ARRAYS, MergeStrategyKind.MERGE_OBJECTS, MergeStrategyKind.SUM,
+      MergeStrategyKind.TOP_K, MergeStrategyKind.UNION_STRINGS,
+    ]);
+    const hedges = [HedgePolicy.none(), HedgePolicy.after(Duration.millis(20)), HedgePolicy.percentile({ percentile: 95 })];
+    expect(hedges.map((h) => h.mode))
+      .toEqual([HedgeMode.NONE, HedgeMode.AFTER, HedgeMode.PERCENTILE]);
+    const config = JSON.parse(synth({ merge: topK, hedge: HedgePolicy.percentile({ percentile: 95 }) }).sg.rootConfig);
+    expect(config.merge).toEqual({ strategy: 'topK', field: 'score', k: 3, order: 'descending' });
+    expect(config.hedge).toEqual({ mode: 'percentile', percentile: 95, minDelayMs: 5, maxPercent: 10 });
+  });
+
   test('defaults: 3 shards × 2 replicas, a replicated root, restricted everywhere (snapshot)', () => {
     // GIVEN / WHEN the defaults
     const { objs, sg } = synth();
@@ -212,11 +227,15 @@ describe('ScatterGather', () => {
       ['timeout ≤ 0', { timeout: Duration.millis(0) }, `${where}: 'timeout' must be a duration of whole milliseconds from 1ms to 1h, got '0ms'`],
       ['timeout not whole ms', { timeout: Duration.millis(0.5) }, `${where}: 'timeout' must be a duration of whole milliseconds from 1ms to 1h, got '0.5ms'`],
       ['hedge delay = timeout', { timeout: Duration.millis(500), hedge: HedgePolicy.after(Duration.millis(500)) },
-        `${where}: 'hedge' must be a delay of at least 1ms and less than 'timeout' (500ms), got '500ms'`],
+        `${where}: 'hedge' must be a delay less than 'timeout' (500ms), got '500ms'`],
       ['hedge delay > timeout (default 1s)', { hedge: HedgePolicy.after(Duration.seconds(2)) },
-        `${where}: 'hedge' must be a delay of at least 1ms and less than 'timeout' (1000ms), got '2000ms'`],
+        `${where}: 'hedge' must be a delay less than 'timeout' (1000ms), got '2000ms'`],
       ['percentile minDelay ≥ timeout', { timeout: Duration.millis(5), hedge: HedgePolicy.percentile({ percentile: 95 }) },
-        `${where}: 'hedge' must be a delay of at least 1ms and less than 'timeout' (5ms), got '5ms'`],
+        `${where}: 'hedge' must be a delay less than 'timeout' (5ms), got '5ms'`],
+      ['a fractional hedge delay', { hedge: HedgePolicy.after(Duration.millis(0.5)) }, `${where}: 'hedge' must be a duration of whole milliseconds from 1ms to 1h, got '0.5ms'`],
+      ['drainDelay over 1h', { drainDelay: Duration.hours(2) }, `${where}: 'drainDelay' must be a duration of whole milliseconds from 0ms to 1h, got '7200000ms'`],
+      ['a request body limit over 1 GiB', { maxRequestBodySize: Size.gibibytes(2) },
+        `${where}: 'maxRequestBodySize' must be a size of whole bytes from 0 to 1073741824 bytes, got '2147483648 bytes'`],
       ['percentile out of range', { hedge: HedgePolicy.percentile({ percentile: 100 }) }, `${where}: 'hedge.percentile' must be a number greater than 0 and less than 100, got 100`],
       ['hedge budget out of range', { hedge: HedgePolicy.after(Duration.millis(10), { maxPercent: 0 }) }, `${where}: 'hedge.maxPercent' must be an integer from 1 to 100, got 0`],
       ['top-k without a field', { merge: MergeStrategy.topK({ k: 10 } as any) }, `${where}: 'merge.field' must be a non-empty field name (dots separate nested fields), got undefined`],

@@ -1,7 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { CacheEngine, RestrictedSecurity, ShardedCache, ShardedCacheProxy, TwemproxyHash } from '../../src';
+import { CacheEngine, RestrictedSecurity, ShardedCache, ShardedCacheProxy, ShardedCacheProxyMode, TwemproxyHash } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 
 function client(chart: Chart, id = 'web', ports: number[] = [8080]) {
@@ -134,6 +134,12 @@ describe('ShardedCache', () => {
     expect(cache.hashing.serverFor('user:42')).toMatch(/^cache-shard-\d$/);
   });
 
+  test('each proxy says where it runs', () => {
+    expect(ShardedCacheProxy.ambassador()).toMatchObject({ mode: ShardedCacheProxyMode.AMBASSADOR, replicas: 0, exposeStats: false });
+    expect(ShardedCacheProxy.sharedTier({ replicas: 3, exposeStats: true }))
+      .toMatchObject({ mode: ShardedCacheProxyMode.SHARED_TIER, replicas: 3, exposeStats: true });
+  });
+
   describe('fails when', () => {
     test.each([
       [{ shards: 0 }, "ShardedCache 'test/c': 'shards' must be an integer from 1 to 1024, got 0"],
@@ -146,7 +152,8 @@ describe('ShardedCache', () => {
       [{ hashTag: 'abc' }, "'hashTag' must be two characters, e.g. '{}', got 'abc'"],
       [{ statsPort: 11211 }, "'statsPort' must be different from 'port' (11211), got 11211"],
       [{ name: 'c'.repeat(47) }, "'name' must be a DNS-1123 label of at most 46 characters"],
-      [{ memoryPerShard: Size.mebibytes(8) }, "'memoryPerShard' must be a whole number of MiB, at least 16, got '8Mi'"],
+      [{ memoryPerShard: Size.kibibytes(20000) }, "'memoryPerShard' must be a whole number of MiB from 16 to 1048576, got '19.53125Mi'"],
+      [{ memoryPerShard: Size.mebibytes(8) }, "'memoryPerShard' must be a whole number of MiB from 16 to 1048576, got '8Mi'"],
     ])('props are %j', (props, message) => {
       expect(() => new ShardedCache(Testing.chart(), 'c', props as any)).toThrow(message);
     });

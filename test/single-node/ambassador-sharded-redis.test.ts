@@ -161,9 +161,11 @@ describe('AmbassadorShardedRedis', () => {
       [{ password: 'hunter2' }, "'password' must be RedisPassword.fromSecret(secret, key) (a password is never taken as a plain value), got '<a string, not shown>'"],
       [{ name: 'r'.repeat(53) }, "'name' must be a DNS-1123 label of at most 52 characters"],
       [{ statsPort: 6379 }, "'statsPort' must be different from 'ambassadorPort' (6379), got 6379"],
-      [{ maxMemory: Size.mebibytes(8) }, "'maxMemory' must be a whole number of MiB, at least 16, got '8Mi'"],
+      [{ maxMemory: Size.mebibytes(8) }, "'maxMemory' must be a whole number of MiB from 16 to 1048576, got '8Mi'"],
       [{ evictionPolicy: 'lru' }, "'evictionPolicy' must be one of"],
-      [{ timeout: Duration.millis(0) }, "'timeout' must be a duration of at least 1 millisecond, got '0ms'"],
+      [{ timeout: Duration.millis(0) }, "'timeout' must be a duration of whole milliseconds from 1ms to 24h, got '0ms'"],
+      [{ serverRetryTimeout: Duration.millis(0.5) }, "'serverRetryTimeout' must be a duration of whole milliseconds from 1ms to 24h, got '0.5ms'"],
+      [{ serverFailureLimit: 0 }, "'serverFailureLimit' must be an integer from 1 to 1000, got 0"],
       [{ app: { image: 'myapp:latest', uid: 1000 } }, "'app.image' must be an image pinned to a tag or digest other than 'latest'"],
     ])('props are %j', (props, message) => {
       expect(() => make(props)).toThrow(message);

@@ -1,0 +1,88 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { ServiceTier } from './tier-options';
+import { RestrictedWorkloads } from '../../blocks/_restricted-workload';
+import { NginxConfig } from '../../config/nginx';
+import { Availability } from '../../core/availability';
+import { ConfigChecksum } from '../../core/checksum';
+import { RecommendedLabels } from '../../core/labels';
+import { RestrictedSecurity } from '../../core/security';
+
+// Internal: one tier in front of a ReplicatedService's app (the varnish cache, the nginx TLS terminator) — its
+// ConfigMap, a replicated Deployment that mounts it, a PDB and a Service, under the scope `owner/<id>`.
+
+/** What `addTier` makes. */
+export interface TierSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly component: string;
+  readonly software: string;
+  readonly replicas: number;
+  readonly port: number;
+  readonly servicePort: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly image: string;
+  readonly command: string[];
+  readonly configKey: string;
+  readonly configDir: string;
+  readonly configText: string;
+  readonly writableDirs: string[];
+  readonly resources: kplus.ContainerResources;
+  readonly ports: Array<{ number: number; name: string; servicePort: number }>;
+  readonly secret?: kplus.ISecret;
+  readonly serviceType?: kplus.ServiceType;
+  readonly upstream: { host: string; port: number };
+}
+
+/** Adds a tier to `owner`: objects named `t.name`, labelled as part of `instance`. */
+export function addTier(owner: Construct, instance: string, t: TierSpec): ServiceTier {
+  const scope = new Construct(owner, t.id);
+  const selector = RecommendedLabels.selector({ name: t.software, instance, component: t.component });
+  const labels = RecommendedLabels.of({ name: t.software, instance, component: t.component, partOf: 'replicated-service' });
+  const configMap = new kplus.ConfigMap(scope, 'Config', { metadata: { name: t.name, labels }, data: { [t.configKey]: t.configText } });
+  const d = RestrictedWorkloads.deployment(scope, 'Deployment', {
+    name: t.name,
+    labels,
+    selector,
+    replicas: t.replicas,
+    uid: t.uid,
+    gid: t.gid,
+    strategy: Availability.surgeOnly(),
+    terminationGracePeriod: Duration.seconds(30),
+  });
+  const c = RestrictedSecurity.addContainer(d, {
+    name: t.software,
+    image: t.image,
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    command: t.command,
+    ports: t.ports.map((p) => ({ number: p.number, name: p.name })),
+    readiness: kplus.Probe.fromTcpSocket({ port: t.port }),
+    resources: t.resources,
+    // Both images have a shell's `sleep`: wait for the endpoints to drop the pod before it stops accepting.
+    lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '5']) },
+  }, { uid: t.uid, gid: t.gid });
+  c.mount(t.configDir, kplus.Volume.fromConfigMap(scope, 'ConfigVolume', configMap, { name: 'config' }), { readOnly: true });
+  if (t.secret) c.mount(NginxConfig.TLS_DIR, kplus.Volume.fromSecret(scope, 'TlsVolume', t.secret, { name: 'tls', defaultMode: 0o440 }), { readOnly: true });
+  RestrictedSecurity.addWritableDirs(d, c, { paths: t.writableDirs });
+  ConfigChecksum.annotate(d, [configMap]);
+  const pdb = RestrictedWorkloads.availability(scope, d, selector, labels, { replicas: t.replicas });
+  const service = new kplus.Service(scope, 'Service', {
+    metadata: { name: t.name, labels },
+    type: t.serviceType ?? kplus.ServiceType.CLUSTER_IP,
+    selector: kplus.Pods.select(scope, 'ServicePods', { labels: selector }),
+    ports: t.ports.map((p) => ({ name: p.name, port: p.servicePort, targetPort: p.number })),
+  });
+  return {
+    deployment: d,
+    service,
+    configMap,
+    configText: t.configText,
+    port: t.port,
+    servicePort: t.servicePort,
+    upstreamHost: t.upstream.host,
+    upstreamPort: t.upstream.port,
+    podDisruptionBudget: pdb,
+  };
+}

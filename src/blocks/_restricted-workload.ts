@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Cron, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Availability } from '../core/availability';
@@ -56,7 +56,7 @@ export interface RestrictedJobSpec extends RestrictedWorkloadSpec {
 
 /** A restricted CronJob. */
 export interface RestrictedCronJobSpec extends RestrictedJobSpec {
-  readonly schedule: kplus.Cron;
+  readonly schedule: Cron;
   readonly concurrencyPolicy?: kplus.ConcurrencyPolicy;
   readonly startingDeadline?: Duration;
   readonly successfulJobsRetained?: number;

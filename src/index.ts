@@ -12,6 +12,7 @@ export * from './config/varnish';
 export * from './config/fluent-bit';
 export * from './config/work-queue';
 export * from './config/kafka';
+export * from './config/stream-processor-options';
 export * from './config/stream-processor';
 // runtime: programs that run in pods
 export * from './runtime/health-adapter';
@@ -31,3 +32,7 @@ export * from './serving/sharded-service';
 export * from './serving/scatter-gather';
 export * from './batch/work-queue-jobs';
 export * from './batch/kafka-workflow';
+export * from './batch/kafka-workflow/cluster';
+export * from './batch/kafka-workflow/topic';
+export * from './batch/kafka-workflow/stage-options';
+export * from './batch/kafka-workflow/stage';

@@ -12,6 +12,7 @@ export * from './config/varnish';
 export * from './config/fluent-bit';
 export * from './config/work-queue';
 export * from './config/kafka';
+export * from './config/stream-processor-options';
 export * from './config/stream-processor';
 // runtime: programs that run in pods
 export * from './runtime/health-adapter';
@@ -44,3 +45,7 @@ export * from './batch/work-queue-jobs/worker-mode';
 export * from './batch/work-queue-jobs/work-items';
 export * from './batch/work-queue-jobs/pod-failure-rule';
 export * from './batch/kafka-workflow';
+export * from './batch/kafka-workflow/cluster';
+export * from './batch/kafka-workflow/topic';
+export * from './batch/kafka-workflow/stage-options';
+export * from './batch/kafka-workflow/stage';

@@ -113,10 +113,9 @@ export class KafkaConfig {
     ];
     const overrides = options.overrides ?? {};
     for (const key of Object.keys(overrides).sort()) {
-      if (!/^[a-z0-9]+([._-][a-z0-9]+)*$/.test(key)) throw new Error(`broker setting names are dotted lowercase words, got '${key}'`);
-      if (RESERVED.includes(key)) throw new Error(`broker setting '${key}' is set by the cluster itself and cannot be overridden`);
       const value = overrides[key];
-      if (typeof value !== 'string' || /[\r\n]/.test(value)) throw new Error(`broker setting '${key}' must be a one-line string, got ${JSON.stringify(value)}`);
+      const problem = KafkaConfig.kraftOverrideProblem(key, value);
+      if (problem) throw new Error(`broker setting '${key}' ${problem}`);
       const at = props.findIndex(([k]) => k === key);
       if (at >= 0) props[at] = [key, value];
       else props.push([key, value]);
@@ -230,13 +229,45 @@ export class KafkaConfig {
     return name.replace(/\./g, '_');
   }
 
+  /**
+   * Why a broker setting cannot be written as it is (to `server.properties`, or a Strimzi `Kafka`'s
+   * `spec.kafka.config`), or undefined: its name must be dotted lowercase words, its value a one-line string.
+   */
+  public static brokerSettingProblem(key: string, value: string): string | undefined {
+    return settingProblem(key, value, false);
+  }
+
+  /**
+   * Why `kraftServerProperties` refuses `key=value` as an override, or undefined: a broker setting problem, or a
+   * setting the node sets itself (its roles, id, quorum, listeners and log dir).
+   */
+  public static kraftOverrideProblem(key: string, value: string): string | undefined {
+    // every reserved key is a well-formed name: checking it first says the more useful thing
+    if (RESERVED.includes(key)) return 'is set by the cluster itself and cannot be overridden';
+    return settingProblem(key, value, false);
+  }
+
+  /**
+   * Why a topic setting cannot be passed to `kafka-topics.sh --config` (or a `KafkaTopic`), or undefined: its name
+   * must be dotted lowercase words, its value a non-empty one-line string.
+   */
+  public static topicSettingProblem(key: string, value: string): string | undefined {
+    return settingProblem(key, value, true);
+  }
+
   /** Throws when a topic setting name or value cannot be passed to `kafka-topics.sh --config`. */
   public static checkTopicConfig(topic: string, key: string, value: string): void {
-    if (!/^[a-z0-9]+([._-][a-z0-9]+)*$/.test(key)) throw new Error(`topic '${topic}': setting names are dotted lowercase words, got '${key}'`);
-    if (typeof value !== 'string' || value.length === 0 || /[\r\n]/.test(value)) {
-      throw new Error(`topic '${topic}': setting '${key}' must be a non-empty one-line string, got ${JSON.stringify(value)}`);
-    }
+    const problem = KafkaConfig.topicSettingProblem(key, value);
+    if (problem) throw new Error(`topic '${topic}': setting '${key}' ${problem}`);
   }
+}
+
+function settingProblem(key: string, value: string, nonEmpty: boolean): string | undefined {
+  if (!/^[a-z0-9]+([._-][a-z0-9]+)*$/.test(key)) return 'has a name that is not dotted lowercase words';
+  if (typeof value !== 'string' || /[\r\n]/.test(value) || (nonEmpty && value.length === 0)) {
+    return `has a value that is not a ${nonEmpty ? 'non-empty ' : ''}one-line string`;
+  }
+  return undefined;
 }
 
 /** A Java properties value: backslashes escaped, a leading space kept. */

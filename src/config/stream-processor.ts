@@ -1,305 +1,37 @@
 import { Duration } from 'cdk8s';
+import { toYaml } from './_yaml';
+import { KafkaConfig } from './kafka';
+import {
+  CopierConfigOptions, FilterConfigOptions, JoinConfigOptions, MergerConfigOptions, ReduceAggregation, ReduceConfigOptions,
+  SharderConfigOptions, SplitterConfigOptions, StreamLogLevel, StreamStageCommonOptions,
+} from './stream-processor-options';
+import { showValue } from '../core/prop-error';
 
 /**
- * Bento's log levels.
- *
- * @see https://warpstreamlabs.github.io/bento/docs/components/logger/about
+ * A problem with one option of a stage config, as the `*Problem` methods of `StreamProcessorConfig` report it: which
+ * option, what it must be, and the value given. A construct that renders stage configs checks its props with these
+ * methods and names itself in the error; the renderers throw `'<option>' must be <expectation>, got <value>`.
  */
-export enum StreamLogLevel {
-  /** Errors only. */
-  ERROR = 'ERROR',
-  /** Warnings and errors. */
-  WARN = 'WARN',
-  /** The default: lifecycle events, warnings and errors. */
-  INFO = 'INFO',
-  /** Everything, for debugging a stage. */
-  DEBUG = 'DEBUG',
-}
-
-/**
- * What every stage config has: where Kafka is, what the stage reads, and how failures and keys are handled.
- */
-export interface StreamStageCommonOptions {
-  /** Bootstrap addresses (`host:port`) of the Kafka cluster. */
-  readonly seedBrokers: string[];
-  /** The topics the stage reads. */
-  readonly inputs: string[];
-  /** The consumer group: one per stage, so that each stage sees every message once and its replicas share the partitions. */
-  readonly consumerGroup: string;
+export interface StreamConfigProblem {
+  /** The option, as the caller wrote it (e.g. `routes[1].condition`). */
+  readonly option: string;
+  /** What the option must be, completing "must be …" (e.g. `a non-empty Bloblang query`). */
+  readonly expectation: string;
   /**
-   * The Kafka client id.
+   * The value given (for a duration, its milliseconds as text, e.g. `'500ms'`).
    *
-   * @default - the consumer group
+   * @default - none was given
    */
-  readonly clientId?: string;
-  /**
-   * A Bloblang query for the key of every record the stage writes (e.g. `this.user_id`). Records with the same key
-   * land on the same partition, which a join or reduce with more than one replica downstream needs.
-   *
-   * @default - the key of the record read (`@kafka_key`); a record without a key is written without one
-   */
-  readonly outputKey?: string;
-  /**
-   * A topic for messages the stage fails to process (a condition or query that errors on them), with the error in
-   * the `dlq_error` header and where it came from in `dlq_stage`, `dlq_topic`, `dlq_partition`, `dlq_offset`.
-   *
-   * @default - a failed message is rejected and retried: the stage stops advancing on its partition rather than
-   * drop the message or pass it on unprocessed
-   */
-  readonly deadLetterTopic?: string;
-  /**
-   * The port of Bento's HTTP server (`/ping`, `/ready`, `/metrics`).
-   *
-   * @default 4195
-   */
-  readonly httpPort?: number;
-  /**
-   * The log level.
-   *
-   * @default StreamLogLevel.INFO
-   */
-  readonly logLevel?: StreamLogLevel;
-  /**
-   * A label that names the stage in logs, metrics and dead-letter headers.
-   *
-   * @default - the consumer group
-   */
-  readonly stageName?: string;
-}
-
-/**
- * Options for `StreamProcessorConfig.copier`.
- */
-export interface CopierConfigOptions extends StreamStageCommonOptions {
-  /** Every message is written to each of these topics. */
-  readonly outputs: string[];
-}
-
-/**
- * Options for `StreamProcessorConfig.filter`.
- */
-export interface FilterConfigOptions extends StreamStageCommonOptions {
-  /** The topic the kept messages go to. */
-  readonly output: string;
-  /**
-   * A Bloblang query that is `true` for the messages to keep and `false` for those to drop, e.g.
-   * `this.size_bytes < 20000000`. A query that errors or is not a boolean fails the message (see `deadLetterTopic`).
-   */
-  readonly condition: string;
-}
-
-/**
- * A route of a splitter: messages for which `condition` is true go to `topic`.
- */
-export interface SplitterRoute {
-  /** A Bloblang query that is `true` for the messages this route takes. */
-  readonly condition: string;
-  /** The topic they go to. */
-  readonly topic: string;
-}
-
-/**
- * Options for `StreamProcessorConfig.splitter`.
- */
-export interface SplitterConfigOptions extends StreamStageCommonOptions {
-  /** The routes, tried in order. */
-  readonly routes: SplitterRoute[];
-  /**
-   * Copy a message to every route whose condition holds; otherwise only the first one takes it.
-   *
-   * @default false
-   */
-  readonly copy?: boolean;
-  /**
-   * A topic for the messages no route takes.
-   *
-   * @default - messages no route takes are dropped (a splitter is then also a filter)
-   */
-  readonly unmatched?: string;
-}
-
-/**
- * Options for `StreamProcessorConfig.sharder`.
- */
-export interface SharderConfigOptions extends StreamStageCommonOptions {
-  /** A Bloblang query for the shard key, e.g. `this.user_id`. */
-  readonly key: string;
-  /**
-   * The shard topics: a message goes to `shards[fnv1_32(key) % shards.length]` (`StreamProcessorConfig.shardIndex`).
-   */
-  readonly shards: string[];
-}
-
-/**
- * Options for `StreamProcessorConfig.merger`.
- */
-export interface MergerConfigOptions extends StreamStageCommonOptions {
-  /** The topic every input's messages go to. */
-  readonly output: string;
-}
-
-/**
- * Options for `StreamProcessorConfig.join`.
- */
-export interface JoinConfigOptions extends StreamStageCommonOptions {
-  /** The topic the complete batches go to. */
-  readonly output: string;
-  /** A Bloblang query for the batch a part belongs to, e.g. `this.image_id`. */
-  readonly batchKey: string;
-  /**
-   * How many distinct parts make a complete batch. Give this or `countQuery`.
-   *
-   * @default - `countQuery`
-   */
-  readonly count?: number;
-  /**
-   * A Bloblang query for the number of parts of a part's batch, read from each part (e.g. `this.total_parts`).
-   * Give this or `count`.
-   *
-   * @default - `count`
-   */
-  readonly countQuery?: string;
-  /**
-   * A Bloblang query for a part's identity: parts with the same identity count once (a redelivered record, or a
-   * producer that retried). Evaluated once, when the part is first read from an input.
-   *
-   * @default - the record's place: `<topic>/<partition>/<offset>`
-   */
-  readonly partKey?: string;
-  /**
-   * How often the join looks at the parts it holds: a complete batch goes out at the end of the window it completes
-   * in, incomplete parts are written to `pendingTopic` and read again.
-   *
-   * @default Duration.seconds(10)
-   */
-  readonly window?: Duration;
-  /**
-   * How long a batch may wait for its last part, counted from its oldest part's record timestamp. Then its parts go
-   * to `expiredTopic`, or are dropped.
-   *
-   * @default Duration.hours(1)
-   */
-  readonly timeout?: Duration;
-  /** The topic that holds incomplete batches between windows (read and written by this stage only). */
-  readonly pendingTopic: string;
-  /**
-   * The topic for the parts of batches that timed out.
-   *
-   * @default - the parts of a batch that timed out are dropped, with a log line
-   */
-  readonly expiredTopic?: string;
-  /**
-   * How many records of one partition may be held at once (Bento's `checkpoint_limit`): the window holds every
-   * record it has read until it is flushed.
-   *
-   * @default 10000
-   */
-  readonly maxInFlightPerPartition?: number;
-}
-
-/**
- * What a reduce computes for each key and window.
- */
-export enum ReduceOperation {
-  /** The number of messages. */
-  COUNT = 'count',
-  /** The sum of a number. */
-  SUM = 'sum',
-  /** The smallest number. */
-  MIN = 'min',
-  /** The largest number. */
-  MAX = 'max',
-  /** The arithmetic mean of a number. */
-  AVERAGE = 'average',
-  /** The values, in arrival order. */
-  COLLECT = 'collect',
-  /** The number of distinct values. */
-  COUNT_DISTINCT = 'countDistinct',
-}
-
-/**
- * One aggregate of a reduce: a field of its output message.
- */
-export class ReduceAggregation {
-  /** The number of messages, as `name`. */
-  public static count(name: string = 'count'): ReduceAggregation {
-    return new ReduceAggregation(ReduceOperation.COUNT, name, undefined);
-  }
-
-  /** The sum of `query` (a Bloblang query that gives a number, e.g. `this.bytes`), as `name`. */
-  public static sum(name: string, query: string): ReduceAggregation {
-    return new ReduceAggregation(ReduceOperation.SUM, name, query);
-  }
-
-  /** The smallest value of `query` (a number), as `name`. */
-  public static min(name: string, query: string): ReduceAggregation {
-    return new ReduceAggregation(ReduceOperation.MIN, name, query);
-  }
-
-  /** The largest value of `query` (a number), as `name`. */
-  public static max(name: string, query: string): ReduceAggregation {
-    return new ReduceAggregation(ReduceOperation.MAX, name, query);
-  }
-
-  /** The mean of `query` (a number), as `name`. */
-  public static average(name: string, query: string): ReduceAggregation {
-    return new ReduceAggregation(ReduceOperation.AVERAGE, name, query);
-  }
-
-  /** The values of `query`, in arrival order, as `name`. */
-  public static collect(name: string, query: string): ReduceAggregation {
-    return new ReduceAggregation(ReduceOperation.COLLECT, name, query);
-  }
-
-  /** The number of distinct values of `query`, as `name`. */
-  public static countDistinct(name: string, query: string): ReduceAggregation {
-    return new ReduceAggregation(ReduceOperation.COUNT_DISTINCT, name, query);
-  }
-
-  private constructor(
-    /** The operation. */
-    public readonly operation: ReduceOperation,
-    /** The field of the output message. */
-    public readonly name: string,
-    /** The Bloblang query the operation reads (none for `count`). */
-    public readonly query?: string,
-  ) {}
-}
-
-/**
- * Options for `StreamProcessorConfig.reduce`.
- */
-export interface ReduceConfigOptions extends StreamStageCommonOptions {
-  /** The topic the aggregates go to. */
-  readonly output: string;
-  /** A Bloblang query for the key to aggregate by, e.g. `this.tag`. */
-  readonly key: string;
-  /**
-   * The aggregates; each is a field of the output message, next to `key` and `window_end`.
-   *
-   * @default [ReduceAggregation.count()]
-   */
-  readonly aggregations?: ReduceAggregation[];
-  /**
-   * The size of the tumbling windows (processing time, aligned to the UTC clock): each window gives one message per
-   * key, at its end.
-   *
-   * @default Duration.minutes(1)
-   */
-  readonly window?: Duration;
-  /**
-   * How many records of one partition may be held at once (Bento's `checkpoint_limit`): the window holds every
-   * record it has read until it is flushed.
-   *
-   * @default 10000
-   */
-  readonly maxInFlightPerPartition?: number;
+  readonly value?: any;
 }
 
 /** Field names a reduce writes itself. */
 const REDUCE_RESERVED = ['key', 'window_end'];
 const DEFAULT_HTTP_PORT = 4195;
 const DEFAULT_MAX_IN_FLIGHT = 10000;
+const MAX_JOIN_COUNT = 1_000_000;
+const JOIN_WINDOW = Duration.seconds(10);
+const REDUCE_WINDOW = Duration.minutes(1);
 
 /**
  * The configs of the stream processor (Bento, a Benthos-compatible processor) that runs each `KafkaWorkflow` stage:
@@ -323,8 +55,7 @@ export class StreamProcessorConfig {
    * A copier: every message of the inputs is written to each output topic (Bento `broker` output, `fan_out`).
    */
   public static copier(options: CopierConfigOptions): string {
-    checkCommon(options);
-    checkTopics('outputs', options.outputs, 1);
+    fail(StreamProcessorConfig.copierProblem(options));
     const outputs = options.outputs.map((t) => kafkaOutput(options, t));
     return render(options, [], outputs.length === 1 ? outputs[0] : { broker: { pattern: 'fan_out', outputs } });
   }
@@ -333,9 +64,8 @@ export class StreamProcessorConfig {
    * A filter: the messages for which `condition` holds go to `output`, the others are dropped.
    */
   public static filter(options: FilterConfigOptions): string {
-    checkCommon(options);
-    checkTopics('output', [options.output], 1);
-    const condition = checkedQuery('condition', options.condition);
+    fail(StreamProcessorConfig.filterProblem(options));
+    const condition = userQuery(options.condition);
     const processors = [{ mutation: `root = if !(\n${indentLines(condition)}\n) { deleted() }\n` }];
     return render(options, processors, kafkaOutput(options, options.output));
   }
@@ -346,15 +76,9 @@ export class StreamProcessorConfig {
    * fails the message instead of silently skipping a route.
    */
   public static splitter(options: SplitterConfigOptions): string {
-    checkCommon(options);
-    if (!Array.isArray(options.routes) || options.routes.length === 0) throw new Error('\'routes\' must list at least one route, got none');
-    options.routes.forEach((r, i) => {
-      checkTopics(`routes[${i}].topic`, [r.topic], 1);
-      checkedQuery(`routes[${i}].condition`, r.condition);
-    });
-    if (options.unmatched !== undefined) checkTopics('unmatched', [options.unmatched], 1);
+    fail(StreamProcessorConfig.splitterProblem(options));
     const copy = options.copy ?? false;
-    const lines = options.routes.map((r, i) => `meta split_route_${i} = if (\n${indentLines(checkedQuery(`routes[${i}].condition`, r.condition))}\n) { true } else { false }`);
+    const lines = options.routes.map((r, i) => `meta split_route_${i} = if (\n${indentLines(userQuery(r.condition))}\n) { true } else { false }`);
     const processors = [{ mutation: lines.join('\n') + '\n' }];
     const cases: any[] = options.routes.map((r, i) => ({
       check: `@split_route_${i} == true`,
@@ -373,9 +97,8 @@ export class StreamProcessorConfig {
    * bytes: Bloblang's `hash("fnv32")`), so every message with the same key goes to the same shard.
    */
   public static sharder(options: SharderConfigOptions): string {
-    checkCommon(options);
-    checkTopics('shards', options.shards, 2);
-    const key = checkedQuery('key', options.key);
+    fail(StreamProcessorConfig.sharderProblem(options));
+    const key = userQuery(options.key);
     const topics = options.shards.map((t) => JSON.stringify(t)).join(', ');
     const processors = [{
       mutation: [
@@ -391,8 +114,7 @@ export class StreamProcessorConfig {
    * A merger: the messages of every input go to `output` (one consumer group over all the inputs).
    */
   public static merger(options: MergerConfigOptions): string {
-    checkCommon(options);
-    checkTopics('output', [options.output], 1);
+    fail(StreamProcessorConfig.mergerProblem(options));
     return render(options, [], kafkaOutput(options, options.output));
   }
 
@@ -409,24 +131,13 @@ export class StreamProcessorConfig {
    * the parts of a batch reach the same replica.
    */
   public static join(options: JoinConfigOptions): string {
-    checkCommon(options);
-    checkTopics('output', [options.output], 1);
-    checkTopics('pendingTopic', [options.pendingTopic], 1);
-    if (options.expiredTopic !== undefined) checkTopics('expiredTopic', [options.expiredTopic], 1);
-    if (options.inputs.includes(options.pendingTopic)) throw new Error(`'pendingTopic' must not be one of the inputs, got '${options.pendingTopic}'`);
-    const batchKey = checkedQuery('batchKey', options.batchKey);
-    if ((options.count === undefined) === (options.countQuery === undefined)) {
-      throw new Error(`a join needs exactly one of 'count' and 'countQuery', got ${options.count === undefined ? 'neither' : 'both'}`);
-    }
-    if (options.count !== undefined && (!Number.isInteger(options.count) || options.count < 1)) {
-      throw new Error(`'count' must be an integer of at least 1, got ${options.count}`);
-    }
-    const window = duration('window', options.window ?? Duration.seconds(10));
-    const timeoutSeconds = Math.ceil((options.timeout ?? Duration.hours(1)).toMilliseconds() / 1000);
-    if (timeoutSeconds < 1) throw new Error(`'timeout' must be at least 1 second, got ${timeoutSeconds}s`);
-    const countExpr = options.count !== undefined ? String(options.count) : `(\n${indentLines(checkedQuery('countQuery', options.countQuery!))}\n).number()`;
+    fail(StreamProcessorConfig.joinProblem(options));
+    const batchKey = userQuery(options.batchKey);
+    const window = bentoDuration(options.window ?? JOIN_WINDOW);
+    const timeoutSeconds = joinTimeoutSeconds(options);
+    const countExpr = options.count !== undefined ? String(options.count) : `(\n${indentLines(userQuery(options.countQuery!))}\n).number()`;
     const partExpr = options.partKey !== undefined
-      ? `(\n${indentLines(checkedQuery('partKey', options.partKey))}\n).string()`
+      ? `(\n${indentLines(userQuery(options.partKey))}\n).string()`
       : '"%s/%v/%v".format(@kafka_topic, @kafka_partition, @kafka_offset)';
     const pending = JSON.stringify(options.pendingTopic);
 
@@ -501,26 +212,12 @@ export class StreamProcessorConfig {
    * one replica, the input must be keyed by the reduce key, or each replica reduces its own share of a key.
    */
   public static reduce(options: ReduceConfigOptions): string {
-    checkCommon(options);
-    checkTopics('output', [options.output], 1);
-    const key = checkedQuery('key', options.key);
-    const window = duration('window', options.window ?? Duration.minutes(1));
+    fail(StreamProcessorConfig.reduceProblem(options));
+    const key = userQuery(options.key);
+    const window = bentoDuration(options.window ?? REDUCE_WINDOW);
     const aggs = options.aggregations ?? [ReduceAggregation.count()];
-    if (aggs.length === 0) throw new Error('\'aggregations\' must list at least one aggregation, got none');
-    const names = new Set<string>();
-    aggs.forEach((a, i) => {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(a.name)) throw new Error(`'aggregations[${i}].name' must be a field name (letters, digits, _), got '${a.name}'`);
-      if (REDUCE_RESERVED.includes(a.name)) throw new Error(`'aggregations[${i}].name' must not be ${REDUCE_RESERVED.map((r) => `'${r}'`).join(' or ')}, got '${a.name}'`);
-      if (names.has(a.name)) throw new Error(`'aggregations[${i}].name' must be unique, got '${a.name}' twice`);
-      names.add(a.name);
-      if (a.operation !== ReduceOperation.COUNT) checkedQuery(`aggregations[${i}].query`, a.query ?? '');
-    });
-    const valueLines = aggs.flatMap((a, i) => a.operation === ReduceOperation.COUNT ? [] : [
-      a.operation === ReduceOperation.COLLECT || a.operation === ReduceOperation.COUNT_DISTINCT
-        ? `meta reduce_v${i} = (\n${indentLines(a.query!)}\n)`
-        : `meta reduce_v${i} = (\n${indentLines(a.query!)}\n).number()`,
-    ]);
-    const fields = aggs.map((a, i) => `    ${JSON.stringify(a.name)}: ${aggregateExpr(a, `metadata("reduce_v${i}").from_all()`)},`);
+    const valueLines = aggs.flatMap((a, i) => a._valueLine(i, indentLines) ?? []);
+    const fields = aggs.map((a, i) => `    ${JSON.stringify(a.name)}: ${a._expression(i)},`);
     const processors: any[] = [
       { mutation: [`meta reduce_key = (\n${indentLines(key)}\n).string()`, ...valueLines, ''].join('\n') },
       { mutation: 'meta reduce_group = if errored() { "!" } else { "k" + @reduce_key }\n' },
@@ -544,6 +241,81 @@ export class StreamProcessorConfig {
       checkpointLimit: options.maxInFlightPerPartition ?? DEFAULT_MAX_IN_FLIGHT,
       keyOverride: true,
     });
+  }
+
+  /** Why `copier` refuses `options`, or undefined. */
+  public static copierProblem(options: CopierConfigOptions): StreamConfigProblem | undefined {
+    return commonProblem(options) ?? topicsProblem('outputs', options.outputs, 1);
+  }
+
+  /** Why `filter` refuses `options`, or undefined. */
+  public static filterProblem(options: FilterConfigOptions): StreamConfigProblem | undefined {
+    return commonProblem(options) ?? topicProblem('output', options.output) ?? queryProblem('condition', options.condition);
+  }
+
+  /** Why `splitter` refuses `options`, or undefined. */
+  public static splitterProblem(options: SplitterConfigOptions): StreamConfigProblem | undefined {
+    const common = commonProblem(options);
+    if (common) return common;
+    if (!Array.isArray(options.routes) || options.routes.length === 0) return problem('routes', 'a list of at least one route', options.routes);
+    for (const [i, r] of options.routes.entries()) {
+      const route = topicProblem(`routes[${i}].topic`, r.topic) ?? queryProblem(`routes[${i}].condition`, r.condition);
+      if (route) return route;
+    }
+    return options.unmatched !== undefined ? topicProblem('unmatched', options.unmatched) : undefined;
+  }
+
+  /** Why `sharder` refuses `options`, or undefined. */
+  public static sharderProblem(options: SharderConfigOptions): StreamConfigProblem | undefined {
+    return commonProblem(options) ?? topicsProblem('shards', options.shards, 2) ?? queryProblem('key', options.key);
+  }
+
+  /** Why `merger` refuses `options`, or undefined. */
+  public static mergerProblem(options: MergerConfigOptions): StreamConfigProblem | undefined {
+    return commonProblem(options) ?? topicProblem('output', options.output);
+  }
+
+  /** Why `join` refuses `options`, or undefined. */
+  public static joinProblem(options: JoinConfigOptions): StreamConfigProblem | undefined {
+    const o = options;
+    const first = commonProblem(o) ?? topicProblem('output', o.output) ?? topicProblem('pendingTopic', o.pendingTopic)
+      ?? (o.expiredTopic !== undefined ? topicProblem('expiredTopic', o.expiredTopic) : undefined);
+    if (first) return first;
+    if (o.inputs.includes(o.pendingTopic)) return problem('pendingTopic', 'a topic other than the inputs', o.pendingTopic);
+    const batch = queryProblem('batchKey', o.batchKey);
+    if (batch) return batch;
+    if (o.count === undefined && o.countQuery === undefined) {
+      return problem('count', 'set, or countQuery set: a join must know how many parts complete a batch', undefined);
+    }
+    if (o.count !== undefined && o.countQuery !== undefined) return problem('countQuery', 'unset when count is set', o.countQuery);
+    if (o.count !== undefined && (!Number.isInteger(o.count) || o.count < 1 || o.count > MAX_JOIN_COUNT)) {
+      return problem('count', `an integer from 1 to ${MAX_JOIN_COUNT}`, o.count);
+    }
+    const timeoutSeconds = joinTimeoutSeconds(o);
+    return (o.countQuery !== undefined ? queryProblem('countQuery', o.countQuery) : undefined)
+      ?? (o.partKey !== undefined ? queryProblem('partKey', o.partKey) : undefined)
+      ?? durationProblem('window', o.window ?? JOIN_WINDOW)
+      ?? (timeoutSeconds < 1 ? problem('timeout', 'at least 1 second', `${timeoutSeconds}s`) : undefined);
+  }
+
+  /** Why `reduce` refuses `options`, or undefined. */
+  public static reduceProblem(options: ReduceConfigOptions): StreamConfigProblem | undefined {
+    const first = commonProblem(options) ?? topicProblem('output', options.output) ?? queryProblem('key', options.key)
+      ?? durationProblem('window', options.window ?? REDUCE_WINDOW);
+    if (first) return first;
+    const aggs = options.aggregations ?? [ReduceAggregation.count()];
+    if (!Array.isArray(aggs) || aggs.length === 0) return problem('aggregations', 'a list of at least one aggregation', aggs);
+    const names = new Set<string>();
+    for (const [i, a] of aggs.entries()) {
+      const name = `aggregations[${i}].name`;
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(a.name)) return problem(name, 'a field name (letters, digits, _)', a.name);
+      if (REDUCE_RESERVED.includes(a.name)) return problem(name, `neither ${REDUCE_RESERVED.map((r) => `'${r}'`).join(' nor ')} (the reduce writes them)`, a.name);
+      if (names.has(a.name)) return problem(name, 'unique among the aggregations', a.name);
+      names.add(a.name);
+      const q = a._readsValue ? queryProblem(`aggregations[${i}].query`, a.query!) : undefined;
+      if (q) return q;
+    }
+    return undefined;
   }
 
   /**
@@ -576,19 +348,6 @@ export class StreamProcessorConfig {
   }
 }
 
-function aggregateExpr(a: ReduceAggregation, values: string): string {
-  switch (a.operation) {
-    case ReduceOperation.COUNT: return 'batch_size()';
-    case ReduceOperation.SUM: return `${values}.sum()`;
-    case ReduceOperation.MIN: return `${values}.min()`;
-    case ReduceOperation.MAX: return `${values}.max()`;
-    case ReduceOperation.AVERAGE: return `${values}.sum() / batch_size()`;
-    case ReduceOperation.COLLECT: return values;
-    case ReduceOperation.COUNT_DISTINCT: return `${values}.unique().length()`;
-    default: throw new Error(`unknown reduce operation '${a.operation}'`);
-  }
-}
-
 interface RenderExtras {
   readonly buffer?: any;
   /** Topics read besides `inputs` (a join's pending topic). */
@@ -603,40 +362,73 @@ function stageLabel(o: StreamStageCommonOptions): string {
   return o.stageName ?? o.consumerGroup;
 }
 
-function checkCommon(o: StreamStageCommonOptions): void {
-  if (!Array.isArray(o.seedBrokers) || o.seedBrokers.length === 0) throw new Error('\'seedBrokers\' must list at least one host:port, got none');
+function problem(option: string, expectation: string, value: any): StreamConfigProblem {
+  return { option, expectation, value };
+}
+
+/** Throws the problem a renderer was given, if any. */
+function fail(p: StreamConfigProblem | undefined): void {
+  if (p) throw new Error(`'${p.option}' must be ${p.expectation}, got ${showValue(p.value)}`);
+}
+
+function commonProblem(o: StreamStageCommonOptions): StreamConfigProblem | undefined {
+  if (!Array.isArray(o.seedBrokers) || o.seedBrokers.length === 0) return problem('seedBrokers', 'a list of at least one host:port', o.seedBrokers);
   for (const b of o.seedBrokers) {
-    if (typeof b !== 'string' || !/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(b)) throw new Error(`'seedBrokers' entries must be host:port, got '${b}'`);
+    if (typeof b !== 'string' || !/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(b)) return problem('seedBrokers', 'a list of host:port addresses', b);
   }
-  checkTopics('inputs', o.inputs, 1);
+  const inputs = topicsProblem('inputs', o.inputs, 1);
+  if (inputs) return inputs;
   if (typeof o.consumerGroup !== 'string' || !/^[A-Za-z0-9._-]+$/.test(o.consumerGroup)) {
-    throw new Error(`'consumerGroup' must be letters, digits, '.', '_' or '-', got '${o.consumerGroup}'`);
+    return problem('consumerGroup', 'letters, digits, \'.\', \'_\' or \'-\'', o.consumerGroup);
   }
   if (o.httpPort !== undefined && (!Number.isInteger(o.httpPort) || o.httpPort < 1 || o.httpPort > 65535)) {
-    throw new Error(`'httpPort' must be an integer from 1 to 65535, got ${o.httpPort}`);
+    return problem('httpPort', 'an integer from 1 to 65535', o.httpPort);
   }
-  if (o.outputKey !== undefined) checkedQuery('outputKey', o.outputKey);
-  if (o.deadLetterTopic !== undefined) checkTopics('deadLetterTopic', [o.deadLetterTopic], 1);
+  return (o.outputKey !== undefined ? queryProblem('outputKey', o.outputKey) : undefined)
+    ?? (o.deadLetterTopic !== undefined ? topicProblem('deadLetterTopic', o.deadLetterTopic) : undefined);
 }
 
-function checkTopics(prop: string, topics: string[], min: number): void {
-  if (!Array.isArray(topics) || topics.length < min) throw new Error(`'${prop}' must list at least ${min} topic${min > 1 ? 's' : ''}, got ${Array.isArray(topics) ? topics.length : topics}`);
+function topicsProblem(option: string, topics: string[], min: number): StreamConfigProblem | undefined {
+  if (!Array.isArray(topics) || topics.length < min) return problem(option, `a list of at least ${min} topic${min > 1 ? 's' : ''}`, topics);
   for (const t of topics) {
-    if (typeof t !== 'string' || !/^[A-Za-z0-9._-]{1,249}$/.test(t) || t === '.' || t === '..') throw new Error(`'${prop}' must hold Kafka topic names, got '${t}'`);
+    if (KafkaConfig.topicNameProblem(t) !== undefined) return problem(option, 'a list of Kafka topic names', t);
   }
+  return undefined;
 }
 
-function checkedQuery(prop: string, text: string): string {
-  if (typeof text !== 'string' || text.trim() === '') throw new Error(`'${prop}' must be a non-empty Bloblang query, got '${text}'`);
+function topicProblem(option: string, topic: string): StreamConfigProblem | undefined {
+  return KafkaConfig.topicNameProblem(topic) === undefined ? undefined : problem(option, 'a Kafka topic name', topic);
+}
+
+function queryProblem(option: string, text: string): StreamConfigProblem | undefined {
+  if (typeof text !== 'string' || text.trim() === '') return problem(option, 'a non-empty Bloblang query', text);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) throw new Error(`'${prop}' must not hold control characters, got ${JSON.stringify(text)}`);
+  const at = text.search(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  if (at >= 0) {
+    const code = text.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0');
+    return problem(option, `a Bloblang query without control characters (it has U+${code} at index ${at})`, text);
+  }
+  return undefined;
+}
+
+/** A user's query as it goes into the config (checked already): trailing blanks cut, `${NAME}` escaped. */
+function userQuery(text: string): string {
   return StreamProcessorConfig.escapeEnvInterpolation(text.replace(/\s+$/, ''));
 }
 
-function duration(prop: string, d: Duration): string {
+function durationProblem(option: string, d: Duration): StreamConfigProblem | undefined {
   const ms = d.toMilliseconds();
-  if (!Number.isInteger(ms) || ms < 1000) throw new Error(`'${prop}' must be at least 1 second, got ${ms}ms`);
+  return Number.isInteger(ms) && ms >= 1000 ? undefined : problem(option, 'at least 1 second', `${ms}ms`);
+}
+
+/** A window (checked already) as Bento writes durations. */
+function bentoDuration(d: Duration): string {
+  const ms = d.toMilliseconds();
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+function joinTimeoutSeconds(o: JoinConfigOptions): number {
+  return Math.ceil((o.timeout ?? Duration.hours(1)).toMilliseconds() / 1000);
 }
 
 function indentLines(text: string): string {
@@ -659,7 +451,7 @@ function render(o: StreamStageCommonOptions, processors: any[], output: any, ext
   const label = stageLabel(o);
   const procs = [...processors];
   if (o.outputKey !== undefined && !extras.keyOverride) {
-    procs.push({ mutation: `meta stage_key = (\n${indentLines(checkedQuery('outputKey', o.outputKey))}\n).string()\n` });
+    procs.push({ mutation: `meta stage_key = (\n${indentLines(userQuery(o.outputKey))}\n).string()\n` });
   }
   const input: any = {
     seed_brokers: [...o.seedBrokers],
@@ -698,61 +490,4 @@ function render(o: StreamStageCommonOptions, processors: any[], output: any, ext
   config.metrics = { prometheus: {}, mapping: `meta stage = ${JSON.stringify(label)}` };
   config.logger = { level: o.logLevel ?? StreamLogLevel.INFO, format: 'json', static_fields: { '@service': 'bento', 'stage': label } };
   return `# Bento stage '${label}' (generated by cdk8s-distributed-patterns KafkaWorkflow)\n${toYaml(config, 0)}`;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// A small YAML emitter for the config trees above: mappings, sequences, numbers, booleans, and strings as JSON
-// double-quoted scalars (valid YAML), or as literal blocks when they span lines.
-
-function toYaml(value: any, indent: number): string {
-  const pad = ' '.repeat(indent);
-  if (Array.isArray(value)) {
-    if (value.length === 0) return `${pad}[]\n`;
-    return value.map((item) => {
-      if (isScalar(item)) return `${pad}- ${scalar(item, indent + 2)}\n`;
-      if (isEmptyContainer(item)) return `${pad}- ${Array.isArray(item) ? '[]' : '{}'}\n`;
-      const inner = toYaml(item, indent + 2);
-      return `${pad}- ${inner.slice(indent + 2)}`;
-    }).join('');
-  }
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).filter((k) => value[k] !== undefined);
-    if (keys.length === 0) return `${pad}{}\n`;
-    return keys.map((k) => {
-      const v = value[k];
-      const key = /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : JSON.stringify(k);
-      if (isScalar(v)) return `${pad}${key}: ${scalar(v, indent + 2)}\n`;
-      if (isEmptyContainer(v)) return `${pad}${key}: ${Array.isArray(v) ? '[]' : '{}'}\n`;
-      return `${pad}${key}:\n${toYaml(v, indent + 2)}`;
-    }).join('');
-  }
-  return `${pad}${scalar(value, indent)}\n`;
-}
-
-function isScalar(v: any): boolean {
-  return v === null || typeof v !== 'object';
-}
-
-function isEmptyContainer(v: any): boolean {
-  return Array.isArray(v) ? v.length === 0 : Object.keys(v).filter((k) => v[k] !== undefined).length === 0;
-}
-
-function scalar(v: any, indent: number): string {
-  if (v === null) return 'null';
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new Error(`cannot render ${v} in a config`);
-    return String(v);
-  }
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  const s = String(v);
-  // A literal block keeps a multi-line query readable in the ConfigMap; its lines must not start with a space
-  // (the block's indentation would then be ambiguous) and it must hold no other control characters.
-  // eslint-disable-next-line no-control-regex
-  if (s.includes('\n') && !/^[ \t]/.test(s) && !/[\u0000-\u0008\u000b-\u001f\u007f\r]/.test(s) && !/\n[ \t]*$/.test(s.replace(/\n$/, ''))) {
-    const pad = ' '.repeat(indent);
-    const chomp = s.endsWith('\n') ? '' : '-';
-    const body = s.replace(/\n$/, '').split('\n').map((l) => (l === '' ? '' : pad + l)).join('\n');
-    return `|${chomp}\n${body}`;
-  }
-  return JSON.stringify(s);
 }

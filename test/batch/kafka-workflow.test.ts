@@ -440,7 +440,7 @@ describe('fails when', () => {
     w.addTopic('in');
     w.addTopic('out');
     expect(() => w.addJoin('j', { inputs: ['in'], output: 'out', batchKey: '', count: 2 }))
-      .toThrow('KafkaWorkflow \'test/wf\': \'batchKey\' of stage \'j\' must be a Bloblang query for the batch a part belongs to (e.g. this.image_id), got \'\'');
+      .toThrow('KafkaWorkflow \'test/wf\': \'batchKey\' of stage \'j\' must be a non-empty Bloblang query, got \'\'');
     expect(() => w.addJoin('j', { inputs: ['in'], output: 'out', batchKey: 'this.id' }))
       .toThrow('KafkaWorkflow \'test/wf\': \'count\' of stage \'j\' must be set, or countQuery set: a join must know how many parts complete a batch, got undefined');
     expect(() => w.addJoin('j', { inputs: ['in'], output: 'out', batchKey: 'this.id', count: 0 }))
@@ -476,18 +476,39 @@ describe('fails when', () => {
       .toThrow('KafkaWorkflow \'test/wf\': \'deadLetterTopic\' must be a topic declared with addTopic before the first stage (declared: in, out), got \'dlq\'');
   });
 
-  test('a stage config is invalid (the renderer\'s message, with the stage)', () => {
+  test('a stage config is invalid (the renderer\'s problem, with the workflow, the stage, the option and the value)', () => {
     const w = wf();
     minimal(w);
     expect(() => w.addReduce('r', { input: 'in', output: 'out', key: 'this.k', window: Duration.millis(10) }))
-      .toThrow('KafkaWorkflow \'test/wf\': stage \'r\': \'window\' must be at least 1 second, got 10ms');
+      .toThrow('KafkaWorkflow \'test/wf\': \'window\' of stage \'r\' must be at least 1 second, got \'10ms\'');
+    expect(() => w.addFilter('f', { input: 'in', output: 'out', condition: 'true', outputKey: ' ' }))
+      .toThrow('KafkaWorkflow \'test/wf\': \'outputKey\' of stage \'f\' must be a non-empty Bloblang query, got \' \'');
+    expect(() => w.addCopier('c', { input: 'in', outputs: [] }))
+      .toThrow('KafkaWorkflow \'test/wf\': \'outputs\' of stage \'c\' must be a list of at least 1 topic, got []');
+    // a failed stage leaves no stage behind
+    expect(w.stages.map((s) => s.stageName)).toEqual(['keep']);
+  });
+
+  test('a topic setting or a stage\'s autoscaling or user is out of range', () => {
+    const w = wf();
+    expect(() => w.addTopic('t', { config: { 'retention.ms': '' } }))
+      .toThrow('KafkaWorkflowTopic \'test/wf/Topics/t\': \'config.retention.ms\' must be a topic setting Kafka accepts: it has a value that is not a non-empty one-line string, got \'\'');
+    minimal(w);
+    expect(() => w.addFilter('p', { input: 'in', output: 'out', condition: 'true', autoscaling: { pollingInterval: Duration.millis(1500) } }))
+      .toThrow('KafkaStage \'test/wf/p\': \'autoscaling.pollingInterval\' must be a whole number of seconds from 1 to 86400, got \'1500ms\'');
+    expect(() => w.addCustom('u', { inputs: ['in'], outputs: [], image: 'example/x:1', uid: 0 }))
+      .toThrow('KafkaStage \'test/wf/u\': \'uid\' must be an integer from 1 to 2147483647, got 0');
   });
 
   test('the cluster props are out of range', () => {
     expect(() => wf(KafkaCluster.embedded({ brokers: 0 }))).toThrow('KafkaWorkflow \'test/wf\': \'cluster.brokers\' must be an integer from 1 to 9, got 0');
     expect(() => wf(KafkaCluster.embedded({ clusterId: 'short' }))).toThrow('KafkaWorkflow \'test/wf\': \'cluster.clusterId\' must be 22 characters of base64url (kafka-storage.sh random-uuid), got \'short\'');
     expect(() => wf(KafkaCluster.embedded({ config: { listeners: 'x' } })))
-      .toThrow('KafkaWorkflow \'test/wf\': \'cluster.config\' must be broker settings the cluster accepts (broker setting \'listeners\' is set by the cluster itself and cannot be overridden), got {"listeners":"x"}');
+      .toThrow('KafkaWorkflow \'test/wf\': \'cluster.config.listeners\' must be a broker setting the cluster accepts: it is set by the cluster itself and cannot be overridden, got \'x\'');
+    expect(() => wf(KafkaCluster.strimzi({ config: { 'Bad Key': 'x' } })))
+      .toThrow('KafkaWorkflow \'test/wf\': \'cluster.config.Bad Key\' must be a broker setting the cluster accepts: it has a name that is not dotted lowercase words, got \'x\'');
+    expect(() => wf(KafkaCluster.embedded({ heap: Size.mebibytes(100) }))).toThrow('KafkaWorkflow \'test/wf\': \'cluster.heap\' must be a whole number of MiB from 256 to 65536, got \'100Mi\'');
+    expect(() => wf(KafkaCluster.strimzi({ storage: Size.kibibytes(1536) }))).toThrow('KafkaWorkflow \'test/wf\': \'cluster.storage\' must be a whole number of MiB from 1 to 1073741824, got \'1.5Mi\'');
     expect(() => wf(KafkaCluster.external({ bootstrapServers: [] }))).toThrow('KafkaWorkflow \'test/wf\': \'cluster.bootstrapServers\' must be a list of at least one host:port, got []');
   });
 });

@@ -69,8 +69,8 @@ describe('KafkaConfig.kraftServerProperties', () => {
       ['a controller has no port', { controllers: ['k-0.k'] }, '\'controllers\' entries must be host:port, got \'k-0.k\''],
       ['the ports are equal', { controllers: three, port: 9093 }, 'the client and controller ports must differ, got 9093 for both'],
       ['an override sets the listeners', { controllers: three, overrides: { listeners: 'x' } }, 'broker setting \'listeners\' is set by the cluster itself and cannot be overridden'],
-      ['an override name is not a setting name', { controllers: three, overrides: { 'Bad Key': 'x' } }, 'broker setting names are dotted lowercase words, got \'Bad Key\''],
-      ['an override value spans lines', { controllers: three, overrides: { 'a.b': 'x\ny' } }, 'broker setting \'a.b\' must be a one-line string, got "x\\ny"'],
+      ['an override name is not a setting name', { controllers: three, overrides: { 'Bad Key': 'x' } }, 'broker setting \'Bad Key\' has a name that is not dotted lowercase words'],
+      ['an override value spans lines', { controllers: three, overrides: { 'a.b': 'x\ny' } }, 'broker setting \'a.b\' has a value that is not a one-line string'],
     ])('%s', (_n, o, message) => {
       expect(() => KafkaConfig.kraftServerProperties({ advertisedHost: 'h', logDir: '/d', ...(o as any) })).toThrow(message);
     });
@@ -110,7 +110,7 @@ describe('KafkaConfig.createTopicsScript', () => {
       ['a topic is listed twice', [{ name: 'a', partitions: 1, replicationFactor: 1 }, { name: 'a', partitions: 1, replicationFactor: 1 }], 'topic \'a\' is listed twice'],
       ['a topic name has a space', [{ name: 'a b', partitions: 1, replicationFactor: 1 }], 'topic name \'a b\' has characters outside [a-zA-Z0-9._-]'],
       ['partitions are 0', [{ name: 'a', partitions: 0, replicationFactor: 1 }], 'topic \'a\': partitions must be an integer of at least 1, got 0'],
-      ['a setting name is not one', [{ name: 'a', partitions: 1, replicationFactor: 1, config: { 'x y': '1' } }], 'topic \'a\': setting names are dotted lowercase words, got \'x y\''],
+      ['a setting name is not one', [{ name: 'a', partitions: 1, replicationFactor: 1, config: { 'x y': '1' } }], 'topic \'a\': setting \'x y\' has a name that is not dotted lowercase words'],
     ])('%s', (_n, topics, message) => {
       expect(() => KafkaConfig.createTopicsScript(topics as any)).toThrow(message);
     });
@@ -132,5 +132,30 @@ describe('KafkaConfig topic names', () => {
   test('Kafka accepts letters of both cases, digits, dots, underscores and dashes, up to 249', () => {
     for (const n of ['a', 'A.b_c-1', 'a'.repeat(249), '...']) expect(KafkaConfig.topicNameProblem(n)).toBeUndefined();
     expect(KafkaConfig.collisionName('a.b_c')).toBe('a_b_c');
+  });
+});
+
+describe('KafkaConfig settings', () => {
+  test.each([
+    ['a well-formed setting', 'log.retention.hours', '24', undefined],
+    ['an empty value', 'log.retention.hours', '', undefined],
+    ['a name with a space', 'Bad Key', '1', 'has a name that is not dotted lowercase words'],
+    ['a value that spans lines', 'a.b', 'x\ny', 'has a value that is not a one-line string'],
+  ])('a broker setting: %s', (_what, key, value, problem) => {
+    expect(KafkaConfig.brokerSettingProblem(key, value)).toBe(problem);
+  });
+
+  test('a KRaft override may not set what the node sets itself; otherwise the broker rules', () => {
+    expect(KafkaConfig.kraftOverrideProblem('node.id', '1')).toBe('is set by the cluster itself and cannot be overridden');
+    expect(KafkaConfig.kraftOverrideProblem('controller.quorum.voters', 'x')).toBe('is set by the cluster itself and cannot be overridden');
+    expect(KafkaConfig.kraftOverrideProblem('Bad Key', '1')).toBe('has a name that is not dotted lowercase words');
+    expect(KafkaConfig.kraftOverrideProblem('num.network.threads', '8')).toBeUndefined();
+    expect(KafkaConfig.brokerSettingProblem('node.id', '1')).toBeUndefined();
+  });
+
+  test('a topic setting needs a non-empty value', () => {
+    expect(KafkaConfig.topicSettingProblem('retention.ms', '1000')).toBeUndefined();
+    expect(KafkaConfig.topicSettingProblem('retention.ms', '')).toBe('has a value that is not a non-empty one-line string');
+    expect(KafkaConfig.topicSettingProblem('Retention', '1')).toBe('has a name that is not dotted lowercase words');
   });
 });

@@ -211,24 +211,24 @@ describe('StreamProcessorConfig', () => {
   describe('fails when', () => {
     const base = { ...common, inputs: ['a'] };
     test.each([
-      ['no seed brokers', () => StreamProcessorConfig.merger({ ...base, seedBrokers: [], output: 'b' }), '\'seedBrokers\' must list at least one host:port, got none'],
-      ['a seed broker has no port', () => StreamProcessorConfig.merger({ ...base, seedBrokers: ['kafka'], output: 'b' }), '\'seedBrokers\' entries must be host:port, got \'kafka\''],
-      ['an input is not a topic name', () => StreamProcessorConfig.merger({ ...base, inputs: ['a b'], output: 'b' }), '\'inputs\' must hold Kafka topic names, got \'a b\''],
-      ['there is no input', () => StreamProcessorConfig.merger({ ...base, inputs: [], output: 'b' }), '\'inputs\' must list at least 1 topic, got 0'],
+      ['no seed brokers', () => StreamProcessorConfig.merger({ ...base, seedBrokers: [], output: 'b' }), '\'seedBrokers\' must be a list of at least one host:port, got []'],
+      ['a seed broker has no port', () => StreamProcessorConfig.merger({ ...base, seedBrokers: ['kafka'], output: 'b' }), '\'seedBrokers\' must be a list of host:port addresses, got \'kafka\''],
+      ['an input is not a topic name', () => StreamProcessorConfig.merger({ ...base, inputs: ['a b'], output: 'b' }), '\'inputs\' must be a list of Kafka topic names, got \'a b\''],
+      ['there is no input', () => StreamProcessorConfig.merger({ ...base, inputs: [], output: 'b' }), '\'inputs\' must be a list of at least 1 topic, got []'],
       ['the consumer group has a space', () => StreamProcessorConfig.merger({ ...base, consumerGroup: 'a b', output: 'b' }), '\'consumerGroup\' must be letters, digits, \'.\', \'_\' or \'-\', got \'a b\''],
       ['a condition is empty', () => StreamProcessorConfig.filter({ ...base, output: 'b', condition: ' ' }), '\'condition\' must be a non-empty Bloblang query, got \' \''],
-      ['a condition holds a control character', () => StreamProcessorConfig.filter({ ...base, output: 'b', condition: 'a\u0001' }), '\'condition\' must not hold control characters, got "a\\u0001"'],
-      ['a splitter has no routes', () => StreamProcessorConfig.splitter({ ...base, routes: [] }), '\'routes\' must list at least one route, got none'],
-      ['a sharder has one shard', () => StreamProcessorConfig.sharder({ ...base, key: 'this.k', shards: ['s'] }), '\'shards\' must list at least 2 topics, got 1'],
-      ['a join has neither count nor countQuery', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: 'this.id', pendingTopic: 'p' }), 'a join needs exactly one of \'count\' and \'countQuery\', got neither'],
-      ['a join has both', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: 'this.id', count: 2, countQuery: 'this.n', pendingTopic: 'p' }), 'a join needs exactly one of \'count\' and \'countQuery\', got both'],
+      ['a condition holds a control character', () => StreamProcessorConfig.filter({ ...base, output: 'b', condition: 'a\u0001' }), '\'condition\' must be a Bloblang query without control characters (it has U+0001 at index 1), got \'a\u0001\''],
+      ['a splitter has no routes', () => StreamProcessorConfig.splitter({ ...base, routes: [] }), '\'routes\' must be a list of at least one route, got []'],
+      ['a sharder has one shard', () => StreamProcessorConfig.sharder({ ...base, key: 'this.k', shards: ['s'] }), '\'shards\' must be a list of at least 2 topics, got ["s"]'],
+      ['a join has neither count nor countQuery', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: 'this.id', pendingTopic: 'p' }), '\'count\' must be set, or countQuery set: a join must know how many parts complete a batch, got undefined'],
+      ['a join has both', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: 'this.id', count: 2, countQuery: 'this.n', pendingTopic: 'p' }), '\'countQuery\' must be unset when count is set, got \'this.n\''],
       ['a join has no batch key', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: '', count: 2, pendingTopic: 'p' }), '\'batchKey\' must be a non-empty Bloblang query, got \'\''],
-      ['a join count is 0', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: 'this.id', count: 0, pendingTopic: 'p' }), '\'count\' must be an integer of at least 1, got 0'],
-      ['a join reads its pending topic', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: 'this.id', count: 2, pendingTopic: 'a' }), '\'pendingTopic\' must not be one of the inputs, got \'a\''],
-      ['a window is under a second', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', window: Duration.millis(500) }), '\'window\' must be at least 1 second, got 500ms'],
-      ['a reduce has no aggregations', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', aggregations: [] }), '\'aggregations\' must list at least one aggregation, got none'],
-      ['an aggregation is named key', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', aggregations: [ReduceAggregation.sum('key', 'this.v')] }), '\'aggregations[0].name\' must not be \'key\' or \'window_end\', got \'key\''],
-      ['two aggregations share a name', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', aggregations: [ReduceAggregation.count('n'), ReduceAggregation.sum('n', 'this.v')] }), '\'aggregations[1].name\' must be unique, got \'n\' twice'],
+      ['a join count is 0', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: 'this.id', count: 0, pendingTopic: 'p' }), '\'count\' must be an integer from 1 to 1000000, got 0'],
+      ['a join reads its pending topic', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: 'this.id', count: 2, pendingTopic: 'a' }), '\'pendingTopic\' must be a topic other than the inputs, got \'a\''],
+      ['a window is under a second', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', window: Duration.millis(500) }), '\'window\' must be at least 1 second, got \'500ms\''],
+      ['a reduce has no aggregations', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', aggregations: [] }), '\'aggregations\' must be a list of at least one aggregation, got []'],
+      ['an aggregation is named key', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', aggregations: [ReduceAggregation.sum('key', 'this.v')] }), '\'aggregations[0].name\' must be neither \'key\' nor \'window_end\' (the reduce writes them), got \'key\''],
+      ['two aggregations share a name', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', aggregations: [ReduceAggregation.count('n'), ReduceAggregation.sum('n', 'this.v')] }), '\'aggregations[1].name\' must be unique among the aggregations, got \'n\''],
       ['an aggregation name is not a field name', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', aggregations: [ReduceAggregation.count('a-b')] }), '\'aggregations[0].name\' must be a field name (letters, digits, _), got \'a-b\''],
       ['the http port is 0', () => StreamProcessorConfig.merger({ ...base, output: 'b', httpPort: 0 }), '\'httpPort\' must be an integer from 1 to 65535, got 0'],
       ['shardIndex gets 0 shards', () => StreamProcessorConfig.shardIndex('a', 0), 'shards must be a positive integer, got 0'],
@@ -239,6 +239,41 @@ describe('StreamProcessorConfig', () => {
       } catch (e: any) {
         expect(e.message).toBe(message);
       }
+    });
+  });
+
+  describe('problems are reported, not thrown', () => {
+    const base = { ...common, inputs: ['a'] };
+
+    test('a config the renderer accepts has no problem', () => {
+      expect([
+        StreamProcessorConfig.copierProblem({ ...base, outputs: ['b'] }),
+        StreamProcessorConfig.filterProblem({ ...base, output: 'b', condition: 'true' }),
+        StreamProcessorConfig.splitterProblem({ ...base, routes: [{ condition: 'true', topic: 'b' }], unmatched: 'c' }),
+        StreamProcessorConfig.sharderProblem({ ...base, key: 'this.k', shards: ['b', 'c'] }),
+        StreamProcessorConfig.mergerProblem({ ...base, output: 'b' }),
+        StreamProcessorConfig.joinProblem({ ...base, output: 'b', batchKey: 'this.id', count: 2, pendingTopic: 'p' }),
+        StreamProcessorConfig.reduceProblem({ ...base, output: 'b', key: 'this.k' }),
+      ]).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+    });
+
+    test.each([
+      ['an empty output list', () => StreamProcessorConfig.copierProblem({ ...base, outputs: [] }), { option: 'outputs', expectation: 'a list of at least 1 topic', value: [] }],
+      ['a route to a bad topic name', () => StreamProcessorConfig.splitterProblem({ ...base, routes: [{ condition: 'true', topic: 'b' }, { condition: 'true', topic: 'x y' }] }),
+        { option: 'routes[1].topic', expectation: 'a Kafka topic name', value: 'x y' }],
+      ['an empty output key', () => StreamProcessorConfig.mergerProblem({ ...base, output: 'b', outputKey: ' ' }), { option: 'outputKey', expectation: 'a non-empty Bloblang query', value: ' ' }],
+      ['a join window of 10ms', () => StreamProcessorConfig.joinProblem({ ...base, output: 'b', batchKey: 'this.id', count: 2, pendingTopic: 'p', window: Duration.millis(10) }),
+        { option: 'window', expectation: 'at least 1 second', value: '10ms' }],
+      ['an aggregation without a query', () => StreamProcessorConfig.reduceProblem({ ...base, output: 'b', key: 'this.k', aggregations: [ReduceAggregation.sum('s', '')] }),
+        { option: 'aggregations[0].query', expectation: 'a non-empty Bloblang query', value: '' }],
+    ])('%s: the option, what it must be, the value', (_name, problemOf, expected) => {
+      expect(problemOf()).toEqual(expected);
+    });
+
+    test('each renderer throws exactly the problem its *Problem method reports', () => {
+      const options = { ...base, output: 'b', key: 'this.k', window: Duration.millis(999) };
+      expect(StreamProcessorConfig.reduceProblem(options)).toEqual({ option: 'window', expectation: 'at least 1 second', value: '999ms' });
+      expect(() => StreamProcessorConfig.reduce(options)).toThrow(/^'window' must be at least 1 second, got '999ms'$/);
     });
   });
 });

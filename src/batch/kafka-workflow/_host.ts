@@ -1,0 +1,37 @@
+import { Construct } from 'constructs';
+import { StatefulShards } from '../../blocks/stateful-shards';
+import { ImageOverrides } from '../../core/images';
+import { StrimziKafka, StrimziKafkaNodePool } from '../../crds/strimzi';
+
+// Internal: what a `KafkaCluster` variant needs from the workflow it is bound to, and what it gives back. The
+// workflow satisfies `KafkaClusterHost` itself, so cluster.ts needs no import of the construct (no circle).
+
+/** The workflow a cluster is bound to: the scope of the cluster's objects, and the construct its prop errors name. */
+export interface KafkaClusterHost extends Construct {
+  /** The base of every object name. */
+  readonly baseName: string;
+  /** The labels of the workflow's own objects. */
+  readonly _labels: { [key: string]: string };
+  /** Image overrides. */
+  readonly _images?: ImageOverrides;
+}
+
+/** A cluster bound to its workflow: what it made, and how the workflow reaches it. */
+export interface BoundKafkaCluster {
+  /** The number of brokers, when known (replication factors are checked against it). */
+  readonly brokers?: number;
+  /** The bootstrap addresses the stages use. */
+  readonly bootstrapServers: string[];
+  /** The workflow creates its topics with a Job (the Kafka CLI). */
+  readonly createTopics: boolean;
+  /** The Strimzi `Kafka` the topics are declared in, as `KafkaTopic`s. */
+  readonly strimziCluster?: string;
+  /** The embedded cluster's nodes. */
+  readonly kafkaNodes?: StatefulShards;
+  /** The Strimzi `Kafka`. */
+  readonly strimziKafka?: StrimziKafka;
+  /** The Strimzi `KafkaNodePool`. */
+  readonly strimziNodePool?: StrimziKafkaNodePool;
+  /** What the blueprint says about the cluster (`embedded Kafka, 3 brokers`). */
+  readonly description: string;
+}

@@ -1,0 +1,266 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { ReduceAggregation, SplitterRoute, StreamLogLevel } from '../../config/stream-processor-options';
+
+/**
+ * Autoscaling of a stage with a KEDA `ScaledObject` on its consumer group's lag.
+ */
+export interface StageAutoscaling {
+  /**
+   * The fewest replicas.
+   *
+   * @default 1
+   */
+  readonly minReplicas?: number;
+  /**
+   * The most replicas, at most the partitions of the stage's inputs (a replica beyond that would get no partition).
+   *
+   * @default - the partitions of the stage's inputs
+   */
+  readonly maxReplicas?: number;
+  /**
+   * The lag (unconsumed messages) per replica KEDA aims at.
+   *
+   * @default 100
+   */
+  readonly lagThreshold?: number;
+  /**
+   * How often KEDA reads the lag.
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly pollingInterval?: Duration;
+}
+
+/**
+ * What every stage takes.
+ */
+export interface KafkaStageOptions {
+  /**
+   * Number of replicas, at most the partitions of the stage's inputs (the replicas share them in the stage's
+   * consumer group).
+   *
+   * @default - 2 (1 for a join or reduce, whose windows live in one replica), or the partitions of the inputs when fewer
+   */
+  readonly replicas?: number;
+  /**
+   * Scale on consumer lag with a KEDA `ScaledObject` (the Deployment then has no fixed `replicas`).
+   *
+   * @default - fixed replicas
+   */
+  readonly autoscaling?: StageAutoscaling;
+  /**
+   * A Bloblang query for the key of the records the stage writes (e.g. `this.image_id`): the stage downstream of
+   * it may need that key (a join or reduce with more than one replica).
+   *
+   * @default - the key of the record read
+   */
+  readonly outputKey?: string;
+  /**
+   * Resources of the stage's container.
+   *
+   * @default - requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB (1 GiB for a join or reduce)
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * This stage may close a cycle of the graph (a deliberate feedback loop).
+   *
+   * @default false
+   */
+  readonly allowCycle?: boolean;
+  /**
+   * The log level of the stream processor.
+   *
+   * @default StreamLogLevel.INFO
+   */
+  readonly logLevel?: StreamLogLevel;
+}
+
+/** Options for `KafkaWorkflow.addCopier`. */
+export interface CopierStageOptions extends KafkaStageOptions {
+  /** The topic read. */
+  readonly input: string;
+  /** The topics each message is copied to. */
+  readonly outputs: string[];
+}
+
+/** Options for `KafkaWorkflow.addFilter`. */
+export interface FilterStageOptions extends KafkaStageOptions {
+  /** The topic read. */
+  readonly input: string;
+  /** The topic the kept messages go to. */
+  readonly output: string;
+  /** A Bloblang query, `true` for the messages to keep (e.g. `this.size_bytes < 20000000`). */
+  readonly condition: string;
+}
+
+/** Options for `KafkaWorkflow.addSplitter`. */
+export interface SplitterStageOptions extends KafkaStageOptions {
+  /** The topic read. */
+  readonly input: string;
+  /** The routes, tried in order. */
+  readonly routes: SplitterRoute[];
+  /**
+   * Copy a message to every route whose condition holds; otherwise only the first one takes it.
+   *
+   * @default false
+   */
+  readonly copy?: boolean;
+  /**
+   * A topic for the messages no route takes.
+   *
+   * @default - messages no route takes are dropped
+   */
+  readonly unmatched?: string;
+}
+
+/** Options for `KafkaWorkflow.addSharder`. */
+export interface SharderStageOptions extends KafkaStageOptions {
+  /** The topic read. */
+  readonly input: string;
+  /** A Bloblang query for the shard key (e.g. `this.user_id`). */
+  readonly key: string;
+  /** The shard topics (at least 2); a message goes to `shards[fnv1_32(key) % shards.length]`. */
+  readonly shards: string[];
+}
+
+/** Options for `KafkaWorkflow.addMerger`. */
+export interface MergerStageOptions extends KafkaStageOptions {
+  /** The topics read (at least 2). */
+  readonly inputs: string[];
+  /** The topic they are merged into. */
+  readonly output: string;
+}
+
+/** Options for `KafkaWorkflow.addJoin`. */
+export interface JoinStageOptions extends KafkaStageOptions {
+  /** The topics the parts come from. */
+  readonly inputs: string[];
+  /** The topic the complete batches go to, one message `{"key", "parts": […]}` each. */
+  readonly output: string;
+  /** A Bloblang query for the batch a part belongs to (e.g. `this.image_id`). */
+  readonly batchKey: string;
+  /**
+   * How many distinct parts complete a batch. Give this or `countQuery`.
+   *
+   * @default - `countQuery`
+   */
+  readonly count?: number;
+  /**
+   * A Bloblang query for how many parts a part's batch has (e.g. `this.total_parts`). Give this or `count`.
+   *
+   * @default - `count`
+   */
+  readonly countQuery?: string;
+  /**
+   * A Bloblang query for a part's identity (duplicates count once), e.g. `this.kind`.
+   *
+   * @default - the record's topic, partition and offset
+   */
+  readonly partKey?: string;
+  /**
+   * How often complete batches are looked for (the longest a complete batch waits).
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly window?: Duration;
+  /**
+   * How long a batch may wait for its last part.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly timeout?: Duration;
+  /**
+   * A declared topic for the parts of batches that timed out.
+   *
+   * @default - they are dropped, with a log line
+   */
+  readonly expiredTopic?: string;
+  /**
+   * The name of the topic that holds incomplete batches between windows, created with the workflow's topics
+   * (the partitions of the largest input).
+   *
+   * @default - `<stage name>.pending`
+   */
+  readonly pendingTopic?: string;
+}
+
+/** Options for `KafkaWorkflow.addReduce`. */
+export interface ReduceStageOptions extends KafkaStageOptions {
+  /** The topic read. */
+  readonly input: string;
+  /** The topic the aggregates go to. */
+  readonly output: string;
+  /** A Bloblang query for the key to aggregate by (e.g. `this.tag`). */
+  readonly key: string;
+  /**
+   * The aggregates.
+   *
+   * @default [ReduceAggregation.count()]
+   */
+  readonly aggregations?: ReduceAggregation[];
+  /**
+   * The window.
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly window?: Duration;
+}
+
+/** Options for `KafkaWorkflow.addCustom`. */
+export interface CustomStageOptions extends KafkaStageOptions {
+  /** The topics the program reads. */
+  readonly inputs: string[];
+  /** The topics it writes. */
+  readonly outputs: string[];
+  /** The image (pinned). */
+  readonly image: string;
+  /**
+   * The non-root uid the image runs as.
+   *
+   * @default 65532
+   */
+  readonly uid?: number;
+  /**
+   * The gid it runs as.
+   *
+   * @default - the uid
+   */
+  readonly gid?: number;
+  /**
+   * The command.
+   *
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /**
+   * The arguments.
+   *
+   * @default - the image's
+   */
+  readonly args?: string[];
+  /**
+   * More environment variables (the contract's names are reserved).
+   *
+   * @default - none
+   */
+  readonly env?: { [key: string]: string };
+  /**
+   * A port the program listens on (named `http`).
+   *
+   * @default - none
+   */
+  readonly port?: number;
+  /**
+   * The readiness probe.
+   *
+   * @default - none
+   */
+  readonly readiness?: kplus.Probe;
+  /**
+   * Paths the program writes to (each an emptyDir; `/tmp` is always one).
+   *
+   * @default - only /tmp
+   */
+  readonly writableDirs?: string[];
+}

@@ -1,0 +1,331 @@
+import { ApiObject, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { GraphStage } from './_graph';
+import { CustomStageOptions, KafkaStageOptions } from './stage-options';
+import { RestrictedWorkloads } from '../../blocks/_restricted-workload';
+import { StreamProcessorConfig } from '../../config/stream-processor';
+import { containerResources } from '../../core/_resources';
+import { ConfigChecksum } from '../../core/checksum';
+import { PropCheck } from '../../core/errors';
+import { ContainerImages, ImageKey, ImageOverrides } from '../../core/images';
+import { RecommendedLabels } from '../../core/labels';
+import { propError } from '../../core/prop-error';
+import { RestrictedSecurity } from '../../core/security';
+
+const BENTO_CONFIG_DIR = '/etc/bento';
+const BENTO_CONFIG_FILE = 'config.yaml';
+const MAX_ID = 2147483647;
+
+/**
+ * What a stage does.
+ */
+export enum KafkaStageKind {
+  /** One input, every message to each of several outputs. */
+  COPIER = 'copier',
+  /** One input, the messages a condition holds for to one output. */
+  FILTER = 'filter',
+  /** One input, each message to the outputs whose conditions hold. */
+  SPLITTER = 'splitter',
+  /** One input, each message to one of N outputs by a key's hash. */
+  SHARDER = 'sharder',
+  /** Several inputs, one output. */
+  MERGER = 'merger',
+  /** Parts held until their batch is complete, then one message per batch. */
+  JOIN = 'join',
+  /** An aggregate per key and window. */
+  REDUCE = 'reduce',
+  /** A user image with the documented environment contract. */
+  CUSTOM = 'custom',
+}
+
+/**
+ * The environment contract of a custom stage: what its program finds in its environment.
+ */
+export class CustomStageEnv {
+  /** Comma-separated bootstrap `host:port` addresses. */
+  public static readonly BOOTSTRAP_SERVERS = 'KAFKA_BOOTSTRAP_SERVERS';
+  /** Comma-separated topics to read. */
+  public static readonly INPUT_TOPICS = 'KAFKA_INPUT_TOPICS';
+  /** Comma-separated topics to write. */
+  public static readonly OUTPUT_TOPICS = 'KAFKA_OUTPUT_TOPICS';
+  /** The consumer group to read in (offsets committed there; the KEDA scaler reads its lag). */
+  public static readonly CONSUMER_GROUP = 'KAFKA_CONSUMER_GROUP';
+  /** A client id for its Kafka clients. */
+  public static readonly CLIENT_ID = 'KAFKA_CLIENT_ID';
+  /** The stage name. */
+  public static readonly STAGE_NAME = 'STAGE_NAME';
+  /** A topic for messages it cannot process (set when the workflow has a dead-letter topic). */
+  public static readonly DEAD_LETTER_TOPIC = 'KAFKA_DEAD_LETTER_TOPIC';
+
+  /** Every name of the contract. */
+  public static names(): string[] {
+    return [CustomStageEnv.BOOTSTRAP_SERVERS, CustomStageEnv.INPUT_TOPICS, CustomStageEnv.OUTPUT_TOPICS, CustomStageEnv.CONSUMER_GROUP,
+      CustomStageEnv.CLIENT_ID, CustomStageEnv.STAGE_NAME, CustomStageEnv.DEAD_LETTER_TOPIC];
+  }
+
+  private constructor() {}
+}
+
+/**
+ * Props of `KafkaStage`. Stages are made by the `add*` methods of `KafkaWorkflow`, which check the graph and render
+ * the config; these props are what those methods pass on.
+ */
+export interface KafkaStageProps {
+  /** What the stage does. */
+  readonly kind: KafkaStageKind;
+  /** The base name of the workflow: the stage's consumer group is `<workflowName>-<stage name>`. */
+  readonly workflowName: string;
+  /** The bootstrap addresses of the workflow's cluster. */
+  readonly bootstrapServers: string[];
+  /**
+   * The workflow's dead-letter topic (a custom stage finds it in its environment).
+   *
+   * @default - none
+   */
+  readonly deadLetterTopic?: string;
+  /** The topics it reads. */
+  readonly inputs: string[];
+  /** The topics it writes. */
+  readonly outputs: string[];
+  /** The sum of the partitions of its inputs (the most replicas that get work). */
+  readonly inputPartitions: number;
+  /** The options common to every stage. */
+  readonly options: KafkaStageOptions;
+  /**
+   * The stream processor's config.
+   *
+   * @default - none: a custom stage
+   */
+  readonly config?: string;
+  /**
+   * The custom stage's options.
+   *
+   * @default - not a custom stage
+   */
+  readonly custom?: CustomStageOptions;
+  /** It holds windows: one replica by default, and a larger memory limit. */
+  readonly stateful: boolean;
+  /**
+   * Labels of the edges to its outputs in the blueprint.
+   *
+   * @default - none
+   */
+  readonly edgeLabels?: { [topic: string]: string };
+  /**
+   * A join's pending topic.
+   *
+   * @default - none
+   */
+  readonly pendingTopic?: string;
+  /** What the blueprint says it is. */
+  readonly label: string;
+  /**
+   * Image overrides.
+   *
+   * @default - the defaults
+   */
+  readonly images?: ImageOverrides;
+}
+
+/**
+ * A stage of a workflow: a Deployment that reads topics in its own consumer group and writes topics.
+ */
+export class KafkaStage extends Construct {
+  /** What the stage does. */
+  public readonly kind: KafkaStageKind;
+  /** The stage name (unique in the workflow). */
+  public readonly stageName: string;
+  /** The topics it reads (without a join's pending topic). */
+  public readonly inputs: string[];
+  /** The topics it writes (without a join's pending topic). */
+  public readonly outputs: string[];
+  /** Its consumer group (also the Deployment name). */
+  public readonly consumerGroup: string;
+  /** The Deployment. */
+  public readonly deployment: kplus.Deployment;
+  /** The container. */
+  public readonly container: kplus.Container;
+  /** The ConfigMap with the stream processor's config (not for a custom stage). */
+  public readonly configMap?: kplus.ConfigMap;
+  /** The rendered stream processor config (not for a custom stage). */
+  public readonly config?: string;
+  /** The KEDA ScaledObject, when the stage autoscales. */
+  public readonly scaledObject?: ApiObject;
+  /** The PodDisruptionBudget, when the stage has more than one replica. */
+  public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
+  /** The fixed number of replicas, or the minimum when autoscaling. */
+  public readonly replicas: number;
+  /** The fixed number of replicas, or the maximum when autoscaling. */
+  public readonly maxReplicas: number;
+  /** May close a cycle. */
+  public readonly allowCycle: boolean;
+  /** A join's pending topic. */
+  public readonly pendingTopic?: string;
+  /**
+   * What the workflow's graph check and blueprint need of the stage.
+   *
+   * @internal
+   */
+  public readonly _graph: GraphStage;
+
+  /**
+   * Use the `add*` methods of `KafkaWorkflow`, which check the graph.
+   *
+   * @param scope the workflow the stage belongs to
+   * @param name the stage name
+   * @param props what the stage does
+   */
+  constructor(scope: Construct, name: string, props: KafkaStageProps) {
+    super(scope, name);
+    const o = props.options;
+    const auto = o.autoscaling;
+    const custom = props.custom;
+    this.kind = props.kind;
+    this.stageName = name;
+    this.inputs = [...props.inputs];
+    this.outputs = [...props.outputs];
+    this.consumerGroup = `${props.workflowName}-${name}`;
+    this.allowCycle = o.allowCycle ?? false;
+    this.pendingTopic = props.pendingTopic;
+    this.config = props.config;
+    [this.replicas, this.maxReplicas] = this.replicaRange(o, props);
+    const bentoUser = ContainerImages.user(ImageKey.BENTO);
+    const uid = custom ? PropCheck.integer(this, 'uid', 1, MAX_ID, 65532, custom.uid) : bentoUser.uid;
+    const gid = custom ? PropCheck.integer(this, 'gid', 0, MAX_ID, uid, custom.gid) : bentoUser.gid;
+    const lagThreshold = auto ? PropCheck.integer(this, 'autoscaling.lagThreshold', 1, 1_000_000_000, 100, auto.lagThreshold) : undefined;
+    const polling = auto ? PropCheck.wholeSeconds(this, 'autoscaling.pollingInterval', 1, 86400, Duration.seconds(30), auto.pollingInterval) : undefined;
+
+    const labelOptions = { name: props.kind === KafkaStageKind.CUSTOM ? 'kafka-stage' : 'bento', instance: this.consumerGroup, component: props.kind, partOf: props.workflowName };
+    const selector = RecommendedLabels.selector(labelOptions);
+    const labels = RecommendedLabels.of(labelOptions);
+    this.deployment = RestrictedWorkloads.deployment(this, 'Resource', {
+      name: this.consumerGroup, labels, selector, uid, gid, replicas: auto ? undefined : this.replicas, autoscaled: auto !== undefined,
+    });
+    const resources = o.resources ?? containerResources({ cpu: ['50m', '1'], memory: ['64Mi', props.stateful ? '1Gi' : '256Mi'] });
+    if (custom) {
+      this.container = this.customContainer(custom, props, resources, { uid, gid });
+    } else {
+      this.configMap = new kplus.ConfigMap(this, 'Config', {
+        metadata: { name: `${this.consumerGroup}-config`, labels },
+        data: { [BENTO_CONFIG_FILE]: props.config! },
+      });
+      this.container = this.bentoContainer(this.configMap, props, resources, { uid, gid });
+    }
+    this.podDisruptionBudget = RestrictedWorkloads.availability(this, this.deployment, selector, labels, { replicas: this.replicas });
+
+    if (auto) {
+      this.scaledObject = new ApiObject(this, 'ScaledObject', {
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name: this.consumerGroup, labels },
+        spec: {
+          scaleTargetRef: { name: this.consumerGroup },
+          pollingInterval: polling,
+          minReplicaCount: this.replicas,
+          maxReplicaCount: this.maxReplicas,
+          triggers: this.inputs.map((topic) => ({
+            type: 'kafka',
+            metadata: {
+              bootstrapServers: props.bootstrapServers.join(','),
+              consumerGroup: this.consumerGroup,
+              topic,
+              lagThreshold: String(lagThreshold),
+              offsetResetPolicy: 'earliest',
+            },
+          })),
+        },
+      });
+    }
+    this._graph = {
+      name,
+      inputs: this.inputs,
+      outputs: this.outputs,
+      custom: props.kind === KafkaStageKind.CUSTOM,
+      allowCycle: this.allowCycle,
+      label: props.label,
+      replicas: this.replicas,
+      maxReplicas: auto ? this.maxReplicas : undefined,
+      edgeLabels: { ...(props.edgeLabels ?? {}) },
+      pendingTopic: this.pendingTopic,
+    };
+  }
+
+  /** `[fewest, most]` replicas: fixed, or KEDA's range, at most the partitions of the inputs. */
+  private replicaRange(o: KafkaStageOptions, props: KafkaStageProps): [number, number] {
+    const partitions = props.inputPartitions;
+    const replicas = o.replicas ?? (props.stateful ? 1 : Math.min(2, partitions));
+    const partitionsNote = `(the partitions of its input${this.inputs.length > 1 ? 's' : ''})`;
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > partitions) {
+      throw propError(this, 'replicas', `an integer from 1 to ${partitions} ${partitionsNote}`, replicas);
+    }
+    const auto = o.autoscaling;
+    if (!auto) return [replicas, replicas];
+    const min = auto.minReplicas ?? 1;
+    const max = auto.maxReplicas ?? partitions;
+    if (!Number.isInteger(max) || max < 1 || max > partitions) {
+      throw propError(this, 'autoscaling.maxReplicas', `an integer from 1 to ${partitions} ${partitionsNote}`, max);
+    }
+    if (!Number.isInteger(min) || min < 0 || min > max) {
+      throw propError(this, 'autoscaling.minReplicas', `an integer from 0 to ${max} (maxReplicas)`, min);
+    }
+    if (o.replicas !== undefined) throw propError(this, 'replicas', 'unset when autoscaling is set (KEDA sets the replicas)', o.replicas);
+    return [min, max];
+  }
+
+  /** The user's program, with the environment contract of `CustomStageEnv`. */
+  private customContainer(custom: CustomStageOptions, props: KafkaStageProps, resources: kplus.ContainerResources,
+    user: { uid: number; gid: number }): kplus.Container {
+    const env: { [key: string]: kplus.EnvValue } = {};
+    const reserved = CustomStageEnv.names();
+    for (const [k, v] of Object.entries(custom.env ?? {})) {
+      if (reserved.includes(k)) throw propError(this, `env.${k}`, `not one of the contract's names (${reserved.join(', ')})`, v);
+      env[k] = kplus.EnvValue.fromValue(v);
+    }
+    env[CustomStageEnv.BOOTSTRAP_SERVERS] = kplus.EnvValue.fromValue(props.bootstrapServers.join(','));
+    env[CustomStageEnv.INPUT_TOPICS] = kplus.EnvValue.fromValue(this.inputs.join(','));
+    env[CustomStageEnv.OUTPUT_TOPICS] = kplus.EnvValue.fromValue(this.outputs.join(','));
+    env[CustomStageEnv.CONSUMER_GROUP] = kplus.EnvValue.fromValue(this.consumerGroup);
+    env[CustomStageEnv.CLIENT_ID] = kplus.EnvValue.fromValue(this.consumerGroup);
+    env[CustomStageEnv.STAGE_NAME] = kplus.EnvValue.fromValue(this.stageName);
+    if (props.deadLetterTopic !== undefined) env[CustomStageEnv.DEAD_LETTER_TOPIC] = kplus.EnvValue.fromValue(props.deadLetterTopic);
+    ContainerImages.checkPinned(this, 'image', custom.image);
+    const container = RestrictedSecurity.addContainer(this.deployment, {
+      name: 'stage',
+      image: custom.image,
+      command: custom.command,
+      args: custom.args,
+      envVariables: sortedEnv(env),
+      ports: custom.port !== undefined ? [{ number: PropCheck.integer(this, 'port', 1, 65535, 8080, custom.port), name: 'http' }] : undefined,
+      readiness: custom.readiness,
+      resources,
+    }, user);
+    RestrictedSecurity.addWritableDirs(this.deployment, container, { paths: [...new Set(['/tmp', ...(custom.writableDirs ?? [])])] });
+    return container;
+  }
+
+  /** The stream processor, reading its config from the ConfigMap (whose checksum rolls the pods). */
+  private bentoContainer(configMap: kplus.ConfigMap, props: KafkaStageProps, resources: kplus.ContainerResources,
+    user: { uid: number; gid: number }): kplus.Container {
+    const port = StreamProcessorConfig.HTTP_PORT;
+    const container = RestrictedSecurity.addContainer(this.deployment, {
+      name: 'bento',
+      image: ContainerImages.resolve(this, ImageKey.BENTO, props.images),
+      args: ['-c', `${BENTO_CONFIG_DIR}/${BENTO_CONFIG_FILE}`],
+      ports: [{ number: port, name: 'http' }],
+      readiness: kplus.Probe.fromHttpGet('/ready', { port }),
+      liveness: kplus.Probe.fromHttpGet('/ping', { port, initialDelaySeconds: Duration.seconds(10), failureThreshold: 6 }),
+      resources,
+    }, user);
+    container.mount(BENTO_CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', configMap, { name: 'config' }), { readOnly: true });
+    RestrictedSecurity.addWritableDirs(this.deployment, container, { paths: ['/tmp'] });
+    ConfigChecksum.annotate(this.deployment, [configMap]);
+    return container;
+  }
+}
+
+function sortedEnv(env: { [key: string]: kplus.EnvValue }): { [key: string]: kplus.EnvValue } {
+  const out: { [key: string]: kplus.EnvValue } = {};
+  for (const k of Object.keys(env).sort()) out[k] = env[k];
+  return out;
+}

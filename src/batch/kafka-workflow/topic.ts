@@ -1,0 +1,152 @@
+import { createHash } from 'crypto';
+import { Construct } from 'constructs';
+import { KafkaConfig } from '../../config/kafka';
+import { PropCheck } from '../../core/errors';
+import { ResourceNames } from '../../core/names';
+import { propError } from '../../core/prop-error';
+import { StrimziKafkaTopic } from '../../crds/strimzi';
+
+/**
+ * Options for `KafkaWorkflow.addTopic`.
+ */
+export interface KafkaTopicOptions {
+  /**
+   * Number of partitions: the most consumers of one group that can share the topic.
+   *
+   * @default 3
+   */
+  readonly partitions?: number;
+  /**
+   * Number of replicas of each partition, at most the number of brokers.
+   *
+   * @default - 3, or the number of brokers when fewer
+   */
+  readonly replicationFactor?: number;
+  /**
+   * Topic settings (`retention.ms`, `cleanup.policy`, …).
+   *
+   * @default - the broker's defaults
+   */
+  readonly config?: { [key: string]: string };
+  /**
+   * Messages come into this topic from outside the workflow: no stage has to write it.
+   *
+   * @default false
+   */
+  readonly source?: boolean;
+  /**
+   * Messages leave the workflow from this topic: no stage has to read it.
+   *
+   * @default false
+   */
+  readonly sink?: boolean;
+}
+
+/**
+ * Props of `KafkaWorkflowTopic`.
+ */
+export interface KafkaWorkflowTopicProps extends KafkaTopicOptions {
+  /**
+   * The brokers of the cluster, to check the replication factor against.
+   *
+   * @default - unknown: not checked
+   */
+  readonly brokers?: number;
+  /**
+   * The stage that owns the topic (a join's pending topic).
+   *
+   * @default - a topic of the workflow's graph
+   */
+  readonly internalTo?: string;
+  /**
+   * The Strimzi `Kafka` to declare the topic in, as a `KafkaTopic`.
+   *
+   * @default - no KafkaTopic
+   */
+  readonly strimziCluster?: string;
+  /**
+   * Labels of the `KafkaTopic`.
+   *
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+}
+
+/**
+ * A topic of a workflow.
+ */
+export class KafkaWorkflowTopic extends Construct {
+  /**
+   * The object name of a topic's Strimzi `KafkaTopic` (`KafkaWorkflow.topicObjectName`).
+   *
+   * @internal
+   */
+  public static _objectName(topic: string): string {
+    if (ResourceNames.isDnsSubdomain(topic) && topic.length <= 63 && !topic.includes('..')) return topic;
+    const cleaned = topic.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/\.{2,}/g, '.').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'topic';
+    const hash = createHash('sha256').update(topic).digest('hex').slice(0, 8);
+    return `${cleaned.slice(0, 54).replace(/[^a-z0-9]+$/, '')}-${hash}`;
+  }
+
+  /** The topic name. */
+  public readonly topicName: string;
+  /** Number of partitions. */
+  public readonly partitions: number;
+  /** Replication factor. */
+  public readonly replicationFactor: number;
+  /** Written from outside the workflow. */
+  public readonly source: boolean;
+  /** Read from outside the workflow. */
+  public readonly sink: boolean;
+  /** The stage this topic belongs to (a join's pending topic), if any. */
+  public readonly internalTo?: string;
+  /** The Strimzi `KafkaTopic`, for a Strimzi cluster. */
+  public readonly kafkaTopic?: StrimziKafkaTopic;
+  private readonly _config: { [key: string]: string };
+
+  /**
+   * Use `KafkaWorkflow.addTopic`, which checks the name against the other topics.
+   *
+   * @param scope the workflow
+   * @param name the topic name
+   * @param props the topic's properties
+   */
+  constructor(scope: Construct, name: string, props: KafkaWorkflowTopicProps = {}) {
+    super(scope, name);
+    const brokers = props.brokers;
+    this.topicName = name;
+    this.internalTo = props.internalTo;
+    this.partitions = PropCheck.integer(this, 'partitions', 1, 100000, 3, props.partitions);
+    const maxRf = brokers ?? 32767;
+    this.replicationFactor = props.replicationFactor ?? Math.min(3, brokers ?? 3);
+    if (!Number.isInteger(this.replicationFactor) || this.replicationFactor < 1 || this.replicationFactor > maxRf) {
+      const why = brokers !== undefined ? ` (the cluster has ${brokers} broker${brokers === 1 ? '' : 's'})` : '';
+      throw propError(this, 'replicationFactor', `an integer from 1 to ${maxRf}${why}`, this.replicationFactor);
+    }
+    this._config = {};
+    for (const key of Object.keys(props.config ?? {}).sort()) {
+      const value = props.config![key];
+      const problem = KafkaConfig.topicSettingProblem(key, value);
+      if (problem) throw propError(this, `config.${key}`, `a topic setting Kafka accepts: it ${problem}`, value);
+      this._config[key] = value;
+    }
+    this.source = props.source ?? false;
+    this.sink = props.sink ?? false;
+    if (props.strimziCluster !== undefined) {
+      const objectName = KafkaWorkflowTopic._objectName(name);
+      this.kafkaTopic = new StrimziKafkaTopic(this, 'Resource', {
+        metadata: { name: objectName, labels: props.labels },
+        cluster: props.strimziCluster,
+        topicName: objectName === name ? undefined : name,
+        partitions: this.partitions,
+        replicas: this.replicationFactor,
+        config: this._config,
+      });
+    }
+  }
+
+  /** The topic settings (a copy). */
+  public get config(): { [key: string]: string } {
+    return { ...this._config };
+  }
+}

@@ -13,7 +13,7 @@ let n = 0;
   for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const src = path.join(dir, e.name);
     if (e.isDirectory()) copy(src, path.join(out, e.name));
-    else { fs.copyFileSync(src, path.join(out, e.name)); n++; }
+    else if (!e.name.startsWith('.')) { fs.copyFileSync(src, path.join(out, e.name)); n++; } // lint configs (.shellcheckrc) stay behind
   }
 })(from, to);
 console.log(`copied ${n} runtime programs to ${path.relative(process.cwd(), to)}`);

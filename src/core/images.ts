@@ -9,6 +9,8 @@ import { propError } from './prop-error';
 export enum ImageKey {
   /** Redis shards and work queues. */
   REDIS = 'redis',
+  /** Valkey (BSD-licensed, wire-compatible with redis): the `valkey` engine of redis shards and work queues. */
+  VALKEY = 'valkey',
   /** Memcached cache shards. */
   MEMCACHED = 'memcached',
   /** nginx, unprivileged build: TLS terminators and HTTP sharding proxies. */
@@ -49,6 +51,12 @@ export interface ImageOverrides {
    * @default - `ContainerImages.defaultImage(ImageKey.REDIS)`
    */
   readonly redis?: string;
+  /**
+   * The image for `ImageKey.VALKEY`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.VALKEY)`
+   */
+  readonly valkey?: string;
   /**
    * The image for `ImageKey.MEMCACHED`.
    *
@@ -147,6 +155,8 @@ export interface ImageDefault {
 
 const TABLE: ImageDefault[] = [
   { key: ImageKey.REDIS, image: 'redis:7.2.5-alpine', uid: 999, gid: 1000, source: 'Docker official image (7.2: the last BSD-licensed line)' },
+  // The image's Dockerfile creates `valkey` as redis's does: uid 999, gid 1000 (alpine already has a gid 999).
+  { key: ImageKey.VALKEY, image: 'valkey/valkey:8.1.1-alpine', uid: 999, gid: 1000, source: 'Docker official image (Linux Foundation; BSD-3-Clause)' },
   { key: ImageKey.MEMCACHED, image: 'memcached:1.6.31-alpine', uid: 11211, gid: 11211, source: 'Docker official image' },
   { key: ImageKey.NGINX, image: 'nginxinc/nginx-unprivileged:1.27.3-alpine', uid: 101, gid: 101, source: 'NGINX, Inc. unprivileged build' },
   { key: ImageKey.GIT_SYNC, image: 'registry.k8s.io/git-sync/git-sync:v4.3.0', uid: 65533, gid: 65533, source: 'Kubernetes SIG Apps (upstream)' },

@@ -12,7 +12,7 @@ const root = path.join(__dirname, '../..');
 const programsDir = path.join(root, 'src/runtime/programs');
 
 function programFiles(dir = programsDir, prefix = ''): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => !e.name.startsWith('.')).flatMap((e) => {
     if (e.isDirectory()) return programFiles(path.join(dir, e.name), `${prefix}${e.name}/`);
     return [`${prefix}${e.name}`];
   }).sort();

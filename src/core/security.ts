@@ -82,19 +82,29 @@ export class RestrictedSecurity {
 
   /**
    * Adds a container to `pod` with the restricted security context (uid/gid, read-only root filesystem, no
-   * privilege escalation) and, by JSON patch, `capabilities: { drop: [ALL] }`. Returns the container.
+   * privilege escalation), `imagePullPolicy: IfNotPresent` unless `props` says otherwise, and, by JSON patch,
+   * `capabilities: { drop: [ALL] }`. Returns the container.
    */
   public static addContainer(pod: kplus.AbstractPod, props: kplus.ContainerProps, options: RestrictedContainerOptions): kplus.Container {
-    const container = pod.addContainer({ ...props, securityContext: RestrictedSecurity.containerSecurityContext(options) });
+    const container = pod.addContainer({ ...RestrictedSecurity.pullPolicy(props), securityContext: RestrictedSecurity.containerSecurityContext(options) });
     RestrictedSecurity.dropAllCapabilities(pod, 'containers', pod.containers.length - 1);
     return container;
+  }
+
+  /**
+   * `props` with `imagePullPolicy: IfNotPresent` unless they set one: every image the library runs is pinned to a
+   * tag or digest, so pulling it again on every start (cdk8s-plus' default, `Always`) only adds a registry round
+   * trip and a dependency on the registry being up when a pod restarts.
+   */
+  public static pullPolicy(props: kplus.ContainerProps): kplus.ContainerProps {
+    return { ...props, imagePullPolicy: props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT };
   }
 
   /**
    * Like `addContainer`, for an init container.
    */
   public static addInitContainer(pod: kplus.AbstractPod, props: kplus.ContainerProps, options: RestrictedContainerOptions): kplus.Container {
-    const container = pod.addInitContainer({ ...props, securityContext: RestrictedSecurity.containerSecurityContext(options) });
+    const container = pod.addInitContainer({ ...RestrictedSecurity.pullPolicy(props), securityContext: RestrictedSecurity.containerSecurityContext(options) });
     RestrictedSecurity.dropAllCapabilities(pod, 'initContainers', pod.initContainers.length - 1);
     return container;
   }

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Availability } from '../core/availability';
 import { RecommendedLabels } from '../core/labels';
+import { PodOptions } from '../core/pod-options';
 import { RestrictedSecurity } from '../core/security';
 
 // Internal: the one way the library makes a workload — a named, labelled object whose pods are selected by exactly
@@ -71,6 +72,11 @@ export interface WorkloadAvailabilityOptions {
   readonly minAvailable?: number;
   /** The PDB's name (default: the workload's). */
   readonly name?: string;
+  /**
+   * The pod options of the workload: when they set `topologySpreadConstraints`, those replace the library's spread
+   * over hostnames (the PDB stays).
+   */
+  readonly pod?: PodOptions;
 }
 
 /** Makers of restricted workloads. */
@@ -139,8 +145,9 @@ export class RestrictedWorkloads {
   public static availability(scope: Construct, workload: kplus.Deployment, selector: { [key: string]: string },
     labels: { [key: string]: string }, options: WorkloadAvailabilityOptions): kplus.k8s.KubePodDisruptionBudget | undefined {
     const name = options.name ?? workload.name;
-    if (options.minAvailable === undefined) return Availability.apply(scope, workload, { replicas: options.replicas, selector, name, labels });
-    Availability.spreadOverHostnames(workload, selector);
+    const spread = options.pod?.topologySpreadConstraints === undefined;
+    if (options.minAvailable === undefined) return Availability.apply(scope, workload, { replicas: options.replicas, selector, name, labels, spread });
+    if (spread) Availability.spreadOverHostnames(workload, selector);
     return Availability.podDisruptionBudget(scope, Availability.PDB_ID, { name, selector, labels, minAvailable: options.minAvailable });
   }
 }

@@ -46,6 +46,12 @@ export interface AvailabilityOptions {
    * @default 1
    */
   readonly maxUnavailable?: number;
+  /**
+   * Spread the pods over hostnames. Off when the workload has its own `topologySpreadConstraints` (pod options).
+   *
+   * @default true
+   */
+  readonly spread?: boolean;
 }
 
 /**
@@ -112,7 +118,7 @@ export class Availability {
    */
   public static apply(scope: Construct, workload: IConstruct, options: AvailabilityOptions): kplus.k8s.KubePodDisruptionBudget | undefined {
     if (options.replicas <= 1) return undefined;
-    Availability.spreadOverHostnames(workload, options.selector);
+    if (options.spread ?? true) Availability.spreadOverHostnames(workload, options.selector);
     return Availability.podDisruptionBudget(scope, Availability.PDB_ID, {
       name: options.name,
       selector: options.selector,

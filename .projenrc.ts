@@ -45,9 +45,14 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     distName: 'cdk8s-distributed-patterns',
     module: 'cdk8s_distributed_patterns',
   },
-  // CI is .ci/run on our own machine; no GitHub workflows, no release pipeline.
-  github: false,
-  release: false,
+  // CI is .ci/run on our own machine (no build workflow). Releases: projen's release workflow publishes to npm and
+  // PyPI from semantic versions (0.x: the API may still change between minors); the first release is 0.1.0.
+  github: true,
+  githubOptions: { pullRequestLint: false },
+  release: true,
+  releaseToNpm: true,
+  majorVersion: 0,
+  nextVersionCommand: 'bash scripts/next-version.sh',
   buildWorkflow: false,
   depsUpgrade: false,
   pullRequestTemplate: false,

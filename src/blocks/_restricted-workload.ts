@@ -146,7 +146,9 @@ export class RestrictedWorkloads {
     labels: { [key: string]: string }, options: WorkloadAvailabilityOptions): kplus.k8s.KubePodDisruptionBudget | undefined {
     const name = options.name ?? workload.name;
     const spread = options.pod?.topologySpreadConstraints === undefined;
-    if (options.minAvailable === undefined) return Availability.apply(scope, workload, { replicas: options.replicas, selector, name, labels, spread });
+    if (options.minAvailable === undefined) {
+      return Availability.apply(scope, workload, { replicas: options.replicas, selector, name, labels, spread });
+    }
     if (spread) Availability.spreadOverHostnames(workload, selector);
     return Availability.podDisruptionBudget(scope, Availability.PDB_ID, { name, selector, labels, minAvailable: options.minAvailable });
   }

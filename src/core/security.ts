@@ -86,7 +86,8 @@ export class RestrictedSecurity {
    * `capabilities: { drop: [ALL] }`. Returns the container.
    */
   public static addContainer(pod: kplus.AbstractPod, props: kplus.ContainerProps, options: RestrictedContainerOptions): kplus.Container {
-    const container = pod.addContainer({ ...RestrictedSecurity.pullPolicy(props), securityContext: RestrictedSecurity.containerSecurityContext(options) });
+    const securityContext = RestrictedSecurity.containerSecurityContext(options);
+    const container = pod.addContainer({ ...RestrictedSecurity.pullPolicy(props), securityContext });
     RestrictedSecurity.dropAllCapabilities(pod, 'containers', pod.containers.length - 1);
     return container;
   }
@@ -104,7 +105,8 @@ export class RestrictedSecurity {
    * Like `addContainer`, for an init container.
    */
   public static addInitContainer(pod: kplus.AbstractPod, props: kplus.ContainerProps, options: RestrictedContainerOptions): kplus.Container {
-    const container = pod.addInitContainer({ ...RestrictedSecurity.pullPolicy(props), securityContext: RestrictedSecurity.containerSecurityContext(options) });
+    const securityContext = RestrictedSecurity.containerSecurityContext(options);
+    const container = pod.addInitContainer({ ...RestrictedSecurity.pullPolicy(props), securityContext });
     RestrictedSecurity.dropAllCapabilities(pod, 'initContainers', pod.initContainers.length - 1);
     return container;
   }

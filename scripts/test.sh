@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: both tiers, on a fresh machine or a warm one.
 #   tier 1: strict schema + Pod Security restricted on everything synthesized, snapshots (never updated here),
-#           bad-input tests, eslint, examples synthesized twice and compared byte for byte;
+#           bad-input tests, the runtime programs' type check, eslint, examples synthesized twice and compared;
 #   build:  jsii compile, API.md, the JavaScript and Python packages;
 #   tier 2: the tools installed (cached; skipped when present), then the real daemons, kube-apiserver,
 #           Kafka broker and stream processor, kube-linter, and the Python package in a virtualenv.
@@ -34,6 +34,9 @@ npx projen package:python
 
 step "tier-2 tools (cached)"
 bash scripts/install-test-tools.sh
+
+step "runtime programs: shellcheck (POSIX sh) and luac5.1 -p (the JavaScript ones were type-checked in tier 1)"
+npx projen lint:runtime
 
 step "tier 2: real daemons, kube-apiserver, Kafka, kube-linter, Python package"
 npx projen test:real --json --outputFile=test-reports/tier2.json

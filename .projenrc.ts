@@ -21,6 +21,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   cdk8sVersion: CDK8S_VERSION,
   minNodeVersion: '20.0.0',
+  // The toolchain runs on Node 24 LTS (scripts/node.sh); the release workflow too.
+  workflowNodeVersion: '24.x',
   constructsVersion: CONSTRUCTS_VERSION,
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,

@@ -8,6 +8,9 @@
 # Ends with one line "tests: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# A maintained Node (24 LTS, from the npm registry, cached) first on PATH; the machine's Node 20 is end of life.
+source scripts/node.sh
+# Only for CDK8S_DP_NODE_VERSION=system on Node 20: silence jsii's end-of-life banner.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 export CI="${CI:-}"
 mkdir -p test-reports

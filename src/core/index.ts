@@ -7,3 +7,4 @@ export * from './availability';
 export * from './checksum';
 export * from './pod-options';
 export * from './app-container';
+export * from './network';

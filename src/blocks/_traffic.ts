@@ -1,7 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PropCheck } from '../core/errors';
-import { NetworkPeer, NetworkPolicyOptions, NetworkPort, NetworkRule } from '../core/network';
+import { NetworkPeer, NetworkPolicyOptions, NetworkPort } from '../core/network';
 import { propError } from '../core/prop-error';
 
 // Internal: a pattern's traffic graph — its pod groups and who talks to whom on which ports — and the one place
@@ -123,7 +123,9 @@ export class TrafficGraph {
     const lines = ['flowchart LR', `  %% ${heading}`];
     for (const g of this.groups) lines.push(`  ${id(g)}["${esc(g.title)}<br/>${esc(g.name)}"]`);
     const peers = new Map<string, NetworkPeer>();
-    for (const e of this.edges) for (const end of [e.from, e.to]) if (end instanceof NetworkPeer && !peers.has(end._description)) peers.set(end._description, end);
+    for (const e of this.edges) {
+      for (const end of [e.from, e.to]) if (end instanceof NetworkPeer && !peers.has(end._description)) peers.set(end._description, end);
+    }
     for (const p of peers.values()) lines.push(`  ${id(p)}(["${esc(p._description)}"])`);
     const ref = (x: TrafficGroup | NetworkPeer) => (x instanceof NetworkPeer ? id(peers.get(x._description)!) : id(x));
     for (const e of this.edges) lines.push(`  ${ref(e.from)} -->|${esc(e.ports.map(portText).join(', ') || 'any')}| ${ref(e.to)}`);
@@ -143,7 +145,8 @@ export class TrafficGraph {
     }
     for (const r of this.options.extraIngress ?? []) ingress.push(this.rule(r.peer, r.ports ?? [], 'from'));
     for (const r of this.options.extraEgress ?? []) egress.push(this.rule(r.peer, r.ports ?? [], 'to'));
-    if (this.dnsUsers.has(group)) egress.push(this.rule(this.options.dns ?? NetworkPeer.pods({ 'k8s-app': 'kube-dns' }, { 'kubernetes.io/metadata.name': 'kube-system' }), DNS_PORTS, 'to'));
+    const dns = this.options.dns ?? NetworkPeer.pods({ 'k8s-app': 'kube-dns' }, { 'kubernetes.io/metadata.name': 'kube-system' });
+    if (this.dnsUsers.has(group)) egress.push(this.rule(dns, DNS_PORTS, 'to'));
     return {
       podSelector: { matchLabels: sortedCopy(group.selector) },
       policyTypes: ['Ingress', 'Egress'],

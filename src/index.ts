@@ -44,6 +44,8 @@ export * from './batch/work-queue-jobs';
 export * from './batch/work-queue-jobs/worker-mode';
 export * from './batch/work-queue-jobs/work-items';
 export * from './batch/work-queue-jobs/pod-failure-rule';
+export * from './batch/work-queue-jobs/queue-engine';
+export * from './batch/work-queue-jobs/worker-stage';
 export * from './batch/kafka-workflow';
 export * from './batch/kafka-workflow/cluster';
 export * from './batch/kafka-workflow/topic';

@@ -2,16 +2,27 @@ import { Chart, Cron, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { QueueTake, WorkerJobShape, WorkQueueHost, WorkQueueParts } from './work-queue-jobs/_host';
-import { createReaper, createRedis, createSeeder, QueueObjectsScope, REDIS_PORT, redisEnv, redisServerArgs, shortHash, smallResources, workQueueLabels } from './work-queue-jobs/_queue';
+import {
+  cliEnv, createQueueServer, createReaper, createSeeder, EngineBinaries, engineBinaries, engineLabels, QUEUE_RESOURCES,
+  QueueObjectsScope, REDIS_PORT, redisServerArgs, shortHash, SMALL_RESOURCES,
+} from './work-queue-jobs/_queue';
 import { ITEMS_DIR, MountedConfigMap, SCRIPTS_DIR, WORK_DIR, withDropAll, workerPod, WorkerPodSpec } from './work-queue-jobs/_worker-pod';
 import { PodFailureRule } from './work-queue-jobs/pod-failure-rule';
+import { QueueEngine } from './work-queue-jobs/queue-engine';
 import { WorkItems } from './work-queue-jobs/work-items';
 import { WorkerMode, WorkerModeKind } from './work-queue-jobs/worker-mode';
+import { WorkerStageProps } from './work-queue-jobs/worker-stage';
+import { checkPodOptions } from '../blocks/_pod-options';
 import { WorkQueueEnv, WorkQueueKeyNames, WorkQueueScripts } from '../config/work-queue';
 import { CronSchedule } from '../core/_cron';
+import { containerResources } from '../core/_resources';
+import { checkResources, checkSecretValue } from '../core/_rules';
+import { AppContainerProps } from '../core/app-container';
 import { PropCheck } from '../core/errors';
-import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
+import { ContainerImages, ImageOverrides } from '../core/images';
+import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { KedaScaledJob } from '../crds/keda';
@@ -20,22 +31,25 @@ import { KedaScaledJob } from '../crds/keda';
 const MAX_BASE_NAME = 40;
 /** The size limit of a ConfigMap's data. */
 const MAX_CONFIGMAP_BYTES = 1024 * 1024;
+/** The smallest memory limit of the created queue server (its `maxmemory` is 80 % of it). */
+const MIN_QUEUE_MEMORY_MIB = 32;
 /** The props that configure the queue (refused by the Indexed mode, which has none). */
-const QUEUE_PROPS = ['queueAddress', 'queuePassword', 'queuePasswordKey', 'queueName', 'queueStorage', 'queueStorageClass', 'queueResources',
-  'lease', 'handOffGrace', 'reaperSchedule'] as const;
+const QUEUE_PROPS = ['queueEngine', 'queueAddress', 'queuePassword', 'queueName', 'queueStorage', 'queueStorageClass', 'queueResources',
+  'seederResources', 'reaperResources', 'lease', 'handOffGrace', 'reaperSchedule'] as const;
 
 /**
  * Properties for `WorkQueueJobs`.
  */
 export interface WorkQueueJobsProps {
   /**
-   * The worker container. In the queue modes it follows the worker contract (README): its environment holds
-   * the queue's address, key names and lease; the reference workers `worker.sh` (for images with `redis-cli`)
-   * and `worker.js` (for images with Node.js) are mounted at `$QUEUE_SCRIPTS_DIR`. In the Indexed mode it reads
-   * its item from `$WORK_ITEM_FILE`. Its security context defaults to the restricted one (non-root, read-only
-   * root filesystem, no privilege escalation, all capabilities dropped); fields you set win.
+   * The worker container (named `worker` in the pod). In the queue modes it follows the worker contract (README):
+   * its environment holds the queue's address, key names and lease; the reference workers `worker.sh` (for images
+   * with `redis-cli`) and `worker.js` (for images with Node.js) are mounted at `$QUEUE_SCRIPTS_DIR`, and its
+   * `command` (or `args`) runs one of them with your per-item command. In the Indexed mode it reads its item from
+   * `$WORK_ITEM_FILE`. It runs restricted as `uid` (default 1000); `/tmp` and `$WORK_DIR` are always writable.
+   * Without `resources` it requests 1 CPU and 512 MiB, limited to 1.5 CPU and 2 GiB (cdk8s-plus' container default).
    */
-  readonly worker: kplus.ContainerProps;
+  readonly worker: AppContainerProps;
   /**
    * How workers run.
    *
@@ -52,55 +66,76 @@ export interface WorkQueueJobsProps {
   /**
    * Containers that run before the worker, in order, on the same item, sharing `$WORK_DIR` (an emptyDir): the
    * book's multi-worker (e.g. detect → blur). They run as init containers, so each starts only after the one
-   * before it succeeded. Indexed mode only (one pod per item).
+   * before it succeeded (and none may have probes). Indexed mode only (one pod per item).
    *
    * @default - the worker alone
    */
-  readonly stages?: kplus.ContainerProps[];
+  readonly stages?: WorkerStageProps[];
   /**
-   * The prefix of the queue's Redis keys (`<queueName>:pending`, …).
+   * The server the queue runs on, when the construct creates it; also the image and client (`redis-cli` or
+   * `valkey-cli`) of the seeder, the reaper and the workers' seed wait, with `queueAddress` too.
+   *
+   * @default QueueEngine.REDIS
+   */
+  readonly queueEngine?: QueueEngine;
+  /**
+   * The prefix of the queue's keys (`<queueName>:pending`, …).
    *
    * @default - the base name
    */
   readonly queueName?: string;
   /**
-   * The `host:port` of an existing Redis (standalone, 6.2+) to use as the queue.
+   * The `host:port` of an existing Redis 6.2+ or Valkey (standalone) to use as the queue.
    *
-   * @default - a Redis Deployment and Service are created
+   * @default - a queue server (Deployment and Service) is created
    */
   readonly queueAddress?: string;
   /**
-   * A Secret holding the Redis password. The Redis this construct creates requires it; workers get it as
-   * `QUEUE_PASSWORD`; KEDA reads it through a `TriggerAuthentication`.
+   * The Secret key holding the queue's password. The server this construct creates requires it; workers get it
+   * as `QUEUE_PASSWORD`; KEDA reads it through a `TriggerAuthentication`.
    *
    * @default - no password
    */
-  readonly queuePassword?: kplus.ISecret;
+  readonly queuePassword?: kplus.SecretValue;
   /**
-   * The key of the password in `queuePassword`.
-   *
-   * @default "password"
-   */
-  readonly queuePasswordKey?: string;
-  /**
-   * The size of the PersistentVolumeClaim that keeps the created Redis's append-only file across pod restarts.
+   * The size of the PersistentVolumeClaim that keeps the created server's append-only file across pod restarts
+   * (whole GiB: the claim is written in `Gi`).
    *
    * @default Size.gibibytes(1)
    */
   readonly queueStorage?: Size;
   /**
-   * The storage class of that claim.
+   * The storage class of that claim (a DNS-1123 subdomain).
    *
    * @default - the cluster's default storage class
    */
   readonly queueStorageClass?: string;
   /**
-   * Resources of the created Redis. `maxmemory` is set to 80% of the memory limit, with `noeviction`, so a full
-   * queue refuses new items instead of being killed.
+   * Resources of the created server. It needs a memory limit (at least 32 MiB): `maxmemory` is set to 80% of
+   * it, with `noeviction`, so a full queue refuses new items instead of being killed.
    *
    * @default - requests 100m CPU and 256 MiB, limits 1 CPU and 256 MiB
    */
   readonly queueResources?: kplus.ContainerResources;
+  /**
+   * Resources of the seeder's container.
+   *
+   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB
+   */
+  readonly seederResources?: kplus.ContainerResources;
+  /**
+   * Resources of the reaper's container.
+   *
+   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB
+   */
+  readonly reaperResources?: kplus.ContainerResources;
+  /**
+   * Resources of the library's init container in each worker pod (the seed wait of a parallel Job, the item
+   * writer of an Indexed Job).
+   *
+   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB
+   */
+  readonly workerInitResources?: kplus.ContainerResources;
   /**
    * How long a taken item stays leased to its worker without a renewal. A worker renews while it works; when
    * it dies the lease runs out and the reaper puts the item back.
@@ -110,7 +145,7 @@ export interface WorkQueueJobsProps {
   readonly lease?: Duration;
   /**
    * How long the reaper leaves an item in the processing list without a lease before it re-queues it. Covers a
-   * live worker between its `BLMOVE` and its `SET` of the lease.
+   * live worker between its `BLMOVE` and its `SET` of the lease. Shorter than the lease.
    *
    * @default Duration.seconds(10)
    */
@@ -147,17 +182,18 @@ export interface WorkQueueJobsProps {
    */
   readonly podFailurePolicy?: PodFailureRule[];
   /**
-   * The uid the worker containers run as: the worker image's own non-root user.
+   * Pod options for every pod the construct makes: the queue server, the seeder, the reaper and the workers
+   * (worker Job or KEDA ScaledJob).
    *
-   * @default - the image's user (it must be numeric and non-root: the pod sets `runAsNonRoot`)
+   * @default - none
    */
-  readonly workerUid?: number;
+  readonly pod?: PodOptions;
   /**
-   * The gid of the worker containers (also the pod's `fsGroup`).
+   * `app.kubernetes.io/part-of` of every object.
    *
-   * @default - the image's group
+   * @default - the app-wide `RecommendedLabels.PART_OF_CONTEXT_KEY`, else the base name
    */
-  readonly workerGid?: number;
+  readonly partOf?: string;
   /**
    * The base name of every object.
    *
@@ -165,7 +201,7 @@ export interface WorkQueueJobsProps {
    */
   readonly name?: string;
   /**
-   * Image overrides (`redis`).
+   * Image overrides (`redis` or `valkey`, the engine's image).
    *
    * @default - the pinned defaults
    */
@@ -189,9 +225,9 @@ export interface WorkQueueJobsProps {
  */
 export class WorkQueueJobs extends Construct implements WorkQueueHost {
   /**
-   * The arguments of the queue's `redis-server`: append-only file fsynced every second in `/data`, no RDB
-   * snapshots, `noeviction` (a queue must never drop items to make room) and `maxmemory` at 80% of the memory
-   * limit, so a full Redis refuses writes instead of being OOM-killed.
+   * The arguments of the queue's `redis-server` (or `valkey-server`): append-only file fsynced every second in
+   * `/data`, no RDB snapshots, `noeviction` (a queue must never drop items to make room) and `maxmemory` at 80% of
+   * the memory limit, so a full server refuses writes instead of being OOM-killed.
    */
   public static redisArgs(memoryLimit?: Size): string[] {
     return redisServerArgs(memoryLimit);
@@ -201,15 +237,17 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
   public readonly name: string;
   /** The worker mode. */
   public readonly mode: WorkerModeKind;
-  /** The queue's Redis keys (queue modes). */
+  /** The queue engine (queue modes). */
+  public readonly engine?: QueueEngine;
+  /** The queue's keys (queue modes). */
   public readonly keys?: WorkQueueKeyNames;
   /** The queue's host as workers reach it (queue modes). */
   public readonly queueHost?: string;
   /** The queue's port (queue modes). */
   public readonly queuePort?: number;
-  /** The created Redis (queue modes without `queueAddress`). */
+  /** The created queue server, `<name>-redis` or `<name>-valkey` (queue modes without `queueAddress`). */
   public readonly queue?: kplus.Deployment;
-  /** The Service of the created Redis. */
+  /** The Service of the created queue server. */
   public readonly queueService?: kplus.Service;
   /** The ConfigMap with the seeder, reaper and reference worker scripts (queue modes). */
   public readonly scripts?: kplus.ConfigMap;
@@ -221,13 +259,19 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
   public readonly seeder?: kplus.Job;
   /** The reaper CronJob (queue modes). */
   public readonly reaper?: kplus.CronJob;
-  /** The worker Job (parallel and Indexed modes). */
+  /**
+   * The worker Job (parallel and Indexed modes). An L1 object: its spec is also KEDA's `jobTargetRef` in the
+   * ScaledJob mode, and its name carries a hash of it. Give pod-level settings through `pod`, which reaches it.
+   */
   public readonly workerJob?: kplus.k8s.KubeJob;
   /** The KEDA ScaledJob (KEDA mode). */
   public readonly scaledJob?: KedaScaledJob;
 
   private readonly props: WorkQueueJobsProps;
-  private readonly redisImage: string;
+  private readonly binaries: EngineBinaries;
+  private readonly engineImage: string;
+  private readonly partOf: string;
+  private readonly podOptions: PodOptions;
   /** The Jobs' limits, checked once. */
   private readonly limits: { readonly backoffLimit: number; readonly activeDeadlineSeconds?: number; readonly ttlSeconds: number };
   /** The seed run id of the items (the hash of the items file), when there are items. */
@@ -244,12 +288,24 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
    */
   constructor(scope: Construct, id: string, props: WorkQueueJobsProps) {
     super(scope, id);
+    if (props === null || typeof props !== 'object') throw propError(this, 'props', 'a WorkQueueJobsProps object ({ worker, … })', props);
     this.props = props;
     this.name = ResourceNames.baseName(this, props.name, MAX_BASE_NAME);
+    this.partOf = RecommendedLabels.partOf(this, this.name, props.partOf);
+    this.podOptions = checkPodOptions(this, 'pod', props.pod);
+    if (props.worker === undefined || props.worker === null || typeof props.worker !== 'object') {
+      throw propError(this, 'worker', 'your container ({ image, command, … }: AppContainerProps)', props.worker);
+    }
     const mode = props.mode ?? WorkerMode.parallel();
+    if (mode === null || typeof (mode as any)._bind !== 'function') throw propError(this, 'mode', 'a WorkerMode (WorkerMode.parallel(), .indexed(), .scaledJob())', mode);
     this.mode = mode.kind;
-    this.redisImage = ContainerImages.resolve(this, ImageKey.REDIS, props.images);
-    if (!props.worker || typeof props.worker.image !== 'string') throw propError(this, 'worker', 'container props with an image', props.worker);
+    const engine = PropCheck.oneOf(this, 'queueEngine', Object.values(QueueEngine), QueueEngine.REDIS, props.queueEngine) as QueueEngine;
+    this.binaries = engineBinaries(engine);
+    this.engineImage = ContainerImages.resolve(this, this.binaries.imageKey, props.images);
+    if (props.items !== undefined && (props.items === null || typeof (props.items as any)._load !== 'function')) {
+      throw propError(this, 'items', 'a WorkItems (WorkItems.fromList([...]), WorkItems.fromFile(path))', props.items);
+    }
+    if (props.stages !== undefined && !Array.isArray(props.stages)) throw propError(this, 'stages', 'a list of containers (WorkerStageProps[])', props.stages);
     this._items = props.items === undefined ? undefined : this.loadItems(props.items);
     this._stageCount = (props.stages ?? []).length;
     this.limits = {
@@ -258,11 +314,12 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
         : PropCheck.wholeSeconds(this, 'activeDeadline', 1, 2147483647, props.activeDeadline),
       ttlSeconds: PropCheck.wholeSeconds(this, 'ttlAfterFinished', 0, 2147483647, Duration.days(1), props.ttlAfterFinished),
     };
+    for (const prop of ['seederResources', 'reaperResources', 'workerInitResources'] as const) checkResources(this, prop, props[prop]);
 
     if (this._items !== undefined) {
       this.itemsRun = WorkQueueScripts.seedRunId(this._items);
       this.itemsConfigMap = new kplus.ConfigMap(this, 'Items', {
-        metadata: { name: `${this.name}-items-${this.itemsRun.slice(0, 8)}`, labels: this.labels('work-queue', 'items') },
+        metadata: { name: `${this.name}-items-${this.itemsRun.slice(0, 8)}`, labels: this.ownLabels('items') },
         data: { [WorkQueueScripts.ITEMS_FILE]: WorkQueueScripts.itemsText(this._items) },
         immutable: true,
       });
@@ -273,6 +330,7 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
     this.scaledJob = made.scaledJob;
     const queue = made.queue;
     if (queue !== undefined) {
+      this.engine = engine;
       this.keys = queue.keys;
       this.queueHost = queue.host;
       this.queuePort = queue.port;
@@ -308,42 +366,45 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
     const props = this.props;
     const leaseSeconds = PropCheck.wholeSeconds(this, 'lease', 1, 86400, Duration.minutes(5), props.lease);
     const graceSeconds = PropCheck.wholeSeconds(this, 'handOffGrace', 0, 3600, Duration.seconds(10), props.handOffGrace);
+    if (graceSeconds >= leaseSeconds) {
+      throw propError(this, 'handOffGrace', `shorter than the lease (${leaseSeconds}s): it covers the moment between a worker's BLMOVE and its lease, and a longer grace holds a dead worker's item past its lease`, `${graceSeconds}s`);
+    }
     const schedule = props.reaperSchedule ?? Cron.everyMinute();
-    this.checkReaperSchedule(schedule.expressionString, leaseSeconds);
+    this.checkReaperSchedule(schedule, leaseSeconds);
     const queueName = props.queueName ?? this.name;
-    if (!/^[A-Za-z0-9][A-Za-z0-9._:{}-]{0,99}$/.test(queueName)) {
-      throw propError(this, 'queueName', "a Redis key prefix of 1 to 100 characters: letters, digits, '.', '_', ':', '{', '}' and '-', starting with a letter or digit", queueName);
+    if (typeof queueName !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:{}-]{0,99}$/.test(queueName)) {
+      throw propError(this, 'queueName', "a key prefix of 1 to 100 characters: letters, digits, '.', '_', ':', '{', '}' and '-', starting with a letter or digit", queueName);
     }
     const keys = WorkQueueScripts.keys(queueName);
-    if (props.queuePasswordKey !== undefined && props.queuePassword === undefined) {
-      throw propError(this, 'queuePasswordKey', "unset when 'queuePassword' is unset", props.queuePasswordKey);
-    }
-    const password = props.queuePassword === undefined ? undefined : { secret: props.queuePassword, key: props.queuePasswordKey ?? 'password' };
+    const password = props.queuePassword === undefined ? undefined : checkSecretValue(this, 'queuePassword', props.queuePassword);
+    const seederResources = props.seederResources ?? containerResources(SMALL_RESOURCES);
+    const reaperResources = props.reaperResources ?? containerResources(SMALL_RESOURCES);
 
     let where: { host: string; port: number; externalAddress?: string; deployment?: kplus.Deployment; service?: kplus.Service };
     if (props.queueAddress !== undefined) {
       const { host, port } = parseAddress(this, props.queueAddress);
       for (const prop of ['queueStorage', 'queueStorageClass', 'queueResources'] as const) {
-        if (props[prop] !== undefined) throw propError(this, prop, "unset when 'queueAddress' names an existing Redis", describe(props[prop]));
+        if (props[prop] !== undefined) throw propError(this, prop, "unset when 'queueAddress' names an existing server", describe(props[prop]));
       }
       where = { host, port, externalAddress: props.queueAddress };
     } else {
-      const { deployment, service } = createRedis(this.objects(), {
-        password, resources: props.queueResources, storage: props.queueStorage, storageClass: props.queueStorageClass,
+      const { deployment, service } = createQueueServer(this.objects(), {
+        password, resources: this.queueResources(), storage: this.queueStorage(), storageClass: this.queueStorageClass(),
       });
       const namespace = Chart.of(this).namespace;
       const externalAddress = namespace === undefined ? undefined : `${service.name}.${namespace}.svc.cluster.local:${REDIS_PORT}`;
       where = { host: service.name, port: REDIS_PORT, externalAddress, deployment, service };
     }
 
+    const at = this.objects();
     const scripts = new kplus.ConfigMap(this, 'Scripts', {
-      metadata: { name: `${this.name}-scripts`, labels: this.labels('work-queue', 'scripts') },
+      metadata: { name: `${this.name}-scripts`, labels: engineLabels(at, 'scripts') },
       data: WorkQueueScripts.files(),
     });
     const queue = { ...where, keys, leaseSeconds, password, scripts, seedRun: this.itemsRun };
-    const at = this.objects();
-    const seeder = this._items === undefined ? undefined : createSeeder(at, queue, this.itemsConfigMap!, this._items.length, this.limits.ttlSeconds);
-    return { ...queue, seeder, reaper: createReaper(at, queue, schedule, graceSeconds) };
+    const seeder = this._items === undefined ? undefined
+      : createSeeder(at, queue, this.itemsConfigMap!, this._items.length, this.limits.ttlSeconds, seederResources);
+    return { ...queue, seeder, reaper: createReaper(at, queue, schedule, graceSeconds, reaperResources) };
   }
 
   /** @internal */
@@ -368,7 +429,7 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
     return this.workerPod(env, mounted, checksummed, [], (scripts) => {
       if (!take.waitForSeed || queue.seedRun === undefined) return [];
       const wait = this.helperContainer('wait-seed', ['/bin/sh', `${SCRIPTS_DIR}/${WorkQueueScripts.WAIT_SEED_SH}`], {
-        ...redisEnv(queue),
+        ...cliEnv(this.objects(), queue),
         [WorkQueueEnv.SEEDS]: kplus.EnvValue.fromValue(keys.seeds),
         [WorkQueueEnv.SEED_RUN]: kplus.EnvValue.fromValue(queue.seedRun),
       });
@@ -420,7 +481,7 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
 
   /** @internal */
   public _workerLabels(): { [key: string]: string } {
-    return this.labels('work-queue', 'worker');
+    return this.ownLabels('worker');
   }
 
   private loadItems(items: WorkItems): string[] {
@@ -434,7 +495,9 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
   }
 
   /** The reaper must parse as Kubernetes parses it and fire at least once per lease, or a dead worker's items wait. */
-  private checkReaperSchedule(expression: string, leaseSeconds: number): void {
+  private checkReaperSchedule(schedule: Cron, leaseSeconds: number): void {
+    const expression = (schedule as any)?.expressionString;
+    if (typeof expression !== 'string') throw propError(this, 'reaperSchedule', 'a cdk8s Cron (Cron.everyMinute(), Cron.schedule({ minute: \'*/2\' }))', schedule);
     const shown = expression.trim();
     const cron = CronSchedule.parse(expression);
     if (cron === undefined) throw propError(this, 'reaperSchedule', CronSchedule.SYNTAX, shown);
@@ -445,44 +508,78 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
     }
   }
 
+  /** The created server's resources: checked, with a memory limit its `maxmemory` can follow. */
+  private queueResources(): kplus.ContainerResources {
+    const given = checkResources(this, 'queueResources', this.props.queueResources);
+    if (given === undefined) return containerResources(QUEUE_RESOURCES);
+    const limit = given.memory?.limit;
+    const mib = limit === undefined ? undefined : limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    if (mib === undefined || mib < MIN_QUEUE_MEMORY_MIB) {
+      throw propError(this, 'queueResources.memory.limit', `a memory limit of at least ${MIN_QUEUE_MEMORY_MIB}Mi (the server's maxmemory is 80 % of it, so a full queue refuses writes instead of being OOM-killed)`, mib === undefined ? undefined : `${mib}Mi`);
+    }
+    return given;
+  }
+
+  private queueStorage(): Size {
+    const mib = PropCheck.wholeMebibytes(this, 'queueStorage', 1024, 1024 * 1024 * 1024, Size.gibibytes(1), this.props.queueStorage);
+    if (mib % 1024 !== 0) throw propError(this, 'queueStorage', 'a whole number of GiB (the claim is written in Gi)', `${mib}Mi`);
+    return Size.gibibytes(mib / 1024);
+  }
+
+  private queueStorageClass(): string | undefined {
+    const c = this.props.queueStorageClass;
+    if (c !== undefined && !ResourceNames.isDnsSubdomain(c)) throw propError(this, 'queueStorageClass', 'a StorageClass name (a DNS-1123 subdomain)', c);
+    return c;
+  }
+
   private workerContainerJson(): any {
     const spec = this.workerJob ? (this.workerJob.toJson() as any).spec : (this.scaledJob!.toJson() as any).spec.jobTargetRef;
     return spec.template.spec.containers[0];
   }
 
-  private labels(name: string, component: string): { [key: string]: string } {
-    return workQueueLabels(this.name, name, component);
+  /** The labels of the construct's own objects (the worker's and the items): named after the instance. */
+  private ownLabels(component: string): { [key: string]: string } {
+    const image = (this.props.worker as any)?.image;
+    return RecommendedLabels.of({
+      name: this.name,
+      instance: this.name,
+      component,
+      partOf: this.partOf,
+      version: typeof image === 'string' ? RecommendedLabels.versionOf(image) : undefined,
+    });
   }
 
   private objects(): QueueObjectsScope {
-    return { scope: this, baseName: this.name, image: this.redisImage };
+    return { scope: this, baseName: this.name, image: this.engineImage, engine: this.binaries, partOf: this.partOf, pod: this.podOptions };
   }
 
-  /** A container of the queue's image that the library runs in a worker pod (the item writer, the seed wait). */
+  /** A container of the engine's image that the library runs in a worker pod (the item writer, the seed wait). */
   private helperContainer(name: string, command: string[], envVariables: { [name: string]: kplus.EnvValue }): kplus.Container {
-    const redisUser = ContainerImages.user(ImageKey.REDIS);
-    return new kplus.Container({
+    const user = ContainerImages.user(this.binaries.imageKey);
+    return new kplus.Container(RestrictedSecurity.pullPolicy({
       name,
-      image: this.redisImage,
+      image: this.engineImage,
       command,
       envVariables,
-      resources: smallResources(),
-      securityContext: RestrictedSecurity.containerSecurityContext({ uid: redisUser.uid, gid: redisUser.gid }),
-    });
+      resources: this.props.workerInitResources ?? containerResources(SMALL_RESOURCES),
+      securityContext: RestrictedSecurity.containerSecurityContext({ uid: user.uid, gid: user.gid }),
+    }));
   }
 
   /** The worker pod: the user's stages and worker after the library's `init` containers, the contract in `env`. */
   private workerPod(env: { [name: string]: kplus.EnvValue }, mounted: MountedConfigMap, checksummed: kplus.ConfigMap[],
-    stages: readonly kplus.ContainerProps[], init: WorkerPodSpec['init']): kplus.k8s.PodTemplateSpec {
-    const props = this.props;
-    const uid = props.workerUid === undefined ? undefined : PropCheck.integer(this, 'workerUid', 1, 2147483647, 1, props.workerUid);
-    const gid = props.workerGid === undefined ? undefined : PropCheck.integer(this, 'workerGid', 0, 2147483647, 0, props.workerGid);
-    return workerPod(this, { worker: props.worker, stages, uid, gid, labels: this._workerLabels(), env, mounted, checksummed, init });
+    stages: readonly WorkerStageProps[], init: WorkerPodSpec['init']): kplus.k8s.PodTemplateSpec {
+    const labels = this._workerLabels();
+    return workerPod(this, { worker: this.props.worker, stages, labels, env, mounted, checksummed, init, pod: this.podOptions });
   }
 
   private podFailurePolicy(template: kplus.k8s.PodTemplateSpec): kplus.k8s.PodFailurePolicy | undefined {
     const rules = this.props.podFailurePolicy ?? [PodFailureRule.ignoreDisruptions()];
+    if (!Array.isArray(rules)) throw propError(this, 'podFailurePolicy', 'a list of PodFailureRule (PodFailureRule.ignoreDisruptions(), …)', rules);
     if (rules.length > 20) throw propError(this, 'podFailurePolicy', 'at most 20 rules', `${rules.length} rules`);
+    rules.forEach((r, i) => {
+      if (!(r instanceof PodFailureRule)) throw propError(this, `podFailurePolicy[${i}]`, 'a PodFailureRule (PodFailureRule.ignoreDisruptions(), .failJobOnExitCodes(...), .ignoreExitCodes(...))', r);
+    });
     if (rules.length === 0) return undefined;
     const names = [...(template.spec!.initContainers ?? []), ...template.spec!.containers].map((c) => c.name);
     return { rules: rules.map((r, i) => r._toKube(this, i, names)) };
@@ -493,14 +590,17 @@ function describe(v: any): any {
   if (v instanceof Duration) return `${v.toMilliseconds() / 1000}s`;
   if (v instanceof Cron) return v.expressionString;
   if (v instanceof Size) return `${v.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR })}Mi`;
+  if (v && typeof v === 'object' && v.secret && typeof v.secret.name === 'string') return { secret: v.secret.name, key: v.key };
+  if (v && typeof v === 'object' && (v.cpu || v.memory)) return 'resources';
   if (v && typeof v === 'object' && typeof v.name === 'string') return v.name;
   return v;
 }
 
 function parseAddress(scope: Construct, address: string): { host: string; port: number } {
-  const m = /^([^:\s]+):(\d{1,5})$/.exec(address ?? '');
+  const m = typeof address === 'string' ? /^([^:\s]+):(\d{1,5})$/.exec(address) : null;
   const port = m ? Number(m[2]) : NaN;
-  if (!m || !(ResourceNames.isDnsSubdomain(m[1]) || /^\d{1,3}(\.\d{1,3}){3}$/.test(m[1])) || port < 1 || port > 65535) {
+  const ipv4 = m !== null && /^\d{1,3}(\.\d{1,3}){3}$/.test(m[1]) && m[1].split('.').every((o) => Number(o) <= 255);
+  if (!m || !(ipv4 || (ResourceNames.isDnsSubdomain(m[1]) && !/^[\d.]+$/.test(m[1]))) || port < 1 || port > 65535) {
     throw propError(scope, 'queueAddress', "'host:port' (a DNS name or IPv4 address and a port from 1 to 65535)", address);
   }
   return { host: m[1], port };

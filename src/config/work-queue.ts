@@ -74,11 +74,16 @@ export class WorkQueueEnv {
   public static readonly SEEDS = 'QUEUE_SEEDS';
   /** The stats hash (reaper only). */
   public static readonly STATS = 'QUEUE_STATS';
+  /**
+   * The queue engine's command-line client the library's own scripts call (`redis-cli` or `valkey-cli`: the
+   * valkey image ships no `redis-*` names). Seeder, reaper and seed wait only; a worker image brings its own.
+   */
+  public static readonly CLI = 'QUEUE_CLI';
 }
 
 /**
  * The scripts of the work queue, as text: the seeder (`seed.sh` + `seed.lua`), the reaper (`reap.sh` +
- * `reap.lua`, run with `redis-cli --eval`) and two reference workers that follow the worker contract
+ * `reap.lua`, run with `$QUEUE_CLI --eval`) and two reference workers that follow the worker contract
  * (`worker.sh` for images with `redis-cli`, `worker.js` for images with Node.js 18+). Each is a real file under
  * the library's `runtime/programs/work-queue/`, linted (shellcheck, `luac -p`) or type-checked, and returned
  * byte for byte: the construct puts them in a ConfigMap, the tests run them against a real Redis.
@@ -155,15 +160,16 @@ export class WorkQueueScripts {
   }
 
   /**
-   * The seeder's entry point (POSIX sh + redis-cli): waits up to two minutes for Redis, then runs `seed.lua`
-   * with the items file as its last argument (`redis-cli -x`). Exits non-zero on any error reply.
+   * The seeder's entry point (POSIX sh + `$QUEUE_CLI`, `redis-cli` or `valkey-cli`): waits up to two minutes for
+   * the queue, then runs `seed.lua` with the items file as its last argument (`-x`). Exits non-zero on any error
+   * reply.
    */
   public static seedShell(): string {
     return program(WorkQueueScripts.SEED_SH);
   }
 
   /**
-   * The init container of a parallel Job's workers (POSIX sh + redis-cli): waits until the seed run is recorded
+   * The init container of a parallel Job's workers (POSIX sh + `$QUEUE_CLI`): waits until the seed run is recorded
    * in the seeds hash. Without it a worker that starts before the seeder finds the queue drained and exits, and
    * the Job completes with nothing done.
    */
@@ -172,7 +178,7 @@ export class WorkQueueScripts {
   }
 
   /**
-   * The reaper's Lua script, run with `redis-cli --eval`. KEYS: pending, processing, unleased, stats. ARGV: lease
+   * The reaper's Lua script, run with `$QUEUE_CLI --eval`. KEYS: pending, processing, unleased, stats. ARGV: lease
    * key prefix, grace seconds. One atomic pass over the processing list: an item with a lease is left alone; an
    * item without one is noted in `unleased` with the server's time, and once it has been without a lease for
    * the grace period (which covers a live worker between its BLMOVE and its SET of the lease) it is removed
@@ -182,7 +188,7 @@ export class WorkQueueScripts {
     return program(WorkQueueScripts.REAP_LUA);
   }
 
-  /** The reaper's entry point: one `redis-cli --eval reap.lua`. Exits non-zero on any error reply. */
+  /** The reaper's entry point: one `$QUEUE_CLI --eval reap.lua`. Exits non-zero on any error reply. */
   public static reapShell(): string {
     return program(WorkQueueScripts.REAP_SH);
   }

@@ -1,6 +1,7 @@
 import { SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import { ResourceNames } from './names';
 import { propError } from './prop-error';
 
 // Internal: validation rules every pattern applies to the same kinds of input, so a hole closed here is closed
@@ -125,4 +126,24 @@ export function checkSleepWithinGrace(scope: IConstruct, prop: string, sleepSeco
   if (sleepSeconds >= graceSeconds) {
     throw propError(scope, prop, `shorter than the termination grace period (${graceSeconds}s): the preStop hook counts against it, and the app needs time to stop after the sleep`, `${sleepSeconds}s`);
   }
+}
+
+/** Secret keys as Kubernetes 1.27 validates them (`IsConfigMapKey`). */
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/**
+ * Checks a Secret key given as `kplus.SecretValue` (`{ secret, key }`): a Secret whose name is a DNS-1123 subdomain
+ * and a key of at most 253 characters of `[-._a-zA-Z0-9]` (a plain string from a JavaScript or Python caller would
+ * otherwise render an empty `secretKeyRef`). Returns it.
+ */
+export function checkSecretValue(scope: IConstruct, prop: string, v: kplus.SecretValue): kplus.SecretValue {
+  if (v === null || typeof v !== 'object' || typeof (v as any).secret !== 'object' || (v as any).secret === null) {
+    throw propError(scope, prop, 'a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue)', v);
+  }
+  const name = (v.secret as any).name;
+  if (!ResourceNames.isDnsSubdomain(name)) throw propError(scope, `${prop}.secret`, 'a Secret whose name is a DNS-1123 subdomain', name);
+  if (typeof v.key !== 'string' || v.key.length > 253 || !SECRET_KEY.test(v.key) || v.key === '.' || v.key === '..') {
+    throw propError(scope, `${prop}.key`, 'a Secret key of at most 253 characters: letters, digits, \'-\', \'_\' and \'.\'', v.key);
+  }
+  return v;
 }

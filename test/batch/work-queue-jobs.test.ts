@@ -4,12 +4,12 @@ import * as path from 'path';
 import { Chart, Cron, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  KedaRolloutStrategy, KedaScalingStrategy, PodFailureRule, WorkerMode, WorkerModeKind, WorkItems, WorkQueueJobs,
-  WorkQueueJobsProps, WorkQueueScripts,
+  AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, PodFailureRule, PodOptions, QueueEngine, RecommendedLabels,
+  WorkerMode, WorkerModeKind, WorkerStageProps, WorkItems, WorkQueueJobs, WorkQueueJobsProps, WorkQueueScripts,
 } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 
-const WORKER: kplus.ContainerProps = {
+const WORKER: AppContainerProps = {
   image: 'node:22.11.0-bookworm',
   command: ['node', '/etc/work-queue/scripts/worker.js', 'sh', '-c', 'convert "$WORK_ITEM" -thumbnail 128x128 /tmp/out.jpg'],
 };
@@ -18,7 +18,7 @@ const ITEMS = ['photos/a.jpg', 'photos/b.jpg', 'photos/c.jpg'];
 function build(props: Partial<WorkQueueJobsProps> = {}, namespace?: string) {
   const chart = Testing.chart();
   const c = namespace ? new Chart(Testing.app(), 'c', { namespace }) : chart;
-  const q = new WorkQueueJobs(c, 'thumbs', { worker: WORKER, workerUid: 1000, workerGid: 1000, ...props });
+  const q = new WorkQueueJobs(c, 'thumbs', { worker: WORKER, ...props });
   return { chart: c, q };
 }
 
@@ -117,7 +117,9 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
     expect(init.map((c: any) => c.name)).toEqual(['wait-seed']);
     expect(init[0].image).toBe('redis:7.2.5-alpine');
     expect(init[0].command).toEqual(['/bin/sh', '/etc/work-queue/scripts/wait-seed.sh']);
-    expect(env(init[0])).toEqual({ QUEUE_HOST: 'thumbs-redis', QUEUE_PORT: '6379', QUEUE_SEEDS: 'thumbs:seeds', SEED_RUN: q.seedRun });
+    expect(env(init[0])).toEqual({ QUEUE_CLI: 'redis-cli', QUEUE_HOST: 'thumbs-redis', QUEUE_PORT: '6379', QUEUE_SEEDS: 'thumbs:seeds', SEED_RUN: q.seedRun });
+    expect(init[0].imagePullPolicy).toBe('IfNotPresent');
+    expect(init[0].resources).toEqual({ limits: { cpu: '200m', memory: '64Mi' }, requests: { cpu: '10m', memory: '16Mi' } });
   });
 
   test('the scripts ConfigMap holds exactly the rendered scripts; the items ConfigMap is immutable', () => {
@@ -133,6 +135,7 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
     expect(c.image).toBe('redis:7.2.5-alpine');
     expect(c.command).toEqual(['/bin/sh', '/etc/work-queue/scripts/seed.sh']);
     expect(env(c)).toEqual({
+      QUEUE_CLI: 'redis-cli',
       QUEUE_HOST: 'thumbs-redis',
       QUEUE_PORT: '6379',
       QUEUE_PENDING: 'thumbs:pending',
@@ -155,6 +158,7 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
     const c = cron.spec.jobTemplate.spec.template.spec.containers[0];
     expect(c.command).toEqual(['/bin/sh', '/etc/work-queue/scripts/reap.sh']);
     expect(env(c)).toEqual({
+      QUEUE_CLI: 'redis-cli',
       QUEUE_HOST: 'thumbs-redis',
       QUEUE_PORT: '6379',
       QUEUE_PENDING: 'thumbs:pending',
@@ -183,7 +187,7 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
 });
 
 describe('WorkQueueJobs, Indexed mode', () => {
-  const stages: kplus.ContainerProps[] = [
+  const stages: WorkerStageProps[] = [
     { name: 'fetch', image: 'curlimages/curl:8.11.0', command: ['sh', '-c', 'curl -fsS -o "$WORK_DIR/in" "https://img.example.com/$(cat "$WORK_ITEM_FILE")"'] },
     { name: 'detect', image: 'node:22.11.0-bookworm', command: ['sh', '-c', 'identify "$WORK_DIR/in" > "$WORK_DIR/faces"'] },
   ];
@@ -230,11 +234,9 @@ describe('WorkQueueJobs, KEDA ScaledJob mode', () => {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'batch' });
   const q = new WorkQueueJobs(chart, 'thumbs', {
     worker: WORKER,
-    workerUid: 1000,
-    workerGid: 1000,
     items: WorkItems.fromList(ITEMS),
     mode: WorkerMode.scaledJob({ maxReplicas: 20, itemsPerJob: 5, pollingInterval: Duration.seconds(10) }),
-    queuePassword: secret(chart),
+    queuePassword: { secret: secret(chart), key: 'password' },
   });
   const objs = synthValid(chart);
 
@@ -357,13 +359,58 @@ describe('WorkQueueJobs options', () => {
     expect(WorkQueueJobs.redisArgs()).not.toContain('--maxmemory');
   });
 
-  test('a worker without workerUid runs as its image user, still non-root', () => {
+  test('the worker runs as uid 1000 by default, or as its uid and gid; each stage as its own', () => {
     const chart = Testing.chart();
     new WorkQueueJobs(chart, 'q', { worker: WORKER });
     const pod = workerJob(synthValid(chart)).spec.template.spec;
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.containers[0].securityContext.runAsUser).toBeUndefined();
-    expect(pod.containers[0].securityContext.runAsNonRoot).toBe(true);
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    const c2 = Testing.chart();
+    new WorkQueueJobs(c2, 'q', {
+      worker: { ...WORKER, uid: 2000, gid: 3000 },
+      items: WorkItems.fromList(ITEMS),
+      mode: WorkerMode.indexed(),
+      stages: [{ image: 'curlimages/curl:8.11.0', uid: 100 }],
+    });
+    const p2 = one(synthValid(c2), 'Job').spec.template.spec;
+    expect(p2.securityContext).toMatchObject({ runAsUser: 2000, runAsGroup: 3000, fsGroup: 3000 });
+    expect(p2.containers[0].securityContext).toMatchObject({ runAsUser: 2000, runAsGroup: 3000 });
+    expect(p2.initContainers.map((c: any) => [c.name, c.securityContext.runAsUser, c.securityContext.runAsGroup])).toEqual([
+      ['item', 999, 1000], ['stage-1', 100, 100],
+    ]);
+  });
+
+  test('writable dirs: /tmp and $WORK_DIR always, each other dir its own emptyDir', () => {
+    const { chart } = build({ worker: { ...WORKER, writableDirs: ['/tmp', '/var/cache/magick'] } });
+    const pod = workerJob(synthValid(chart)).spec.template.spec;
+    expect(pod.containers[0].volumeMounts).toEqual([
+      { mountPath: '/var/run/work-queue', name: 'work' },
+      { mountPath: '/tmp', name: 'tmp' },
+      { mountPath: '/etc/work-queue/scripts', name: 'scripts', readOnly: true },
+      { mountPath: '/var/cache/magick', name: 'worker-var-cache-magick' },
+    ]);
+    expect(pod.volumes.map((v: any) => v.name)).toEqual(['scripts', 'tmp', 'work', 'worker-var-cache-magick']);
+  });
+
+  test('the worker takes env (literals and Secret references), args, a port and probes; default resources', () => {
+    const chart = Testing.chart();
+    const key = kplus.Secret.fromSecretName(chart, 'store', 'store-credentials');
+    new WorkQueueJobs(chart, 'q', {
+      worker: {
+        image: 'node:22.11.0-bookworm',
+        args: ['node', '/etc/work-queue/scripts/worker.js', 'true'],
+        env: { STORE: kplus.EnvValue.fromValue('http://store'), TOKEN: kplus.EnvValue.fromSecretValue({ secret: key, key: 'token' }) },
+        port: 9090,
+        portName: 'metrics',
+        liveness: kplus.Probe.fromHttpGet('/healthz'),
+      },
+    });
+    const c = workerJob(synthValid(chart)).spec.template.spec.containers[0];
+    expect(c.args).toEqual(['node', '/etc/work-queue/scripts/worker.js', 'true']);
+    expect(c.command).toBeUndefined();
+    expect(env(c)).toMatchObject({ STORE: 'http://store', TOKEN: { secretKeyRef: { name: 'store-credentials', key: 'token' } } });
+    expect(c.ports).toEqual([{ containerPort: 9090, name: 'metrics' }]);
+    expect(c.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 9090 });
+    expect(c.resources).toEqual({ limits: { cpu: '1500m', memory: '2048Mi' }, requests: { cpu: '1000m', memory: '512Mi' } });
   });
 
   test('names are deterministic and change with the items (Job templates are immutable)', () => {
@@ -412,108 +459,238 @@ function fields(expression: string): { minute?: string; hour?: string; day?: str
   return { minute, hour, day, month, weekDay };
 }
 
-describe('WorkQueueJobs bad input', () => {
-  const at = "WorkQueueJobs 'test/thumbs'";
+const EVERY_POD_OPTION = (scope: Chart): PodOptions => ({
+  imagePullSecrets: [kplus.Secret.fromSecretName(scope, 'pull', 'regcred')],
+  serviceAccount: kplus.ServiceAccount.fromServiceAccountName(scope, 'sa', 'uploader'),
+  automountServiceAccountToken: true,
+  nodeSelector: { 'node-pool': 'batch' },
+  tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
+  affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } } },
+  topologySpreadConstraints: [{ maxSkew: 2, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+  priorityClassName: 'batch-low',
+  labels: { team: 'media' },
+  annotations: { 'example.com/owner': 'media-team' },
+});
 
-  test('fails when parallelism < 1', () => {
-    expect(() => build({ mode: WorkerMode.parallel({ parallelism: 0 }) }))
-      .toThrow(`${at}: 'mode.parallelism' must be an integer from 1 to 100000, got 0`);
-    expect(() => build({ items: WorkItems.fromList(ITEMS), mode: WorkerMode.indexed({ parallelism: -2 }) }))
-      .toThrow(`${at}: 'mode.parallelism' must be an integer from 1 to 100000, got -2`);
+/** Every pod template in the objects: Deployments, Jobs, CronJobs and the ScaledJob's job template. */
+function podTemplates(objs: any[]): Array<{ where: string; template: any }> {
+  return objs.flatMap((o) => {
+    const where = `${o.kind}/${o.metadata.name}`;
+    if (o.kind === 'Deployment' || o.kind === 'Job') return [{ where, template: o.spec.template }];
+    if (o.kind === 'CronJob') return [{ where, template: o.spec.jobTemplate.spec.template }];
+    if (o.kind === 'ScaledJob') return [{ where, template: o.spec.jobTargetRef.template }];
+    return [];
   });
+}
 
-  test('fails when an Indexed Job has no items', () => {
-    expect(() => build({ mode: WorkerMode.indexed() }))
-      .toThrow(`${at}: 'items' must be at least one item for WorkerMode.indexed() (one completion per item), got undefined`);
-    expect(() => build({ mode: WorkerMode.indexed(), items: WorkItems.fromList([]) }))
-      .toThrow(`${at}: 'items' must be at least one item for WorkerMode.indexed() (one completion per item), got []`);
-  });
-
-  test('fails when the items do not fit one ConfigMap (1 MiB)', () => {
-    const items = Array.from({ length: 10000 }, (_, i) => `photos/${String(i).padStart(6, '0')}-${'x'.repeat(93)}.jpg`);
-    expect(() => build({ mode: WorkerMode.indexed(), items: WorkItems.fromList(items) }))
-      .toThrow(`${at}: 'items' must fit one ConfigMap (at most 1048576 bytes, one item per line), got 1120000 bytes in 10000 items`);
-  });
-
-  test('fails when KEDA mode has no queue address KEDA can reach', () => {
-    expect(() => build({ mode: WorkerMode.scaledJob() }))
-      .toThrow(`${at}: 'queueAddress' must be set for WorkerMode.scaledJob(): KEDA's operator runs in its own namespace and needs an address it can reach (give 'queueAddress', or a namespace to the chart so the created Redis gets a fully qualified name), got undefined`);
-  });
-
-  test('fails when the lease is not a positive whole number of seconds', () => {
-    expect(() => build({ lease: Duration.seconds(0) })).toThrow(`${at}: 'lease' must be a whole number of seconds from 1 to 86400, got '0ms'`);
-    expect(() => build({ lease: Duration.millis(1500) })).toThrow(`${at}: 'lease' must be a whole number of seconds from 1 to 86400, got '1500ms'`);
-  });
-
-  test('fails when the reaper runs less often than the lease allows', () => {
-    expect(() => build({ lease: Duration.seconds(30) }))
-      .toThrow(`${at}: 'reaperSchedule' must be a schedule that fires at least once per lease (30s); it leaves up to 60s between runs, got '* * * * *'`);
-  });
-
+describe('WorkQueueJobs pod options reach every pod template, in every worker mode', () => {
   test.each([
-    ['61 * * * *'], ['* 24 * * *'], ['* * 0 * *'], ['* * * 13 *'], ['* * * * 7'], ['*/0 * * * *'], ['5-1 * * * *'],
-    ['* * * *'], ['* * * * * *'], ['@every 1m'], ['x * * * *'], ['1-2-3 * * * *'],
-  ])('fails when the cron schedule %s is invalid', (schedule) => {
-    expect(() => build({ reaperSchedule: Cron.schedule(fields(schedule)) }))
-      .toThrow(`${at}: 'reaperSchedule' must be a cron schedule of 5 fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12, day of week 0-6; *, lists, ranges, steps, month and day names) or @hourly, @daily, @weekly, @monthly, @yearly, got '${schedule}'`);
+    ['parallel', WorkerMode.parallel(), ['Deployment', 'Job', 'CronJob', 'Job']],
+    ['indexed', WorkerMode.indexed(), ['Job']],
+    ['scaledJob', WorkerMode.scaledJob(), ['Deployment', 'Job', 'CronJob', 'ScaledJob']],
+  ])('%s', (_name, mode, kinds) => {
+    // GIVEN every pod option
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'batch' });
+    new WorkQueueJobs(chart, 'thumbs', { worker: WORKER, items: WorkItems.fromList(ITEMS), mode, pod: EVERY_POD_OPTION(chart) });
+    // WHEN synthesized (strict schema, restricted)
+    const objs = synthValid(chart);
+    const templates = podTemplates(objs);
+    expect(templates.map((t) => t.where.split('/')[0])).toEqual(kinds);
+    // THEN each template has each of them
+    for (const { where, template } of templates) {
+      const spec = template.spec;
+      expect({ where, labels: template.metadata.labels.team, annotations: template.metadata.annotations['example.com/owner'] })
+        .toEqual({ where, labels: 'media', annotations: 'media-team' });
+      expect({
+        where,
+        spec: {
+          imagePullSecrets: spec.imagePullSecrets,
+          serviceAccountName: spec.serviceAccountName,
+          automountServiceAccountToken: spec.automountServiceAccountToken,
+          nodeSelector: spec.nodeSelector,
+          tolerations: spec.tolerations,
+          affinity: spec.affinity,
+          topologySpreadConstraints: spec.topologySpreadConstraints,
+          priorityClassName: spec.priorityClassName,
+        },
+      }).toEqual({
+        where,
+        spec: {
+          imagePullSecrets: [{ name: 'regcred' }],
+          serviceAccountName: 'uploader',
+          automountServiceAccountToken: true,
+          nodeSelector: { 'node-pool': 'batch' },
+          tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
+          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } } },
+          topologySpreadConstraints: [{ maxSkew: 2, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+          priorityClassName: 'batch-low',
+        },
+      });
+    }
   });
 
-  test('fails when the cron schedule never fires', () => {
-    expect(() => build({ reaperSchedule: Cron.schedule({ minute: '0', hour: '0', day: '31', month: '2', weekDay: '*' }) }))
-      .toThrow(`${at}: 'reaperSchedule' must be a cron schedule that fires, got '0 0 31 2 *'`);
+  test('without pod options no token is mounted and nothing else is added', () => {
+    const { chart } = build({ items: WorkItems.fromList(ITEMS) });
+    for (const { where, template } of podTemplates(synthValid(chart))) {
+      expect({ where, sa: template.spec.serviceAccountName, secrets: template.spec.imagePullSecrets, nodeSelector: template.spec.nodeSelector })
+        .toEqual({ where, sa: undefined, secrets: undefined, nodeSelector: undefined });
+    }
   });
 
-  test('fails when items repeat, are empty or hold a line break', () => {
-    expect(() => build({ items: WorkItems.fromList(['a', 'b', 'a']) }))
-      .toThrow(`${at}: 'items' must be unique (an item is its own id on the queue), got 'a' at items[0] and items[2]`);
-    expect(() => build({ items: WorkItems.fromList(['a', '']) }))
-      .toThrow(`${at}: 'items' must be non-empty strings without line breaks, got '' at items[1]`);
-    expect(() => build({ items: WorkItems.fromList(['a\nb']) }))
-      .toThrow(`${at}: 'items' must be non-empty strings without line breaks, got 'a\nb' at items[0]`);
-    expect(() => build({ items: WorkItems.fromFile('/no/such/items.txt') }))
-      .toThrow(`${at}: 'items' must name a readable file, got '/no/such/items.txt' (ENOENT)`);
+  test('a change of pod options renames the worker and seeder Jobs (their templates are immutable)', () => {
+    const names = (pod?: PodOptions) => {
+      const { chart } = build({ items: WorkItems.fromList(ITEMS), pod });
+      return ofKind(synthValid(chart), 'Job').map((j) => j.metadata.name);
+    };
+    const [seed, workers] = names();
+    const [seed2, workers2] = names({ nodeSelector: { pool: 'b' } });
+    expect(seed2).not.toBe(seed);
+    expect(workers2).not.toBe(workers);
+  });
+});
+
+describe('WorkQueueJobs labels', () => {
+  test('one rule: name is the daemon or the instance, component the role, part-of, version the image tag', () => {
+    const { chart, q } = build({ items: WorkItems.fromList(ITEMS), partOf: 'photo-store' });
+    const objs = synthValid(chart);
+    const row = (o: any) => {
+      const l = o.metadata.labels;
+      return [`${o.kind}/${o.metadata.name}`, l['app.kubernetes.io/name'], l['app.kubernetes.io/component'], l['app.kubernetes.io/version']];
+    };
+    expect(objs.map(row)).toEqual([
+      [`ConfigMap/${q.itemsConfigMap!.name}`, 'thumbs', 'items', '22.11.0-bookworm'],
+      ['PersistentVolumeClaim/thumbs-redis', 'redis', 'queue', '7.2.5-alpine'],
+      ['Deployment/thumbs-redis', 'redis', 'queue', '7.2.5-alpine'],
+      ['Service/thumbs-redis', 'redis', 'queue', '7.2.5-alpine'],
+      ['ConfigMap/thumbs-scripts', 'redis', 'scripts', '7.2.5-alpine'],
+      [`Job/${q.seeder!.name}`, 'redis', 'seeder', '7.2.5-alpine'],
+      ['CronJob/thumbs-reaper', 'redis', 'reaper', '7.2.5-alpine'],
+      [`Job/${q.workerJob!.name}`, 'thumbs', 'worker', '22.11.0-bookworm'],
+    ]);
+    for (const o of objs) {
+      expect(o.metadata.labels).toMatchObject({
+        'app.kubernetes.io/instance': 'thumbs', 'app.kubernetes.io/part-of': 'photo-store', 'app.kubernetes.io/managed-by': RecommendedLabels.MANAGED_BY,
+      });
+    }
+    for (const { template } of podTemplates(objs)) expect(template.metadata.labels['app.kubernetes.io/part-of']).toBe('photo-store');
+    // selectors never carry version or part-of
+    expect(one(objs, 'Deployment').spec.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'thumbs', 'app.kubernetes.io/component': 'queue',
+    });
   });
 
-  test('fails when stages are given outside the Indexed mode', () => {
-    expect(() => build({ stages: [{ image: 'curlimages/curl:8.11.0' }] }))
-      .toThrow(`${at}: 'stages' must be empty unless the mode is WorkerMode.indexed() (stages run as init containers, one pod per item), got '1 stages'`);
+  test('part-of defaults to the app-wide context value, else the base name', () => {
+    const app = Testing.app();
+    app.node.setContext(RecommendedLabels.PART_OF_CONTEXT_KEY, 'shop');
+    const chart = new Chart(app, 'c');
+    new WorkQueueJobs(chart, 'thumbs', { worker: WORKER });
+    for (const o of synthValid(chart)) expect(o.metadata.labels['app.kubernetes.io/part-of']).toBe('shop');
+    const { chart: plain } = build();
+    for (const o of synthValid(plain)) expect(o.metadata.labels['app.kubernetes.io/part-of']).toBe('thumbs');
+  });
+});
+
+describe('WorkQueueJobs with the Valkey engine', () => {
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'batch' });
+  const q = new WorkQueueJobs(chart, 'thumbs', {
+    worker: WORKER,
+    items: WorkItems.fromList(ITEMS),
+    queueEngine: QueueEngine.VALKEY,
+    queuePassword: { secret: kplus.Secret.fromSecretName(chart, 'pw', 'queue-password'), key: 'pass' },
+  });
+  const objs = synthValid(chart);
+
+  test('matches the snapshot', () => {
+    expect(objs).toMatchSnapshot();
   });
 
-  test('fails when queue props are given to the Indexed mode', () => {
-    expect(() => build({ mode: WorkerMode.indexed(), items: WorkItems.fromList(ITEMS), queueAddress: 'redis:6379' }))
-      .toThrow(`${at}: 'queueAddress' must be unset for WorkerMode.indexed(), which uses no queue, got 'redis:6379'`);
-    expect(() => build({ mode: WorkerMode.indexed(), items: WorkItems.fromList(ITEMS), lease: Duration.minutes(1) }))
-      .toThrow(`${at}: 'lease' must be unset for WorkerMode.indexed(), which uses no queue, got '60s'`);
+  test('the queue runs valkey-server from the valkey image as its user, probed with valkey-cli', () => {
+    expect(q.engine).toBe(QueueEngine.VALKEY);
+    expect(q.queueHost).toBe('thumbs-valkey');
+    const d = one(objs, 'Deployment', 'thumbs-valkey');
+    expect(d.metadata.labels['app.kubernetes.io/name']).toBe('valkey');
+    expect(d.metadata.labels['app.kubernetes.io/version']).toBe('8.1.1-alpine');
+    const pod = d.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 1000, fsGroup: 1000 });
+    const c = pod.containers[0];
+    expect(c.name).toBe('valkey');
+    expect(c.image).toBe('valkey/valkey:8.1.1-alpine');
+    expect(c.imagePullPolicy).toBe('IfNotPresent');
+    expect(c.command).toEqual(['sh', '-c', 'exec valkey-server "$@" --requirepass "$REDISCLI_AUTH"', 'valkey-server']);
+    expect(c.args).toEqual(WorkQueueJobs.redisArgs(Size.mebibytes(256)));
+    expect(c.readinessProbe.exec.command).toEqual(['sh', '-c', 'valkey-cli -p 6379 PING | grep -qx PONG']);
+    expect(JSON.stringify(objs.filter((o) => o.kind !== 'ConfigMap'))).not.toMatch(/redis-(cli|server)/);
   });
 
-  test('fails when the queue address is not host:port', () => {
-    expect(() => build({ queueAddress: 'redis' }))
-      .toThrow(`${at}: 'queueAddress' must be 'host:port' (a DNS name or IPv4 address and a port from 1 to 65535), got 'redis'`);
-    expect(() => build({ queueAddress: 'redis:70000' }))
-      .toThrow(`${at}: 'queueAddress' must be 'host:port' (a DNS name or IPv4 address and a port from 1 to 65535), got 'redis:70000'`);
+  test('seeder, reaper and seed wait run the valkey image and call valkey-cli (QUEUE_CLI)', () => {
+    const containers = [
+      one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0],
+      one(objs, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0],
+      one(objs, 'Job', q.workerJob!.name).spec.template.spec.initContainers[0],
+    ];
+    for (const c of containers) {
+      expect([c.name, c.image, env(c).QUEUE_CLI, env(c).REDISCLI_AUTH]).toEqual([c.name, 'valkey/valkey:8.1.1-alpine', 'valkey-cli', { secretKeyRef: { name: 'queue-password', key: 'pass' } }]);
+      expect(c.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 1000 });
+    }
+    // the scripts call the client QUEUE_CLI names
+    for (const f of ['seed.sh', 'reap.sh', 'wait-seed.sh']) {
+      expect(WorkQueueScripts.files()[f]).toContain('"${QUEUE_CLI:-redis-cli}" -e -h "$QUEUE_HOST" -p "$QUEUE_PORT"');
+    }
   });
 
-  test('fails when the worker sets a contract variable or mounts a reserved path', () => {
-    expect(() => build({ worker: { ...WORKER, envVariables: { QUEUE_HOST: kplus.EnvValue.fromValue('x') } } }))
-      .toThrow(`${at}: 'worker.envVariables' must be free of the names WorkQueueJobs sets (WORK_DIR, QUEUE_HOST, QUEUE_PORT, QUEUE_PENDING, QUEUE_PROCESSING, QUEUE_LEASE_PREFIX, QUEUE_LEASE_SECONDS, QUEUE_FAILED, QUEUE_MAX_ITEMS, QUEUE_EXIT_WHEN, QUEUE_SCRIPTS_DIR, WORKER_ID), got 'QUEUE_HOST'`);
-    const chart = Testing.chart();
-    const vol = kplus.Volume.fromEmptyDir(chart, 'v', 'scratch');
-    expect(() => new WorkQueueJobs(chart, 'thumbs', { worker: { ...WORKER, volumeMounts: [{ path: '/tmp', volume: vol }] } }))
-      .toThrow(`${at}: 'worker.volumeMounts' must be free of the paths WorkQueueJobs mounts (/var/run/work-queue, /tmp, /etc/work-queue/scripts, /etc/work-queue/items), got '/tmp'`);
+  test('the images prop overrides the valkey image', () => {
+    const c = Testing.chart();
+    new WorkQueueJobs(c, 'q', { worker: WORKER, queueEngine: QueueEngine.VALKEY, images: { valkey: 'mirror.example.com/valkey/valkey:8.1.1-alpine' } });
+    expect(one(synthValid(c), 'Deployment').spec.template.spec.containers[0].image).toBe('mirror.example.com/valkey/valkey:8.1.1-alpine');
+  });
+});
+
+describe('WorkQueueJobs resources of the inner containers', () => {
+  const r = (cpu: number, mib: number): kplus.ContainerResources => ({
+    cpu: { request: kplus.Cpu.millis(cpu), limit: kplus.Cpu.millis(cpu * 2) },
+    memory: { request: Size.mebibytes(mib), limit: Size.mebibytes(mib) },
+  });
+  const json = (cpu: number, mib: number) => ({ requests: { cpu: `${cpu}m`, memory: `${mib}Mi` }, limits: { cpu: `${cpu * 2}m`, memory: `${mib}Mi` } });
+
+  test('defaults: the queue 100m/1 CPU and 256 MiB, the seeder, reaper and init containers 10m/200m and 16/64 MiB', () => {
+    const { chart, q } = build({ items: WorkItems.fromList(ITEMS) });
+    const objs = synthValid(chart);
+    const small = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '200m', memory: '64Mi' } };
+    expect(one(objs, 'Deployment').spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1000m', memory: '256Mi' } });
+    expect(one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0].resources).toEqual(small);
+    expect(one(objs, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].resources).toEqual(small);
+    expect(workerJob(objs).spec.template.spec.initContainers[0].resources).toEqual(small);
   });
 
-  test('fails when a stage reuses a container name or a pod failure rule is wrong', () => {
-    const items = WorkItems.fromList(ITEMS);
-    expect(() => build({ mode: WorkerMode.indexed(), items, stages: [{ name: 'item', image: 'curlimages/curl:8.11.0' }] }))
-      .toThrow(`${at}: 'stages[0].name' must be a container name not used by another container of the pod, got 'item'`);
-    expect(() => build({ podFailurePolicy: [PodFailureRule.failJobOnExitCodes([0])] }))
-      .toThrow(`${at}: 'podFailurePolicy[0].exitCodes' must be from 1 to 255 exit codes, each an integer from 1 to 255, got [0]`);
-    expect(() => build({ podFailurePolicy: [PodFailureRule.ignoreExitCodes([1], 'nope')] }))
-      .toThrow(`${at}: 'podFailurePolicy[0].containerName' must be one of the pod's containers ('worker'), got 'nope'`);
+  test('each prop reaches its container', () => {
+    const { chart, q } = build({
+      items: WorkItems.fromList(ITEMS),
+      queueResources: r(200, 512),
+      seederResources: r(20, 32),
+      reaperResources: r(30, 48),
+      workerInitResources: r(40, 24),
+    });
+    const objs = synthValid(chart);
+    const queue = one(objs, 'Deployment').spec.template.spec.containers[0];
+    expect(queue.resources).toEqual(json(200, 512));
+    expect(queue.args.slice(-2)).toEqual(['--maxmemory', '409mb']);
+    expect(one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0].resources).toEqual(json(20, 32));
+    expect(one(objs, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].resources).toEqual(json(30, 48));
+    expect(workerJob(objs).spec.template.spec.initContainers[0].resources).toEqual(json(40, 24));
+    // Indexed mode: the item writer
+    const { chart: c2 } = build({ items: WorkItems.fromList(ITEMS), mode: WorkerMode.indexed(), workerInitResources: r(40, 24) });
+    expect(one(synthValid(c2), 'Job').spec.template.spec.initContainers[0].resources).toEqual(json(40, 24));
   });
 
-  test('fails when the worker image is not pinned', () => {
-    expect(() => build({ worker: { image: 'node:latest' } }))
-      .toThrow(`${at}: 'worker.image' must be an image pinned to a tag or digest other than 'latest' (e.g. 'redis:7.2.5-alpine'), got 'node:latest'`);
+  test('every container the pattern makes pulls IfNotPresent (the images are pinned)', () => {
+    for (const mode of [WorkerMode.parallel(), WorkerMode.indexed(), WorkerMode.scaledJob()]) {
+      const chart = new Chart(Testing.app(), 'c', { namespace: 'batch' });
+      new WorkQueueJobs(chart, 'thumbs', { worker: WORKER, items: WorkItems.fromList(ITEMS), mode, stages: mode.kind === WorkerModeKind.INDEXED ? [{ image: 'curlimages/curl:8.11.0' }] : undefined });
+      for (const { where, template } of podTemplates(synthValid(chart))) {
+        for (const c of [...(template.spec.initContainers ?? []), ...template.spec.containers]) {
+          expect({ where, c: c.name, policy: c.imagePullPolicy }).toEqual({ where, c: c.name, policy: 'IfNotPresent' });
+        }
+      }
+    }
   });
 });

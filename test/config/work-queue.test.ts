@@ -80,12 +80,47 @@ describe('WorkQueueScripts', () => {
     }
   });
 
-  test('the reaper runs one Lua script with redis-cli --eval; the seeder one EVAL of the items file', () => {
-    expect(WorkQueueScripts.reapShell()).toContain('redis-cli -e -h "$QUEUE_HOST" -p "$QUEUE_PORT" --eval "$dir/reap.lua"');
+  test('the reaper runs one Lua script with the engine\'s client --eval; the seeder one EVAL of the items file', () => {
+    expect(WorkQueueScripts.reapShell()).toContain('"${QUEUE_CLI:-redis-cli}" -e -h "$QUEUE_HOST" -p "$QUEUE_PORT" --eval "$dir/reap.lua"');
     expect(WorkQueueScripts.reapShell()).toContain('"$QUEUE_PENDING" "$QUEUE_PROCESSING" "$QUEUE_UNLEASED" "$QUEUE_STATS" , "$QUEUE_LEASE_PREFIX" "$REAPER_GRACE_SECONDS"');
     expect(WorkQueueScripts.seedShell())
       .toContain('cli -x EVAL "$(cat "$dir/seed.lua")" 2 "$QUEUE_PENDING" "$QUEUE_SEEDS" "$SEED_RUN" "$SEED_COUNT" < "$dir/../items/items.txt"');
     expect(WorkQueueScripts.seedLua()).toContain("redis.call('HGET', KEYS[2], ARGV[1])");
     expect(WorkQueueScripts.reapLua()).toContain("redis.call('TIME')");
+  });
+
+  test('the scripts that run in the engine\'s image call its client only as $QUEUE_CLI (valkey has no redis-cli)', () => {
+    for (const f of ['seed.sh', 'reap.sh', 'wait-seed.sh']) {
+      const code = WorkQueueScripts.files()[f].split('\n').filter((l) => !l.startsWith('#')).join('\n');
+      expect({ f, bare: code.replace(/"\$\{QUEUE_CLI:-redis-cli\}"/g, '').match(/redis-cli|valkey-cli/g) }).toEqual({ f, bare: null });
+      expect(code).toContain(WorkQueueEnv.CLI);
+    }
+  });
+
+  test.each([
+    ['seed.sh', { QUEUE_PENDING: 'q:pending', QUEUE_SEEDS: 'q:seeds', SEED_RUN: 'r1', SEED_COUNT: '1' }, /^-e -h h -p 7 PING\n-e -h h -p 7 -x EVAL /],
+    ['reap.sh', { QUEUE_PENDING: 'q:p', QUEUE_PROCESSING: 'q:x', QUEUE_UNLEASED: 'q:u', QUEUE_STATS: 'q:s', QUEUE_LEASE_PREFIX: 'q:l:', REAPER_GRACE_SECONDS: '2' }, /^-e -h h -p 7 --eval /],
+    ['wait-seed.sh', { QUEUE_SEEDS: 'q:seeds', SEED_RUN: 'r1' }, /^-e -h h -p 7 HEXISTS q:seeds r1\n$/],
+  ])('%s runs the client named by QUEUE_CLI', (file, env, calls) => {
+    // GIVEN a stand-in client that logs its arguments and answers like the server
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wq-cli-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'scripts'));
+      fs.mkdirSync(path.join(dir, 'items'));
+      for (const [f, text] of Object.entries(WorkQueueScripts.files())) fs.writeFileSync(path.join(dir, 'scripts', f), text);
+      fs.writeFileSync(path.join(dir, 'items', 'items.txt'), 'a\n');
+      const cli = path.join(dir, 'valkey-cli');
+      fs.writeFileSync(cli, `#!/bin/sh\necho "$*" | cut -c1-60 | sed 's/ EVAL .*/ EVAL /; s/ --eval .*/ --eval /' >> "${dir}/calls"\n`
+        + 'case "$*" in *PING*) echo PONG ;; *HEXISTS*) echo 1 ;; *) echo ok ;; esac\n', { mode: 0o755 });
+      // WHEN the script runs with QUEUE_CLI naming it
+      const r = spawnSync('sh', [path.join(dir, 'scripts', file)], {
+        encoding: 'utf8', env: { PATH: process.env.PATH, QUEUE_CLI: cli, QUEUE_HOST: 'h', QUEUE_PORT: '7', ...env },
+      });
+      // THEN it called that client, with the host and port
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(fs.readFileSync(path.join(dir, 'calls'), 'utf8')).toMatch(calls);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -22,10 +22,10 @@ export interface WorkQueueParts {
    */
   readonly externalAddress?: string;
   /** The Secret key holding its password. */
-  readonly password?: { readonly secret: kplus.ISecret; readonly key: string };
+  readonly password?: kplus.SecretValue;
   /** The seed run id, when there are items. */
   readonly seedRun?: string;
-  /** The created Redis. */
+  /** The created queue server. */
   readonly deployment?: kplus.Deployment;
   /** Its Service. */
   readonly service?: kplus.Service;

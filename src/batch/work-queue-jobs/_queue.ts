@@ -4,39 +4,73 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { WorkQueueParts } from './_host';
 import { ITEMS_DIR, SCRIPTS_DIR } from './_worker-pod';
+import { QueueEngine } from './queue-engine';
+import { applyPodOptions } from '../../blocks/_pod-options';
 import { RestrictedWorkloads } from '../../blocks/_restricted-workload';
 import { WorkQueueEnv, WorkQueueScripts } from '../../config/work-queue';
-import { containerResources } from '../../core/_resources';
+import { containerResources, ResourceQuantities } from '../../core/_resources';
 import { ConfigChecksum } from '../../core/checksum';
 import { ContainerImages, ImageKey } from '../../core/images';
 import { RecommendedLabels } from '../../core/labels';
+import { PodOptions } from '../../core/pod-options';
 import { RestrictedSecurity } from '../../core/security';
 
-// Internal: the queue's own objects — the Redis that holds it, the seeder Job that fills it and the reaper CronJob
-// that puts back the items of dead workers. All run the queue's redis image as its non-root user.
+// Internal: the queue's own objects — the server that holds it (redis or valkey), the seeder Job that fills it and
+// the reaper CronJob that puts back the items of dead workers. All run the engine's image as its non-root user and
+// call the engine's own client by name (the valkey image has no `redis-*` names).
 
-/** The port of the Redis the construct creates. */
+/** The port of the queue server the construct creates. */
 export const REDIS_PORT = 6379;
 
-/** Where the queue's objects are made, and what they are called. */
+/** What differs between the engines: the image and the names of the server and the client. */
+export interface EngineBinaries {
+  /** The engine, also the `app.kubernetes.io/name` of its objects. */
+  readonly engine: QueueEngine;
+  readonly imageKey: ImageKey;
+  readonly server: string;
+  readonly cli: string;
+}
+
+const ENGINES: { readonly [engine: string]: EngineBinaries } = {
+  [QueueEngine.REDIS]: { engine: QueueEngine.REDIS, imageKey: ImageKey.REDIS, server: 'redis-server', cli: 'redis-cli' },
+  [QueueEngine.VALKEY]: { engine: QueueEngine.VALKEY, imageKey: ImageKey.VALKEY, server: 'valkey-server', cli: 'valkey-cli' },
+};
+
+/** The binaries of `engine` (a checked `QueueEngine`). */
+export function engineBinaries(engine: QueueEngine): EngineBinaries {
+  return ENGINES[engine];
+}
+
+/** The default resources of the queue server, the seeder, the reaper and the worker pods' init containers. */
+export const QUEUE_RESOURCES: ResourceQuantities = { cpu: ['100m', '1000m'], memory: ['256Mi', '256Mi'] };
+export const SMALL_RESOURCES: ResourceQuantities = { cpu: ['10m', '200m'], memory: ['16Mi', '64Mi'] };
+
+/** Where the queue's objects are made, what they are called and what every pod of theirs gets. */
 export interface QueueObjectsScope {
   /** The construct they are children of. */
   readonly scope: Construct;
   /** The base name of every object. */
   readonly baseName: string;
-  /** The redis image. */
+  /** The engine's image. */
   readonly image: string;
+  readonly engine: EngineBinaries;
+  /** `app.kubernetes.io/part-of`. */
+  readonly partOf: string;
+  /** The checked pod options, for every pod template. */
+  readonly pod: PodOptions;
 }
 
 /** A queue whose scripts exist, before its seeder and reaper do. */
 export type QueueBeforeJobs = Omit<WorkQueueParts, 'seeder' | 'reaper'>;
 
-/** The labels of one of the construct's components. */
-export function workQueueLabels(baseName: string, name: string, component: string): { [key: string]: string } {
-  return RecommendedLabels.of({ name, instance: baseName, component, partOf: baseName });
+/** The labels of the engine's objects of one component (`queue`, `seeder`, `reaper`, `scripts`). */
+export function engineLabels(at: QueueObjectsScope, component: string): { [key: string]: string } {
+  return RecommendedLabels.of({
+    name: at.engine.engine, instance: at.baseName, component, partOf: at.partOf, version: RecommendedLabels.versionOf(at.image),
+  });
 }
 
-/** `redis-server` arguments for a queue: see `WorkQueueJobs.redisArgs`. */
+/** `<server>` arguments for a queue: see `WorkQueueJobs.redisArgs`. */
 export function redisServerArgs(memoryLimit?: Size): string[] {
   const args = ['--port', String(REDIS_PORT), '--dir', '/data', '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
     '--maxmemory-policy', 'noeviction', '--protected-mode', 'no'];
@@ -44,46 +78,48 @@ export function redisServerArgs(memoryLimit?: Size): string[] {
   return args;
 }
 
-/** What the created Redis is made of (the construct's queue props). */
-export interface RedisOptions {
-  readonly password?: WorkQueueParts['password'];
-  readonly resources?: kplus.ContainerResources;
-  readonly storage?: Size;
+/** What the created queue server is made of (the construct's queue props, checked). */
+export interface QueueServerOptions {
+  readonly password?: kplus.SecretValue;
+  readonly resources: kplus.ContainerResources;
+  readonly storage: Size;
   readonly storageClass?: string;
 }
 
-/** The queue's Redis: a claim for its append-only file, one restricted replica, its Service. */
-export function createRedis(at: QueueObjectsScope, options: RedisOptions): { deployment: kplus.Deployment; service: kplus.Service } {
+/** The queue's server: a claim for its append-only file, one restricted replica, its Service. */
+export function createQueueServer(at: QueueObjectsScope, options: QueueServerOptions): { deployment: kplus.Deployment; service: kplus.Service } {
   const scope = at.scope;
-  const name = `${at.baseName}-redis`;
-  const labels = workQueueLabels(at.baseName, 'redis', 'queue');
-  const selector = RecommendedLabels.selector({ name: 'redis', instance: at.baseName, component: 'queue' });
-  const user = ContainerImages.user(ImageKey.REDIS);
-  const resources = options.resources ?? containerResources({ cpu: ['100m', '1000m'], memory: ['256Mi', '256Mi'] });
+  const name = `${at.baseName}-${at.engine.engine}`;
+  const labels = engineLabels(at, 'queue');
+  const selector = RecommendedLabels.selector({ name: at.engine.engine, instance: at.baseName, component: 'queue' });
+  const user = ContainerImages.user(at.engine.imageKey);
+  const resources = options.resources;
   const claim = new kplus.PersistentVolumeClaim(scope, 'QueueData', {
     metadata: { name, labels },
-    storage: options.storage ?? Size.gibibytes(1),
+    storage: options.storage,
     accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
     storageClassName: options.storageClass,
   });
-  // One replica: each redis is its own queue, so a second replica behind the Service would split it. A
+  // One replica: each server is its own queue, so a second replica behind the Service would split it. A
   // Recreate rollout never runs two at once; the claim keeps the append-only file across restarts.
   const deployment = RestrictedWorkloads.deployment(scope, 'Queue', {
     name, labels, selector, uid: user.uid, gid: user.gid, replicas: 1, strategy: kplus.DeploymentStrategy.recreate(),
   });
   const secretEnv = options.password ? { REDISCLI_AUTH: kplus.EnvValue.fromSecretValue(options.password) } : undefined;
-  const redis = RestrictedSecurity.addContainer(deployment, {
-    name: 'redis',
+  const server = at.engine.server;
+  const container = RestrictedSecurity.addContainer(deployment, {
+    name: at.engine.engine,
     image: at.image,
-    command: secretEnv ? ['sh', '-c', 'exec redis-server "$@" --requirepass "$REDISCLI_AUTH"', 'redis-server'] : ['redis-server'],
+    command: secretEnv ? ['sh', '-c', `exec ${server} "$@" --requirepass "$REDISCLI_AUTH"`, server] : [server],
     args: redisServerArgs(resources.memory?.limit),
     envVariables: secretEnv,
     ports: [{ number: REDIS_PORT, name: 'redis' }],
-    readiness: kplus.Probe.fromCommand(['sh', '-c', `redis-cli -p ${REDIS_PORT} PING | grep -qx PONG`], { periodSeconds: Duration.seconds(5) }),
+    readiness: kplus.Probe.fromCommand(['sh', '-c', `${at.engine.cli} -p ${REDIS_PORT} PING | grep -qx PONG`], { periodSeconds: Duration.seconds(5) }),
     liveness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, initialDelaySeconds: Duration.seconds(10) }),
     resources,
   }, user);
-  redis.mount('/data', kplus.Volume.fromPersistentVolumeClaim(scope, 'QueueDataVolume', claim, { name: 'data' }));
+  container.mount('/data', kplus.Volume.fromPersistentVolumeClaim(scope, 'QueueDataVolume', claim, { name: 'data' }));
+  applyPodOptions(deployment, at.pod);
   const service = new kplus.Service(scope, 'QueueService', {
     metadata: { name, labels },
     selector: kplus.Pods.select(scope, 'QueuePods', { labels: selector }),
@@ -92,22 +128,27 @@ export function createRedis(at: QueueObjectsScope, options: RedisOptions): { dep
   return { deployment, service };
 }
 
-/** The seeder: one Job per seed run (its name hashes what it pushes where) running `seed.sh`. */
-export function createSeeder(at: QueueObjectsScope, queue: QueueBeforeJobs, items: kplus.ConfigMap, count: number, ttlSeconds: number): kplus.Job {
-  const user = ContainerImages.user(ImageKey.REDIS);
+/** The seeder: one Job per seed run (its name hashes everything its pod template holds) running `seed.sh`. */
+export function createSeeder(at: QueueObjectsScope, queue: QueueBeforeJobs, items: kplus.ConfigMap, count: number,
+  ttlSeconds: number, resources: kplus.ContainerResources): kplus.Job {
+  const user = ContainerImages.user(at.engine.imageKey);
   const keys = queue.keys;
   const env: { [name: string]: kplus.EnvValue } = {
-    ...redisEnv(queue),
+    ...cliEnv(at, queue),
     [WorkQueueEnv.PENDING]: kplus.EnvValue.fromValue(keys.pending),
     [WorkQueueEnv.SEEDS]: kplus.EnvValue.fromValue(keys.seeds),
     [WorkQueueEnv.SEED_RUN]: kplus.EnvValue.fromValue(queue.seedRun!),
     [WorkQueueEnv.SEED_COUNT]: kplus.EnvValue.fromValue(String(count)),
   };
   const checksum = ConfigChecksum.of([queue.scripts, items]);
-  const id = shortHash({ run: queue.seedRun, image: at.image, checksum, host: queue.host, port: queue.port, keys });
+  const labels = engineLabels(at, 'seeder');
+  // A Job's pod template is immutable: every input of it is in the name, so a change makes a new Job.
+  const id = shortHash({
+    run: queue.seedRun, image: at.image, checksum, env: envFingerprint(env), resources, labels, pod: podFingerprint(at.pod),
+  });
   const job = RestrictedWorkloads.job(at.scope, 'Seeder', {
     name: `${at.baseName}-seed-${id}`,
-    labels: workQueueLabels(at.baseName, 'redis', 'seeder'),
+    labels,
     uid: user.uid,
     gid: user.gid,
     backoffLimit: 6,
@@ -119,20 +160,22 @@ export function createSeeder(at: QueueObjectsScope, queue: QueueBeforeJobs, item
     image: at.image,
     command: ['/bin/sh', `${SCRIPTS_DIR}/${WorkQueueScripts.SEED_SH}`],
     envVariables: env,
-    resources: smallResources(),
+    resources,
   }, user);
   c.mount(SCRIPTS_DIR, kplus.Volume.fromConfigMap(at.scope, 'SeederScripts', queue.scripts, { name: 'scripts' }), { readOnly: true });
   c.mount(ITEMS_DIR, kplus.Volume.fromConfigMap(at.scope, 'SeederItems', items, { name: 'items' }), { readOnly: true });
+  applyPodOptions(job, at.pod);
   return job;
 }
 
 /** The reaper: a CronJob running `reap.sh`, never two at once. */
-export function createReaper(at: QueueObjectsScope, queue: QueueBeforeJobs, schedule: Cron, graceSeconds: number): kplus.CronJob {
-  const user = ContainerImages.user(ImageKey.REDIS);
+export function createReaper(at: QueueObjectsScope, queue: QueueBeforeJobs, schedule: Cron, graceSeconds: number,
+  resources: kplus.ContainerResources): kplus.CronJob {
+  const user = ContainerImages.user(at.engine.imageKey);
   const keys = queue.keys;
   const cron = RestrictedWorkloads.cronJob(at.scope, 'Reaper', {
     name: `${at.baseName}-reaper`,
-    labels: workQueueLabels(at.baseName, 'redis', 'reaper'),
+    labels: engineLabels(at, 'reaper'),
     uid: user.uid,
     gid: user.gid,
     schedule,
@@ -149,7 +192,7 @@ export function createReaper(at: QueueObjectsScope, queue: QueueBeforeJobs, sche
     image: at.image,
     command: ['/bin/sh', `${SCRIPTS_DIR}/${WorkQueueScripts.REAP_SH}`],
     envVariables: {
-      ...redisEnv(queue),
+      ...cliEnv(at, queue),
       [WorkQueueEnv.PENDING]: kplus.EnvValue.fromValue(keys.pending),
       [WorkQueueEnv.PROCESSING]: kplus.EnvValue.fromValue(keys.processing),
       [WorkQueueEnv.UNLEASED]: kplus.EnvValue.fromValue(keys.unleased),
@@ -157,15 +200,20 @@ export function createReaper(at: QueueObjectsScope, queue: QueueBeforeJobs, sche
       [WorkQueueEnv.LEASE_PREFIX]: kplus.EnvValue.fromValue(keys.leasePrefix),
       [WorkQueueEnv.GRACE_SECONDS]: kplus.EnvValue.fromValue(String(graceSeconds)),
     },
-    resources: smallResources(),
+    resources,
   }, user);
   c.mount(SCRIPTS_DIR, kplus.Volume.fromConfigMap(at.scope, 'ReaperScripts', queue.scripts, { name: 'scripts' }), { readOnly: true });
+  applyPodOptions(cron, at.pod);
   return cron;
 }
 
-/** How the library's redis-cli containers reach the queue: host, port and the password as `REDISCLI_AUTH`. */
-export function redisEnv(queue: Pick<WorkQueueParts, 'host' | 'port' | 'password'>): { [name: string]: kplus.EnvValue } {
+/**
+ * How the library's own client containers reach the queue: the engine's client as `QUEUE_CLI`, host, port and the
+ * password as `REDISCLI_AUTH` (which valkey-cli reads too), so it never shows in a process list.
+ */
+export function cliEnv(at: Pick<QueueObjectsScope, 'engine'>, queue: Pick<WorkQueueParts, 'host' | 'port' | 'password'>): { [name: string]: kplus.EnvValue } {
   const env: { [name: string]: kplus.EnvValue } = {
+    [WorkQueueEnv.CLI]: kplus.EnvValue.fromValue(at.engine.cli),
     [WorkQueueEnv.HOST]: kplus.EnvValue.fromValue(queue.host),
     [WorkQueueEnv.PORT]: kplus.EnvValue.fromValue(String(queue.port)),
   };
@@ -173,12 +221,22 @@ export function redisEnv(queue: Pick<WorkQueueParts, 'host' | 'port' | 'password
   return env;
 }
 
-/** The resources of the library's small redis-cli containers. */
+/** The default resources of the library's small client containers. */
 export function smallResources(): kplus.ContainerResources {
-  return containerResources({ cpu: ['10m', '200m'], memory: ['16Mi', '64Mi'] });
+  return containerResources(SMALL_RESOURCES);
 }
 
 /** 8 hex digits of the SHA-256 of a JSON value: a name suffix that changes when the (immutable) spec changes. */
 export function shortHash(value: any): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 8);
+}
+
+/** An env map as JSON (literal values and references). */
+function envFingerprint(env: { [name: string]: kplus.EnvValue }): Array<[string, unknown]> {
+  return Object.entries(env).map(([k, v]) => [k, v.value ?? v.valueFrom]);
+}
+
+/** Pod options as JSON (Secrets and ServiceAccounts by name). */
+function podFingerprint(o: PodOptions): unknown {
+  return { ...o, imagePullSecrets: o.imagePullSecrets?.map((s) => s.name), serviceAccount: o.serviceAccount?.name };
 }

@@ -1,12 +1,20 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { WorkerStageProps } from './worker-stage';
+import { checkAppContainer, CheckedAppContainer } from '../../blocks/_app-container';
+import { applyPodOptionsToTemplate } from '../../blocks/_pod-options';
 import { WorkQueueEnv } from '../../config/work-queue';
+import { ResourceQuantities } from '../../core/_resources';
+import { AppContainerProps } from '../../core/app-container';
 import { ConfigChecksum } from '../../core/checksum';
-import { ContainerImages } from '../../core/images';
+import { ResourceNames } from '../../core/names';
+import { PodOptions } from '../../core/pod-options';
 import { propError } from '../../core/prop-error';
+import { RestrictedSecurity } from '../../core/security';
 
 // Internal: the pod every worker mode runs — the user's stages and worker with the contract in their environment,
-// the shared work dir, a writable /tmp and one mounted ConfigMap (the scripts or the items), restricted by default.
+// the shared work dir, a writable /tmp and one mounted ConfigMap (the scripts or the items), restricted, with the
+// pod options. Built as API-shaped L1 structs: the same template is the worker Job's and KEDA's `jobTargetRef`.
 
 /** Where the scripts ConfigMap is mounted. */
 export const SCRIPTS_DIR = '/etc/work-queue/scripts';
@@ -14,8 +22,10 @@ export const SCRIPTS_DIR = '/etc/work-queue/scripts';
 export const ITEMS_DIR = '/etc/work-queue/items';
 /** The emptyDir shared by the containers of a worker pod. */
 export const WORK_DIR = '/var/run/work-queue';
-/** The paths WorkQueueJobs mounts in worker containers. */
-const RESERVED_PATHS = [WORK_DIR, '/tmp', SCRIPTS_DIR, ITEMS_DIR];
+/** The paths WorkQueueJobs mounts in worker containers besides `/tmp` (which is always writable). */
+const RESERVED_PATHS = [WORK_DIR, SCRIPTS_DIR, ITEMS_DIR];
+/** The worker's resources when `worker.resources` is unset. */
+export const WORKER_RESOURCES: ResourceQuantities = { cpu: ['1000m', '1500m'], memory: ['512Mi', '2048Mi'] };
 
 /** A ConfigMap every container of the pod mounts read-only. */
 export interface MountedConfigMap {
@@ -28,12 +38,9 @@ export interface MountedConfigMap {
 
 /** What goes into a worker pod. */
 export interface WorkerPodSpec {
-  readonly worker: kplus.ContainerProps;
+  readonly worker: AppContainerProps;
   /** Init containers of the user's, run in order after those `init` makes. */
-  readonly stages: readonly kplus.ContainerProps[];
-  /** The worker uid and gid (checked), when not the image's own. */
-  readonly uid?: number;
-  readonly gid?: number;
+  readonly stages: readonly WorkerStageProps[];
   readonly labels: { [key: string]: string };
   /** The contract's variables (after `WORK_DIR`), in every user container; the user may not set them. */
   readonly env: { [name: string]: kplus.EnvValue };
@@ -42,6 +49,8 @@ export interface WorkerPodSpec {
   readonly checksummed: kplus.ConfigMap[];
   /** The library's init containers, given the mounted ConfigMap's volume and the work volume. */
   readonly init: (mountedVolume: kplus.Volume, workVolume: kplus.Volume) => kplus.k8s.Container[];
+  /** The checked pod options. */
+  readonly pod: PodOptions;
 }
 
 /** The worker pod template; prop errors name `scope`'s props (`worker`, `stages[i]`). */
@@ -52,60 +61,54 @@ export function workerPod(scope: Construct, spec: WorkerPodSpec): kplus.k8s.PodT
   const ownEnv: { [name: string]: kplus.EnvValue } = { [WorkQueueEnv.WORK_DIR]: kplus.EnvValue.fromValue(WORK_DIR), ...spec.env };
   const mounted = spec.mounted;
   const mountedVolume = kplus.Volume.fromConfigMap(ns, mounted.id, mounted.configMap, { name: mounted.volumeName });
+  const volumes = new Map<string, kplus.Volume>();
+  for (const v of [workVolume, tmpVolume, mountedVolume]) volumes.set(v.name, v);
 
-  const userContainer = (p: kplus.ContainerProps, prop: string, defaultName: string): kplus.k8s.Container => {
-    if (!p || typeof p.image !== 'string') throw propError(scope, prop, 'container props with an image', p);
-    const c = new kplus.Container({
-      ...p,
-      name: p.name ?? defaultName,
-      securityContext: {
-        ensureNonRoot: true,
-        privileged: false,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        user: spec.uid,
-        group: spec.gid,
-        ...p.securityContext,
-      },
-    });
-    ContainerImages.checkPinned(scope, `${prop}.image`, c.image);
-    for (const m of c.mounts) {
-      if (RESERVED_PATHS.includes(m.path)) throw propError(scope, `${prop}.volumeMounts`, `free of the paths WorkQueueJobs mounts (${RESERVED_PATHS.join(', ')})`, m.path);
-    }
-    for (const name of Object.keys(c.env.variables)) {
-      if (name in ownEnv) throw propError(scope, `${prop}.envVariables`, `free of the names WorkQueueJobs sets (${Object.keys(ownEnv).join(', ')})`, name);
-    }
+  const userContainer = (prop: string, checked: CheckedAppContainer): kplus.k8s.Container => {
+    const c = new kplus.Container({ ...checked.props, securityContext: RestrictedSecurity.containerSecurityContext(checked) });
     for (const [name, value] of Object.entries(ownEnv)) c.env.addVariable(name, value);
     c.mount(WORK_DIR, workVolume);
     c.mount('/tmp', tmpVolume);
     c.mount(mounted.path, mountedVolume, { readOnly: true });
+    for (const dir of checked.writableDirs) {
+      if (dir === '/tmp') continue;
+      if (RESERVED_PATHS.some((p) => dir === p || dir.startsWith(`${p}/`))) {
+        throw propError(scope, `${prop}.writableDirs`, `free of the paths WorkQueueJobs mounts (${RESERVED_PATHS.join(', ')}; /tmp is always writable)`, dir);
+      }
+      const suffix = dir.replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase() || 'root';
+      const name = `${c.name}-${suffix}`.slice(0, 63).replace(/-+$/, '');
+      if (volumes.has(name)) throw propError(scope, `${prop}.writableDirs`, `paths that give distinct volume names (two make '${name}')`, dir);
+      const volume = kplus.Volume.fromEmptyDir(ns, `Writable-${name}`, name);
+      volumes.set(name, volume);
+      c.mount(dir, volume);
+    }
     return withDropAll(c);
   };
 
+  const reserved = Object.keys(ownEnv);
   const initContainers = spec.init(mountedVolume, workVolume);
   const containers: kplus.k8s.Container[] = [];
   const names = new Set<string>(initContainers.map((c) => c.name));
-  const addUser = (p: kplus.ContainerProps, prop: string, defaultName: string, list: kplus.k8s.Container[]) => {
-    const json = userContainer(p, prop, defaultName);
-    if (names.has(json.name)) throw propError(scope, `${prop}.name`, 'a container name not used by another container of the pod', json.name);
-    names.add(json.name);
-    list.push(json);
+  const addUser = (prop: string, name: string, c: AppContainerProps, list: kplus.k8s.Container[]): CheckedAppContainer => {
+    if (!ResourceNames.isDnsLabel(name)) throw propError(scope, `${prop}.name`, 'a container name (a DNS-1123 label: at most 63 lowercase letters, digits and \'-\')', name);
+    if (names.has(name)) throw propError(scope, `${prop}.name`, 'a container name not used by another container of the pod', name);
+    names.add(name);
+    const checked = checkAppContainer(scope, prop, c, { name, reservedEnv: reserved, defaultResources: WORKER_RESOURCES });
+    list.push(userContainer(prop, checked));
+    return checked;
   };
-  spec.stages.forEach((s, i) => addUser(s, `stages[${i}]`, `stage-${i + 1}`, initContainers));
-  addUser(spec.worker, 'worker', 'worker', containers);
-  const volumes = new Map<string, kplus.Volume>();
-  for (const v of [workVolume, tmpVolume, mountedVolume]) volumes.set(v.name, v);
-  for (const p of [...spec.stages, spec.worker]) {
-    for (const m of p.volumeMounts ?? []) {
-      const known = volumes.get(m.volume.name);
-      if (known !== undefined && known !== m.volume) throw propError(scope, 'worker', 'containers whose volumes have distinct names', m.volume.name);
-      volumes.set(m.volume.name, m.volume);
+  spec.stages.forEach((s, i) => {
+    const prop = `stages[${i}]`;
+    for (const probe of ['readiness', 'liveness', 'startup'] as const) {
+      if (s?.[probe] !== undefined) throw propError(scope, `${prop}.${probe}`, 'unset (stages run as init containers, which Kubernetes gives no probes)', describeProbe(s[probe]));
     }
-  }
+    addUser(prop, s?.name ?? `stage-${i + 1}`, s, initContainers);
+  });
+  const worker = addUser('worker', 'worker', spec.worker, containers);
 
-  return {
+  const template: kplus.k8s.PodTemplateSpec = {
     metadata: {
-      labels: spec.labels,
+      labels: { ...spec.labels },
       annotations: { [ConfigChecksum.ANNOTATION]: ConfigChecksum.of(spec.checksummed) },
     },
     spec: {
@@ -113,9 +116,9 @@ export function workerPod(scope: Construct, spec: WorkerPodSpec): kplus.k8s.PodT
       automountServiceAccountToken: false,
       securityContext: {
         runAsNonRoot: true,
-        runAsUser: spec.uid,
-        runAsGroup: spec.gid,
-        fsGroup: spec.gid,
+        runAsUser: worker.uid,
+        runAsGroup: worker.gid,
+        fsGroup: worker.gid,
         seccompProfile: { type: 'RuntimeDefault' },
       },
       initContainers: initContainers.length > 0 ? initContainers : undefined,
@@ -123,10 +126,18 @@ export function workerPod(scope: Construct, spec: WorkerPodSpec): kplus.k8s.PodT
       volumes: [...volumes.values()].sort((a, b) => a.name.localeCompare(b.name)).map((v) => v._toKube()),
     },
   };
+  // The options' structs are converted to the API's spelling, which the L1 converter of the Job spec (or the
+  // ScaledJob's jobTargetRef) leaves unchanged: they hold no Quantity or IntOrString.
+  applyPodOptionsToTemplate(template as { metadata?: any; spec: any }, spec.pod);
+  return template;
 }
 
 /** A container's spec with `capabilities: { drop: [ALL] }` (cdk8s-plus-27's `Capability` has no `ALL`). */
 export function withDropAll(c: kplus.Container): kplus.k8s.Container {
   const k = c._toKube();
   return { ...k, securityContext: { ...k.securityContext, capabilities: { drop: ['ALL'] } } };
+}
+
+function describeProbe(p: unknown): unknown {
+  return p !== null && typeof p === 'object' && typeof (p as any)._toKube === 'function' ? 'a probe' : p;
 }

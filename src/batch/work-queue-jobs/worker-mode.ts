@@ -10,7 +10,7 @@ import { KedaRolloutStrategy, KedaScaledJob, KedaScalingStrategy, KedaTriggerAut
 export enum WorkerModeKind {
   /** One Job with `parallelism` workers and no `completions`; each worker takes items until the queue is drained. */
   PARALLEL = 'parallel',
-  /** One Indexed Job with one completion per item; pod `i` gets item `i`. No Redis. */
+  /** One Indexed Job with one completion per item; pod `i` gets item `i`. No queue. */
   INDEXED = 'indexed',
   /** A KEDA `ScaledJob` that starts Jobs as the pending list grows. */
   SCALED_JOB = 'scaledJob',
@@ -84,7 +84,7 @@ export interface ScaledJobWorkersOptions {
  * | mode | workers | pick it when |
  * |---|---|---|
  * | `parallel()` | P pods that loop until the queue is drained | a known batch, workers speak the contract |
- * | `indexed()` | one pod per item, item `i` from a mounted file | workers know nothing of Redis; items known at synth |
+ * | `indexed()` | one pod per item, item `i` from a mounted file | workers know nothing of queues; items known at synth |
  * | `scaledJob()` | Jobs started by KEDA from the queue length | items keep arriving; scale to zero between bursts |
  */
 export abstract class WorkerMode {
@@ -101,7 +101,7 @@ export abstract class WorkerMode {
   /**
    * One Indexed Job (`completionMode: Indexed`) with one completion per item: pod `i` reads item `i` from
    * `WORK_ITEM_FILE` (written by an init container from the mounted items file and `JOB_COMPLETION_INDEX`). No
-   * Redis: for workers that know nothing of queues.
+   * queue: for workers that know nothing of queues.
    *
    * @see https://kubernetes.io/docs/tasks/job/indexed-parallel-processing-static/
    */
@@ -184,7 +184,7 @@ class ScaledJobWorkers extends WorkerMode {
     const queue = host._openQueue();
     const address = queue.externalAddress;
     if (address === undefined) {
-      throw propError(host, 'queueAddress', "set for WorkerMode.scaledJob(): KEDA's operator runs in its own namespace and needs an address it can reach (give 'queueAddress', or a namespace to the chart so the created Redis gets a fully qualified name)", undefined);
+      throw propError(host, 'queueAddress', "set for WorkerMode.scaledJob(): KEDA's operator runs in its own namespace and needs an address it can reach (give 'queueAddress', or a namespace to the chart so the created queue server gets a fully qualified name)", undefined);
     }
     const itemsPerJob = PropCheck.integer(host, 'mode.itemsPerJob', 1, 1000000, 1, o.itemsPerJob);
     // One worker per Job; it exits when the pending list stays empty, and KEDA starts new Jobs as items arrive.
@@ -192,6 +192,8 @@ class ScaledJobWorkers extends WorkerMode {
     const jobTargetRef = host._workerJobSpec(template, { parallelism: 1, completions: 1, expires: false });
     const maxReplicas = PropCheck.integer(host, 'mode.maxReplicas', 1, 100000, 10, o.maxReplicas);
     const polling = PropCheck.wholeSeconds(host, 'mode.pollingInterval', 1, 86400, Duration.seconds(30), o.pollingInterval);
+    const rollout = PropCheck.oneOf(host, 'mode.rolloutStrategy', Object.values(KedaRolloutStrategy), KedaRolloutStrategy.GRADUAL, o.rolloutStrategy) as KedaRolloutStrategy;
+    const scaling = PropCheck.oneOf(host, 'mode.scalingStrategy', Object.values(KedaScalingStrategy), KedaScalingStrategy.ACCURATE, o.scalingStrategy) as KedaScalingStrategy;
     const labels = host._workerLabels();
     const auth = queue.password === undefined ? undefined : new KedaTriggerAuthentication(host, 'TriggerAuthentication', {
       metadata: { name: `${host.name}-queue`, labels },
@@ -203,8 +205,8 @@ class ScaledJobWorkers extends WorkerMode {
         jobTargetRef,
         pollingInterval: polling,
         maxReplicaCount: maxReplicas,
-        rollout: { strategy: o.rolloutStrategy ?? KedaRolloutStrategy.GRADUAL },
-        scalingStrategy: { strategy: o.scalingStrategy ?? KedaScalingStrategy.ACCURATE },
+        rollout: { strategy: rollout },
+        scalingStrategy: { strategy: scaling },
         triggers: [{
           type: 'redis',
           metadata: { address, listName: queue.keys.pending, listLength: String(itemsPerJob) },

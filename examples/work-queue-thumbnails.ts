@@ -6,11 +6,13 @@
 //  - `archive`: a fixed list of old albums re-rendered by an Indexed Job, one pod per item, as a chain of three
 //    containers over a shared directory (fetch → resize → upload): the book's multi-worker. No Redis, and the
 //    containers know nothing of queues: each reads its item from $WORK_ITEM_FILE.
+// Both run on the `batch` node pool with the `media-uploader` ServiceAccount (workload identity for the photo store),
+// set once in `pod` and applied to every pod each construct makes. The live queue runs on Valkey.
 // node:22.11.0-bookworm is the official Node image on buildpack-deps, which carries curl and ImageMagick.
 import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { WorkerMode, WorkItems, WorkQueueJobs } from '../src';
+import { PodOptions, QueueEngine, WorkerMode, WorkItems, WorkQueueJobs } from '../src';
 
 const STORE = 'http://photo-store.media.svc.cluster.local:9000';
 const IMAGE = 'node:22.11.0-bookworm';
@@ -22,16 +24,23 @@ const RESOURCES: kplus.ContainerResources = {
 export class ThumbnailsChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'media', ...props });
+    const pod: PodOptions = {
+      serviceAccount: kplus.ServiceAccount.fromServiceAccountName(this, 'uploader', 'media-uploader'),
+      nodeSelector: { 'node-pool': 'batch' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
+    };
+    const env = { STORE: kplus.EnvValue.fromValue(STORE) };
 
     const backlog = Array.from({ length: 48 }, (_, i) => `uploads/2024-11-02/IMG_${String(4100 + i).padStart(4, '0')}.jpg`);
     new WorkQueueJobs(this, 'thumbnails', {
       items: WorkItems.fromList(backlog),
       mode: WorkerMode.scaledJob({ maxReplicas: 20, itemsPerJob: 10, pollingInterval: Duration.seconds(15) }),
-      queuePassword: kplus.Secret.fromSecretName(this, 'queue-password', 'thumbnails-redis'),
+      queueEngine: QueueEngine.VALKEY,
+      queuePassword: { secret: kplus.Secret.fromSecretName(this, 'queue-password', 'thumbnails-queue'), key: 'password' },
       lease: Duration.minutes(2),
       activeDeadline: Duration.hours(1),
-      workerUid: 1000,
-      workerGid: 1000,
+      partOf: 'photo-store',
+      pod,
       worker: {
         image: IMAGE,
         command: ['node', '/etc/work-queue/scripts/worker.js', 'sh', '-c', [
@@ -40,7 +49,7 @@ export class ThumbnailsChart extends Chart {
           'convert "$WORK_DIR/in.jpg" -auto-orient -thumbnail 320x320 -strip "$WORK_DIR/thumb.jpg"',
           'curl -fsS -T "$WORK_DIR/thumb.jpg" "$STORE/thumbs/$WORK_ITEM"',
         ].join('\n')],
-        envVariables: { STORE: kplus.EnvValue.fromValue(STORE) },
+        env,
         resources: RESOURCES,
       },
     });
@@ -50,14 +59,14 @@ export class ThumbnailsChart extends Chart {
       items: WorkItems.fromList(albums.flatMap((a) => Array.from({ length: 8 }, (_, i) => `archive/${a}/${String(i + 1).padStart(3, '0')}.jpg`))),
       mode: WorkerMode.indexed({ parallelism: 6 }),
       backoffLimit: 10,
-      workerUid: 1000,
-      workerGid: 1000,
+      partOf: 'photo-store',
+      pod,
       stages: [
         {
           name: 'fetch',
           image: IMAGE,
           command: ['sh', '-c', 'curl -fsS -o "$WORK_DIR/in.jpg" "$STORE/$(cat "$WORK_ITEM_FILE")"'],
-          envVariables: { STORE: kplus.EnvValue.fromValue(STORE) },
+          env,
           resources: RESOURCES,
         },
         {
@@ -68,10 +77,9 @@ export class ThumbnailsChart extends Chart {
         },
       ],
       worker: {
-        name: 'upload',
         image: IMAGE,
         command: ['sh', '-c', 'curl -fsS -T "$WORK_DIR/thumb.jpg" "$STORE/thumbs/$(cat "$WORK_ITEM_FILE")"'],
-        envVariables: { STORE: kplus.EnvValue.fromValue(STORE) },
+        env,
         resources: RESOURCES,
       },
     });

@@ -14,6 +14,7 @@ import { WorkerMode, WorkerModeKind } from './work-queue-jobs/worker-mode';
 import { WorkerStageProps } from './work-queue-jobs/worker-stage';
 import { checkPodOptions } from '../blocks/_pod-options';
 import { WorkQueueEnv, WorkQueueKeyNames, WorkQueueScripts } from '../config/work-queue';
+import { assertNotSynthesized } from '../core/_app-checks';
 import { CronSchedule } from '../core/_cron';
 import { containerResources } from '../core/_resources';
 import { checkResources, checkSecretValue } from '../core/_rules';
@@ -288,6 +289,7 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
    */
   constructor(scope: Construct, id: string, props: WorkQueueJobsProps) {
     super(scope, id);
+    assertNotSynthesized(this, 'new WorkQueueJobs()');
     if (props === null || typeof props !== 'object') throw propError(this, 'props', 'a WorkQueueJobsProps object ({ worker, … })', props);
     this.props = props;
     this.name = ResourceNames.baseName(this, props.name, MAX_BASE_NAME);

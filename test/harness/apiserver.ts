@@ -201,6 +201,8 @@ const WORKLOADS: Record<string, (o: any) => any> = {
   ReplicationController: (o) => o.spec?.template,
   Job: (o) => o.spec?.template,
   CronJob: (o) => o.spec?.jobTemplate?.spec?.template,
+  // KEDA starts Jobs from this template: its pods must pass admission like any other.
+  ScaledJob: (o) => o.spec?.jobTargetRef?.template,
 };
 
 /**

@@ -4,6 +4,11 @@
  * real redis-server on 127.0.0.x started with the queue Deployment's arguments. The pod DNS name of the queue
  * Service resolves through nss_wrapper. Workers are real processes, some killed with SIGKILL in the middle of
  * an item; the reaper runs; every item must be processed at least once.
+ *
+ * The Valkey engine is proven the same way with the redis build installed here, which Valkey is wire-compatible
+ * with: `valkey-server` and `valkey-cli` are that build under the Valkey names, and `redis-server`/`redis-cli` are
+ * shadowed on PATH by stand-ins that fail, so a script that called a redis-* name (absent from the valkey image)
+ * fails the test.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,11 +16,11 @@ import Ajv from 'ajv';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parseAllDocuments } from 'yaml';
-import { WorkerMode, WorkItems, WorkQueueJobs, WorkQueueJobsProps } from '../../src';
+import { AppContainerProps, QueueEngine, WorkerMode, WorkItems, WorkQueueJobs, WorkQueueJobsProps } from '../../src';
 import { assertValid, one } from '../harness';
 import { serverDryRun, startApiServer } from '../harness/apiserver';
-import { allocHost, nssWrapperEnv, redisCommand, startRedis } from '../harness/daemons';
-import { run, runAsync, sleep, start, Started, stopAll, tempDir, TOOLS_DIR } from '../harness/proc';
+import { allocHost, nssWrapperEnv, redisCommand, redisPipeline, startRedis } from '../harness/daemons';
+import { run, runAsync, sleep, start, Started, stopAll, tempDir, toolPath, TOOLS_DIR } from '../harness/proc';
 
 afterAll(() => stopAll());
 
@@ -30,12 +35,27 @@ const PROCESS = [
   'case "$WORKER_ID" in *late-victim*) printf "%s\\n" "$WORK_ITEM" >> "$LOG_DIR/$WORKER_ID.done"; sleep 1; exit 0 ;; *victim*) sleep 1 ;; *) sleep 0.02 ;; esac',
   'printf "%s\\n" "$WORK_ITEM" >> "$LOG_DIR/$WORKER_ID.done"',
 ].join('; ');
-const WORKER = { image: 'node:22.11.0-bookworm', command: ['node', '/etc/work-queue/scripts/worker.js', '/bin/sh', '-c', PROCESS] };
+const WORKER: AppContainerProps = { image: 'node:22.11.0-bookworm', command: ['node', '/etc/work-queue/scripts/worker.js', '/bin/sh', '-c', PROCESS] };
+const PASSWORD = () => ({ secret: kplus.Secret.fromSecretName(new Chart(Testing.app(), 'x'), 's', 'queue-password'), key: 'password' });
+
+/**
+ * A PATH on which the valkey image's names are the redis build here and the redis names fail, as in the valkey
+ * image (which ships no `redis-*` names).
+ */
+function valkeyPath(): string {
+  const bin = tempDir('valkey-bin');
+  fs.symlinkSync(toolPath('redis-server'), path.join(bin, 'valkey-server'));
+  fs.symlinkSync(toolPath('redis-cli'), path.join(bin, 'valkey-cli'));
+  for (const name of ['redis-server', 'redis-cli']) {
+    fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name}: not in the valkey image" >&2\nexit 127\n`, { mode: 0o755 });
+  }
+  return `${bin}:${process.env.PATH}`;
+}
 
 /** A synthesized WorkQueueJobs, its objects, and its ConfigMaps written out as the pods see them. */
 function synth(props: Partial<WorkQueueJobsProps>, namespace?: string) {
   const chart = new Chart(Testing.app(), 'wq', { namespace });
-  const q = new WorkQueueJobs(chart, 'thumbs', { worker: WORKER, workerUid: 1000, workerGid: 1000, ...props });
+  const q = new WorkQueueJobs(chart, 'thumbs', { worker: WORKER, ...props });
   const objs = chart.toJson();
   assertValid(objs);
   const root = tempDir('wq-pod');
@@ -264,7 +284,7 @@ describe('WorkQueueJobs on a real Redis', () => {
 
   test('with a password: the Deployment\'s exact redis command requires it; seeder, workers and reaper use the Secret', async () => {
     const items = Array.from({ length: 20 }, (_, i) => `item-${i}`);
-    const { q, objs, local, root } = synth({ items: WorkItems.fromList(items), queuePassword: kplus.Secret.fromSecretName(new Chart(Testing.app(), 'x'), 's', 'queue-password') });
+    const { q, objs, local, root } = synth({ items: WorkItems.fromList(items), queuePassword: PASSWORD() });
     const password = 's3cret-pass';
     const redisC = one(objs, 'Deployment').spec.template.spec.containers[0];
     expect(redisC.command[0]).toBe('sh');
@@ -304,6 +324,77 @@ describe('WorkQueueJobs on a real Redis', () => {
   }, 120_000);
 });
 
+describe('WorkQueueJobs with the Valkey engine (the redis build here under the valkey names: wire-compatible)', () => {
+  test('the Deployment\'s exact valkey-server command, the seeder, seed wait and reaper calling valkey-cli: every item done once', async () => {
+    // GIVEN a password-protected Valkey queue and a PATH that has valkey-* and no working redis-*
+    const items = Array.from({ length: 30 }, (_, i) => `photos/${i}.jpg`);
+    const { q, objs, local, root } = synth({
+      items: WorkItems.fromList(items),
+      queueEngine: QueueEngine.VALKEY,
+      queuePassword: PASSWORD(),
+      mode: WorkerMode.parallel({ parallelism: 2 }),
+    });
+    const PATH = valkeyPath();
+    const password = 'valkey-s3cret';
+    const server = one(objs, 'Deployment', 'thumbs-valkey').spec.template.spec.containers[0];
+    expect(server.command).toEqual(['sh', '-c', 'exec valkey-server "$@" --requirepass "$REDISCLI_AUTH"', 'valkey-server']);
+    const host = allocHost();
+    const args: string[] = [...server.args];
+    args.splice(args.indexOf('--dir'), 2, '--dir', root);
+    await start({
+      name: 'valkey-queue',
+      command: '/bin/sh',
+      args: [...server.command.slice(1), ...args, '--bind', host],
+      env: { PATH, REDISCLI_AUTH: password },
+      readyPort: { host, port: 6379 },
+    });
+    expect(await redisCommand(host, 6379, 'LLEN', 'x')).toMatch(/^-NOAUTH/);
+    const nss = nssWrapperEnv({ [q.queueHost!]: host });
+    const secretEnv = { REDISCLI_AUTH: password, QUEUE_PASSWORD: password };
+    const logDir = tempDir('wq-valkey-logs');
+
+    // WHEN the workers (their seed wait first) start before the seeder, which then seeds, and the reaper runs
+    const workerPod = one(objs, 'Job', q.workerJob!.name).spec.template.spec;
+    const [waitSeed] = workerPod.initContainers;
+    const worker = workerPod.containers[0];
+    expect([waitSeed.image, envOf(waitSeed).QUEUE_CLI]).toEqual(['valkey/valkey:8.1.1-alpine', 'valkey-cli']);
+    const workers: Started[] = [];
+    for (let i = 0; i < 2; i++) {
+      const id = `thumbs-workers-valkey-${i}`;
+      workers.push(await start({
+        name: id,
+        command: '/bin/sh',
+        args: ['-c', '/bin/sh "$0" && exec "$@"', ...waitSeed.command.slice(1).map(local), ...worker.command.map(local)],
+        env: { ...envOf(waitSeed), ...envOf(worker, id), ...nss, ...secretEnv, PATH, LOG_DIR: logDir },
+        maxLifeMs: 120_000,
+      }));
+    }
+    await sleep(2500);
+    expect(workers.map((w) => w.exited)).toEqual([undefined, undefined]); // waiting for the seed
+    const seedC = one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0];
+    expect(envOf(seedC).QUEUE_CLI).toBe('valkey-cli');
+    const seed = run(seedC.command[0], seedC.command.slice(1).map(local), { env: { ...envOf(seedC), ...nss, ...secretEnv, PATH }, timeoutMs: 30_000 });
+    expect(seed).toMatchObject({ code: 0, stdout: `seed: run ${q.seedRun} seeded: 30 items pushed\n`, stderr: '' });
+    const reapC = one(objs, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0];
+    const deadline = Date.now() + 90_000;
+    while (workers.some((w) => w.exited === undefined)) {
+      if (Date.now() > deadline) throw new Error(`workers still running; logs:\n${workers.map((w) => w.logs()).join('\n')}`);
+      const reap = await runAsync(reapC.command[0], reapC.command.slice(1).map(local), { env: { ...envOf(reapC), ...nss, ...secretEnv, PATH }, timeoutMs: 30_000 });
+      expect(reap).toMatchObject({ code: 0, stderr: '' });
+      expect(reap.stdout).toMatch(/^reap: requeued 0, leased \d+, in grace \d+\n$/);
+      await sleep(1000);
+    }
+
+    // THEN every worker exited 0, every item was done exactly once, and the queue is empty
+    for (const w of workers) expect(w.exited).toMatch(/exited \(code 0, signal null\)$/);
+    const done = workers.flatMap((_, i) => lines(path.join(logDir, `thumbs-workers-valkey-${i}.done`)));
+    expect(done.sort()).toEqual([...items].sort());
+    const k = q.keys!;
+    expect(await redisPipeline(host, 6379, [['AUTH', password], ['LLEN', k.pending], ['LLEN', k.processing], ['LLEN', k.failed], ['HGET', k.seeds, q.seedRun!]]))
+      .toEqual(['+OK\r\n', ':0\r\n', ':0\r\n', ':0\r\n', '$2\r\n30\r\n']);
+  }, 180_000);
+});
+
 describe('the KEDA objects against KEDA\'s own CRD schemas (unknown fields rejected)', () => {
   const crdDir = path.join(TOOLS_DIR, 'crds', 'keda');
 
@@ -330,7 +421,7 @@ describe('the KEDA objects against KEDA\'s own CRD schemas (unknown fields rejec
     const { objs } = synth({
       items: WorkItems.fromList(['a', 'b']),
       mode: WorkerMode.scaledJob({ itemsPerJob: 2, maxReplicas: 5 }),
-      queuePassword: kplus.Secret.fromSecretName(new Chart(Testing.app(), 'x'), 's', 'queue-password'),
+      queuePassword: PASSWORD(),
     }, 'batch');
     const sj = one(objs, 'ScaledJob');
     const ta = one(objs, 'TriggerAuthentication');
@@ -346,20 +437,32 @@ describe('the KEDA objects against KEDA\'s own CRD schemas (unknown fields rejec
 });
 
 describe('a real kube-apiserver 1.27 with KEDA\'s CRDs, in a namespace enforcing restricted', () => {
-  test('accepts every object of the three modes (server-side dry run)', async () => {
+  test('accepts every object of the three modes and of the Valkey engine, with every pod option (server-side dry run)', async () => {
     const api = await startApiServer({ crdDirs: [path.join(TOOLS_DIR, 'crds', 'keda')] });
     const chart = new Chart(Testing.app(), 'modes', { namespace: 'batch' });
-    const password = kplus.Secret.fromSecretName(chart, 'pw', 'queue-password');
+    const password = { secret: kplus.Secret.fromSecretName(chart, 'pw', 'queue-password'), key: 'password' };
+    // the ServiceAccount comes first, so the ServiceAccount admission plugin finds it for the pods that name it
+    const account = new kplus.ServiceAccount(chart, 'uploader', { metadata: { name: 'uploader' } });
+    const pod = {
+      imagePullSecrets: [kplus.Secret.fromSecretName(chart, 'pull', 'regcred')],
+      serviceAccount: account,
+      nodeSelector: { 'node-pool': 'batch' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
+      affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } }] } },
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+      labels: { team: 'media' },
+      annotations: { 'example.com/owner': 'media' },
+    };
     const items = WorkItems.fromList(Array.from({ length: 12 }, (_, i) => `item-${i}`));
-    new WorkQueueJobs(chart, 'parallel', { worker: WORKER, workerUid: 1000, workerGid: 1000, items, queuePassword: password });
-    new WorkQueueJobs(chart, 'keda', { worker: WORKER, workerUid: 1000, workerGid: 1000, items, mode: WorkerMode.scaledJob(), queuePassword: password });
+    new WorkQueueJobs(chart, 'parallel', { worker: WORKER, items, queuePassword: password, pod });
+    new WorkQueueJobs(chart, 'keda', { worker: WORKER, items, mode: WorkerMode.scaledJob(), queuePassword: password, pod });
+    new WorkQueueJobs(chart, 'valkey', { worker: WORKER, items, queueEngine: QueueEngine.VALKEY, queuePassword: password, pod });
     new WorkQueueJobs(chart, 'indexed', {
       worker: WORKER,
-      workerUid: 1000,
-      workerGid: 1000,
       items,
       mode: WorkerMode.indexed(),
-      stages: [{ name: 'fetch', image: 'curlimages/curl:8.11.0', command: ['sh', '-c', 'true'] }],
+      stages: [{ name: 'fetch', image: 'curlimages/curl:8.11.0', command: ['sh', '-c', 'true'], writableDirs: ['/home/curl_user'] }],
+      pod,
     });
     const objs = chart.toJson();
     assertValid(objs);
@@ -368,5 +471,9 @@ describe('a real kube-apiserver 1.27 with KEDA\'s CRDs, in a namespace enforcing
     const refused = verdicts.filter((v) => !v.accepted || (v.podTemplate && !v.podTemplate.accepted) || v.warnings.length > 0);
     expect(refused).toEqual([]);
     expect(verdicts.map((v) => v.kind)).toEqual(expect.arrayContaining(['ScaledJob', 'TriggerAuthentication', 'CronJob', 'Job', 'Deployment']));
+    // every pod template was admitted as a Pod too, the ScaledJob's included
+    const withPods = verdicts.filter((v) => v.podTemplate !== undefined).map((v) => v.kind);
+    expect(withPods.filter((k) => k === 'ScaledJob')).toHaveLength(1);
+    expect(withPods).toHaveLength(objs.filter((o) => ['Deployment', 'Job', 'CronJob', 'ScaledJob'].includes(o.kind)).length);
   }, 240_000);
 });

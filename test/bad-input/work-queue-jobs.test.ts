@@ -43,9 +43,9 @@ const cases: BadInput[] = [
   { class: 'count', what: 'a stage runs as root', build: indexed({ stages: [{ image: 'curlimages/curl:8.11.0', uid: 0 }] }), message: "'stages[0].uid' must be an integer from 1 to 2147483647, got 0" },
 
   // names
-  { class: 'name', what: 'name is not a DNS label', build: q({ name: 'Bad_Name' }), message: "'name' must be", },
+  { class: 'name', what: 'name is not a DNS label', build: q({ name: 'Bad_Name' }), message: "'name' must be" },
   { class: 'name', what: 'queueName has a space', build: q({ queueName: 'my queue' }), message: `${AT}: 'queueName' must be a key prefix of 1 to 100 characters: letters, digits, '.', '_', ':', '{', '}' and '-', starting with a letter or digit, got 'my queue'` },
-  { class: 'name', what: 'queueName is empty', build: q({ queueName: '' }), message: "'queueName' must be a key prefix of 1 to 100 characters", },
+  { class: 'name', what: 'queueName is empty', build: q({ queueName: '' }), message: "'queueName' must be a key prefix of 1 to 100 characters" },
   { class: 'name', what: 'queueStorageClass is not a DNS subdomain', build: q({ queueStorageClass: 'Fast_SSD' }), message: `${AT}: 'queueStorageClass' must be a StorageClass name (a DNS-1123 subdomain), got 'Fast_SSD'` },
   { class: 'name', what: 'a stage name in capitals', build: indexed({ stages: [{ name: 'Fetch', image: 'curlimages/curl:8.11.0' }] }), message: "'stages[0].name' must be a container name (a DNS-1123 label: at most 63 lowercase letters, digits and '-'), got 'Fetch'" },
   { class: 'name', what: 'a stage named like the item writer', build: indexed({ stages: [{ name: 'item', image: 'curlimages/curl:8.11.0' }] }), message: `${AT}: 'stages[0].name' must be a container name not used by another container of the pod, got 'item'` },
@@ -66,7 +66,7 @@ const cases: BadInput[] = [
 
   // env
   { class: 'env', what: 'the worker sets a contract variable', build: q({ worker: { ...WORKER, env: { QUEUE_HOST: kplus.EnvValue.fromValue('x') } } }), message: `${AT}: 'worker.env' must be free of 'WORK_DIR', 'QUEUE_HOST', 'QUEUE_PORT', 'QUEUE_PENDING', 'QUEUE_PROCESSING', 'QUEUE_LEASE_PREFIX', 'QUEUE_LEASE_SECONDS', 'QUEUE_FAILED', 'QUEUE_MAX_ITEMS', 'QUEUE_EXIT_WHEN', 'QUEUE_SCRIPTS_DIR', 'WORKER_ID' (the construct sets them), got 'QUEUE_HOST'` },
-  { class: 'env', what: 'the worker sets the password variable when there is a password', build: (c) => q({ queuePassword: { secret: secret(c, 'pw'), key: 'password' }, worker: { ...WORKER, env: { QUEUE_PASSWORD: kplus.EnvValue.fromValue('x') } } })(c), message: "'worker.env' must be free of", },
+  { class: 'env', what: 'the worker sets the password variable when there is a password', build: (c) => q({ queuePassword: { secret: secret(c, 'pw'), key: 'password' }, worker: { ...WORKER, env: { QUEUE_PASSWORD: kplus.EnvValue.fromValue('x') } } })(c), message: "'worker.env' must be free of" },
   { class: 'env', what: 'a stage sets WORK_ITEM_FILE', build: indexed({ stages: [{ image: 'curlimages/curl:8.11.0', env: { WORK_ITEM_FILE: kplus.EnvValue.fromValue('/x') } }] }), message: "'stages[0].env' must be free of 'WORK_DIR', 'WORK_ITEM_FILE', 'WORK_ITEMS_FILE' (the construct sets them), got 'WORK_ITEM_FILE'" },
   { class: 'env', what: 'an env name starts with a digit', build: q({ worker: { ...WORKER, env: { '1BAD': kplus.EnvValue.fromValue('x') } } }), message: "'worker.env' must be variable names of letters, digits, '_', '-' and '.', not starting with a digit, got '1BAD'" },
   { class: 'env', what: 'an env name has a space', build: q({ worker: { ...WORKER, env: { 'MY VAR': kplus.EnvValue.fromValue('x') } } }), message: "'worker.env' must be variable names of letters, digits, '_', '-' and '.', not starting with a digit, got 'MY VAR'" },

@@ -459,15 +459,20 @@ function fields(expression: string): { minute?: string; hour?: string; day?: str
   return { minute, hour, day, month, weekDay };
 }
 
-const EVERY_POD_OPTION = (scope: Chart): PodOptions => ({
-  imagePullSecrets: [kplus.Secret.fromSecretName(scope, 'pull', 'regcred')],
-  serviceAccount: kplus.ServiceAccount.fromServiceAccountName(scope, 'sa', 'uploader'),
-  automountServiceAccountToken: true,
+/** The pod spec fields of `EVERY_POD_OPTION`, as every pod template must hold them (the API's spelling). */
+const POD_SPEC_FIELDS = {
   nodeSelector: { 'node-pool': 'batch' },
   tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
   affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } } },
   topologySpreadConstraints: [{ maxSkew: 2, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
   priorityClassName: 'batch-low',
+};
+
+const EVERY_POD_OPTION = (scope: Chart): PodOptions => ({
+  imagePullSecrets: [kplus.Secret.fromSecretName(scope, 'pull', 'regcred')],
+  serviceAccount: kplus.ServiceAccount.fromServiceAccountName(scope, 'sa', 'uploader'),
+  automountServiceAccountToken: true,
+  ...POD_SPEC_FIELDS,
   labels: { team: 'media' },
   annotations: { 'example.com/owner': 'media-team' },
 });
@@ -519,11 +524,7 @@ describe('WorkQueueJobs pod options reach every pod template, in every worker mo
           imagePullSecrets: [{ name: 'regcred' }],
           serviceAccountName: 'uploader',
           automountServiceAccountToken: true,
-          nodeSelector: { 'node-pool': 'batch' },
-          tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
-          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } } },
-          topologySpreadConstraints: [{ maxSkew: 2, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
-          priorityClassName: 'batch-low',
+          ...POD_SPEC_FIELDS,
         },
       });
     }

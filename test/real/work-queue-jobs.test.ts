@@ -374,13 +374,16 @@ describe('WorkQueueJobs with the Valkey engine (the redis build here under the v
     expect(workers.map((w) => w.exited)).toEqual([undefined, undefined]); // waiting for the seed
     const seedC = one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0];
     expect(envOf(seedC).QUEUE_CLI).toBe('valkey-cli');
-    const seed = run(seedC.command[0], seedC.command.slice(1).map(local), { env: { ...envOf(seedC), ...nss, ...secretEnv, PATH }, timeoutMs: 30_000 });
+    /** A library container's exact command and environment, the Secret's password and the valkey PATH added. */
+    const runLike = (c: any) => runAsync(c.command[0], c.command.slice(1).map(local),
+      { env: { ...envOf(c), ...nss, ...secretEnv, PATH }, timeoutMs: 30_000 });
+    const seed = await runLike(seedC);
     expect(seed).toMatchObject({ code: 0, stdout: `seed: run ${q.seedRun} seeded: 30 items pushed\n`, stderr: '' });
     const reapC = one(objs, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0];
     const deadline = Date.now() + 90_000;
     while (workers.some((w) => w.exited === undefined)) {
       if (Date.now() > deadline) throw new Error(`workers still running; logs:\n${workers.map((w) => w.logs()).join('\n')}`);
-      const reap = await runAsync(reapC.command[0], reapC.command.slice(1).map(local), { env: { ...envOf(reapC), ...nss, ...secretEnv, PATH }, timeoutMs: 30_000 });
+      const reap = await runLike(reapC);
       expect(reap).toMatchObject({ code: 0, stderr: '' });
       expect(reap.stdout).toMatch(/^reap: requeued 0, leased \d+, in grace \d+\n$/);
       await sleep(1000);

@@ -25,7 +25,8 @@ export class ThumbnailsChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'media', ...props });
     const pod: PodOptions = {
-      serviceAccount: kplus.ServiceAccount.fromServiceAccountName(this, 'uploader', 'media-uploader'),
+      // the account the platform binds to the photo store's credentials (workload identity); no token is mounted
+      serviceAccount: new kplus.ServiceAccount(this, 'uploader', { metadata: { name: 'media-uploader' } }),
       nodeSelector: { 'node-pool': 'batch' },
       tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
     };

@@ -11,10 +11,10 @@ import { ScannerName } from '../harness/scanners';
 export const SCANNER_EXCEPTIONS: { readonly [tool in ScannerName]: { readonly [check: string]: string } } = {
   'checkov': {
     CKV2_K8S_6: 'TODO-triage: no NetworkPolicy selects the pod yet; the patterns are to emit one from their traffic graph (issue 23)',
-    CKV_K8S_8: 'TODO-triage: 19 workloads have a container without a liveness probe (redis, varnish, nginx, shards, leaves, stages, app containers); add one or say why a restart would not help',
+    CKV_K8S_8: 'TODO-triage: workloads with a container without a liveness probe (redis, varnish, nginx, shards, leaves, stages, app containers); add one or say why a restart would not help',
     CKV_K8S_9: 'TODO-triage: no readiness probe on redis (adapter), the hit-counter app, config-sync and twemproxy containers',
     CKV_K8S_11: 'TODO-triage: no CPU limit on the config-sync sidecar (SidecarPod) and the https terminator (Sidecar.httpsTerminator)',
-    CKV_K8S_15: 'TODO-triage: imagePullPolicy is IfNotPresent (49 containers; 5 say Always); images are pinned by tag, so Always only adds registry round trips',
+    CKV_K8S_15: 'TODO-triage: imagePullPolicy is IfNotPresent on most containers; images are pinned by tag, so Always only adds registry round trips',
     CKV_K8S_21: 'TODO-triage: examples use the default namespace; the issue asks that they run in their own namespace',
     CKV_K8S_35: 'TODO-triage: Secrets passed as env vars (redis passwords of the adapter, shards, work queue; the hit-counter app); issue 23 moves them to files where the daemon reads one',
     CKV_K8S_40: 'TODO-triage: the images\' own non-root UIDs are below 10000 (redis 999, nginx 101, 1000, memcached 11211 passes); checkov wants >= 10000',

@@ -85,7 +85,7 @@ async function tree(name: string, props: Partial<ScatterGatherProps>, straggler?
   const rootPort = await freePort();
   const leafPort = await freePort();
   const app = new App({ outdir: path.join(work, name) });
-  new ScatterGather(new Chart(app, name), 'sg', { name, leafImage: 'ghcr.io/example/leaf:1.0.0', leafPort, port: rootPort, drainDelay: Duration.millis(0), ...props });
+  new ScatterGather(new Chart(app, name), 'sg', { name, leaf: { image: 'ghcr.io/example/leaf:1.0.0', port: leafPort }, port: rootPort, drainDelay: Duration.millis(0), ...props });
   const objects = app.charts[0].toJson();
   const cm = objects.find((o: any) => o.kind === 'ConfigMap');
   const config = JSON.parse(cm.data['config.json']);

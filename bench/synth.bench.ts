@@ -39,14 +39,17 @@ function replicatedServiceConstructs(): App {
   const app = new App();
   const chart = new Chart(app, 'bench');
   for (let i = 0; i < SERVICES; i++) {
-    const rs = new ReplicatedService(chart, `svc-${i}`, { image: APP_IMAGE, port: 8080, readiness: kplus.Probe.fromHttpGet('/readyz') });
+    const rs = new ReplicatedService(chart, `svc-${i}`, { app: { image: APP_IMAGE, port: 8080, readiness: kplus.Probe.fromHttpGet('/readyz') } });
     rs.addCacheTier();
     rs.addTlsTier({ secret: kplus.Secret.fromSecretName(chart, `tls-${i}`, `svc-${i}-tls`) });
   }
   return app;
 }
 
-const MANAGED = { 'app.kubernetes.io/managed-by': 'cdk8s-distributed-patterns', 'app.kubernetes.io/part-of': 'replicated-service' };
+/** The labels beside the selector's: managed-by, part-of (the instance, by default) and the image tag as the version. */
+function managed(partOf: string, version: string) {
+  return { 'app.kubernetes.io/managed-by': 'cdk8s-distributed-patterns', 'app.kubernetes.io/part-of': partOf, 'app.kubernetes.io/version': version };
+}
 
 /** The selector labels, keys sorted (JSON patches are applied after cdk8s sorts keys). */
 function selectorOf(name: string, instance: string, component: string) {
@@ -71,6 +74,7 @@ function deployment(scope: Construct, name: string, selector: Record<string, str
 
 function restrictedContainer(d: kplus.AbstractPod, props: kplus.ContainerProps, uid: number): kplus.Container {
   const c = d.addContainer({
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT, // every image is pinned (the library's default)
     ...props,
     securityContext: { ensureNonRoot: true, user: uid, group: uid, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
   });
@@ -120,7 +124,7 @@ function tier(scope: Construct, id: string, instance: string, o: {
 }) {
   const s = new Construct(scope, id);
   const selector = selectorOf(o.software, instance, o.component);
-  const labels = { ...selector, ...MANAGED };
+  const labels = { ...selector, ...managed(instance, o.image.split(':')[1]) };
   const cm = new kplus.ConfigMap(s, 'Config', { metadata: { name: o.name, labels }, data: { [o.configKey]: o.configText } });
   const d = deployment(s, o.name, selector, labels, 2, o.uid);
   const c = restrictedContainer(d, {
@@ -151,7 +155,7 @@ function replicatedServiceDirect(): App {
     const name = `svc-${i}`;
     const scope = new Construct(chart, name);
     const selector = selectorOf(name, name, 'app');
-    const labels = { ...selector, ...MANAGED };
+    const labels = { ...selector, ...managed(name, '1.0.0') };
     const d = deployment(scope, name, selector, labels, 2, 1000);
     const c = restrictedContainer(d, {
       name: 'app',
@@ -327,8 +331,7 @@ function shardedServiceConstructs(): App {
   const app = new App();
   const chart = new Chart(app, 'bench');
   for (let i = 0; i < SHARDED_SERVICES; i++) {
-    // The probe's port is explicit: ShardedService does not default it to `port` (cdk8s-plus would probe port 80).
-    new ShardedService(chart, `web-${i}`, { image: APP_IMAGE, port: 8080, uid: 1000, readiness: kplus.Probe.fromHttpGet('/readyz', { port: 8080 }) });
+    new ShardedService(chart, `web-${i}`, { shard: { image: APP_IMAGE, port: 8080, readiness: kplus.Probe.fromHttpGet('/readyz', { port: 8080 }) } });
   }
   return app;
 }
@@ -336,7 +339,6 @@ function shardedServiceConstructs(): App {
 function shardedServiceDirect(): App {
   const app = new App();
   const chart = new Chart(app, 'bench');
-  const managed = { 'app.kubernetes.io/managed-by': 'cdk8s-distributed-patterns' };
   for (let i = 0; i < SHARDED_SERVICES; i++) {
     const base = `web-${i}`;
     const scope = new Construct(chart, base);
@@ -344,10 +346,10 @@ function shardedServiceDirect(): App {
     const hosts: string[] = [];
     for (let j = 0; j < 3; j++) {
       const name = `${base}-shard-${j}`;
-      const selector = selectorOf(base, base, `shard-${j}`);
-      const labels = { ...selector, ...managed };
+      const selector = { ...selectorOf(base, base, 'shard'), 'cdk8s-distributed-patterns/shard': `${j}` };
+      const labels = { ...selector, ...managed(base, '1.0.0') };
       const d = restrictedDeployment(scope, `Shard${j}`, name, selector, labels, 1, 1000, false);
-      restrictedContainer(d, {
+      const shard = restrictedContainer(d, {
         name: 'shard',
         image: APP_IMAGE,
         ports: [{ number: 8080, name: 'http' }],
@@ -355,6 +357,7 @@ function shardedServiceDirect(): App {
         envVariables: { SHARD_INDEX: kplus.EnvValue.fromValue(`${j}`), SHARD_COUNT: kplus.EnvValue.fromValue('3') },
         resources: resources(100, 500, 128, 128),
       }, 1000);
+      emptyDirs(d, shard, ['/tmp']);
       ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', SECCOMP));
       new Construct(scope, `Shard${j}Availability`); // one replica: no PDB, no spread (the id is kept for the tree)
       new kplus.Service(scope, `Shard${j}Service`, {
@@ -368,7 +371,7 @@ function shardedServiceDirect(): App {
     const configText = NginxRouterConfig.render({ shards: hosts.map((host) => ({ host, port: 8080 })), port: 8080, runDir: '/tmp' });
     const routerName = `${base}-router`;
     const selector = selectorOf('nginx', base, 'router');
-    const labels = { ...selector, ...managed };
+    const labels = { ...selector, ...managed(base, '1.27.3-alpine') };
     const cm = new kplus.ConfigMap(scope, 'RouterConfig', { metadata: { name: routerName, labels }, data: { 'nginx.conf': configText } });
     const d = restrictedDeployment(scope, 'Router', routerName, selector, labels, 2, NGINX_UID, true);
     const c = restrictedContainer(d, {

@@ -14,7 +14,7 @@
 import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ConfigChecksum, ContainerImages, ImageKey, ReplicatedService, TlsVersion } from '../src';
+import { ConfigChecksum, ContainerImages, ImageKey, RecommendedLabels, ReplicatedService, TlsVersion } from '../src';
 
 /** The dictionary the book's server downloads, pinned to the repository's last commit. */
 const DICTIONARY_URL = 'https://raw.githubusercontent.com/adambom/dictionary/0ae109fdbebaf550d406672913b4350ba97bfe15/dictionary.json';
@@ -74,27 +74,34 @@ export class ReplicatedDictionaryChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, props);
     const node = ContainerImages.user(ImageKey.NODE);
+    const image = ContainerImages.resolve(this, ImageKey.NODE);
 
+    // The server's code, labelled as the app's own (the label rule of the library's objects).
     const code = new kplus.ConfigMap(this, 'server', {
-      metadata: { name: 'dictionary-server' },
+      metadata: {
+        name: 'dictionary-server',
+        labels: RecommendedLabels.of({ name: 'dictionary', instance: 'dictionary', component: 'app', partOf: 'dictionary', version: RecommendedLabels.versionOf(image) }),
+      },
       data: { 'server.js': SERVER_JS },
     });
 
     const dictionary = new ReplicatedService(this, 'dictionary', {
-      image: ContainerImages.resolve(this, ImageKey.NODE),
-      command: ['node', '/app/server.js'],
-      env: { DICTIONARY_URL },
-      port: 8080,
-      uid: node.uid,
-      gid: node.gid,
-      readiness: kplus.Probe.fromHttpGet('/readyz', { periodSeconds: Duration.seconds(5) }),
-      liveness: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(10) }),
-      autoscaling: { minReplicas: 3, maxReplicas: 10 },
-      resources: {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-        memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
+      app: {
+        image,
+        command: ['node', '/app/server.js'],
+        env: { DICTIONARY_URL: kplus.EnvValue.fromValue(DICTIONARY_URL) },
+        port: 8080,
+        uid: node.uid, // the image's own non-root user
+        gid: node.gid,
+        readiness: kplus.Probe.fromHttpGet('/readyz', { periodSeconds: Duration.seconds(5) }),
+        liveness: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(10) }),
+        resources: {
+          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
+          memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
+        },
+        writableDirs: [],
       },
-      writableDirs: [],
+      autoscaling: { minReplicas: 3, maxReplicas: 10 },
     });
     dictionary.container.mount('/app', kplus.Volume.fromConfigMap(this, 'server-volume', code, { name: 'server' }), { readOnly: true });
     ConfigChecksum.annotate(dictionary.deployment, [code]); // new code rolls the replicas

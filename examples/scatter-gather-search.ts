@@ -99,6 +99,7 @@ export class ScatterGatherSearchChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, props);
     const node = ContainerImages.user(ImageKey.NODE);
+    const image = ContainerImages.resolve(this, ImageKey.NODE);
 
     this.search = new ScatterGather(this, 'search', {
       shards: 4,
@@ -109,21 +110,25 @@ export class ScatterGatherSearchChart extends Chart {
       timeout: Duration.millis(300),
       missingShards: MissingShards.PARTIAL,
       hedge: HedgePolicy.percentile({ percentile: 95, minDelay: Duration.millis(5) }),
-      leafImage: ContainerImages.resolve(this, ImageKey.NODE),
-      leafCommand: ['node', 'leaf.js'],
-      leafWorkingDir: '/app',
-      leafPort: LEAF_PORT,
-      leafEnv: { PORT: String(LEAF_PORT) },
-      leafUser: node.uid,
-      leafGroup: node.gid,
-      leafReadiness: kplus.Probe.fromHttpGet('/healthz', { port: LEAF_PORT }),
+      leaf: {
+        image,
+        command: ['node', 'leaf.js'],
+        workingDir: '/app',
+        port: LEAF_PORT,
+        env: { PORT: kplus.EnvValue.fromValue(String(LEAF_PORT)) },
+        uid: node.uid, // the image's own non-root user
+        gid: node.gid,
+        readiness: kplus.Probe.fromHttpGet('/healthz'),
+      },
     });
 
-    // The leaf program and its corpus, mounted into every leaf; a change rolls the leaves.
+    // The leaf program and its corpus, mounted into every leaf (and labelled as the leaves are); a change rolls the
+    // leaves.
+    const host = this.search.host;
     const files = new kplus.ConfigMap(this, 'leaf-files', {
       metadata: {
-        name: `${this.search.host}-leaf`,
-        labels: RecommendedLabels.of({ name: 'scatter-gather', instance: this.search.host, component: 'leaf' }),
+        name: `${host}-leaf`,
+        labels: RecommendedLabels.of({ name: host, instance: host, component: 'leaf', partOf: host, version: RecommendedLabels.versionOf(image) }),
       },
       data: { 'leaf.js': SEARCH_LEAF, 'corpus.json': `${JSON.stringify(CORPUS, undefined, 2)}\n` },
     });

@@ -10,20 +10,22 @@ export class ShardedHttpChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, props);
     new ShardedService(this, 'pages', {
-      // Each shard is an unprivileged nginx serving (and caching) its share of the pages.
-      image: 'nginxinc/nginx-unprivileged:1.27.3-alpine',
-      port: 8080,
-      uid: 101,
-      readiness: kplus.Probe.fromHttpGet('/', { port: 8080 }),
-      writableDirs: ['/tmp', '/var/cache/nginx'],
+      // Each shard is an unprivileged nginx serving (and caching) its share of the pages, as the image's uid 101.
+      shard: {
+        image: 'nginxinc/nginx-unprivileged:1.27.3-alpine',
+        port: 8080,
+        uid: 101,
+        readiness: kplus.Probe.fromHttpGet('/'),
+        writableDirs: ['/tmp', '/var/cache/nginx'],
+        resources: {
+          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
+          memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) },
+        },
+      },
       shards: 4,
       replicasPerShard: 2,
       shardKey: ShardKey.requestUri(),
       routerReplicas: 3,
-      resources: {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
-        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) },
-      },
     });
   }
 }

@@ -1,7 +1,9 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { applyPodOptions } from './_pod-options';
 import { RestrictedWorkloads } from './_restricted-workload';
 import { RecommendedLabels } from '../core/labels';
+import { PodOptions } from '../core/pod-options';
 
 // Internal: "N shards, each a replicated Deployment with its own Service and ring name", written once for
 // ShardedCache (replicated shards), ShardedService and ScatterGather. Not exported from the package index.
@@ -9,6 +11,12 @@ import { RecommendedLabels } from '../core/labels';
 // Construct ids and object order are public (they make the generated names and the YAML order), so the block
 // reproduces each caller's tree exactly: per shard the Deployment, then what `addContainer` adds, then the
 // PodDisruptionBudget (more than one replica), then the Service.
+
+/**
+ * The pod label whose value is a shard's index, on the pods and in the selector of every shard made with a
+ * `shardLabel` (ShardedService, ScatterGather): the shards share one component, and this tells them apart.
+ */
+export const SHARD_INDEX_LABEL = 'cdk8s-distributed-patterns/shard';
 
 /** Where the objects of shard `i` sit in the construct tree. */
 export interface ShardIds {
@@ -58,9 +66,15 @@ export interface ReplicatedShardsSpec {
   readonly component?: string;
   /** A label whose value is the shard index, on the pods and in their selector. */
   readonly shardLabel?: string;
-  /** The pods' uid and gid (both unset: the image's own USER, `runAsNonRoot` only). */
-  readonly uid?: number;
-  readonly gid?: number;
+  /** `app.kubernetes.io/part-of` of every object (none when unset). */
+  readonly partOf?: string;
+  /** `app.kubernetes.io/version` of every object (never on the selectors; none when unset). */
+  readonly version?: string;
+  /** The pods' uid and gid. */
+  readonly uid: number;
+  readonly gid: number;
+  /** Pod options applied to every shard's pod template (checked by the caller). */
+  readonly pod?: PodOptions;
   /** The Deployments' update strategy (cdk8s-plus' default when unset). */
   readonly strategy?: kplus.DeploymentStrategy;
   /** `automountServiceAccountToken` of the pods (cdk8s-plus' default when unset). */
@@ -100,7 +114,7 @@ export class ReplicatedShards {
     const labelOptions = { name: spec.appName, instance: spec.instance, component: spec.component ?? `shard-${i}` };
     const shardLabel = spec.shardLabel === undefined ? {} : { [spec.shardLabel]: String(i) };
     const selector = { ...RecommendedLabels.selector(labelOptions), ...shardLabel };
-    const labels = { ...RecommendedLabels.of(labelOptions), ...shardLabel };
+    const labels = { ...RecommendedLabels.of({ ...labelOptions, partOf: spec.partOf, version: spec.version }), ...shardLabel };
     const deployment = RestrictedWorkloads.deployment(scope, spec.ids.deploymentId(i), {
       name,
       labels,
@@ -112,8 +126,12 @@ export class ReplicatedShards {
       automountServiceAccountToken: spec.automountServiceAccountToken,
     });
     const container = spec.addContainer(deployment, i, scope);
+    if (spec.pod) applyPodOptions(deployment, spec.pod);
     const availabilityScope = spec.ids.availabilityScopeOf(scope, i);
-    const podDisruptionBudget = RestrictedWorkloads.availability(availabilityScope, deployment, selector, labels, { replicas: spec.replicas });
+    const podDisruptionBudget = RestrictedWorkloads.availability(availabilityScope, deployment, selector, labels, {
+      replicas: spec.replicas,
+      pod: spec.pod,
+    });
     const service = new kplus.Service(scope, spec.ids.serviceId(i), {
       metadata: { name, labels },
       clusterIP: spec.headless ? 'None' : undefined,

@@ -1,11 +1,12 @@
 import { given, problemsOf, throwFirstProblem } from './_problems';
-import { ValueProblems } from '../core/_value-problems';
+import { ValueProblem, ValueProblems } from '../core/_value-problems';
 
 /**
  * The variable an HTTP sharding router hashes to pick a shard.
  *
  * The book stresses choosing the shard key: the request URI spreads a cache of pages; a header or an argument
- * (a user or tenant id) keeps one user's requests on one shard.
+ * (a user or tenant id) keeps one user's requests on one shard. A name nginx cannot expose is reported where the
+ * key is used (`ShardedService`'s `shardKey`, or `NginxRouterConfig.render`'s `key`), with the construct's path.
  */
 export class ShardKey {
   /** The request URI with its query string (`$request_uri`). */
@@ -15,33 +16,33 @@ export class ShardKey {
 
   /** A request header, e.g. `X-User-Id` (`$http_x_user_id`). Requests without it all go to one shard. */
   public static header(name: string): ShardKey {
-    if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(name ?? '')) {
-      throw new Error(`shard key header must be letters, digits and '-' (nginx exposes only those as $http_…), got '${name}'`);
-    }
-    return new ShardKey(`$http_${name.toLowerCase().replace(/-/g, '_')}`, `the ${name} header`);
+    return ShardKey.named('header', name, /^[A-Za-z0-9][A-Za-z0-9-]*$/, "letters, digits and '-' (nginx exposes only those as $http_…)",
+      (n) => `$http_${n.toLowerCase().replace(/-/g, '_')}`);
   }
 
   /** A query argument, e.g. `user` (`$arg_user`). */
   public static queryArgument(name: string): ShardKey {
-    if (!/^[A-Za-z0-9_]+$/.test(name ?? '')) {
-      throw new Error(`shard key argument must be letters, digits and '_' (nginx exposes only those as $arg_…), got '${name}'`);
-    }
-    return new ShardKey(`$arg_${name}`, `the ${name} argument`);
+    return ShardKey.named('queryArgument', name, /^[A-Za-z0-9_]+$/, "letters, digits and '_' (nginx exposes only those as $arg_…)", (n) => `$arg_${n}`);
   }
 
   /** A cookie, e.g. `session` (`$cookie_session`). */
   public static cookie(name: string): ShardKey {
-    if (!/^[A-Za-z0-9_]+$/.test(name ?? '')) {
-      throw new Error(`shard key cookie must be letters, digits and '_' (nginx exposes only those as $cookie_…), got '${name}'`);
-    }
-    return new ShardKey(`$cookie_${name}`, `the ${name} cookie`);
+    return ShardKey.named('cookie', name, /^[A-Za-z0-9_]+$/, "letters, digits and '_' (nginx exposes only those as $cookie_…)", (n) => `$cookie_${n}`);
+  }
+
+  private static named(factory: string, name: string, pattern: RegExp, rule: string, variable: (n: string) => string): ShardKey {
+    const what = { header: 'header', queryArgument: 'argument', cookie: 'cookie' }[factory];
+    if (typeof name === 'string' && pattern.test(name)) return new ShardKey(variable(name), `the ${name} ${what}`);
+    return new ShardKey('', `an invalid ${what}`, { expectation: `ShardKey.${factory}(name) with a name of ${rule}`, got: name });
   }
 
   private constructor(
     /** The nginx variable. */
     public readonly variable: string,
     /** What it is, for docs and comments. */
-    public readonly description: string) {}
+    public readonly description: string,
+    /** @internal Why the key cannot be rendered (a name nginx does not expose), if it cannot. */
+    public readonly _problem?: ValueProblem) {}
 }
 
 /**
@@ -103,6 +104,7 @@ export class NginxRouterConfig {
     const workers = options.workerProcesses ?? 1;
     throwFirstProblem('NginxRouterConfig.render', [
       ...problemsOf({
+        key: options.key?._problem,
         shards: options.shards.length === 0 ? { expectation: 'a list of at least one shard', got: [] } : undefined,
         port: ValueProblems.integer(1024, 65535, port),
         runDir: given(options.runDir, (v) => ValueProblems.matches(/^\/[A-Za-z0-9._\-/]*$/, 'an absolute path', v)),

@@ -234,6 +234,7 @@ export class ContainerImages {
    * default. Throws when the chosen image has no tag or digest or uses `latest`: output must be reproducible.
    */
   public static resolve(scope: IConstruct, key: ImageKey, overrides?: ImageOverrides): string {
+    checkOverrides(scope, overrides);
     const fromProps = (overrides as any)?.[key] as string | undefined;
     const fromContext = (scope.node.tryGetContext(ContainerImages.CONTEXT_KEY) as any)?.[key] as string | undefined;
     if (fromProps !== undefined || fromContext !== undefined) {
@@ -276,5 +277,17 @@ export class ContainerImages {
     const row = TABLE.find((r) => r.key === key);
     if (!row) throw new Error(`no default image for '${key}'`);
     return row;
+  }
+}
+
+/** An `images` prop as a JavaScript or Python caller may pass it: an object whose keys are `ImageKey` values. */
+function checkOverrides(scope: IConstruct, overrides: unknown): void {
+  if (overrides === undefined) return;
+  const keys: string[] = Object.values(ImageKey);
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw propError(scope, 'images', 'an ImageOverrides object (e.g. { nginx: \'registry.example.com/nginx:1.27.3\' })', overrides);
+  }
+  for (const k of Object.keys(overrides)) {
+    if (!keys.includes(k)) throw propError(scope, 'images', `keys among ${keys.map((x) => `'${x}'`).join(', ')}`, k);
   }
 }

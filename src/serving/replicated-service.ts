@@ -1,19 +1,23 @@
-import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
+import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { throwFirstPropProblem } from '../config/_problems';
 import { NginxConfig } from '../config/nginx';
 import { VarnishConfig } from '../config/varnish';
+import { assertNotSynthesized } from '../core/_app-checks';
 import { containerResources } from '../core/_resources';
+import { checkResources, checkSleepWithinGrace } from '../core/_rules';
+import { AppContainerProps } from '../core/app-container';
 import { Availability } from '../core/availability';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
-import { withDefaultPort } from '../core/probe-port';
+import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
-import { RestrictedSecurity } from '../core/security';
 import { addTier } from './replicated-service/_tier';
 import { CacheTierOptions, ServiceTier, TlsTierOptions } from './replicated-service/tier-options';
 
@@ -39,23 +43,35 @@ export interface ReplicatedServiceAutoscaling {
  * Properties for `ReplicatedService`.
  */
 export interface ReplicatedServiceProps {
-  /** The app's image (stateless), pinned to a tag or digest. */
-  readonly image: string;
-  /** The port the app listens on. */
-  readonly port: number;
   /**
-   * The readiness probe. Required: "when designing a replicated service, it is equally important to build and
-   * deploy a readiness probe" — without one a starting or overloaded replica gets traffic it cannot serve, and
-   * a rolling update can take the whole service down. When the probe is an HTTP GET, the cache tier's health
-   * probe uses its path too.
+   * The app: your stateless container. `app.port` is required (the Service sends requests to it), and so is
+   * `app.readiness`: "when designing a replicated service, it is equally important to build and deploy a readiness
+   * probe" — without one a starting or overloaded replica gets traffic it cannot serve, and a rolling update can
+   * take the whole service down. When the readiness probe is an HTTP GET, the cache tier's health probe uses its
+   * path too. A preStop hook is set by `preStopSleep`, not here.
+   *
+   * Its default resources: requests 100m CPU and 128Mi memory, limits 1 CPU and 512Mi memory (the CPU request is
+   * what `autoscaling.cpuUtilizationPercent` is measured against).
    */
-  readonly readiness: kplus.Probe;
+  readonly app: AppContainerProps;
   /**
    * The base name of the objects (`<name>`, `<name>-cache`, `<name>-tls`).
    *
    * @default - derived from the construct path
    */
   readonly name?: string;
+  /**
+   * `app.kubernetes.io/part-of` of every object: the application this service belongs to.
+   *
+   * @default - the app-wide context value `RecommendedLabels.PART_OF_CONTEXT_KEY`, else the base name
+   */
+  readonly partOf?: string;
+  /**
+   * Pod options for every pod: the app's, the cache tier's and the TLS tier's.
+   *
+   * @default - none
+   */
+  readonly pod?: PodOptions;
   /**
    * The port of the app's Service.
    *
@@ -83,39 +99,22 @@ export interface ReplicatedServiceProps {
    */
   readonly minAvailable?: number;
   /**
-   * Scale on CPU with a HorizontalPodAutoscaler (autoscaling/v2).
+   * Scale on CPU with a HorizontalPodAutoscaler (autoscaling/v2). The PodDisruptionBudget and the spread over
+   * nodes are sized for its maximum.
    *
    * @default - a fixed number of replicas
    */
   readonly autoscaling?: ReplicatedServiceAutoscaling;
   /**
-   * A liveness probe (restarts a replica that hangs; keep it cheaper and more lenient than readiness).
-   *
-   * @default - none
-   */
-  readonly liveness?: kplus.Probe;
-  /**
-   * A startup probe (holds the other probes off while a slow app starts).
-   *
-   * @default - none
-   */
-  readonly startup?: kplus.Probe;
-  /**
-   * Resource requests and limits. The CPU request is what `autoscaling.cpuUtilizationPercent` is measured
-   * against.
-   *
-   * @default - requests 100m CPU and 128Mi memory, limits 1 CPU and 512Mi memory
-   */
-  readonly resources?: kplus.ContainerResources;
-  /**
-   * How long a replica may take to finish its requests after SIGTERM.
+   * How long a replica may take to finish its requests after SIGTERM (the preStop sleep included).
    *
    * @default Duration.seconds(30)
    */
   readonly terminationGracePeriod?: Duration;
   /**
    * Sleep this long in a preStop hook before SIGTERM, so that the Service stops sending new requests before the
-   * app stops taking them. Needs a `sleep` binary in the image.
+   * app stops taking them. Needs a `sleep` binary in the image. Must be shorter than `terminationGracePeriod`:
+   * the hook counts against it.
    *
    * @default - no preStop hook
    */
@@ -141,42 +140,6 @@ export interface ReplicatedServiceProps {
    * @default kplus.ServiceType.CLUSTER_IP
    */
   readonly serviceType?: kplus.ServiceType;
-  /**
-   * The app's entrypoint.
-   *
-   * @default - the image's
-   */
-  readonly command?: string[];
-  /**
-   * The app's arguments.
-   *
-   * @default - the image's
-   */
-  readonly args?: string[];
-  /**
-   * Plain environment variables.
-   *
-   * @default - none
-   */
-  readonly env?: { [name: string]: string };
-  /**
-   * The non-root uid the app runs as.
-   *
-   * @default 1000
-   */
-  readonly uid?: number;
-  /**
-   * The gid the app runs as.
-   *
-   * @default - the uid
-   */
-  readonly gid?: number;
-  /**
-   * Paths the app writes to (an emptyDir each: the root filesystem is read-only).
-   *
-   * @default ['/tmp']
-   */
-  readonly writableDirs?: string[];
   /**
    * Image overrides (varnish, nginx).
    *
@@ -222,8 +185,12 @@ export class ReplicatedService extends Construct {
 
   private readonly appPort: number;
   private readonly appServicePort: number;
+  private readonly readiness: kplus.Probe;
   private readonly images?: ImageOverrides;
-  private readonly props: ReplicatedServiceProps;
+  private readonly partOf: string;
+  private readonly podOptions: PodOptions;
+  private readonly sessionAffinity: boolean;
+  private readonly serviceType: kplus.ServiceType;
   private cache?: ServiceTier;
   private tls?: ServiceTier;
 
@@ -234,23 +201,30 @@ export class ReplicatedService extends Construct {
    */
   constructor(scope: Construct, id: string, props: ReplicatedServiceProps) {
     super(scope, id);
-    this.props = props;
+    if (props === undefined || props === null || typeof props !== 'object') throw propError(this, 'props', 'a ReplicatedServiceProps object ({ app: { image, port, readiness } })', props);
     this.name = ResourceNames.baseName(this, props.name, ResourceNames.MAX_LABEL - '-cache'.length);
-    ContainerImages.checkPinned(this, 'image', props.image);
-    if (!props.readiness) {
-      throw propError(this, 'readiness', 'a readiness probe, e.g. kplus.Probe.fromHttpGet(\'/readyz\'): without one a starting or overloaded replica gets traffic it cannot serve, and a rolling update can take the service down', props.readiness);
-    }
-    this.appPort = PropCheck.integer(this, 'port', 1, 65535, 0, props.port);
+    this.partOf = RecommendedLabels.partOf(this, this.name, props.partOf);
+    this.podOptions = checkPodOptions(this, 'pod', props.pod);
+    const app = checkAppContainer(this, 'app', props.app, {
+      name: 'app',
+      portRequired: 'the Service sends requests to it',
+      readinessRequired: 'e.g. kplus.Probe.fromHttpGet(\'/readyz\'): without one a starting or overloaded replica gets traffic it cannot serve, and a rolling update can take the service down',
+      defaultResources: { cpu: ['100m', '1000m'], memory: ['128Mi', '512Mi'] },
+    });
+    this.appPort = app.port!;
+    this.readiness = app.props.readiness!;
     this.appServicePort = PropCheck.integer(this, 'servicePort', 1, 65535, 80, props.servicePort);
     this.images = props.images;
-    const uid = PropCheck.integer(this, 'uid', 1, 2147483647, 1000, props.uid);
-    const gid = PropCheck.integer(this, 'gid', 0, 2147483647, uid, props.gid);
     const maxSurge = PropCheck.integer(this, 'maxSurge', 1, 1000, 1, props.maxSurge);
+    const graceSeconds = PropCheck.wholeSeconds(this, 'terminationGracePeriod', 0, 86400, Duration.seconds(30), props.terminationGracePeriod);
+    const preStopSeconds = props.preStopSleep === undefined ? undefined : PropCheck.wholeSeconds(this, 'preStopSleep', 1, 3600, Duration.seconds(1), props.preStopSleep);
+    if (preStopSeconds !== undefined) checkSleepWithinGrace(this, 'preStopSleep', preStopSeconds, graceSeconds);
 
     // Replicas: fixed, or owned by the autoscaler.
     const auto = props.autoscaling;
     let replicas: number;
-    if (auto) {
+    if (auto !== undefined) {
+      if (auto === null || typeof auto !== 'object') throw propError(this, 'autoscaling', 'a ReplicatedServiceAutoscaling ({ minReplicas, maxReplicas })', auto);
       if (props.replicas !== undefined) throw propError(this, 'replicas', 'unset when \'autoscaling\' is given (the HorizontalPodAutoscaler owns the replica count)', props.replicas);
       const max = PropCheck.integer(this, 'autoscaling.maxReplicas', 1, 1000, 0, auto.maxReplicas);
       const min = PropCheck.integer(this, 'autoscaling.minReplicas', 1, 1000, 0, auto.minReplicas);
@@ -264,40 +238,29 @@ export class ReplicatedService extends Construct {
     if (minAvailable !== undefined && minAvailable >= replicas) {
       throw propError(this, 'minAvailable', `less than ${auto ? '\'autoscaling.minReplicas\'' : '\'replicas\''} (${replicas}): a PodDisruptionBudget that needs every replica up blocks every node drain`, minAvailable);
     }
-    if (props.sessionAffinityTimeout !== undefined && !props.sessionAffinity) {
-      throw propError(this, 'sessionAffinityTimeout', 'unset unless \'sessionAffinity\' is true', `${props.sessionAffinityTimeout.toMilliseconds()}ms`);
+    this.sessionAffinity = checkBoolean(this, 'sessionAffinity', props.sessionAffinity);
+    if (props.sessionAffinityTimeout !== undefined && !this.sessionAffinity) {
+      throw propError(this, 'sessionAffinityTimeout', 'unset unless \'sessionAffinity\' is true', showDuration(props.sessionAffinityTimeout));
     }
-    const affinitySeconds = props.sessionAffinity ? PropCheck.wholeSeconds(this, 'sessionAffinityTimeout', 1, 86400, Duration.hours(3), props.sessionAffinityTimeout) : undefined;
+    const affinitySeconds = this.sessionAffinity ? PropCheck.wholeSeconds(this, 'sessionAffinityTimeout', 1, 86400, Duration.hours(3), props.sessionAffinityTimeout) : undefined;
+    this.serviceType = checkServiceType(this, 'serviceType', props.serviceType);
 
     const selector = RecommendedLabels.selector({ name: this.name, instance: this.name, component: 'app' });
-    const labels = RecommendedLabels.of({ name: this.name, instance: this.name, component: 'app', partOf: 'replicated-service' });
+    const labels = RecommendedLabels.of({ name: this.name, instance: this.name, component: 'app', partOf: this.partOf, version: RecommendedLabels.versionOf(app.props.image) });
     this.deployment = RestrictedWorkloads.deployment(this, 'Deployment', {
       name: this.name,
       labels,
       selector,
-      uid,
-      gid,
+      uid: app.uid,
+      gid: app.gid,
       replicas: auto ? undefined : replicas,
       strategy: Availability.surgeOnly(maxSurge),
-      terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(30),
+      terminationGracePeriod: Duration.seconds(graceSeconds),
     });
-    this.container = RestrictedSecurity.addContainer(this.deployment, {
-      name: 'app',
-      image: props.image,
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      command: props.command,
-      args: props.args,
-      envVariables: plainEnv(props.env),
-      ports: [{ number: this.appPort, name: 'http' }],
-      readiness: withDefaultPort(props.readiness, this.appPort),
-      liveness: withDefaultPort(props.liveness, this.appPort),
-      startup: withDefaultPort(props.startup, this.appPort),
-      resources: props.resources ?? containerResources({ cpu: ['100m', '1000m'], memory: ['128Mi', '512Mi'] }),
-      lifecycle: props.preStopSleep === undefined ? undefined : {
-        preStop: kplus.Handler.fromCommand(['sleep', String(PropCheck.wholeSeconds(this, 'preStopSleep', 1, 3600, Duration.seconds(1), props.preStopSleep))]),
-      },
-    }, { uid, gid });
-    RestrictedSecurity.addWritableDirs(this.deployment, this.container, { paths: props.writableDirs ?? ['/tmp'] });
+    this.container = addAppContainer(this.deployment, app, {
+      lifecycle: preStopSeconds === undefined ? undefined : { preStop: kplus.Handler.fromCommand(['sleep', String(preStopSeconds)]) },
+    });
+    applyPodOptions(this.deployment, this.podOptions);
 
     if (auto) {
       this.autoscaler = new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
@@ -308,17 +271,19 @@ export class ReplicatedService extends Construct {
         metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(auto.cpuUtilizationPercent ?? 70))],
       });
     }
-    // With an autoscaler the PDB and the spread are sized for its maximum.
+    // With an autoscaler the PDB and the spread are sized for its maximum: at its minimum of one replica there
+    // would otherwise be none, though it runs many replicas under load.
     this.podDisruptionBudget = RestrictedWorkloads.availability(this, this.deployment, selector, labels, {
       replicas: auto ? auto.maxReplicas : replicas,
       minAvailable,
+      pod: this.podOptions,
     });
 
     this.appService = new kplus.Service(this, 'Service', {
       metadata: { name: this.name, labels },
-      type: props.serviceType ?? kplus.ServiceType.CLUSTER_IP,
+      type: this.serviceType,
       selector: kplus.Pods.select(this, 'ServicePods', { labels: selector }),
-      ports: [{ name: 'http', port: this.appServicePort, targetPort: this.appPort }],
+      ports: [{ name: app.portName, port: this.appServicePort, targetPort: this.appPort }],
     });
     if (affinitySeconds !== undefined) {
       // cdk8s-plus' Service has no session affinity. The L1 maps its props to the API's names after the patches
@@ -358,6 +323,8 @@ export class ReplicatedService extends Construct {
    * backend is the app's ClusterIP Service, probed on the app's readiness path. Add it before the TLS tier.
    */
   public addCacheTier(options: CacheTierOptions = {}): ServiceTier {
+    assertNotSynthesized(this, 'addCacheTier()');
+    checkOptions(this, 'cacheTier', 'CacheTierOptions', options);
     if (this.cache) throw new Error(`${PropCheck.where(this)}: addCacheTier() was already called`);
     if (this.tls) throw new Error(`${PropCheck.where(this)}: addCacheTier() must come before addTlsTier(): the TLS tier proxies to the tier behind it`);
     this.checkTierInFront();
@@ -367,13 +334,16 @@ export class ReplicatedService extends Construct {
     const replicas = PropCheck.integer(this, 'cacheTier.replicas', 1, 1000, 2, options.replicas);
     const cacheSize = options.cacheSize ?? Size.mebibytes(256);
     const cacheMib = PropCheck.wholeMebibytes(this, 'cacheTier.cacheSize', 1, MAX_MIB, cacheSize);
-    const limitMib = PropCheck.wholeMebibytes(this, 'cacheTier.memoryLimit', 1, MAX_MIB, Size.mebibytes(cacheMib + 128), options.memoryLimit);
-    if (cacheMib + 64 > limitMib) {
-      throw propError(this, 'cacheTier.cacheSize', `at most 'cacheTier.memoryLimit' (${limitMib}Mi) minus 64Mi that varnish needs beyond the cache (threads, workspaces, transient objects)`, `${cacheMib}Mi`);
+    const resources = checkResources(this, 'cacheTier.resources', options.resources)
+      ?? containerResources({ cpu: ['100m', '1000m'], memory: [`${cacheMib + 128}Mi`, `${cacheMib + 128}Mi`] });
+    const limit = resources.memory?.limit;
+    const limitMib = limit === undefined ? undefined : limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    if (limitMib !== undefined && cacheMib + 64 > limitMib) {
+      throw propError(this, 'cacheTier.cacheSize', `at most 'cacheTier.resources.memory.limit' (${limitMib}Mi) minus 64Mi that varnish needs beyond the cache (threads, workspaces, transient objects)`, `${cacheMib}Mi`);
     }
     let probePath = options.probePath;
     if (probePath === undefined) {
-      probePath = this.props.readiness._toKube(this.container).httpGet?.path;
+      probePath = this.readiness._toKube(this.container).httpGet?.path;
       if (probePath === undefined) {
         throw propError(this, 'cacheTier.probePath', 'given: the app\'s readiness probe is not an HTTP GET, and varnish probes over HTTP', probePath);
       }
@@ -408,9 +378,11 @@ export class ReplicatedService extends Construct {
       configDir: VarnishConfig.VCL_DIR,
       configText: vcl,
       writableDirs: [VarnishConfig.WORK_DIR, '/tmp'],
-      resources: containerResources({ cpu: ['100m', '1000m'], memory: [`${limitMib}Mi`, `${limitMib}Mi`] }),
+      resources,
       ports: [{ number: port, name: 'http', servicePort }],
       upstream: { host: this.name, port: this.appServicePort },
+      partOf: this.partOf,
+      pod: this.podOptions,
     });
     return this.cache;
   }
@@ -420,10 +392,18 @@ export class ReplicatedService extends Construct {
    * terminating TLS with the edge certificate of `secret` and proxying with X-Forwarded-* headers.
    */
   public addTlsTier(options: TlsTierOptions): ServiceTier {
+    assertNotSynthesized(this, 'addTlsTier()');
+    checkOptions(this, 'tlsTier', 'TlsTierOptions', options);
     if (this.tls) throw new Error(`${PropCheck.where(this)}: addTlsTier() was already called`);
-    if (!options || !options.secret) {
-      throw propError(this, 'tlsTier.secret', 'a kubernetes.io/tls Secret with tls.crt and tls.key (the edge certificate)', options?.secret);
+    const secret: any = options.secret;
+    if (secret === undefined || secret === null || typeof secret !== 'object') {
+      throw propError(this, 'tlsTier.secret', 'a kubernetes.io/tls Secret with tls.crt and tls.key (the edge certificate)', secret);
     }
+    if (!ResourceNames.isDnsSubdomain(secret.name)) {
+      throw propError(this, 'tlsTier.secret', 'a Secret (kplus.Secret.fromSecretName(...)) whose name is a DNS-1123 subdomain', secret.name);
+    }
+    const resources = checkResources(this, 'tlsTier.resources', options.resources) ?? containerResources({ cpu: ['100m', '1000m'], memory: ['64Mi', '128Mi'] });
+    const serviceType = checkServiceType(this, 'tlsTier.serviceType', options.serviceType);
     this.checkTierInFront();
     const port = PropCheck.integer(this, 'tlsTier.port', 1024, 65535, NginxConfig.DEFAULT_HTTPS_PORT, options.port);
     this.checkPortFree('tlsTier.port', port);
@@ -466,11 +446,13 @@ export class ReplicatedService extends Construct {
       configDir: NginxConfig.CONFIG_DIR,
       configText: conf,
       writableDirs: [NginxConfig.DEFAULT_RUN_DIR],
-      resources: containerResources({ cpu: ['100m', '1000m'], memory: ['64Mi', '128Mi'] }),
+      resources,
       ports,
       secret: options.secret,
-      serviceType: options.serviceType,
+      serviceType,
       upstream,
+      partOf: this.partOf,
+      pod: this.podOptions,
     });
     return this.tls;
   }
@@ -480,10 +462,10 @@ export class ReplicatedService extends Construct {
   /** A tier may go in front only while the app's Service is internal and not pinning clients by IP. */
   private checkTierInFront() {
     if (this.cache || this.tls) return;
-    if (this.props.sessionAffinity) {
+    if (this.sessionAffinity) {
       throw propError(this, 'sessionAffinity', 'false with a tier in front of the app: every request would come from that tier\'s few pods, so ClientIP affinity would pin each of them to one replica (use cookie-based affinity at an ingress)', true);
     }
-    const type = this.props.serviceType ?? kplus.ServiceType.CLUSTER_IP;
+    const type = this.serviceType;
     if (type !== kplus.ServiceType.CLUSTER_IP) {
       throw propError(this, 'serviceType', 'ClusterIP with a tier in front of the app (the app is then internal; give the outermost tier its serviceType)', type);
     }
@@ -502,9 +484,24 @@ export class ReplicatedService extends Construct {
 /** 1 TiB: the largest memory a tier is given. */
 const MAX_MIB = 1_048_576;
 
-function plainEnv(env?: { [name: string]: string }): { [name: string]: kplus.EnvValue } | undefined {
-  if (env === undefined) return undefined;
-  const out: { [name: string]: kplus.EnvValue } = {};
-  for (const k of Object.keys(env).sort()) out[k] = kplus.EnvValue.fromValue(env[k]);
-  return out;
+/** The Service types a ReplicatedService's Services may have (an ExternalName Service selects no pods). */
+const SERVICE_TYPES = [kplus.ServiceType.CLUSTER_IP, kplus.ServiceType.NODE_PORT, kplus.ServiceType.LOAD_BALANCER];
+
+function checkServiceType(scope: Construct, prop: string, type: kplus.ServiceType | undefined): kplus.ServiceType {
+  return PropCheck.oneOf(scope, prop, SERVICE_TYPES, kplus.ServiceType.CLUSTER_IP, type) as kplus.ServiceType;
+}
+
+function checkBoolean(scope: Construct, prop: string, value: boolean | undefined): boolean {
+  if (value !== undefined && typeof value !== 'boolean') throw propError(scope, prop, 'true or false', value);
+  return value ?? false;
+}
+
+/** The options of an `add…()` call, named `prop` in messages: an object (a JavaScript or Python caller may pass anything). */
+function checkOptions(scope: Construct, prop: string, type: string, options: unknown): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw propError(scope, prop, `a ${type} object`, options);
+}
+
+/** A duration as messages show it (`300000ms`), or the value itself when it is not a Duration. */
+function showDuration(d: any): any {
+  return d !== null && typeof d === 'object' && typeof d.toMilliseconds === 'function' ? `${d.toMilliseconds({ integral: false })}ms` : d;
 }

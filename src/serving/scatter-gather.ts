@@ -1,15 +1,20 @@
-import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { NESTED_SHARD_IDS, ReplicatedShards } from '../blocks/_replicated-shards';
+import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
+import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
+import { NESTED_SHARD_IDS, ReplicatedShards, SHARD_INDEX_LABEL } from '../blocks/_replicated-shards';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { containerResources } from '../core/_resources';
+import { checkResources } from '../core/_rules';
+import { AppContainerProps } from '../core/app-container';
 import { Availability } from '../core/availability';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { ROOT_CONFIG_FILE, ROOT_PROGRAM_FILE, rootProgram } from '../runtime/scatter-gather-root';
@@ -36,10 +41,28 @@ export enum MissingShards {
  * Properties for `ScatterGather`.
  */
 export interface ScatterGatherProps {
-  /** The leaf image: your server that answers the fanned-out requests for one shard. Pinned to a tag or digest. */
-  readonly leafImage: string;
-  /** The port the leaf serves HTTP on (also its headless Service's port). Must differ from the root's `port`. */
-  readonly leafPort: number;
+  /**
+   * The leaf: your server that answers the fanned-out requests for one shard. `leaf.port` is required (the root
+   * sends requests to it; it is also its headless Service's port) and must differ from the root's `port`. The
+   * construct sets `SHARD_INDEX` and `SHARD_COUNT` in its env, which `leaf.env` cannot set. A replica that is not
+   * ready is left out of its shard's Service, so the root does not call it: without `leaf.readiness` the leaf gets
+   * a TCP probe on its port.
+   *
+   * Its default resources: requests 100m CPU and 128Mi memory, limits 1 CPU and 512Mi memory.
+   */
+  readonly leaf: AppContainerProps;
+  /**
+   * `app.kubernetes.io/part-of` of every object: the application this tree belongs to.
+   *
+   * @default - the app-wide context value `RecommendedLabels.PART_OF_CONTEXT_KEY`, else the base name
+   */
+  readonly partOf?: string;
+  /**
+   * Pod options for every pod: the leaves' and the root's.
+   *
+   * @default - none
+   */
+  readonly pod?: PodOptions;
   /**
    * The number of leaf shards. Each shard is a Deployment of `replicasPerShard` replicas with its own headless
    * Service; the leaf learns its shard from the env `SHARD_INDEX` (0-based) and `SHARD_COUNT`.
@@ -130,62 +153,6 @@ export interface ScatterGatherProps {
    */
   readonly rootResources?: kplus.ContainerResources;
   /**
-   * The leaf's command (entrypoint).
-   *
-   * @default - the image's entrypoint
-   */
-  readonly leafCommand?: string[];
-  /**
-   * The leaf's arguments.
-   *
-   * @default - the image's command
-   */
-  readonly leafArgs?: string[];
-  /**
-   * The leaf's working directory.
-   *
-   * @default - the image's
-   */
-  readonly leafWorkingDir?: string;
-  /**
-   * More environment variables for the leaf (`SHARD_INDEX` and `SHARD_COUNT` are set by the construct and cannot
-   * be given here).
-   *
-   * @default - none
-   */
-  readonly leafEnv?: { [name: string]: string };
-  /**
-   * The non-root uid the leaf runs as.
-   *
-   * @default - the image's own USER, which must then be a numeric non-root uid (`runAsNonRoot` is enforced)
-   */
-  readonly leafUser?: number;
-  /**
-   * The gid the leaf runs as.
-   *
-   * @default - `leafUser` when given, else the image's own group
-   */
-  readonly leafGroup?: number;
-  /**
-   * The leaf's readiness probe. A replica that is not ready is left out of its shard's Service, so the root does not
-   * call it.
-   *
-   * @default - a TCP probe on `leafPort`
-   */
-  readonly leafReadiness?: kplus.Probe;
-  /**
-   * The leaf's resources.
-   *
-   * @default - requests 100m CPU and 128 MiB, limits 1 CPU and 512 MiB
-   */
-  readonly leafResources?: kplus.ContainerResources;
-  /**
-   * Writable directories of the leaf (emptyDir mounts; its root filesystem is read-only).
-   *
-   * @default ['/tmp']
-   */
-  readonly leafWritableDirs?: string[];
-  /**
    * The base name of the objects: the root Deployment and Service are `<name>`, the root's ConfigMap
    * `<name>-root`, shard `i` is `<name>-shard-<i>`.
    *
@@ -206,7 +173,6 @@ const ENV_SHARD_INDEX = 'SHARD_INDEX';
 const ENV_SHARD_COUNT = 'SHARD_COUNT';
 /** The root's ConfigMap mount, also its working directory. */
 const ROOT_DIR = '/etc/scatter-gather';
-const SHARD_LABEL = 'cdk8s-distributed-patterns/shard';
 const MAX_SHARDS = 1000;
 const GIB = 1_073_741_824;
 
@@ -229,7 +195,7 @@ export class ScatterGather extends Construct {
   /** The env variable that holds the number of shards. */
   public static readonly ENV_SHARD_COUNT = ENV_SHARD_COUNT;
   /** The pod label that holds a leaf's shard index (part of its shard's selector). */
-  public static readonly SHARD_LABEL = SHARD_LABEL;
+  public static readonly SHARD_LABEL = SHARD_INDEX_LABEL;
 
   /** The root program (JavaScript) exactly as it is written into the root's ConfigMap. */
   public static rootProgram(): string {
@@ -268,80 +234,79 @@ export class ScatterGather extends Construct {
     super(scope, id);
 
     // ---- props → model (every check throws naming this construct, the prop and the value)
+    if (props === undefined || props === null || typeof props !== 'object') throw propError(this, 'props', 'a ScatterGatherProps object ({ leaf: { image, port } })', props);
     const shards = PropCheck.integer(this, 'shards', 1, MAX_SHARDS, 3, props.shards);
     const replicasPerShard = PropCheck.integer(this, 'replicasPerShard', 1, 100, 2, props.replicasPerShard);
     const replicas = PropCheck.integer(this, 'replicas', 1, 100, 2, props.replicas);
     const port = PropCheck.integer(this, 'port', 1, 65535, 8080, props.port);
-    const leafPort = props.leafPort;
-    if (typeof leafPort !== 'number' || !Number.isInteger(leafPort) || leafPort < 1 || leafPort > 65535 || leafPort === port) {
-      throw propError(this, 'leafPort', `a port from 1 to 65535 other than the root's 'port' (${port})`, leafPort);
-    }
-    const image = ContainerImages.checkPinned(this, 'leafImage', props.leafImage);
+    const suffixRoom = `-shard-${shards - 1}`.length;
+    const base = ResourceNames.baseName(this, props.name, ResourceNames.MAX_LABEL - Math.max(suffixRoom, '-root'.length));
+    const partOf = RecommendedLabels.partOf(this, base, props.partOf);
+    const pod = checkPodOptions(this, 'pod', props.pod);
+    const leaf = checkAppContainer(this, 'leaf', props.leaf, {
+      name: 'leaf',
+      portRequired: 'the root sends requests to it',
+      // A leaf that is not ready must drop out of its shard's Service (and a hedge must not go to it).
+      defaultTcpReadiness: true,
+      reservedEnv: [ENV_SHARD_INDEX, ENV_SHARD_COUNT],
+      defaultResources: { cpu: ['100m', '1'], memory: ['128Mi', '512Mi'] },
+    });
+    const leafPort = leaf.port!;
+    if (leafPort === port) throw propError(this, 'leaf.port', `a port other than the root's 'port' (${port})`, leafPort);
     const path = props.path ?? '/';
     if (typeof path !== 'string' || !/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/.test(path) || (path !== '/' && path.endsWith('/'))
       || ['/healthz', '/readyz', '/metrics'].some((r) => path === r || path.startsWith(`${r}/`))) {
       throw propError(this, 'path', "an absolute URL path without query or trailing '/', not under the root's /healthz, /readyz or /metrics", path);
     }
     const timeoutMs = PropCheck.wholeMillis(this, 'timeout', 1, 3_600_000, Duration.seconds(1), props.timeout);
+    if (props.merge !== undefined && !(props.merge instanceof MergeStrategy)) {
+      throw propError(this, 'merge', 'a MergeStrategy (MergeStrategy.concatArrays(), .mergeObjects(), .sum(), .topK(...), .unionStrings())', props.merge);
+    }
     const merge = (props.merge ?? MergeStrategy.concatArrays())._toConfig(this);
     const missingShards = PropCheck.oneOf(this, 'missingShards', [MissingShards.FAIL, MissingShards.PARTIAL], MissingShards.FAIL, props.missingShards);
+    if (props.hedge !== undefined && !(props.hedge instanceof HedgePolicy)) {
+      throw propError(this, 'hedge', 'a HedgePolicy (HedgePolicy.none(), .after(delay), .percentile(...))', props.hedge);
+    }
     const hedge = (props.hedge ?? HedgePolicy.none())._toConfig(this, timeoutMs);
     const maxRequestBodyBytes = PropCheck.bytes(this, 'maxRequestBodySize', 0, GIB, Size.mebibytes(1), props.maxRequestBodySize);
     const maxLeafResponseBytes = PropCheck.bytes(this, 'maxLeafResponseSize', 1, GIB, Size.mebibytes(16), props.maxLeafResponseSize);
     const maxConcurrentRequests = PropCheck.integer(this, 'maxConcurrentRequests', 1, 1_000_000, 256, props.maxConcurrentRequests);
     const drainMs = PropCheck.wholeMillis(this, 'drainDelay', 0, 3_600_000, Duration.seconds(5), props.drainDelay);
-    for (const name of Object.keys(props.leafEnv ?? {})) {
-      if (name === ENV_SHARD_INDEX || name === ENV_SHARD_COUNT) {
-        throw propError(this, 'leafEnv', `free of '${ENV_SHARD_INDEX}' and '${ENV_SHARD_COUNT}' (the construct sets them)`, name);
-      }
-    }
-    const leafUser = props.leafUser === undefined ? undefined : PropCheck.integer(this, 'leafUser', 1, 2147483647, 0, props.leafUser);
-    const leafGroup = props.leafGroup === undefined ? leafUser : PropCheck.integer(this, 'leafGroup', 0, 2147483647, 0, props.leafGroup);
+    const rootResources = checkResources(this, 'rootResources', props.rootResources) ?? containerResources({ cpu: ['100m', '1'], memory: ['64Mi', '256Mi'] });
+    const rootImage = ContainerImages.resolve(this, ImageKey.NODE, props.images);
 
-    const suffixRoom = `-shard-${shards - 1}`.length;
-    const base = ResourceNames.baseName(this, props.name, ResourceNames.MAX_LABEL - Math.max(suffixRoom, '-root'.length));
     this.host = base;
     this.port = port;
     this.shardCount = shards;
     this.replicasPerShard = replicasPerShard;
 
     // ---- leaves: one Deployment + headless Service (+ PDB and spread when replicated) per shard
-    const leafEnv = Object.keys(props.leafEnv ?? {}).sort().map((k) => [k, kplus.EnvValue.fromValue(props.leafEnv![k])] as const);
     const leaves = ReplicatedShards.add(this, {
       baseName: base,
       shards,
       replicas: replicasPerShard,
-      appName: 'scatter-gather',
+      appName: base,
       instance: base,
       component: 'leaf',
-      shardLabel: SHARD_LABEL,
-      uid: leafUser,
-      gid: leafGroup,
+      shardLabel: SHARD_INDEX_LABEL,
+      partOf,
+      version: RecommendedLabels.versionOf(leaf.props.image),
+      uid: leaf.uid,
+      gid: leaf.gid,
+      pod,
       strategy: Availability.surgeOnly(),
       automountServiceAccountToken: false,
       port: leafPort,
-      portName: 'http',
+      portName: leaf.portName,
       headless: true,
       ids: NESTED_SHARD_IDS,
-      addContainer: (deployment, i) => {
-        const leaf = addLeafContainer(deployment, {
-          name: 'leaf',
-          image,
-          command: props.leafCommand,
-          args: props.leafArgs,
-          workingDir: props.leafWorkingDir,
-          envVariables: {
-            [ENV_SHARD_INDEX]: kplus.EnvValue.fromValue(String(i)),
-            [ENV_SHARD_COUNT]: kplus.EnvValue.fromValue(String(shards)),
-            ...Object.fromEntries(leafEnv),
-          },
-          ports: [{ number: leafPort, name: 'http' }],
-          readiness: props.leafReadiness ?? kplus.Probe.fromTcpSocket({ port: leafPort }),
-          resources: props.leafResources ?? containerResources({ cpu: ['100m', '1'], memory: ['128Mi', '512Mi'] }),
-        }, leafUser, leafGroup);
-        RestrictedSecurity.addWritableDirs(deployment, leaf, { paths: props.leafWritableDirs ?? ['/tmp'] });
-        return leaf;
-      },
+      addContainer: (deployment, i) => addAppContainer(deployment, leaf, {
+        envVariables: {
+          [ENV_SHARD_INDEX]: kplus.EnvValue.fromValue(String(i)),
+          [ENV_SHARD_COUNT]: kplus.EnvValue.fromValue(String(shards)),
+          ...leaf.props.envVariables,
+        },
+      }),
     });
     for (const shard of leaves) {
       this.shardDeploymentList.push(shard.deployment);
@@ -366,8 +331,9 @@ export class ScatterGather extends Construct {
       drainMs,
     };
     this.rootConfig = `${JSON.stringify(config, undefined, 2)}\n`;
-    const selector = RecommendedLabels.selector({ name: 'scatter-gather', instance: base, component: 'root' });
-    const labels = RecommendedLabels.of({ name: 'scatter-gather', instance: base, component: 'root' });
+    const rootLabels = { name: 'node', instance: base, component: 'root', partOf, version: RecommendedLabels.versionOf(rootImage) };
+    const selector = RecommendedLabels.selector(rootLabels);
+    const labels = RecommendedLabels.of(rootLabels);
     this.configMap = new kplus.ConfigMap(this, 'ConfigMap', {
       metadata: { name: `${base}-root`, labels },
       data: { [ROOT_CONFIG_FILE]: this.rootConfig, [ROOT_PROGRAM_FILE]: rootProgram() },
@@ -388,18 +354,19 @@ export class ScatterGather extends Construct {
     });
     const root = RestrictedSecurity.addContainer(this.deployment, {
       name: 'root',
-      image: ContainerImages.resolve(this, ImageKey.NODE, props.images),
+      image: rootImage,
       command: ['node', ROOT_PROGRAM_FILE, ROOT_CONFIG_FILE],
       workingDir: ROOT_DIR,
       ports: [{ number: port, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet('/readyz', { port, periodSeconds: Duration.seconds(5), failureThreshold: 1 }),
       liveness: kplus.Probe.fromHttpGet('/healthz', { port, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
-      resources: props.rootResources ?? containerResources({ cpu: ['100m', '1'], memory: ['64Mi', '256Mi'] }),
+      resources: rootResources,
     }, user);
     root.mount(ROOT_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'root' }), { readOnly: true });
     RestrictedSecurity.addWritableDirs(this.deployment, root, { paths: ['/tmp'] });
     ConfigChecksum.annotate(this.deployment, [this.configMap]);
-    this.podDisruptionBudget = RestrictedWorkloads.availability(this, this.deployment, selector, labels, { replicas });
+    applyPodOptions(this.deployment, pod);
+    this.podDisruptionBudget = RestrictedWorkloads.availability(this, this.deployment, selector, labels, { replicas, pod });
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name: base, labels },
       selector: kplus.Pods.select(this, 'Pods', { labels: selector }),
@@ -429,21 +396,4 @@ export class ScatterGather extends Construct {
     }
     return this.shardServiceList[index].name;
   }
-}
-
-/**
- * The leaf container: as `leafUser`/`leafGroup`, or (both unset) as the image's own USER — cdk8s-plus would set
- * runAsUser 25000 / runAsGroup 26000, so they are removed and only `runAsNonRoot` stays.
- */
-function addLeafContainer(deployment: kplus.Deployment, props: kplus.ContainerProps, uid?: number, gid?: number): kplus.Container {
-  if (uid !== undefined) return RestrictedSecurity.addContainer(deployment, props, { uid, gid: gid ?? uid });
-  const leaf = deployment.addContainer({
-    ...props,
-    securityContext: { ensureNonRoot: true, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
-  });
-  RestrictedSecurity.dropAllCapabilities(deployment, 'containers', 0);
-  const obj = ApiObject.of(deployment);
-  obj.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/securityContext/runAsUser'));
-  obj.addJsonPatch(JsonPatch.remove('/spec/template/spec/containers/0/securityContext/runAsGroup'));
-  return leaf;
 }

@@ -1,17 +1,21 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { FLAT_SHARD_IDS, ReplicatedShards } from '../blocks/_replicated-shards';
+import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
+import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
+import { FLAT_SHARD_IDS, ReplicatedShards, SHARD_INDEX_LABEL } from '../blocks/_replicated-shards';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { NginxRouterConfig, ShardKey } from '../config/nginx-router';
 import { containerResources } from '../core/_resources';
+import { checkResources } from '../core/_rules';
+import { AppContainerProps } from '../core/app-container';
 import { Availability } from '../core/availability';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
-import { withDefaultPort } from '../core/probe-port';
+import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 
@@ -26,20 +30,26 @@ export interface ShardedServiceProps {
    * @default - derived from the construct path
    */
   readonly name?: string;
-  /** The shard image (pinned tag or digest). Each shard pod gets `SHARD_INDEX` and `SHARD_COUNT` in its env. */
-  readonly image: string;
-  /** The port the shard container serves HTTP on. */
-  readonly port: number;
-  /** The non-root uid the shard image runs as. */
-  readonly uid: number;
   /**
-   * Its gid.
+   * The shard: your HTTP server, one Deployment per shard. `shard.port` is required (the router sends requests to
+   * it) and so is `shard.readiness` (a router must not send requests to a shard that is not ready). Each shard pod
+   * gets `SHARD_INDEX` (0-based) and `SHARD_COUNT` in its env, which `shard.env` cannot set.
    *
-   * @default - the uid
+   * Its default resources: requests 100m CPU and 128Mi memory, limits 500m CPU and 128Mi memory.
    */
-  readonly gid?: number;
-  /** How Kubernetes knows a shard pod can take traffic (required: a router must not send to a cold shard). */
-  readonly readiness: kplus.Probe;
+  readonly shard: AppContainerProps;
+  /**
+   * `app.kubernetes.io/part-of` of every object: the application this service belongs to.
+   *
+   * @default - the app-wide context value `RecommendedLabels.PART_OF_CONTEXT_KEY`, else the base name
+   */
+  readonly partOf?: string;
+  /**
+   * Pod options for every pod: the shards' and the router's.
+   *
+   * @default - none
+   */
+  readonly pod?: PodOptions;
   /**
    * Number of shards.
    *
@@ -65,29 +75,17 @@ export interface ShardedServiceProps {
    */
   readonly routerReplicas?: number;
   /**
+   * The router's (nginx) resources.
+   *
+   * @default - requests 100m CPU and 64Mi memory, limits 1 CPU and 128Mi memory
+   */
+  readonly routerResources?: kplus.ContainerResources;
+  /**
    * The port of the Service clients use.
    *
    * @default 80
    */
   readonly servicePort?: number;
-  /**
-   * Resources of each shard container.
-   *
-   * @default - 100m/500m CPU, 128Mi memory
-   */
-  readonly resources?: kplus.ContainerResources;
-  /**
-   * Paths the shard image writes to: each gets an emptyDir (the root filesystem is read-only).
-   *
-   * @default - none
-   */
-  readonly writableDirs?: string[];
-  /**
-   * Extra environment of the shard containers.
-   *
-   * @default - only SHARD_INDEX and SHARD_COUNT
-   */
-  readonly env?: { [name: string]: string };
   /**
    * Image overrides (`nginx` for the router).
    *
@@ -97,6 +95,10 @@ export interface ShardedServiceProps {
 }
 
 const ROUTER_PORT = 8080;
+/** The env a shard gets: its index (0-based). */
+const ENV_SHARD_INDEX = 'SHARD_INDEX';
+/** The env a shard gets: the number of shards. */
+const ENV_SHARD_COUNT = 'SHARD_COUNT';
 const ROUTER_CONFIG_DIR = '/etc/nginx/router';
 
 /**
@@ -125,52 +127,58 @@ export class ShardedService extends Construct {
    */
   constructor(scope: Construct, id: string, props: ShardedServiceProps) {
     super(scope, id);
+    if (props === undefined || props === null || typeof props !== 'object') throw propError(this, 'props', 'a ShardedServiceProps object ({ shard: { image, port, readiness } })', props);
     // `<name>-shard-<i>` (up to 4 digits) must stay a DNS label.
     const baseName = ResourceNames.baseName(this, props.name, ResourceNames.MAX_LABEL - '-shard-1023'.length);
+    const partOf = RecommendedLabels.partOf(this, baseName, props.partOf);
+    const pod = checkPodOptions(this, 'pod', props.pod);
     const shards = PropCheck.integer(this, 'shards', 1, 1024, 3, props.shards);
     const replicasPerShard = PropCheck.integer(this, 'replicasPerShard', 1, 100, 1, props.replicasPerShard);
     const routerReplicas = PropCheck.integer(this, 'routerReplicas', 1, 100, 2, props.routerReplicas);
-    const port = PropCheck.integer(this, 'port', 1, 65535, 8080, props.port);
     const servicePort = PropCheck.integer(this, 'servicePort', 1, 65535, 80, props.servicePort);
-    ContainerImages.checkPinned(this, 'image', props.image);
-    if (props.readiness === undefined) throw propError(this, 'readiness', 'a probe (a router must not send requests to a shard that is not ready)', undefined);
+    const shard = checkAppContainer(this, 'shard', props.shard, {
+      name: 'shard',
+      portRequired: 'the router sends requests to it',
+      readinessRequired: 'a router must not send requests to a shard that is not ready',
+      reservedEnv: [ENV_SHARD_INDEX, ENV_SHARD_COUNT],
+      defaultResources: { cpu: ['100m', '500m'], memory: ['128Mi', '128Mi'] },
+    });
+    const port = shard.port!;
     if (props.shardKey !== undefined && !(props.shardKey instanceof ShardKey)) {
       throw propError(this, 'shardKey', 'ShardKey.requestUri(), ShardKey.header(name), ShardKey.queryArgument(name) or ShardKey.cookie(name)', props.shardKey);
     }
-    for (const k of Object.keys(props.env ?? {})) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) || k === 'SHARD_INDEX' || k === 'SHARD_COUNT') throw propError(this, 'env', 'names that are C identifiers other than SHARD_INDEX and SHARD_COUNT', k);
-    }
-    const uid = PropCheck.integer(this, 'uid', 1, 2147483647, 0, props.uid);
-    const gid = PropCheck.integer(this, 'gid', 0, 2147483647, uid, props.gid);
+    const keyProblem = props.shardKey?._problem;
+    if (keyProblem) throw propError(this, 'shardKey', keyProblem.expectation, keyProblem.got);
+    const routerResources = checkResources(this, 'routerResources', props.routerResources)
+      ?? containerResources({ cpu: ['100m', '1000m'], memory: ['64Mi', '128Mi'] });
+    const routerImage = ContainerImages.resolve(this, ImageKey.NGINX, props.images);
 
-    const env: { [k: string]: kplus.EnvValue } = {};
-    for (const [k, v] of Object.entries(props.env ?? {})) env[k] = kplus.EnvValue.fromValue(v);
-    for (const shard of ReplicatedShards.add(this, {
+    for (const s of ReplicatedShards.add(this, {
       baseName,
       shards,
       replicas: replicasPerShard,
       appName: baseName,
       instance: baseName,
-      uid,
-      gid,
+      component: 'shard',
+      shardLabel: SHARD_INDEX_LABEL,
+      partOf,
+      version: RecommendedLabels.versionOf(shard.props.image),
+      uid: shard.uid,
+      gid: shard.gid,
+      pod,
       port,
-      portName: 'http',
+      portName: shard.portName,
       ids: FLAT_SHARD_IDS,
-      addContainer: (d, i) => {
-        const container = RestrictedSecurity.addContainer(d, {
-          name: 'shard',
-          image: props.image,
-          ports: [{ number: port, name: 'http' }],
-          readiness: withDefaultPort(props.readiness, port),
-          envVariables: { ...env, SHARD_INDEX: kplus.EnvValue.fromValue(`${i}`), SHARD_COUNT: kplus.EnvValue.fromValue(`${shards}`) },
-          resources: props.resources ?? containerResources({ cpu: ['100m', '500m'], memory: ['128Mi', '128Mi'] }),
-        }, { uid, gid });
-        if (props.writableDirs?.length) RestrictedSecurity.addWritableDirs(d, container, { paths: props.writableDirs });
-        return container;
-      },
+      addContainer: (d, i) => addAppContainer(d, shard, {
+        envVariables: {
+          ...shard.props.envVariables,
+          [ENV_SHARD_INDEX]: kplus.EnvValue.fromValue(`${i}`),
+          [ENV_SHARD_COUNT]: kplus.EnvValue.fromValue(`${shards}`),
+        },
+      }),
     })) {
-      this.shardDeployments.push(shard.deployment);
-      this.shardServices.push(shard.service);
+      this.shardDeployments.push(s.deployment);
+      this.shardServices.push(s.service);
     }
 
     // ---- the router ----
@@ -181,7 +189,7 @@ export class ShardedService extends Construct {
       runDir: '/tmp',
     });
     const routerName = `${baseName}-router`;
-    const labelOptions = { name: 'nginx', instance: baseName, component: 'router' };
+    const labelOptions = { name: 'nginx', instance: baseName, component: 'router', partOf, version: RecommendedLabels.versionOf(routerImage) };
     const selector = RecommendedLabels.selector(labelOptions);
     const labels = RecommendedLabels.of(labelOptions);
     this.config = new kplus.ConfigMap(this, 'RouterConfig', { metadata: { name: routerName, labels }, data: { 'nginx.conf': this.configText } });
@@ -197,17 +205,18 @@ export class ShardedService extends Construct {
     });
     const nginx = RestrictedSecurity.addContainer(this.router, {
       name: 'nginx',
-      image: ContainerImages.resolve(this, ImageKey.NGINX, props.images),
+      image: routerImage,
       command: ['nginx', '-c', `${ROUTER_CONFIG_DIR}/nginx.conf`, '-e', 'stderr'],
       ports: [{ number: ROUTER_PORT, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet(NginxRouterConfig.HEALTH_PATH, { port: ROUTER_PORT, periodSeconds: Duration.seconds(5) }),
       liveness: kplus.Probe.fromHttpGet(NginxRouterConfig.HEALTH_PATH, { port: ROUTER_PORT, periodSeconds: Duration.seconds(10) }),
-      resources: containerResources({ cpu: ['100m', '1000m'], memory: ['64Mi', '128Mi'] }),
+      resources: routerResources,
     }, user);
     nginx.mount(ROUTER_CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'RouterConfigVolume', this.config, { name: 'router-config' }), { readOnly: true });
     RestrictedSecurity.addWritableDirs(this.router, nginx, { paths: ['/tmp'] });
     ConfigChecksum.annotate(this.router, [this.config]);
-    RestrictedWorkloads.availability(this, this.router, selector, labels, { replicas: routerReplicas });
+    applyPodOptions(this.router, pod);
+    RestrictedWorkloads.availability(this, this.router, selector, labels, { replicas: routerReplicas, pod });
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name: baseName, labels },
       selector: kplus.Pods.select(this, 'RouterPods', { labels: selector }),

@@ -24,9 +24,10 @@ describe('NginxRouterConfig', () => {
   });
 
   test.each([
-    [() => ShardKey.header('X User'), "shard key header must be letters, digits and '-' (nginx exposes only those as $http_…), got 'X User'"],
-    [() => ShardKey.queryArgument('user-id'), "shard key argument must be letters, digits and '_' (nginx exposes only those as $arg_…), got 'user-id'"],
-    [() => ShardKey.cookie('a.b'), "shard key cookie must be letters, digits and '_' (nginx exposes only those as $cookie_…), got 'a.b'"],
+    [() => NginxRouterConfig.render({ shards, key: ShardKey.header('X User') }), "NginxRouterConfig.render: 'key' must be ShardKey.header(name) with a name of letters, digits and '-' (nginx exposes only those as $http_…), got 'X User'"],
+    [() => NginxRouterConfig.render({ shards, key: ShardKey.queryArgument('user-id') }), "NginxRouterConfig.render: 'key' must be ShardKey.queryArgument(name) with a name of letters, digits and '_' (nginx exposes only those as $arg_…), got 'user-id'"],
+    [() => NginxRouterConfig.render({ shards, key: ShardKey.cookie('a.b') }), "NginxRouterConfig.render: 'key' must be ShardKey.cookie(name) with a name of letters, digits and '_' (nginx exposes only those as $cookie_…), got 'a.b'"],
+    [() => NginxRouterConfig.render({ shards, key: ShardKey.header(undefined as any) }), "NginxRouterConfig.render: 'key' must be ShardKey.header(name) with a name of letters, digits and '-' (nginx exposes only those as $http_…), got undefined"],
     [() => NginxRouterConfig.render({ shards: [] }), "NginxRouterConfig.render: 'shards' must be a list of at least one shard, got []"],
     [() => NginxRouterConfig.render({ shards, port: 80 }), "NginxRouterConfig.render: 'port' must be an integer from 1024 to 65535, got 80"],
     [() => NginxRouterConfig.render({ shards: [{ host: 'A_b', port: 1 }] }), "NginxRouterConfig.render: 'shards[0].host' must be a DNS name, got 'A_b'"],

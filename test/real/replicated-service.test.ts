@@ -32,7 +32,7 @@ interface Ports { readonly app: number; readonly cache: number; readonly tls: nu
 function rendered(ports: Ports) {
   const chart = Testing.chart();
   const rs = new ReplicatedService(chart, 'dictionary', {
-    image: 'example/dictionary:1.0.0', port: ports.app, servicePort: ports.app, readiness: kplus.Probe.fromHttpGet('/readyz'),
+    app: { image: 'example/dictionary:1.0.0', port: ports.app, readiness: kplus.Probe.fromHttpGet('/readyz') }, servicePort: ports.app,
   });
   rs.addCacheTier({ port: ports.cache, servicePort: ports.cache });
   rs.addTlsTier({ secret: kplus.Secret.fromSecretName(chart, 'tls', 'dictionary-tls'), port: ports.tls });

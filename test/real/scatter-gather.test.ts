@@ -84,7 +84,7 @@ function manifest(name: string, props: Partial<ScatterGatherProps>): any[] {
   const outdir = path.join(work, `dist-${name}`);
   const app = new App({ outdir });
   const chart = new Chart(app, name);
-  new ScatterGather(chart, 'sg', { name, leafImage: LEAF_IMAGE, leafPort: LEAF_PORT, port: ROOT_PORT, drainDelay: Duration.millis(300), ...props });
+  new ScatterGather(chart, 'sg', { name, leaf: { image: LEAF_IMAGE, port: LEAF_PORT }, port: ROOT_PORT, drainDelay: Duration.millis(300), ...props });
   app.synth();
   const objects = parseAllDocuments(fs.readFileSync(path.join(outdir, `${name}.k8s.yaml`), 'utf8')).map((d) => d.toJS());
   assertValid(objects);

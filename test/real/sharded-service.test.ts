@@ -22,7 +22,7 @@ afterEach(async () => {
 function synth(props: Partial<ShardedServiceProps> = {}) {
   const chart = new Chart(Testing.app(), 'test');
   const svc = new ShardedService(chart, 'search', {
-    image: 'node:22.11.0-alpine3.20', port: 8080, uid: 1000, readiness: kplus.Probe.fromHttpGet('/healthz', { port: 8080 }), ...props,
+    shard: { image: 'node:22.11.0-alpine3.20', port: 8080, readiness: kplus.Probe.fromHttpGet('/healthz', { port: 8080 }) }, ...props,
   });
   synthValid(chart);
   return svc;

@@ -1,16 +1,20 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Duration, Size, Testing } from 'cdk8s';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { HedgeMode, HedgePolicy, MergeStrategy, MergeStrategyKind, MissingShards, ScatterGather, ScatterGatherProps, SortOrder } from '../../src';
+import {
+  AppContainerProps, HedgeMode, HedgePolicy, MergeStrategy, MergeStrategyKind, MissingShards, RecommendedLabels, ScatterGather, ScatterGatherProps,
+  SortOrder,
+} from '../../src';
 import { ofKind, one, synthValid } from '../harness';
+import { everyPodOption, expectEveryPodOption, expectLabelRule } from './pod-template-checks';
 
-const LEAF = { leafImage: 'ghcr.io/example/search-leaf:1.4.2', leafPort: 9000 };
+const LEAF: AppContainerProps = { image: 'ghcr.io/example/search-leaf:1.4.2', port: 9000 };
 
-function synth(props: Partial<ScatterGatherProps> = {}) {
+function synth(props: Partial<ScatterGatherProps> = {}, leaf: Partial<AppContainerProps> = {}) {
   const chart = Testing.chart();
-  const sg = new ScatterGather(chart, 'search', { ...LEAF, ...props });
+  const sg = new ScatterGather(chart, 'search', { ...props, leaf: { ...LEAF, ...leaf } });
   return { chart, sg, objs: synthValid(chart) };
 }
 
@@ -59,20 +63,21 @@ describe('ScatterGather', () => {
   });
 
   test('each shard: a Deployment whose leaves get SHARD_INDEX and SHARD_COUNT, a headless Service, a PDB', () => {
-    const { objs } = synth({ shards: 2, replicasPerShard: 3, leafEnv: { INDEX_DIR: '/data' }, leafArgs: ['--serve'] });
+    const { objs } = synth({ shards: 2, replicasPerShard: 3 }, { env: { INDEX_DIR: kplus.EnvValue.fromValue('/data') }, args: ['--serve'] });
     for (const i of [0, 1]) {
       const name = `search-shard-${i}`;
       const d = one(objs, 'Deployment', name);
       const selector = {
         'app.kubernetes.io/component': 'leaf',
         'app.kubernetes.io/instance': 'search',
-        'app.kubernetes.io/name': 'scatter-gather',
+        'app.kubernetes.io/name': 'search',
         'cdk8s-distributed-patterns/shard': String(i),
       };
       expect(d.spec.replicas).toBe(3);
       expect(d.spec.selector.matchLabels).toEqual(selector);
       const leaf = d.spec.template.spec.containers[0];
-      expect(leaf.image).toBe(LEAF.leafImage);
+      expect(leaf.image).toBe(LEAF.image);
+      expect(leaf.imagePullPolicy).toBe('IfNotPresent');
       expect(leaf.args).toEqual(['--serve']);
       expect(leaf.env).toEqual([
         { name: 'SHARD_INDEX', value: String(i) },
@@ -81,15 +86,19 @@ describe('ScatterGather', () => {
       ]);
       expect(leaf.ports).toEqual([{ containerPort: 9000, name: 'http' }]);
       expect(leaf.readinessProbe).toEqual({ failureThreshold: 3, tcpSocket: { port: 9000 } });
-      // the image's own USER: cdk8s-plus's default uid 25000 is removed, runAsNonRoot enforced
+      // uid 1000 by default, as every user container (no special case for the image's USER)
       expect(leaf.securityContext).toEqual({
         allowPrivilegeEscalation: false,
         capabilities: { drop: ['ALL'] },
         privileged: false,
         readOnlyRootFilesystem: true,
         runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
       });
-      expect(d.spec.template.spec.securityContext).toEqual({ fsGroupChangePolicy: 'Always', runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(d.spec.template.spec.securityContext).toEqual({
+        fsGroup: 1000, fsGroupChangePolicy: 'Always', runAsGroup: 1000, runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' },
+      });
       expect(d.spec.template.spec.topologySpreadConstraints[0].labelSelector.matchLabels).toEqual(selector);
       const svc = one(objs, 'Service', name);
       expect(svc.spec).toEqual({ clusterIP: 'None', externalIPs: [], ports: [{ name: 'http', port: 9000, targetPort: 9000 }], selector, type: 'ClusterIP' });
@@ -187,8 +196,8 @@ describe('ScatterGather', () => {
     for (const d of ofKind(objs, 'Deployment')) expect(d.spec.template.spec.topologySpreadConstraints).toBeUndefined();
   });
 
-  test('leafUser runs the leaf as that uid and gid', () => {
-    const { objs } = synth({ leafUser: 1000, leafGroup: 2000 });
+  test('leaf.uid and leaf.gid run the leaf as that uid and gid', () => {
+    const { objs } = synth({}, { uid: 1000, gid: 2000 });
     const spec = one(objs, 'Deployment', 'search-shard-0').spec.template.spec;
     expect(spec.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000, runAsNonRoot: true });
     expect(spec.containers[0].securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 2000 });
@@ -196,7 +205,7 @@ describe('ScatterGather', () => {
 
   test('leafContainers lets a user mount into every leaf', () => {
     const chart = Testing.chart();
-    const sg = new ScatterGather(chart, 'search', { ...LEAF, shards: 2 });
+    const sg = new ScatterGather(chart, 'search', { leaf: LEAF, shards: 2 });
     const cm = new kplus.ConfigMap(chart, 'index', { metadata: { name: 'index' }, data: { 'a.txt': 'a' } });
     sg.leafContainers.forEach((c, i) => c.mount('/index', kplus.Volume.fromConfigMap(chart, `v${i}`, cm, { name: 'index' }), { readOnly: true }));
     const objs = synthValid(chart);
@@ -219,45 +228,38 @@ describe('ScatterGather', () => {
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
   });
 
-  describe('bad input → clear error', () => {
-    const where = "ScatterGather 'test/search'";
-    test.each<[string, Partial<ScatterGatherProps>, string]>([
-      ['shards < 1', { shards: 0 }, `${where}: 'shards' must be an integer from 1 to 1000, got 0`],
-      ['replicasPerShard < 1', { replicasPerShard: 0 }, `${where}: 'replicasPerShard' must be an integer from 1 to 100, got 0`],
-      ['timeout ≤ 0', { timeout: Duration.millis(0) }, `${where}: 'timeout' must be a duration of whole milliseconds from 1ms to 1h, got '0ms'`],
-      ['timeout not whole ms', { timeout: Duration.millis(0.5) }, `${where}: 'timeout' must be a duration of whole milliseconds from 1ms to 1h, got '0.5ms'`],
-      ['hedge delay = timeout', { timeout: Duration.millis(500), hedge: HedgePolicy.after(Duration.millis(500)) },
-        `${where}: 'hedge' must be a delay less than 'timeout' (500ms), got '500ms'`],
-      ['hedge delay > timeout (default 1s)', { hedge: HedgePolicy.after(Duration.seconds(2)) },
-        `${where}: 'hedge' must be a delay less than 'timeout' (1000ms), got '2000ms'`],
-      ['percentile minDelay ≥ timeout', { timeout: Duration.millis(5), hedge: HedgePolicy.percentile({ percentile: 95 }) },
-        `${where}: 'hedge' must be a delay less than 'timeout' (5ms), got '5ms'`],
-      ['a fractional hedge delay', { hedge: HedgePolicy.after(Duration.millis(0.5)) }, `${where}: 'hedge' must be a duration of whole milliseconds from 1ms to 1h, got '0.5ms'`],
-      ['drainDelay over 1h', { drainDelay: Duration.hours(2) }, `${where}: 'drainDelay' must be a duration of whole milliseconds from 0ms to 1h, got '7200000ms'`],
-      ['a request body limit over 1 GiB', { maxRequestBodySize: Size.gibibytes(2) },
-        `${where}: 'maxRequestBodySize' must be a size of whole bytes from 0 to 1073741824 bytes, got '2147483648 bytes'`],
-      ['percentile out of range', { hedge: HedgePolicy.percentile({ percentile: 100 }) }, `${where}: 'hedge.percentile' must be a number greater than 0 and less than 100, got 100`],
-      ['hedge budget out of range', { hedge: HedgePolicy.after(Duration.millis(10), { maxPercent: 0 }) }, `${where}: 'hedge.maxPercent' must be an integer from 1 to 100, got 0`],
-      ['top-k without a field', { merge: MergeStrategy.topK({ k: 10 } as any) }, `${where}: 'merge.field' must be a non-empty field name (dots separate nested fields), got undefined`],
-      ['top-k with an empty field', { merge: MergeStrategy.topK({ field: '', k: 10 }) }, `${where}: 'merge.field' must be a non-empty field name (dots separate nested fields), got ''`],
-      ['top-k with k < 1', { merge: MergeStrategy.topK({ field: 'score', k: 0 }) }, `${where}: 'merge.k' must be an integer from 1 to 100000, got 0`],
-      ['a leaf port clashing with the root\'s', { leafPort: 8080 }, `${where}: 'leafPort' must be a port from 1 to 65535 other than the root's 'port' (8080), got 8080`],
-      ['a leaf port clashing with a custom root port', { port: 9000 }, `${where}: 'leafPort' must be a port from 1 to 65535 other than the root's 'port' (9000), got 9000`],
-      ['a leaf port out of range', { leafPort: 70000 }, `${where}: 'leafPort' must be a port from 1 to 65535 other than the root's 'port' (8080), got 70000`],
-      ['an unpinned leaf image', { leafImage: 'example/leaf:latest' },
-        `${where}: 'leafImage' must be an image pinned to a tag or digest other than 'latest' (e.g. 'redis:7.2.5-alpine'), got 'example/leaf:latest'`],
-      ['a path under /metrics', { path: '/metrics' },
-        `${where}: 'path' must be an absolute URL path without query or trailing '/', not under the root's /healthz, /readyz or /metrics, got '/metrics'`],
-      ['a path with a query', { path: '/search?q=1' },
-        `${where}: 'path' must be an absolute URL path without query or trailing '/', not under the root's /healthz, /readyz or /metrics, got '/search?q=1'`],
-      ['leafEnv setting SHARD_INDEX', { leafEnv: { SHARD_INDEX: '3' } }, `${where}: 'leafEnv' must be free of 'SHARD_INDEX' and 'SHARD_COUNT' (the construct sets them), got 'SHARD_INDEX'`],
-      ['leafUser 0', { leafUser: 0 }, `${where}: 'leafUser' must be an integer from 1 to 2147483647, got 0`],
-      ['maxConcurrentRequests 0', { maxConcurrentRequests: 0 }, `${where}: 'maxConcurrentRequests' must be an integer from 1 to 1000000, got 0`],
-      ['missingShards unknown', { missingShards: 'ignore' as any }, `${where}: 'missingShards' must be one of 'fail', 'partial', got 'ignore'`],
-    ])('fails when %s', (_name, props, message) => {
-      expect(() => synth(props)).toThrow(message);
-    });
+  test('every pod option reaches every leaf and the root; its spread replaces the library\'s', () => {
+    const chart = Testing.chart();
+    new ScatterGather(chart, 'search', { leaf: LEAF, pod: everyPodOption(chart) });
+    const objs = synthValid(chart);
+    const deployments = ofKind(objs, 'Deployment');
+    expect(deployments.map((d) => d.metadata.name)).toEqual(['search-shard-0', 'search-shard-1', 'search-shard-2', 'search']);
+    deployments.forEach(expectEveryPodOption);
+    expect(ofKind(objs, 'PodDisruptionBudget')).toHaveLength(4);
+  });
 
+  test('labels: the leaves are the user\'s pods (name = the base name), the root runs node; part-of and version on every object', () => {
+    const { objs } = synth({ partOf: 'shop' });
+    for (const o of objs) {
+      const component = o.metadata.labels['app.kubernetes.io/component'];
+      expectLabelRule(o, component === 'root'
+        ? { name: 'node', instance: 'search', component, partOf: 'shop', version: '22.11.0-alpine3.20' }
+        : { name: 'search', instance: 'search', component: 'leaf', partOf: 'shop', version: '1.4.2' });
+    }
+    expect(one(synth().objs, 'Service', 'search').metadata.labels['app.kubernetes.io/part-of']).toBe('search');
+    const app = Testing.app();
+    app.node.setContext(RecommendedLabels.PART_OF_CONTEXT_KEY, 'storefront');
+    const c = new Chart(app, 'c');
+    new ScatterGather(c, 'search', { leaf: LEAF });
+    expect(one(synthValid(c), 'Service', 'search').metadata.labels['app.kubernetes.io/part-of']).toBe('storefront');
+  });
+
+  test('a leaf readiness probe given is used as is (on the leaf port when it names none)', () => {
+    const { objs } = synth({}, { readiness: kplus.Probe.fromHttpGet('/healthz') });
+    expect(one(objs, 'Deployment', 'search-shard-1').spec.template.spec.containers[0].readinessProbe.httpGet).toEqual({ path: '/healthz', port: 9000, scheme: 'HTTP' });
+  });
+
+  describe('bad input → clear error', () => {
     test('fails when a shard index is out of range', () => {
       const { sg } = synth({ shards: 2 });
       expect(() => sg.shardHost(2)).toThrow("ScatterGather 'test/search': shard index must be an integer from 0 to 1, got 2");

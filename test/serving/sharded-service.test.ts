@@ -1,9 +1,11 @@
-import { Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { ShardedService, ShardKey } from '../../src';
+import { AppContainerProps, RecommendedLabels, ShardedService, ShardedServiceProps, ShardKey } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
+import { everyPodOption, expectEveryPodOption, expectLabelRule, resources } from './pod-template-checks';
 
-const base = { image: 'node:22.11.0-alpine3.20', port: 8080, uid: 1000, readiness: kplus.Probe.fromHttpGet('/healthz', { port: 8080 }) };
+const SHARD: AppContainerProps = { image: 'node:22.11.0-alpine3.20', port: 8080, readiness: kplus.Probe.fromHttpGet('/healthz', { port: 8080 }) };
+const base: ShardedServiceProps = { shard: SHARD };
 
 describe('ShardedService', () => {
   test('defaults: 3 shard Deployments + Services behind a replicated nginx router hashing the URI', () => {
@@ -35,7 +37,14 @@ describe('ShardedService', () => {
 
   test('replicated shards, a header shard key, env', () => {
     const chart = Testing.chart();
-    const svc = new ShardedService(chart, 'profiles', { ...base, shards: 2, replicasPerShard: 3, shardKey: ShardKey.header('X-User-Id'), env: { MODE: 'ro' }, writableDirs: ['/tmp'], routerReplicas: 3, servicePort: 8000 });
+    const svc = new ShardedService(chart, 'profiles', {
+      shard: { ...SHARD, env: { MODE: kplus.EnvValue.fromValue('ro') }, writableDirs: ['/tmp'] },
+      shards: 2,
+      replicasPerShard: 3,
+      shardKey: ShardKey.header('X-User-Id'),
+      routerReplicas: 3,
+      servicePort: 8000,
+    });
     const objs = synthValid(chart);
     expect(svc.configText).toContain('hash $http_x_user_id consistent;');
     expect(one(objs, 'Deployment', 'profiles-shard-1').spec.replicas).toBe(3);
@@ -47,23 +56,66 @@ describe('ShardedService', () => {
 
   test('a readiness probe without a port probes the shard port (not cdk8s-plus’s fallback 80)', () => {
     const chart = Testing.chart();
-    new ShardedService(chart, 'search', { ...base, port: 9090, readiness: kplus.Probe.fromHttpGet('/readyz') });
+    new ShardedService(chart, 'search', { shard: { ...SHARD, port: 9090, readiness: kplus.Probe.fromHttpGet('/readyz') } });
     const c = one(synthValid(chart), 'Deployment', 'search-shard-0').spec.template.spec.containers[0];
     expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 9090, scheme: 'HTTP' });
   });
 
-  describe('fails when', () => {
-    test.each([
-      [{ shards: 0 }, "ShardedService 'test/s': 'shards' must be an integer from 1 to 1024, got 0"],
-      [{ replicasPerShard: 0 }, "'replicasPerShard' must be an integer from 1 to 100, got 0"],
-      [{ readiness: undefined }, "'readiness' must be a probe (a router must not send requests to a shard that is not ready), got undefined"],
-      [{ image: 'search:latest' }, "'image' must be an image pinned to a tag or digest other than 'latest'"],
-      [{ shardKey: '$request_uri' }, "'shardKey' must be ShardKey.requestUri(), ShardKey.header(name), ShardKey.queryArgument(name) or ShardKey.cookie(name), got '$request_uri'"],
-      [{ env: { SHARD_INDEX: '1' } }, "'env' must be names that are C identifiers other than SHARD_INDEX and SHARD_COUNT, got 'SHARD_INDEX'"],
-      [{ name: 's'.repeat(53) }, "'name' must be a DNS-1123 label of at most 52 characters"],
-      [{ port: 70000 }, "'port' must be an integer from 1 to 65535, got 70000"],
-    ])('props are %j', (props, message) => {
-      expect(() => new ShardedService(Testing.chart(), 's', { ...base, ...props } as any)).toThrow(message);
+  test('every pod option reaches every shard and the router; its spread replaces the library\'s', () => {
+    // GIVEN replicated shards (so the library would spread them) and every pod option
+    const chart = Testing.chart();
+    new ShardedService(chart, 'search', { ...base, replicasPerShard: 2, pod: everyPodOption(chart) });
+    const objs = synthValid(chart);
+    // THEN
+    const deployments = ofKind(objs, 'Deployment');
+    expect(deployments.map((d) => d.metadata.name)).toEqual(['search-shard-0', 'search-shard-1', 'search-shard-2', 'search-router']);
+    deployments.forEach(expectEveryPodOption);
+    expect(ofKind(objs, 'PodDisruptionBudget')).toHaveLength(4);
+  });
+
+  test('labels: the shards are the user\'s pods (name = the base name, component shard, told apart by the shard label), the router nginx', () => {
+    const chart = Testing.chart();
+    new ShardedService(chart, 'search', { ...base, partOf: 'shop' });
+    const objs = synthValid(chart);
+    for (const o of objs) {
+      const component = o.metadata.labels['app.kubernetes.io/component'];
+      expectLabelRule(o, component === 'router'
+        ? { name: 'nginx', instance: 'search', component, partOf: 'shop', version: '1.27.3-alpine' }
+        : { name: 'search', instance: 'search', component: 'shard', partOf: 'shop', version: '22.11.0-alpine3.20' });
+    }
+    for (const i of [0, 1, 2]) {
+      const selector = one(objs, 'Deployment', `search-shard-${i}`).spec.selector.matchLabels;
+      expect(selector['cdk8s-distributed-patterns/shard']).toBe(String(i));
+      expect(one(objs, 'Service', `search-shard-${i}`).spec.selector).toEqual(selector);
+    }
+    // part-of defaults to the base name, or the app's
+    expect(one(synthValid(make()), 'Service', 'search').metadata.labels['app.kubernetes.io/part-of']).toBe('search');
+    const app = Testing.app();
+    app.node.setContext(RecommendedLabels.PART_OF_CONTEXT_KEY, 'storefront');
+    const c = new Chart(app, 'c');
+    new ShardedService(c, 'search', base);
+    expect(one(synthValid(c), 'Service', 'search').metadata.labels['app.kubernetes.io/part-of']).toBe('storefront');
+  });
+
+  test('the shard defaults to uid 1000 and /tmp writable; the router takes routerResources; everything pulls IfNotPresent', () => {
+    const chart = Testing.chart();
+    new ShardedService(chart, 'search', {
+      ...base,
+      routerResources: resources(200, 400, 32, 64),
     });
+    const objs = synthValid(chart);
+    const shard = one(objs, 'Deployment', 'search-shard-0').spec.template.spec;
+    expect(shard.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 });
+    expect(shard.containers[0].volumeMounts).toEqual([{ mountPath: '/tmp', name: 'shard-tmp' }]);
+    expect(shard.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '128Mi' } });
+    const router = one(objs, 'Deployment', 'search-router').spec.template.spec.containers[0];
+    expect(router.resources).toEqual({ requests: { cpu: '200m', memory: '32Mi' }, limits: { cpu: '400m', memory: '64Mi' } });
+    for (const d of ofKind(objs, 'Deployment')) expect(d.spec.template.spec.containers[0].imagePullPolicy).toBe('IfNotPresent');
   });
 });
+
+function make(): Chart {
+  const chart = Testing.chart();
+  new ShardedService(chart, 'search', base);
+  return chart;
+}

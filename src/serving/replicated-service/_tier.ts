@@ -2,11 +2,13 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ServiceTier } from './tier-options';
+import { applyPodOptions } from '../../blocks/_pod-options';
 import { RestrictedWorkloads } from '../../blocks/_restricted-workload';
 import { NginxConfig } from '../../config/nginx';
 import { Availability } from '../../core/availability';
 import { ConfigChecksum } from '../../core/checksum';
 import { RecommendedLabels } from '../../core/labels';
+import { PodOptions } from '../../core/pod-options';
 import { RestrictedSecurity } from '../../core/security';
 
 // Internal: one tier in front of a ReplicatedService's app (the varnish cache, the nginx TLS terminator) — its
@@ -34,13 +36,18 @@ export interface TierSpec {
   readonly secret?: kplus.ISecret;
   readonly serviceType?: kplus.ServiceType;
   readonly upstream: { host: string; port: number };
+  /** `app.kubernetes.io/part-of` of the tier's objects. */
+  readonly partOf: string;
+  /** The construct's checked pod options. */
+  readonly pod: PodOptions;
 }
 
 /** Adds a tier to `owner`: objects named `t.name`, labelled as part of `instance`. */
 export function addTier(owner: Construct, instance: string, t: TierSpec): ServiceTier {
   const scope = new Construct(owner, t.id);
   const selector = RecommendedLabels.selector({ name: t.software, instance, component: t.component });
-  const labels = RecommendedLabels.of({ name: t.software, instance, component: t.component, partOf: 'replicated-service' });
+  const version = RecommendedLabels.versionOf(t.image);
+  const labels = RecommendedLabels.of({ name: t.software, instance, component: t.component, partOf: t.partOf, version });
   const configMap = new kplus.ConfigMap(scope, 'Config', { metadata: { name: t.name, labels }, data: { [t.configKey]: t.configText } });
   const d = RestrictedWorkloads.deployment(scope, 'Deployment', {
     name: t.name,
@@ -67,7 +74,8 @@ export function addTier(owner: Construct, instance: string, t: TierSpec): Servic
   if (t.secret) c.mount(NginxConfig.TLS_DIR, kplus.Volume.fromSecret(scope, 'TlsVolume', t.secret, { name: 'tls', defaultMode: 0o440 }), { readOnly: true });
   RestrictedSecurity.addWritableDirs(d, c, { paths: t.writableDirs });
   ConfigChecksum.annotate(d, [configMap]);
-  const pdb = RestrictedWorkloads.availability(scope, d, selector, labels, { replicas: t.replicas });
+  applyPodOptions(d, t.pod);
+  const pdb = RestrictedWorkloads.availability(scope, d, selector, labels, { replicas: t.replicas, pod: t.pod });
   const service = new kplus.Service(scope, 'Service', {
     metadata: { name: t.name, labels },
     type: t.serviceType ?? kplus.ServiceType.CLUSTER_IP,

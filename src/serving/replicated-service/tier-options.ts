@@ -33,12 +33,13 @@ export interface CacheTierOptions {
    */
   readonly cacheSize?: Size;
   /**
-   * The container's memory limit (also its request: the cache is not something to be evicted for). varnish
-   * needs memory beyond the cache (threads, workspaces, transient objects): at least 64Mi more.
+   * The varnish container's resources. varnish needs memory beyond the cache (threads, workspaces, transient
+   * objects): a memory limit must be at least `cacheSize` + 64Mi. Give the memory request equal to the limit, so
+   * the cache is not something the pod is evicted for.
    *
-   * @default - cacheSize + 128Mi
+   * @default - requests 100m CPU and cacheSize + 128Mi memory, limits 1 CPU and the same memory
    */
-  readonly memoryLimit?: Size;
+  readonly resources?: kplus.ContainerResources;
   /**
    * How long responses without caching headers are cached.
    *
@@ -110,6 +111,12 @@ export interface TlsTierOptions {
    * @default - no HSTS header
    */
   readonly hstsMaxAge?: Duration;
+  /**
+   * The nginx container's resources.
+   *
+   * @default - requests 100m CPU and 64Mi memory, limits 1 CPU and 128Mi memory
+   */
+  readonly resources?: kplus.ContainerResources;
   /**
    * The type of the TLS tier's Service (the one clients reach).
    *

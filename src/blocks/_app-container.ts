@@ -66,11 +66,14 @@ export function checkAppContainer(scope: IConstruct, prop: string, c: AppContain
   const seen = new Set<string>();
   for (const d of writableDirs) {
     checkAbsolutePath(scope, at('writableDirs'), d);
-    if (seen.has(d)) throw propError(scope, at('writableDirs'), 'paths given once each', d);
-    seen.add(d);
+    if (d === '/') throw propError(scope, at('writableDirs'), 'directories other than \'/\' (the root filesystem stays read-only)', d);
+    // Each dir's emptyDir is named after its path with '/' and other separators folded to '-' (RestrictedSecurity).
+    const volume = d.replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase();
+    if (seen.has(volume)) throw propError(scope, at('writableDirs'), 'paths given once each (\'/a/b\', \'/a-b\' and \'/a/b/\' name one emptyDir)', d);
+    seen.add(volume);
   }
   for (const [field, probe] of [['readiness', c.readiness], ['liveness', c.liveness], ['startup', c.startup]] as const) {
-    if (probe !== undefined && (probe === null || typeof (probe as any)._toKube !== 'function')) throw propError(scope, at(field), 'a kplus.Probe (Probe.fromHttpGet(...), fromTcpSocket(...), fromCommand(...))', probe);
+    if (probe !== undefined) checkProbe(scope, at(field), probe, field !== 'readiness');
   }
   let readiness = c.readiness;
   if (readiness === undefined && rules.readinessRequired) throw propError(scope, at('readiness'), `a readiness probe (${rules.readinessRequired})`, undefined);
@@ -106,4 +109,22 @@ function checkAbsolutePath(scope: IConstruct, prop: string, path: unknown): void
   if (typeof path !== 'string' || !/^\/[^\s:]*$/.test(path) || path.split('/').includes('..')) {
     throw propError(scope, prop, 'an absolute path without spaces, \':\' or \'..\'', path);
   }
+}
+
+/**
+ * Checks a probe as the API server will, and its durations as cdk8s-plus converts them (whole seconds; it throws a
+ * pathless error otherwise): thresholds of at least 1, a success threshold of exactly 1 for liveness and startup.
+ */
+function checkProbe(scope: IConstruct, prop: string, probe: kplus.Probe, restarts: boolean): void {
+  if (probe === null || typeof (probe as any)._toKube !== 'function') throw propError(scope, prop, 'a kplus.Probe (Probe.fromHttpGet(...), fromTcpSocket(...), fromCommand(...))', probe);
+  const o = (probe as any).probeOptions ?? {};
+  for (const field of ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds']) {
+    if (o[field] !== undefined) PropCheck.wholeSeconds(scope, `${prop}.${field}`, 0, 86400, o[field], o[field]);
+  }
+  if (o.failureThreshold !== undefined) PropCheck.integer(scope, `${prop}.failureThreshold`, 1, 1000, 3, o.failureThreshold);
+  if (o.successThreshold !== undefined) {
+    if (restarts && o.successThreshold !== 1) throw propError(scope, `${prop}.successThreshold`, '1 (Kubernetes requires it for liveness and startup probes)', o.successThreshold);
+    PropCheck.integer(scope, `${prop}.successThreshold`, 1, 1000, 1, o.successThreshold);
+  }
+  if (o.port !== undefined) PropCheck.integer(scope, `${prop}.port`, 1, 65535, 0, o.port);
 }

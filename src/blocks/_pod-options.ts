@@ -16,6 +16,9 @@ const EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const OPERATORS = ['Exists', 'Equal'];
 const WHEN_UNSATISFIABLE = ['DoNotSchedule', 'ScheduleAnyway'];
 
+const POD_OPTION_FIELDS = ['imagePullSecrets', 'serviceAccount', 'automountServiceAccountToken', 'nodeSelector', 'tolerations', 'affinity',
+  'topologySpreadConstraints', 'priorityClassName', 'labels', 'annotations'];
+
 /** Label keys the library owns on every pod: pod options may not set them. */
 const OWNED_LABEL_PREFIX = 'app.kubernetes.io/';
 
@@ -25,8 +28,12 @@ const OWNED_LABEL_PREFIX = 'app.kubernetes.io/';
  */
 export function checkPodOptions(scope: IConstruct, prop: string, options: PodOptions | undefined): PodOptions {
   if (options === undefined) return {};
-  if (options === null || typeof options !== 'object') throw propError(scope, prop, 'a PodOptions object', options);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw propError(scope, prop, 'a PodOptions object', options);
   const at = (field: string) => `${prop}.${field}`;
+  // A misspelt field (`nodeselector`) would otherwise be dropped without a word.
+  for (const key of Object.keys(options)) {
+    if (!POD_OPTION_FIELDS.includes(key)) throw propError(scope, prop, `a PodOptions object with fields among ${POD_OPTION_FIELDS.map((f) => `'${f}'`).join(', ')}`, key);
+  }
   (options.imagePullSecrets ?? []).forEach((s, i) => {
     const name = (s as any)?.name;
     if (!ResourceNames.isDnsSubdomain(name)) throw propError(scope, at(`imagePullSecrets[${i}]`), 'a Secret (kplus.Secret.fromSecretName(...)) whose name is a DNS-1123 subdomain', name ?? s);

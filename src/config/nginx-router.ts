@@ -102,15 +102,16 @@ export class NginxRouterConfig {
     const port = options.port ?? 8080;
     const runDir = (options.runDir ?? '/tmp').replace(/\/+$/, '');
     const workers = options.workerProcesses ?? 1;
+    const shards = Array.isArray(options.shards) ? options.shards : [];
     throwFirstProblem('NginxRouterConfig.render', [
       ...problemsOf({
-        key: options.key?._problem,
-        shards: options.shards.length === 0 ? { expectation: 'a list of at least one shard', got: [] } : undefined,
+        key: given(options.key, (k) => (k instanceof ShardKey ? k._problem : { expectation: 'a ShardKey (ShardKey.requestUri(), .header(name), …)', got: k })),
+        shards: shards.length === 0 ? { expectation: 'a list of at least one shard', got: options.shards } : undefined,
         port: ValueProblems.integer(1024, 65535, port),
         runDir: given(options.runDir, (v) => ValueProblems.matches(/^\/[A-Za-z0-9._\-/]*$/, 'an absolute path', v)),
         workerProcesses: ValueProblems.integer(1, 64, workers),
       }),
-      ...options.shards.flatMap((s, i) => problemsOf({
+      ...shards.flatMap((s, i) => problemsOf({
         [`shards[${i}].host`]: ValueProblems.matches(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a DNS name', s.host),
         [`shards[${i}].port`]: ValueProblems.integer(1, 65535, s.port),
       })),

@@ -174,6 +174,7 @@ export class NginxConfig {
       workerProcesses: given(o.workerProcesses, (v) => ValueProblems.integer(1, 64, v)),
       workerConnections: given(o.workerConnections, (v) => ValueProblems.integer(16, 65536, v)),
       clientMaxBodySize: given(o.clientMaxBodySize, (v) => {
+        if (typeof (v as any)?.toKibibytes !== 'function') return { expectation: 'a Size (e.g. Size.mebibytes(1))', got: v };
         const kib = v.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
         return Number.isInteger(kib) && kib >= 0 && kib <= 1024 ** 3 ? undefined : { expectation: 'a whole number of KiB up to 1 TiB', got: `${kib}Ki` };
       }),

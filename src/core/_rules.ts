@@ -104,8 +104,14 @@ export function checkResources(scope: IConstruct, prop: string, r: kplus.Contain
   for (const kind of ['memory', 'ephemeralStorage'] as const) {
     const req = sizeBytes((r as any)[kind]?.request);
     const lim = sizeBytes((r as any)[kind]?.limit);
+    // cdk8s-plus writes memory in whole Mi and ephemeral storage in whole Gi (and throws a pathless error otherwise).
+    const unit = kind === 'memory' ? 1048576 : 1073741824;
     for (const [which, v] of [['request', req], ['limit', lim]] as const) {
-      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw propError(scope, `${prop}.${kind}.${which}`, 'a Size of whole bytes, more than 0 (e.g. Size.mebibytes(128))', (r as any)[kind]?.[which]);
+      const given = (r as any)[kind]?.[which];
+      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw propError(scope, `${prop}.${kind}.${which}`, 'a Size of whole bytes, more than 0 (e.g. Size.mebibytes(128))', given);
+      if (v !== undefined && v % unit !== 0) {
+        throw propError(scope, `${prop}.${kind}.${which}`, kind === 'memory' ? 'a whole number of MiB (e.g. Size.mebibytes(128))' : 'a whole number of GiB (e.g. Size.gibibytes(1))', mib(v));
+      }
     }
     if (req !== undefined && lim !== undefined && req > lim) {
       throw propError(scope, `${prop}.${kind}.request`, `at most the ${kind === 'memory' ? 'memory' : 'ephemeral-storage'} limit (${mib(lim)})`, mib(req));

@@ -1,5 +1,5 @@
 // The one shape of "your container": checked once with the pattern's rules, added as a restricted container.
-import { Size, Testing } from 'cdk8s';
+import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addAppContainer, AppContainerRules, checkAppContainer } from '../../src/blocks/_app-container';
@@ -73,7 +73,14 @@ describe('AppContainerProps', () => {
       ['a memory request is above its limit', { image: 'w:1', resources: { memory: { request: Size.gibibytes(1), limit: Size.mebibytes(512) } } }, {}, "'app.resources.memory.request' must be at most the memory limit (512Mi), got '1024Mi'"],
       ['the uid is root', { image: 'w:1', uid: 0 }, {}, "'app.uid' must be an integer from 1 to 2147483647, got 0"],
       ['a writable dir is relative', { image: 'w:1', writableDirs: ['tmp'] }, {}, "'app.writableDirs' must be an absolute path without spaces, ':' or '..', got 'tmp'"],
-      ['a writable dir is given twice', { image: 'w:1', writableDirs: ['/tmp', '/tmp'] }, {}, "'app.writableDirs' must be paths given once each, got '/tmp'"],
+      ['a writable dir is given twice', { image: 'w:1', writableDirs: ['/tmp', '/tmp'] }, {}, "'app.writableDirs' must be paths given once each ('/a/b', '/a-b' and '/a/b/' name one emptyDir), got '/tmp'"],
+      ['two writable dirs would name one emptyDir', { image: 'w:1', writableDirs: ['/var/cache', '/var-cache'] }, {}, "'app.writableDirs' must be paths given once each ('/a/b', '/a-b' and '/a/b/' name one emptyDir), got '/var-cache'"],
+      ['the root is a writable dir', { image: 'w:1', writableDirs: ['/'] }, {}, "'app.writableDirs' must be directories other than '/' (the root filesystem stays read-only), got '/'"],
+      ['a probe period is a fraction of a second', { image: 'w:1', readiness: kplus.Probe.fromHttpGet('/r', { periodSeconds: Duration.millis(500) }) }, {}, "'app.readiness.periodSeconds' must be a whole number of seconds from 0 to 86400, got '500ms'"],
+      ['a probe timeout is a string', { image: 'w:1', startup: kplus.Probe.fromTcpSocket({ timeoutSeconds: '2s' as any }) }, {}, "'app.startup.timeoutSeconds' must be a Duration (e.g. Duration.seconds(30)), got '2s'"],
+      ['a liveness probe needs two successes', { image: 'w:1', liveness: kplus.Probe.fromHttpGet('/l', { successThreshold: 2 }) }, {}, "'app.liveness.successThreshold' must be 1 (Kubernetes requires it for liveness and startup probes), got 2"],
+      ['a probe never fails', { image: 'w:1', readiness: kplus.Probe.fromHttpGet('/r', { failureThreshold: 0 }) }, {}, "'app.readiness.failureThreshold' must be an integer from 1 to 1000, got 0"],
+      ['a probe port is 0', { image: 'w:1', readiness: kplus.Probe.fromHttpGet('/r', { port: 0 }) }, {}, "'app.readiness.port' must be an integer from 1 to 65535, got 0"],
       ['readiness is required and missing', { image: 'w:1' }, { readinessRequired: 'replicas behind a Service' }, "'app.readiness' must be a readiness probe (replicas behind a Service), got undefined"],
       ['a probe is not a Probe', { image: 'w:1', liveness: '/healthz' }, {}, "'app.liveness' must be a kplus.Probe (Probe.fromHttpGet(...), fromTcpSocket(...), fromCommand(...)), got '/healthz'"],
     ])('%s', (_what, app, r, message) => {

@@ -109,22 +109,30 @@ describe('ReplicatedShards', () => {
     expect(svc.spec.selector).toEqual(selector);
   });
 
-  test('one replica: no PDB; no uid: the image\'s own USER (runAsNonRoot only)', () => {
-    const { objs, shards } = make({
-      replicas: 1,
-      uid: undefined,
-      gid: undefined,
-      addContainer: (d) => {
-        const c = d.addContainer({ name: 'shard', image: 'example/kv:1.0', securityContext: { ensureNonRoot: true, user: 1000, group: 1000 } });
-        RestrictedSecurity.dropAllCapabilities(d, 'containers', 0);
-        return c;
-      },
-    });
+  test('one replica: no PDB and no spread', () => {
+    const { objs, shards } = make({ replicas: 1 });
     expect(ofKind(objs, 'PodDisruptionBudget')).toEqual([]);
     expect(shards.every((s) => s.podDisruptionBudget === undefined)).toBe(true);
-    const pod = one(objs, 'Deployment', 'kv-shard-0').spec.template.spec;
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, fsGroupChangePolicy: 'Always', seccompProfile: { type: 'RuntimeDefault' } });
-    expect(pod.topologySpreadConstraints).toBeUndefined();
+    expect(one(objs, 'Deployment', 'kv-shard-0').spec.template.spec.topologySpreadConstraints).toBeUndefined();
+  });
+
+  test('part-of and version on every object (never on a selector); pod options on every pod, their spread replacing the library\'s', () => {
+    // GIVEN
+    const spread = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' }];
+    const { objs } = make({ partOf: 'shop', version: '1.0', pod: { priorityClassName: 'high', labels: { team: 'kv' }, topologySpreadConstraints: spread } });
+    // THEN
+    for (const o of objs) {
+      expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/part-of': 'shop', 'app.kubernetes.io/version': '1.0' });
+      const selector = o.spec.selector?.matchLabels ?? o.spec.selector;
+      expect(selector['app.kubernetes.io/version']).toBeUndefined();
+      expect(selector['app.kubernetes.io/part-of']).toBeUndefined();
+    }
+    for (const d of ofKind(objs, 'Deployment')) {
+      expect(d.spec.template.metadata.labels.team).toBe('kv');
+      expect(d.spec.template.spec.priorityClassName).toBe('high');
+      expect(d.spec.template.spec.topologySpreadConstraints).toEqual(spread);
+    }
+    expect(ofKind(objs, 'PodDisruptionBudget')).toHaveLength(2);
   });
 
   test('the container callback gets each shard\'s Deployment, index and scope', () => {

@@ -101,6 +101,7 @@ describe('NginxConfig.tlsProxy', () => {
     [{ workerProcesses: 0 }, "NginxConfig.tlsProxy: 'workerProcesses' must be an integer from 1 to 64, got 0"],
     [{ minTlsVersion: 'TLSv1.1' }, "NginxConfig.tlsProxy: 'minTlsVersion' must be one of 'TLSv1.2', 'TLSv1.3', got 'TLSv1.1'"],
     [{ clientMaxBodySize: Size.kibibytes(0.5) }, "NginxConfig.tlsProxy: 'clientMaxBodySize' must be a whole number of KiB up to 1 TiB, got '0.5Ki'"],
+    [{ clientMaxBodySize: '1Mb' }, "NginxConfig.tlsProxy: 'clientMaxBodySize' must be a Size (e.g. Size.mebibytes(1)), got '1Mb'"],
     [{ hstsMaxAge: Duration.millis(1500) }, "NginxConfig.tlsProxy: 'hstsMaxAge' must be a whole number of seconds from 1 to 2147483647, got '1500ms'"],
   ])('fails when %j', (bad, message) => {
     expect(() => NginxConfig.tlsProxy({ upstreamHost: '127.0.0.1', upstreamPort: 8080, ...(bad as any) })).toThrow(message);

@@ -74,6 +74,12 @@ describe('resources', () => {
     expect(() => checkResources(scope(), 'resources', { memory: { limit: '1Gb' as any } }))
       .toThrow("'resources.memory.limit' must be a Size of whole bytes, more than 0 (e.g. Size.mebibytes(128)), got '1Gb'");
   });
+  test('fails when memory is not whole MiB or ephemeral storage not whole GiB (cdk8s-plus would throw without a path)', () => {
+    expect(() => checkResources(scope(), 'resources', { memory: { limit: Size.kibibytes(1536) } }))
+      .toThrow("'resources.memory.limit' must be a whole number of MiB (e.g. Size.mebibytes(128)), got '1536Ki'");
+    expect(() => checkResources(scope(), 'resources', { ephemeralStorage: { request: Size.mebibytes(512) } }))
+      .toThrow("'resources.ephemeralStorage.request' must be a whole number of GiB (e.g. Size.gibibytes(1)), got '512Mi'");
+  });
 });
 
 test('a preStop sleep must leave time within the grace period', () => {

@@ -4,6 +4,7 @@ import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AppContainerProps, ReplicatedService, ReplicatedServiceProps } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
+import { chartWithContext } from '../serving/pod-template-checks';
 
 const APP: AppContainerProps = { image: 'example/dictionary:1.0.0', port: 8080, readiness: kplus.Probe.fromHttpGet('/readyz') };
 const AT = "ReplicatedService 'test/dictionary'";
@@ -53,11 +54,7 @@ const cases: BadInput[] = [
   {
     class: 'label',
     what: 'the app-wide part-of is not a label value',
-    build: () => {
-      const app = new App();
-      app.node.setContext('cdk8s-distributed-patterns:part-of', '-shop');
-      rs(new Chart(app, 'test'));
-    },
+    build: () => rs(chartWithContext('cdk8s-distributed-patterns:part-of', '-shop')),
     message: "'context cdk8s-distributed-patterns:part-of' must be a label value",
   },
   { class: 'label', what: 'a pod label overrides the library\'s', build: (c) => rs(c, { pod: { labels: { 'app.kubernetes.io/name': 'x' } } }), message: "'pod.labels' must be free of 'app.kubernetes.io/*' keys (the library sets them on every pod; set 'partOf' for app.kubernetes.io/part-of), got 'app.kubernetes.io/name'" },

@@ -1,9 +1,10 @@
 // ScatterGather: bad input fails at synthesis with the construct path, the prop and the value (issue 15) — typed
 // mistakes and the same props as a JavaScript or Python caller may pass them.
-import { App, Chart, Duration, Size } from 'cdk8s';
+import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AppContainerProps, HedgePolicy, MergeStrategy, ScatterGather, ScatterGatherProps } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
+import { chartWithContext } from '../serving/pod-template-checks';
 
 const LEAF: AppContainerProps = { image: 'ghcr.io/example/search-leaf:1.4.2', port: 9000 };
 const AT = "ScatterGather 'test/search'";
@@ -69,11 +70,7 @@ const cases: BadInput[] = [
   {
     class: 'image',
     what: 'an app-wide registry mirror has a scheme',
-    build: () => {
-      const app = new App();
-      app.node.setContext('cdk8s-distributed-patterns:registry-mirrors', { 'docker.io': 'https://harbor.example.com/dockerhub' });
-      sg(new Chart(app, 'test'));
-    },
+    build: () => sg(chartWithContext('cdk8s-distributed-patterns:registry-mirrors', { 'docker.io': 'https://harbor.example.com/dockerhub' })),
     message: "'context cdk8s-distributed-patterns:registry-mirrors.docker.io' must be a registry prefix without a scheme (e.g. 'harbor.example.com/dockerhub'), got 'https://harbor.example.com/dockerhub'",
   },
 

@@ -1,9 +1,10 @@
 // ShardedService: bad input fails at synthesis with the construct path, the prop and the value (issue 15) — typed
 // mistakes and the same props as a JavaScript or Python caller may pass them.
-import { App, Chart, Duration, Size } from 'cdk8s';
+import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AppContainerProps, ShardedService, ShardedServiceProps, ShardKey } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
+import { chartWithContext } from '../serving/pod-template-checks';
 
 const SHARD: AppContainerProps = { image: 'example/search:1.0.0', port: 8080, readiness: kplus.Probe.fromHttpGet('/healthz') };
 const AT = "ShardedService 'test/search'";
@@ -28,11 +29,7 @@ const cases: BadInput[] = [
   {
     class: 'label',
     what: 'the app-wide part-of is not a label value',
-    build: () => {
-      const app = new App();
-      app.node.setContext('cdk8s-distributed-patterns:part-of', 'shop/web');
-      ss(new Chart(app, 'test'));
-    },
+    build: () => ss(chartWithContext('cdk8s-distributed-patterns:part-of', 'shop/web')),
     message: "'context cdk8s-distributed-patterns:part-of' must be a label value",
   },
 

@@ -1,6 +1,6 @@
 // Shared checks of the serving patterns' tests: every pod option reaches a pod template, and the label rule holds
 // on an object (issue 16). Not a test file itself.
-import { Size } from 'cdk8s';
+import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PodOptions } from '../../src';
@@ -35,6 +35,17 @@ export function expectEveryPodOption(deployment: any): void {
     .toEqual({ key: 'zone', operator: 'In', values: ['a', 'b'] });
   expect(t.spec.topologySpreadConstraints).toEqual([{ maxSkew: 2, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' }]);
   expect(t.spec.priorityClassName).toBe('serving-high');
+}
+
+/**
+ * Asserts that the Deployments of `objs` are exactly `names` (every pod template the pattern makes), each with every
+ * option of `everyPodOption`, and that the `pdbs` PodDisruptionBudgets stay when the options bring their own spread.
+ */
+export function expectEveryPodOptionOn(objs: any[], names: string[], pdbs: number): void {
+  const deployments = objs.filter((o) => o.kind === 'Deployment');
+  expect(deployments.map((d) => d.metadata.name)).toEqual(names);
+  deployments.forEach(expectEveryPodOption);
+  expect(objs.filter((o) => o.kind === 'PodDisruptionBudget')).toHaveLength(pdbs);
 }
 
 /** The recommended labels an object of one component must have. */
@@ -76,4 +87,11 @@ export function resources(cpuRequest: number, cpuLimit: number, memoryRequest: n
     cpu: { request: kplus.Cpu.millis(cpuRequest), limit: kplus.Cpu.millis(cpuLimit) },
     memory: { request: Size.mebibytes(memoryRequest), limit: Size.mebibytes(memoryLimit) },
   };
+}
+
+/** A chart `test` in an App whose context sets `key` to `value` (app-wide part-of, registry mirrors, …). */
+export function chartWithContext(key: string, value: unknown): Chart {
+  const app = Testing.app();
+  app.node.setContext(key, value);
+  return new Chart(app, 'test');
 }

@@ -1,10 +1,10 @@
-import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppContainerProps, ConfigChecksum, NginxConfig, ReplicatedService, ReplicatedServiceProps, TlsVersion, VarnishConfig,
+  AppContainerProps, ConfigChecksum, NginxConfig, RecommendedLabels, ReplicatedService, ReplicatedServiceProps, TlsVersion, VarnishConfig,
 } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
-import { everyPodOption, expectEveryPodOption, expectLabelRule, resources } from './pod-template-checks';
+import { chartWithContext, everyPodOption, expectEveryPodOptionOn, expectLabelRule, resources } from './pod-template-checks';
 
 const APP_CONTAINER: AppContainerProps = { image: 'example/dictionary:1.0.0', port: 8080, readiness: kplus.Probe.fromHttpGet('/readyz') };
 
@@ -231,13 +231,8 @@ describe('ReplicatedService', () => {
     rs.addCacheTier();
     rs.addTlsTier({ secret: kplus.Secret.fromSecretName(chart, 'tls', 'dictionary-tls') });
     // WHEN synthesized (strict schema, restricted)
-    const objs = synthValid(chart);
-    // THEN every pod template has them
-    const deployments = ofKind(objs, 'Deployment');
-    expect(deployments.map((d) => d.metadata.name)).toEqual(['dictionary', 'dictionary-cache', 'dictionary-tls']);
-    deployments.forEach(expectEveryPodOption);
-    // AND the PDBs stay
-    expect(ofKind(objs, 'PodDisruptionBudget')).toHaveLength(3);
+    // THEN every pod template has them, and the PDBs stay
+    expectEveryPodOptionOn(synthValid(chart), ['dictionary', 'dictionary-cache', 'dictionary-tls'], 3);
   });
 
   test('labels: name, instance, component, part-of and version on every object; part-of from the prop or the app', () => {
@@ -256,9 +251,7 @@ describe('ReplicatedService', () => {
     for (const o of objs) expectLabelRule(o, rules[o.metadata.labels['app.kubernetes.io/component']]);
 
     // AND without the prop: the app-wide context, else the base name
-    const app = Testing.app();
-    app.node.setContext('cdk8s-distributed-patterns:part-of', 'storefront');
-    const c = new Chart(app, 'c');
+    const c = chartWithContext(RecommendedLabels.PART_OF_CONTEXT_KEY, 'storefront');
     new ReplicatedService(c, 'dictionary', { app: APP_CONTAINER });
     expect(synthValid(c).map((o) => o.metadata.labels['app.kubernetes.io/part-of'])).toEqual(['storefront', 'storefront', 'storefront']);
     expect(synthValid(service().chart).map((o) => o.metadata.labels['app.kubernetes.io/part-of'])).toEqual(['dictionary', 'dictionary', 'dictionary']);

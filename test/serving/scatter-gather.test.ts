@@ -1,14 +1,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   AppContainerProps, HedgeMode, HedgePolicy, MergeStrategy, MergeStrategyKind, MissingShards, RecommendedLabels, ScatterGather, ScatterGatherProps,
   SortOrder,
 } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
-import { everyPodOption, expectEveryPodOption, expectLabelRule } from './pod-template-checks';
+import { chartWithContext, everyPodOption, expectEveryPodOptionOn, expectLabelRule } from './pod-template-checks';
 
 const LEAF: AppContainerProps = { image: 'ghcr.io/example/search-leaf:1.4.2', port: 9000 };
 
@@ -231,11 +231,8 @@ describe('ScatterGather', () => {
   test('every pod option reaches every leaf and the root; its spread replaces the library\'s', () => {
     const chart = Testing.chart();
     new ScatterGather(chart, 'search', { leaf: LEAF, pod: everyPodOption(chart) });
-    const objs = synthValid(chart);
-    const deployments = ofKind(objs, 'Deployment');
-    expect(deployments.map((d) => d.metadata.name)).toEqual(['search-shard-0', 'search-shard-1', 'search-shard-2', 'search']);
-    deployments.forEach(expectEveryPodOption);
-    expect(ofKind(objs, 'PodDisruptionBudget')).toHaveLength(4);
+    // THEN every pod template has them
+    expectEveryPodOptionOn(synthValid(chart), ['search-shard-0', 'search-shard-1', 'search-shard-2', 'search'], 4);
   });
 
   test('labels: the leaves are the user\'s pods (name = the base name), the root runs node; part-of and version on every object', () => {
@@ -247,9 +244,7 @@ describe('ScatterGather', () => {
         : { name: 'search', instance: 'search', component: 'leaf', partOf: 'shop', version: '1.4.2' });
     }
     expect(one(synth().objs, 'Service', 'search').metadata.labels['app.kubernetes.io/part-of']).toBe('search');
-    const app = Testing.app();
-    app.node.setContext(RecommendedLabels.PART_OF_CONTEXT_KEY, 'storefront');
-    const c = new Chart(app, 'c');
+    const c = chartWithContext(RecommendedLabels.PART_OF_CONTEXT_KEY, 'storefront');
     new ScatterGather(c, 'search', { leaf: LEAF });
     expect(one(synthValid(c), 'Service', 'search').metadata.labels['app.kubernetes.io/part-of']).toBe('storefront');
   });

@@ -2,7 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AppContainerProps, RecommendedLabels, ShardedService, ShardedServiceProps, ShardKey } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
-import { everyPodOption, expectEveryPodOption, expectLabelRule, resources } from './pod-template-checks';
+import { chartWithContext, everyPodOption, expectEveryPodOptionOn, expectLabelRule, resources } from './pod-template-checks';
 
 const SHARD: AppContainerProps = { image: 'node:22.11.0-alpine3.20', port: 8080, readiness: kplus.Probe.fromHttpGet('/healthz', { port: 8080 }) };
 const base: ShardedServiceProps = { shard: SHARD };
@@ -65,12 +65,8 @@ describe('ShardedService', () => {
     // GIVEN replicated shards (so the library would spread them) and every pod option
     const chart = Testing.chart();
     new ShardedService(chart, 'search', { ...base, replicasPerShard: 2, pod: everyPodOption(chart) });
-    const objs = synthValid(chart);
-    // THEN
-    const deployments = ofKind(objs, 'Deployment');
-    expect(deployments.map((d) => d.metadata.name)).toEqual(['search-shard-0', 'search-shard-1', 'search-shard-2', 'search-router']);
-    deployments.forEach(expectEveryPodOption);
-    expect(ofKind(objs, 'PodDisruptionBudget')).toHaveLength(4);
+    // THEN every pod template has them
+    expectEveryPodOptionOn(synthValid(chart), ['search-shard-0', 'search-shard-1', 'search-shard-2', 'search-router'], 4);
   });
 
   test('labels: the shards are the user\'s pods (name = the base name, component shard, told apart by the shard label), the router nginx', () => {
@@ -90,9 +86,7 @@ describe('ShardedService', () => {
     }
     // part-of defaults to the base name, or the app's
     expect(one(synthValid(make()), 'Service', 'search').metadata.labels['app.kubernetes.io/part-of']).toBe('search');
-    const app = Testing.app();
-    app.node.setContext(RecommendedLabels.PART_OF_CONTEXT_KEY, 'storefront');
-    const c = new Chart(app, 'c');
+    const c = chartWithContext(RecommendedLabels.PART_OF_CONTEXT_KEY, 'storefront');
     new ShardedService(c, 'search', base);
     expect(one(synthValid(c), 'Service', 'search').metadata.labels['app.kubernetes.io/part-of']).toBe('storefront');
   });

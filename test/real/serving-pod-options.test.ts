@@ -1,0 +1,58 @@
+// Tier 2: ReplicatedService (with both tiers), ShardedService and ScatterGather with every pod option, applied with
+// `kubectl apply --dry-run=server` to a real kube-apiserver 1.27 in a namespace that enforces Pod Security
+// `restricted` (each workload's pod template is dry-run as a Pod too, so the ServiceAccount and Priority admission
+// plugins see the pods). Every pod template carries every option, and the label rule holds on every object.
+import { App, Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { ReplicatedService, ScatterGather, ShardedService } from '../../src';
+import { synthAppValid } from '../harness';
+import { ApiServer, serverDryRun, startApiServer } from '../harness/apiserver';
+import { stopAll } from '../harness/proc';
+import { everyPodOption, expectEveryPodOption } from '../serving/pod-template-checks';
+
+jest.setTimeout(600_000);
+
+let api: ApiServer;
+
+beforeAll(async () => {
+  api = await startApiServer();
+  // The PriorityClass the options name (cluster-scoped; the Priority admission plugin rejects a Pod naming a missing one).
+  const priorityClass = { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'serving-high' }, value: 1000 };
+  const r = await api.kubectl(['apply', '-f', '-'], { input: JSON.stringify(priorityClass) });
+  if (r.code !== 0) throw new Error(`creating the PriorityClass: ${r.stderr}`);
+}, 240_000);
+
+afterAll(async () => {
+  await api?.stop();
+  await stopAll();
+});
+
+function serving(): any[] {
+  const app = new App();
+  const chart = new Chart(app, 'serving');
+  // The ServiceAccount the options name, brought by the chart (the ServiceAccount admission plugin checks it).
+  new kplus.ServiceAccount(chart, 'reader', { metadata: { name: 'search-reader' } });
+  const pod = everyPodOption(chart);
+  const readiness = kplus.Probe.fromHttpGet('/readyz');
+  const rs = new ReplicatedService(chart, 'dictionary', { app: { image: 'example/dictionary:1.0.0', port: 8080, readiness }, pod, partOf: 'shop' });
+  rs.addCacheTier();
+  rs.addTlsTier({ secret: kplus.Secret.fromSecretName(chart, 'tls', 'dictionary-tls') });
+  new ShardedService(chart, 'pages', { shard: { image: 'example/pages:1.0.0', port: 8080, readiness }, replicasPerShard: 2, pod, partOf: 'shop' });
+  new ScatterGather(chart, 'search', { leaf: { image: 'example/leaf:1.0.0', port: 9000 }, pod, partOf: 'shop' });
+  return synthAppValid(app);
+}
+
+test('every pod option on every pod template of the three patterns: the API server admits them in a restricted namespace', async () => {
+  // GIVEN the three patterns with every pod option (strict schema and restricted already checked by synthAppValid)
+  const objects = serving();
+  const deployments = objects.filter((o) => o.kind === 'Deployment');
+  expect(deployments).toHaveLength(3 + 4 + 4);
+  deployments.forEach(expectEveryPodOption);
+  for (const o of objects.filter((x) => x.kind !== 'ServiceAccount')) expect(o.metadata.labels['app.kubernetes.io/part-of']).toBe('shop');
+  // WHEN applied with a server-side dry run
+  const verdicts = await serverDryRun(api, objects);
+  // THEN every object and every pod built from a template is admitted, with no Pod Security warning
+  const rejected = verdicts.filter((v) => !v.accepted || v.warnings.some((w) => /PodSecurity/.test(w)));
+  expect(rejected.map((v) => `${v.kind}/${v.name}: ${v.message} ${v.warnings.join(' ')}`)).toEqual([]);
+  expect(verdicts.filter((v) => v.podTemplate).map((v) => v.podTemplate!.accepted)).toEqual(deployments.map(() => true));
+});

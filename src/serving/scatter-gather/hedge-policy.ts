@@ -67,7 +67,7 @@ export class HedgePolicy {
   public static after(delay: Duration, options: HedgeOptions = {}): HedgePolicy {
     return new HedgePolicy(HedgeMode.AFTER, (scope, timeoutMs) => {
       const delayMs = hedgeDelay(scope, delay, timeoutMs);
-      return { mode: HedgeMode.AFTER, delayMs, maxPercent: hedgeBudget(scope, options.maxPercent) };
+      return { mode: HedgeMode.AFTER, delayMs, maxPercent: hedgeBudget(scope, optionsOf(scope, 'HedgeOptions', options).maxPercent) };
     });
   }
 
@@ -77,12 +77,13 @@ export class HedgePolicy {
    */
   public static percentile(options: PercentileHedgeOptions): HedgePolicy {
     return new HedgePolicy(HedgeMode.PERCENTILE, (scope, timeoutMs) => {
-      const minDelayMs = hedgeDelay(scope, options.minDelay ?? Duration.millis(5), timeoutMs);
-      const maxPercent = hedgeBudget(scope, options.maxPercent);
-      if (typeof options.percentile !== 'number' || !(options.percentile > 0 && options.percentile < 100)) {
-        throw propError(scope, 'hedge.percentile', 'a number greater than 0 and less than 100', options.percentile);
+      const o = optionsOf(scope, 'PercentileHedgeOptions', options);
+      const minDelayMs = hedgeDelay(scope, o.minDelay ?? Duration.millis(5), timeoutMs);
+      const maxPercent = hedgeBudget(scope, o.maxPercent);
+      if (typeof o.percentile !== 'number' || !(o.percentile > 0 && o.percentile < 100)) {
+        throw propError(scope, 'hedge.percentile', 'a number greater than 0 and less than 100', o.percentile);
       }
-      return { mode: HedgeMode.PERCENTILE, percentile: options.percentile, minDelayMs, maxPercent };
+      return { mode: HedgeMode.PERCENTILE, percentile: o.percentile, minDelayMs, maxPercent };
     });
   }
 
@@ -106,4 +107,11 @@ function hedgeDelay(scope: IConstruct, delay: Duration, timeoutMs: number): numb
 
 function hedgeBudget(scope: IConstruct, maxPercent?: number): number {
   return PropCheck.integer(scope, 'hedge.maxPercent', 1, 100, 10, maxPercent);
+}
+
+/** The options of a hedge factory, as a JavaScript or Python caller may pass them: an object, or nothing. */
+function optionsOf<T extends object>(scope: IConstruct, type: string, options: T | undefined): Partial<T> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw propError(scope, 'hedge', `a HedgePolicy whose options are a ${type} object`, options);
+  return options;
 }

@@ -64,13 +64,16 @@ export function checkAppContainer(scope: IConstruct, prop: string, c: AppContain
   const writableDirs = c.writableDirs ?? ['/tmp'];
   if (!Array.isArray(writableDirs)) throw propError(scope, at('writableDirs'), 'a list of absolute paths', writableDirs);
   const seen = new Set<string>();
+  const volumes = new Set<string>();
   for (const d of writableDirs) {
     checkAbsolutePath(scope, at('writableDirs'), d);
     if (d === '/') throw propError(scope, at('writableDirs'), 'directories other than \'/\' (the root filesystem stays read-only)', d);
-    // Each dir's emptyDir is named after its path with '/' and other separators folded to '-' (RestrictedSecurity).
-    const volume = d.replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase();
-    if (seen.has(volume)) throw propError(scope, at('writableDirs'), 'paths given once each (\'/a/b\', \'/a-b\' and \'/a/b/\' name one emptyDir)', d);
-    seen.add(volume);
+    if (seen.has(d)) throw propError(scope, at('writableDirs'), 'paths given once each', d);
+    seen.add(d);
+    // Each dir's emptyDir is named after the container and the path, separators folded to '-' (RestrictedSecurity).
+    const volume = `${rules.name}-${d.replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase()}`.slice(0, 63).replace(/-+$/, '');
+    if (volumes.has(volume)) throw propError(scope, at('writableDirs'), `paths that give distinct volume names (two make '${volume}')`, d);
+    volumes.add(volume);
   }
   for (const [field, probe] of [['readiness', c.readiness], ['liveness', c.liveness], ['startup', c.startup]] as const) {
     if (probe !== undefined) checkProbe(scope, at(field), probe, field !== 'readiness');

@@ -71,6 +71,21 @@ export function checkEnvNames(scope: IConstruct, prop: string, env: { [name: str
     if (!ENV_NAME.test(name)) throw propError(scope, prop, 'variable names of letters, digits, \'_\', \'-\' and \'.\', not starting with a digit', name);
     if (reserved.includes(name)) throw propError(scope, prop, `free of ${reserved.map((r) => `'${r}'`).join(', ')} (the construct sets them)`, name);
     if (!isEnvValue(value)) throw propError(scope, `${prop}.${name}`, 'a kplus.EnvValue (EnvValue.fromValue(...), EnvValue.fromSecretValue(...), …)', value);
+    checkKeyRef(scope, `${prop}.${name}`, (value as any).valueFrom);
+  }
+}
+
+/**
+ * A Secret or ConfigMap key an env value refers to: a plain string passed for the Secret by a JavaScript or Python
+ * caller (`{ secret: 'api', key }`) would render a `secretKeyRef` without a name, which the API server refuses.
+ */
+function checkKeyRef(scope: IConstruct, prop: string, valueFrom: any): void {
+  const kind = valueFrom?.secretKeyRef ? 'Secret' : valueFrom?.configMapKeyRef ? 'ConfigMap' : undefined;
+  if (kind === undefined) return;
+  const ref = valueFrom.secretKeyRef ?? valueFrom.configMapKeyRef;
+  if (!ResourceNames.isDnsSubdomain(ref.name)) throw propError(scope, prop, `a reference to a ${kind} whose name is a DNS-1123 subdomain (kplus.${kind}.from${kind}Name(...))`, ref.name);
+  if (typeof ref.key !== 'string' || ref.key.length > 253 || !SECRET_KEY.test(ref.key) || ref.key === '.' || ref.key === '..') {
+    throw propError(scope, prop, `a ${kind} key of at most 253 characters: letters, digits, '-', '_' and '.'`, ref.key);
   }
 }
 

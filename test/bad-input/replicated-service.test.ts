@@ -136,6 +136,18 @@ const cases: BadInput[] = [
 
   // secrets
   { class: 'secret', what: 'the TLS tier has no Secret', build: (c) => rs(c).addTlsTier({} as any), message: "'tlsTier.secret' must be a kubernetes.io/tls Secret with tls.crt and tls.key (the edge certificate), got undefined" },
+  {
+    class: 'secret',
+    what: 'an env Secret given by its name as a plain string',
+    build: (c) => rs(c, {}, { env: { TOKEN: kplus.EnvValue.fromSecretValue({ secret: 'api' as any, key: 'token' }) } }),
+    message: "'app.env.TOKEN' must be a reference to a Secret whose name is a DNS-1123 subdomain (kplus.Secret.fromSecretName(...)), got undefined",
+  },
+  {
+    class: 'secret',
+    what: 'an env Secret key with a slash',
+    build: (c) => rs(c, {}, { env: { TOKEN: kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(c, 'api', 'api'), key: 'a/b' }) } }),
+    message: "'app.env.TOKEN' must be a Secret key of at most 253 characters: letters, digits, '-', '_' and '.', got 'a/b'",
+  },
   { class: 'secret', what: 'the ServiceAccount name is invalid', build: (c) => rs(c, { pod: { serviceAccount: kplus.ServiceAccount.fromServiceAccountName(c, 'sa', 'Reader!') } }), message: "'pod.serviceAccount' must be a ServiceAccount (kplus.ServiceAccount.fromServiceAccountName(...)) whose name is a DNS-1123 subdomain, got 'Reader!'" },
   { class: 'secret', what: 'a token is asked for without a ServiceAccount', build: (c) => rs(c, { pod: { automountServiceAccountToken: true } }), message: "'pod.automountServiceAccountToken' must be false or unset without 'serviceAccount'" },
 
@@ -170,7 +182,7 @@ const cases: BadInput[] = [
     message: "'cacheTier.probePath' must be given: the app's readiness probe is not an HTTP GET, and varnish probes over HTTP, got undefined",
   },
   { class: 'path', what: 'the cache probe path is relative', build: (c) => rs(c).addCacheTier({ probePath: 'readyz' }), message: "'cacheTier.probePath' must be an absolute URL path without spaces or quotes, got 'readyz'" },
-  { class: 'path', what: 'two writable dirs would share one emptyDir', build: (c) => rs(c, {}, { writableDirs: ['/tmp', '/tmp/'] }), message: "'app.writableDirs' must be paths given once each ('/a/b', '/a-b' and '/a/b/' name one emptyDir), got '/tmp/'" },
+  { class: 'path', what: 'two writable dirs would share one emptyDir', build: (c) => rs(c, {}, { writableDirs: ['/tmp', '/tmp/'] }), message: "'app.writableDirs' must be paths that give distinct volume names (two make 'app-tmp'), got '/tmp/'" },
   { class: 'path', what: 'the root filesystem as a writable dir', build: (c) => rs(c, {}, { writableDirs: ['/'] }), message: "'app.writableDirs' must be directories other than '/' (the root filesystem stays read-only), got '/'" },
   { class: 'timing', what: 'the readiness period is half a second', build: (c) => rs(c, {}, { readiness: kplus.Probe.fromHttpGet('/readyz', { periodSeconds: Duration.millis(500) }) }), message: "'app.readiness.periodSeconds' must be a whole number of seconds from 0 to 86400, got '500ms'" },
   { class: 'timing', what: 'a liveness probe with a success threshold of 2', build: (c) => rs(c, {}, { liveness: kplus.Probe.fromTcpSocket({ successThreshold: 2 }) }), message: "'app.liveness.successThreshold' must be 1 (Kubernetes requires it for liveness and startup probes), got 2" },

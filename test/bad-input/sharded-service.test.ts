@@ -78,6 +78,12 @@ const cases: BadInput[] = [
   { class: 'policy', what: 'the gid is negative', build: (c) => ss(c, {}, { gid: -1 }), message: "'shard.gid' must be an integer from 0 to 2147483647, got -1" },
   { class: 'path', what: 'a writable dir climbs out', build: (c) => ss(c, {}, { writableDirs: ['/tmp/../etc'] }), message: "'shard.writableDirs' must be an absolute path without spaces, ':' or '..', got '/tmp/../etc'" },
   { class: 'path', what: 'the working dir is relative', build: (c) => ss(c, {}, { workingDir: 'srv' }), message: "'shard.workingDir' must be an absolute path without spaces, ':' or '..', got 'srv'" },
+  {
+    class: 'secret',
+    what: 'an env ConfigMap key with a space',
+    build: (c) => ss(c, {}, { env: { MODE: kplus.EnvValue.fromConfigMap(kplus.ConfigMap.fromConfigMapName(c, 'cm', 'settings'), 'the mode') } }),
+    message: "'shard.env.MODE' must be a ConfigMap key of at most 253 characters: letters, digits, '-', '_' and '.', got 'the mode'",
+  },
   { class: 'secret', what: 'a pull secret has an invalid name', build: (c) => ss(c, { pod: { imagePullSecrets: [kplus.Secret.fromSecretName(c, 'pull', '-regcred')] } }), message: "'pod.imagePullSecrets[0]' must be a Secret (kplus.Secret.fromSecretName(...)) whose name is a DNS-1123 subdomain, got '-regcred'" },
 
   // untyped, as a JavaScript or Python caller passes them

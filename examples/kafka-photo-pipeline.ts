@@ -18,13 +18,20 @@ export class PhotoPipelineChart extends Chart {
     const wf = new KafkaWorkflow(this, 'photos', {
       cluster: KafkaCluster.embedded({ brokers: 3, storage: Size.gibibytes(50) }),
       deadLetterTopic: 'dead-letters',
+      partOf: 'photo-app',
+      // every pod of the workflow (brokers, topics Job, stages) runs on the batch nodes
+      pod: {
+        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
+        priorityClassName: 'batch',
+      },
     });
     this.workflow = wf;
 
     // Topics: replication factor 3 (the default with 3 brokers), 6 partitions where the work is.
     wf.addTopic('web-uploads', { partitions: 3, source: true });
     wf.addTopic('mobile-uploads', { partitions: 6, source: true });
-    wf.addTopic('dead-letters', { partitions: 1, sink: true, config: { 'retention.ms': '1209600000' } });
+    // Topic settings are checked as Kafka checks them (retention.ms an integer of at least -1, …).
+    wf.addTopic('dead-letters', { partitions: 1, sink: true, config: { 'retention.ms': '1209600000', 'cleanup.policy': 'delete' } });
     for (const t of ['photo-uploads', 'photos', 'to-thumbnail', 'to-faces', 'to-objects', 'thumbnails', 'faces', 'objects', 'tagged-photos']) {
       wf.addTopic(t, { partitions: 6 });
     }
@@ -49,14 +56,18 @@ export class PhotoPipelineChart extends Chart {
       wf.addCustom(name, {
         inputs: [input],
         outputs: [output],
-        image,
-        uid: 10001,
-        port: 8080,
-        readiness: kplus.Probe.fromHttpGet('/healthz', { port: 8080 }),
-        resources: {
-          cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
-          memory: { request: Size.mebibytes(512), limit: Size.gibibytes(2) },
+        container: {
+          image,
+          uid: 10001,
+          port: 8080,
+          readiness: kplus.Probe.fromHttpGet('/healthz'),
+          env: { MODEL_DIR: kplus.EnvValue.fromValue('/models') },
+          resources: {
+            cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
+            memory: { request: Size.mebibytes(512), limit: Size.gibibytes(2) },
+          },
         },
+        // KEDA may run up to maxReplicas pods: the stage's PodDisruptionBudget and spread are sized for that
         autoscaling: extra.maxReplicas ? { minReplicas: 1, maxReplicas: extra.maxReplicas, lagThreshold: 50 } : undefined,
       });
     detector('thumbnailer', 'to-thumbnail', 'thumbnails', 'ghcr.io/example/photo-thumbnailer:1.4.2');
@@ -77,14 +88,14 @@ export class PhotoPipelineChart extends Chart {
     wf.addSplitter('route', {
       input: 'tagged-photos',
       routes: [
-        { condition: 'this.parts.any(p -> p.kind == "faces" && p.faces.length() > 0)', topic: 'photos-with-people' },
-        { condition: 'this.parts.any(p -> p.kind == "objects" && p.labels.contains("document"))', topic: 'documents' },
+        { condition: 'this.parts.any(p -> p.kind == "faces" && p.faces.length() > 0)', output: 'photos-with-people' },
+        { condition: 'this.parts.any(p -> p.kind == "objects" && p.labels.contains("document"))', output: 'documents' },
       ],
       copy: true,
-      unmatched: 'photos-other',
+      unmatchedOutput: 'photos-other',
     });
     // Sharder: albums are built per user, on three shards.
-    wf.addSharder('by-user', { input: 'tagged-photos', key: 'this.parts.index(0).user_id', shards: ['albums-0', 'albums-1', 'albums-2'] });
+    wf.addSharder('by-user', { input: 'tagged-photos', key: 'this.parts.index(0).user_id', outputs: ['albums-0', 'albums-1', 'albums-2'] });
     // Reduce: how often each label is seen, and by how many users, per minute.
     wf.addReduce('label-counts', {
       input: 'objects',

@@ -2,17 +2,21 @@ import { createHash } from 'crypto';
 import { Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { StatefulShards } from '../blocks/stateful-shards';
 import { KafkaConfig } from '../config/kafka';
 import { StreamConfigProblem, StreamProcessorConfig } from '../config/stream-processor';
 import { StreamStageCommonOptions } from '../config/stream-processor-options';
+import { assertNotSynthesized } from '../core/_app-checks';
 import { containerResources } from '../core/_resources';
+import { checkResources } from '../core/_rules';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { StrimziKafka, StrimziKafkaNodePool } from '../crds/strimzi';
@@ -21,11 +25,13 @@ import { KafkaCluster } from './kafka-workflow/cluster';
 import { KafkaStage, KafkaStageKind } from './kafka-workflow/stage';
 import {
   CopierStageOptions, CustomStageOptions, FilterStageOptions, JoinStageOptions, KafkaStageOptions, MergerStageOptions,
-  ReduceStageOptions, SharderStageOptions, SplitterStageOptions,
+  ReduceStageOptions, SharderStageOptions, SplitterStageOptions, StreamStageOptions,
 } from './kafka-workflow/stage-options';
 import { KafkaTopicOptions, KafkaWorkflowTopic } from './kafka-workflow/topic';
 
 const TOPICS_SCRIPT_DIR = '/etc/kafka-workflow-topics';
+/** Label keys the library owns on the workflow's pods besides `app.kubernetes.io/*` (the stage selector label). */
+const OWNED_LABEL_PREFIX = 'cdk8s-distributed-patterns/';
 /** The longest base name: leaves room for `-<stage>` (a stage name is at least 1 character) and `-kafka`. */
 const MAX_BASE_NAME = 40;
 
@@ -57,6 +63,26 @@ export interface KafkaWorkflowProps {
    * @default - the defaults of `ContainerImages`
    */
   readonly images?: ImageOverrides;
+  /**
+   * Pod options for every pod the workflow makes: the embedded brokers (StatefulSet), the topics Job, every
+   * stage's Deployment. With a Strimzi cluster they also go into the `Kafka`'s pod templates (brokers and entity
+   * operator), where Strimzi has no `nodeSelector` and no ServiceAccount of yours: those are refused there.
+   *
+   * @default - none
+   */
+  readonly pod?: PodOptions;
+  /**
+   * Resources of the topics Job's container (the Kafka CLI).
+   *
+   * @default - requests 100m CPU and 384 MiB, limits 1 CPU and 512 MiB
+   */
+  readonly topicsJobResources?: kplus.ContainerResources;
+  /**
+   * `app.kubernetes.io/part-of` of every object of the workflow.
+   *
+   * @default - the app-wide `RecommendedLabels.PART_OF_CONTEXT_KEY` context value, else the base name
+   */
+  readonly partOf?: string;
 }
 
 /**
@@ -67,6 +93,10 @@ export interface KafkaWorkflowProps {
  * The graph is checked at synthesis: every topic a stage reads is written by a stage or declared a source, every
  * topic written is read by a stage or declared a sink, no cycles unless a stage on them allows one. `toMermaid()`
  * draws it.
+ *
+ * One vocabulary for every stage kind: a topic a stage reads is its `input` (or `inputs`, a list), a topic it writes
+ * its `output` (or `outputs`), a secondary output `<what>Output` (`unmatchedOutput`, `expiredOutput`), and a
+ * splitter route's topic the route's `output`.
  *
  * ```ts
  * const wf = new KafkaWorkflow(chart, 'photos');
@@ -103,21 +133,34 @@ export class KafkaWorkflow extends Construct {
   /** The number of brokers, when known. */
   public readonly brokers?: number;
   /**
-   * The labels of the workflow's own objects (the cluster's, the topics').
+   * The brokers' `min.insync.replicas`, which every topic without its own setting must have at least as many
+   * replicas as. For an external cluster without `minInsyncReplicas`, Kafka's default (1) is assumed.
+   */
+  public readonly brokerMinInsyncReplicas: number;
+  /**
+   * `app.kubernetes.io/part-of` of every object.
    *
    * @internal
    */
-  public readonly _labels: { [key: string]: string };
+  public readonly _partOf: string;
   /**
    * Image overrides.
    *
    * @internal
    */
   public readonly _images?: ImageOverrides;
+  /**
+   * The pod options (checked).
+   *
+   * @internal
+   */
+  public readonly _pod: PodOptions;
 
   private readonly topicMap = new Map<string, KafkaWorkflowTopic>();
   private readonly stageMap = new Map<string, KafkaStage>();
   private readonly strimziCluster?: string;
+  private readonly remoteStorage?: boolean;
+  private readonly topicsJobResources: kplus.ContainerResources;
   /** What the blueprint says about the cluster. */
   private readonly clusterDescription: string;
   /** The parent of the topics (topic names may be any case, stage names are lowercase: they cannot collide). */
@@ -132,18 +175,28 @@ export class KafkaWorkflow extends Construct {
     super(scope, id);
     this.topicScope = new Construct(this, 'Topics');
     this.baseName = ResourceNames.baseName(this, props.name, MAX_BASE_NAME);
+    if (props.cluster !== undefined && !KafkaCluster._isCluster(props.cluster)) {
+      throw propError(this, 'cluster', 'a KafkaCluster (KafkaCluster.embedded(), .strimzi(), .external({ bootstrapServers }))', props.cluster);
+    }
     this.cluster = props.cluster ?? KafkaCluster.embedded();
     this._images = props.images;
-    this._labels = RecommendedLabels.of({ name: 'kafka-workflow', instance: this.baseName, partOf: this.baseName });
+    this._partOf = RecommendedLabels.partOf(this, this.baseName, props.partOf);
+    this._pod = checkPodOptions(this, 'pod', props.pod);
+    const owned = Object.keys(this._pod.labels ?? {}).find((k) => k.startsWith(OWNED_LABEL_PREFIX));
+    if (owned !== undefined) throw propError(this, 'pod.labels', `free of '${OWNED_LABEL_PREFIX}*' keys (the stages select their pods by them)`, owned);
+    this.topicsJobResources = checkResources(this, 'topicsJobResources', props.topicsJobResources)
+      ?? containerResources({ cpu: ['100m', '1'], memory: ['384Mi', '512Mi'] });
 
     const bound = this.cluster._bind(this);
     this.brokers = bound.brokers;
+    this.brokerMinInsyncReplicas = bound.minInsyncReplicas;
+    this.remoteStorage = bound.remoteStorage;
     this.bootstrapServers = bound.bootstrapServers;
     this.kafkaNodes = bound.kafkaNodes;
     this.strimziKafka = bound.strimziKafka;
     this.strimziNodePool = bound.strimziNodePool;
     this.strimziCluster = bound.strimziCluster;
-    this.clusterDescription = bound.description;
+    this.clusterDescription = bound.minInsyncReplicasAssumed ? `${bound.description} (min.insync.replicas assumed 1)` : bound.description;
     if (bound.createTopics) this.topicsJob = this.topicJob();
 
     if (props.deadLetterTopic !== undefined) {
@@ -160,11 +213,14 @@ export class KafkaWorkflow extends Construct {
    * the brokers.
    */
   public addTopic(name: string, options: KafkaTopicOptions = {}): KafkaWorkflowTopic {
+    assertNotSynthesized(this, 'addTopic()');
     return this.declareTopic(name, options, undefined);
   }
 
   /** A copier: every message of `input` to each of `outputs`. */
   public addCopier(name: string, options: CopierStageOptions): KafkaStage {
+    assertNotSynthesized(this, 'addCopier()');
+    checkStageOptions(this, name, options);
     return this.addStage({
       name,
       kind: KafkaStageKind.COPIER,
@@ -177,6 +233,8 @@ export class KafkaWorkflow extends Construct {
 
   /** A filter: the messages of `input` for which `condition` holds, to `output`. */
   public addFilter(name: string, options: FilterStageOptions): KafkaStage {
+    assertNotSynthesized(this, 'addFilter()');
+    checkStageOptions(this, name, options);
     return this.addStage({
       name,
       kind: KafkaStageKind.FILTER,
@@ -187,15 +245,21 @@ export class KafkaWorkflow extends Construct {
     });
   }
 
-  /** A splitter: each message of `input` to the first route whose condition holds (every such route with `copy`). */
+  /**
+   * A splitter: each message of `input` to the first route whose condition holds (every such route with `copy`),
+   * the others to `unmatchedOutput`.
+   */
   public addSplitter(name: string, options: SplitterStageOptions): KafkaStage {
-    const routes = list(options.routes);
-    const outputs = [...new Set([...routes.map((r) => r.topic), ...(options.unmatched !== undefined ? [options.unmatched] : [])])];
+    assertNotSynthesized(this, 'addSplitter()');
+    checkStageOptions(this, name, options);
+    const routes = list(options.routes).filter((r) => r !== null && typeof r === 'object');
+    const unmatched = options.unmatchedOutput;
+    const outputs = [...new Set([...routes.map((r) => r.output), ...(unmatched !== undefined ? [unmatched] : [])])];
     const edgeLabels: { [topic: string]: string } = {};
     routes.forEach((r, i) => {
-      edgeLabels[r.topic] = edgeLabels[r.topic] ? `${edgeLabels[r.topic]} or ${r.condition}` : `${i + 1}: ${r.condition}`;
+      edgeLabels[r.output] = edgeLabels[r.output] ? `${edgeLabels[r.output]} or ${r.condition}` : `${i + 1}: ${r.condition}`;
     });
-    if (options.unmatched !== undefined) edgeLabels[options.unmatched] = edgeLabels[options.unmatched] ? `${edgeLabels[options.unmatched]} or unmatched` : 'unmatched';
+    if (unmatched !== undefined) edgeLabels[unmatched] = edgeLabels[unmatched] ? `${edgeLabels[unmatched]} or unmatched` : 'unmatched';
     return this.addStage({
       name,
       kind: KafkaStageKind.SPLITTER,
@@ -203,16 +267,18 @@ export class KafkaWorkflow extends Construct {
       inputs: [options.input],
       outputs,
       edgeLabels,
-      label: options.copy ? 'splitter (copy)' : 'splitter',
+      label: () => (options.copy ? 'splitter (copy)' : 'splitter'),
       bento: bento(StreamProcessorConfig.splitterProblem, StreamProcessorConfig.splitter, {
-        routes: options.routes, copy: options.copy, unmatched: options.unmatched,
+        routes: options.routes, copy: options.copy, unmatchedOutput: options.unmatchedOutput,
       }),
     });
   }
 
-  /** A sharder: each message of `input` to `shards[fnv1_32(key) % shards.length]`. */
+  /** A sharder: each message of `input` to `outputs[fnv1_32(key) % outputs.length]`. */
   public addSharder(name: string, options: SharderStageOptions): KafkaStage {
-    const shards = list(options.shards);
+    assertNotSynthesized(this, 'addSharder()');
+    checkStageOptions(this, name, options);
+    const shards = list(options.outputs);
     const edgeLabels: { [topic: string]: string } = {};
     shards.forEach((t, i) => { edgeLabels[t] = `shard ${i}`; });
     return this.addStage({
@@ -222,12 +288,14 @@ export class KafkaWorkflow extends Construct {
       inputs: [options.input],
       outputs: shards,
       edgeLabels,
-      bento: bento(StreamProcessorConfig.sharderProblem, StreamProcessorConfig.sharder, { key: options.key, shards: options.shards }),
+      bento: bento(StreamProcessorConfig.sharderProblem, StreamProcessorConfig.sharder, { key: options.key, outputs: options.outputs }),
     });
   }
 
   /** A merger: the messages of every input to `output`. */
   public addMerger(name: string, options: MergerStageOptions): KafkaStage {
+    assertNotSynthesized(this, 'addMerger()');
+    checkStageOptions(this, name, options);
     if (!Array.isArray(options.inputs) || options.inputs.length < 2) throw this.stageError(name, 'inputs', 'a list of at least 2 topics', options.inputs);
     return this.addStage({
       name,
@@ -246,9 +314,11 @@ export class KafkaWorkflow extends Construct {
    * `StreamProcessorConfig.join`.
    */
   public addJoin(name: string, options: JoinStageOptions): KafkaStage {
+    assertNotSynthesized(this, 'addJoin()');
+    checkStageOptions(this, name, options);
     const pendingTopic = options.pendingTopic ?? `${name}.pending`;
     const edgeLabels: { [topic: string]: string } = { [options.output]: 'complete batches' };
-    if (options.expiredTopic !== undefined) edgeLabels[options.expiredTopic] = 'timed out';
+    if (options.expiredOutput !== undefined) edgeLabels[options.expiredOutput] = 'timed out';
     return this.addStage({
       name,
       kind: KafkaStageKind.JOIN,
@@ -257,8 +327,8 @@ export class KafkaWorkflow extends Construct {
       stateful: true,
       pendingTopic,
       edgeLabels,
-      outputs: [options.output, ...(options.expiredTopic !== undefined ? [options.expiredTopic] : [])],
-      label: `join (${options.count !== undefined ? `${options.count} parts` : 'n parts'})`,
+      outputs: [options.output, ...(options.expiredOutput !== undefined ? [options.expiredOutput] : [])],
+      label: () => `join (${options.count !== undefined ? `${options.count} parts` : 'n parts'})`,
       bento: bento(StreamProcessorConfig.joinProblem, StreamProcessorConfig.join, {
         output: options.output,
         batchKey: options.batchKey,
@@ -268,13 +338,16 @@ export class KafkaWorkflow extends Construct {
         window: options.window,
         timeout: options.timeout,
         pendingTopic,
-        expiredTopic: options.expiredTopic,
+        expiredOutput: options.expiredOutput,
+        maxInFlightPerPartition: options.maxInFlightPerPartition,
       }),
     });
   }
 
   /** A reduce: one aggregate message per key and window, to `output`. See `StreamProcessorConfig.reduce`. */
   public addReduce(name: string, options: ReduceStageOptions): KafkaStage {
+    assertNotSynthesized(this, 'addReduce()');
+    checkStageOptions(this, name, options);
     const window = options.window ?? Duration.minutes(1);
     return this.addStage({
       name,
@@ -283,20 +356,26 @@ export class KafkaWorkflow extends Construct {
       inputs: [options.input],
       outputs: [options.output],
       stateful: true,
-      label: `reduce (${formatDuration(window)} windows)`,
+      label: () => `reduce (${formatDuration(window)} windows)`,
       bento: bento(StreamProcessorConfig.reduceProblem, StreamProcessorConfig.reduce, {
-        output: options.output, key: options.key, aggregations: options.aggregations, window,
+        output: options.output,
+        key: options.key,
+        aggregations: options.aggregations,
+        window,
+        maxInFlightPerPartition: options.maxInFlightPerPartition,
       }),
     });
   }
 
   /**
-   * A stage that runs your image. Its program finds the topics, the consumer group and the bootstrap addresses in
-   * its environment (`CustomStageEnv`): it must read `KAFKA_INPUT_TOPICS` in the consumer group
+   * A stage that runs your container. Its program finds the topics, the consumer group and the bootstrap addresses
+   * in its environment (`CustomStageEnv`): it must read `KAFKA_INPUT_TOPICS` in the consumer group
    * `KAFKA_CONSUMER_GROUP` (so that the replicas share the partitions and KEDA can read the lag) and write only to
    * `KAFKA_OUTPUT_TOPICS`.
    */
   public addCustom(name: string, options: CustomStageOptions): KafkaStage {
+    assertNotSynthesized(this, 'addCustom()');
+    checkStageOptions(this, name, options);
     if (!Array.isArray(options.inputs) || options.inputs.length < 1) throw this.stageError(name, 'inputs', 'a list of at least 1 topic', options.inputs);
     if (!Array.isArray(options.outputs)) throw this.stageError(name, 'outputs', 'a list of topics', options.outputs);
     return this.addStage({
@@ -305,8 +384,8 @@ export class KafkaWorkflow extends Construct {
       options,
       inputs: options.inputs,
       outputs: options.outputs,
-      custom: options,
-      label: `custom: ${options.image}`,
+      container: options.container,
+      label: () => `custom: ${String(options.container?.image)}`,
     });
   }
 
@@ -367,8 +446,15 @@ export class KafkaWorkflow extends Construct {
     if (this.topicMap.has(name)) throw propError(this, 'topic name', 'unique in the workflow', name);
     const collision = [...this.topicMap.keys()].find((t) => KafkaConfig.collisionName(t) === KafkaConfig.collisionName(name));
     if (collision) throw propError(this, 'topic name', `distinct from '${collision}' (Kafka treats '.' and '_' alike in topic names)`, name);
+    if (options === null || typeof options !== 'object') throw propError(this, 'topic options', 'a KafkaTopicOptions object', options);
     const topic = new KafkaWorkflowTopic(this.topicScope, name, {
-      ...options, brokers: this.brokers, internalTo, strimziCluster: this.strimziCluster, labels: this._labels,
+      ...options,
+      brokers: this.brokers,
+      brokerMinInsyncReplicas: this.brokerMinInsyncReplicas,
+      remoteStorage: this.remoteStorage,
+      internalTo,
+      strimziCluster: this.strimziCluster,
+      labels: this._labelsOf('kafka', 'topics'),
     });
     this.topicMap.set(name, topic);
     return topic;
@@ -386,6 +472,20 @@ export class KafkaWorkflow extends Construct {
       throw propError(this, 'stage name', `a DNS-1123 label of at most ${maxName} characters (room for '${this.baseName}-' and '-config')`, name);
     }
     if (this.stageMap.has(name)) throw propError(this, 'stage name', 'unique in the workflow', name);
+    const streamOptions = spec.options as StreamStageOptions;
+    const common: StreamStageCommonOptions = {
+      seedBrokers: this.bootstrapServers,
+      inputs,
+      consumerGroup: `${this.baseName}-${name}`,
+      stageName: name,
+      outputKey: streamOptions.outputKey,
+      deadLetterTopic: this.deadLetterTopic,
+      logLevel: streamOptions.logLevel,
+    };
+    // The renderer first: it says what a malformed option must be (a route that is not a route, a name Kafka
+    // refuses) before the graph is asked about topics.
+    const problem = spec.bento?.problem(common);
+    if (problem) throw this.stageError(name, problem.option, problem.expectation, problem.value);
     const { topics } = this.graph();
     const undeclared = firstUndeclared(topics, [...inputs, ...outputs]);
     if (undeclared !== undefined) {
@@ -402,17 +502,6 @@ export class KafkaWorkflow extends Construct {
       throw this.stageError(name, 'pendingTopic', 'a topic name not declared otherwise (the join creates it)', pendingTopic);
     }
 
-    const common: StreamStageCommonOptions = {
-      seedBrokers: this.bootstrapServers,
-      inputs,
-      consumerGroup: `${this.baseName}-${name}`,
-      stageName: name,
-      outputKey: spec.options.outputKey,
-      deadLetterTopic: this.deadLetterTopic,
-      logLevel: spec.options.logLevel,
-    };
-    const problem = spec.bento?.problem(common);
-    if (problem) throw this.stageError(name, problem.option, problem.expectation, problem.value);
     const config = spec.bento?.render(common);
 
     if (pendingTopic !== undefined) {
@@ -422,6 +511,7 @@ export class KafkaWorkflow extends Construct {
     const stage = new KafkaStage(this, name, {
       kind,
       workflowName: this.baseName,
+      partOf: this._partOf,
       bootstrapServers: this.bootstrapServers,
       deadLetterTopic: this.deadLetterTopic,
       inputs,
@@ -429,19 +519,33 @@ export class KafkaWorkflow extends Construct {
       inputPartitions: inputs.reduce((sum, t) => sum + this.topicMap.get(t)!.partitions, 0),
       options: spec.options,
       config,
-      custom: spec.custom,
+      resources: spec.bento !== undefined ? streamOptions.resources : undefined,
+      container: spec.container,
       stateful: spec.stateful ?? false,
       edgeLabels: spec.edgeLabels,
       pendingTopic,
-      label: spec.label ?? kind,
+      label: spec.label?.() ?? kind,
       images: this._images,
+      pod: this._pod,
     });
     this.stageMap.set(name, stage);
     return stage;
   }
 
+  /**
+   * The recommended labels of the workflow's objects of one component: `name` the software that runs (`kafka`,
+   * `bento`, or the base name for your own stages), `instance` the base name.
+   *
+   * @internal
+   */
+  public _labelsOf(name: string, component: string, version?: string): { [key: string]: string } {
+    return RecommendedLabels.of({ name, instance: this.baseName, component, partOf: this._partOf, version });
+  }
+
   private topicJob(): kplus.Job {
     const user = ContainerImages.user(ImageKey.KAFKA);
+    const image = ContainerImages.resolve(this, ImageKey.KAFKA, this._images);
+    const labels = this._labelsOf('kafka', 'topics', RecommendedLabels.versionOf(image));
     const script = () => KafkaConfig.createTopicsScript(this.topics.map((t) => ({
       name: t.topicName, partitions: t.partitions, replicationFactor: t.replicationFactor, config: t.config,
     })));
@@ -450,13 +554,13 @@ export class KafkaWorkflow extends Construct {
     // The script (and so the Job's name) depends on topics added after construction: both are produced at synthesis.
     // A new topic list gives a new Job name, because a Job's pod template cannot be changed.
     const cm = new kplus.k8s.KubeConfigMap(this, 'TopicsScript', {
-      metadata: { name: cmName, labels: this._labels },
+      metadata: { name: cmName, labels },
       data: { 'create-topics.sh': Lazy.any({ produce: () => script() }) as any },
     });
     // No ttlSecondsAfterFinished: a GitOps tool would re-create a Job the TTL deleted, and run it again and again.
     const job = RestrictedWorkloads.job(this, 'TopicsJob', {
       name: Lazy.any({ produce: () => `${this.baseName}-topics-${hash()}` }) as any,
-      labels: { ...this._labels, 'app.kubernetes.io/component': 'topics' },
+      labels,
       // Tell kube-linter (and readers) why this Job deliberately has no TTL.
       annotations: { 'ignore-check.kube-linter.io/job-ttl-seconds-after-finished': 'a GitOps tool would re-create a Job its TTL deleted and run it again' },
       backoffLimit: 20,
@@ -466,18 +570,19 @@ export class KafkaWorkflow extends Construct {
     job.podMetadata.addAnnotation(ConfigChecksum.ANNOTATION, Lazy.any({ produce: () => createHash('sha256').update(script()).digest('hex') }) as any);
     const container = RestrictedSecurity.addContainer(job, {
       name: 'create-topics',
-      image: ContainerImages.resolve(this, ImageKey.KAFKA, this._images),
+      image,
       command: ['/bin/sh', `${TOPICS_SCRIPT_DIR}/create-topics.sh`],
       envVariables: {
         KAFKA_BOOTSTRAP_SERVERS: kplus.EnvValue.fromValue(this.bootstrapServers.join(',')),
         KAFKA_HEAP_OPTS: kplus.EnvValue.fromValue('-Xmx256m'),
         LOG_DIR: kplus.EnvValue.fromValue('/tmp'),
       },
-      resources: containerResources({ cpu: ['100m', '1'], memory: ['384Mi', '512Mi'] }),
+      resources: this.topicsJobResources,
     }, { uid: user.uid, gid: user.gid });
     container.mount(TOPICS_SCRIPT_DIR, kplus.Volume.fromConfigMap(this, 'TopicsScriptVolume',
       kplus.ConfigMap.fromConfigMapName(this, 'TopicsScriptRef', cmName), { name: 'topics-script' }), { readOnly: true });
     RestrictedSecurity.addWritableDirs(job, container, { paths: ['/tmp'] });
+    applyPodOptions(job, this._pod);
     job.node.addDependency(cm);
     return job;
   }
@@ -497,10 +602,10 @@ interface StageSpec {
   readonly pendingTopic?: string;
   /** The stream processor's config; none for a custom stage. */
   readonly bento?: BentoConfig;
-  /** A custom stage's options. */
-  readonly custom?: CustomStageOptions;
-  /** What the blueprint says the stage is (default: its kind). */
-  readonly label?: string;
+  /** A custom stage's container (checked by the stage). */
+  readonly container?: CustomStageOptions['container'];
+  /** What the blueprint says the stage is (default: its kind), asked once the options are checked. */
+  readonly label?: () => string;
   /** Labels of the edges to its outputs in the blueprint. */
   readonly edgeLabels?: { [topic: string]: string };
 }
@@ -518,6 +623,13 @@ function bento<T extends StreamStageCommonOptions>(problem: (options: T) => Stre
   return { problem: (common) => problem(options(common)), render: (common) => render(options(common)) };
 }
 
+/** Stage options are an object (a JavaScript or Python caller may pass anything). */
+function checkStageOptions(wf: KafkaWorkflow, stage: string, options: unknown): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error(`${PropCheck.where(wf)}: 'options' of stage '${stage}' must be the stage's options ({ input, output, … }), got ${PropCheck.show(options)}`);
+  }
+}
+
 /** A list the user gave, or an empty one when it is not a list (the renderer then says what it must be). */
 function list<T>(value: T[]): T[] {
   return Array.isArray(value) ? value : [];
@@ -525,12 +637,12 @@ function list<T>(value: T[]): T[] {
 
 /** The name of the stage option that holds `topic` (for messages). */
 function propOf(options: { [key: string]: any }, topic: string): string {
-  for (const key of ['input', 'output', 'unmatched', 'expiredTopic']) if (options[key] === topic) return key;
-  for (const key of ['inputs', 'outputs', 'shards']) if (Array.isArray(options[key]) && options[key].includes(topic)) return key;
+  for (const key of ['input', 'output', 'unmatchedOutput', 'expiredOutput']) if (options[key] === topic) return key;
+  for (const key of ['inputs', 'outputs']) if (Array.isArray(options[key]) && options[key].includes(topic)) return key;
   const routes = options.routes;
   if (Array.isArray(routes)) {
-    const i = routes.findIndex((r: any) => r?.topic === topic);
-    if (i >= 0) return `routes[${i}].topic`;
+    const i = routes.findIndex((r: any) => r?.output === topic);
+    if (i >= 0) return `routes[${i}].output`;
   }
   return 'topics';
 }

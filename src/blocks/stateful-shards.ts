@@ -1,10 +1,12 @@
 import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { applyPodOptions } from './_pod-options';
 import { Availability } from '../core/availability';
 import { PropCheck } from '../core/errors';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 
@@ -48,6 +50,25 @@ export interface StatefulShardsProps {
   readonly storageClassName?: string;
   /** Labels added to every object. */
   readonly partOf?: string;
+  /**
+   * `app.kubernetes.io/component` of the shard pods (in the selector).
+   *
+   * @default "shard"
+   */
+  readonly component?: string;
+  /**
+   * `app.kubernetes.io/version` of every object (not in the selector).
+   *
+   * @default - no version label
+   */
+  readonly version?: string;
+  /**
+   * Pod options (checked by the caller), applied to the StatefulSet's pod template; a `topologySpreadConstraints`
+   * option replaces the spread over hostnames.
+   *
+   * @default - none
+   */
+  readonly pod?: PodOptions;
 }
 
 /**
@@ -89,7 +110,7 @@ export class StatefulShards extends Construct {
     if (props.name.length > ResourceNames.MAX_STATEFULSET || !ResourceNames.isDnsLabel(props.name)) {
       throw propError(this, 'name', `a DNS-1123 label of at most ${ResourceNames.MAX_STATEFULSET} characters`, props.name);
     }
-    const labelOptions = { name: props.appName, instance: props.instance, component: 'shard', partOf: props.partOf };
+    const labelOptions = { name: props.appName, instance: props.instance, component: props.component ?? 'shard', partOf: props.partOf, version: props.version };
     this.selector = RecommendedLabels.selector(labelOptions);
     const labels = RecommendedLabels.of(labelOptions);
 
@@ -123,8 +144,13 @@ export class StatefulShards extends Construct {
     }
     RestrictedSecurity.applySeccomp(this.statefulSet);
     this.podDisruptionBudget = Availability.apply(this, this.statefulSet, {
-      replicas: props.shards, selector: this.selector, name: props.name, labels,
+      replicas: props.shards,
+      selector: this.selector,
+      name: props.name,
+      labels,
+      spread: props.pod?.topologySpreadConstraints === undefined,
     });
+    if (props.pod !== undefined) applyPodOptions(this.statefulSet, props.pod);
   }
 
   /**

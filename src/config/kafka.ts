@@ -1,3 +1,6 @@
+import { BROKER_SETTINGS, SettingRule, strimziForbiddenPrefix, TOPIC_SETTINGS } from './_kafka-settings';
+import { showValue } from '../core/prop-error';
+
 /**
  * Options for `KafkaConfig.kraftServerProperties`.
  */
@@ -90,8 +93,7 @@ export class KafkaConfig {
     const port = options.port ?? 9092;
     const controllerPort = options.controllerPort ?? 9093;
     if (port === controllerPort) throw new Error(`the client and controller ports must differ, got ${port} for both`);
-    const rf = Math.min(3, nodes);
-    const minIsr = Math.max(1, Math.min(2, nodes - 1));
+    const defaults = KafkaConfig.replicationDefaults(nodes);
     const props: Array<[string, string]> = [
       ['process.roles', 'broker,controller'],
       ['node.id', '@NODE_ID@'],
@@ -103,19 +105,19 @@ export class KafkaConfig {
       ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
       ['log.dirs', options.logDir],
       ['auto.create.topics.enable', 'false'],
-      ['default.replication.factor', String(rf)],
-      ['min.insync.replicas', String(minIsr)],
-      ['offsets.topic.replication.factor', String(rf)],
-      ['transaction.state.log.replication.factor', String(rf)],
-      ['transaction.state.log.min.isr', String(minIsr)],
-      ['share.coordinator.state.topic.replication.factor', String(rf)],
-      ['share.coordinator.state.topic.min.isr', String(minIsr)],
+      ['default.replication.factor', defaults['default.replication.factor']],
+      ['min.insync.replicas', defaults['min.insync.replicas']],
+      ['offsets.topic.replication.factor', defaults['offsets.topic.replication.factor']],
+      ['transaction.state.log.replication.factor', defaults['transaction.state.log.replication.factor']],
+      ['transaction.state.log.min.isr', defaults['transaction.state.log.min.isr']],
+      ['share.coordinator.state.topic.replication.factor', defaults['share.coordinator.state.topic.replication.factor']],
+      ['share.coordinator.state.topic.min.isr', defaults['share.coordinator.state.topic.min.isr']],
     ];
     const overrides = options.overrides ?? {};
     for (const key of Object.keys(overrides).sort()) {
       const value = overrides[key];
       const problem = KafkaConfig.kraftOverrideProblem(key, value);
-      if (problem) throw new Error(`broker setting '${key}' ${problem}`);
+      if (problem) throw new Error(`broker setting '${problem.setting}' must be ${problem.expectation}, got ${showValue(problem.value)}`);
       const at = props.findIndex(([k]) => k === key);
       if (at >= 0) props[at] = [key, value];
       else props.push([key, value]);
@@ -230,44 +232,185 @@ export class KafkaConfig {
   }
 
   /**
-   * Why a broker setting cannot be written as it is (to `server.properties`, or a Strimzi `Kafka`'s
-   * `spec.kafka.config`), or undefined: its name must be dotted lowercase words, its value a one-line string.
+   * The brokers' replication defaults for `nodes` nodes, as both cluster kinds write them: internal topics with
+   * `min(3, nodes)` replicas, and `min.insync.replicas` of `max(1, min(2, nodes - 1))` — with 3 or more nodes one
+   * node can be down without stopping `acks=all` writes.
    */
-  public static brokerSettingProblem(key: string, value: string): string | undefined {
-    return settingProblem(key, value, false);
+  public static replicationDefaults(nodes: number): { [key: string]: string } {
+    const rf = String(Math.min(3, nodes));
+    const minIsr = String(Math.max(1, Math.min(2, nodes - 1)));
+    return {
+      'default.replication.factor': rf,
+      'min.insync.replicas': minIsr,
+      'offsets.topic.replication.factor': rf,
+      'transaction.state.log.replication.factor': rf,
+      'transaction.state.log.min.isr': minIsr,
+      'share.coordinator.state.topic.replication.factor': rf,
+      'share.coordinator.state.topic.min.isr': minIsr,
+    };
   }
 
   /**
-   * Why `kraftServerProperties` refuses `key=value` as an override, or undefined: a broker setting problem, or a
-   * setting the node sets itself (its roles, id, quorum, listeners and log dir).
+   * The brokers' `min.insync.replicas` for `nodes` nodes with `settings` (checked already): the setting, else the
+   * default of `replicationDefaults`. A topic without its own `min.insync.replicas` needs at least this many
+   * replicas, or every `acks=all` write to it fails with NOT_ENOUGH_REPLICAS.
    */
-  public static kraftOverrideProblem(key: string, value: string): string | undefined {
+  public static brokerMinInsyncReplicas(nodes: number, settings?: { [key: string]: string }): number {
+    return Number(settings?.['min.insync.replicas'] ?? KafkaConfig.replicationDefaults(nodes)['min.insync.replicas']);
+  }
+
+  /**
+   * What is wrong with one broker setting (for `server.properties`, or a Strimzi `Kafka`'s `spec.kafka.config`), or
+   * undefined: its name must be dotted lowercase words, its value a one-line string, and the settings the library
+   * depends on (`min.insync.replicas`, the internal topics' replication, …) must have values Kafka accepts.
+   */
+  public static brokerSettingProblem(key: string, value: string): KafkaSettingProblem | undefined {
+    return formProblem(key, value, false) ?? ruleProblem(BROKER_SETTINGS, key, value);
+  }
+
+  /**
+   * What `kraftServerProperties` refuses in an override, or undefined: a broker setting problem, or a setting the
+   * node sets itself (its roles, id, quorum, listeners and log dir).
+   */
+  public static kraftOverrideProblem(key: string, value: string): KafkaSettingProblem | undefined {
     // every reserved key is a well-formed name: checking it first says the more useful thing
-    if (RESERVED.includes(key)) return 'is set by the cluster itself and cannot be overridden';
-    return settingProblem(key, value, false);
+    if (RESERVED.includes(key)) {
+      return { setting: key, expectation: 'a setting other than the node\'s roles, id, quorum, listeners and log dir (the cluster sets them)', value: key };
+    }
+    return KafkaConfig.brokerSettingProblem(key, value);
   }
 
   /**
-   * Why a topic setting cannot be passed to `kafka-topics.sh --config` (or a `KafkaTopic`), or undefined: its name
-   * must be dotted lowercase words, its value a non-empty one-line string.
+   * What Strimzi refuses in `spec.kafka.config`, or undefined: a broker setting problem, or a setting Strimzi sets
+   * itself (`listeners`, `node.id`, `ssl.*`, `controller.*`, …: its `FORBIDDEN_PREFIXES`, with its exceptions).
    */
-  public static topicSettingProblem(key: string, value: string): string | undefined {
-    return settingProblem(key, value, true);
+  public static strimziSettingProblem(key: string, value: string): KafkaSettingProblem | undefined {
+    const prefix = typeof key === 'string' ? strimziForbiddenPrefix(key) : undefined;
+    if (prefix !== undefined) {
+      return { setting: key, expectation: `a setting Strimzi lets you set (it sets '${prefix}${prefix.endsWith('.') ? '*' : ''}' itself)`, value: key };
+    }
+    return KafkaConfig.brokerSettingProblem(key, value);
   }
 
-  /** Throws when a topic setting name or value cannot be passed to `kafka-topics.sh --config`. */
+  /**
+   * What is wrong with a cluster's broker settings together, for `nodes` nodes (each setting checked already), or
+   * undefined: a replication factor above the nodes, a `min.insync.replicas` above the consumer offsets topic's
+   * replication factor (every offset commit would fail), an internal topic's min ISR above its replication factor.
+   * Settings not given take `replicationDefaults(nodes)`.
+   */
+  public static brokerSettingsProblem(settings: { [key: string]: string }, nodes: number): KafkaSettingProblem | undefined {
+    const all: { [key: string]: string } = { ...KafkaConfig.replicationDefaults(nodes), ...settings };
+    const n = (key: string) => Number(all[key]);
+    for (const key of ['default.replication.factor', 'offsets.topic.replication.factor', 'transaction.state.log.replication.factor',
+      'share.coordinator.state.topic.replication.factor']) {
+      if (n(key) > nodes) return { setting: key, expectation: `at most the brokers (${nodes})`, value: all[key] };
+    }
+    if (n('min.insync.replicas') > n('offsets.topic.replication.factor')) {
+      return {
+        setting: 'min.insync.replicas',
+        expectation: `at most offsets.topic.replication.factor (${all['offsets.topic.replication.factor']}): the consumer offsets topic takes the brokers' min.insync.replicas, and every offset commit would fail with NOT_ENOUGH_REPLICAS`,
+        value: all['min.insync.replicas'],
+      };
+    }
+    for (const [isr, rf] of [['transaction.state.log.min.isr', 'transaction.state.log.replication.factor'],
+      ['share.coordinator.state.topic.min.isr', 'share.coordinator.state.topic.replication.factor']]) {
+      if (n(isr) > n(rf)) return { setting: isr, expectation: `at most ${rf} (${all[rf]})`, value: all[isr] };
+    }
+    return undefined;
+  }
+
+  /**
+   * What Kafka refuses in one topic setting (`kafka-topics.sh --config`, or a `KafkaTopic`'s `spec.config`), or
+   * undefined: a name Kafka 4.3 does not know (Kafka refuses it: `Unknown topic config name`), or a value its
+   * validator refuses (`retention.ms` an integer of at least -1, `cleanup.policy` a list of `compact` and `delete`,
+   * `compression.type` one of Kafka's codecs, `segment.bytes` at least 1 MiB, …).
+   */
+  public static topicSettingProblem(key: string, value: string): KafkaSettingProblem | undefined {
+    const form = formProblem(key, value, true);
+    if (form) return form;
+    if (!Object.prototype.hasOwnProperty.call(TOPIC_SETTINGS, key)) {
+      return { setting: key, expectation: 'a topic setting Kafka 4.3 knows (KafkaConfig.topicSettingNames())', value: key };
+    }
+    return ruleProblem(TOPIC_SETTINGS, key, value);
+  }
+
+  /**
+   * What is wrong with a topic's settings, or undefined: each setting (`topicSettingProblem`), then the rules
+   * between them and the topic: its `min.insync.replicas` at most its replication factor (else every `acks=all`
+   * write fails with NOT_ENOUGH_REPLICAS), `min.compaction.lag.ms` at most `max.compaction.lag.ms`, and
+   * `remote.storage.enable=true` only on a cluster with tiered storage (`remoteStorage`: false when the cluster is
+   * known to have none, undefined when unknown).
+   */
+  public static topicSettingsProblem(settings: { [key: string]: string }, replicationFactor: number,
+    remoteStorage?: boolean): KafkaSettingProblem | undefined {
+    for (const key of Object.keys(settings).sort()) {
+      const p = KafkaConfig.topicSettingProblem(key, settings[key]);
+      if (p) return p;
+    }
+    const minIsr = settings['min.insync.replicas'];
+    if (minIsr !== undefined && Number(minIsr) > replicationFactor) {
+      return {
+        setting: 'min.insync.replicas',
+        expectation: `at most the topic's replication factor (${replicationFactor}): with more, every acks=all write fails with NOT_ENOUGH_REPLICAS`,
+        value: minIsr,
+      };
+    }
+    const minLag = settings['min.compaction.lag.ms'];
+    const maxLag = settings['max.compaction.lag.ms'];
+    if (minLag !== undefined && maxLag !== undefined && BigInt(minLag) > BigInt(maxLag)) {
+      return { setting: 'min.compaction.lag.ms', expectation: `at most max.compaction.lag.ms (${maxLag})`, value: minLag };
+    }
+    if (remoteStorage === false && /^true$/i.test(settings['remote.storage.enable'] ?? '')) {
+      return {
+        setting: 'remote.storage.enable',
+        expectation: 'false or unset on a cluster without tiered storage (set remote.log.storage.system.enable=true in the cluster\'s config first)',
+        value: settings['remote.storage.enable'],
+      };
+    }
+    return undefined;
+  }
+
+  /** The topic settings `topicSettingProblem` knows: Kafka 4.3's topic-level settings. */
+  public static topicSettingNames(): string[] {
+    return Object.keys(TOPIC_SETTINGS);
+  }
+
+  /** Throws when Kafka would refuse a topic setting (`topicSettingProblem`). */
   public static checkTopicConfig(topic: string, key: string, value: string): void {
     const problem = KafkaConfig.topicSettingProblem(key, value);
-    if (problem) throw new Error(`topic '${topic}': setting '${key}' ${problem}`);
+    if (problem) throw new Error(`topic '${topic}': setting '${problem.setting}' must be ${problem.expectation}, got ${showValue(problem.value)}`);
   }
 }
 
-function settingProblem(key: string, value: string, nonEmpty: boolean): string | undefined {
-  if (!/^[a-z0-9]+([._-][a-z0-9]+)*$/.test(key)) return 'has a name that is not dotted lowercase words';
+/**
+ * A problem with a Kafka setting, as the `*Problem` methods of `KafkaConfig` report it: which setting, what it must
+ * be, and the value given (the name itself, when the name is the problem).
+ */
+export interface KafkaSettingProblem {
+  /** The setting. */
+  readonly setting: string;
+  /** What it must be, completing "must be …". */
+  readonly expectation: string;
+  /**
+   * The value given (or the name, when the name is wrong).
+   *
+   * @default - none was given
+   */
+  readonly value?: any;
+}
+
+function formProblem(key: string, value: string, nonEmpty: boolean): KafkaSettingProblem | undefined {
+  if (typeof key !== 'string' || !/^[a-z0-9]+([._-][a-z0-9]+)*$/.test(key)) return { setting: String(key), expectation: 'a setting name of dotted lowercase words', value: key };
   if (typeof value !== 'string' || /[\r\n]/.test(value) || (nonEmpty && value.length === 0)) {
-    return `has a value that is not a ${nonEmpty ? 'non-empty ' : ''}one-line string`;
+    return { setting: key, expectation: `a ${nonEmpty ? 'non-empty ' : ''}one-line string`, value };
   }
   return undefined;
+}
+
+function ruleProblem(rules: { readonly [key: string]: SettingRule }, key: string, value: string): KafkaSettingProblem | undefined {
+  const rule = Object.prototype.hasOwnProperty.call(rules, key) ? rules[key] : undefined;
+  const expectation = rule?.(value);
+  return expectation === undefined ? undefined : { setting: key, expectation, value };
 }
 
 /** A Java properties value: backslashes escaped, a leading space kept. */

@@ -89,13 +89,13 @@ export interface FilterConfigOptions extends StreamStageCommonOptions {
 }
 
 /**
- * A route of a splitter: messages for which `condition` is true go to `topic`.
+ * A route of a splitter: messages for which `condition` is true go to `output`.
  */
 export interface SplitterRoute {
   /** A Bloblang query that is `true` for the messages this route takes. */
   readonly condition: string;
   /** The topic they go to. */
-  readonly topic: string;
+  readonly output: string;
 }
 
 /**
@@ -115,7 +115,7 @@ export interface SplitterConfigOptions extends StreamStageCommonOptions {
    *
    * @default - messages no route takes are dropped (a splitter is then also a filter)
    */
-  readonly unmatched?: string;
+  readonly unmatchedOutput?: string;
 }
 
 /**
@@ -125,9 +125,10 @@ export interface SharderConfigOptions extends StreamStageCommonOptions {
   /** A Bloblang query for the shard key, e.g. `this.user_id`. */
   readonly key: string;
   /**
-   * The shard topics: a message goes to `shards[fnv1_32(key) % shards.length]` (`StreamProcessorConfig.shardIndex`).
+   * The shard topics (at least 2): a message goes to `outputs[fnv1_32(key) % outputs.length]`
+   * (`StreamProcessorConfig.shardIndex`).
    */
-  readonly shards: string[];
+  readonly outputs: string[];
 }
 
 /**
@@ -174,8 +175,8 @@ export interface JoinConfigOptions extends StreamStageCommonOptions {
    */
   readonly window?: Duration;
   /**
-   * How long a batch may wait for its last part, counted from its oldest part's record timestamp. Then its parts go
-   * to `expiredTopic`, or are dropped.
+   * How long a batch may wait for its last part (whole seconds), counted from its oldest part's record timestamp.
+   * Then its parts go to `expiredOutput`, or are dropped.
    *
    * @default Duration.hours(1)
    */
@@ -187,10 +188,10 @@ export interface JoinConfigOptions extends StreamStageCommonOptions {
    *
    * @default - the parts of a batch that timed out are dropped, with a log line
    */
-  readonly expiredTopic?: string;
+  readonly expiredOutput?: string;
   /**
    * How many records of one partition may be held at once (Bento's `checkpoint_limit`): the window holds every
-   * record it has read until it is flushed.
+   * record it has read until it is flushed. An integer from 1 to 1000000.
    *
    * @default 10000
    */
@@ -280,13 +281,14 @@ export class ReduceAggregation {
 
   /**
    * The mutation line that keeps this aggregation's value of a record in metadata `reduce_v<index>`, or none when
-   * it reads no value.
+   * it reads no value. `embed` turns the user's query into the text that goes into the config (trimmed, `${NAME}`
+   * escaped, indented), as for every other query of a stage.
    *
    * @internal
    */
-  public _valueLine(index: number, indent: (text: string) => string): string | undefined {
+  public _valueLine(index: number, embed: (query: string) => string): string | undefined {
     if (!this._readsValue) return undefined;
-    return `meta reduce_v${index} = (\n${indent(this.query!)}\n)${this.cast}`;
+    return `meta reduce_v${index} = (\n${embed(this.query!)}\n)${this.cast}`;
   }
 
   /**
@@ -327,7 +329,7 @@ export interface ReduceConfigOptions extends StreamStageCommonOptions {
   readonly window?: Duration;
   /**
    * How many records of one partition may be held at once (Bento's `checkpoint_limit`): the window holds every
-   * record it has read until it is flushed.
+   * record it has read until it is flushed. An integer from 1 to 1000000.
    *
    * @default 10000
    */

@@ -5,6 +5,7 @@ import {
   CopierConfigOptions, FilterConfigOptions, JoinConfigOptions, MergerConfigOptions, ReduceAggregation, ReduceConfigOptions,
   SharderConfigOptions, SplitterConfigOptions, StreamLogLevel, StreamStageCommonOptions,
 } from './stream-processor-options';
+import { ValueProblem, ValueProblems } from '../core/_value-problems';
 import { showValue } from '../core/prop-error';
 
 /**
@@ -31,6 +32,11 @@ const DEFAULT_HTTP_PORT = 4195;
 const DEFAULT_MAX_IN_FLIGHT = 10000;
 const MAX_JOIN_COUNT = 1_000_000;
 const JOIN_WINDOW = Duration.seconds(10);
+const JOIN_TIMEOUT = Duration.hours(1);
+/** A week: a batch waiting longer is a design problem, not a timeout. */
+const MAX_JOIN_TIMEOUT_S = 7 * 86400;
+const MAX_IN_FLIGHT = 1_000_000;
+const LOG_LEVELS: string[] = Object.values(StreamLogLevel);
 const REDUCE_WINDOW = Duration.minutes(1);
 
 /**
@@ -72,7 +78,7 @@ export class StreamProcessorConfig {
 
   /**
    * A splitter: each message goes to the first route whose condition holds (or to every such route with `copy`),
-   * and to `unmatched` when none does. The conditions are evaluated in the pipeline, so a condition that errors
+   * and to `unmatchedOutput` when none does. The conditions are evaluated in the pipeline, so a condition that errors
    * fails the message instead of silently skipping a route.
    */
   public static splitter(options: SplitterConfigOptions): string {
@@ -82,28 +88,28 @@ export class StreamProcessorConfig {
     const processors = [{ mutation: lines.join('\n') + '\n' }];
     const cases: any[] = options.routes.map((r, i) => ({
       check: `@split_route_${i} == true`,
-      output: kafkaOutput(options, r.topic),
+      output: kafkaOutput(options, r.output),
       continue: copy,
     }));
-    if (options.unmatched !== undefined) {
+    if (options.unmatchedOutput !== undefined) {
       const none = options.routes.map((_, i) => `@split_route_${i} != true`).join(' && ');
-      cases.push({ check: none, output: kafkaOutput(options, options.unmatched), continue: false });
+      cases.push({ check: none, output: kafkaOutput(options, options.unmatchedOutput), continue: false });
     }
     return render(options, processors, { switch: { strict_mode: false, cases } });
   }
 
   /**
-   * A sharder: each message goes to shard topic `fnv1_32(key) % shards.length` (FNV-1, 32 bit, of the key's UTF-8
+   * A sharder: each message goes to shard topic `outputs[fnv1_32(key) % outputs.length]` (FNV-1, 32 bit, of the key's UTF-8
    * bytes: Bloblang's `hash("fnv32")`), so every message with the same key goes to the same shard.
    */
   public static sharder(options: SharderConfigOptions): string {
     fail(StreamProcessorConfig.sharderProblem(options));
     const key = userQuery(options.key);
-    const topics = options.shards.map((t) => JSON.stringify(t)).join(', ');
+    const topics = options.outputs.map((t) => JSON.stringify(t)).join(', ');
     const processors = [{
       mutation: [
         `let shard_key = (\n${indentLines(key)}\n).string()`,
-        `meta shard_topic = [${topics}].index($shard_key.hash("fnv32").string().number() % ${options.shards.length})`,
+        `meta shard_topic = [${topics}].index($shard_key.hash("fnv32").string().number() % ${options.outputs.length})`,
         '',
       ].join('\n'),
     }];
@@ -134,7 +140,7 @@ export class StreamProcessorConfig {
     fail(StreamProcessorConfig.joinProblem(options));
     const batchKey = userQuery(options.batchKey);
     const window = bentoDuration(options.window ?? JOIN_WINDOW);
-    const timeoutSeconds = joinTimeoutSeconds(options);
+    const timeoutSeconds = millisOf(options.timeout ?? JOIN_TIMEOUT) / 1000;
     const countExpr = options.count !== undefined ? String(options.count) : `(\n${indentLines(userQuery(options.countQuery!))}\n).number()`;
     const partExpr = options.partKey !== undefined
       ? `(\n${indentLines(userQuery(options.partKey))}\n).string()`
@@ -188,8 +194,8 @@ export class StreamProcessorConfig {
       },
       {
         check: '@join_route == "expired"',
-        output: options.expiredTopic !== undefined
-          ? kafkaOutput(options, options.expiredTopic, outKey, ['^join_(part|since)$'])
+        output: options.expiredOutput !== undefined
+          ? kafkaOutput(options, options.expiredOutput, outKey, ['^join_(part|since)$'])
           : { drop: {}, processors: [{ log: { level: 'WARN', message: 'join: dropping a part of batch ${! @join_key } that timed out' } }] },
       },
     ];
@@ -216,7 +222,7 @@ export class StreamProcessorConfig {
     const key = userQuery(options.key);
     const window = bentoDuration(options.window ?? REDUCE_WINDOW);
     const aggs = options.aggregations ?? [ReduceAggregation.count()];
-    const valueLines = aggs.flatMap((a, i) => a._valueLine(i, indentLines) ?? []);
+    const valueLines = aggs.flatMap((a, i) => a._valueLine(i, (q) => indentLines(userQuery(q))) ?? []);
     const fields = aggs.map((a, i) => `    ${JSON.stringify(a.name)}: ${a._expression(i)},`);
     const processors: any[] = [
       { mutation: [`meta reduce_key = (\n${indentLines(key)}\n).string()`, ...valueLines, ''].join('\n') },
@@ -259,15 +265,17 @@ export class StreamProcessorConfig {
     if (common) return common;
     if (!Array.isArray(options.routes) || options.routes.length === 0) return problem('routes', 'a list of at least one route', options.routes);
     for (const [i, r] of options.routes.entries()) {
-      const route = topicProblem(`routes[${i}].topic`, r.topic) ?? queryProblem(`routes[${i}].condition`, r.condition);
+      if (r === null || typeof r !== 'object') return problem(`routes[${i}]`, 'a route ({ condition, output })', r);
+      const route = topicProblem(`routes[${i}].output`, r.output) ?? queryProblem(`routes[${i}].condition`, r.condition);
       if (route) return route;
     }
-    return options.unmatched !== undefined ? topicProblem('unmatched', options.unmatched) : undefined;
+    return booleanProblem('copy', options.copy)
+      ?? (options.unmatchedOutput !== undefined ? topicProblem('unmatchedOutput', options.unmatchedOutput) : undefined);
   }
 
   /** Why `sharder` refuses `options`, or undefined. */
   public static sharderProblem(options: SharderConfigOptions): StreamConfigProblem | undefined {
-    return commonProblem(options) ?? topicsProblem('shards', options.shards, 2) ?? queryProblem('key', options.key);
+    return commonProblem(options) ?? topicsProblem('outputs', options.outputs, 2) ?? queryProblem('key', options.key);
   }
 
   /** Why `merger` refuses `options`, or undefined. */
@@ -279,7 +287,7 @@ export class StreamProcessorConfig {
   public static joinProblem(options: JoinConfigOptions): StreamConfigProblem | undefined {
     const o = options;
     const first = commonProblem(o) ?? topicProblem('output', o.output) ?? topicProblem('pendingTopic', o.pendingTopic)
-      ?? (o.expiredTopic !== undefined ? topicProblem('expiredTopic', o.expiredTopic) : undefined);
+      ?? (o.expiredOutput !== undefined ? topicProblem('expiredOutput', o.expiredOutput) : undefined);
     if (first) return first;
     if (o.inputs.includes(o.pendingTopic)) return problem('pendingTopic', 'a topic other than the inputs', o.pendingTopic);
     const batch = queryProblem('batchKey', o.batchKey);
@@ -291,11 +299,12 @@ export class StreamProcessorConfig {
     if (o.count !== undefined && (!Number.isInteger(o.count) || o.count < 1 || o.count > MAX_JOIN_COUNT)) {
       return problem('count', `an integer from 1 to ${MAX_JOIN_COUNT}`, o.count);
     }
-    const timeoutSeconds = joinTimeoutSeconds(o);
     return (o.countQuery !== undefined ? queryProblem('countQuery', o.countQuery) : undefined)
       ?? (o.partKey !== undefined ? queryProblem('partKey', o.partKey) : undefined)
       ?? durationProblem('window', o.window ?? JOIN_WINDOW)
-      ?? (timeoutSeconds < 1 ? problem('timeout', 'at least 1 second', `${timeoutSeconds}s`) : undefined);
+      // the timeout is compared with record timestamps in whole seconds: a fraction would be rounded, so refuse it
+      ?? valueProblem('timeout', ValueProblems.wholeSeconds(1, MAX_JOIN_TIMEOUT_S, o.timeout ?? JOIN_TIMEOUT))
+      ?? maxInFlightProblem(o.maxInFlightPerPartition);
   }
 
   /** Why `reduce` refuses `options`, or undefined. */
@@ -307,6 +316,7 @@ export class StreamProcessorConfig {
     if (!Array.isArray(aggs) || aggs.length === 0) return problem('aggregations', 'a list of at least one aggregation', aggs);
     const names = new Set<string>();
     for (const [i, a] of aggs.entries()) {
+      if (!(a instanceof ReduceAggregation)) return problem(`aggregations[${i}]`, 'a ReduceAggregation (ReduceAggregation.count(), .sum(name, query), …)', a);
       const name = `aggregations[${i}].name`;
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(a.name)) return problem(name, 'a field name (letters, digits, _)', a.name);
       if (REDUCE_RESERVED.includes(a.name)) return problem(name, `neither ${REDUCE_RESERVED.map((r) => `'${r}'`).join(' nor ')} (the reduce writes them)`, a.name);
@@ -315,7 +325,7 @@ export class StreamProcessorConfig {
       const q = a._readsValue ? queryProblem(`aggregations[${i}].query`, a.query!) : undefined;
       if (q) return q;
     }
-    return undefined;
+    return maxInFlightProblem(options.maxInFlightPerPartition);
   }
 
   /**
@@ -384,6 +394,9 @@ function commonProblem(o: StreamStageCommonOptions): StreamConfigProblem | undef
   if (o.httpPort !== undefined && (!Number.isInteger(o.httpPort) || o.httpPort < 1 || o.httpPort > 65535)) {
     return problem('httpPort', 'an integer from 1 to 65535', o.httpPort);
   }
+  if (o.logLevel !== undefined && !LOG_LEVELS.includes(o.logLevel)) {
+    return problem('logLevel', `a StreamLogLevel (${LOG_LEVELS.map((l) => `'${l}'`).join(', ')})`, o.logLevel);
+  }
   return (o.outputKey !== undefined ? queryProblem('outputKey', o.outputKey) : undefined)
     ?? (o.deadLetterTopic !== undefined ? topicProblem('deadLetterTopic', o.deadLetterTopic) : undefined);
 }
@@ -416,20 +429,35 @@ function userQuery(text: string): string {
   return StreamProcessorConfig.escapeEnvInterpolation(text.replace(/\s+$/, ''));
 }
 
+/** A window: a Duration of whole milliseconds, at least 1 second (and at most a week). */
 function durationProblem(option: string, d: Duration): StreamConfigProblem | undefined {
-  const ms = d.toMilliseconds();
-  return Number.isInteger(ms) && ms >= 1000 ? undefined : problem(option, 'at least 1 second', `${ms}ms`);
+  const p = ValueProblems.wholeMillis(1000, MAX_JOIN_TIMEOUT_S * 1000, d);
+  if (p !== undefined && typeof p.got === 'string' && /^[0-9]+ms$/.test(p.got) && parseInt(p.got, 10) < 1000) return problem(option, 'at least 1 second', p.got);
+  return valueProblem(option, p);
+}
+
+function valueProblem(option: string, p: ValueProblem | undefined): StreamConfigProblem | undefined {
+  return p === undefined ? undefined : problem(option, p.expectation, p.got);
+}
+
+function booleanProblem(option: string, v: unknown): StreamConfigProblem | undefined {
+  return v === undefined || typeof v === 'boolean' ? undefined : problem(option, 'true or false', v);
+}
+
+function maxInFlightProblem(v: number | undefined): StreamConfigProblem | undefined {
+  return v === undefined ? undefined : valueProblem('maxInFlightPerPartition', ValueProblems.integer(1, MAX_IN_FLIGHT, v));
+}
+
+function millisOf(d: Duration): number {
+  return d.toMilliseconds({ integral: false });
 }
 
 /** A window (checked already) as Bento writes durations. */
 function bentoDuration(d: Duration): string {
-  const ms = d.toMilliseconds();
+  const ms = millisOf(d);
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
-function joinTimeoutSeconds(o: JoinConfigOptions): number {
-  return Math.ceil((o.timeout ?? Duration.hours(1)).toMilliseconds() / 1000);
-}
 
 function indentLines(text: string): string {
   return text.split('\n').map((l) => `  ${l}`).join('\n');

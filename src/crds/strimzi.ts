@@ -1,4 +1,5 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 
 /**
@@ -28,6 +29,68 @@ export interface StrimziListener {
 }
 
 /**
+ * Labels and annotations of the pods of a Strimzi pod template.
+ */
+export interface StrimziTemplateMetadata {
+  /**
+   * Labels added to the pods.
+   *
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Annotations added to the pods.
+   *
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
+}
+
+/**
+ * A Strimzi pod template (`PodTemplate`): the fields of it this library sets, in the Kubernetes API's shapes.
+ *
+ * @see https://strimzi.io/docs/operators/latest/configuring#type-PodTemplate-reference
+ */
+export interface StrimziPodTemplate {
+  /**
+   * Pod labels and annotations.
+   *
+   * @default - none
+   */
+  readonly metadata?: StrimziTemplateMetadata;
+  /**
+   * Registry credentials.
+   *
+   * @default - none
+   */
+  readonly imagePullSecrets?: kplus.k8s.LocalObjectReference[];
+  /**
+   * Affinity.
+   *
+   * @default - none
+   */
+  readonly affinity?: kplus.k8s.Affinity;
+  /**
+   * Tolerations.
+   *
+   * @default - none
+   */
+  readonly tolerations?: kplus.k8s.Toleration[];
+  /**
+   * Topology spread constraints.
+   *
+   * @default - Strimzi's
+   */
+  readonly topologySpreadConstraints?: kplus.k8s.TopologySpreadConstraint[];
+  /**
+   * The PriorityClass.
+   *
+   * @default - the cluster's default priority
+   */
+  readonly priorityClassName?: string;
+}
+
+/**
  * `spec` of a Strimzi `Kafka`: only the fields this library sets.
  */
 export interface StrimziKafkaSpec {
@@ -51,6 +114,18 @@ export interface StrimziKafkaSpec {
    * @default true
    */
   readonly topicOperator?: boolean;
+  /**
+   * The pod template of the Kafka nodes (`spec.kafka.template.pod`).
+   *
+   * @default - Strimzi's
+   */
+  readonly kafkaPodTemplate?: StrimziPodTemplate;
+  /**
+   * The pod template of the entity operator (`spec.entityOperator.template.pod`), with the Topic Operator.
+   *
+   * @default - Strimzi's
+   */
+  readonly entityOperatorPodTemplate?: StrimziPodTemplate;
 }
 
 /**
@@ -88,8 +163,12 @@ export class StrimziKafka extends ApiObject {
     if (s.version !== undefined) kafka.version = s.version;
     kafka.listeners = s.listeners.map((l) => ({ name: l.name, port: l.port, type: l.type, tls: l.tls }));
     if (s.config !== undefined) kafka.config = { ...s.config };
+    if (s.kafkaPodTemplate !== undefined) kafka.template = { pod: podTemplateJson(s.kafkaPodTemplate) };
     const spec: { [key: string]: any } = { kafka };
-    if (s.topicOperator ?? true) spec.entityOperator = { topicOperator: {} };
+    if (s.topicOperator ?? true) {
+      spec.entityOperator = { topicOperator: {} };
+      if (s.entityOperatorPodTemplate !== undefined) spec.entityOperator.template = { pod: podTemplateJson(s.entityOperatorPodTemplate) };
+    }
     super(scope, id, {
       apiVersion: StrimziKafka.API_VERSION,
       kind: StrimziKafka.KIND,
@@ -133,6 +212,12 @@ export interface StrimziKafkaNodePoolProps {
   readonly roles: StrimziNodeRole[];
   /** Their storage. */
   readonly storage: StrimziPersistentStorage;
+  /**
+   * Resources of each node's Kafka container.
+   *
+   * @default - Strimzi's default (none)
+   */
+  readonly resources?: kplus.k8s.ResourceRequirements;
 }
 
 /**
@@ -169,6 +254,7 @@ export class StrimziKafkaNodePool extends ApiObject {
         replicas: props.replicas,
         roles: [...props.roles],
         storage: { type: 'jbod', volumes: [volume] },
+        ...(props.resources !== undefined ? { resources: kplus.k8s.toJson_ResourceRequirements(props.resources) } : {}),
       },
     });
   }
@@ -229,4 +315,23 @@ export class StrimziKafkaTopic extends ApiObject {
       spec,
     });
   }
+}
+
+/** A pod template in the API's JSON (the typed structs converted as the L1 objects would). */
+function podTemplateJson(t: StrimziPodTemplate): { [key: string]: any } {
+  const out: { [key: string]: any } = {};
+  if (t.metadata !== undefined && (t.metadata.labels !== undefined || t.metadata.annotations !== undefined)) {
+    out.metadata = {
+      ...(t.metadata.labels !== undefined ? { labels: { ...t.metadata.labels } } : {}),
+      ...(t.metadata.annotations !== undefined ? { annotations: { ...t.metadata.annotations } } : {}),
+    };
+  }
+  if (t.imagePullSecrets !== undefined) out.imagePullSecrets = t.imagePullSecrets.map((r) => kplus.k8s.toJson_LocalObjectReference(r));
+  if (t.affinity !== undefined) out.affinity = kplus.k8s.toJson_Affinity(t.affinity);
+  if (t.tolerations !== undefined) out.tolerations = t.tolerations.map((x) => kplus.k8s.toJson_Toleration(x));
+  if (t.topologySpreadConstraints !== undefined) {
+    out.topologySpreadConstraints = t.topologySpreadConstraints.map((x) => kplus.k8s.toJson_TopologySpreadConstraint(x));
+  }
+  if (t.priorityClassName !== undefined) out.priorityClassName = t.priorityClassName;
+  return out;
 }

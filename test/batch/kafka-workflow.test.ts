@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { buildApp as buildPhotoApp, PhotoPipelineChart } from '../../examples/kafka-photo-pipeline';
 import {
-  ConfigChecksum, CustomStageEnv, KafkaCluster, KafkaClusterKind, KafkaStageKind, KafkaWorkflow, ReduceAggregation, StrimziKafka,
+  ConfigChecksum, CustomStageEnv, KafkaCluster, KafkaClusterKind, KafkaStage, KafkaStageKind, KafkaWorkflow, ReduceAggregation, StrimziKafka,
 } from '../../src';
 import { one, ofKind, synthValid } from '../harness';
 
@@ -94,7 +94,24 @@ describe('KafkaWorkflow with the embedded cluster', () => {
     expect(bento.readinessProbe.httpGet).toMatchObject({ path: '/ready', port: 4195 });
     expect(bento.livenessProbe.httpGet).toMatchObject({ path: '/ping', port: 4195 });
     expect(bento.securityContext).toMatchObject({ runAsUser: 10001, runAsGroup: 10001, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-    expect(dep.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'bento', 'app.kubernetes.io/component': 'filter', 'app.kubernetes.io/instance': 'orders-keep' });
+    const { 'cdk8s.io/metadata.addr': _addr, ...podLabels } = dep.spec.template.metadata.labels;
+    expect(podLabels).toEqual({
+      'app.kubernetes.io/name': 'bento',
+      'app.kubernetes.io/instance': 'orders',
+      'app.kubernetes.io/component': 'stage',
+      'app.kubernetes.io/part-of': 'orders',
+      'app.kubernetes.io/version': '1.20.0',
+      'app.kubernetes.io/managed-by': 'cdk8s-distributed-patterns',
+      'cdk8s-distributed-patterns/stage': 'keep',
+    });
+    expect(dep.spec.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'bento', 'app.kubernetes.io/instance': 'orders', 'app.kubernetes.io/component': 'stage', 'cdk8s-distributed-patterns/stage': 'keep',
+    });
+    expect(bento.imagePullPolicy).toBe('IfNotPresent');
+    expect(sts.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/instance': 'orders', 'app.kubernetes.io/component': 'broker' });
+    expect(sts.spec.template.metadata.labels['app.kubernetes.io/version']).toBe('4.3.1');
+    expect(job.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/component': 'topics', 'app.kubernetes.io/version': '4.3.1' });
+    expect(job.spec.template.spec.containers[0].resources).toEqual({ limits: { cpu: '1', memory: '512Mi' }, requests: { cpu: '100m', memory: '384Mi' } });
     const config = parse(one(objects, 'ConfigMap', 'orders-keep-config').data['config.yaml']);
     expect(config.input.kafka_franz).toMatchObject({ seed_brokers: wf.bootstrapServers, topics: ['in'], consumer_group: 'orders-keep' });
     expect(config.output.reject_errored.kafka_franz.topic).toBe('out');
@@ -244,12 +261,14 @@ describe('stages', () => {
     wf.addTopic('dlq', { sink: true });
     wf.addCopier('copier', { input: 'in', outputs: ['c1', 'c2'] });
     wf.addFilter('filter', { input: 'in', output: 'f', condition: 'this.ok' });
-    wf.addSplitter('splitter', { input: 'in', routes: [{ condition: 'this.a', topic: 's1' }], unmatched: 's2' });
-    wf.addSharder('sharder', { input: 'in', key: 'this.k', shards: ['h0', 'h1'], replicas: 4 });
+    wf.addSplitter('splitter', { input: 'in', routes: [{ condition: 'this.a', output: 's1' }], unmatchedOutput: 's2' });
+    wf.addSharder('sharder', { input: 'in', key: 'this.k', outputs: ['h0', 'h1'], replicas: 4 });
     wf.addMerger('merger', { inputs: ['in', 'b'], output: 'm', replicas: 5 });
     wf.addJoin('join', { inputs: ['in'], output: 'j', batchKey: 'this.id', countQuery: 'this.n' });
     wf.addReduce('reduce', { input: 'in', output: 'r', key: 'this.k', aggregations: [ReduceAggregation.sum('s', 'this.v')] });
-    wf.addCustom('custom', { inputs: ['b'], outputs: ['x'], image: 'example/worker:1.0', env: { MODE: 'fast' }, uid: 2000 });
+    wf.addCustom('custom', {
+      inputs: ['b'], outputs: ['x'], container: { image: 'example/worker:1.0', env: { MODE: kplus.EnvValue.fromValue('fast') }, uid: 2000 },
+    });
     const objects = synthValid(c);
     expect(wf.stages.map((s) => [s.stageName, s.kind, s.consumerGroup, s.replicas])).toEqual([
       ['copier', KafkaStageKind.COPIER, 'wf-copier', 2],
@@ -288,6 +307,8 @@ describe('stages', () => {
       STAGE_NAME: 'custom',
     });
     expect(custom.securityContext).toMatchObject({ runAsUser: 2000, runAsGroup: 2000 });
+    expect(custom.containers[0]).toMatchObject({ name: 'stage', image: 'example/worker:1.0', imagePullPolicy: 'IfNotPresent' });
+    expect(custom.containers[0].resources).toEqual({ limits: { cpu: '1', memory: '256Mi' }, requests: { cpu: '50m', memory: '64Mi' } });
     expect(CustomStageEnv.names()).toEqual(['KAFKA_BOOTSTRAP_SERVERS', 'KAFKA_INPUT_TOPICS', 'KAFKA_OUTPUT_TOPICS', 'KAFKA_CONSUMER_GROUP', 'KAFKA_CLIENT_ID', 'STAGE_NAME', 'KAFKA_DEAD_LETTER_TOPIC']);
   });
 
@@ -316,6 +337,26 @@ describe('stages', () => {
     expect(one(objects, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
   });
 
+  test('an autoscaled stage\'s PodDisruptionBudget and spread are sized for its maximum, not its minimum', () => {
+    // GIVEN a stage KEDA scales from 1 to 4 replicas (its minimum alone would need neither)
+    const { chart: c } = chart();
+    const wf = new KafkaWorkflow(c, 'wf', { cluster: KafkaCluster.embedded({ brokers: 1 }) });
+    wf.addTopic('a', { partitions: 4, source: true });
+    wf.addTopic('b', { sink: true });
+    wf.addFilter('f', { input: 'a', output: 'b', condition: 'true', autoscaling: { minReplicas: 1, maxReplicas: 4 } });
+    wf.addFilter('g', { input: 'a', output: 'b', condition: 'true', autoscaling: { minReplicas: 1, maxReplicas: 1 } });
+
+    // WHEN
+    const objects = synthValid(c);
+
+    // THEN the 1..4 stage has a PDB and a spread, the 1..1 stage neither
+    expect(one(objects, 'PodDisruptionBudget', 'wf-f').spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: { [KafkaStage.STAGE_LABEL]: 'f' } } });
+    expect(one(objects, 'Deployment', 'wf-f').spec.template.spec.topologySpreadConstraints[0].topologyKey).toBe('kubernetes.io/hostname');
+    expect(ofKind(objects, 'PodDisruptionBudget', 'wf-g')).toEqual([]);
+    expect(one(objects, 'Deployment', 'wf-g').spec.template.spec.topologySpreadConstraints).toBeUndefined();
+    expect(wf.stage('f')!.podDisruptionBudget).toBeDefined();
+  });
+
   test('image overrides', () => {
     const { chart: c } = chart();
     const wf = new KafkaWorkflow(c, 'wf', { images: { kafka: 'mirror.example/kafka:4.3.1', bento: 'mirror.example/bento:1.20.0' } });
@@ -324,6 +365,179 @@ describe('stages', () => {
     expect(one(objects, 'StatefulSet').spec.template.spec.containers[0].image).toBe('mirror.example/kafka:4.3.1');
     expect(one(objects, 'Job').spec.template.spec.containers[0].image).toBe('mirror.example/kafka:4.3.1');
     expect(one(objects, 'Deployment').spec.template.spec.containers[0].image).toBe('mirror.example/bento:1.20.0');
+  });
+});
+
+describe('pod options, labels and resources', () => {
+  const pod = {
+    imagePullSecrets: [kplus.Secret.fromSecretName(Testing.chart(), 'PullSecret', 'registry-creds')],
+    serviceAccount: kplus.ServiceAccount.fromServiceAccountName(Testing.chart(), 'Sa', 'pipeline'),
+    nodeSelector: { pool: 'batch' },
+    tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
+    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'arch', operator: 'In', values: ['amd64'] }] }] } } },
+    priorityClassName: 'batch',
+    labels: { team: 'photos' },
+    annotations: { 'example.com/owner': 'photos' },
+  };
+
+  test('every pod template gets the pod options: the brokers, the topics Job, every stage (Bento and custom)', () => {
+    // GIVEN every pod option, a Bento stage and a custom stage
+    const { chart: c } = chart();
+    const wf = new KafkaWorkflow(c, 'wf', { pod, partOf: 'shop' });
+    minimal(wf);
+    wf.addTopic('done', { sink: true });
+    wf.addCustom('mine', { inputs: ['out'], outputs: ['done'], container: { image: 'example/worker:1.0' } });
+
+    // WHEN
+    const objects = synthValid(c);
+
+    // THEN each of the four pod templates carries every option
+    const templates = [one(objects, 'StatefulSet'), one(objects, 'Job'), one(objects, 'Deployment', 'wf-keep'), one(objects, 'Deployment', 'wf-mine')]
+      .map((o) => o.spec.template);
+    expect(templates).toHaveLength(4);
+    for (const t of templates) {
+      expect(t.spec).toMatchObject({
+        imagePullSecrets: [{ name: 'registry-creds' }],
+        serviceAccountName: 'pipeline',
+        automountServiceAccountToken: false,
+        nodeSelector: { pool: 'batch' },
+        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'arch', operator: 'In', values: ['amd64'] }] }] } } },
+        priorityClassName: 'batch',
+      });
+      expect(t.metadata.labels).toMatchObject({ 'team': 'photos', 'app.kubernetes.io/part-of': 'shop' });
+      expect(t.metadata.annotations['example.com/owner']).toBe('photos');
+      for (const container of t.spec.containers) expect(container.imagePullPolicy).toBe('IfNotPresent');
+    }
+    // every object is part of the application
+    for (const o of objects) expect(o.metadata.labels?.['app.kubernetes.io/part-of']).toBe('shop');
+  });
+
+  test('the label rule: name the software, instance the base name, component the role, version the image tag', () => {
+    const { chart: c } = chart();
+    const wf = new KafkaWorkflow(c, 'wf');
+    minimal(wf);
+    wf.addTopic('done', { sink: true });
+    wf.addCustom('mine', { inputs: ['out'], outputs: ['done'], container: { image: 'example/worker:1.4.2' } });
+    const objects = synthValid(c);
+    const label = (o: any, k: string) => o.metadata.labels[`app.kubernetes.io/${k}`];
+    expect(objects.map((o) => [o.kind, o.metadata.name, label(o, 'name'), label(o, 'instance'), label(o, 'component'), label(o, 'version')])).toEqual([
+      ['ConfigMap', 'wf-kafka-config', 'kafka', 'wf', 'broker', '4.3.1'],
+      ['Service', 'wf-kafka', 'kafka', 'wf', 'broker', '4.3.1'],
+      ['StatefulSet', 'wf-kafka', 'kafka', 'wf', 'broker', '4.3.1'],
+      ['PodDisruptionBudget', 'wf-kafka', 'kafka', 'wf', 'broker', '4.3.1'],
+      ['ConfigMap', 'wf-topics', 'kafka', 'wf', 'topics', '4.3.1'],
+      ['Job', expect.stringMatching(/^wf-topics-/), 'kafka', 'wf', 'topics', '4.3.1'],
+      ['Deployment', 'wf-keep', 'bento', 'wf', 'stage', '1.20.0'],
+      ['ConfigMap', 'wf-keep-config', 'bento', 'wf', 'stage', '1.20.0'],
+      ['PodDisruptionBudget', 'wf-keep', 'bento', 'wf', 'stage', '1.20.0'],
+      ['Deployment', 'wf-mine', 'wf', 'wf', 'stage', '1.4.2'],
+      ['PodDisruptionBudget', 'wf-mine', 'wf', 'wf', 'stage', '1.4.2'],
+    ]);
+    expect(one(objects, 'Deployment', 'wf-mine').spec.selector.matchLabels[KafkaStage.STAGE_LABEL]).toBe('mine');
+  });
+
+  test('topologySpreadConstraints in the pod options replace the spread of the brokers and of every stage', () => {
+    const { chart: c } = chart();
+    const spread = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' }];
+    const wf = new KafkaWorkflow(c, 'wf', { pod: { topologySpreadConstraints: spread } });
+    minimal(wf);
+    const objects = synthValid(c);
+    for (const o of [one(objects, 'StatefulSet'), one(objects, 'Deployment')]) expect(o.spec.template.spec.topologySpreadConstraints).toEqual(spread);
+    expect(ofKind(objects, 'PodDisruptionBudget').map((p) => p.metadata.name)).toEqual(['wf-kafka', 'wf-keep']);
+  });
+
+  test('broker, topics Job and stage resources', () => {
+    const { chart: c } = chart();
+    const r = (cpu: number, mem: number) => ({
+      cpu: { request: kplus.Cpu.millis(cpu), limit: kplus.Cpu.millis(cpu * 2) },
+      memory: { request: Size.mebibytes(mem), limit: Size.mebibytes(mem * 2) },
+    });
+    const wf = new KafkaWorkflow(c, 'wf', { cluster: KafkaCluster.embedded({ brokerResources: r(500, 1536) }), topicsJobResources: r(200, 300) });
+    wf.addTopic('in', { source: true });
+    wf.addTopic('out', { sink: true });
+    wf.addFilter('keep', { input: 'in', output: 'out', condition: 'this.ok', resources: r(100, 100) });
+    const objects = synthValid(c);
+    const res = (o: any) => o.spec.template.spec.containers[0].resources;
+    expect(res(one(objects, 'StatefulSet'))).toEqual({ requests: { cpu: '500m', memory: '1536Mi' }, limits: { cpu: '1000m', memory: '3072Mi' } });
+    expect(res(one(objects, 'Job'))).toEqual({ requests: { cpu: '200m', memory: '300Mi' }, limits: { cpu: '400m', memory: '600Mi' } });
+    expect(res(one(objects, 'Deployment'))).toEqual({ requests: { cpu: '100m', memory: '100Mi' }, limits: { cpu: '200m', memory: '200Mi' } });
+  });
+
+  test('Strimzi: the pod options go into the Kafka\'s pod templates (brokers and entity operator); broker resources into the node pool', () => {
+    // GIVEN the pod options Strimzi has fields for
+    const { chart: c } = chart();
+    const wf = new KafkaWorkflow(c, 'wf', {
+      cluster: KafkaCluster.strimzi({
+        brokerResources: { cpu: { request: kplus.Cpu.units(1) }, memory: { request: Size.gibibytes(4), limit: Size.gibibytes(4) } },
+      }),
+      pod: {
+        imagePullSecrets: pod.imagePullSecrets,
+        tolerations: pod.tolerations,
+        affinity: pod.affinity,
+        priorityClassName: 'batch',
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+        labels: pod.labels,
+        annotations: pod.annotations,
+      },
+    });
+    minimal(wf);
+
+    // WHEN
+    const objects = synthValid(c);
+
+    // THEN both pod templates hold them, in the API's shapes
+    const kafka = one(objects, 'Kafka');
+    const expected = {
+      metadata: { labels: { team: 'photos' }, annotations: { 'example.com/owner': 'photos' } },
+      imagePullSecrets: [{ name: 'registry-creds' }],
+      affinity: pod.affinity,
+      tolerations: pod.tolerations,
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+      priorityClassName: 'batch',
+    };
+    expect(kafka.spec.kafka.template).toEqual({ pod: expected });
+    expect(kafka.spec.entityOperator).toEqual({ topicOperator: {}, template: { pod: expected } });
+    expect(one(objects, 'KafkaNodePool').spec.resources).toEqual({ requests: { cpu: '1', memory: '4096Mi' }, limits: { memory: '4096Mi' } });
+    // and the stage too
+    expect(one(objects, 'Deployment').spec.template.spec.priorityClassName).toBe('batch');
+  });
+});
+
+describe('topics against the cluster\'s settings', () => {
+  test('the default replication factor is at least the brokers\' min.insync.replicas', () => {
+    const { chart: c } = chart();
+    const wf = new KafkaWorkflow(c, 'wf', { cluster: KafkaCluster.embedded({ brokers: 5, config: { 'min.insync.replicas': '3' } }) });
+    expect(wf.brokerMinInsyncReplicas).toBe(3);
+    expect(wf.addTopic('t').replicationFactor).toBe(3);
+    expect(wf.addTopic('u', { config: { 'min.insync.replicas': '1' }, replicationFactor: 1 }).replicationFactor).toBe(1);
+  });
+
+  test('fails when a topic has fewer replicas than the brokers\' min.insync.replicas and no setting of its own', () => {
+    const wf = new KafkaWorkflow(chart().chart, 'wf', { cluster: KafkaCluster.embedded({ brokers: 3 }) });
+    expect(() => wf.addTopic('events', { replicationFactor: 1 })).toThrow(
+      'KafkaWorkflowTopic \'test/wf/Topics/events\': \'replicationFactor\' of topic \'events\' must be at least the brokers\' min.insync.replicas (2), or a lower \'min.insync.replicas\' in the topic\'s config: with fewer replicas every acks=all write fails with NOT_ENOUGH_REPLICAS, got 1');
+  });
+
+  test('fails when a topic\'s min.insync.replicas is more than its replication factor', () => {
+    const wf = new KafkaWorkflow(chart().chart, 'wf', { cluster: KafkaCluster.strimzi({ replicas: 3 }) });
+    expect(() => wf.addTopic('events', { replicationFactor: 2, config: { 'min.insync.replicas': '3' } })).toThrow(
+      'KafkaWorkflowTopic \'test/wf/Topics/events\': \'config.min.insync.replicas\' of topic \'events\' must be at most the topic\'s replication factor (2): with more, every acks=all write fails with NOT_ENOUGH_REPLICAS, got \'3\'');
+  });
+
+  test('an external cluster: min.insync.replicas as given, else assumed 1 (and the blueprint says so)', () => {
+    const given = new KafkaWorkflow(chart().chart, 'wf', { cluster: KafkaCluster.external({ bootstrapServers: ['k:9092'], brokers: 3, minInsyncReplicas: 2 }) });
+    expect(() => given.addTopic('t', { replicationFactor: 1 })).toThrow('must be at least the brokers\' min.insync.replicas (2)');
+    const assumed = new KafkaWorkflow(chart().chart, 'wf', { cluster: KafkaCluster.external({ bootstrapServers: ['k:9092'] }) });
+    expect(assumed.brokerMinInsyncReplicas).toBe(1);
+    expect(assumed.addTopic('t', { replicationFactor: 1 }).replicationFactor).toBe(1);
+  });
+
+  test('tiered storage settings need a cluster with tiered storage', () => {
+    const off = new KafkaWorkflow(chart().chart, 'wf');
+    expect(() => off.addTopic('t', { config: { 'remote.storage.enable': 'true' } })).toThrow('\'config.remote.storage.enable\' of topic \'t\' must be false or unset on a cluster without tiered storage');
+    const on = new KafkaWorkflow(chart().chart, 'wf', { cluster: KafkaCluster.embedded({ config: { 'remote.log.storage.system.enable': 'true' } }) });
+    expect(on.addTopic('t', { config: { 'remote.storage.enable': 'true' } }).config).toEqual({ 'remote.storage.enable': 'true' });
   });
 });
 
@@ -386,13 +600,13 @@ describe('fails when', () => {
 
   test('the replication factor is more than the brokers', () => {
     expect(() => wf().addTopic('t', { replicationFactor: 4 }))
-      .toThrow('KafkaWorkflowTopic \'test/wf/Topics/t\': \'replicationFactor\' must be an integer from 1 to 3 (the cluster has 3 brokers), got 4');
+      .toThrow('KafkaWorkflowTopic \'test/wf/Topics/t\': \'replicationFactor\' of topic \'t\' must be an integer from 1 to 3 (the cluster has 3 brokers), got 4');
     expect(() => wf(KafkaCluster.strimzi({ replicas: 1 })).addTopic('t', { replicationFactor: 2 }))
-      .toThrow('KafkaWorkflowTopic \'test/wf/Topics/t\': \'replicationFactor\' must be an integer from 1 to 1 (the cluster has 1 broker), got 2');
+      .toThrow('KafkaWorkflowTopic \'test/wf/Topics/t\': \'replicationFactor\' of topic \'t\' must be an integer from 1 to 1 (the cluster has 1 broker), got 2');
   });
 
   test('partitions are less than 1', () => {
-    expect(() => wf().addTopic('t', { partitions: 0 })).toThrow('KafkaWorkflowTopic \'test/wf/Topics/t\': \'partitions\' must be an integer from 1 to 100000, got 0');
+    expect(() => wf().addTopic('t', { partitions: 0 })).toThrow('KafkaWorkflowTopic \'test/wf/Topics/t\': \'partitions\' of topic \'t\' must be an integer from 1 to 100000, got 0');
   });
 
   test.each([
@@ -421,8 +635,8 @@ describe('fails when', () => {
       .toThrow('KafkaWorkflow \'test/wf\': \'inputs\' of stage \'m\' must be a topic declared with addTopic (declared: in, out), got \'nope\'');
     expect(() => w.addFilter('f', { input: 'in', output: 'nope', condition: 'true' }))
       .toThrow('KafkaWorkflow \'test/wf\': \'output\' of stage \'f\' must be a topic declared with addTopic (declared: in, out), got \'nope\'');
-    expect(() => w.addSplitter('s', { input: 'in', routes: [{ condition: 'true', topic: 'out' }, { condition: 'true', topic: 'nope' }] }))
-      .toThrow('KafkaWorkflow \'test/wf\': \'routes[1].topic\' of stage \'s\' must be a topic declared with addTopic (declared: in, out), got \'nope\'');
+    expect(() => w.addSplitter('s', { input: 'in', routes: [{ condition: 'true', output: 'out' }, { condition: 'true', output: 'nope' }] }))
+      .toThrow('KafkaWorkflow \'test/wf\': \'routes[1].output\' of stage \'s\' must be a topic declared with addTopic (declared: in, out), got \'nope\'');
   });
 
   test('a stage has more replicas than its input has partitions', () => {
@@ -458,9 +672,9 @@ describe('fails when', () => {
   test('a custom stage sets a contract variable, or has an unpinned image', () => {
     const w = wf();
     minimal(w);
-    expect(() => w.addCustom('c', { inputs: ['in'], outputs: [], image: 'example/x:1', env: { KAFKA_INPUT_TOPICS: 'x' } }))
-      .toThrow('KafkaStage \'test/wf/c\': \'env.KAFKA_INPUT_TOPICS\' must be not one of the contract\'s names');
-    expect(() => w.addCustom('d', { inputs: ['in'], outputs: [], image: 'example/x:latest' })).toThrow(/KafkaStage 'test\/wf\/d': 'image' must be/);
+    expect(() => w.addCustom('c', { inputs: ['in'], outputs: [], container: { image: 'example/x:1', env: { KAFKA_INPUT_TOPICS: kplus.EnvValue.fromValue('x') } } }))
+      .toThrow('KafkaStage \'test/wf/c\': \'container.env\' must be free of \'KAFKA_BOOTSTRAP_SERVERS\', \'KAFKA_INPUT_TOPICS\'');
+    expect(() => w.addCustom('d', { inputs: ['in'], outputs: [], container: { image: 'example/x:latest' } })).toThrow(/KafkaStage 'test\/wf\/d': 'container.image' must be/);
   });
 
   test('a stage reads the dead-letter topic, or the dead-letter topic is not declared', () => {
@@ -492,21 +706,21 @@ describe('fails when', () => {
   test('a topic setting or a stage\'s autoscaling or user is out of range', () => {
     const w = wf();
     expect(() => w.addTopic('t', { config: { 'retention.ms': '' } }))
-      .toThrow('KafkaWorkflowTopic \'test/wf/Topics/t\': \'config.retention.ms\' must be a topic setting Kafka accepts: it has a value that is not a non-empty one-line string, got \'\'');
+      .toThrow('KafkaWorkflowTopic \'test/wf/Topics/t\': \'config.retention.ms\' of topic \'t\' must be a non-empty one-line string, got \'\'');
     minimal(w);
     expect(() => w.addFilter('p', { input: 'in', output: 'out', condition: 'true', autoscaling: { pollingInterval: Duration.millis(1500) } }))
       .toThrow('KafkaStage \'test/wf/p\': \'autoscaling.pollingInterval\' must be a whole number of seconds from 1 to 86400, got \'1500ms\'');
-    expect(() => w.addCustom('u', { inputs: ['in'], outputs: [], image: 'example/x:1', uid: 0 }))
-      .toThrow('KafkaStage \'test/wf/u\': \'uid\' must be an integer from 1 to 2147483647, got 0');
+    expect(() => w.addCustom('u', { inputs: ['in'], outputs: [], container: { image: 'example/x:1', uid: 0 } }))
+      .toThrow('KafkaStage \'test/wf/u\': \'container.uid\' must be an integer from 1 to 2147483647, got 0');
   });
 
   test('the cluster props are out of range', () => {
     expect(() => wf(KafkaCluster.embedded({ brokers: 0 }))).toThrow('KafkaWorkflow \'test/wf\': \'cluster.brokers\' must be an integer from 1 to 9, got 0');
     expect(() => wf(KafkaCluster.embedded({ clusterId: 'short' }))).toThrow('KafkaWorkflow \'test/wf\': \'cluster.clusterId\' must be 22 characters of base64url (kafka-storage.sh random-uuid), got \'short\'');
     expect(() => wf(KafkaCluster.embedded({ config: { listeners: 'x' } })))
-      .toThrow('KafkaWorkflow \'test/wf\': \'cluster.config.listeners\' must be a broker setting the cluster accepts: it is set by the cluster itself and cannot be overridden, got \'x\'');
+      .toThrow('KafkaWorkflow \'test/wf\': \'cluster.config.listeners\' must be a setting other than the node\'s roles, id, quorum, listeners and log dir (the cluster sets them), got \'listeners\'');
     expect(() => wf(KafkaCluster.strimzi({ config: { 'Bad Key': 'x' } })))
-      .toThrow('KafkaWorkflow \'test/wf\': \'cluster.config.Bad Key\' must be a broker setting the cluster accepts: it has a name that is not dotted lowercase words, got \'x\'');
+      .toThrow('KafkaWorkflow \'test/wf\': \'cluster.config.Bad Key\' must be a setting name of dotted lowercase words, got \'Bad Key\'');
     expect(() => wf(KafkaCluster.embedded({ heap: Size.mebibytes(100) }))).toThrow('KafkaWorkflow \'test/wf\': \'cluster.heap\' must be a whole number of MiB from 256 to 65536, got \'100Mi\'');
     expect(() => wf(KafkaCluster.strimzi({ storage: Size.kibibytes(1536) }))).toThrow('KafkaWorkflow \'test/wf\': \'cluster.storage\' must be a whole number of MiB from 1 to 1073741824, got \'1.5Mi\'');
     expect(() => wf(KafkaCluster.external({ bootstrapServers: [] }))).toThrow('KafkaWorkflow \'test/wf\': \'cluster.bootstrapServers\' must be a list of at least one host:port, got []');
@@ -542,7 +756,7 @@ describe('the blueprint', () => {
     wf.addTopic('in', { partitions: 1, source: true, sink: true });
     expect(wf.toMermaid()).toBe([
       'flowchart LR',
-      '  %% KafkaWorkflow wf: external Kafka at k:9092',
+      '  %% KafkaWorkflow wf: external Kafka at k:9092 (min.insync.replicas assumed 1)',
       '  t0[("in<br/>1 partition × 3 · source, sink")]',
       '  classDef topic fill:#fff7e6,stroke:#d46b08,color:#000',
       '  classDef source fill:#f6ffed,stroke:#389e0d,color:#000',

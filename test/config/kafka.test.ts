@@ -68,9 +68,9 @@ describe('KafkaConfig.kraftServerProperties', () => {
       ['there are no controllers', { controllers: [] }, '\'controllers\' must list at least one host:port, got none'],
       ['a controller has no port', { controllers: ['k-0.k'] }, '\'controllers\' entries must be host:port, got \'k-0.k\''],
       ['the ports are equal', { controllers: three, port: 9093 }, 'the client and controller ports must differ, got 9093 for both'],
-      ['an override sets the listeners', { controllers: three, overrides: { listeners: 'x' } }, 'broker setting \'listeners\' is set by the cluster itself and cannot be overridden'],
-      ['an override name is not a setting name', { controllers: three, overrides: { 'Bad Key': 'x' } }, 'broker setting \'Bad Key\' has a name that is not dotted lowercase words'],
-      ['an override value spans lines', { controllers: three, overrides: { 'a.b': 'x\ny' } }, 'broker setting \'a.b\' has a value that is not a one-line string'],
+      ['an override sets the listeners', { controllers: three, overrides: { listeners: 'x' } }, 'broker setting \'listeners\' must be a setting other than the node\'s roles, id, quorum, listeners and log dir (the cluster sets them), got \'listeners\''],
+      ['an override name is not a setting name', { controllers: three, overrides: { 'Bad Key': 'x' } }, 'broker setting \'Bad Key\' must be a setting name of dotted lowercase words, got \'Bad Key\''],
+      ['an override value spans lines', { controllers: three, overrides: { 'a.b': 'x\ny' } }, 'broker setting \'a.b\' must be a one-line string, got \'x\ny\''],
     ])('%s', (_n, o, message) => {
       expect(() => KafkaConfig.kraftServerProperties({ advertisedHost: 'h', logDir: '/d', ...(o as any) })).toThrow(message);
     });
@@ -95,12 +95,12 @@ describe('KafkaConfig.createTopicsScript', () => {
   test('one list, then a create for each missing topic, settings sorted and shell-quoted', () => {
     const text = KafkaConfig.createTopicsScript([
       { name: 'photos', partitions: 6, replicationFactor: 3, config: { 'retention.ms': '86400000', 'cleanup.policy': 'compact' } },
-      { name: 'Odd_Name.v1', partitions: 1, replicationFactor: 1, config: { 'message.timestamp.type': 'it\'s' } },
+      { name: 'Odd_Name.v1', partitions: 1, replicationFactor: 1, config: { 'message.timestamp.type': 'LogAppendTime' } },
     ]);
     expect(text).toMatchSnapshot();
     expect(text.split('\n').slice(-3)).toEqual([
       'create \'photos\' --partitions 6 --replication-factor 3 --config \'cleanup.policy=compact\' --config \'retention.ms=86400000\'',
-      'create \'Odd_Name.v1\' --partitions 1 --replication-factor 1 --config \'message.timestamp.type=it\'\\\'\'s\'',
+      'create \'Odd_Name.v1\' --partitions 1 --replication-factor 1 --config \'message.timestamp.type=LogAppendTime\'',
       '',
     ]);
   });
@@ -110,7 +110,9 @@ describe('KafkaConfig.createTopicsScript', () => {
       ['a topic is listed twice', [{ name: 'a', partitions: 1, replicationFactor: 1 }, { name: 'a', partitions: 1, replicationFactor: 1 }], 'topic \'a\' is listed twice'],
       ['a topic name has a space', [{ name: 'a b', partitions: 1, replicationFactor: 1 }], 'topic name \'a b\' has characters outside [a-zA-Z0-9._-]'],
       ['partitions are 0', [{ name: 'a', partitions: 0, replicationFactor: 1 }], 'topic \'a\': partitions must be an integer of at least 1, got 0'],
-      ['a setting name is not one', [{ name: 'a', partitions: 1, replicationFactor: 1, config: { 'x y': '1' } }], 'topic \'a\': setting \'x y\' has a name that is not dotted lowercase words'],
+      ['a setting name is not one', [{ name: 'a', partitions: 1, replicationFactor: 1, config: { 'x y': '1' } }], 'topic \'a\': setting \'x y\' must be a setting name of dotted lowercase words, got \'x y\''],
+      ['a setting Kafka would refuse', [{ name: 'a', partitions: 1, replicationFactor: 1, config: { 'retention.ms': 'forever' } }],
+        'topic \'a\': setting \'retention.ms\' must be an integer of at least -1 (milliseconds; -1: no limit), got \'forever\''],
     ])('%s', (_n, topics, message) => {
       expect(() => KafkaConfig.createTopicsScript(topics as any)).toThrow(message);
     });
@@ -135,27 +137,123 @@ describe('KafkaConfig topic names', () => {
   });
 });
 
-describe('KafkaConfig settings', () => {
+describe('KafkaConfig broker settings', () => {
   test.each([
     ['a well-formed setting', 'log.retention.hours', '24', undefined],
     ['an empty value', 'log.retention.hours', '', undefined],
-    ['a name with a space', 'Bad Key', '1', 'has a name that is not dotted lowercase words'],
-    ['a value that spans lines', 'a.b', 'x\ny', 'has a value that is not a one-line string'],
+    ['a name with a space', 'Bad Key', '1', { setting: 'Bad Key', expectation: 'a setting name of dotted lowercase words', value: 'Bad Key' }],
+    ['a value that spans lines', 'a.b', 'x\ny', { setting: 'a.b', expectation: 'a one-line string', value: 'x\ny' }],
+    ['min.insync.replicas 0', 'min.insync.replicas', '0', { setting: 'min.insync.replicas', expectation: 'an integer from 1 to 32767 (replicas)', value: '0' }],
+    ['a replication factor in words', 'offsets.topic.replication.factor', 'three', { setting: 'offsets.topic.replication.factor', expectation: 'an integer from 1 to 32767 (replicas)', value: 'three' }],
+    ['auto.create.topics.enable yes', 'auto.create.topics.enable', 'yes', { setting: 'auto.create.topics.enable', expectation: '\'true\' or \'false\'', value: 'yes' }],
   ])('a broker setting: %s', (_what, key, value, problem) => {
-    expect(KafkaConfig.brokerSettingProblem(key, value)).toBe(problem);
+    expect(KafkaConfig.brokerSettingProblem(key, value)).toEqual(problem);
   });
 
   test('a KRaft override may not set what the node sets itself; otherwise the broker rules', () => {
-    expect(KafkaConfig.kraftOverrideProblem('node.id', '1')).toBe('is set by the cluster itself and cannot be overridden');
-    expect(KafkaConfig.kraftOverrideProblem('controller.quorum.voters', 'x')).toBe('is set by the cluster itself and cannot be overridden');
-    expect(KafkaConfig.kraftOverrideProblem('Bad Key', '1')).toBe('has a name that is not dotted lowercase words');
+    const own = 'a setting other than the node\'s roles, id, quorum, listeners and log dir (the cluster sets them)';
+    expect(KafkaConfig.kraftOverrideProblem('node.id', '1')).toEqual({ setting: 'node.id', expectation: own, value: 'node.id' });
+    expect(KafkaConfig.kraftOverrideProblem('controller.quorum.voters', 'x')?.expectation).toBe(own);
+    expect(KafkaConfig.kraftOverrideProblem('Bad Key', '1')?.expectation).toBe('a setting name of dotted lowercase words');
     expect(KafkaConfig.kraftOverrideProblem('num.network.threads', '8')).toBeUndefined();
     expect(KafkaConfig.brokerSettingProblem('node.id', '1')).toBeUndefined();
   });
 
-  test('a topic setting needs a non-empty value', () => {
-    expect(KafkaConfig.topicSettingProblem('retention.ms', '1000')).toBeUndefined();
-    expect(KafkaConfig.topicSettingProblem('retention.ms', '')).toBe('has a value that is not a non-empty one-line string');
-    expect(KafkaConfig.topicSettingProblem('Retention', '1')).toBe('has a name that is not dotted lowercase words');
+  test.each([
+    ['listeners', 'listeners'], ['node.id', 'node.id'], ['process.roles', 'process.roles'], ['ssl.keystore.location', 'ssl.*'],
+    ['advertised.listeners', 'advertised.*'], ['controller.quorum.voters', 'controller.*'], ['log.dirs', 'log.dir'], ['authorizer.class.name', 'authorizer.*'],
+  ])('Strimzi refuses %s (it sets %s itself)', (key, prefix) => {
+    expect(KafkaConfig.strimziSettingProblem(key, 'x')).toEqual({ setting: key, expectation: `a setting Strimzi lets you set (it sets '${prefix}' itself)`, value: key });
+  });
+
+  test('Strimzi\'s exceptions to its forbidden prefixes pass, and so do other settings', () => {
+    for (const key of ['ssl.cipher.suites', 'controller.quorum.election.timeout.ms', 'broker.session.timeout.ms', 'log.retention.hours', 'num.partitions']) {
+      expect(KafkaConfig.strimziSettingProblem(key, '1')).toBeUndefined();
+    }
+  });
+
+  test('the settings together: replication factors at most the nodes, min ISRs at most their topics\' replication', () => {
+    expect(KafkaConfig.brokerSettingsProblem({}, 1)).toBeUndefined();
+    expect(KafkaConfig.brokerSettingsProblem({ 'min.insync.replicas': '3' }, 3)).toBeUndefined();
+    expect(KafkaConfig.brokerSettingsProblem({ 'default.replication.factor': '4' }, 3)).toEqual({ setting: 'default.replication.factor', expectation: 'at most the brokers (3)', value: '4' });
+    expect(KafkaConfig.brokerSettingsProblem({ 'min.insync.replicas': '4' }, 5)).toEqual({
+      setting: 'min.insync.replicas',
+      expectation: 'at most offsets.topic.replication.factor (3): the consumer offsets topic takes the brokers\' min.insync.replicas, and every offset commit would fail with NOT_ENOUGH_REPLICAS',
+      value: '4',
+    });
+    expect(KafkaConfig.brokerSettingsProblem({ 'transaction.state.log.min.isr': '3' }, 2)).toEqual({
+      setting: 'transaction.state.log.min.isr', expectation: 'at most transaction.state.log.replication.factor (2)', value: '3',
+    });
+  });
+
+  test('the replication defaults follow the nodes; the brokers\' min.insync.replicas is the setting or the default', () => {
+    expect([1, 2, 3, 5].map((n) => KafkaConfig.brokerMinInsyncReplicas(n))).toEqual([1, 1, 2, 2]);
+    expect(KafkaConfig.replicationDefaults(5)['offsets.topic.replication.factor']).toBe('3');
+    expect(KafkaConfig.brokerMinInsyncReplicas(5, { 'min.insync.replicas': '3' })).toBe(3);
+  });
+});
+
+describe('KafkaConfig topic settings (Kafka 4.3 LogConfig)', () => {
+  // Each verdict is Kafka 4.3.1's own: LogConfig.validate run on the value (see the tier-2 suite, which creates
+  // topics with these settings on a real broker).
+  test.each([
+    ['retention.ms', '-1'], ['retention.ms', '604800000'], ['retention.bytes', '-5'], ['cleanup.policy', 'compact,delete'],
+    ['cleanup.policy', 'compact, delete'], ['cleanup.policy', 'delete,delete'], ['compression.type', 'zstd'], ['preallocate', 'TRUE'],
+    ['segment.bytes', '1048576'], ['min.cleanable.dirty.ratio', '1e-1'], ['min.insync.replicas', '2'], ['leader.replication.throttled.replicas', '*'],
+    ['follower.replication.throttled.replicas', '0:1,1:2'], ['compression.gzip.level', '-1'], ['max.compaction.lag.ms', '1'],
+    ['message.timestamp.type', 'LogAppendTime'], ['retention.ms', '9223372036854775807'],
+  ])('Kafka accepts %s=%s', (key, value) => {
+    expect(KafkaConfig.topicSettingProblem(key, value)).toBeUndefined();
+  });
+
+  test.each([
+    ['retention.ms', 'forever', 'an integer of at least -1 (milliseconds; -1: no limit)'],
+    ['retention.ms', '-2', 'an integer of at least -1 (milliseconds; -1: no limit)'],
+    ['retention.ms', '9223372036854775808', 'an integer of at least -1 (milliseconds; -1: no limit)'],
+    ['retention.ms', '1_000', 'an integer of at least -1 (milliseconds; -1: no limit)'],
+    ['retention.ms', '0x10', 'an integer of at least -1 (milliseconds; -1: no limit)'],
+    ['cleanup.policy', 'Compact', 'a comma-separated list of \'compact\' and \'delete\''],
+    ['cleanup.policy', 'compact,,delete', 'a comma-separated list of \'compact\' and \'delete\''],
+    ['compression.type', 'GZIP', 'one of \'uncompressed\', \'zstd\', \'lz4\', \'snappy\', \'gzip\', \'producer\''],
+    ['compression.type', 'none', 'one of \'uncompressed\', \'zstd\', \'lz4\', \'snappy\', \'gzip\', \'producer\''],
+    ['preallocate', 'yes', '\'true\' or \'false\''],
+    ['segment.bytes', '1048575', 'an integer from 1048576 to 2147483647 (bytes)'],
+    ['max.message.bytes', '2147483648', 'an integer from 0 to 2147483647 (bytes)'],
+    ['min.cleanable.dirty.ratio', '1.5', 'a number from 0 to 1'],
+    ['min.insync.replicas', '0', 'an integer from 1 to 32767 (replicas)'],
+    ['segment.ms', '0', 'an integer of at least 1 (milliseconds)'],
+    ['compression.gzip.level', '0', 'an integer from 1 to 9, or -1 (the codec\'s default)'],
+    ['leader.replication.throttled.replicas', 'x', '\'*\' or a comma-separated list of <partition>:<broker id>'],
+  ])('Kafka refuses %s=%s', (key, value, expectation) => {
+    expect(KafkaConfig.topicSettingProblem(key, value)).toEqual({ setting: key, expectation, value });
+  });
+
+  test('a name Kafka does not know is refused (Kafka: Unknown topic config name), as are names removed in Kafka 4', () => {
+    for (const key of ['foo.bar', 'message.downconversion.enable', 'message.format.version']) {
+      expect(KafkaConfig.topicSettingProblem(key, 'true')).toEqual({ setting: key, expectation: 'a topic setting Kafka 4.3 knows (KafkaConfig.topicSettingNames())', value: key });
+    }
+    expect(KafkaConfig.topicSettingNames()).toContain('retention.ms');
+    expect(KafkaConfig.topicSettingNames()).toHaveLength(33);
+  });
+
+  test('a value must be a non-empty one-line string, a name dotted lowercase words', () => {
+    expect(KafkaConfig.topicSettingProblem('retention.ms', '')).toEqual({ setting: 'retention.ms', expectation: 'a non-empty one-line string', value: '' });
+    expect(KafkaConfig.topicSettingProblem('retention.ms', 1000 as any)).toEqual({ setting: 'retention.ms', expectation: 'a non-empty one-line string', value: 1000 });
+    expect(KafkaConfig.topicSettingProblem('Retention', '1')).toEqual({ setting: 'Retention', expectation: 'a setting name of dotted lowercase words', value: 'Retention' });
+  });
+
+  test('the settings together and with the topic: min ISR at most the replication factor, compaction lags in order, tiered storage', () => {
+    expect(KafkaConfig.topicSettingsProblem({ 'min.insync.replicas': '2' }, 2)).toBeUndefined();
+    expect(KafkaConfig.topicSettingsProblem({ 'min.insync.replicas': '3' }, 2)).toEqual({
+      setting: 'min.insync.replicas', expectation: 'at most the topic\'s replication factor (2): with more, every acks=all write fails with NOT_ENOUGH_REPLICAS', value: '3',
+    });
+    expect(KafkaConfig.topicSettingsProblem({ 'min.compaction.lag.ms': '10', 'max.compaction.lag.ms': '5' }, 1)).toEqual({
+      setting: 'min.compaction.lag.ms', expectation: 'at most max.compaction.lag.ms (5)', value: '10',
+    });
+    expect(KafkaConfig.topicSettingsProblem({ 'remote.storage.enable': 'true' }, 1, false)?.setting).toBe('remote.storage.enable');
+    expect(KafkaConfig.topicSettingsProblem({ 'remote.storage.enable': 'true' }, 1, true)).toBeUndefined();
+    expect(KafkaConfig.topicSettingsProblem({ 'remote.storage.enable': 'true' }, 1)).toBeUndefined();
+    // the first setting in name order is reported first
+    expect(KafkaConfig.topicSettingsProblem({ 'segment.ms': '0', 'cleanup.policy': 'x' }, 1)?.setting).toBe('cleanup.policy');
   });
 });

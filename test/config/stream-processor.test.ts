@@ -43,7 +43,7 @@ describe('StreamProcessorConfig', () => {
 
   test('splitter: conditions evaluated in the pipeline, a switch output with continue for copies and a final unmatched case', () => {
     const text = StreamProcessorConfig.splitter({
-      ...common, inputs: ['a'], routes: [{ condition: 'this.n > 5', topic: 'big' }, { condition: 'this.n % 2 == 0', topic: 'even' }], copy: true, unmatched: 'rest',
+      ...common, inputs: ['a'], routes: [{ condition: 'this.n > 5', output: 'big' }, { condition: 'this.n % 2 == 0', output: 'even' }], copy: true, unmatchedOutput: 'rest',
     });
     expect(text).toMatchSnapshot();
     const c = parse(text);
@@ -61,12 +61,12 @@ describe('StreamProcessorConfig', () => {
   });
 
   test('a splitter without copy takes the first route only; without unmatched, there is no final case', () => {
-    const c = parse(StreamProcessorConfig.splitter({ ...common, inputs: ['a'], routes: [{ condition: 'true', topic: 'x' }] }));
+    const c = parse(StreamProcessorConfig.splitter({ ...common, inputs: ['a'], routes: [{ condition: 'true', output: 'x' }] }));
     expect(c.output.reject_errored.switch.cases).toEqual([{ check: '@split_route_0 == true', output: expect.anything(), continue: false }]);
   });
 
   test('sharder: the topic from fnv32 of the key, modulo the shards', () => {
-    const text = StreamProcessorConfig.sharder({ ...common, inputs: ['a'], key: 'this.user', shards: ['s0', 's1', 's2'] });
+    const text = StreamProcessorConfig.sharder({ ...common, inputs: ['a'], key: 'this.user', outputs: ['s0', 's1', 's2'] });
     expect(text).toMatchSnapshot();
     const c = parse(text);
     expect(c.pipeline.processors[0].mutation).toBe([
@@ -107,7 +107,7 @@ describe('StreamProcessorConfig', () => {
       pendingTopic: 'j.pending',
       window: Duration.seconds(5),
       timeout: Duration.minutes(30),
-      expiredTopic: 'expired',
+      expiredOutput: 'expired',
     });
     expect(text).toMatchSnapshot();
     const c = parse(text);
@@ -193,6 +193,16 @@ describe('StreamProcessorConfig', () => {
     expect(c.logger.level).toBe('DEBUG');
   });
 
+  test('a reduce aggregation\'s query is trimmed and escaped like every other query', () => {
+    const c = parse(StreamProcessorConfig.reduce({ ...common, inputs: ['e'], output: 'o', key: 'this.k', aggregations: [ReduceAggregation.collect('homes', 'this.path == "${HOME}"  \n')] }));
+    expect(c.pipeline.processors[0].mutation).toBe('meta reduce_key = (\n  this.k\n).string()\nmeta reduce_v0 = (\n  this.path == "${{HOME}}"\n)\n');
+  });
+
+  test('join and reduce pass maxInFlightPerPartition to Bento\'s checkpoint_limit', () => {
+    expect(input(parse(StreamProcessorConfig.join({ ...common, inputs: ['p'], output: 'b', batchKey: 'this.id', count: 2, pendingTopic: 'q', maxInFlightPerPartition: 500 }))).checkpoint_limit).toBe(500);
+    expect(input(parse(StreamProcessorConfig.reduce({ ...common, inputs: ['e'], output: 'o', key: 'this.k', maxInFlightPerPartition: 20 }))).checkpoint_limit).toBe(20);
+  });
+
   test('user queries keep their text; ${NAME} sequences are escaped from Bento\'s environment interpolation', () => {
     expect(StreamProcessorConfig.escapeEnvInterpolation('this.a == "${HOME}" && "${X:y}" != "${! meta(\'k\') }"'))
       .toBe('this.a == "${{HOME}}" && "${{X:y}}" != "${! meta(\'k\') }"');
@@ -219,7 +229,7 @@ describe('StreamProcessorConfig', () => {
       ['a condition is empty', () => StreamProcessorConfig.filter({ ...base, output: 'b', condition: ' ' }), '\'condition\' must be a non-empty Bloblang query, got \' \''],
       ['a condition holds a control character', () => StreamProcessorConfig.filter({ ...base, output: 'b', condition: 'a\u0001' }), '\'condition\' must be a Bloblang query without control characters (it has U+0001 at index 1), got \'a\u0001\''],
       ['a splitter has no routes', () => StreamProcessorConfig.splitter({ ...base, routes: [] }), '\'routes\' must be a list of at least one route, got []'],
-      ['a sharder has one shard', () => StreamProcessorConfig.sharder({ ...base, key: 'this.k', shards: ['s'] }), '\'shards\' must be a list of at least 2 topics, got ["s"]'],
+      ['a sharder has one shard', () => StreamProcessorConfig.sharder({ ...base, key: 'this.k', outputs: ['s'] }), '\'outputs\' must be a list of at least 2 topics, got ["s"]'],
       ['a join has neither count nor countQuery', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: 'this.id', pendingTopic: 'p' }), '\'count\' must be set, or countQuery set: a join must know how many parts complete a batch, got undefined'],
       ['a join has both', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: 'this.id', count: 2, countQuery: 'this.n', pendingTopic: 'p' }), '\'countQuery\' must be unset when count is set, got \'this.n\''],
       ['a join has no batch key', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: '', count: 2, pendingTopic: 'p' }), '\'batchKey\' must be a non-empty Bloblang query, got \'\''],
@@ -231,6 +241,18 @@ describe('StreamProcessorConfig', () => {
       ['two aggregations share a name', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', aggregations: [ReduceAggregation.count('n'), ReduceAggregation.sum('n', 'this.v')] }), '\'aggregations[1].name\' must be unique among the aggregations, got \'n\''],
       ['an aggregation name is not a field name', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', aggregations: [ReduceAggregation.count('a-b')] }), '\'aggregations[0].name\' must be a field name (letters, digits, _), got \'a-b\''],
       ['the http port is 0', () => StreamProcessorConfig.merger({ ...base, output: 'b', httpPort: 0 }), '\'httpPort\' must be an integer from 1 to 65535, got 0'],
+      ['a join timeout is not whole seconds', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: 'this.id', count: 2, pendingTopic: 'p', timeout: Duration.millis(1500) }),
+        '\'timeout\' must be a whole number of seconds from 1 to 604800, got \'1500ms\''],
+      ['a join holds 0 records per partition', () => StreamProcessorConfig.join({ ...base, output: 'b', batchKey: 'this.id', count: 2, pendingTopic: 'p', maxInFlightPerPartition: 0 }),
+        '\'maxInFlightPerPartition\' must be an integer from 1 to 1000000, got 0'],
+      ['a reduce holds a fraction of records', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', maxInFlightPerPartition: 2.5 }),
+        '\'maxInFlightPerPartition\' must be an integer from 1 to 1000000, got 2.5'],
+      ['an aggregation is not a ReduceAggregation', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', aggregations: [{ name: 'n' } as any] }),
+        '\'aggregations[0]\' must be a ReduceAggregation (ReduceAggregation.count(), .sum(name, query), …), got {"name":"n"}'],
+      ['a route is not an object', () => StreamProcessorConfig.splitter({ ...base, routes: [null as any] }), '\'routes[0]\' must be a route ({ condition, output }), got null'],
+      ['copy is a string', () => StreamProcessorConfig.splitter({ ...base, routes: [{ condition: 'true', output: 'b' }], copy: 'false' as any }), '\'copy\' must be true or false, got \'false\''],
+      ['a log level is lowercase', () => StreamProcessorConfig.merger({ ...base, output: 'b', logLevel: 'info' as any }), '\'logLevel\' must be a StreamLogLevel (\'ERROR\', \'WARN\', \'INFO\', \'DEBUG\'), got \'info\''],
+      ['a window is a string', () => StreamProcessorConfig.reduce({ ...base, output: 'b', key: 'this.k', window: '1m' as any }), '\'window\' must be a Duration (e.g. Duration.seconds(30)), got \'1m\''],
       ['shardIndex gets 0 shards', () => StreamProcessorConfig.shardIndex('a', 0), 'shards must be a positive integer, got 0'],
     ])('%s', (_name, fn, message) => {
       expect(fn).toThrow(message);
@@ -249,8 +271,8 @@ describe('StreamProcessorConfig', () => {
       expect([
         StreamProcessorConfig.copierProblem({ ...base, outputs: ['b'] }),
         StreamProcessorConfig.filterProblem({ ...base, output: 'b', condition: 'true' }),
-        StreamProcessorConfig.splitterProblem({ ...base, routes: [{ condition: 'true', topic: 'b' }], unmatched: 'c' }),
-        StreamProcessorConfig.sharderProblem({ ...base, key: 'this.k', shards: ['b', 'c'] }),
+        StreamProcessorConfig.splitterProblem({ ...base, routes: [{ condition: 'true', output: 'b' }], unmatchedOutput: 'c' }),
+        StreamProcessorConfig.sharderProblem({ ...base, key: 'this.k', outputs: ['b', 'c'] }),
         StreamProcessorConfig.mergerProblem({ ...base, output: 'b' }),
         StreamProcessorConfig.joinProblem({ ...base, output: 'b', batchKey: 'this.id', count: 2, pendingTopic: 'p' }),
         StreamProcessorConfig.reduceProblem({ ...base, output: 'b', key: 'this.k' }),
@@ -259,8 +281,8 @@ describe('StreamProcessorConfig', () => {
 
     test.each([
       ['an empty output list', () => StreamProcessorConfig.copierProblem({ ...base, outputs: [] }), { option: 'outputs', expectation: 'a list of at least 1 topic', value: [] }],
-      ['a route to a bad topic name', () => StreamProcessorConfig.splitterProblem({ ...base, routes: [{ condition: 'true', topic: 'b' }, { condition: 'true', topic: 'x y' }] }),
-        { option: 'routes[1].topic', expectation: 'a Kafka topic name', value: 'x y' }],
+      ['a route to a bad topic name', () => StreamProcessorConfig.splitterProblem({ ...base, routes: [{ condition: 'true', output: 'b' }, { condition: 'true', output: 'x y' }] }),
+        { option: 'routes[1].output', expectation: 'a Kafka topic name', value: 'x y' }],
       ['an empty output key', () => StreamProcessorConfig.mergerProblem({ ...base, output: 'b', outputKey: ' ' }), { option: 'outputKey', expectation: 'a non-empty Bloblang query', value: ' ' }],
       ['a join window of 10ms', () => StreamProcessorConfig.joinProblem({ ...base, output: 'b', batchKey: 'this.id', count: 2, pendingTopic: 'p', window: Duration.millis(10) }),
         { option: 'window', expectation: 'at least 1 second', value: '10ms' }],

@@ -40,11 +40,11 @@ function testWorkflow(): { wf: KafkaWorkflow; objects: any[] } {
   wf.addFilter('filter', { input: 'in', output: 'even', condition: 'this.n % 2 == 0' });
   wf.addSplitter('splitter', {
     input: 'in',
-    routes: [{ condition: 'this.n >= 25', topic: 'big' }, { condition: 'this.n % 5 == 0', topic: 'fives' }],
+    routes: [{ condition: 'this.n >= 25', output: 'big' }, { condition: 'this.n % 5 == 0', output: 'fives' }],
     copy: true,
-    unmatched: 'rest',
+    unmatchedOutput: 'rest',
   });
-  wf.addSharder('sharder', { input: 'in', key: 'this.user', shards: ['shard-0', 'shard-1', 'shard-2'] });
+  wf.addSharder('sharder', { input: 'in', key: 'this.user', outputs: ['shard-0', 'shard-1', 'shard-2'] });
   wf.addMerger('merger', { inputs: ['left', 'right'], output: 'merged' });
   wf.addJoin('join', { inputs: ['parts'], output: 'batches', batchKey: 'this.batch', count: 3, partKey: 'this.part', window: Duration.seconds(JOIN_WINDOW_S) });
   wf.addReduce('reduce', {

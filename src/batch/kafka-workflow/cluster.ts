@@ -1,16 +1,20 @@
 import { createHash } from 'crypto';
-import { Chart, Duration, Size } from 'cdk8s';
+import { Chart, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { BoundKafkaCluster, KafkaClusterHost } from './_host';
+import { applyPodOptionsToTemplate } from '../../blocks/_pod-options';
 import { StatefulShards } from '../../blocks/stateful-shards';
-import { KafkaConfig } from '../../config/kafka';
+import { KafkaConfig, KafkaSettingProblem } from '../../config/kafka';
 import { containerResources } from '../../core/_resources';
+import { checkResources } from '../../core/_rules';
 import { ConfigChecksum } from '../../core/checksum';
 import { PropCheck } from '../../core/errors';
 import { ContainerImages, ImageKey } from '../../core/images';
+import { RecommendedLabels } from '../../core/labels';
 import { ResourceNames } from '../../core/names';
+import { PodOptions } from '../../core/pod-options';
 import { propError } from '../../core/prop-error';
-import { StrimziKafka, StrimziKafkaNodePool, StrimziNodeRole } from '../../crds/strimzi';
+import { StrimziKafka, StrimziKafkaNodePool, StrimziNodeRole, StrimziPodTemplate } from '../../crds/strimzi';
 
 /** The client (PLAINTEXT) port of every cluster kind. */
 const KAFKA_PORT = 9092;
@@ -65,7 +69,15 @@ export interface EmbeddedKafkaOptions {
    */
   readonly heap?: Size;
   /**
-   * Broker settings added to or replacing the defaults (not the listeners, node id or quorum).
+   * Resources of each node's Kafka container. The memory limit must be more than the heap.
+   *
+   * @default - requests 250m CPU and 1.5 × the heap, limits 2 CPU and 2 × the heap (page cache and off-heap buffers)
+   */
+  readonly brokerResources?: kplus.ContainerResources;
+  /**
+   * Broker settings added to or replacing the defaults (not the listeners, node id or quorum). The settings the
+   * library depends on are checked: `min.insync.replicas` (every topic needs at least that many replicas, unless
+   * it sets its own), the internal topics' replication factors (at most the brokers) and min ISRs.
    *
    * @default - none
    */
@@ -108,13 +120,21 @@ export interface StrimziKafkaOptions {
    */
   readonly storageClassName?: string;
   /**
-   * The Kafka version.
+   * The Kafka version (`4.1.0`): also the `app.kubernetes.io/version` of the cluster's objects.
    *
    * @default - the Strimzi operator's default
    */
   readonly version?: string;
   /**
-   * Broker settings added to or replacing the defaults.
+   * Resources of each node's Kafka container (the node pool's `resources`).
+   *
+   * @default - none: Strimzi's default
+   */
+  readonly brokerResources?: kplus.ContainerResources;
+  /**
+   * Broker settings added to or replacing the defaults. Strimzi's forbidden settings (`listeners`, `node.id`,
+   * `ssl.*`, `controller.*`, …, which it sets itself) are refused, and the settings the library depends on checked
+   * as for the embedded cluster.
    *
    * @default - none
    */
@@ -134,6 +154,13 @@ export interface ExternalKafkaOptions {
    */
   readonly brokers?: number;
   /**
+   * The brokers' `min.insync.replicas`, to check replication factors against: a topic without its own
+   * `min.insync.replicas` needs at least this many replicas, or every `acks=all` write to it fails.
+   *
+   * @default - unknown: assumed to be Kafka's default, 1 (replication factors are then not checked against it)
+   */
+  readonly minInsyncReplicas?: number;
+  /**
    * Create the workflow's topics with a Job (the Kafka CLI); otherwise they must exist.
    *
    * @default true
@@ -148,8 +175,8 @@ export class KafkaCluster {
   /**
    * A StatefulSet of the Apache Kafka image in KRaft mode: combined controller+broker nodes with a static quorum,
    * a headless Service, a PersistentVolumeClaim per node, a PodDisruptionBudget and spread over nodes, restricted
-   * security. Topics are created by a Job with the Kafka CLI. Listeners are PLAINTEXT inside the cluster: use
-   * Strimzi for TLS and authentication.
+   * security; the workflow's pod options reach its pods. Topics are created by a Job with the Kafka CLI. Listeners
+   * are PLAINTEXT inside the cluster: use Strimzi for TLS and authentication.
    *
    * @see https://kafka.apache.org/documentation/#kraft
    */
@@ -160,7 +187,10 @@ export class KafkaCluster {
   /**
    * Strimzi resources: a `Kafka` with the KRaft and node-pool annotations and a `KafkaNodePool` of combined
    * controller+broker nodes; topics as `KafkaTopic` resources. Needs the Strimzi operator (0.49 or later, for the
-   * `kafka.strimzi.io/v1` API).
+   * `kafka.strimzi.io/v1` API). The workflow's pod options go into the pod templates of the brokers and of the
+   * entity operator (`spec.kafka.template.pod`, `spec.entityOperator.template.pod`), which have no `nodeSelector`
+   * and no ServiceAccount of yours: `pod.nodeSelector` (use `pod.affinity`), `pod.serviceAccount` and
+   * `pod.automountServiceAccountToken` are refused with a Strimzi cluster, and so are `strimzi.io/*` pod labels.
    *
    * @see https://strimzi.io/docs/operators/latest/deploying
    */
@@ -173,6 +203,15 @@ export class KafkaCluster {
    */
   public static external(options: ExternalKafkaOptions): KafkaCluster {
     return new KafkaCluster(new ExternalCluster(options));
+  }
+
+  /**
+   * It is a `KafkaCluster` (duck-typed: a JavaScript or Python caller may pass anything).
+   *
+   * @internal
+   */
+  public static _isCluster(x: any): x is KafkaCluster {
+    return x !== null && typeof x === 'object' && typeof x._bind === 'function' && typeof x.kind === 'string';
   }
 
   /** Which kind of cluster. */
@@ -206,9 +245,13 @@ class EmbeddedCluster implements ClusterVariant {
 
   public bind(host: KafkaClusterHost): BoundKafkaCluster {
     const brokers = PropCheck.integer(host, 'cluster.brokers', 1, 9, 3, this.options.brokers);
+    checkBrokerSettings(host, this.options.config, brokers, KafkaConfig.kraftOverrideProblem);
     const kafkaNodes = this.nodes(host, brokers);
     return {
       brokers,
+      minInsyncReplicas: KafkaConfig.brokerMinInsyncReplicas(brokers, this.options.config),
+      minInsyncReplicasAssumed: false,
+      remoteStorage: remoteStorageOf(this.options.config),
       kafkaNodes,
       bootstrapServers: Array.from({ length: brokers }, (_, i) => `${kafkaNodes.hostOf(i)}:${KAFKA_PORT}`),
       createTopics: true,
@@ -223,7 +266,11 @@ class EmbeddedCluster implements ClusterVariant {
     const heapMi = PropCheck.wholeMebibytes(host, 'cluster.heap', 256, 65536, Size.gibibytes(1), o.heap);
     const storage = o.storage ?? Size.gibibytes(10);
     PropCheck.wholeMebibytes(host, 'cluster.storage', 1, MAX_STORAGE_MIB, storage);
-    checkBrokerSettings(host, o.config, KafkaConfig.kraftOverrideProblem);
+    checkStorageClass(host, o.storageClassName);
+    const resources = checkBrokerResources(host, o.brokerResources, heapMi)
+      ?? containerResources({ cpu: ['250m', '2'], memory: [`${Math.ceil(heapMi * 1.5)}Mi`, `${heapMi * 2}Mi`] });
+    const image = ContainerImages.resolve(host, ImageKey.KAFKA, host._images);
+    const version = RecommendedLabels.versionOf(image);
     const namespace = Chart.of(host).namespace;
     const controllers = Array.from({ length: brokers }, (_, i) => `${ResourceNames.podDnsName(name, i, name, { namespace })}:${CONTROLLER_PORT}`);
     const properties = KafkaConfig.kraftServerProperties({
@@ -235,10 +282,10 @@ class EmbeddedCluster implements ClusterVariant {
       overrides: o.config,
     });
     const clusterId = o.clusterId ?? createHash('sha256').update(`kafka-workflow:${namespace ?? ''}/${name}`).digest().subarray(0, 16).toString('base64url');
-    if (!/^[A-Za-z0-9_-]{22}$/.test(clusterId)) throw propError(host, 'cluster.clusterId', '22 characters of base64url (kafka-storage.sh random-uuid)', clusterId);
+    if (typeof clusterId !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(clusterId)) throw propError(host, 'cluster.clusterId', '22 characters of base64url (kafka-storage.sh random-uuid)', clusterId);
 
     const config = new kplus.ConfigMap(host, 'KafkaConfig', {
-      metadata: { name: `${name}-config`, labels: host._labels },
+      metadata: { name: `${name}-config`, labels: host._labelsOf('kafka', 'broker', version) },
       data: {
         'server.properties': properties,
         'start.sh': KafkaConfig.startScript(`${KAFKA_CONFIG_DIR}/server.properties`, KAFKA_RUN_DIR),
@@ -249,7 +296,10 @@ class EmbeddedCluster implements ClusterVariant {
       shards: brokers,
       appName: 'kafka',
       instance: host.baseName,
-      partOf: host.baseName,
+      component: 'broker',
+      partOf: host._partOf,
+      version,
+      pod: host._pod,
       uid: user.uid,
       gid: user.gid,
       port: KAFKA_PORT,
@@ -260,7 +310,7 @@ class EmbeddedCluster implements ClusterVariant {
       storageClassName: o.storageClassName,
       container: {
         name: 'kafka',
-        image: ContainerImages.resolve(host, ImageKey.KAFKA, host._images),
+        image,
         command: ['/bin/sh', `${KAFKA_CONFIG_DIR}/start.sh`],
         ports: [{ number: KAFKA_PORT, name: 'kafka' }, { number: CONTROLLER_PORT, name: 'controller' }],
         envVariables: {
@@ -274,7 +324,7 @@ class EmbeddedCluster implements ClusterVariant {
         liveness: kplus.Probe.fromTcpSocket({
           port: CONTROLLER_PORT, initialDelaySeconds: Duration.seconds(60), periodSeconds: Duration.seconds(10), failureThreshold: 6,
         }),
-        resources: containerResources({ cpu: ['250m', '2'], memory: [`${Math.ceil(heapMi * 1.5)}Mi`, `${heapMi * 2}Mi`] }),
+        resources,
       },
     });
     nodes.container.mount(KAFKA_CONFIG_DIR, kplus.Volume.fromConfigMap(host, 'KafkaConfigVolume', config, { name: 'kafka-config' }), { readOnly: true });
@@ -293,26 +343,39 @@ class StrimziCluster implements ClusterVariant {
     const brokers = PropCheck.integer(host, 'cluster.replicas', 1, 100, 3, o.replicas);
     const cluster = o.clusterName !== undefined ? ResourceNames.checkDnsLabel(host, 'cluster.clusterName', o.clusterName, 40) : host.baseName;
     const storageMi = PropCheck.wholeMebibytes(host, 'cluster.storage', 1, MAX_STORAGE_MIB, Size.gibibytes(10), o.storage);
-    checkBrokerSettings(host, o.config, KafkaConfig.brokerSettingProblem);
+    checkStorageClass(host, o.storageClassName);
+    if (o.version !== undefined && (typeof o.version !== 'string' || !/^[0-9]+\.[0-9]+\.[0-9]+$/.test(o.version))) {
+      throw propError(host, 'cluster.version', 'a Kafka version Strimzi knows, as major.minor.patch (e.g. \'4.1.0\')', o.version);
+    }
+    checkResources(host, 'cluster.brokerResources', o.brokerResources);
+    checkBrokerSettings(host, o.config, brokers, KafkaConfig.strimziSettingProblem);
+    const podTemplate = strimziPodTemplate(host, host._pod);
+    const labels = host._labelsOf('kafka', 'broker', o.version);
     const strimziKafka = new StrimziKafka(host, 'Kafka', {
-      metadata: { name: cluster, labels: host._labels },
+      metadata: { name: cluster, labels },
       spec: {
         version: o.version,
         listeners: [{ name: 'plain', port: KAFKA_PORT, type: 'internal', tls: false }],
         config: brokerDefaults(brokers, o.config),
+        kafkaPodTemplate: podTemplate,
+        entityOperatorPodTemplate: podTemplate,
       },
     });
     const strimziNodePool = new StrimziKafkaNodePool(host, 'NodePool', {
-      metadata: { name: `${cluster}-dual-role`, labels: host._labels },
+      metadata: { name: `${cluster}-dual-role`, labels },
       cluster,
       replicas: brokers,
       roles: [StrimziNodeRole.CONTROLLER, StrimziNodeRole.BROKER],
       storage: { size: `${storageMi}Mi`, storageClassName: o.storageClassName },
+      resources: o.brokerResources !== undefined ? resourceRequirements(o.brokerResources) : undefined,
     });
     const svc = `${cluster}-kafka-bootstrap`;
     const namespace = Chart.of(host).namespace;
     return {
       brokers,
+      minInsyncReplicas: KafkaConfig.brokerMinInsyncReplicas(brokers, o.config),
+      minInsyncReplicasAssumed: false,
+      remoteStorage: remoteStorageOf(o.config),
       strimziCluster: cluster,
       strimziKafka,
       strimziNodePool,
@@ -336,8 +399,13 @@ class ExternalCluster implements ClusterVariant {
     for (const b of o.bootstrapServers) {
       if (typeof b !== 'string' || !/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(b)) throw propError(host, 'cluster.bootstrapServers', 'a list of host:port addresses', b);
     }
+    const brokers = o.brokers !== undefined ? PropCheck.integer(host, 'cluster.brokers', 1, 10000, 3, o.brokers) : undefined;
+    const minIsr = o.minInsyncReplicas !== undefined ? PropCheck.integer(host, 'cluster.minInsyncReplicas', 1, brokers ?? 10000, 1, o.minInsyncReplicas) : undefined;
+    if (o.createTopics !== undefined && typeof o.createTopics !== 'boolean') throw propError(host, 'cluster.createTopics', 'true or false', o.createTopics);
     return {
-      brokers: o.brokers !== undefined ? PropCheck.integer(host, 'cluster.brokers', 1, 10000, 3, o.brokers) : undefined,
+      brokers,
+      minInsyncReplicas: minIsr ?? 1,
+      minInsyncReplicasAssumed: minIsr === undefined,
       bootstrapServers: [...o.bootstrapServers],
       createTopics: o.createTopics ?? true,
       description: `external Kafka at ${o.bootstrapServers.join(', ')}`,
@@ -345,27 +413,98 @@ class ExternalCluster implements ClusterVariant {
   }
 }
 
-/** Each broker setting of `config` through `problemOf` (the renderer's rule): the first problem names its key. */
-function checkBrokerSettings(host: KafkaClusterHost, config: { [key: string]: string } | undefined,
-  problemOf: (key: string, value: string) => string | undefined): void {
-  for (const key of Object.keys(config ?? {}).sort()) {
-    const problem = problemOf(key, config![key]);
-    if (problem) throw propError(host, `cluster.config.${key}`, `a broker setting the cluster accepts: it ${problem}`, config![key]);
+/**
+ * Each broker setting of `config` through `problemOf` (the renderer's rule for the cluster kind), then the settings
+ * together against the nodes: the first problem names its setting.
+ */
+function checkBrokerSettings(host: KafkaClusterHost, config: { [key: string]: string } | undefined, brokers: number,
+  problemOf: (key: string, value: string) => KafkaSettingProblem | undefined): void {
+  if (config === undefined) return;
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw propError(host, 'cluster.config', 'a map of broker settings to string values', config);
+  const fail = (p: KafkaSettingProblem | undefined) => {
+    if (p) throw propError(host, `cluster.config.${p.setting}`, p.expectation, p.value);
+  };
+  for (const key of Object.keys(config).sort()) fail(problemOf(key, config[key]));
+  fail(KafkaConfig.brokerSettingsProblem(config, brokers));
+}
+
+/** The brokers have tiered storage: `remote.log.storage.system.enable=true` (checked already). */
+function remoteStorageOf(config: { [key: string]: string } | undefined): boolean {
+  return /^true$/i.test(config?.['remote.log.storage.system.enable'] ?? '');
+}
+
+function checkStorageClass(host: KafkaClusterHost, name: string | undefined): void {
+  if (name !== undefined && !ResourceNames.isDnsSubdomain(name)) throw propError(host, 'cluster.storageClassName', 'a StorageClass name (a DNS-1123 subdomain)', name);
+}
+
+/** The embedded node's resources (checked), whose memory limit must leave the JVM room beyond its heap. */
+function checkBrokerResources(host: KafkaClusterHost, r: kplus.ContainerResources | undefined, heapMi: number): kplus.ContainerResources | undefined {
+  checkResources(host, 'cluster.brokerResources', r);
+  const limit = r?.memory?.limit;
+  if (limit !== undefined && limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) <= heapMi) {
+    throw propError(host, 'cluster.brokerResources.memory.limit', `more than the heap (${heapMi}Mi): the JVM needs room beyond its heap, or the node is OOM-killed`,
+      `${limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE })}Mi`);
   }
+  return r;
+}
+
+/** cdk8s-plus resources (checked) as the Kubernetes `ResourceRequirements` a Strimzi node pool takes. */
+function resourceRequirements(r: kplus.ContainerResources): kplus.k8s.ResourceRequirements {
+  const side = (which: 'request' | 'limit') => {
+    const out: { [key: string]: kplus.k8s.Quantity } = {};
+    const cpu = r.cpu?.[which];
+    if (cpu !== undefined) out.cpu = kplus.k8s.Quantity.fromString(cpu.amount);
+    for (const [kind, key] of [['memory', 'memory'], ['ephemeralStorage', 'ephemeral-storage']] as const) {
+      const size = r[kind]?.[which];
+      if (size !== undefined) out[key] = kplus.k8s.Quantity.fromString(quantity(size));
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  };
+  return { requests: side('request'), limits: side('limit') };
+}
+
+function quantity(s: Size): string {
+  const mib = s.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (Number.isInteger(mib)) return `${mib}Mi`;
+  const kib = s.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
+  return Number.isInteger(kib) ? `${kib}Ki` : String(kib * 1024);
+}
+
+/**
+ * The workflow's pod options as Strimzi's pod template (`spec.kafka.template.pod`): the fields that exist there.
+ * What Strimzi has no place for is refused rather than dropped.
+ */
+function strimziPodTemplate(host: KafkaClusterHost, pod: PodOptions): StrimziPodTemplate | undefined {
+  const refuse = (field: string, why: string, value: any) => {
+    throw propError(host, `pod.${field}`, `unset with a Strimzi cluster (${why})`, value);
+  };
+  if (pod.serviceAccount !== undefined) refuse('serviceAccount', 'Strimzi runs its pods under the ServiceAccounts it makes', pod.serviceAccount.name);
+  if (pod.automountServiceAccountToken !== undefined) refuse('automountServiceAccountToken', 'Strimzi decides the token mount of its pods', pod.automountServiceAccountToken);
+  if (pod.nodeSelector !== undefined && Object.keys(pod.nodeSelector).length > 0) {
+    refuse('nodeSelector', 'Strimzi\'s pod template has no nodeSelector: give pod.affinity.nodeAffinity instead', pod.nodeSelector);
+  }
+  const strimziLabel = Object.keys(pod.labels ?? {}).find((k) => k.startsWith('strimzi.io/'));
+  if (strimziLabel !== undefined) throw propError(host, 'pod.labels', 'free of \'strimzi.io/*\' keys (Strimzi sets them on its pods)', strimziLabel);
+  const template: { metadata?: any; spec: any } = { spec: {} };
+  applyPodOptionsToTemplate(template, pod);
+  const spec = template.spec;
+  const out: StrimziPodTemplate = {
+    metadata: template.metadata !== undefined ? { labels: template.metadata.labels, annotations: template.metadata.annotations } : undefined,
+    imagePullSecrets: spec.imagePullSecrets,
+    affinity: pod.affinity,
+    tolerations: pod.tolerations,
+    topologySpreadConstraints: pod.topologySpreadConstraints,
+    priorityClassName: spec.priorityClassName,
+  };
+  return Object.values(out).some((v) => v !== undefined) ? out : undefined;
 }
 
 /** The Strimzi broker settings: replication that follows the node count, no automatic topics, then `overrides`. */
 function brokerDefaults(brokers: number, overrides?: { [key: string]: string }): { [key: string]: string } {
-  const rf = String(Math.min(3, brokers));
-  const minIsr = String(Math.max(1, Math.min(2, brokers - 1)));
-  const config: { [key: string]: string } = {
-    'auto.create.topics.enable': 'false',
-    'default.replication.factor': rf,
-    'min.insync.replicas': minIsr,
-    'offsets.topic.replication.factor': rf,
-    'transaction.state.log.replication.factor': rf,
-    'transaction.state.log.min.isr': minIsr,
-  };
+  const d = KafkaConfig.replicationDefaults(brokers);
+  const config: { [key: string]: string } = { 'auto.create.topics.enable': 'false' };
+  for (const key of ['default.replication.factor', 'min.insync.replicas', 'offsets.topic.replication.factor',
+    'transaction.state.log.replication.factor', 'transaction.state.log.min.isr']) config[key] = d[key];
   for (const key of Object.keys(overrides ?? {}).sort()) config[key] = overrides![key];
   return config;
 }

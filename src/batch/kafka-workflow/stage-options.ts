@@ -1,6 +1,11 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ReduceAggregation, SplitterRoute, StreamLogLevel } from '../../config/stream-processor-options';
+import { AppContainerProps } from '../../core/app-container';
+
+// The one vocabulary of stage options: a topic a stage reads is `input` (one) or `inputs` (a list); a topic it
+// writes is `output` or `outputs`, and a secondary output is `<what>Output` (`unmatchedOutput`, `expiredOutput`);
+// a splitter route's topic is its `output`. A join's `pendingTopic` is neither: the stage's own state.
 
 /**
  * Autoscaling of a stage with a KEDA `ScaledObject` on its consumer group's lag.
@@ -33,7 +38,7 @@ export interface StageAutoscaling {
 }
 
 /**
- * What every stage takes.
+ * What every stage takes, the stream processor's and your own.
  */
 export interface KafkaStageOptions {
   /**
@@ -50,6 +55,18 @@ export interface KafkaStageOptions {
    */
   readonly autoscaling?: StageAutoscaling;
   /**
+   * This stage may close a cycle of the graph (a deliberate feedback loop).
+   *
+   * @default false
+   */
+  readonly allowCycle?: boolean;
+}
+
+/**
+ * What every stage of the stream processor (Bento) takes: every kind but a custom stage.
+ */
+export interface StreamStageOptions extends KafkaStageOptions {
+  /**
    * A Bloblang query for the key of the records the stage writes (e.g. `this.image_id`): the stage downstream of
    * it may need that key (a join or reduce with more than one replica).
    *
@@ -57,17 +74,11 @@ export interface KafkaStageOptions {
    */
   readonly outputKey?: string;
   /**
-   * Resources of the stage's container.
+   * Resources of the stream processor's container.
    *
    * @default - requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB (1 GiB for a join or reduce)
    */
   readonly resources?: kplus.ContainerResources;
-  /**
-   * This stage may close a cycle of the graph (a deliberate feedback loop).
-   *
-   * @default false
-   */
-  readonly allowCycle?: boolean;
   /**
    * The log level of the stream processor.
    *
@@ -77,7 +88,7 @@ export interface KafkaStageOptions {
 }
 
 /** Options for `KafkaWorkflow.addCopier`. */
-export interface CopierStageOptions extends KafkaStageOptions {
+export interface CopierStageOptions extends StreamStageOptions {
   /** The topic read. */
   readonly input: string;
   /** The topics each message is copied to. */
@@ -85,7 +96,7 @@ export interface CopierStageOptions extends KafkaStageOptions {
 }
 
 /** Options for `KafkaWorkflow.addFilter`. */
-export interface FilterStageOptions extends KafkaStageOptions {
+export interface FilterStageOptions extends StreamStageOptions {
   /** The topic read. */
   readonly input: string;
   /** The topic the kept messages go to. */
@@ -95,7 +106,7 @@ export interface FilterStageOptions extends KafkaStageOptions {
 }
 
 /** Options for `KafkaWorkflow.addSplitter`. */
-export interface SplitterStageOptions extends KafkaStageOptions {
+export interface SplitterStageOptions extends StreamStageOptions {
   /** The topic read. */
   readonly input: string;
   /** The routes, tried in order. */
@@ -111,21 +122,21 @@ export interface SplitterStageOptions extends KafkaStageOptions {
    *
    * @default - messages no route takes are dropped
    */
-  readonly unmatched?: string;
+  readonly unmatchedOutput?: string;
 }
 
 /** Options for `KafkaWorkflow.addSharder`. */
-export interface SharderStageOptions extends KafkaStageOptions {
+export interface SharderStageOptions extends StreamStageOptions {
   /** The topic read. */
   readonly input: string;
   /** A Bloblang query for the shard key (e.g. `this.user_id`). */
   readonly key: string;
-  /** The shard topics (at least 2); a message goes to `shards[fnv1_32(key) % shards.length]`. */
-  readonly shards: string[];
+  /** The shard topics (at least 2); a message goes to `outputs[fnv1_32(key) % outputs.length]`. */
+  readonly outputs: string[];
 }
 
 /** Options for `KafkaWorkflow.addMerger`. */
-export interface MergerStageOptions extends KafkaStageOptions {
+export interface MergerStageOptions extends StreamStageOptions {
   /** The topics read (at least 2). */
   readonly inputs: string[];
   /** The topic they are merged into. */
@@ -133,7 +144,7 @@ export interface MergerStageOptions extends KafkaStageOptions {
 }
 
 /** Options for `KafkaWorkflow.addJoin`. */
-export interface JoinStageOptions extends KafkaStageOptions {
+export interface JoinStageOptions extends StreamStageOptions {
   /** The topics the parts come from. */
   readonly inputs: string[];
   /** The topic the complete batches go to, one message `{"key", "parts": […]}` each. */
@@ -165,7 +176,7 @@ export interface JoinStageOptions extends KafkaStageOptions {
    */
   readonly window?: Duration;
   /**
-   * How long a batch may wait for its last part.
+   * How long a batch may wait for its last part: whole seconds, from 1 second to 7 days.
    *
    * @default Duration.hours(1)
    */
@@ -175,7 +186,7 @@ export interface JoinStageOptions extends KafkaStageOptions {
    *
    * @default - they are dropped, with a log line
    */
-  readonly expiredTopic?: string;
+  readonly expiredOutput?: string;
   /**
    * The name of the topic that holds incomplete batches between windows, created with the workflow's topics
    * (the partitions of the largest input).
@@ -183,10 +194,17 @@ export interface JoinStageOptions extends KafkaStageOptions {
    * @default - `<stage name>.pending`
    */
   readonly pendingTopic?: string;
+  /**
+   * How many records of one partition the join may hold at once (Bento's `checkpoint_limit`): a window holds every
+   * record it has read until it ends.
+   *
+   * @default 10000
+   */
+  readonly maxInFlightPerPartition?: number;
 }
 
 /** Options for `KafkaWorkflow.addReduce`. */
-export interface ReduceStageOptions extends KafkaStageOptions {
+export interface ReduceStageOptions extends StreamStageOptions {
   /** The topic read. */
   readonly input: string;
   /** The topic the aggregates go to. */
@@ -205,62 +223,27 @@ export interface ReduceStageOptions extends KafkaStageOptions {
    * @default Duration.minutes(1)
    */
   readonly window?: Duration;
+  /**
+   * How many records of one partition the reduce may hold at once (Bento's `checkpoint_limit`): a window holds
+   * every record it has read until it ends.
+   *
+   * @default 10000
+   */
+  readonly maxInFlightPerPartition?: number;
 }
 
 /** Options for `KafkaWorkflow.addCustom`. */
 export interface CustomStageOptions extends KafkaStageOptions {
   /** The topics the program reads. */
   readonly inputs: string[];
-  /** The topics it writes. */
+  /** The topics it writes (may be empty: a program that only consumes). */
   readonly outputs: string[];
-  /** The image (pinned). */
-  readonly image: string;
   /**
-   * The non-root uid the image runs as.
+   * Your program's container (the image pinned). Its environment gets the contract of `CustomStageEnv` (those
+   * names are reserved); its port, if any, is named by `portName`. No port and no probe by default: a stage
+   * consumes, it serves no traffic.
    *
-   * @default 65532
+   * Its resources default to requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB; uid 1000, gid the uid.
    */
-  readonly uid?: number;
-  /**
-   * The gid it runs as.
-   *
-   * @default - the uid
-   */
-  readonly gid?: number;
-  /**
-   * The command.
-   *
-   * @default - the image's entrypoint
-   */
-  readonly command?: string[];
-  /**
-   * The arguments.
-   *
-   * @default - the image's
-   */
-  readonly args?: string[];
-  /**
-   * More environment variables (the contract's names are reserved).
-   *
-   * @default - none
-   */
-  readonly env?: { [key: string]: string };
-  /**
-   * A port the program listens on (named `http`).
-   *
-   * @default - none
-   */
-  readonly port?: number;
-  /**
-   * The readiness probe.
-   *
-   * @default - none
-   */
-  readonly readiness?: kplus.Probe;
-  /**
-   * Paths the program writes to (each an emptyDir; `/tmp` is always one).
-   *
-   * @default - only /tmp
-   */
-  readonly writableDirs?: string[];
+  readonly container: AppContainerProps;
 }

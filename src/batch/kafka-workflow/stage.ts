@@ -2,20 +2,26 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { GraphStage } from './_graph';
-import { CustomStageOptions, KafkaStageOptions } from './stage-options';
+import { KafkaStageOptions } from './stage-options';
+import { addAppContainer, checkAppContainer, CheckedAppContainer } from '../../blocks/_app-container';
+import { applyPodOptions } from '../../blocks/_pod-options';
 import { RestrictedWorkloads } from '../../blocks/_restricted-workload';
 import { StreamProcessorConfig } from '../../config/stream-processor';
 import { containerResources } from '../../core/_resources';
+import { checkResources } from '../../core/_rules';
+import { AppContainerProps } from '../../core/app-container';
 import { ConfigChecksum } from '../../core/checksum';
 import { PropCheck } from '../../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../../core/images';
 import { RecommendedLabels } from '../../core/labels';
+import { PodOptions } from '../../core/pod-options';
 import { propError } from '../../core/prop-error';
 import { RestrictedSecurity } from '../../core/security';
 
 const BENTO_CONFIG_DIR = '/etc/bento';
 const BENTO_CONFIG_FILE = 'config.yaml';
-const MAX_ID = 2147483647;
+/** The label that tells the stages of one workflow apart (in every stage's selector). */
+const STAGE_LABEL = 'cdk8s-distributed-patterns/stage';
 
 /**
  * What a stage does.
@@ -76,6 +82,8 @@ export interface KafkaStageProps {
   readonly kind: KafkaStageKind;
   /** The base name of the workflow: the stage's consumer group is `<workflowName>-<stage name>`. */
   readonly workflowName: string;
+  /** The workflow's `app.kubernetes.io/part-of`. */
+  readonly partOf: string;
   /** The bootstrap addresses of the workflow's cluster. */
   readonly bootstrapServers: string[];
   /**
@@ -99,11 +107,17 @@ export interface KafkaStageProps {
    */
   readonly config?: string;
   /**
-   * The custom stage's options.
+   * Resources of the stream processor's container.
+   *
+   * @default - requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB (1 GiB when `stateful`)
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * A custom stage's container.
    *
    * @default - not a custom stage
    */
-  readonly custom?: CustomStageOptions;
+  readonly container?: AppContainerProps;
   /** It holds windows: one replica by default, and a larger memory limit. */
   readonly stateful: boolean;
   /**
@@ -126,12 +140,24 @@ export interface KafkaStageProps {
    * @default - the defaults
    */
   readonly images?: ImageOverrides;
+  /**
+   * The workflow's pod options (checked), applied to the stage's pods.
+   *
+   * @default - none
+   */
+  readonly pod?: PodOptions;
 }
 
 /**
  * A stage of a workflow: a Deployment that reads topics in its own consumer group and writes topics.
+ *
+ * Its pods carry the workflow's labels (`app.kubernetes.io/instance` the workflow's base name, `component: stage`)
+ * and `cdk8s-distributed-patterns/stage: <stage name>`, which tells the stages apart in their selectors.
  */
 export class KafkaStage extends Construct {
+  /** The label whose value is the stage name, in every stage's selector. */
+  public static readonly STAGE_LABEL = STAGE_LABEL;
+
   /** What the stage does. */
   public readonly kind: KafkaStageKind;
   /** The stage name (unique in the workflow). */
@@ -152,7 +178,10 @@ export class KafkaStage extends Construct {
   public readonly config?: string;
   /** The KEDA ScaledObject, when the stage autoscales. */
   public readonly scaledObject?: ApiObject;
-  /** The PodDisruptionBudget, when the stage has more than one replica. */
+  /**
+   * The PodDisruptionBudget, when the stage may run more than one replica (fixed, or KEDA's maximum: the budget and
+   * the spread are sized for the most pods the stage can have).
+   */
   public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
   /** The fixed number of replicas, or the minimum when autoscaling. */
   public readonly replicas: number;
@@ -179,40 +208,64 @@ export class KafkaStage extends Construct {
   constructor(scope: Construct, name: string, props: KafkaStageProps) {
     super(scope, name);
     const o = props.options;
-    const auto = o.autoscaling;
-    const custom = props.custom;
+    const custom = props.kind === KafkaStageKind.CUSTOM;
     this.kind = props.kind;
     this.stageName = name;
     this.inputs = [...props.inputs];
     this.outputs = [...props.outputs];
     this.consumerGroup = `${props.workflowName}-${name}`;
+    if (o.allowCycle !== undefined && typeof o.allowCycle !== 'boolean') throw propError(this, 'allowCycle', 'true or false', o.allowCycle);
     this.allowCycle = o.allowCycle ?? false;
     this.pendingTopic = props.pendingTopic;
     this.config = props.config;
+    const auto = o.autoscaling;
+    if (auto !== undefined && (auto === null || typeof auto !== 'object')) throw propError(this, 'autoscaling', 'a StageAutoscaling ({ minReplicas, maxReplicas, lagThreshold, pollingInterval })', auto);
     [this.replicas, this.maxReplicas] = this.replicaRange(o, props);
-    const bentoUser = ContainerImages.user(ImageKey.BENTO);
-    const uid = custom ? PropCheck.integer(this, 'uid', 1, MAX_ID, 65532, custom.uid) : bentoUser.uid;
-    const gid = custom ? PropCheck.integer(this, 'gid', 0, MAX_ID, uid, custom.gid) : bentoUser.gid;
     const lagThreshold = auto ? PropCheck.integer(this, 'autoscaling.lagThreshold', 1, 1_000_000_000, 100, auto.lagThreshold) : undefined;
     const polling = auto ? PropCheck.wholeSeconds(this, 'autoscaling.pollingInterval', 1, 86400, Duration.seconds(30), auto.pollingInterval) : undefined;
 
-    const labelOptions = { name: props.kind === KafkaStageKind.CUSTOM ? 'kafka-stage' : 'bento', instance: this.consumerGroup, component: props.kind, partOf: props.workflowName };
-    const selector = RecommendedLabels.selector(labelOptions);
-    const labels = RecommendedLabels.of(labelOptions);
+    const app = custom ? checkAppContainer(this, 'container', props.container, {
+      name: 'stage',
+      reservedEnv: CustomStageEnv.names(),
+      defaultResources: { cpu: ['50m', '1'], memory: ['64Mi', '256Mi'] },
+    }) : undefined;
+    const bentoImage = custom ? undefined : ContainerImages.resolve(this, ImageKey.BENTO, props.images);
+    const user = app ?? ContainerImages.user(ImageKey.BENTO);
+
+    const labelOptions = {
+      name: custom ? props.workflowName : 'bento',
+      instance: props.workflowName,
+      component: 'stage',
+      partOf: props.partOf,
+      version: RecommendedLabels.versionOf(app ? app.props.image! : bentoImage!),
+    };
+    const selector = { ...RecommendedLabels.selector(labelOptions), [STAGE_LABEL]: name };
+    const labels = { ...RecommendedLabels.of(labelOptions), [STAGE_LABEL]: name };
     this.deployment = RestrictedWorkloads.deployment(this, 'Resource', {
-      name: this.consumerGroup, labels, selector, uid, gid, replicas: auto ? undefined : this.replicas, autoscaled: auto !== undefined,
+      name: this.consumerGroup,
+      labels,
+      selector,
+      uid: user.uid,
+      gid: user.gid,
+      replicas: auto ? undefined : this.replicas,
+      autoscaled: auto !== undefined,
     });
-    const resources = o.resources ?? containerResources({ cpu: ['50m', '1'], memory: ['64Mi', props.stateful ? '1Gi' : '256Mi'] });
-    if (custom) {
-      this.container = this.customContainer(custom, props, resources, { uid, gid });
+    if (app) {
+      this.container = this.customContainer(app, props);
     } else {
+      checkResources(this, 'resources', props.resources);
+      const resources = props.resources ?? containerResources({ cpu: ['50m', '1'], memory: ['64Mi', props.stateful ? '1Gi' : '256Mi'] });
       this.configMap = new kplus.ConfigMap(this, 'Config', {
         metadata: { name: `${this.consumerGroup}-config`, labels },
         data: { [BENTO_CONFIG_FILE]: props.config! },
       });
-      this.container = this.bentoContainer(this.configMap, props, resources, { uid, gid });
+      this.container = this.bentoContainer(this.configMap, bentoImage!, resources, user);
     }
-    this.podDisruptionBudget = RestrictedWorkloads.availability(this, this.deployment, selector, labels, { replicas: this.replicas });
+    if (props.pod !== undefined) applyPodOptions(this.deployment, props.pod);
+    // An autoscaled stage may run up to maxReplicas pods: its budget and spread are sized for that, not the minimum.
+    this.podDisruptionBudget = RestrictedWorkloads.availability(this, this.deployment, selector, labels, {
+      replicas: this.maxReplicas, pod: props.pod,
+    });
 
     if (auto) {
       this.scaledObject = new ApiObject(this, 'ScaledObject', {
@@ -241,7 +294,7 @@ export class KafkaStage extends Construct {
       name,
       inputs: this.inputs,
       outputs: this.outputs,
-      custom: props.kind === KafkaStageKind.CUSTOM,
+      custom,
       allowCycle: this.allowCycle,
       label: props.label,
       replicas: this.replicas,
@@ -273,15 +326,9 @@ export class KafkaStage extends Construct {
     return [min, max];
   }
 
-  /** The user's program, with the environment contract of `CustomStageEnv`. */
-  private customContainer(custom: CustomStageOptions, props: KafkaStageProps, resources: kplus.ContainerResources,
-    user: { uid: number; gid: number }): kplus.Container {
-    const env: { [key: string]: kplus.EnvValue } = {};
-    const reserved = CustomStageEnv.names();
-    for (const [k, v] of Object.entries(custom.env ?? {})) {
-      if (reserved.includes(k)) throw propError(this, `env.${k}`, `not one of the contract's names (${reserved.join(', ')})`, v);
-      env[k] = kplus.EnvValue.fromValue(v);
-    }
+  /** The user's program (checked), with the environment contract of `CustomStageEnv` after its own variables. */
+  private customContainer(app: CheckedAppContainer, props: KafkaStageProps): kplus.Container {
+    const env: { [key: string]: kplus.EnvValue } = { ...(app.props.envVariables ?? {}) };
     env[CustomStageEnv.BOOTSTRAP_SERVERS] = kplus.EnvValue.fromValue(props.bootstrapServers.join(','));
     env[CustomStageEnv.INPUT_TOPICS] = kplus.EnvValue.fromValue(this.inputs.join(','));
     env[CustomStageEnv.OUTPUT_TOPICS] = kplus.EnvValue.fromValue(this.outputs.join(','));
@@ -289,28 +336,16 @@ export class KafkaStage extends Construct {
     env[CustomStageEnv.CLIENT_ID] = kplus.EnvValue.fromValue(this.consumerGroup);
     env[CustomStageEnv.STAGE_NAME] = kplus.EnvValue.fromValue(this.stageName);
     if (props.deadLetterTopic !== undefined) env[CustomStageEnv.DEAD_LETTER_TOPIC] = kplus.EnvValue.fromValue(props.deadLetterTopic);
-    ContainerImages.checkPinned(this, 'image', custom.image);
-    const container = RestrictedSecurity.addContainer(this.deployment, {
-      name: 'stage',
-      image: custom.image,
-      command: custom.command,
-      args: custom.args,
-      envVariables: sortedEnv(env),
-      ports: custom.port !== undefined ? [{ number: PropCheck.integer(this, 'port', 1, 65535, 8080, custom.port), name: 'http' }] : undefined,
-      readiness: custom.readiness,
-      resources,
-    }, user);
-    RestrictedSecurity.addWritableDirs(this.deployment, container, { paths: [...new Set(['/tmp', ...(custom.writableDirs ?? [])])] });
-    return container;
+    return addAppContainer(this.deployment, app, { envVariables: sortedEnv(env) });
   }
 
   /** The stream processor, reading its config from the ConfigMap (whose checksum rolls the pods). */
-  private bentoContainer(configMap: kplus.ConfigMap, props: KafkaStageProps, resources: kplus.ContainerResources,
+  private bentoContainer(configMap: kplus.ConfigMap, image: string, resources: kplus.ContainerResources,
     user: { uid: number; gid: number }): kplus.Container {
     const port = StreamProcessorConfig.HTTP_PORT;
     const container = RestrictedSecurity.addContainer(this.deployment, {
       name: 'bento',
-      image: ContainerImages.resolve(this, ImageKey.BENTO, props.images),
+      image,
       args: ['-c', `${BENTO_CONFIG_DIR}/${BENTO_CONFIG_FILE}`],
       ports: [{ number: port, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet('/ready', { port }),

@@ -1,9 +1,9 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { KafkaConfig } from '../../config/kafka';
-import { PropCheck } from '../../core/errors';
+import { ValueProblems } from '../../core/_value-problems';
 import { ResourceNames } from '../../core/names';
-import { propError } from '../../core/prop-error';
+import { showValue, where } from '../../core/prop-error';
 import { StrimziKafkaTopic } from '../../crds/strimzi';
 
 /**
@@ -17,13 +17,16 @@ export interface KafkaTopicOptions {
    */
   readonly partitions?: number;
   /**
-   * Number of replicas of each partition, at most the number of brokers.
+   * Number of replicas of each partition: at most the brokers, and at least the topic's `min.insync.replicas`
+   * (its own setting, else the brokers'), or every `acks=all` write fails with NOT_ENOUGH_REPLICAS.
    *
-   * @default - 3, or the number of brokers when fewer
+   * @default - 3, or the number of brokers when fewer; at least the brokers' `min.insync.replicas`
    */
   readonly replicationFactor?: number;
   /**
-   * Topic settings (`retention.ms`, `cleanup.policy`, …).
+   * Topic settings (`retention.ms`, `cleanup.policy`, …), checked as Kafka checks them: names Kafka 4.3 knows,
+   * values its validators accept (`retention.ms` an integer of at least -1, …), `min.insync.replicas` at most the
+   * replication factor. See `KafkaConfig.topicSettingProblem`.
    *
    * @default - the broker's defaults
    */
@@ -52,6 +55,18 @@ export interface KafkaWorkflowTopicProps extends KafkaTopicOptions {
    * @default - unknown: not checked
    */
   readonly brokers?: number;
+  /**
+   * The brokers' `min.insync.replicas`: the fewest replicas of a topic that has no `min.insync.replicas` of its own.
+   *
+   * @default 1
+   */
+  readonly brokerMinInsyncReplicas?: number;
+  /**
+   * The brokers have tiered storage.
+   *
+   * @default - unknown: `remote.storage.enable` is not checked
+   */
+  readonly remoteStorage?: boolean;
   /**
    * The stage that owns the topic (a join's pending topic).
    *
@@ -114,21 +129,30 @@ export class KafkaWorkflowTopic extends Construct {
   constructor(scope: Construct, name: string, props: KafkaWorkflowTopicProps = {}) {
     super(scope, name);
     const brokers = props.brokers;
+    const brokerMinIsr = props.brokerMinInsyncReplicas ?? 1;
     this.topicName = name;
     this.internalTo = props.internalTo;
-    this.partitions = PropCheck.integer(this, 'partitions', 1, 100000, 3, props.partitions);
+    const integer = ValueProblems.integer(1, 100000, props.partitions ?? 3);
+    if (integer) throw this.error('partitions', integer.expectation, integer.got);
+    this.partitions = props.partitions ?? 3;
     const maxRf = brokers ?? 32767;
-    this.replicationFactor = props.replicationFactor ?? Math.min(3, brokers ?? 3);
+    this.replicationFactor = props.replicationFactor ?? Math.max(Math.min(3, brokers ?? 3), brokerMinIsr);
     if (!Number.isInteger(this.replicationFactor) || this.replicationFactor < 1 || this.replicationFactor > maxRf) {
       const why = brokers !== undefined ? ` (the cluster has ${brokers} broker${brokers === 1 ? '' : 's'})` : '';
-      throw propError(this, 'replicationFactor', `an integer from 1 to ${maxRf}${why}`, this.replicationFactor);
+      throw this.error('replicationFactor', `an integer from 1 to ${maxRf}${why}`, this.replicationFactor);
+    }
+    const config = props.config ?? {};
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) throw this.error('config', 'a map of topic settings to string values', config);
+    const problem = KafkaConfig.topicSettingsProblem(config, this.replicationFactor, props.remoteStorage);
+    if (problem) throw this.error(`config.${problem.setting}`, problem.expectation, problem.value);
+    if (config['min.insync.replicas'] === undefined && this.replicationFactor < brokerMinIsr) {
+      throw this.error('replicationFactor', `at least the brokers' min.insync.replicas (${brokerMinIsr}), or a lower 'min.insync.replicas' in the topic's config: with fewer replicas every acks=all write fails with NOT_ENOUGH_REPLICAS`,
+        this.replicationFactor);
     }
     this._config = {};
-    for (const key of Object.keys(props.config ?? {}).sort()) {
-      const value = props.config![key];
-      const problem = KafkaConfig.topicSettingProblem(key, value);
-      if (problem) throw propError(this, `config.${key}`, `a topic setting Kafka accepts: it ${problem}`, value);
-      this._config[key] = value;
+    for (const key of Object.keys(config).sort()) this._config[key] = config[key];
+    for (const [prop, v] of [['source', props.source], ['sink', props.sink]] as const) {
+      if (v !== undefined && typeof v !== 'boolean') throw this.error(prop, 'true or false', v);
     }
     this.source = props.source ?? false;
     this.sink = props.sink ?? false;
@@ -148,5 +172,10 @@ export class KafkaWorkflowTopic extends Construct {
   /** The topic settings (a copy). */
   public get config(): { [key: string]: string } {
     return { ...this._config };
+  }
+
+  /** `<KafkaWorkflowTopic> '<path>': '<prop>' of topic '<name>' must be …, got …`. */
+  private error(prop: string, expectation: string, value: any): Error {
+    return new Error(`${where(this)}: '${prop}' of topic '${this.topicName}' must be ${expectation}, got ${showValue(value)}`);
   }
 }

@@ -19,11 +19,8 @@ export class PhotoPipelineChart extends Chart {
       cluster: KafkaCluster.embedded({ brokers: 3, storage: Size.gibibytes(50) }),
       deadLetterTopic: 'dead-letters',
       partOf: 'photo-app',
-      // every pod of the workflow (brokers, topics Job, stages) runs on the batch nodes
-      pod: {
-        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
-        priorityClassName: 'batch',
-      },
+      // every pod of the workflow (brokers, topics Job, stages) may run on the batch nodes
+      pod: { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }] },
     });
     this.workflow = wf;
 

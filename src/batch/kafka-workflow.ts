@@ -204,7 +204,8 @@ export class KafkaWorkflow extends Construct {
       if (problem) throw propError(this, 'deadLetterTopic', 'a Kafka topic name', props.deadLetterTopic);
       this.deadLetterTopic = props.deadLetterTopic;
     }
-    this.node.addValidation({ validate: () => this.checkGraph() });
+    // at synthesis, each problem names the workflow (checkGraph() gives the bare sentences)
+    this.node.addValidation({ validate: () => this.checkGraph().map((p) => `${PropCheck.where(this)}: ${p}`) });
   }
 
   /**

@@ -71,6 +71,9 @@ export function checkEnvNames(scope: IConstruct, prop: string, env: { [name: str
     if (!ENV_NAME.test(name)) throw propError(scope, prop, 'variable names of letters, digits, \'_\', \'-\' and \'.\', not starting with a digit', name);
     if (reserved.includes(name)) throw propError(scope, prop, `free of ${reserved.map((r) => `'${r}'`).join(', ')} (the construct sets them)`, name);
     if (!isEnvValue(value)) throw propError(scope, `${prop}.${name}`, 'a kplus.EnvValue (EnvValue.fromValue(...), EnvValue.fromSecretValue(...), …)', value);
+    if ((value as any).value !== undefined && typeof (value as any).value !== 'string') {
+      throw propError(scope, `${prop}.${name}`, 'a kplus.EnvValue whose literal is a string (EnvValue.fromValue(\'...\'))', (value as any).value);
+    }
     checkKeyRef(scope, `${prop}.${name}`, (value as any).valueFrom);
   }
 }

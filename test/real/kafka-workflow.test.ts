@@ -13,9 +13,10 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { buildApp as buildPhotoApp } from '../../examples/kafka-photo-pipeline';
-import { KafkaCluster, KafkaWorkflow, ReduceAggregation, StreamProcessorConfig } from '../../src';
+import { KafkaCluster, KafkaConfig, KafkaWorkflow, ReduceAggregation, StreamProcessorConfig } from '../../src';
 import { serverDryRun, startApiServer } from '../harness/apiserver';
 import { allocHost, nssWrapperEnv } from '../harness/daemons';
 import { KafkaBroker, lintStreamConfig, runStreamProcessor, startKafka } from '../harness/kafka';
@@ -146,6 +147,46 @@ describe('the embedded cluster', () => {
   }, 120_000);
 });
 
+describe('topic settings', () => {
+  // Each pair is judged twice: by KafkaConfig.topicSettingProblem (what the workflow refuses at synthesis) and by
+  // the real broker (kafka-topics.sh --create --config, as the topics Job runs it). They must agree.
+  const accepted: Array<[string, string]> = [
+    ['retention.ms', '-1'], ['retention.ms', '604800000'], ['retention.bytes', '-5'], ['cleanup.policy', 'compact,delete'],
+    ['compression.type', 'zstd'], ['preallocate', 'TRUE'], ['segment.bytes', '1048576'], ['min.cleanable.dirty.ratio', '0.25'],
+    ['message.timestamp.type', 'LogAppendTime'], ['leader.replication.throttled.replicas', '*'], ['compression.gzip.level', '9'],
+    ['max.compaction.lag.ms', '1'], ['local.retention.ms', '-2'], ['unclean.leader.election.enable', 'false'],
+  ];
+  const refused: Array<[string, string]> = [
+    ['retention.ms', 'forever'], ['retention.ms', '-2'], ['retention.ms', '9223372036854775808'], ['cleanup.policy', 'Compact'],
+    ['cleanup.policy', 'compact,,delete'], ['compression.type', 'none'], ['compression.type', 'GZIP'], ['preallocate', 'yes'],
+    ['segment.bytes', '1048575'], ['max.message.bytes', '2147483648'], ['min.cleanable.dirty.ratio', '1.5'], ['min.insync.replicas', '0'],
+    ['segment.ms', '0'], ['compression.gzip.level', '0'], ['leader.replication.throttled.replicas', 'x'], ['retention.hours', '24'],
+    ['message.downconversion.enable', 'true'], ['message.format.version', '3.0'],
+  ];
+
+  /** Creates a topic with one setting on the real broker: the exit code and what the CLI said. */
+  const create = (i: number, key: string, value: string) => runAsync(toolPath('kafka-topics'), [
+    '--bootstrap-server', kafka.bootstrap, '--create', '--topic', `setting-${i}`, '--partitions', '1', '--replication-factor', '1', '--config', `${key}=${value}`,
+  ], { env: { KAFKA_HEAP_OPTS: '-Xmx128m' }, timeoutMs: 120_000 });
+
+  test('the library and the broker agree on every setting: what one accepts the other accepts, what one refuses the other refuses', async () => {
+    // GIVEN the library's verdicts
+    const all = [...accepted.map(([k, v]) => ({ k, v, ok: true })), ...refused.map(([k, v]) => ({ k, v, ok: false }))];
+    for (const c of all) expect([c.k, c.v, KafkaConfig.topicSettingProblem(c.k, c.v) === undefined]).toEqual([c.k, c.v, c.ok]);
+
+    // WHEN the broker is asked (four CLIs at a time)
+    const verdicts: Array<[string, string, boolean, string]> = [];
+    for (let i = 0; i < all.length; i += 4) {
+      const batch = all.slice(i, i + 4);
+      const results = await Promise.all(batch.map((c, j) => create(i + j, c.k, c.v)));
+      results.forEach((r, j) => verdicts.push([batch[j].k, batch[j].v, r.code === 0, `${r.stdout}${r.stderr}`.split('\n').find((l) => /Error|Exception|Created/.test(l)) ?? '']));
+    }
+
+    // THEN it says the same
+    expect(verdicts.map(([k, v, ok]) => [k, v, ok])).toEqual(all.map((c) => [c.k, c.v, c.ok]));
+  }, 300_000);
+});
+
 describe('stage configs', () => {
   test('every stage config of this workflow and of the example passes bento lint', () => {
     for (const stage of STAGES) expect({ stage, ...lintStreamConfig(configOf(stage)) }).toEqual({ stage, ok: true, output: '' });
@@ -264,11 +305,29 @@ describe('Strimzi', () => {
     const api = await startApiServer({ crdDirs: [path.join(crdRoot, 'strimzi'), path.join(crdRoot, 'keda')] });
     const app = Testing.app();
     const chart = new Chart(app, 'strimzi', { namespace: api.namespace });
-    const swf = new KafkaWorkflow(chart, 'orders', { cluster: KafkaCluster.strimzi({ replicas: 3 }) });
-    swf.addTopic('Orders_V1', { partitions: 6, source: true, config: { 'retention.ms': '86400000' } });
+    const swf = new KafkaWorkflow(chart, 'orders', {
+      cluster: KafkaCluster.strimzi({
+        replicas: 3,
+        brokerResources: { cpu: { request: kplus.Cpu.units(1) }, memory: { request: Size.gibibytes(4), limit: Size.gibibytes(4) } },
+      }),
+      // every pod option Strimzi's pod template has a field for, mapped there (the CRD's schema checks the shapes)
+      pod: {
+        imagePullSecrets: [kplus.Secret.fromSecretName(chart, 'Pull', 'registry-creds')],
+        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'kafka', effect: 'NoSchedule' }],
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'arch', operator: 'In', values: ['amd64'] }] }] } } },
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+        priorityClassName: 'batch',
+        labels: { team: 'orders' },
+        annotations: { 'example.com/owner': 'orders' },
+      },
+    });
+    swf.addTopic('Orders_V1', { partitions: 6, source: true, config: { 'retention.ms': '86400000', 'cleanup.policy': 'compact,delete', 'min.insync.replicas': '2' } });
     swf.addTopic('valid-orders', { partitions: 6, sink: true });
     swf.addFilter('validate', { input: 'Orders_V1', output: 'valid-orders', condition: 'this.total > 0', autoscaling: { maxReplicas: 6 } });
     app.synth();
+    // the pod templates name a PriorityClass: it must exist for their pods to be admitted
+    const pc = await api.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'batch' }, value: 1000 }) });
+    expect(pc.code).toBe(0);
     const verdicts = await serverDryRun(api, chart.toJson());
     const summary = verdicts.map((v) => ({ kind: v.kind, name: v.name, accepted: v.accepted, warnings: v.warnings, message: v.accepted ? '' : v.message }));
     expect(summary.filter((v) => !v.accepted || v.warnings.length > 0)).toEqual([]);

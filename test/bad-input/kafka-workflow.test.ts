@@ -305,7 +305,10 @@ const cases: BadInput[] = [
     class: 'size',
     what: 'a broker memory limit no larger than the heap',
     build: (c) => wf(c, {
-      cluster: KafkaCluster.embedded({ heap: Size.gibibytes(2), brokerResources: { memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } } }),
+      cluster: KafkaCluster.embedded({
+        heap: Size.gibibytes(2),
+        brokerResources: { memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
+      }),
     }),
     message: `${WF}: 'cluster.brokerResources.memory.limit' must be more than the heap (2048Mi): the JVM needs room beyond its heap, or the node is OOM-killed, got '2048Mi'`,
   },

@@ -553,24 +553,13 @@ const cases: BadInput[] = [
     build: (c) => wf(c, { cluster: KafkaCluster.embedded({ config: { listeners: 'PLAINTEXT://:9092' } }) }),
     message: `${WF}: 'cluster.config.listeners' must be a setting other than the node's roles, id, quorum, listeners and log dir (the cluster sets them), got 'listeners'`,
   },
-  {
+  // Strimzi's forbidden settings: a prefix, and exact names
+  ...([['ssl.keystore.location', 'ssl.*'], ['node.id', 'node.id'], ['controller.quorum.voters', 'controller.*']] as const).map(([key, owned]): BadInput => ({
     class: 'kafka',
-    what: 'a Strimzi config sets ssl.keystore.location',
-    build: (c) => wf(c, { cluster: KafkaCluster.strimzi({ config: { 'ssl.keystore.location': '/x' } }) }),
-    message: `${WF}: 'cluster.config.ssl.keystore.location' must be a setting Strimzi lets you set (it sets 'ssl.*' itself), got 'ssl.keystore.location'`,
-  },
-  {
-    class: 'kafka',
-    what: 'a Strimzi config sets node.id',
-    build: (c) => wf(c, { cluster: KafkaCluster.strimzi({ config: { 'node.id': '1' } }) }),
-    message: `${WF}: 'cluster.config.node.id' must be a setting Strimzi lets you set (it sets 'node.id' itself), got 'node.id'`,
-  },
-  {
-    class: 'kafka',
-    what: 'a Strimzi config sets a controller setting',
-    build: (c) => wf(c, { cluster: KafkaCluster.strimzi({ config: { 'controller.quorum.voters': 'x' } }) }),
-    message: `${WF}: 'cluster.config.controller.quorum.voters' must be a setting Strimzi lets you set (it sets 'controller.*' itself), got 'controller.quorum.voters'`,
-  },
+    what: `a Strimzi config sets ${key}`,
+    build: (c) => wf(c, { cluster: KafkaCluster.strimzi({ config: { [key]: 'x' } }) }),
+    message: `${WF}: 'cluster.config.${key}' must be a setting Strimzi lets you set (it sets '${owned}' itself), got '${key}'`,
+  })),
   {
     class: 'kafka',
     what: 'the brokers\' min.insync.replicas is 0',

@@ -26,7 +26,7 @@ export const SCANNER_EXCEPTIONS: { readonly [tool in ScannerName]: { readonly [c
     'container-resources': 'TODO-triage: no CPU limit on config-sync (and its init container), the process inspector and the https terminator (see checkov CKV_K8S_11)',
     'container-security-context-user-group-id': 'TODO-triage: user and group IDs below 10000 (the images\' own: redis 999, nginx 101, 1000; see checkov CKV_K8S_40)',
     'deployment-has-host-podantiaffinity': 'TODO-triage: replicas are spread by topologySpreadConstraints over kubernetes.io/hostname, which kube-score does not read',
-    'deployment-has-poddisruptionbudget': 'TODO-triage: hit-counter, photos-face-detector, photos-object-detector and web (core-restricted-web) have no PodDisruptionBudget',
+    'deployment-has-poddisruptionbudget': 'TODO-triage: hit-counter and web (core-restricted-web) have no PodDisruptionBudget',
     'deployment-replicas': 'TODO-triage: single-replica Deployments behind a Service in the examples (adapter cache, prometheus, the work-queue redis)',
     'deployment-strategy': 'TODO-triage: the work-queue redis uses strategy Recreate (one pod on its volume at a time), not RollingUpdate',
     'pod-networkpolicy': 'TODO-triage: no NetworkPolicy selects the pod yet (see checkov CKV2_K8S_6)',

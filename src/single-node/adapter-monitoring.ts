@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { AdapterSoftware, AppPortLookup, BoundAdapter, MonitoringHost } from './adapter-monitoring/_host';
 import { MonitoringAdapter } from './adapter-monitoring/monitoring-adapter';
 import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
-import { keepHostPodRestricted } from '../blocks/_host-pod';
+import { addToHardenedPod } from '../blocks/_host-pod';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { PodPorts } from '../blocks/_pod-ports';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
@@ -36,7 +36,7 @@ export interface AdapterMonitoringProps {
   readonly app?: AppContainerProps;
   /**
    * An existing workload (Deployment, StatefulSet, DaemonSet …) to add the adapters to, instead of `app`. Its pod
-   * is kept Pod Security `restricted` (see `hardenWorkload`).
+   * is kept Pod Security `restricted` (see `hardenPod`).
    *
    * @default - use `app`
    */
@@ -60,7 +60,7 @@ export interface AdapterMonitoringProps {
    *
    * @default true
    */
-  readonly hardenWorkload?: boolean;
+  readonly hardenPod?: boolean;
   /**
    * With `app`: the number of replicas. More than one adds a PodDisruptionBudget and a spread over nodes.
    *
@@ -136,7 +136,7 @@ interface AddedAdapter extends BoundAdapter {
  *
  * The adapters share the pod's network namespace (they reach the app on `localhost`) and, for logs, a volume.
  * Give it an app container (a Deployment is made) or an existing workload (its pod is kept Pod Security
- * `restricted`: see `hardenWorkload`).
+ * `restricted`: see `hardenPod`).
  *
  * @see https://kubernetes.io/docs/concepts/workloads/pods/#how-pods-manage-multiple-containers
  */
@@ -180,7 +180,7 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
       throw propError(this, 'app', 'given exactly when \'workload\' is not (one app container or one existing workload)', props.app === undefined ? undefined : 'both');
     }
     if (!Array.isArray(props.adapters) || props.adapters.length === 0) throw propError(this, 'adapters', 'at least one adapter', props.adapters);
-    for (const flag of ['scrapeAnnotations', 'serviceMonitor', 'prometheusRule', 'hardenWorkload'] as const) {
+    for (const flag of ['scrapeAnnotations', 'serviceMonitor', 'prometheusRule', 'hardenPod'] as const) {
       if (props[flag] !== undefined && typeof props[flag] !== 'boolean') throw propError(this, flag, 'true or false', props[flag]);
     }
     const scrapeInterval = Duration.seconds(PropCheck.wholeSeconds(this, 'scrapeInterval', 1, 86400, Duration.seconds(30), props.scrapeInterval));
@@ -218,7 +218,6 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
       if (!app) {
         throw propError(this, 'appContainerName', `the name of a container of the workload (${containers.map((c) => `'${c.name}'`).join(', ') || 'it has none'})`, props.appContainerName);
       }
-      keepHostPodRestricted(this, workload, { prop: 'workload', optOutProp: 'hardenWorkload', harden: props.hardenWorkload ?? true });
       this.workload = workload;
       this.appContainer = app;
       selector = { ...workload.matchLabels };
@@ -228,15 +227,17 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
     }
     this.ports = PodPorts.of(this, this.workload);
 
-    // --- the adapters ---
+    // --- the adapters (a pod of yours is kept restricted: hardened, or an error with the fix) ---
     const taken = new Set([...this.workload.containers, ...this.workload.initContainers].map((c) => c.name));
-    props.adapters.forEach((adapter, i) => {
+    const addAdapters = () => props.adapters.forEach((adapter, i) => {
       if (!(adapter instanceof MonitoringAdapter)) throw propError(this, `adapters[${i}]`, 'a MonitoringAdapter (made by one of its static methods)', adapter);
       ResourceNames.checkDnsLabel(this, `adapters[${i}].name`, adapter.name);
       if (taken.has(adapter.name)) throw propError(this, `adapters[${i}].name`, 'a container name not used by the app or another adapter', adapter.name);
       taken.add(adapter.name);
       this.adapterList.push({ adapter, ...adapter._bind(this) });
     });
+    if (!this.ownsWorkload && (props.hardenPod ?? true)) addToHardenedPod({ owner: this, method: 'new AdapterMonitoring({ workload })' }, this.workload, addAdapters);
+    else addAdapters();
     const exporters = this.adapterList.filter((a) => a.metricsPort);
     this.healthPort = this.adapterList.find((a) => a.healthPort !== undefined)?.healthPort;
 

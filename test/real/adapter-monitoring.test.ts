@@ -436,14 +436,14 @@ describe('a real kube-apiserver with the prometheus-operator CRDs accepts the ob
     expect(verdicts.filter((v) => v.podTemplate).map((v) => [v.kind, v.podTemplate!.accepted])).toEqual([['Deployment', true], ['StatefulSet', true], ['Deployment', true]]);
   });
 
-  test('without the hardening (hardenWorkload: false) the plain Deployment is rejected by Pod Security restricted', async () => {
+  test('without the hardening (hardenPod: false) the plain Deployment is rejected by Pod Security restricted', async () => {
     // GIVEN the same plain Deployment with adapters, the hardening turned off
     const chart = Testing.chart();
     const plain = new kplus.Deployment(chart, 'web', {
       metadata: { name: 'web' },
       containers: [{ name: 'web', image: 'nginxinc/nginx-unprivileged:1.27.3-alpine', portNumber: 8080, securityContext: { user: 101 } }],
     });
-    new AdapterMonitoring(chart, 'web-adapters', { workload: plain, hardenWorkload: false, adapters: [MonitoringAdapter.health({ check: HealthCheck.httpGet() })] });
+    new AdapterMonitoring(chart, 'web-adapters', { workload: plain, hardenPod: false, adapters: [MonitoringAdapter.health({ check: HealthCheck.httpGet() })] });
     // WHEN its pod template is dry-run in a restricted namespace
     const [v] = await serverDryRun(api, [one(Testing.synth(chart), 'Deployment')]);
     // THEN the API server refuses the user's container (the adapter's would pass)

@@ -411,7 +411,7 @@ describe('AdapterMonitoring keeps a user\'s pod restricted', () => {
     expect(chart.node.findAll().flatMap((c) => c.node.validate())).toEqual([]);
   });
 
-  test('what the user set is kept: capabilities they drop and add (NET_BIND_SERVICE), a Localhost seccomp profile', () => {
+  test('what the user set is kept: the capability they add (NET_BIND_SERVICE), a Localhost seccomp profile', () => {
     const chart = Testing.chart();
     const web = plainDeployment(chart);
     const obj = ApiObject.of(web);
@@ -419,14 +419,15 @@ describe('AdapterMonitoring keeps a user\'s pod restricted', () => {
     obj.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'Localhost', localhostProfile: 'profiles/web.json' }));
     new AdapterMonitoring(chart, 'monitoring', { workload: web, adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })] });
     const spec = one(synthValid(chart), 'Deployment').spec.template.spec;
-    expect(spec.containers[0].securityContext.capabilities).toEqual({ add: ['NET_BIND_SERVICE'], drop: ['NET_RAW', 'ALL'] });
+    // ALL covers what they dropped; what they added stays
+    expect(spec.containers[0].securityContext.capabilities).toEqual({ add: ['NET_BIND_SERVICE'], drop: ['ALL'] });
     expect(spec.securityContext.seccompProfile).toEqual({ type: 'Localhost', localhostProfile: 'profiles/web.json' });
   });
 
-  test('hardenWorkload: false leaves the pod exactly as it is', () => {
+  test('hardenPod: false leaves the pod exactly as it is', () => {
     const chart = Testing.chart();
     const web = plainDeployment(chart);
-    new AdapterMonitoring(chart, 'monitoring', { workload: web, hardenWorkload: false, adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })] });
+    new AdapterMonitoring(chart, 'monitoring', { workload: web, hardenPod: false, adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })] });
     const spec = one(Testing.synth(chart), 'Deployment').spec.template.spec;
     expect(spec.securityContext.seccompProfile).toBeUndefined();
     expect(spec.containers[0].securityContext.capabilities).toBeUndefined();
@@ -434,13 +435,13 @@ describe('AdapterMonitoring keeps a user\'s pod restricted', () => {
     expect(spec.containers[1].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
   });
 
-  const fix = (what: string) => `AdapterMonitoring 'test/monitoring': 'workload' must be a workload whose pod can pass Pod Security restricted (${what}; or set 'hardenWorkload: false' and run it where restricted is not enforced), got 'Deployment/web'`;
+  const fix = (what: string) => `AdapterMonitoring 'test/monitoring': new AdapterMonitoring({ workload }) keeps 'test/web' passing Pod Security restricted, but ${what} (or pass 'hardenPod: false' and run the pod where restricted is not enforced)`;
 
   test('fails when a user container is privileged', () => {
     const chart = Testing.chart();
     const web = plainDeployment(chart, { securityContext: { user: 10001, privileged: true } });
     expect(() => new AdapterMonitoring(chart, 'monitoring', { workload: web, adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })] }))
-      .toThrow(fix("container 'web' is privileged: set its securityContext.privileged: false (restricted allows no privileged container)"));
+      .toThrow(fix("container 'web' sets privileged: true: remove privileged from container 'web'"));
   });
 
   test('fails when a user container runs as uid 0', () => {
@@ -448,7 +449,7 @@ describe('AdapterMonitoring keeps a user\'s pod restricted', () => {
     const web = plainDeployment(chart);
     ApiObject.of(web).addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/securityContext/runAsUser', 0));
     expect(() => new AdapterMonitoring(chart, 'monitoring', { workload: web, adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })] }))
-      .toThrow(fix("container 'web' runs as uid 0 (runAsUser: 0): run it as a non-root uid"));
+      .toThrow(fix("container 'web' runs as uid 0: give container 'web' a non-root uid (a user the image has, e.g. 1000)"));
   });
 
   test('fails when the pod uses the host network', () => {
@@ -456,7 +457,7 @@ describe('AdapterMonitoring keeps a user\'s pod restricted', () => {
     const web = plainDeployment(chart);
     ApiObject.of(web).addJsonPatch(JsonPatch.add('/spec/template/spec/hostNetwork', true));
     expect(() => new AdapterMonitoring(chart, 'monitoring', { workload: web, adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })] }))
-      .toThrow(fix('the pod sets hostNetwork: true: remove hostNetwork'));
+      .toThrow(fix('the pod sets hostNetwork: true: remove hostNetwork (a pod in a host namespace is never restricted)'));
   });
 
   test('fails when a container is added to the pod after the adapters (it could not be hardened)', () => {
@@ -467,7 +468,7 @@ describe('AdapterMonitoring keeps a user\'s pod restricted', () => {
     // WHEN the user adds another container afterwards
     web.addContainer({ name: 'late', image: 'example/late:1.0.0', securityContext: { user: 10001 } });
     // THEN synthesis fails with the fix
-    expect(am.node.validate()).toEqual([fix("container 'late' does not drop ALL capabilities: set capabilities.drop: [ALL]; or add the container before this construct, which hardens the containers it finds (or with RestrictedSecurity.addContainer)")]);
+    expect(am.node.validate()).toEqual([fix("container 'late' (added after new AdapterMonitoring({ workload })) does not drop ALL capabilities: add your containers before calling new AdapterMonitoring({ workload }), or add it with RestrictedSecurity.addContainer")]);
   });
 });
 

@@ -16,24 +16,27 @@ export class AdapterRedisChart extends Chart {
     const auth = kplus.Secret.fromSecretName(this, 'auth', 'redis-auth');
     const redisUser = ContainerImages.user(ImageKey.REDIS);
 
+    const password = { secret: auth, key: 'password' };
     new AdapterMonitoring(this, 'cache', {
+      appContainerName: 'redis',
       app: {
-        name: 'redis',
         image: ContainerImages.resolve(this, ImageKey.REDIS),
         // The kubelet expands $(REDIS_PASSWORD) from the container's env. The log goes to a file, for the log adapter.
         args: ['--requirepass', '$(REDIS_PASSWORD)', '--logfile', '/var/log/redis/redis.log', '--dir', '/data', '--maxmemory', '200mb', '--maxmemory-policy', 'allkeys-lru'],
-        envVariables: { REDIS_PASSWORD: kplus.EnvValue.fromSecretValue({ secret: auth, key: 'password' }) },
-        ports: [{ number: 6379, name: 'redis' }],
-        securityContext: { user: redisUser.uid, group: redisUser.gid },
+        env: { REDIS_PASSWORD: kplus.EnvValue.fromSecretValue(password) },
+        port: 6379,
+        portName: 'redis',
+        uid: redisUser.uid,
+        gid: redisUser.gid,
+        writableDirs: ['/data'],
         resources: {
           cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
           memory: { request: Size.mebibytes(256), limit: Size.mebibytes(320) },
         },
       },
-      appWritableDirs: ['/data'],
       adapters: [
-        MonitoringAdapter.redisExporter({ passwordSecret: auth }),
-        MonitoringAdapter.health({ check: HealthCheck.redisPing({ passwordSecret: auth }), timeout: Duration.seconds(2), period: Duration.seconds(5) }),
+        MonitoringAdapter.redisExporter({ password }),
+        MonitoringAdapter.health({ check: HealthCheck.redisPing({ password }), timeout: Duration.seconds(2), period: Duration.seconds(5) }),
         MonitoringAdapter.logNormalizer({ logDir: '/var/log/redis', format: LogFormat.redis(), sizeLimit: Size.mebibytes(128) }),
       ],
       serviceMonitor: true,

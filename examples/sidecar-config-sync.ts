@@ -13,19 +13,21 @@ export class SidecarConfigSyncChart extends Chart {
     super(scope, id, props);
 
     const prometheus = new SidecarPod(this, 'prometheus', {
-      image: 'prom/prometheus:v2.55.1',
-      args: [
-        '--config.file=/etc/prometheus/git/current/documentation/examples/prometheus.yml',
-        '--storage.tsdb.path=/prometheus',
-        '--web.enable-lifecycle', // lets git-sync trigger a reload with POST /-/reload
-      ],
-      port: 9090,
-      uid: 65534, // the image's user `nobody`
-      readiness: kplus.Probe.fromHttpGet('/-/ready', { port: 9090 }),
-      writableDirs: ['/prometheus'],
-      resources: {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-        memory: { request: Size.mebibytes(256), limit: Size.mebibytes(1024) },
+      app: {
+        image: 'prom/prometheus:v2.55.1',
+        args: [
+          '--config.file=/etc/prometheus/git/current/documentation/examples/prometheus.yml',
+          '--storage.tsdb.path=/prometheus',
+          '--web.enable-lifecycle', // lets git-sync trigger a reload with POST /-/reload
+        ],
+        port: 9090,
+        uid: 65534, // the image's user `nobody`
+        readiness: kplus.Probe.fromHttpGet('/-/ready'),
+        writableDirs: ['/prometheus'],
+        resources: {
+          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
+          memory: { request: Size.mebibytes(256), limit: Size.mebibytes(1024) },
+        },
       },
     });
     prometheus.addSidecar(Sidecar.configSync({

@@ -16,11 +16,13 @@ export class SidecarHttpsChart extends Chart {
     // The "legacy" app: a plain-HTTP server on port 5678 (hashicorp/http-echo runs as the distroless nonroot
     // user 65532 and writes nothing, so it needs no writable directory).
     const legacy = new SidecarPod(this, 'legacy', {
-      image: 'hashicorp/http-echo:1.0.0',
-      args: ['-listen=:5678', '-text=hello from a legacy HTTP service'],
-      port: 5678,
-      uid: 65532,
-      writableDirs: [],
+      app: {
+        image: 'hashicorp/http-echo:1.0.0',
+        args: ['-listen=:5678', '-text=hello from a legacy HTTP service'],
+        port: 5678,
+        uid: 65532,
+        writableDirs: [],
+      },
       replicas: 2,
     });
     legacy.addSidecar(Sidecar.httpsTerminator({ secret: certificate, redirectHttpPort: 8080 }));

@@ -1,8 +1,8 @@
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { isPortName } from './_pod-ports';
 import { containerResources, ResourceQuantities } from '../core/_resources';
 import { checkEnvNames, checkPinnedImage, checkResources } from '../core/_rules';
+import { isPortName } from '../core/_syntax';
 import { AppContainerProps } from '../core/app-container';
 import { PropCheck } from '../core/errors';
 import { withDefaultPort } from '../core/probe-port';

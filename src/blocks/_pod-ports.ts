@@ -1,22 +1,12 @@
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import { isPortName } from '../core/_syntax';
 import { PropCheck } from '../core/errors';
 import { propError } from '../core/prop-error';
 
 // Internal: the ports of one pod. Its containers share one network namespace, so a port number is the pod's, not
 // a container's, and a port name must be unique in the pod (Services and probes refer to it). Every pattern that
 // puts containers into a pod claims their ports here, so the clash checks and the name rule exist once.
-
-/**
- * An IANA service name (RFC 6335 §5.1), what Kubernetes requires of a container port name: at most 15 characters,
- * lowercase letters, digits and '-', at least one letter, no leading, trailing or doubled '-'.
- */
-const IANA_SVC_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/;
-
-/** True when `name` is an IANA service name (a valid container port name). */
-export function isPortName(name: unknown): name is string {
-  return typeof name === 'string' && IANA_SVC_NAME.test(name);
-}
 
 /** One port of the pod. */
 export interface PortClaim {

@@ -1,4 +1,7 @@
-import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
+import { OptionProblem, problemsOf } from './_problems';
+import { ValueProblem, ValueProblems } from '../core/_value-problems';
+import { showValue } from '../core/prop-error';
 
 /**
  * Options for `LogFormat.json` and `LogFormat.logfmt`.
@@ -127,22 +130,26 @@ export class LogFormat {
     return LogFormat.structured('logfmt', options);
   }
 
-  /** A custom regular expression with named groups. */
+  /**
+   * A custom regular expression with named groups. Its options are checked where the format is used (the log
+   * adapter names them with its path; `FluentBitConfig.optionsProblem` reports them as `format.<option>`).
+   */
   public static regex(options: RegexLogFormatOptions): LogFormat {
-    checkRegex(options.regex);
-    if (options.timeKey !== undefined) {
-      checkKey('timeKey', options.timeKey);
-      if (!options.regex.includes(`(?<${options.timeKey}>`)) throw new Error(`LogFormat.regex: 'timeKey' must name a group of the regex, got '${options.timeKey}'`);
-      if (options.timeFormat === undefined) throw new Error('LogFormat.regex: \'timeFormat\' must be a strptime format when \'timeKey\' is set, got undefined');
-    }
-    if (options.timeFormat !== undefined) checkLine('timeFormat', options.timeFormat);
+    const o = options ?? ({} as RegexLogFormatOptions);
+    const problems = problemsOf({
+      regex: regexProblem(o.regex),
+      timeKey: o.timeKey === undefined ? undefined : keyProblem(o.timeKey)
+        ?? (typeof o.regex === 'string' && !o.regex.includes(`(?<${o.timeKey}>`) ? { expectation: 'the name of a group of the regex', got: o.timeKey } : undefined),
+      timeFormat: o.timeFormat !== undefined ? lineProblem(o.timeFormat)
+        : o.timeKey !== undefined ? { expectation: 'a strptime format when \'timeKey\' is set', got: undefined } : undefined,
+    });
     return new LogFormat('regex', {
       name: 'app',
       format: 'regex',
-      regex: options.regex,
-      timeKey: options.timeKey,
-      timeFormat: options.timeKey !== undefined ? options.timeFormat : undefined,
-    });
+      regex: o.regex,
+      timeKey: o.timeKey,
+      timeFormat: o.timeKey !== undefined ? o.timeFormat : undefined,
+    }, [], {}, problems);
   }
 
   /** Unstructured lines: each line becomes `message` as it is. */
@@ -151,11 +158,15 @@ export class LogFormat {
   }
 
   private static structured(format: string, options: StructuredLogFormatOptions): LogFormat {
-    const timeKey = checkKey('timeKey', options.timeKey ?? 'time');
-    const timeFormat = checkLine('timeFormat', options.timeFormat ?? '%Y-%m-%dT%H:%M:%S.%L%z');
-    const messageKey = checkKey('messageKey', options.messageKey ?? 'msg');
-    const levelKey = checkKey('levelKey', options.levelKey ?? 'level');
-    return new LogFormat(format, { name: 'app', format, timeKey, timeFormat }, [], { [messageKey]: 'message', [levelKey]: 'level' });
+    const o = options ?? {};
+    const timeKey = o.timeKey ?? 'time';
+    const timeFormat = o.timeFormat ?? '%Y-%m-%dT%H:%M:%S.%L%z';
+    const messageKey = o.messageKey ?? 'msg';
+    const levelKey = o.levelKey ?? 'level';
+    const problems = problemsOf({
+      timeKey: keyProblem(timeKey), timeFormat: lineProblem(timeFormat), messageKey: keyProblem(messageKey), levelKey: keyProblem(levelKey),
+    });
+    return new LogFormat(format, { name: 'app', format, timeKey, timeFormat }, [], { [messageKey]: 'message', [levelKey]: 'level' }, problems);
   }
 
   /** The format's name: `redis`, `json`, `logfmt`, `regex` or `plain`. */
@@ -166,12 +177,16 @@ export class LogFormat {
   public readonly _levels: Array<[string, string]>;
   /** @internal */
   public readonly _renames: { [from: string]: string };
+  /** What is wrong with the format's options (reported where it is used). @internal */
+  public readonly _problems: OptionProblem[];
 
-  private constructor(name: string, parser?: FluentBitParser, levels: Array<[string, string]> = [], renames: { [from: string]: string } = {}) {
+  private constructor(name: string, parser?: FluentBitParser, levels: Array<[string, string]> = [], renames: { [from: string]: string } = {},
+    problems: OptionProblem[] = []) {
     this.name = name;
     this._parser = parser;
     this._levels = levels;
     this._renames = renames;
+    this._problems = problems;
   }
 }
 
@@ -242,22 +257,38 @@ export class FluentBitConfig {
    * What is wrong with `options` (`'<option>' must be …, got …`), or undefined when `render` accepts them.
    */
   public static optionsProblem(options: FluentBitConfigOptions): string | undefined {
-    if (!Array.isArray(options.paths) || options.paths.length === 0) return `'paths' must be at least one absolute path, got ${JSON.stringify(options.paths)}`;
-    for (const p of options.paths) {
-      if (typeof p !== 'string' || !p.startsWith('/') || /[\s,]/.test(p)) return `'paths' must be absolute paths without spaces or commas, got '${p}'`;
-    }
-    if (typeof options.app !== 'string' || !/^[A-Za-z0-9][-A-Za-z0-9_.]*$/.test(options.app)) return `'app' must be a name of letters, digits, '-', '_' and '.', got '${options.app}'`;
-    return pathProblem('parsersFile', options.parsersFile)
-      ?? (options.dbFile === undefined ? undefined : pathProblem('dbFile', options.dbFile))
-      ?? wholeSecondsProblem('flush', options.flush ?? DEFAULT_FLUSH)
-      ?? wholeSecondsProblem('refreshInterval', options.refreshInterval ?? DEFAULT_REFRESH)
-      ?? memBufProblem(options.memBufLimit ?? DEFAULT_MEM_BUF);
+    const p = FluentBitConfig._problems(options)[0];
+    return p === undefined ? undefined : `'${p.option}' must be ${p.expectation}, got ${showValue(p.got)}`;
+  }
+
+  /**
+   * The problems with `options`, in order (the format's own as `format.<option>`).
+   *
+   * @internal
+   */
+  public static _problems(options: FluentBitConfigOptions): OptionProblem[] {
+    const o = options;
+    const format: OptionProblem[] = o.format instanceof LogFormat
+      ? o.format._problems.map((p) => ({ ...p, option: `format.${p.option}` }))
+      : [{ option: 'format', expectation: 'a LogFormat (made by one of its static methods)', got: o.format }];
+    return [
+      ...problemsOf({
+        paths: pathsProblem(o.paths),
+        app: ValueProblems.matches(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'a name of letters, digits, \'-\', \'_\' and \'.\'', o.app),
+        parsersFile: pathProblem(o.parsersFile),
+        dbFile: o.dbFile === undefined ? undefined : pathProblem(o.dbFile),
+        flush: ValueProblems.wholeSeconds(1, 3600, o.flush ?? DEFAULT_FLUSH),
+        refreshInterval: ValueProblems.wholeSeconds(1, 86400, o.refreshInterval ?? DEFAULT_REFRESH),
+        memBufLimit: ValueProblems.wholeMebibytes(1, 65536, o.memBufLimit ?? DEFAULT_MEM_BUF),
+      }),
+      ...format,
+    ];
   }
 
   /** The main configuration and the parsers file. Throws when `optionsProblem` reports a problem. */
   public static render(options: FluentBitConfigOptions): FluentBitFiles {
     const problem = FluentBitConfig.optionsProblem(options);
-    if (problem !== undefined) throw new Error(`FluentBitConfig: ${problem}`);
+    if (problem !== undefined) throw new Error(`FluentBitConfig.render: ${problem}`);
     const flush = (options.flush ?? DEFAULT_FLUSH).toSeconds();
     const refresh = (options.refreshInterval ?? DEFAULT_REFRESH).toSeconds();
     const memBuf = (options.memBufLimit ?? DEFAULT_MEM_BUF).toMebibytes();
@@ -347,45 +378,37 @@ function optional(key: string, value: string | undefined): Array<[string, string
   return value === undefined ? [] : [[key, value]];
 }
 
-function checkKey(prop: string, key: string): string {
-  if (typeof key !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`LogFormat: '${prop}' must be a field name of letters, digits and '_', got '${key}'`);
-  return key;
+function keyProblem(key: string): ValueProblem | undefined {
+  return ValueProblems.matches(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a field name of letters, digits and \'_\'', key);
 }
 
-function checkLine(prop: string, value: string): string {
-  if (typeof value !== 'string' || value.trim() === '' || /[\r\n]/.test(value) || value !== value.trim()) {
-    throw new Error(`LogFormat: '${prop}' must be a non-empty single line without surrounding spaces, got ${JSON.stringify(value)}`);
-  }
-  return value;
+function lineProblem(value: string): ValueProblem | undefined {
+  if (typeof value === 'string' && value.trim() !== '' && !/[\r\n]/.test(value) && value === value.trim()) return undefined;
+  return { expectation: 'a non-empty single line without surrounding spaces', got: value };
 }
 
-function checkRegex(regex: string): void {
-  checkLine('regex', regex);
-  if (!/\(\?<[A-Za-z_][A-Za-z0-9_]*>/.test(regex)) throw new Error(`LogFormat.regex: 'regex' must have at least one named group (?<name>...), got '${regex}'`);
+function regexProblem(regex: string): ValueProblem | undefined {
+  const line = lineProblem(regex);
+  if (line) return { ...line, expectation: `a regular expression on ${line.expectation}` };
+  if (!/\(\?<[A-Za-z_][A-Za-z0-9_]*>/.test(regex)) return { expectation: 'a regular expression with at least one named group (?<name>...)', got: regex };
   try {
     new RegExp(regex);
   } catch (e: any) {
-    throw new Error(`LogFormat.regex: 'regex' must be a valid regular expression, got '${regex}' (${e.message})`);
+    return { expectation: `a valid regular expression (${e.message})`, got: regex };
   }
+  return undefined;
 }
 
 const DEFAULT_FLUSH = Duration.seconds(1);
 const DEFAULT_REFRESH = Duration.seconds(5);
 const DEFAULT_MEM_BUF = Size.mebibytes(16);
 
-function pathProblem(prop: string, p: string): string | undefined {
-  if (typeof p !== 'string' || !p.startsWith('/') || /\s/.test(p)) return `'${prop}' must be an absolute path without spaces, got '${p}'`;
-  return undefined;
+function pathsProblem(paths: string[]): ValueProblem | undefined {
+  if (!Array.isArray(paths) || paths.length === 0) return { expectation: 'at least one absolute path', got: paths };
+  const bad = paths.find((p) => typeof p !== 'string' || !p.startsWith('/') || /[\s,]/.test(p));
+  return bad === undefined ? undefined : { expectation: 'absolute paths without spaces or commas', got: bad };
 }
 
-function wholeSecondsProblem(prop: string, d: Duration): string | undefined {
-  const ms = d.toMilliseconds();
-  if (!Number.isInteger(ms / 1000) || ms < 1000) return `'${prop}' must be a whole number of seconds, at least 1, got ${ms}ms`;
-  return undefined;
-}
-
-function memBufProblem(s: Size): string | undefined {
-  const mib = s.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
-  if (!Number.isInteger(mib) || mib < 1) return `'memBufLimit' must be a whole number of MiB, at least 1, got ${mib}`;
-  return undefined;
+function pathProblem(p: string): ValueProblem | undefined {
+  return ValueProblems.matches(/^\/\S*$/, 'an absolute path without spaces', p);
 }

@@ -1,5 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration, GroupVersionKind, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { assertNotSynthesized, registerAppChecks } from '../core/_app-checks';
+import { isLabelKey, isLabelValue, isPortName } from '../core/_syntax';
 import { PropCheck } from '../core/errors';
 import { propError } from '../core/prop-error';
 
@@ -75,8 +77,6 @@ export interface ServiceMonitorProps {
   readonly endpoints?: ServiceMonitorEndpoint[];
 }
 
-const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /**
  * A prometheus-operator `ServiceMonitor` (`monitoring.coreos.com/v1`): tells Prometheus to scrape the endpoints of
  * the Services it selects. The target's `job` label is the Service's name.
@@ -115,7 +115,12 @@ export class ServiceMonitor extends ApiObject {
       }),
     });
     this.endpointList = endpoints;
+    registerAppChecks(this);
     if (Object.keys(selector).length === 0) throw propError(this, 'selector', 'at least one label', props.selector);
+    for (const [k, v] of Object.entries(selector)) {
+      if (!isLabelKey(k)) throw propError(this, 'selector', 'label keys of the form [prefix/]name', k);
+      if (!isLabelValue(v) || v === '') throw propError(this, `selector.${k}`, 'a label value', v);
+    }
     for (const e of props.endpoints ?? []) this.addEndpoint(e);
     this.node.addValidation({ validate: () => (this.endpointList.length === 0 ? [`${PropCheck.where(this)}: a ServiceMonitor needs at least one endpoint`] : []) });
   }
@@ -127,15 +132,17 @@ export class ServiceMonitor extends ApiObject {
 
   /** Adds an endpoint; returns it. */
   public addEndpoint(endpoint: ServiceMonitorEndpoint): ServiceMonitorEndpoint {
+    assertNotSynthesized(this, 'addEndpoint()');
     const i = this.endpointList.length;
-    if (typeof endpoint.port !== 'string' || endpoint.port.length > 15 || !PORT_NAME.test(endpoint.port) || !/[a-z]/.test(endpoint.port)) {
-      throw propError(this, `endpoints[${i}].port`, 'the name of a Service port (an IANA service name: at most 15 lowercase alphanumerics and \'-\')', endpoint.port);
+    if (endpoint === null || typeof endpoint !== 'object') throw propError(this, `endpoints[${i}]`, 'a ServiceMonitorEndpoint ({ port, path?, interval?, scrapeTimeout? })', endpoint);
+    if (!isPortName(endpoint.port)) {
+      throw propError(this, `endpoints[${i}].port`, 'the name of a Service port (an IANA service name: at most 15 characters, lowercase letters, digits and single \'-\', with a letter)', endpoint.port);
     }
     if (this.endpointList.some((e) => e.port === endpoint.port)) throw propError(this, `endpoints[${i}].port`, 'a port no other endpoint scrapes', endpoint.port);
-    if (endpoint.path !== undefined && !/^\/\S*$/.test(endpoint.path)) throw propError(this, `endpoints[${i}].path`, 'an absolute HTTP path', endpoint.path);
-    if (endpoint.interval) PrometheusDuration.of(endpoint.interval);
-    if (endpoint.scrapeTimeout) {
-      PrometheusDuration.of(endpoint.scrapeTimeout);
+    if (endpoint.path !== undefined && (typeof endpoint.path !== 'string' || !/^\/\S*$/.test(endpoint.path))) throw propError(this, `endpoints[${i}].path`, 'an absolute HTTP path', endpoint.path);
+    if (endpoint.interval !== undefined) checkPrometheusDuration(this, `endpoints[${i}].interval`, endpoint.interval);
+    if (endpoint.scrapeTimeout !== undefined) {
+      checkPrometheusDuration(this, `endpoints[${i}].scrapeTimeout`, endpoint.scrapeTimeout);
       if (endpoint.interval && endpoint.scrapeTimeout.toMilliseconds() > endpoint.interval.toMilliseconds()) {
         throw propError(this, `endpoints[${i}].scrapeTimeout`, `at most the interval (${PrometheusDuration.of(endpoint.interval)})`, PrometheusDuration.of(endpoint.scrapeTimeout));
       }
@@ -261,6 +268,7 @@ export class PrometheusRule extends ApiObject {
       spec: Lazy.any({ produce: () => PrometheusRule.ruleFile(groups) }),
     });
     this.groupList = groups;
+    registerAppChecks(this);
     for (const g of props.groups ?? []) this.addGroup(g);
     this.node.addValidation({ validate: () => (this.groupList.length === 0 ? [`${PropCheck.where(this)}: a PrometheusRule needs at least one group`] : []) });
   }
@@ -272,22 +280,27 @@ export class PrometheusRule extends ApiObject {
 
   /** Adds a group; returns it. */
   public addGroup(group: PrometheusRuleGroup): PrometheusRuleGroup {
+    assertNotSynthesized(this, 'addGroup()');
     const i = this.groupList.length;
     const where = `groups[${i}]`;
+    if (group === null || typeof group !== 'object') throw propError(this, where, 'a PrometheusRuleGroup ({ name, interval?, rules })', group);
     if (typeof group.name !== 'string' || group.name.trim() === '' || /[\n\r]/.test(group.name)) throw propError(this, `${where}.name`, 'a non-empty one-line name', group.name);
     if (this.groupList.some((g) => g.name === group.name)) throw propError(this, `${where}.name`, 'a group name not used by another group', group.name);
-    if (group.interval) PrometheusDuration.of(group.interval);
+    if (group.interval !== undefined) checkPrometheusDuration(this, `${where}.interval`, group.interval);
     if (!Array.isArray(group.rules) || group.rules.length === 0) throw propError(this, `${where}.rules`, 'at least one rule', group.rules);
     group.rules.forEach((r, j) => {
       const at = `${where}.rules[${j}]`;
+      if (r === null || typeof r !== 'object') throw propError(this, at, 'a PrometheusAlertingRule ({ alert, expr, for?, labels?, annotations? })', r);
       if (typeof r.alert !== 'string' || !METRIC_NAME.test(r.alert)) throw propError(this, `${at}.alert`, 'an alert name (letters, digits, \'_\' and \':\', not starting with a digit)', r.alert);
       if (typeof r.expr !== 'string' || r.expr.trim() === '') throw propError(this, `${at}.expr`, 'a PromQL expression', r.expr);
-      if (r.for) PrometheusDuration.of(r.for);
-      for (const k of Object.keys(r.labels ?? {})) {
+      if (r.for !== undefined) checkPrometheusDuration(this, `${at}.for`, r.for);
+      for (const [k, v] of Object.entries(r.labels ?? {})) {
         if (!LABEL_NAME.test(k) || k.startsWith('__')) throw propError(this, `${at}.labels`, 'label names of letters, digits and \'_\' (not starting with \'__\')', k);
+        if (typeof v !== 'string') throw propError(this, `${at}.labels.${k}`, 'a string', v);
       }
-      for (const k of Object.keys(r.annotations ?? {})) {
+      for (const [k, v] of Object.entries(r.annotations ?? {})) {
         if (!LABEL_NAME.test(k)) throw propError(this, `${at}.annotations`, 'annotation names of letters, digits and \'_\'', k);
+        if (typeof v !== 'string') throw propError(this, `${at}.annotations.${k}`, 'a string', v);
       }
     });
     const copy = { ...group, rules: group.rules.map((r) => ({ ...r })) };
@@ -295,3 +308,11 @@ export class PrometheusRule extends ApiObject {
     return copy;
   }
 }
+
+/** A duration a Prometheus field can hold (whole milliseconds, at least 1ms), checked with the path and prop. */
+function checkPrometheusDuration(scope: Construct, prop: string, d: Duration): void {
+  PropCheck.wholeMillis(scope, prop, 1, MAX_PROMETHEUS_MS, d, d);
+}
+
+/** A year: longer than any scrape interval, evaluation interval or `for` a rule file needs. */
+const MAX_PROMETHEUS_MS = 365 * 24 * 3_600_000;

@@ -1,15 +1,20 @@
 import { ApiObject, Duration, JsonPatch, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AppPortLookup, BoundAdapter, MonitoringHost } from './adapter-monitoring/_host';
+import { AdapterSoftware, AppPortLookup, BoundAdapter, MonitoringHost } from './adapter-monitoring/_host';
 import { MonitoringAdapter } from './adapter-monitoring/monitoring-adapter';
+import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
+import { addToHardenedPod } from '../blocks/_host-pod';
+import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { PodPorts } from '../blocks/_pod-ports';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
+import { AppContainerProps } from '../core/app-container';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { PrometheusRule, ServiceMonitor } from '../crds/prometheus-operator';
@@ -19,38 +24,49 @@ import { PrometheusRule, ServiceMonitor } from '../crds/prometheus-operator';
  */
 export interface AdapterMonitoringProps {
   /**
-   * The app container, for which a Deployment is made. Its `securityContext.user` (and `group`) must be the
-   * non-root uid (gid) its image runs as; the other restricted settings are applied for you. Give `app` or
-   * `workload`.
+   * The app container, for which a Deployment is made (give `app` or `workload`). With a `port`, its readiness
+   * probe defaults to a TCP probe on it, and the Service exposes it. The adapters find the app's port by its name
+   * (`portName: 'redis'`, `'memcached'`, `'postgres'`) or by the protocol's well-known number.
+   *
+   * Defaults: `uid` 1000, `gid` the uid, `writableDirs` `['/tmp']`, resources requests 1 CPU and 512Mi memory,
+   * limits 1.5 CPU and 2Gi memory.
    *
    * @default - use `workload`
    */
-  readonly app?: kplus.ContainerProps;
+  readonly app?: AppContainerProps;
   /**
    * An existing workload (Deployment, StatefulSet, DaemonSet …) to add the adapters to, instead of `app`. Its pod
-   * should already pass Pod Security `restricted` (see `RestrictedSecurity`); the adapter containers do.
+   * is kept Pod Security `restricted` (see `hardenPod`).
    *
    * @default - use `app`
    */
   readonly workload?: kplus.Workload;
   /**
-   * With `workload`: the name of the app container (whose ports the exporters find, and which gets the log volume).
+   * The app container's name: with `app`, the name it gets; with `workload`, which of its containers is the app
+   * (whose ports the adapters find, and which gets the log volume).
    *
-   * @default - the workload's first container
+   * @default - "app" with `app`; the workload's first container with `workload`
    */
-  readonly appContainer?: string;
+  readonly appContainerName?: string;
+  /**
+   * With `workload`: keep its pod Pod Security `restricted`, so a restricted namespace still admits it once the
+   * adapters are in it. The library sets what restricted requires and the pod leaves unset — the pod's seccomp
+   * profile `RuntimeDefault` and `runAsNonRoot: true`, and on every container already in it
+   * `allowPrivilegeEscalation: false` and `capabilities.drop: [ALL]` — and fails at synthesis, with the fix, on
+   * what the pod asks for and restricted forbids (a privileged container, uid 0, added capabilities, host
+   * namespaces, ports or paths, `Unconfined` seccomp) or on a container added to the pod after this construct.
+   * With `runAsNonRoot: true` an image whose USER is root no longer starts: give its container a non-root uid.
+   * Set `false` to leave the pod exactly as it is (it must then be admitted where restricted is not enforced).
+   *
+   * @default true
+   */
+  readonly hardenPod?: boolean;
   /**
    * With `app`: the number of replicas. More than one adds a PodDisruptionBudget and a spread over nodes.
    *
    * @default 1
    */
   readonly replicas?: number;
-  /**
-   * With `app`: absolute paths the app writes to (each an emptyDir; the root filesystem is read-only).
-   *
-   * @default - none
-   */
-  readonly appWritableDirs?: string[];
   /** The adapters, in container order. Names must be unique in the pod. */
   readonly adapters: MonitoringAdapter[];
   /**
@@ -92,6 +108,19 @@ export interface AdapterMonitoringProps {
    * @default - the library's pinned defaults
    */
   readonly images?: ImageOverrides;
+  /**
+   * `app.kubernetes.io/part-of` on every object the construct makes.
+   *
+   * @default - the app-wide `RecommendedLabels.PART_OF_CONTEXT_KEY` context value, else the base name
+   */
+  readonly partOf?: string;
+  /**
+   * With `app`: pod-level options (image pull secrets, ServiceAccount, scheduling, pod labels and annotations).
+   * With `workload` the pod is yours: set them on it.
+   *
+   * @default - none
+   */
+  readonly pod?: PodOptions;
 }
 
 /** An adapter in the pod. */
@@ -106,7 +135,8 @@ interface AddedAdapter extends BoundAdapter {
  * with Prometheus scrape annotations and, optionally, a prometheus-operator `ServiceMonitor` and `PrometheusRule`.
  *
  * The adapters share the pod's network namespace (they reach the app on `localhost`) and, for logs, a volume.
- * Give it an app container (a Deployment is made) or an existing workload.
+ * Give it an app container (a Deployment is made) or an existing workload (its pod is kept Pod Security
+ * `restricted`: see `hardenPod`).
  *
  * @see https://kubernetes.io/docs/concepts/workloads/pods/#how-pods-manage-multiple-containers
  */
@@ -118,7 +148,7 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
   /** The app container. */
   public readonly appContainer: kplus.Container;
   /**
-   * The Service: with `app`, the app's ports and the metrics ports; with `workload`, the metrics ports (made only
+   * The Service: with `app`, the app's port and the metrics ports; with `workload`, the metrics ports (made only
    * for the ServiceMonitor).
    */
   public readonly service?: kplus.Service;
@@ -134,6 +164,7 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
   private readonly configMaps: kplus.ConfigMap[] = [];
   private readonly ownsWorkload: boolean;
   private readonly images?: ImageOverrides;
+  private readonly partOf: string;
 
   /**
    * @param scope the parent construct
@@ -142,65 +173,71 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
    */
   constructor(scope: Construct, id: string, props: AdapterMonitoringProps) {
     super(scope, id);
-    this.name = ResourceNames.baseName(this, props.name);
+    this.name = ResourceNames.baseName(this, props?.name);
+    if (props === undefined || props === null || typeof props !== 'object') throw propError(this, 'props', 'an AdapterMonitoringProps object ({ app or workload, adapters, … })', props);
     this.images = props.images;
     if ((props.app === undefined) === (props.workload === undefined)) {
       throw propError(this, 'app', 'given exactly when \'workload\' is not (one app container or one existing workload)', props.app === undefined ? undefined : 'both');
     }
     if (!Array.isArray(props.adapters) || props.adapters.length === 0) throw propError(this, 'adapters', 'at least one adapter', props.adapters);
-    const scrapeInterval = props.scrapeInterval ?? Duration.seconds(30);
+    for (const flag of ['scrapeAnnotations', 'serviceMonitor', 'prometheusRule', 'hardenPod'] as const) {
+      if (props[flag] !== undefined && typeof props[flag] !== 'boolean') throw propError(this, flag, 'true or false', props[flag]);
+    }
+    const scrapeInterval = Duration.seconds(PropCheck.wholeSeconds(this, 'scrapeInterval', 1, 86400, Duration.seconds(30), props.scrapeInterval));
+    this.partOf = RecommendedLabels.partOf(this, this.name, props.partOf);
 
-    let labels: { [key: string]: string } = {};
+    let labels: { [key: string]: string };
     let selector: { [key: string]: string };
-    if (props.app) {
+    if (props.app !== undefined) {
       this.ownsWorkload = true;
-      if (props.appContainer !== undefined) throw propError(this, 'appContainer', 'unset when \'app\' is given (it names a container of \'workload\')', props.appContainer);
-      const appName = props.app.name ?? 'app';
-      ResourceNames.checkDnsLabel(this, 'app.name', appName);
-      selector = RecommendedLabels.selector({ name: appName, instance: this.name, component: 'app' });
-      labels = RecommendedLabels.of({ name: appName, instance: this.name, component: 'app' });
-      const replicas = PropCheck.integer(this, 'replicas', 1, 1000, 1, props.replicas);
-      const sc = props.app.securityContext;
-      const uid = sc?.user;
-      if (uid === undefined) throw propError(this, 'app.securityContext.user', 'the non-root uid the app image runs as', uid);
-      if (!Number.isInteger(uid) || uid < 1) throw propError(this, 'app.securityContext.user', 'a non-root uid (an integer of at least 1)', uid);
-      const gid = sc?.group ?? uid;
-      for (const [field, bad] of [['privileged', true], ['allowPrivilegeEscalation', true], ['ensureNonRoot', false]] as const) {
-        if ((sc as any)?.[field] === bad) throw propError(this, `app.securityContext.${field}`, `${!bad} or unset (every pod passes Pod Security restricted)`, bad);
-      }
-      const deployment = RestrictedWorkloads.deployment(this, 'Deployment', { name: this.name, labels, selector, uid, gid, replicas });
-      this.workload = deployment;
-      this.appContainer = RestrictedSecurity.addContainer(deployment, { ...props.app, name: appName, securityContext: undefined }, {
-        uid, gid, readOnlyRootFilesystem: sc?.readOnlyRootFilesystem ?? true,
+      const appName = props.appContainerName ?? 'app';
+      ResourceNames.checkDnsLabel(this, 'appContainerName', appName);
+      const app = checkAppContainer(this, 'app', props.app, {
+        name: appName,
+        defaultTcpReadiness: true,
+        defaultResources: { cpu: ['1000m', '1500m'], memory: ['512Mi', '2048Mi'] },
       });
-      if (props.appWritableDirs && props.appWritableDirs.length > 0) {
-        RestrictedSecurity.addWritableDirs(deployment, this.appContainer, { paths: props.appWritableDirs });
-      }
-      RestrictedWorkloads.availability(this, deployment, selector, labels, { replicas });
+      const pod = checkPodOptions(this, 'pod', props.pod);
+      const replicas = PropCheck.integer(this, 'replicas', 1, 1000, 1, props.replicas);
+      const base = { name: this.name, instance: this.name, component: 'app' };
+      selector = RecommendedLabels.selector(base);
+      labels = RecommendedLabels.of({ ...base, partOf: this.partOf, version: RecommendedLabels.versionOf(props.app.image) });
+      const deployment = RestrictedWorkloads.deployment(this, 'Deployment', { name: this.name, labels, selector, uid: app.uid, gid: app.gid, replicas });
+      applyPodOptions(deployment, pod);
+      this.workload = deployment;
+      this.appContainer = addAppContainer(deployment, app);
+      RestrictedWorkloads.availability(this, deployment, selector, labels, { replicas, pod });
     } else {
       this.ownsWorkload = false;
       const workload = props.workload!;
+      if (!(workload instanceof kplus.Workload)) throw propError(this, 'workload', 'a kplus.Workload (Deployment, StatefulSet, DaemonSet, Job …)', workload);
       if (props.replicas !== undefined) throw propError(this, 'replicas', 'unset when \'workload\' is given (the workload has its own)', props.replicas);
-      if (props.appWritableDirs !== undefined) throw propError(this, 'appWritableDirs', 'unset when \'workload\' is given', props.appWritableDirs);
+      if (props.pod !== undefined) throw propError(this, 'pod', 'unset when \'workload\' is given (the pod is yours: set its options on the workload)', 'PodOptions');
       const containers = workload.containers;
-      const app = props.appContainer === undefined ? containers[0] : containers.find((c) => c.name === props.appContainer);
-      if (!app) throw propError(this, 'appContainer', `the name of a container of the workload (${containers.map((c) => `'${c.name}'`).join(', ') || 'it has none'})`, props.appContainer);
+      const app = props.appContainerName === undefined ? containers[0] : containers.find((c) => c.name === props.appContainerName);
+      if (!app) {
+        throw propError(this, 'appContainerName', `the name of a container of the workload (${containers.map((c) => `'${c.name}'`).join(', ') || 'it has none'})`, props.appContainerName);
+      }
       this.workload = workload;
       this.appContainer = app;
       selector = { ...workload.matchLabels };
-      labels = RecommendedLabels.of({ name: app.name, instance: this.name, component: 'adapters' });
+      labels = RecommendedLabels.of({
+        name: this.name, instance: this.name, component: 'adapter', partOf: this.partOf, version: RecommendedLabels.versionOf(app.image),
+      });
     }
     this.ports = PodPorts.of(this, this.workload);
 
-    // --- the adapters ---
+    // --- the adapters (a pod of yours is kept restricted: hardened, or an error with the fix) ---
     const taken = new Set([...this.workload.containers, ...this.workload.initContainers].map((c) => c.name));
-    props.adapters.forEach((adapter, i) => {
+    const addAdapters = () => props.adapters.forEach((adapter, i) => {
       if (!(adapter instanceof MonitoringAdapter)) throw propError(this, `adapters[${i}]`, 'a MonitoringAdapter (made by one of its static methods)', adapter);
       ResourceNames.checkDnsLabel(this, `adapters[${i}].name`, adapter.name);
       if (taken.has(adapter.name)) throw propError(this, `adapters[${i}].name`, 'a container name not used by the app or another adapter', adapter.name);
       taken.add(adapter.name);
       this.adapterList.push({ adapter, ...adapter._bind(this) });
     });
+    if (!this.ownsWorkload && (props.hardenPod ?? true)) addToHardenedPod({ owner: this, method: 'new AdapterMonitoring({ workload })' }, this.workload, addAdapters);
+    else addAdapters();
     const exporters = this.adapterList.filter((a) => a.metricsPort);
     this.healthPort = this.adapterList.find((a) => a.healthPort !== undefined)?.healthPort;
 
@@ -236,11 +273,10 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
       });
     }
     if (props.serviceMonitor) {
-      const serviceSelector = this.ownsWorkload ? RecommendedLabels.selector({ name: this.appContainer.name, instance: this.name, component: 'app' })
-        : RecommendedLabels.selector({ name: this.appContainer.name, instance: this.name, component: 'adapters' });
+      // The ServiceMonitor selects the Service by the labels that name it (never its version).
       this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
         metadata: { name: this.name, labels },
-        selector: serviceSelector,
+        selector: RecommendedLabels.selector({ name: this.name, instance: this.name, component: this.ownsWorkload ? 'app' : 'adapter' }),
         endpoints: exporters.map((e) => ({ port: e.metricsPort!.name, path: '/metrics', interval: scrapeInterval })),
       });
     }
@@ -297,11 +333,11 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
   }
 
   /** @internal */
-  public _addConfigMap(id: string, adapter: string, program: string, data: { [key: string]: string }): kplus.ConfigMap {
-    const configMap = new kplus.ConfigMap(this, id, {
-      metadata: { name: `${this.name}-${adapter}`, labels: RecommendedLabels.of({ name: program, instance: this.name, component: adapter }) },
-      data,
+  public _addConfigMap(id: string, adapter: string, software: AdapterSoftware, data: { [key: string]: string }): kplus.ConfigMap {
+    const labels = RecommendedLabels.of({
+      name: software.name, instance: this.name, component: 'adapter', partOf: this.partOf, version: RecommendedLabels.versionOf(software.image),
     });
+    const configMap = new kplus.ConfigMap(this, id, { metadata: { name: `${this.name}-${adapter}`, labels }, data });
     this.configMaps.push(configMap);
     return configMap;
   }

@@ -1,18 +1,21 @@
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { checkAppContainer } from '../blocks/_app-container';
+import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { PodPorts } from '../blocks/_pod-ports';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
-import { containerResources } from '../core/_resources';
+import { assertNotSynthesized } from '../core/_app-checks';
+import { AppContainerProps } from '../core/app-container';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
-import { withDefaultPort } from '../core/probe-port';
+import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
-import { AddedContainer, checkPath, plainEnv, RestrictedContainerSpec, SharedMountSpec, SidecarHost } from './sidecar-pod/_host';
+import { AddedContainer, checkPath, ConfigMapSoftware, RestrictedContainerSpec, SharedMountSpec, SidecarHost } from './sidecar-pod/_host';
 import { SharedMount } from './sidecar-pod/options';
 import { AddedSidecar, Sidecar } from './sidecar-pod/sidecar';
 
@@ -77,8 +80,16 @@ export interface SidecarPodServiceOptions {
  * Properties for `SidecarPod`.
  */
 export interface SidecarPodProps {
-  /** The app container's image, pinned to a tag or digest. */
-  readonly image: string;
+  /**
+   * The app container. With a `port`, its readiness probe defaults to a TCP probe on it and the Service made by
+   * `exposeViaService()` exposes it (unless an HTTPS terminator fronts it). Its gid is also the pod's `fsGroup`, so
+   * every container can use the shared volumes. Pod Security `restricted` forbids root: an image that runs as root
+   * must be rebuilt or be able to run as `uid`.
+   *
+   * Defaults: `uid` 1000, `gid` the uid, `writableDirs` `['/tmp']`, no port, resources requests 100m CPU and 128Mi
+   * memory, limits 1 CPU and 512Mi memory.
+   */
+  readonly app: AppContainerProps;
   /**
    * The base name of the objects.
    *
@@ -92,84 +103,17 @@ export interface SidecarPodProps {
    */
   readonly appContainerName?: string;
   /**
-   * The port the app listens on.
-   *
-   * @default - none
-   */
-  readonly port?: number;
-  /**
-   * The name of the app's port.
-   *
-   * @default "http"
-   */
-  readonly portName?: string;
-  /**
-   * The app's entrypoint.
-   *
-   * @default - the image's
-   */
-  readonly command?: string[];
-  /**
-   * The app's arguments.
-   *
-   * @default - the image's
-   */
-  readonly args?: string[];
-  /**
-   * Plain environment variables of the app.
-   *
-   * @default - none
-   */
-  readonly env?: { [name: string]: string };
-  /**
-   * The non-root uid the app runs as (Pod Security `restricted` forbids root: an image that runs as root must
-   * be rebuilt or be able to run as this uid).
-   *
-   * @default 1000
-   */
-  readonly uid?: number;
-  /**
-   * The app's gid; also the pod's `fsGroup`, so every container can use the shared volumes.
-   *
-   * @default - the uid
-   */
-  readonly gid?: number;
-  /**
-   * The app's resource requests and limits.
-   *
-   * @default - requests 100m CPU and 128Mi memory, limits 1 CPU and 512Mi memory
-   */
-  readonly resources?: kplus.ContainerResources;
-  /**
-   * The app's readiness probe.
-   *
-   * @default - a TCP probe on `port` when given, else none
-   */
-  readonly readiness?: kplus.Probe;
-  /**
-   * The app's liveness probe.
-   *
-   * @default - none
-   */
-  readonly liveness?: kplus.Probe;
-  /**
-   * Paths the app writes to (an emptyDir each: the root filesystem is read-only).
-   *
-   * @default ['/tmp']
-   */
-  readonly writableDirs?: string[];
-  /**
    * Shared volumes of the pod (more with `addSharedVolume`).
    *
    * @default - none
    */
   readonly volumes?: SharedVolume[];
   /**
-   * Shared volumes the app mounts.
+   * Shared volumes the app container mounts.
    *
    * @default - none
    */
-  readonly mounts?: SharedMount[];
+  readonly appMounts?: SharedMount[];
   /**
    * Number of pods. More than one adds a PodDisruptionBudget and a spread over nodes.
    *
@@ -194,6 +138,18 @@ export interface SidecarPodProps {
    * @default - the defaults of `ContainerImages`
    */
   readonly images?: ImageOverrides;
+  /**
+   * `app.kubernetes.io/part-of` on every object.
+   *
+   * @default - the app-wide `RecommendedLabels.PART_OF_CONTEXT_KEY` context value, else the base name
+   */
+  readonly partOf?: string;
+  /**
+   * Pod-level options (image pull secrets, ServiceAccount, scheduling, pod labels and annotations) for the pods.
+   *
+   * @default - none
+   */
+  readonly pod?: PodOptions;
 }
 
 /** A port of the pod that a Service may expose. */
@@ -223,7 +179,7 @@ export class SidecarPod extends Construct implements SidecarHost {
   /** The Deployment. */
   public readonly deployment: kplus.Deployment;
   /** The app container. */
-  public readonly app: kplus.Container;
+  public readonly appContainer: kplus.Container;
   /** The labels that select the pods. */
   public readonly selector: { [key: string]: string };
   /**
@@ -239,6 +195,7 @@ export class SidecarPod extends Construct implements SidecarHost {
   public readonly _shareProcessNamespaceProp?: boolean;
 
   private readonly labels: { [key: string]: string };
+  private readonly partOf: string;
   private readonly images?: ImageOverrides;
   private readonly ports = new PodPorts(this);
   private readonly candidates: ServiceCandidate[] = [];
@@ -256,43 +213,61 @@ export class SidecarPod extends Construct implements SidecarHost {
    */
   constructor(scope: Construct, id: string, props: SidecarPodProps) {
     super(scope, id);
-    this.name = ResourceNames.baseName(this, props.name);
-    ContainerImages.checkPinned(this, 'image', props.image);
+    this.name = ResourceNames.baseName(this, props?.name);
+    if (props === undefined || props === null || typeof props !== 'object') throw propError(this, 'props', 'a SidecarPodProps object ({ app, … })', props);
+    const appName = this._checkNewContainer('appContainerName', props.appContainerName ?? 'app');
+    const app = checkAppContainer(this, 'app', props.app, {
+      name: appName,
+      defaultTcpReadiness: true,
+      defaultResources: { cpu: ['100m', '1000m'], memory: ['128Mi', '512Mi'] },
+    });
+    const pod = checkPodOptions(this, 'pod', props.pod);
     const replicas = PropCheck.integer(this, 'replicas', 1, 1000, 1, props.replicas);
-    const uid = PropCheck.integer(this, 'uid', 1, 2147483647, 1000, props.uid);
-    const gid = PropCheck.integer(this, 'gid', 0, 2147483647, uid, props.gid);
+    if (props.shareProcessNamespace !== undefined && typeof props.shareProcessNamespace !== 'boolean') {
+      throw propError(this, 'shareProcessNamespace', 'true or false', props.shareProcessNamespace);
+    }
     this.images = props.images;
     this._shareProcessNamespaceProp = props.shareProcessNamespace;
-    this._appPort = props.port === undefined ? undefined : PropCheck.integer(this, 'port', 1, 65535, 0, props.port);
-    const appPort = this._appPort;
-    this.selector = RecommendedLabels.selector({ name: this.name, instance: this.name, component: 'server' });
-    this.labels = RecommendedLabels.of({ name: this.name, instance: this.name, component: 'server', partOf: 'sidecar-pod' });
+    this._appPort = app.port;
+    this.partOf = RecommendedLabels.partOf(this, this.name, props.partOf);
+    const base = { name: this.name, instance: this.name, component: 'app' };
+    this.selector = RecommendedLabels.selector(base);
+    this.labels = RecommendedLabels.of({ ...base, partOf: this.partOf, version: RecommendedLabels.versionOf(props.app.image) });
 
     this.deployment = RestrictedWorkloads.deployment(this, 'Deployment', {
-      name: this.name, labels: this.labels, selector: this.selector, uid, gid, replicas, strategy: props.strategy,
+      name: this.name, labels: this.labels, selector: this.selector, uid: app.uid, gid: app.gid, replicas, strategy: props.strategy,
     });
+    applyPodOptions(this.deployment, pod);
 
-    for (const v of props.volumes ?? []) this.addSharedVolume(v.name, { sizeLimit: v.sizeLimit, memory: v.memory });
+    if (props.volumes !== undefined && !Array.isArray(props.volumes)) throw propError(this, 'volumes', 'a list of SharedVolume ({ name, sizeLimit?, memory? })', props.volumes);
+    for (const v of props.volumes ?? []) this.addSharedVolume(v?.name, { sizeLimit: v?.sizeLimit, memory: v?.memory });
 
-    this.app = this._addRestricted({
-      name: props.appContainerName ?? 'app',
+    const c = app.props;
+    this.appContainer = this._addRestricted({
+      name: appName,
       prop: 'appContainerName',
-      image: props.image,
-      uid,
-      gid,
-      command: props.command,
-      args: props.args,
-      env: plainEnv(props.env),
-      ports: appPort === undefined ? [] : [{ name: props.portName ?? 'http', nameProp: 'portName', number: appPort, expose: true, servicePort: appPort }],
-      mounts: props.mounts,
-      writableDirs: props.writableDirs ?? ['/tmp'],
-      resources: props.resources ?? containerResources({ cpu: ['100m', '1000m'], memory: ['128Mi', '512Mi'] }),
-      readiness: appPort === undefined ? props.readiness : withDefaultPort(props.readiness ?? kplus.Probe.fromTcpSocket({ port: appPort }), appPort),
-      liveness: appPort === undefined ? props.liveness : withDefaultPort(props.liveness, appPort),
+      image: c.image,
+      uid: app.uid,
+      gid: app.gid,
+      command: c.command,
+      args: c.args,
+      workingDir: c.workingDir,
+      env: c.envVariables,
+      ports: app.port === undefined ? [] : [{
+        name: app.portName, number: app.port, numberProp: 'app.port', nameProp: 'app.portName', expose: true, servicePort: app.port,
+      }],
+      mounts: props.appMounts,
+      mountsProp: 'appMounts',
+      writableDirs: app.writableDirs,
+      writableDirsProp: 'app.writableDirs',
+      resources: c.resources!,
+      readiness: c.readiness,
+      liveness: c.liveness,
+      startup: c.startup,
     }).container;
 
     if (props.shareProcessNamespace) this._enableShareProcessNamespace();
-    this.podDisruptionBudget = RestrictedWorkloads.availability(this, this.deployment, this.selector, this.labels, { replicas });
+    this.podDisruptionBudget = RestrictedWorkloads.availability(this, this.deployment, this.selector, this.labels, { replicas, pod });
 
     this.node.addValidation({
       validate: () => [...this.sharedVolumes.entries()]
@@ -316,11 +291,16 @@ export class SidecarPod extends Construct implements SidecarHost {
    * must be mounted by at least one container.
    */
   public addSharedVolume(name: string, options: SharedVolumeOptions = {}): kplus.Volume {
+    assertNotSynthesized(this, 'addSharedVolume()');
     ResourceNames.checkDnsLabel(this, 'volumes.name', name);
     if (this.sharedVolumes.has(name)) throw propError(this, 'volumes.name', 'unique among the shared volumes', name);
+    const o = options ?? {};
+    // cdk8s-plus writes an emptyDir's sizeLimit in whole MiB.
+    if (o.sizeLimit !== undefined) PropCheck.wholeMebibytes(this, `volumes.${name}.sizeLimit`, 1, 1_048_576, o.sizeLimit, o.sizeLimit);
+    if (o.memory !== undefined && typeof o.memory !== 'boolean') throw propError(this, `volumes.${name}.memory`, 'true or false', o.memory);
     const volume = kplus.Volume.fromEmptyDir(this, `SharedVolume-${name}`, name, {
-      sizeLimit: options.sizeLimit,
-      medium: options.memory ? kplus.EmptyDirMedium.MEMORY : undefined,
+      sizeLimit: o.sizeLimit,
+      medium: o.memory ? kplus.EmptyDirMedium.MEMORY : undefined,
     });
     this.sharedVolumes.set(name, { volume, mountedBy: [] });
     return volume;
@@ -331,6 +311,8 @@ export class SidecarPod extends Construct implements SidecarHost {
    * `exposeViaService`.
    */
   public addSidecar(sidecar: Sidecar): AddedSidecar {
+    assertNotSynthesized(this, 'addSidecar()');
+    if (!(sidecar instanceof Sidecar)) throw propError(this, 'sidecar', 'a Sidecar (Sidecar.httpsTerminator(...), configSync(...), processInspector(...) or container(...))', sidecar);
     if (this.exposed) throw new Error(`${PropCheck.where(this)}: addSidecar() must come before exposeViaService(): the Service's ports are fixed when it is made`);
     return sidecar._bind(this);
   }
@@ -340,10 +322,16 @@ export class SidecarPod extends Construct implements SidecarHost {
    * terminator that is its HTTPS port (and redirect port), not the app's plain port.
    */
   public exposeViaService(options: SidecarPodServiceOptions = {}): kplus.Service {
+    assertNotSynthesized(this, 'exposeViaService()');
     if (this.exposed) throw new Error(`${PropCheck.where(this)}: exposeViaService() was already called`);
+    options = options ?? {};
+    const serviceTypes = Object.values(kplus.ServiceType) as string[];
+    if (options.serviceType !== undefined && !serviceTypes.includes(options.serviceType)) {
+      throw propError(this, 'serviceType', `a kplus.ServiceType (${serviceTypes.map((t) => `'${t}'`).join(', ')})`, options.serviceType);
+    }
     let claims: ServiceCandidate[];
     if (options.ports !== undefined) {
-      if (options.ports.length === 0) throw propError(this, 'ports', 'at least one container port', options.ports);
+      if (!Array.isArray(options.ports) || options.ports.length === 0) throw propError(this, 'ports', 'at least one container port', options.ports);
       claims = options.ports.map((p) => {
         const claim = this.candidates.find((c) => c.number === p);
         if (!claim) throw propError(this, 'ports', `container ports of the pod (${this.candidates.map((c) => c.number).join(', ') || 'none'})`, p);
@@ -389,9 +377,8 @@ export class SidecarPod extends Construct implements SidecarHost {
     this._checkNewContainer(spec.prop, spec.name);
     for (const p of spec.ports ?? []) {
       // Every port of the pod is named: the Service's ports and the probes refer to them by name.
-      const nameProp = p.nameProp ?? 'ports.name';
-      if (typeof p.name !== 'string') throw propError(this, nameProp, 'a port name (every port of the pod is named)', p.name);
-      this.ports.claim({ container: spec.name, number: p.number, numberProp: 'port', name: p.name, nameProp });
+      if (typeof p.name !== 'string') throw propError(this, p.nameProp, 'a port name (every port of the pod is named)', p.name);
+      this.ports.claim({ container: spec.name, number: p.number, numberProp: p.numberProp, name: p.name, nameProp: p.nameProp });
     }
     const paths = new Set<string>();
     const addPath = (prop: string, path: string) => {
@@ -399,23 +386,29 @@ export class SidecarPod extends Construct implements SidecarHost {
       if (paths.has(path)) throw propError(this, prop, `a path mounted once in container '${spec.name}'`, path);
       paths.add(path);
     };
-    for (const m of spec.mounts ?? []) {
-      if (!this.sharedVolumes.has(m.volume)) throw propError(this, 'mounts.volume', `a shared volume of the pod (${[...this.sharedVolumes.keys()].join(', ') || 'none'})`, m.volume);
-      addPath('mounts.path', m.path);
-    }
-    for (const m of spec.volumeMounts ?? []) addPath('mounts.path', m.path);
-    for (const w of spec.writableDirs ?? []) addPath('writableDirs', w);
+    const mountsProp = spec.mountsProp ?? 'mounts';
+    if (spec.mounts !== undefined && !Array.isArray(spec.mounts)) throw propError(this, mountsProp, 'a list of SharedMount ({ volume, path, readOnly? })', spec.mounts);
+    (spec.mounts ?? []).forEach((m, i) => {
+      if (m === null || typeof m !== 'object') throw propError(this, `${mountsProp}[${i}]`, 'a SharedMount ({ volume, path, readOnly? })', m);
+      if (!this.sharedVolumes.has(m.volume)) throw propError(this, `${mountsProp}[${i}].volume`, `a shared volume of the pod (${[...this.sharedVolumes.keys()].join(', ') || 'none'})`, m.volume);
+      if (m.readOnly !== undefined && typeof m.readOnly !== 'boolean') throw propError(this, `${mountsProp}[${i}].readOnly`, 'true or false', m.readOnly);
+      addPath(`${mountsProp}[${i}].path`, m.path);
+    });
+    for (const m of spec.volumeMounts ?? []) addPath(mountsProp, m.path);
+    for (const w of spec.writableDirs ?? []) addPath(spec.writableDirsProp ?? 'writableDirs', w);
 
     const props: kplus.ContainerProps = {
       name: spec.name,
       image: spec.image,
       command: spec.command,
       args: spec.args,
+      workingDir: spec.workingDir,
       envVariables: spec.env,
       ports: (spec.ports ?? []).filter((p) => p.declare ?? true).map((p) => ({ number: p.number, name: p.name })),
       resources: spec.resources,
       readiness: spec.readiness,
       liveness: spec.liveness,
+      startup: spec.startup,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     };
     const user = { uid: spec.uid, gid: spec.gid };
@@ -443,9 +436,12 @@ export class SidecarPod extends Construct implements SidecarHost {
   }
 
   /** @internal */
-  public _addConfigMap(containerName: string, data: { [key: string]: string }): kplus.ConfigMap {
+  public _addConfigMap(containerName: string, software: ConfigMapSoftware, data: { [key: string]: string }): kplus.ConfigMap {
+    const labels = RecommendedLabels.of({
+      name: software.name, instance: this.name, component: 'sidecar', partOf: this.partOf, version: RecommendedLabels.versionOf(software.image),
+    });
     const cm = new kplus.ConfigMap(this, `${containerName}-config`, {
-      metadata: { name: `${this.name}-${containerName}`, labels: this.labels },
+      metadata: { name: `${this.name}-${containerName}`, labels },
       data,
     });
     this.configMaps.push(cm);
@@ -456,12 +452,12 @@ export class SidecarPod extends Construct implements SidecarHost {
 
   /** @internal */
   public _appPorts(): number[] {
-    return this.ports.claims.filter((c) => c.container === this.app.name).map((c) => c.number);
+    return this.ports.claims.filter((c) => c.container === this.appContainer.name).map((c) => c.number);
   }
 
   /** @internal */
   public _frontAppPort(port: number): void {
-    for (const c of this.candidates) if (c.container === this.app.name && c.number === port) c.expose = false;
+    for (const c of this.candidates) if (c.container === this.appContainer.name && c.number === port) c.expose = false;
   }
 
   /** @internal */

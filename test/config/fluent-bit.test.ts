@@ -101,23 +101,29 @@ describe('FluentBitConfig.render', () => {
     expect(FluentBitConfig.optionsProblem({ ...base, paths: ['/a b'], format: LogFormat.plain() })).toBe("'paths' must be absolute paths without spaces or commas, got '/a b'");
     expect(FluentBitConfig.optionsProblem({ ...base, dbFile: 'tail.db', format: LogFormat.plain() })).toBe("'dbFile' must be an absolute path without spaces, got 'tail.db'");
     expect(FluentBitConfig.optionsProblem({ ...base, format: LogFormat.plain(), refreshInterval: Duration.millis(1500) }))
-      .toBe("'refreshInterval' must be a whole number of seconds, at least 1, got 1500ms");
+      .toBe("'refreshInterval' must be a whole number of seconds from 1 to 86400, got '1500ms'");
+    // A LogFormat's own options are reported where it is used, as format.<option>.
+    expect(FluentBitConfig.optionsProblem({ ...base, format: LogFormat.regex({ regex: '^.*$' }) }))
+      .toBe("'format.regex' must be a regular expression with at least one named group (?<name>...), got '^.*$'");
+    // A JavaScript caller's '5s' for a Duration is a problem, not a TypeError.
+    expect(FluentBitConfig.optionsProblem({ ...base, format: LogFormat.plain(), flush: '5s' as any })).toMatch(/^'flush' must be a Duration .*, got '5s'$/);
   });
 
   test.each([
-    [() => FluentBitConfig.render({ ...base, paths: [], format: LogFormat.plain() }), "FluentBitConfig: 'paths' must be at least one absolute path, got []"],
-    [() => FluentBitConfig.render({ ...base, paths: ['logs/*.log'], format: LogFormat.plain() }), "FluentBitConfig: 'paths' must be absolute paths without spaces or commas, got 'logs/*.log'"],
-    [() => FluentBitConfig.render({ ...base, paths: ['/a,b'], format: LogFormat.plain() }), "FluentBitConfig: 'paths' must be absolute paths without spaces or commas, got '/a,b'"],
-    [() => FluentBitConfig.render({ ...base, app: 'my app', format: LogFormat.plain() }), "FluentBitConfig: 'app' must be a name of letters, digits, '-', '_' and '.', got 'my app'"],
-    [() => FluentBitConfig.render({ ...base, parsersFile: 'parsers.conf', format: LogFormat.plain() }), "FluentBitConfig: 'parsersFile' must be an absolute path without spaces, got 'parsers.conf'"],
-    [() => FluentBitConfig.render({ ...base, format: LogFormat.plain(), flush: Duration.millis(500) }), "FluentBitConfig: 'flush' must be a whole number of seconds, at least 1, got 500ms"],
-    [() => FluentBitConfig.render({ ...base, format: LogFormat.plain(), memBufLimit: Size.kibibytes(512) }), "FluentBitConfig: 'memBufLimit' must be a whole number of MiB, at least 1, got 0.5"],
-    [() => LogFormat.regex({ regex: '^.*$' }), "LogFormat.regex: 'regex' must have at least one named group (?<name>...), got '^.*$'"],
-    [() => LogFormat.regex({ regex: '(?<a>[)' }), "LogFormat.regex: 'regex' must be a valid regular expression, got '(?<a>[)' (Invalid regular expression: /(?<a>[)/: Unterminated character class)"],
-    [() => LogFormat.regex({ regex: '(?<a>.)\n' }), "LogFormat: 'regex' must be a non-empty single line without surrounding spaces, got \"(?<a>.)\\n\""],
-    [() => LogFormat.regex({ regex: '(?<a>.)', timeKey: 't', timeFormat: '%s' }), "LogFormat.regex: 'timeKey' must name a group of the regex, got 't'"],
-    [() => LogFormat.regex({ regex: '(?<t>.)', timeKey: 't' }), "LogFormat.regex: 'timeFormat' must be a strptime format when 'timeKey' is set, got undefined"],
-    [() => LogFormat.json({ messageKey: 'the message' }), "LogFormat: 'messageKey' must be a field name of letters, digits and '_', got 'the message'"],
+    [() => FluentBitConfig.render({ ...base, paths: [], format: LogFormat.plain() }), "FluentBitConfig.render: 'paths' must be at least one absolute path, got []"],
+    [() => FluentBitConfig.render({ ...base, paths: ['logs/*.log'], format: LogFormat.plain() }), "FluentBitConfig.render: 'paths' must be absolute paths without spaces or commas, got 'logs/*.log'"],
+    [() => FluentBitConfig.render({ ...base, paths: ['/a,b'], format: LogFormat.plain() }), "FluentBitConfig.render: 'paths' must be absolute paths without spaces or commas, got '/a,b'"],
+    [() => FluentBitConfig.render({ ...base, app: 'my app', format: LogFormat.plain() }), "FluentBitConfig.render: 'app' must be a name of letters, digits, '-', '_' and '.', got 'my app'"],
+    [() => FluentBitConfig.render({ ...base, parsersFile: 'parsers.conf', format: LogFormat.plain() }), "FluentBitConfig.render: 'parsersFile' must be an absolute path without spaces, got 'parsers.conf'"],
+    [() => FluentBitConfig.render({ ...base, format: LogFormat.plain(), flush: Duration.millis(500) }), "FluentBitConfig.render: 'flush' must be a whole number of seconds from 1 to 3600, got '500ms'"],
+    [() => FluentBitConfig.render({ ...base, format: LogFormat.plain(), memBufLimit: Size.kibibytes(512) }), "FluentBitConfig.render: 'memBufLimit' must be a whole number of MiB from 1 to 65536, got '0.5Mi'"],
+    [() => FluentBitConfig.render({ ...base, format: LogFormat.regex({ regex: '^.*$' }) }), "FluentBitConfig.render: 'format.regex' must be a regular expression with at least one named group (?<name>...), got '^.*$'"],
+    [() => FluentBitConfig.render({ ...base, format: LogFormat.regex({ regex: '(?<a>[)' }) }), "FluentBitConfig.render: 'format.regex' must be a valid regular expression (Invalid regular expression: /(?<a>[)/: Unterminated character class), got '(?<a>[)'"],
+    [() => FluentBitConfig.render({ ...base, format: LogFormat.regex({ regex: '(?<a>.)\n' }) }), "FluentBitConfig.render: 'format.regex' must be a regular expression on a non-empty single line without surrounding spaces, got '(?<a>.)\n'"],
+    [() => FluentBitConfig.render({ ...base, format: LogFormat.regex({ regex: '(?<a>.)', timeKey: 't', timeFormat: '%s' }) }), "FluentBitConfig.render: 'format.timeKey' must be the name of a group of the regex, got 't'"],
+    [() => FluentBitConfig.render({ ...base, format: LogFormat.regex({ regex: '(?<t>.)', timeKey: 't' }) }), "FluentBitConfig.render: 'format.timeFormat' must be a strptime format when 'timeKey' is set, got undefined"],
+    [() => FluentBitConfig.render({ ...base, format: LogFormat.json({ messageKey: 'the message' }) }), "FluentBitConfig.render: 'format.messageKey' must be a field name of letters, digits and '_', got 'the message'"],
+    [() => FluentBitConfig.render({ ...base, format: 'json' as any }), "FluentBitConfig.render: 'format' must be a LogFormat (made by one of its static methods), got 'json'"],
   ])('fails when the input is invalid (%#)', (fn, message) => {
     expect(fn).toThrow(message);
     try { fn(); } catch (e: any) { expect(e.message).toBe(message); }

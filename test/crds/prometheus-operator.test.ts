@@ -58,7 +58,7 @@ describe('ServiceMonitor', () => {
 
   test.each([
     [{ selector: {} }, "ServiceMonitor 'test/sm': 'selector' must be at least one label, got {}"],
-    [{ selector: { a: 'b' }, endpoints: [{ port: 'Metrics' }] }, "ServiceMonitor 'test/sm': 'endpoints[0].port' must be the name of a Service port (an IANA service name: at most 15 lowercase alphanumerics and '-'), got 'Metrics'"],
+    [{ selector: { a: 'b' }, endpoints: [{ port: 'Metrics' }] }, "ServiceMonitor 'test/sm': 'endpoints[0].port' must be the name of a Service port (an IANA service name: at most 15 characters, lowercase letters, digits and single '-', with a letter), got 'Metrics'"],
     [{ selector: { a: 'b' }, endpoints: [{ port: 'metrics' }, { port: 'metrics' }] }, "ServiceMonitor 'test/sm': 'endpoints[1].port' must be a port no other endpoint scrapes, got 'metrics'"],
     [{ selector: { a: 'b' }, endpoints: [{ port: 'metrics', path: 'metrics' }] }, "ServiceMonitor 'test/sm': 'endpoints[0].path' must be an absolute HTTP path, got 'metrics'"],
     [{ selector: { a: 'b' }, endpoints: [{ port: 'metrics', interval: Duration.seconds(10), scrapeTimeout: Duration.seconds(15) }] },

@@ -321,12 +321,14 @@ describe('postgres_exporter and the SQL health check against a real PostgreSQL',
     // GIVEN a chart with a PostgreSQL app, its exporter and a SQL health check
     const chart: Chart = Testing.chart();
     const creds = kplus.Secret.fromSecretName(chart, 'creds', 'pg-monitor');
+    const user = { secret: creds, key: 'username' };
+    const pass = { secret: creds, key: 'password' };
     new AdapterMonitoring(chart, 'db', {
-      app: { name: 'postgres', image: 'postgres:16.6-alpine', ports: [{ number: 5432, name: 'postgres' }], securityContext: { user: 70 } },
-      appWritableDirs: ['/var/lib/postgresql/data', '/var/run/postgresql'],
+      appContainerName: 'postgres',
+      app: { image: 'postgres:16.6-alpine', port: 5432, portName: 'postgres', uid: 70, writableDirs: ['/var/lib/postgresql/data', '/var/run/postgresql'] },
       adapters: [
-        MonitoringAdapter.postgresExporter({ credentials: creds }),
-        MonitoringAdapter.health({ check: HealthCheck.postgresQuery({ credentials: creds, query: 'SELECT count(*) FROM pg_stat_activity' }) }),
+        MonitoringAdapter.postgresExporter({ username: user, password: pass }),
+        MonitoringAdapter.health({ check: HealthCheck.postgresQuery({ username: user, password: pass, query: 'SELECT count(*) FROM pg_stat_activity' }) }),
       ],
     });
     objs = synthValid(chart);
@@ -399,7 +401,7 @@ describe('a real kube-apiserver with the prometheus-operator CRDs accepts the ob
   }, 300_000);
   afterAll(() => api?.stop());
 
-  test('the example and a workload-mode chart: every object accepted, the pods pass Pod Security restricted', async () => {
+  test('the example and workload-mode charts (a restricted StatefulSet, a plain Deployment): every object accepted, the pods pass Pod Security restricted', async () => {
     // GIVEN the example (Deployment, ConfigMaps, Service, ServiceMonitor, PrometheusRule) and adapters added to a
     // user's StatefulSet
     const chart = Testing.chart();
@@ -416,6 +418,12 @@ describe('a real kube-apiserver with the prometheus-operator CRDs accepts the ob
       serviceMonitor: true,
       prometheusRule: true,
     });
+    // and to a plain cdk8s-plus Deployment (no seccomp profile, capabilities kept), which the construct hardens
+    const plain = new kplus.Deployment(chart, 'web', {
+      metadata: { name: 'web' },
+      containers: [{ name: 'web', image: 'nginxinc/nginx-unprivileged:1.27.3-alpine', portNumber: 8080, securityContext: { user: 101 } }],
+    });
+    new AdapterMonitoring(chart, 'web-adapters', { workload: plain, adapters: [MonitoringAdapter.health({ check: HealthCheck.httpGet() })] });
     const objects = [...synthAppValid(buildApp()), ...synthValid(chart)];
     // WHEN each is applied with --dry-run=server --validate=strict
     const verdicts = await serverDryRun(api, objects);
@@ -425,7 +433,22 @@ describe('a real kube-apiserver with the prometheus-operator CRDs accepts the ob
       expect({ object: `${v.kind}/${v.name}`, accepted: v.accepted, message: v.message, warnings: v.warnings })
         .toEqual({ object: `${v.kind}/${v.name}`, accepted: true, message: '', warnings: [] });
     }
-    expect(verdicts.filter((v) => v.podTemplate).map((v) => [v.kind, v.podTemplate!.accepted])).toEqual([['Deployment', true], ['StatefulSet', true]]);
+    expect(verdicts.filter((v) => v.podTemplate).map((v) => [v.kind, v.podTemplate!.accepted])).toEqual([['Deployment', true], ['StatefulSet', true], ['Deployment', true]]);
+  });
+
+  test('without the hardening (hardenPod: false) the plain Deployment is rejected by Pod Security restricted', async () => {
+    // GIVEN the same plain Deployment with adapters, the hardening turned off
+    const chart = Testing.chart();
+    const plain = new kplus.Deployment(chart, 'web', {
+      metadata: { name: 'web' },
+      containers: [{ name: 'web', image: 'nginxinc/nginx-unprivileged:1.27.3-alpine', portNumber: 8080, securityContext: { user: 101 } }],
+    });
+    new AdapterMonitoring(chart, 'web-adapters', { workload: plain, hardenPod: false, adapters: [MonitoringAdapter.health({ check: HealthCheck.httpGet() })] });
+    // WHEN its pod template is dry-run in a restricted namespace
+    const [v] = await serverDryRun(api, [one(Testing.synth(chart), 'Deployment')]);
+    // THEN the API server refuses the user's container (the adapter's would pass)
+    expect(v.podTemplate?.accepted).toBe(false);
+    expect(v.podTemplate?.message).toMatch(/violates PodSecurity "restricted:[^"]*".*container "web"/);
   });
 
   test('the CRD schemas are enforced: a PrometheusRule with a malformed duration is rejected', async () => {

@@ -44,7 +44,7 @@ async function legacyApp(port: number): Promise<{ requests: http.IncomingHttpHea
 /** Renders the pod's nginx.conf through the construct (and checks the chart like tier 1 does). */
 function renderedConfig(appPort: number): string {
   const chart = Testing.chart();
-  const pod = new SidecarPod(chart, 'legacy', { image: 'example/legacy-app:2.3.1', port: appPort });
+  const pod = new SidecarPod(chart, 'legacy', { app: { image: 'example/legacy-app:2.3.1', port: appPort } });
   pod.addSidecar(Sidecar.httpsTerminator({ secret: kplus.Secret.fromSecretName(chart, 'tls', 'legacy-tls'), redirectHttpPort: 8081 }));
   pod.exposeViaService();
   return one(synthValid(chart), 'ConfigMap', 'legacy-https').data['nginx.conf'];
@@ -154,7 +154,7 @@ describe('SidecarPod process inspector (prometheus-process-exporter 0.7.10, Debi
     // GIVEN the inspector's ConfigMap and container args as the construct renders them
     const port = await freePort();
     const chart = Testing.chart();
-    const pod = new SidecarPod(chart, 'legacy', { image: 'example/legacy-app:2.3.1', port: 8080 });
+    const pod = new SidecarPod(chart, 'legacy', { app: { image: 'example/legacy-app:2.3.1', port: 8080 } });
     pod.addSidecar(Sidecar.processInspector({ port }));
     const objs = synthValid(chart);
     const config = one(objs, 'ConfigMap', 'legacy-process-inspector').data['config.yml'];

@@ -1,17 +1,18 @@
-import { Duration, Size, Testing } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AdapterMonitoring, AdapterMonitoringProps, ConfigChecksum, ContainerImages, FluentBitConfig, HealthAdapterProgram, HealthCheck,
+  AdapterMonitoring, AppContainerProps, ConfigChecksum, ContainerImages, FluentBitConfig, HealthAdapterProgram, HealthCheck,
   HealthCheckProtocol, ImageKey, LogFormat, MonitoringAdapter, MonitoringAdapterType, RestrictedSecurity,
 } from '../../src';
-import { ofKind, one, synthValid } from '../harness';
+import { checkRestricted, ofKind, one, synthValid } from '../harness';
 
-const redisApp = (extra: Partial<kplus.ContainerProps> = {}): kplus.ContainerProps => ({
-  name: 'redis',
+const redisApp = (extra: Partial<AppContainerProps> = {}): AppContainerProps => ({
   image: 'redis:7.2.5-alpine',
   args: ['--logfile', '/var/log/redis/redis.log'],
-  ports: [{ number: 6379, name: 'redis' }],
-  securityContext: { user: 999, group: 1000 },
+  port: 6379,
+  portName: 'redis',
+  uid: 999,
+  gid: 1000,
   resources: {
     cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
     memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
@@ -29,6 +30,10 @@ function container(objs: any[], name: string): any {
   return found[0];
 }
 
+const pgSecret = kplus.Secret.fromSecretName(Testing.chart(), 's', 's');
+const pgUser = { secret: pgSecret, key: 'username' };
+const pgPassword = { secret: pgSecret, key: 'password' };
+
 const RESTRICTED = (uid: number, gid: number) => ({
   allowPrivilegeEscalation: false,
   capabilities: { drop: ['ALL'] },
@@ -43,13 +48,14 @@ describe('AdapterMonitoring with an app container', () => {
   function redisWithEverything() {
     const chart = Testing.chart();
     const secret = kplus.Secret.fromSecretName(chart, 'auth', 'redis-auth');
+    const password = { secret, key: 'password' };
     const am = new AdapterMonitoring(chart, 'cache', {
-      app: redisApp(),
-      appWritableDirs: ['/data'],
+      appContainerName: 'redis',
+      app: redisApp({ writableDirs: ['/data'] }),
       adapters: [
-        MonitoringAdapter.redisExporter({ passwordSecret: secret }),
+        MonitoringAdapter.redisExporter({ password }),
         MonitoringAdapter.health({
-          check: HealthCheck.redisPing({ passwordSecret: secret }), timeout: Duration.millis(1500), period: Duration.seconds(5),
+          check: HealthCheck.redisPing({ password }), timeout: Duration.millis(1500), period: Duration.seconds(5),
         }),
         MonitoringAdapter.logNormalizer({ logDir: '/var/log/redis', format: LogFormat.redis() }),
       ],
@@ -72,7 +78,7 @@ describe('AdapterMonitoring with an app container', () => {
     expect(am.adapters.map((a) => a.type)).toEqual([MonitoringAdapterType.REDIS_EXPORTER, MonitoringAdapterType.HEALTH, MonitoringAdapterType.LOG]);
     expect(am.healthPort).toBe(8099);
     expect(am.adapters.map((a) => a.isExporter)).toEqual([true, false, false]);
-    expect([HealthCheck.tcp(), HealthCheck.httpGet(), HealthCheck.redisPing(), HealthCheck.postgresQuery({ credentials: kplus.Secret.fromSecretName(Testing.chart(), 's', 's') })]
+    expect([HealthCheck.tcp(), HealthCheck.httpGet(), HealthCheck.redisPing(), HealthCheck.postgresQuery({ username: pgUser, password: pgPassword })]
       .map((c) => c.protocol)).toEqual([HealthCheckProtocol.TCP, HealthCheckProtocol.HTTP, HealthCheckProtocol.REDIS, HealthCheckProtocol.POSTGRES]);
     expect(am.appContainer.name).toBe('redis');
   });
@@ -154,6 +160,7 @@ describe('AdapterMonitoring with an app container', () => {
     // the checksum covers both ConfigMaps: a change of either rolls the pods
     const other = Testing.chart();
     new AdapterMonitoring(other, 'cache', {
+      appContainerName: 'redis',
       app: redisApp(),
       adapters: [MonitoringAdapter.redisExporter(), MonitoringAdapter.logNormalizer({ logDir: '/var/log/redis', format: LogFormat.plain() })],
     });
@@ -169,9 +176,9 @@ describe('AdapterMonitoring with an app container', () => {
       { name: 'redis', port: 6379, targetPort: 6379 },
       { name: 'metrics', port: 9121, targetPort: 9121 },
     ]);
-    expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/component': 'app', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/name': 'redis' });
+    expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/component': 'app', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/name': 'cache' });
     expect(one(objs, 'ServiceMonitor').spec).toEqual({
-      selector: { matchLabels: { 'app.kubernetes.io/component': 'app', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/name': 'redis' } },
+      selector: { matchLabels: { 'app.kubernetes.io/component': 'app', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/name': 'cache' } },
       endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
     });
     const [group] = one(objs, 'PrometheusRule').spec.groups;
@@ -188,7 +195,8 @@ describe('AdapterMonitoring with an app container', () => {
   test('memcached exporter: the port found by its number; scrape annotations by default; no ServiceMonitor', () => {
     const chart = Testing.chart();
     new AdapterMonitoring(chart, 'sessions', {
-      app: { name: 'memcached', image: 'memcached:1.6.31-alpine', ports: [{ number: 11211 }], securityContext: { user: 11211 } },
+      appContainerName: 'memcached',
+      app: { image: 'memcached:1.6.31-alpine', port: 11211, portName: 'tcp-11211', uid: 11211 },
       adapters: [MonitoringAdapter.memcachedExporter()],
     });
     const objs = synthValid(chart);
@@ -208,12 +216,14 @@ describe('AdapterMonitoring with an app container', () => {
     // GIVEN a PostgreSQL app on a non-default port named 'postgresql'
     const chart = Testing.chart();
     const creds = kplus.Secret.fromSecretName(chart, 'creds', 'pg-monitor');
+    const username = { secret: creds, key: 'user' };
+    const password = { secret: creds, key: 'password' };
     new AdapterMonitoring(chart, 'db', {
-      app: { name: 'postgres', image: 'postgres:16.6-alpine', ports: [{ number: 5433, name: 'postgresql' }], securityContext: { user: 70 } },
-      appWritableDirs: ['/var/lib/postgresql/data', '/var/run/postgresql'],
+      appContainerName: 'postgres',
+      app: { image: 'postgres:16.6-alpine', port: 5433, portName: 'postgresql', uid: 70, writableDirs: ['/var/lib/postgresql/data', '/var/run/postgresql'] },
       adapters: [
-        MonitoringAdapter.postgresExporter({ credentials: creds, usernameKey: 'user', database: 'app' }),
-        MonitoringAdapter.health({ check: HealthCheck.postgresQuery({ credentials: creds, usernameKey: 'user', database: 'app', query: 'SELECT count(*) FROM pg_stat_activity' }) }),
+        MonitoringAdapter.postgresExporter({ username, password, database: 'app' }),
+        MonitoringAdapter.health({ check: HealthCheck.postgresQuery({ username, password, database: 'app', query: 'SELECT count(*) FROM pg_stat_activity' }) }),
       ],
       serviceMonitor: true,
       prometheusRule: true,
@@ -248,8 +258,8 @@ describe('AdapterMonitoring with an app container', () => {
   test('two exporters: no scrape annotations by default, both in the ServiceMonitor', () => {
     const chart = Testing.chart();
     new AdapterMonitoring(chart, 'both', {
-      app: redisApp({ ports: [{ number: 6379, name: 'redis' }, { number: 11211, name: 'memcached' }] }),
-      adapters: [MonitoringAdapter.redisExporter(), MonitoringAdapter.memcachedExporter({ portName: 'mc-metrics' })],
+      app: redisApp(),
+      adapters: [MonitoringAdapter.redisExporter(), MonitoringAdapter.memcachedExporter({ port: 11211, portName: 'mc-metrics' })],
       serviceMonitor: true,
       prometheusRule: true,
     });
@@ -265,7 +275,8 @@ describe('AdapterMonitoring with an app container', () => {
   test('tcp and http health checks find the app\'s only port; the health adapter alone adds no scrape wiring', () => {
     const chart = Testing.chart();
     new AdapterMonitoring(chart, 'web', {
-      app: { name: 'web', image: 'example/web:1.4.2', ports: [{ number: 8080, name: 'http' }], securityContext: { user: 10001 } },
+      appContainerName: 'web',
+      app: { image: 'example/web:1.4.2', port: 8080, uid: 10001 },
       adapters: [MonitoringAdapter.health({ check: HealthCheck.httpGet({ path: '/status' }), listenPort: 9000, portName: 'healthz' })],
     });
     const objs = synthValid(chart);
@@ -278,7 +289,7 @@ describe('AdapterMonitoring with an app container', () => {
 
     const chart2 = Testing.chart();
     new AdapterMonitoring(chart2, 'tcp', {
-      app: { name: 'app', image: 'example/app:1.0.0', ports: [{ number: 7000 }], securityContext: { user: 10001 } },
+      app: { image: 'example/app:1.0.0', port: 7000, uid: 10001 },
       adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })],
     });
     expect(container(synthValid(chart2), 'health').env).toEqual(expect.arrayContaining([{ name: 'HEALTH_CHECK', value: 'tcp' }, { name: 'HEALTH_TARGET_PORT', value: '7000' }]));
@@ -287,13 +298,14 @@ describe('AdapterMonitoring with an app container', () => {
   test('replicas > 1: PodDisruptionBudget and spread; image overrides', () => {
     const chart = Testing.chart();
     new AdapterMonitoring(chart, 'cache', {
+      appContainerName: 'redis',
       app: redisApp(),
       replicas: 3,
       adapters: [MonitoringAdapter.redisExporter()],
       images: { redisExporter: 'mirror.example/redis_exporter:v1.66.0' },
     });
     const objs = synthValid(chart);
-    expect(one(objs, 'PodDisruptionBudget').spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: { 'app.kubernetes.io/component': 'app', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/name': 'redis' } } });
+    expect(one(objs, 'PodDisruptionBudget').spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: { 'app.kubernetes.io/component': 'app', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/name': 'cache' } } });
     expect(one(objs, 'Deployment').spec.template.spec.topologySpreadConstraints).toHaveLength(1);
     expect(container(objs, 'redis-exporter').image).toBe('mirror.example/redis_exporter:v1.66.0');
   });
@@ -347,7 +359,7 @@ describe('AdapterMonitoring with an existing workload', () => {
     expect(svc.spec.ports).toEqual([{ name: 'metrics', port: 9121, targetPort: 9121 }]);
     expect(svc.spec.selector).toEqual(sts.matchLabels);
     expect(one(objs, 'ServiceMonitor').spec.selector.matchLabels).toEqual({
-      'app.kubernetes.io/component': 'adapters', 'app.kubernetes.io/instance': 'monitoring', 'app.kubernetes.io/name': 'redis',
+      'app.kubernetes.io/component': 'adapter', 'app.kubernetes.io/instance': 'monitoring', 'app.kubernetes.io/name': 'monitoring',
     });
     expect(svc.metadata.labels).toMatchObject(one(objs, 'ServiceMonitor').spec.selector.matchLabels);
   });
@@ -358,7 +370,7 @@ describe('AdapterMonitoring with an existing workload', () => {
     RestrictedSecurity.addContainer(sts, { name: 'sidecar', image: 'example/sidecar:1.0.0', ports: [{ number: 6380 }] }, { uid: 999, gid: 1000 });
     new AdapterMonitoring(chart, 'monitoring', {
       workload: sts,
-      appContainer: 'sidecar',
+      appContainerName: 'sidecar',
       adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })],
     });
     const objs = synthValid(chart);
@@ -368,107 +380,204 @@ describe('AdapterMonitoring with an existing workload', () => {
   });
 });
 
-describe('AdapterMonitoring fails on bad input', () => {
-  const build = (props: Partial<AdapterMonitoringProps>, chart = Testing.chart()) => () => new AdapterMonitoring(chart, 'cache', {
-    app: redisApp(),
-    adapters: [MonitoringAdapter.redisExporter()],
-    ...props,
-  } as AdapterMonitoringProps);
+describe('AdapterMonitoring keeps a user\'s pod restricted', () => {
+  /** A plain cdk8s-plus Deployment, as a user writes one: no seccomp profile, capabilities kept. */
+  function plainDeployment(chart: any, extra: Partial<kplus.ContainerProps> = {}) {
+    return new kplus.Deployment(chart, 'web', {
+      metadata: { name: 'web' },
+      containers: [{ name: 'web', image: 'example/web:1.4.2', portNumber: 8080, securityContext: { user: 10001 }, ...extra }],
+    });
+  }
 
-  test('fails when an adapter port clashes with an app port', () => {
-    expect(build({ adapters: [MonitoringAdapter.redisExporter({ listenPort: 6379 })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'redis-exporter.listenPort' must be a port no other container of the pod listens on (the containers share one network; container 'redis' has 6379), got 6379");
-  });
-
-  test('fails when an adapter port clashes with another adapter\'s port', () => {
-    expect(build({ adapters: [MonitoringAdapter.redisExporter(), MonitoringAdapter.health({ check: HealthCheck.redisPing(), listenPort: 9121 })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'health.listenPort' must be a port no other container of the pod listens on (the containers share one network; container 'redis-exporter' has 9121), got 9121");
-  });
-
-  test('fails when an adapter port name clashes with an app port name', () => {
-    expect(build({ adapters: [MonitoringAdapter.redisExporter({ portName: 'redis' })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'redis-exporter.portName' must be unique in the pod (container 'redis' has a port named 'redis'), got 'redis'");
-    expect(build({ adapters: [MonitoringAdapter.redisExporter({ portName: 'redis--metrics' })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'redis-exporter.portName' must be a port name (an IANA service name: at most 15 characters, lowercase letters, digits and single '-', with a letter), got 'redis--metrics'");
-  });
-
-  test('fails when an exporter preset has no address to reach', () => {
-    expect(build({ app: redisApp({ ports: [{ number: 7000, name: 'kv' }] }) }))
-      .toThrow("AdapterMonitoring 'test/cache': 'redis-exporter.port' must be the app's redis port on localhost (the app container 'redis' has no port named 'redis' and no port 6379), got undefined");
-    expect(build({ app: redisApp({ ports: [] }), adapters: [MonitoringAdapter.postgresExporter({ credentials: kplus.Secret.fromSecretName(Testing.chart(), 's', 's') })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'postgres-exporter.port' must be the app's postgres port on localhost (the app container 'redis' has no port named 'postgres' or 'postgresql' and no port 5432), got undefined");
-  });
-
-  test('fails when a tcp health check cannot tell which port to check', () => {
-    expect(build({ app: redisApp({ ports: [{ number: 1 }, { number: 2 }] }), adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'health.check.port' must be the app's port on localhost (the app container 'redis' has 2 ports), got undefined");
-  });
-
-  test('fails when the SQL exporter has no credentials Secret', () => {
-    expect(build({ app: redisApp({ ports: [{ number: 5432 }] }), adapters: [MonitoringAdapter.postgresExporter({} as any)] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'postgres-exporter.credentials' must be a Secret holding the database user's username and password, got undefined");
-    const sqlCheck = MonitoringAdapter.health({ check: HealthCheck.postgresQuery({} as any) });
-    expect(build({ app: redisApp({ ports: [{ number: 5432 }] }), adapters: [sqlCheck] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'health.check.credentials' must be a Secret holding the database user's username and password, got undefined");
-  });
-
-  test('fails when a health check timeout is not shorter than its period', () => {
-    expect(build({ adapters: [MonitoringAdapter.health({ check: HealthCheck.redisPing(), timeout: Duration.seconds(10) })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'health.timeout' must be shorter than the period (10s), got '10s'");
-    const sixOfFive = MonitoringAdapter.health({ check: HealthCheck.redisPing(), timeout: Duration.seconds(6), period: Duration.seconds(5) });
-    expect(build({ adapters: [sixOfFive] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'health.timeout' must be shorter than the period (5s), got '6s'");
-    expect(build({ adapters: [MonitoringAdapter.health({ check: HealthCheck.redisPing(), period: Duration.millis(2500) })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'health.period' must be a whole number of seconds from 1 to 2147483647, got '2500ms'");
-    expect(build({ adapters: [MonitoringAdapter.health({ check: HealthCheck.redisPing(), timeout: Duration.millis(0.5) })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'health.timeout' must be a duration of whole milliseconds from 1ms to 2147483647ms, got '0.5ms'");
-  });
-
-  test('fails when two adapters have the same name, or an adapter the app\'s name', () => {
-    expect(build({ adapters: [MonitoringAdapter.redisExporter(), MonitoringAdapter.redisExporter({ listenPort: 9122, portName: 'metrics2' })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'adapters[1].name' must be a container name not used by the app or another adapter, got 'redis-exporter'");
-    expect(build({ adapters: [MonitoringAdapter.health({ name: 'redis', check: HealthCheck.redisPing() })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'adapters[0].name' must be a container name not used by the app or another adapter, got 'redis'");
-  });
-
-  test('fails when app and workload are both given, or neither, or there is no adapter', () => {
+  test('a plain kplus.Deployment fails restricted on its own, and passes once adapters are added', () => {
+    // GIVEN a user's Deployment that Pod Security restricted rejects (the proof that the hardening is needed)
+    const before = Testing.chart();
+    plainDeployment(before);
+    const findings = Testing.synth(before).flatMap(checkRestricted).map((f) => f.message);
+    expect(findings).toEqual(expect.arrayContaining([
+      "restricted: container 'web' must drop ALL capabilities",
+      "restricted: container 'web' has no RuntimeDefault or Localhost seccomp profile (pod or container)",
+    ]));
+    // WHEN the adapters join it
     const chart = Testing.chart();
-    const d = new kplus.Deployment(chart, 'd');
-    expect(build({ workload: d }, chart)).toThrow("AdapterMonitoring 'test/cache': 'app' must be given exactly when 'workload' is not (one app container or one existing workload), got 'both'");
-    expect(build({ app: undefined })).toThrow("AdapterMonitoring 'test/cache': 'app' must be given exactly when 'workload' is not (one app container or one existing workload), got undefined");
-    expect(build({ adapters: [] })).toThrow("AdapterMonitoring 'test/cache': 'adapters' must be at least one adapter, got []");
+    const web = plainDeployment(chart);
+    new AdapterMonitoring(chart, 'monitoring', { workload: web, adapters: [MonitoringAdapter.health({ check: HealthCheck.httpGet() })] });
+    // THEN the whole pod passes (synthValid runs the restricted checker on every object)
+    const objs = synthValid(chart);
+    const spec = one(objs, 'Deployment').spec.template.spec;
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(spec.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsUser: 10001 });
+    expect(objs.flatMap(checkRestricted)).toEqual([]);
+    expect(chart.node.findAll().flatMap((c) => c.node.validate())).toEqual([]);
   });
 
-  test('fails when the app has no non-root uid, or asks for privileges', () => {
-    expect(build({ app: redisApp({ securityContext: {} }) })).toThrow("AdapterMonitoring 'test/cache': 'app.securityContext.user' must be the non-root uid the app image runs as, got undefined");
-    expect(build({ app: redisApp({ securityContext: { user: 999, privileged: true } }) }))
-      .toThrow("AdapterMonitoring 'test/cache': 'app.securityContext.privileged' must be false or unset (every pod passes Pod Security restricted), got true");
-  });
-
-  test('fails when scrape annotations cannot name one port, or the operator objects have nothing to scrape', () => {
-    const two = [MonitoringAdapter.redisExporter(), MonitoringAdapter.memcachedExporter({ port: 6379, portName: 'mc-metrics' })];
-    expect(build({ adapters: two, scrapeAnnotations: true }))
-      .toThrow("AdapterMonitoring 'test/cache': 'scrapeAnnotations' must be false when the pod has 2 exporters (the annotations name one port; use 'serviceMonitor'), got true");
-    const healthOnly = [MonitoringAdapter.health({ check: HealthCheck.redisPing() })];
-    expect(build({ adapters: healthOnly, scrapeAnnotations: true })).toThrow("AdapterMonitoring 'test/cache': 'scrapeAnnotations' must be false when the pod has no exporter, got true");
-    expect(build({ adapters: healthOnly, serviceMonitor: true })).toThrow("AdapterMonitoring 'test/cache': 'serviceMonitor' must be false when no adapter is a Prometheus exporter, got true");
-    expect(build({ prometheusRule: true }))
-      .toThrow("AdapterMonitoring 'test/cache': 'prometheusRule' must be false without 'serviceMonitor' (its rules select the targets by the job label the ServiceMonitor gives them), got true");
-  });
-
-  test('fails when the log adapter\'s directory or files are unusable', () => {
-    expect(build({ adapters: [MonitoringAdapter.logNormalizer({ logDir: 'logs', format: LogFormat.plain() })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'log-normalizer.logDir' must be an absolute directory path (not '/') without spaces, commas or '..', got 'logs'");
-    expect(build({ appWritableDirs: ['/var/log/redis'], adapters: [MonitoringAdapter.logNormalizer({ logDir: '/var/log/redis/', format: LogFormat.plain() })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'log-normalizer.logDir' must be a directory the app container does not already mount, got '/var/log/redis/'");
-    expect(build({ adapters: [MonitoringAdapter.logNormalizer({ logDir: '/var/log/redis', files: ['../x.log'], format: LogFormat.plain() })] }))
-      .toThrow("AdapterMonitoring 'test/cache': 'log-normalizer.files' must be globs relative to logDir, without spaces, commas or '..', got '../x.log'");
-  });
-
-  test('fails when appContainer names no container of the workload', () => {
+  test('what the user set is kept: the capability they add (NET_BIND_SERVICE), a Localhost seccomp profile', () => {
     const chart = Testing.chart();
-    const d = new kplus.Deployment(chart, 'd', { containers: [{ name: 'main', image: 'example/app:1.0.0' }] });
-    expect(build({ app: undefined, workload: d, appContainer: 'nope' }, chart))
-      .toThrow("AdapterMonitoring 'test/cache': 'appContainer' must be the name of a container of the workload ('main'), got 'nope'");
+    const web = plainDeployment(chart);
+    const obj = ApiObject.of(web);
+    obj.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { add: ['NET_BIND_SERVICE'], drop: ['NET_RAW'] }));
+    obj.addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'Localhost', localhostProfile: 'profiles/web.json' }));
+    new AdapterMonitoring(chart, 'monitoring', { workload: web, adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })] });
+    const spec = one(synthValid(chart), 'Deployment').spec.template.spec;
+    // ALL covers what they dropped; what they added stays
+    expect(spec.containers[0].securityContext.capabilities).toEqual({ add: ['NET_BIND_SERVICE'], drop: ['ALL'] });
+    expect(spec.securityContext.seccompProfile).toEqual({ type: 'Localhost', localhostProfile: 'profiles/web.json' });
+  });
+
+  test('hardenPod: false leaves the pod exactly as it is', () => {
+    const chart = Testing.chart();
+    const web = plainDeployment(chart);
+    new AdapterMonitoring(chart, 'monitoring', { workload: web, hardenPod: false, adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })] });
+    const spec = one(Testing.synth(chart), 'Deployment').spec.template.spec;
+    expect(spec.securityContext.seccompProfile).toBeUndefined();
+    expect(spec.containers[0].securityContext.capabilities).toBeUndefined();
+    // the adapter's own container is still restricted
+    expect(spec.containers[1].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+  });
+
+  const fix = (what: string) => `AdapterMonitoring 'test/monitoring': new AdapterMonitoring({ workload }) keeps 'test/web' passing Pod Security restricted, but ${what} (or pass 'hardenPod: false' and run the pod where restricted is not enforced)`;
+
+  test('fails when a user container is privileged', () => {
+    const chart = Testing.chart();
+    const web = plainDeployment(chart, { securityContext: { user: 10001, privileged: true } });
+    expect(() => new AdapterMonitoring(chart, 'monitoring', { workload: web, adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })] }))
+      .toThrow(fix("container 'web' sets privileged: true: remove privileged from container 'web'"));
+  });
+
+  test('fails when a user container runs as uid 0', () => {
+    const chart = Testing.chart();
+    const web = plainDeployment(chart);
+    ApiObject.of(web).addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/securityContext/runAsUser', 0));
+    expect(() => new AdapterMonitoring(chart, 'monitoring', { workload: web, adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })] }))
+      .toThrow(fix("container 'web' runs as uid 0: give container 'web' a non-root uid (a user the image has, e.g. 1000)"));
+  });
+
+  test('fails when the pod uses the host network', () => {
+    const chart = Testing.chart();
+    const web = plainDeployment(chart);
+    ApiObject.of(web).addJsonPatch(JsonPatch.add('/spec/template/spec/hostNetwork', true));
+    expect(() => new AdapterMonitoring(chart, 'monitoring', { workload: web, adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })] }))
+      .toThrow(fix('the pod sets hostNetwork: true: remove hostNetwork (a pod in a host namespace is never restricted)'));
+  });
+
+  test('fails when a container is added to the pod after the adapters (it could not be hardened)', () => {
+    // GIVEN a pod hardened by the construct
+    const chart = Testing.chart();
+    const web = plainDeployment(chart);
+    const am = new AdapterMonitoring(chart, 'monitoring', { workload: web, adapters: [MonitoringAdapter.health({ check: HealthCheck.tcp() })] });
+    // WHEN the user adds another container afterwards
+    web.addContainer({ name: 'late', image: 'example/late:1.0.0', securityContext: { user: 10001 } });
+    // THEN synthesis fails with the fix
+    expect(am.node.validate()).toEqual([fix("container 'late' (added after new AdapterMonitoring({ workload })) does not drop ALL capabilities: add your containers before calling new AdapterMonitoring({ workload }), or add it with RestrictedSecurity.addContainer")]);
+  });
+});
+
+describe('AdapterMonitoring: one vocabulary (app container, pod options, labels, secrets)', () => {
+  test('the app takes AppContainerProps: env from Secrets, a default TCP readiness probe, uid 1000 and /tmp by default', () => {
+    const chart = Testing.chart();
+    const secret = kplus.Secret.fromSecretName(chart, 'auth', 'redis-auth');
+    const am = new AdapterMonitoring(chart, 'cache', {
+      app: { image: 'redis:7.2.5-alpine', port: 6379, portName: 'redis', env: { REDIS_PASSWORD: kplus.EnvValue.fromSecretValue({ secret, key: 'password' }) } },
+      adapters: [MonitoringAdapter.redisExporter({ password: { secret, key: 'password' } })],
+    });
+    const objs = synthValid(chart);
+    const app = container(objs, 'app');
+    expect(am.appContainer.name).toBe('app');
+    expect(app.env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } }]);
+    expect(app.readinessProbe.tcpSocket).toEqual({ port: 6379 });
+    expect(app.imagePullPolicy).toBe('IfNotPresent');
+    expect(app.securityContext).toEqual(RESTRICTED(1000, 1000));
+    expect(app.volumeMounts).toEqual([{ mountPath: '/tmp', name: 'app-tmp' }]);
+    expect(app.resources).toEqual({ limits: { cpu: '1500m', memory: '2048Mi' }, requests: { cpu: '1000m', memory: '512Mi' } });
+  });
+
+  test('labels: the pod\'s objects are the app\'s (base name, component app, version the app image tag); ConfigMaps name their software', () => {
+    const chart = Testing.chart();
+    new AdapterMonitoring(chart, 'cache', {
+      app: redisApp(),
+      partOf: 'shop',
+      adapters: [MonitoringAdapter.redisExporter(), MonitoringAdapter.health({ check: HealthCheck.redisPing() }), MonitoringAdapter.logNormalizer({ logDir: '/var/log/redis', format: LogFormat.redis() })],
+      serviceMonitor: true,
+      prometheusRule: true,
+    });
+    const objs = synthValid(chart);
+    const appLabels = {
+      'app.kubernetes.io/name': 'cache',
+      'app.kubernetes.io/instance': 'cache',
+      'app.kubernetes.io/component': 'app',
+      'app.kubernetes.io/part-of': 'shop',
+      'app.kubernetes.io/version': '7.2.5-alpine',
+      'app.kubernetes.io/managed-by': 'cdk8s-distributed-patterns',
+    };
+    for (const kind of ['Deployment', 'Service', 'ServiceMonitor', 'PrometheusRule']) expect(one(objs, kind).metadata.labels).toEqual(appLabels);
+    const adapterLabels = (name: string, version: string) => ({ ...appLabels, 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': 'adapter', 'app.kubernetes.io/version': version });
+    expect(one(objs, 'ConfigMap', 'cache-health').metadata.labels).toEqual(adapterLabels('node', ContainerImages.defaultImage(ImageKey.NODE).split(':')[1]));
+    expect(one(objs, 'ConfigMap', 'cache-log-normalizer').metadata.labels).toEqual(adapterLabels('fluent-bit', ContainerImages.defaultImage(ImageKey.FLUENT_BIT).split(':')[1]));
+    const selector = { 'app.kubernetes.io/name': 'cache', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/component': 'app' };
+    expect(one(objs, 'Deployment').spec.selector.matchLabels).toEqual(selector);
+    expect(one(objs, 'ServiceMonitor').spec.selector.matchLabels).toEqual(selector);
+  });
+
+  test('pod options reach the pod template (with the app only)', () => {
+    const chart = Testing.chart();
+    const sa = kplus.ServiceAccount.fromServiceAccountName(chart, 'sa', 'cache-sa');
+    new AdapterMonitoring(chart, 'cache', {
+      app: redisApp(),
+      replicas: 2,
+      adapters: [MonitoringAdapter.redisExporter()],
+      pod: {
+        imagePullSecrets: [kplus.Secret.fromSecretName(chart, 'pull', 'mirror-credentials')],
+        serviceAccount: sa,
+        nodeSelector: { pool: 'cache' },
+        tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }],
+        topologySpreadConstraints: [],
+        priorityClassName: 'critical',
+        labels: { team: 'data' },
+        annotations: { 'example.com/owner': 'data-team' },
+      },
+    });
+    const objs = synthValid(chart);
+    const tpl = one(objs, 'Deployment').spec.template;
+    expect(tpl.spec).toMatchObject({
+      imagePullSecrets: [{ name: 'mirror-credentials' }],
+      serviceAccountName: 'cache-sa',
+      automountServiceAccountToken: false,
+      nodeSelector: { pool: 'cache' },
+      tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }],
+      topologySpreadConstraints: [],
+      priorityClassName: 'critical',
+    });
+    expect(tpl.metadata.labels.team).toBe('data');
+    expect(tpl.metadata.annotations['example.com/owner']).toBe('data-team');
+    expect(ofKind(objs, 'PodDisruptionBudget')).toHaveLength(1);
+  });
+
+  test('every adapter takes resources (the defaults as documented)', () => {
+    const chart = Testing.chart();
+    const r = {
+      cpu: { request: kplus.Cpu.millis(5), limit: kplus.Cpu.millis(50) },
+      memory: { request: Size.mebibytes(8), limit: Size.mebibytes(16) },
+    };
+    new AdapterMonitoring(chart, 'cache', {
+      app: redisApp(),
+      adapters: [
+        MonitoringAdapter.redisExporter({ resources: r }),
+        MonitoringAdapter.health({ check: HealthCheck.redisPing(), resources: r }),
+        MonitoringAdapter.logNormalizer({ logDir: '/var/log/redis', format: LogFormat.redis(), resources: r }),
+      ],
+    });
+    const objs = synthValid(chart);
+    for (const name of ['redis-exporter', 'health', 'log-normalizer']) {
+      expect(container(objs, name).resources).toEqual({ limits: { cpu: '50m', memory: '16Mi' }, requests: { cpu: '5m', memory: '8Mi' } });
+    }
+    const c2 = Testing.chart();
+    new AdapterMonitoring(c2, 'cache', {
+      app: redisApp(),
+      adapters: [MonitoringAdapter.redisExporter(), MonitoringAdapter.health({ check: HealthCheck.redisPing() }), MonitoringAdapter.logNormalizer({ logDir: '/var/log/redis', format: LogFormat.redis() })],
+    });
+    const defaults = synthValid(c2);
+    expect(container(defaults, 'redis-exporter').resources).toEqual({ limits: { cpu: '100m', memory: '64Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
+    expect(container(defaults, 'health').resources).toEqual({ limits: { cpu: '100m', memory: '96Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
+    expect(container(defaults, 'log-normalizer').resources).toEqual({ limits: { cpu: '200m', memory: '128Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
   });
 });

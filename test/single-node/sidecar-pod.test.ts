@@ -1,15 +1,15 @@
-import { App, Duration, Size, Testing } from 'cdk8s';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  ConfigChecksum, GitCredentials, NginxConfig, Sidecar, SidecarPod, SidecarPodProps, TlsVersion,
+  AppContainerProps, ConfigChecksum, GitCredentials, NginxConfig, Sidecar, SidecarPod, SidecarPodProps, TlsVersion,
 } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 
 const CHECKSUM = ConfigChecksum.ANNOTATION;
 
-function legacy(props: Partial<SidecarPodProps> = {}) {
+function legacy(props: Partial<SidecarPodProps> = {}, app: Partial<AppContainerProps> = {}) {
   const chart = Testing.chart();
-  const pod = new SidecarPod(chart, 'legacy', { image: 'example/legacy-app:2.3.1', port: 8080, ...props });
+  const pod = new SidecarPod(chart, 'legacy', { ...props, app: { image: 'example/legacy-app:2.3.1', port: 8080, ...app } });
   const tls = kplus.Secret.fromSecretName(chart, 'tls', 'legacy-tls');
   return { chart, pod, tls };
 }
@@ -95,7 +95,7 @@ describe('SidecarPod with the HTTPS terminator', () => {
   });
 
   test('redirect port, TLS 1.3, HSTS, own ports; the Service exposes HTTPS and the redirect', () => {
-    const { chart, pod, tls } = legacy({ port: 5000 });
+    const { chart, pod, tls } = legacy({}, { port: 5000 });
     pod.addSidecar(Sidecar.httpsTerminator({
       secret: tls, port: 9443, servicePort: 8443, redirectHttpPort: 9080, minTlsVersion: TlsVersion.TLS_1_3, hstsMaxAge: Duration.days(1),
     }));
@@ -194,7 +194,7 @@ describe('SidecarPod with config sync', () => {
     const secret = kplus.Secret.fromSecretName(chart, 'git', 'git-token');
     pod.addSidecar(Sidecar.configSync({
       repository: 'https://git.example.com/ops/config.git',
-      credentials: GitCredentials.basicAuth(secret, 'user', 'token'),
+      credentials: GitCredentials.basicAuth({ secret, key: 'user' }, { secret, key: 'token' }),
       initialSync: false,
       mountPath: '/etc/app',
       link: 'live',
@@ -216,7 +216,9 @@ describe('SidecarPod with config sync', () => {
   test('an SSH key and known_hosts are mounted from a Secret, group-readable only', () => {
     const { chart, pod } = legacy();
     const secret = kplus.Secret.fromSecretName(chart, 'git', 'git-ssh');
-    pod.addSidecar(Sidecar.configSync({ repository: 'git@github.com:example/app-config.git', credentials: GitCredentials.sshKey(secret) }));
+    pod.addSidecar(Sidecar.configSync({
+      repository: 'git@github.com:example/app-config.git', credentials: GitCredentials.sshKey({ secret, key: 'ssh' }, { secret, key: 'known_hosts' }),
+    }));
     const objs = synthValid(chart);
     const sync = container(objs, 'config-sync');
     expect(sync.args.slice(-3)).toEqual(['--ssh-key-file=/etc/git-secret/ssh', '--ssh-known-hosts=true', '--ssh-known-hosts-file=/etc/git-secret/known_hosts']);
@@ -261,7 +263,10 @@ describe('SidecarPod with the process inspector', () => {
 
 describe('SidecarPod with any container and shared volumes', () => {
   test('a shared volume mounted by the app and a sidecar at their own paths', () => {
-    const { chart, pod } = legacy({ volumes: [{ name: 'logs', sizeLimit: Size.mebibytes(64) }], mounts: [{ volume: 'logs', path: '/var/log/app' }], env: { B: '2', A: '1' } });
+    const { chart, pod } = legacy(
+      { volumes: [{ name: 'logs', sizeLimit: Size.mebibytes(64) }], appMounts: [{ volume: 'logs', path: '/var/log/app' }] },
+      { env: { B: kplus.EnvValue.fromValue('2'), A: kplus.EnvValue.fromValue('1') } },
+    );
     const added = pod.addSidecar(Sidecar.container({
       name: 'log-shipper',
       image: 'example/shipper:1.0.0',
@@ -290,123 +295,184 @@ describe('SidecarPod with any container and shared volumes', () => {
   });
 });
 
-describe('SidecarPod bad input', () => {
-  const where = "SidecarPod 'test/legacy'";
-
-  test('fails when two containers have the same name', () => {
-    const { pod } = legacy();
-    expect(() => pod.addSidecar(Sidecar.container({ name: 'app', image: 'example/x:1.0', uid: 2000 })))
-      .toThrow(`${where}: 'name' must be unique among the pod's containers (app), got 'app'`);
-    const { pod: p2, tls } = legacy();
-    p2.addSidecar(Sidecar.httpsTerminator({ secret: tls }));
-    expect(() => p2.addSidecar(Sidecar.httpsTerminator({ secret: tls, port: 9443 })))
-      .toThrow(`${where}: 'containerName' must be unique among the pod's containers (app, https), got 'https'`);
+describe('SidecarPod: one vocabulary (app container, pod options, labels, secrets)', () => {
+  test('the app container takes AppContainerProps: env from Secrets, workingDir, probes, uid 1000 by default', () => {
+    // GIVEN an app with env from a Secret, a startup probe and a working directory
+    const chart = Testing.chart();
+    const secret = kplus.Secret.fromSecretName(chart, 'db', 'db-credentials');
+    const pod = new SidecarPod(chart, 'legacy', {
+      appContainerName: 'web',
+      app: {
+        image: 'example/legacy-app:2.3.1',
+        port: 8080,
+        portName: 'web',
+        workingDir: '/srv',
+        env: { DB_PASSWORD: kplus.EnvValue.fromSecretValue({ secret, key: 'password' }), MODE: kplus.EnvValue.fromValue('prod') },
+        startup: kplus.Probe.fromHttpGet('/started'),
+        liveness: kplus.Probe.fromHttpGet('/alive'),
+      },
+    });
+    const objs = synthValid(chart);
+    // THEN
+    const web = container(objs, 'web');
+    expect(pod.appContainer.name).toBe('web');
+    expect(web.workingDir).toBe('/srv');
+    expect(web.env).toEqual([
+      { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db-credentials', key: 'password' } } },
+      { name: 'MODE', value: 'prod' },
+    ]);
+    expect(web.ports).toEqual([{ containerPort: 8080, name: 'web' }]);
+    expect(web.readinessProbe.tcpSocket).toEqual({ port: 8080 });
+    expect(web.startupProbe.httpGet).toEqual({ path: '/started', port: 8080, scheme: 'HTTP' });
+    expect(web.livenessProbe.httpGet).toEqual({ path: '/alive', port: 8080, scheme: 'HTTP' });
+    expect(web.imagePullPolicy).toBe('IfNotPresent');
+    expect(web.resources).toEqual({ limits: { cpu: '1000m', memory: '512Mi' }, requests: { cpu: '100m', memory: '128Mi' } });
+    expect(web.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000 });
+    expect(podSpec(objs).securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true });
   });
 
-  test('fails when the app and a sidecar claim the same container port', () => {
-    const { pod, tls } = legacy({ port: 8443 });
-    expect(() => pod.addSidecar(Sidecar.httpsTerminator({ secret: tls })))
-      .toThrow(`${where}: 'port' must be a port no other container of the pod listens on (the containers share one network; container 'app' has 8443), got 8443`);
-    const { pod: p2 } = legacy();
-    expect(() => p2.addSidecar(Sidecar.container({ name: 'other', image: 'example/x:1.0', uid: 2000, ports: [{ number: 8080, name: 'other' }] })))
-      .toThrow(`${where}: 'port' must be a port no other container of the pod listens on (the containers share one network; container 'app' has 8080), got 8080`);
-    const { pod: p3 } = legacy();
-    expect(() => p3.addSidecar(Sidecar.container({ name: 'other', image: 'example/x:1.0', uid: 2000, ports: [{ number: 9000, name: 'http' }] })))
-      .toThrow(`${where}: 'ports.name' must be unique in the pod (container 'app' has a port named 'http'), got 'http'`);
+  test('labels: name and instance the base name, component app, part-of the prop, version the app image tag', () => {
+    // GIVEN a pod with an HTTPS terminator, part of the "shop" application
+    const { chart, pod, tls } = legacy({ partOf: 'shop' });
+    pod.addSidecar(Sidecar.httpsTerminator({ secret: tls }));
+    pod.exposeViaService();
+    const objs = synthValid(chart);
+    // THEN every object of the pod carries the pod's labels; the sidecar's ConfigMap those of nginx
+    const podLabels = {
+      'app.kubernetes.io/name': 'legacy',
+      'app.kubernetes.io/instance': 'legacy',
+      'app.kubernetes.io/component': 'app',
+      'app.kubernetes.io/part-of': 'shop',
+      'app.kubernetes.io/version': '2.3.1',
+      'app.kubernetes.io/managed-by': 'cdk8s-distributed-patterns',
+    };
+    expect(one(objs, 'Deployment').metadata.labels).toEqual(podLabels);
+    expect(one(objs, 'Deployment').spec.template.metadata.labels).toEqual({ ...podLabels, 'cdk8s.io/metadata.addr': expect.any(String) });
+    expect(one(objs, 'Service').metadata.labels).toEqual(podLabels);
+    expect(one(objs, 'ConfigMap').metadata.labels).toEqual({ ...podLabels, 'app.kubernetes.io/name': 'nginx', 'app.kubernetes.io/component': 'sidecar', 'app.kubernetes.io/version': '1.27.3-alpine' });
+    // Selectors never carry the version or part-of.
+    expect(pod.selector).toEqual({ 'app.kubernetes.io/name': 'legacy', 'app.kubernetes.io/instance': 'legacy', 'app.kubernetes.io/component': 'app' });
+    expect(one(objs, 'Deployment').spec.selector.matchLabels).toEqual(pod.selector);
+    expect(one(objs, 'Service').spec.selector).toEqual(pod.selector);
   });
 
-  test('fails when a shared volume is mounted by nobody', () => {
-    // GIVEN a volume no container mounts
-    const { chart, pod } = legacy({ volumes: [{ name: 'scratch' }] });
-    // THEN the construct reports it, and synthesis fails
-    const message = `${where}: 'volumes' must be mounted by at least one container (no container mounts this one), got 'scratch'`;
-    expect(pod.node.validate()).toEqual([message]);
-    expect(() => (chart.node.root as App).synthYaml()).toThrow(message);
+  test('part-of from the app-wide context; the base name without one', () => {
+    const app = Testing.app();
+    app.node.setContext('cdk8s-distributed-patterns:part-of', 'storefront');
+    const chart = new Chart(app, 'test');
+    new SidecarPod(chart, 'legacy', { app: { image: 'example/legacy-app:2.3.1' } });
+    expect(one(synthValid(chart), 'Deployment').metadata.labels['app.kubernetes.io/part-of']).toBe('storefront');
+    const { chart: plain } = legacy();
+    expect(one(synthValid(plain), 'Deployment').metadata.labels['app.kubernetes.io/part-of']).toBe('legacy');
   });
 
-  test('fails when a container mounts twice at one path', () => {
-    expect(() => legacy({ volumes: [{ name: 'a' }, { name: 'b' }], mounts: [{ volume: 'a', path: '/data' }, { volume: 'b', path: '/data' }] }))
-      .toThrow(`${where}: 'mounts.path' must be a path mounted once in container 'app', got '/data'`);
-    expect(() => legacy({ volumes: [{ name: 'a' }], mounts: [{ volume: 'a', path: '/tmp' }] }))
-      .toThrow(`${where}: 'writableDirs' must be a path mounted once in container 'app', got '/tmp'`);
-    const { pod } = legacy();
-    expect(() => pod.addSidecar(Sidecar.configSync({ repository: 'https://example.com/c.git', mountPath: '/tmp' })))
-      .toThrow(`${where}: 'mountPath' must be a path mounted once in container 'app', got '/tmp'`);
-    expect(() => legacy({ mounts: [{ volume: 'nope', path: '/x' }] }))
-      .toThrow(`${where}: 'mounts.volume' must be a shared volume of the pod (none), got 'nope'`);
-    expect(() => legacy({ volumes: [{ name: 'a' }], mounts: [{ volume: 'a', path: 'relative' }] }))
-      .toThrow(`${where}: 'mounts.path' must be an absolute path without spaces, ':' or '..', got 'relative'`);
+  test('pod options reach the pod template; topologySpreadConstraints replace the library spread', () => {
+    // GIVEN every pod option
+    const chart = Testing.chart();
+    const pullSecret = kplus.Secret.fromSecretName(chart, 'pull', 'registry-credentials');
+    const sa = kplus.ServiceAccount.fromServiceAccountName(chart, 'sa', 'legacy-sa');
+    const spread = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { team: 'web' } } }];
+    const scheduling = {
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'web', effect: 'NoSchedule' }],
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'tier', operator: 'In', values: ['front'] }] }] } } },
+      topologySpreadConstraints: spread,
+      priorityClassName: 'high',
+    };
+    const pod = new SidecarPod(chart, 'legacy', {
+      app: { image: 'example/legacy-app:2.3.1', port: 8080 },
+      replicas: 3,
+      pod: {
+        imagePullSecrets: [pullSecret],
+        serviceAccount: sa,
+        automountServiceAccountToken: true,
+        ...scheduling,
+        labels: { team: 'web' },
+        annotations: { 'example.com/owner': 'web-team' },
+      },
+    });
+    pod.addSidecar(Sidecar.processInspector());
+    const objs = synthValid(chart);
+    // THEN
+    const tpl = one(objs, 'Deployment').spec.template;
+    expect(tpl.metadata.labels.team).toBe('web');
+    expect(tpl.metadata.annotations['example.com/owner']).toBe('web-team');
+    expect(tpl.spec).toMatchObject({
+      imagePullSecrets: [{ name: 'registry-credentials' }],
+      serviceAccountName: 'legacy-sa',
+      automountServiceAccountToken: true,
+      ...scheduling,
+      shareProcessNamespace: true,
+    });
+    // The PDB stays (three replicas); the selector is still the library's.
+    expect(one(objs, 'PodDisruptionBudget').spec.selector.matchLabels).toEqual(pod.selector);
+    expect(one(objs, 'Deployment').spec.selector.matchLabels).toEqual(pod.selector);
   });
 
-  test('fails when the HTTPS terminator has no Secret, or nothing to proxy to', () => {
-    const { pod } = legacy();
-    expect(() => pod.addSidecar(Sidecar.httpsTerminator({} as any)))
-      .toThrow(`${where}: 'secret' must be a kubernetes.io/tls Secret with tls.crt and tls.key (the HTTPS terminator needs a certificate), got undefined`);
-    const { pod: noPort, tls } = legacy({ port: undefined });
-    expect(() => noPort.addSidecar(Sidecar.httpsTerminator({ secret: tls })))
-      .toThrow(`${where}: 'appPort' must be the app port to proxy to (the pod has no 'port'), got undefined`);
-    const { pod: p3, tls: t3 } = legacy();
-    expect(() => p3.addSidecar(Sidecar.httpsTerminator({ secret: t3, appPort: 9999 })))
-      .toThrow(`${where}: 'appPort' must be a port of the app container (8080), got 9999`);
-    const { pod: p4, tls: t4 } = legacy();
-    expect(() => p4.addSidecar(Sidecar.httpsTerminator({ secret: t4, port: 443 })))
-      .toThrow(`${where}: 'port' must be an integer from 1024 to 65535, got 443`);
+  test('Sidecar.container takes the container vocabulary: env values, probes on its first port, uid 1000 by default', () => {
+    const { chart, pod } = legacy();
+    const secret = kplus.Secret.fromSecretName(chart, 'token', 'shipper-token');
+    pod.addSidecar(Sidecar.container({
+      name: 'shipper',
+      image: 'example/shipper:1.0.0',
+      env: { TOKEN: kplus.EnvValue.fromSecretValue({ secret, key: 'token' }) },
+      ports: [{ number: 2020, name: 'shipper' }],
+      readiness: kplus.Probe.fromHttpGet('/ready'),
+      startup: kplus.Probe.fromTcpSocket(),
+      workingDir: '/work',
+      resources: { cpu: { request: kplus.Cpu.millis(20) }, memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) } },
+    }));
+    const shipper = container(synthValid(chart), 'shipper');
+    expect(shipper.env).toEqual([{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'shipper-token', key: 'token' } } }]);
+    expect(shipper.readinessProbe.httpGet).toEqual({ path: '/ready', port: 2020, scheme: 'HTTP' });
+    expect(shipper.startupProbe.tcpSocket).toEqual({ port: 2020 });
+    expect(shipper.workingDir).toBe('/work');
+    expect(shipper.resources).toEqual({ limits: { memory: '64Mi' }, requests: { cpu: '20m', memory: '16Mi' } });
+    expect(shipper.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000 });
+    expect(shipper.volumeMounts).toEqual([{ mountPath: '/tmp', name: 'shipper-tmp' }]);
   });
 
-  test('fails when git-sync has no repository', () => {
-    const { pod } = legacy();
-    expect(() => pod.addSidecar(Sidecar.configSync({} as any)))
-      .toThrow(`${where}: 'repository' must be a git repository URL (https://…, ssh://…, git@host:path or file://…), got undefined`);
-    expect(() => pod.addSidecar(Sidecar.configSync({ repository: '' })))
-      .toThrow(`${where}: 'repository' must be a git repository URL (https://…, ssh://…, git@host:path or file://…), got ''`);
-    const secret = kplus.Secret.fromSecretName(pod, 's', 'x');
-    expect(() => pod.addSidecar(Sidecar.configSync({ repository: 'https://example.com/c.git', credentials: GitCredentials.sshKey(secret) })))
-      .toThrow(`${where}: 'credentials' must be GitCredentials.basicAuth(...) for an http(s) repository, got 'GitCredentials.sshKey(...)'`);
-    expect(() => pod.addSidecar(Sidecar.configSync({ repository: 'git@github.com:example/c.git', credentials: GitCredentials.basicAuth(secret) })))
-      .toThrow(`${where}: 'credentials' must be GitCredentials.sshKey(...) for a repository that is not http(s), got 'GitCredentials.basicAuth(...)'`);
-    expect(() => pod.addSidecar(Sidecar.configSync({ repository: 'https://example.com/c.git', webhookUrl: 'localhost:8080/reload' })))
-      .toThrow(`${where}: 'webhookUrl' must be an http:// or https:// URL, got 'localhost:8080/reload'`);
-    expect(() => pod.addSidecar(Sidecar.configSync({ repository: 'https://example.com/c.git', period: Duration.millis(500) })))
-      .toThrow(`${where}: 'period' must be a whole number of seconds from 1 to 2147483647, got '500ms'`);
+  test('an SSH key and known_hosts from two Secrets: two volumes', () => {
+    const { chart, pod } = legacy();
+    const key = kplus.Secret.fromSecretName(chart, 'key', 'deploy-key');
+    const hosts = kplus.Secret.fromSecretName(chart, 'hosts', 'github-known-hosts');
+    pod.addSidecar(Sidecar.configSync({
+      repository: 'git@github.com:example/app-config.git',
+      credentials: GitCredentials.sshKey({ secret: key, key: 'id_ed25519' }, { secret: hosts, key: 'known_hosts' }),
+      initialSync: false,
+    }));
+    const objs = synthValid(chart);
+    const sync = container(objs, 'config-sync');
+    expect(sync.args.slice(-3)).toEqual(['--ssh-key-file=/etc/git-secret/ssh', '--ssh-known-hosts=true', '--ssh-known-hosts-file=/etc/git-known-hosts/known_hosts']);
+    expect(sync.volumeMounts).toEqual(expect.arrayContaining([
+      { mountPath: '/etc/git-secret', name: 'config-sync-ssh', readOnly: true },
+      { mountPath: '/etc/git-known-hosts', name: 'config-sync-known-hosts', readOnly: true },
+    ]));
+    expect(podSpec(objs).volumes).toEqual(expect.arrayContaining([
+      { name: 'config-sync-ssh', secret: { secretName: 'deploy-key', defaultMode: 0o440, items: [{ key: 'id_ed25519', path: 'ssh' }] } },
+      { name: 'config-sync-known-hosts', secret: { secretName: 'github-known-hosts', defaultMode: 0o440, items: [{ key: 'known_hosts', path: 'known_hosts' }] } },
+    ]));
   });
 
-  test('fails when names are invalid', () => {
-    expect(() => legacy({ name: 'Legacy_App' }))
-      .toThrow(`${where}: 'name' must be a DNS-1123 label of at most 63 characters (lowercase letters, digits and '-', starting and ending with a letter or digit), got 'Legacy_App'`);
-    expect(() => legacy({ appContainerName: 'App' }))
-      .toThrow(`${where}: 'appContainerName' must be a DNS-1123 label of at most 63 characters (lowercase letters, digits and '-', starting and ending with a letter or digit), got 'App'`);
-    expect(() => legacy({ volumes: [{ name: 'my volume' }] }))
-      .toThrow(`${where}: 'volumes.name' must be a DNS-1123 label of at most 63 characters (lowercase letters, digits and '-', starting and ending with a letter or digit), got 'my volume'`);
-    expect(() => legacy({ volumes: [{ name: 'a' }, { name: 'a' }] }))
-      .toThrow(`${where}: 'volumes.name' must be unique among the shared volumes, got 'a'`);
-    expect(() => legacy({ portName: 'a-very-long-port-name' }))
-      .toThrow(`${where}: 'portName' must be a port name (an IANA service name: at most 15 characters, lowercase letters, digits and single '-', with a letter), got 'a-very-long-port-name'`);
-    const { pod: p0 } = legacy();
-    expect(() => p0.addSidecar(Sidecar.container({ name: 'other', image: 'example/x:1.0', uid: 2000, ports: [{ number: 9000, name: 'Metrics' }] })))
-      .toThrow(`${where}: 'ports.name' must be a port name (an IANA service name: at most 15 characters, lowercase letters, digits and single '-', with a letter), got 'Metrics'`);
-    expect(() => p0.addSidecar(Sidecar.container({ name: 'other', image: 'example/x:1.0', uid: 2000, ports: [{ number: 9000 } as any] })))
-      .toThrow(`${where}: 'ports.name' must be a port name (every port of the pod is named), got undefined`);
-    const { pod, tls } = legacy();
-    expect(() => pod.addSidecar(Sidecar.httpsTerminator({ secret: tls, containerName: 'TLS' })))
-      .toThrow(`${where}: 'containerName' must be a DNS-1123 label of at most 63 characters (lowercase letters, digits and '-', starting and ending with a letter or digit), got 'TLS'`);
-  });
-
-  test('fails on other bad input', () => {
-    expect(() => legacy({ image: 'example/legacy-app' }))
-      .toThrow(`${where}: 'image' must be an image pinned to a tag or digest other than 'latest' (e.g. 'redis:7.2.5-alpine'), got 'example/legacy-app'`);
-    expect(() => legacy({ replicas: 0 })).toThrow(`${where}: 'replicas' must be an integer from 1 to 1000, got 0`);
-    expect(() => legacy({ uid: 0 })).toThrow(`${where}: 'uid' must be an integer from 1 to 2147483647, got 0`);
-    const { pod } = legacy({ shareProcessNamespace: false });
-    expect(() => pod.addSidecar(Sidecar.processInspector()))
-      .toThrow(`${where}: 'shareProcessNamespace' must be true or unset with Sidecar.processInspector() (it inspects the other containers' processes), got false`);
-    const { pod: p2, tls } = legacy();
-    p2.exposeViaService();
-    expect(() => p2.addSidecar(Sidecar.httpsTerminator({ secret: tls })))
-      .toThrow(`${where}: addSidecar() must come before exposeViaService(): the Service's ports are fixed when it is made`);
-    expect(() => p2.exposeViaService()).toThrow(`${where}: exposeViaService() was already called`);
-    const { pod: p3 } = legacy();
-    expect(() => p3.exposeViaService({ ports: [9999] })).toThrow(`${where}: 'ports' must be container ports of the pod (8080), got 9999`);
-    const { pod: p4 } = legacy({ port: undefined });
-    expect(() => p4.exposeViaService()).toThrow(`${where}: 'ports' must be given: no container port is marked to be exposed, got undefined`);
+  test('every preset\'s container takes resources (the defaults as documented)', () => {
+    const { chart, pod, tls } = legacy();
+    const r = {
+      cpu: { request: kplus.Cpu.millis(5), limit: kplus.Cpu.millis(50) },
+      memory: { request: Size.mebibytes(8), limit: Size.mebibytes(16) },
+    };
+    pod.addSidecar(Sidecar.httpsTerminator({ secret: tls, resources: r }));
+    pod.addSidecar(Sidecar.configSync({ repository: 'https://example.com/c.git', resources: r }));
+    pod.addSidecar(Sidecar.processInspector({ resources: r }));
+    const objs = synthValid(chart);
+    const expected = { limits: { cpu: '50m', memory: '16Mi' }, requests: { cpu: '5m', memory: '8Mi' } };
+    for (const name of ['https', 'config-sync', 'config-sync-init', 'process-inspector']) expect(container(objs, name).resources).toEqual(expected);
+    const { chart: c2, pod: p2, tls: t2 } = legacy();
+    p2.addSidecar(Sidecar.httpsTerminator({ secret: t2 }));
+    p2.addSidecar(Sidecar.configSync({ repository: 'https://example.com/c.git' }));
+    p2.addSidecar(Sidecar.processInspector());
+    const defaults = synthValid(c2);
+    expect(container(defaults, 'https').resources).toEqual({ limits: { memory: '128Mi' }, requests: { cpu: '50m', memory: '32Mi' } });
+    expect(container(defaults, 'config-sync').resources).toEqual({ limits: { memory: '256Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
+    expect(container(defaults, 'process-inspector').resources).toEqual({ limits: { memory: '128Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
   });
 });

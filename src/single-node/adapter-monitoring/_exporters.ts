@@ -1,12 +1,12 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { alertsFor, ExportedApp } from './_alerts';
-import { AdapterPreset, AppPortLookup, BoundAdapter, checkSecretKey, checkWord, MonitoringHost, secretEnv } from './_host';
+import { AdapterPreset, AppPortLookup, BoundAdapter, checkWord, MonitoringHost, secretEnv } from './_host';
 import { ExporterOptions, MemcachedExporterOptions, PostgresExporterOptions, RedisExporterOptions } from './options';
 import { containerResources } from '../../core/_resources';
+import { checkResources } from '../../core/_rules';
 import { PropCheck } from '../../core/errors';
 import { ImageKey } from '../../core/images';
-import { propError } from '../../core/prop-error';
 
 /** How an exporter is started. */
 interface ExporterCommand {
@@ -42,6 +42,7 @@ abstract class Exporter<O extends ExporterOptions> implements AdapterPreset {
     const listenPort = o.listenPort ?? this.defaultListenPort;
     const portName = o.portName ?? 'metrics';
     host._claimPort(name, listenPort, portName);
+    checkResources(host, `${name}.resources`, o.resources);
     const { args, env } = this.command(host, name, appPort, listenPort);
     const container = host._addContainer(this.image, {
       name,
@@ -79,7 +80,7 @@ export class RedisExporter extends Exporter<RedisExporterOptions> {
     if (o.username !== undefined) args.push(`--redis.user=${checkWord(host, `${name}.username`, o.username)}`);
     args.push(`--web.listen-address=:${listenPort}`);
     const env: { [name: string]: kplus.EnvValue } = {};
-    if (o.passwordSecret) env.REDIS_PASSWORD = secretEnv(o.passwordSecret, checkSecretKey(host, `${name}.passwordKey`, o.passwordKey ?? 'password'));
+    if (o.password !== undefined) env.REDIS_PASSWORD = secretEnv(host, `${name}.password`, o.password);
     return { args, env };
   }
 }
@@ -103,15 +104,14 @@ export class PostgresExporter extends Exporter<PostgresExporterOptions> {
 
   protected command(host: MonitoringHost, name: string, appPort: number, listenPort: number): ExporterCommand {
     const o = this.options;
-    if (!o.credentials) throw propError(host, `${name}.credentials`, 'a Secret holding the database user\'s username and password', o.credentials);
     const database = checkWord(host, `${name}.database`, o.database ?? 'postgres');
     const sslMode = PropCheck.oneOf(host, `${name}.sslMode`, ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'], 'disable', o.sslMode);
     return {
       args: [`--web.listen-address=:${listenPort}`],
       env: {
         DATA_SOURCE_URI: kplus.EnvValue.fromValue(`localhost:${appPort}/${database}?sslmode=${sslMode}`),
-        DATA_SOURCE_USER: secretEnv(o.credentials, checkSecretKey(host, `${name}.usernameKey`, o.usernameKey ?? 'username')),
-        DATA_SOURCE_PASS: secretEnv(o.credentials, checkSecretKey(host, `${name}.passwordKey`, o.passwordKey ?? 'password')),
+        DATA_SOURCE_USER: secretEnv(host, `${name}.username`, o.username),
+        DATA_SOURCE_PASS: secretEnv(host, `${name}.password`, o.password),
       },
     };
   }

@@ -4,6 +4,7 @@ import { AdapterPreset, BoundAdapter, MonitoringHost } from './_host';
 import { HealthCheck } from './health-check';
 import { HealthAdapterOptions } from './options';
 import { containerResources } from '../../core/_resources';
+import { checkResources } from '../../core/_rules';
 import { PropCheck } from '../../core/errors';
 import { ImageKey } from '../../core/images';
 import { propError } from '../../core/prop-error';
@@ -37,6 +38,8 @@ export class HealthAdapter implements AdapterPreset {
     const listenPort = o.listenPort ?? 8099;
     const portName = o.portName ?? 'health';
     host._claimPort(n, listenPort, portName);
+    checkResources(host, `${n}.resources`, o.resources);
+    const image = host._image(ImageKey.NODE);
 
     const P = HealthAdapterProgram;
     const env: { [key: string]: kplus.EnvValue } = {
@@ -48,12 +51,12 @@ export class HealthAdapter implements AdapterPreset {
       ...check._env(host, `${n}.check`),
     };
 
-    const configMap = host._addConfigMap(`${n}-program`, n, 'health-adapter', { [P.FILE_NAME]: P.source() });
+    const configMap = host._addConfigMap(`${n}-program`, n, { name: 'node', image }, { [P.FILE_NAME]: P.source() });
     // The kubelet's timeout is longer than the check's, so a failed check is a 503, not a probe timeout.
     const probeTimeout = Duration.seconds(Math.ceil(timeoutMs / 1000) + 1);
     const container = host._addContainer(ImageKey.NODE, {
       name: n,
-      image: host._image(ImageKey.NODE),
+      image,
       command: ['node', `${HEALTH_DIR}/${P.FILE_NAME}`],
       envVariables: env,
       ports: [{ number: listenPort, name: portName }],

@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import { checkSecretValue } from '../../core/_rules';
 import { ImageKey } from '../../core/images';
 import { propError } from '../../core/prop-error';
 import { PrometheusAlertingRule } from '../../crds/prometheus-operator';
@@ -50,8 +51,19 @@ export interface MonitoringHost extends IConstruct {
   _claimPort(adapter: string, port: number, name: string): void;
   /** Adds a restricted container running as the image's own user. */
   _addContainer(key: ImageKey, props: kplus.ContainerProps): kplus.Container;
-  /** Adds a ConfigMap `<name>-<adapter>` (id `id`) whose checksum rolls the pods. */
-  _addConfigMap(id: string, adapter: string, program: string, data: { [key: string]: string }): kplus.ConfigMap;
+  /**
+   * Adds a ConfigMap `<name>-<adapter>` (id `id`) whose checksum rolls the pods, labelled for the software that
+   * reads it.
+   */
+  _addConfigMap(id: string, adapter: string, software: AdapterSoftware, data: { [key: string]: string }): kplus.ConfigMap;
+}
+
+/** The software an adapter's ConfigMap configures (its labels). */
+export interface AdapterSoftware {
+  /** `app.kubernetes.io/name` (e.g. `fluent-bit`). */
+  readonly name: string;
+  /** The image that reads it (its tag is the `version`). */
+  readonly image: string;
 }
 
 /** An adapter preset: what `MonitoringAdapter.<preset>()` holds; `AdapterMonitoring` binds it to the pod. */
@@ -61,15 +73,9 @@ export interface AdapterPreset {
   _bind(host: MonitoringHost, name: string): BoundAdapter;
 }
 
-/** An env value from a Secret key. */
-export function secretEnv(secret: kplus.ISecret, key: string): kplus.EnvValue {
-  return kplus.EnvValue.fromSecretValue({ secret, key });
-}
-
-/** Checks a Secret key; returns it. */
-export function checkSecretKey(scope: IConstruct, prop: string, key: string): string {
-  if (typeof key !== 'string' || !/^[-._a-zA-Z0-9]+$/.test(key) || key.length > 253) throw propError(scope, prop, 'a Secret key (letters, digits, \'-\', \'_\' and \'.\')', key);
-  return key;
+/** An env value from a Secret key, checked (prop `prop`). */
+export function secretEnv(scope: IConstruct, prop: string, value: kplus.SecretValue): kplus.EnvValue {
+  return kplus.EnvValue.fromSecretValue(checkSecretValue(scope, prop, value));
 }
 
 /** Checks a user, database or similar name passed on a command line or in a URI; returns it. */

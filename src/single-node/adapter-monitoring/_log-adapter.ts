@@ -2,8 +2,10 @@ import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AdapterPreset, BoundAdapter, MonitoringHost } from './_host';
 import { LogAdapterOptions } from './options';
+import { throwFirstPropProblem } from '../../config/_problems';
 import { FluentBitConfig, FluentBitConfigOptions, LogFormat } from '../../config/fluent-bit';
 import { containerResources } from '../../core/_resources';
+import { checkResources } from '../../core/_rules';
 import { PropCheck } from '../../core/errors';
 import { ImageKey } from '../../core/images';
 import { propError } from '../../core/prop-error';
@@ -41,7 +43,9 @@ export class LogAdapter implements AdapterPreset {
         throw propError(host, `${n}.files`, 'globs relative to logDir, without spaces, commas or \'..\'', f);
       }
     }
-    const sizeLimit = o.sizeLimit ?? Size.mebibytes(256);
+    // cdk8s-plus writes an emptyDir's sizeLimit in whole MiB.
+    const sizeLimit = Size.mebibytes(PropCheck.wholeMebibytes(host, `${n}.sizeLimit`, 1, 1_048_576, Size.mebibytes(256), o.sizeLimit));
+    checkResources(host, `${n}.resources`, o.resources);
     const config: FluentBitConfigOptions = {
       paths: files.map((f) => `${dir}/${f}`),
       format: o.format,
@@ -49,16 +53,16 @@ export class LogAdapter implements AdapterPreset {
       parsersFile: `${FLUENT_BIT_ETC}/${FluentBitConfig.PARSERS_FILE}`,
       dbFile: `${FLUENT_BIT_STATE}/tail.db`,
     };
-    const problem = FluentBitConfig.optionsProblem(config);
-    if (problem !== undefined) throw new Error(`${PropCheck.where(host)}: '${n}': ${problem}`);
+    throwFirstPropProblem(host, FluentBitConfig._problems(config), `${n}.`);
     const rendered = FluentBitConfig.render(config);
-    const configMap = host._addConfigMap(`${n}-config`, n, 'fluent-bit', {
+    const image = host._image(ImageKey.FLUENT_BIT);
+    const configMap = host._addConfigMap(`${n}-config`, n, { name: 'fluent-bit', image }, {
       [FluentBitConfig.MAIN_FILE]: rendered.main,
       [FluentBitConfig.PARSERS_FILE]: rendered.parsers,
     });
     const container = host._addContainer(ImageKey.FLUENT_BIT, {
       name: n,
-      image: host._image(ImageKey.FLUENT_BIT),
+      image,
       command: ['/fluent-bit/bin/fluent-bit'],
       args: ['-c', `${FLUENT_BIT_ETC}/${FluentBitConfig.MAIN_FILE}`],
       resources: o.resources ?? containerResources({ cpu: ['10m', '200m'], memory: ['32Mi', '128Mi'] }),

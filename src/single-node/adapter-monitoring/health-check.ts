@@ -1,5 +1,5 @@
 import * as kplus from 'cdk8s-plus-27';
-import { AppPortLookup, checkSecretKey, checkWord, MonitoringHost, secretEnv } from './_host';
+import { AppPortLookup, checkWord, MonitoringHost, secretEnv } from './_host';
 import { propError } from '../../core/prop-error';
 import { HealthAdapterProgram } from '../../runtime/health-adapter';
 
@@ -38,17 +38,11 @@ export interface RedisPingCheckOptions {
    */
   readonly port?: number;
   /**
-   * The Secret holding the redis password (sent with `AUTH`).
+   * The Secret key holding the redis password (sent with `AUTH`), e.g. `{ secret, key: 'password' }`.
    *
    * @default - no password
    */
-  readonly passwordSecret?: kplus.ISecret;
-  /**
-   * The key of the password in `passwordSecret`.
-   *
-   * @default 'password'
-   */
-  readonly passwordKey?: string;
+  readonly password?: kplus.SecretValue;
   /**
    * The redis ACL user.
    *
@@ -67,20 +61,10 @@ export interface PostgresQueryCheckOptions {
    * @default - the app container's port named `postgres` or `postgresql`, else 5432 when it has that port
    */
   readonly port?: number;
-  /** The Secret holding the database user's name and password. */
-  readonly credentials: kplus.ISecret;
-  /**
-   * The key of the user name in `credentials`.
-   *
-   * @default 'username'
-   */
-  readonly usernameKey?: string;
-  /**
-   * The key of the password in `credentials`.
-   *
-   * @default 'password'
-   */
-  readonly passwordKey?: string;
+  /** The Secret key holding the database user's name, e.g. `{ secret, key: 'username' }`. */
+  readonly username: kplus.SecretValue;
+  /** The Secret key holding the user's password, e.g. `{ secret, key: 'password' }`. */
+  readonly password: kplus.SecretValue;
   /**
    * The database.
    *
@@ -208,7 +192,7 @@ class RedisPingCheck extends PortCheck<RedisPingCheckOptions> {
     const P = HealthAdapterProgram;
     const env: { [name: string]: kplus.EnvValue } = {};
     if (o.username !== undefined) env[P.ENV_REDIS_USERNAME] = kplus.EnvValue.fromValue(checkWord(host, `${prefix}.username`, o.username));
-    if (o.passwordSecret) env[P.ENV_REDIS_PASSWORD] = secretEnv(o.passwordSecret, checkSecretKey(host, `${prefix}.passwordKey`, o.passwordKey ?? 'password'));
+    if (o.password !== undefined) env[P.ENV_REDIS_PASSWORD] = secretEnv(host, `${prefix}.password`, o.password);
     return env;
   }
 }
@@ -221,11 +205,10 @@ class PostgresQueryCheck extends PortCheck<PostgresQueryCheckOptions> {
   public _env(host: MonitoringHost, prefix: string): { [name: string]: kplus.EnvValue } {
     const o = this.options;
     const P = HealthAdapterProgram;
-    if (!o.credentials) throw propError(host, `${prefix}.credentials`, 'a Secret holding the database user\'s username and password', o.credentials);
     const query = o.query ?? 'SELECT 1';
     const env: { [name: string]: kplus.EnvValue } = {
-      [P.ENV_PG_USER]: secretEnv(o.credentials, checkSecretKey(host, `${prefix}.usernameKey`, o.usernameKey ?? 'username')),
-      [P.ENV_PG_PASSWORD]: secretEnv(o.credentials, checkSecretKey(host, `${prefix}.passwordKey`, o.passwordKey ?? 'password')),
+      [P.ENV_PG_USER]: secretEnv(host, `${prefix}.username`, o.username),
+      [P.ENV_PG_PASSWORD]: secretEnv(host, `${prefix}.password`, o.password),
       [P.ENV_PG_DATABASE]: kplus.EnvValue.fromValue(checkWord(host, `${prefix}.database`, o.database ?? 'postgres')),
     };
     if (typeof query !== 'string' || query.trim() === '' || query.includes('\0')) throw propError(host, `${prefix}.query`, 'a non-empty SQL query', query);

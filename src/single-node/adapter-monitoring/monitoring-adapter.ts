@@ -29,7 +29,7 @@ export class MonitoringAdapter {
    * Alerts: exporter down, redis down, memory near `maxmemory`, rejected connections.
    */
   public static redisExporter(options: RedisExporterOptions = {}): MonitoringAdapter {
-    return new MonitoringAdapter(MonitoringAdapterType.REDIS_EXPORTER, options.name ?? 'redis-exporter', new RedisExporter(options));
+    return new MonitoringAdapter(MonitoringAdapterType.REDIS_EXPORTER, options?.name ?? 'redis-exporter', new RedisExporter(options));
   }
 
   /**
@@ -37,7 +37,7 @@ export class MonitoringAdapter {
    * Alerts: exporter down, memcached down, connections near the limit.
    */
   public static memcachedExporter(options: MemcachedExporterOptions = {}): MonitoringAdapter {
-    return new MonitoringAdapter(MonitoringAdapterType.MEMCACHED_EXPORTER, options.name ?? 'memcached-exporter', new MemcachedExporter(options));
+    return new MonitoringAdapter(MonitoringAdapterType.MEMCACHED_EXPORTER, options?.name ?? 'memcached-exporter', new MemcachedExporter(options));
   }
 
   /**

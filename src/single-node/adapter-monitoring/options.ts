@@ -50,17 +50,11 @@ export interface ExporterOptions {
  */
 export interface RedisExporterOptions extends ExporterOptions {
   /**
-   * The Secret holding the redis password (`REDIS_PASSWORD`).
+   * The Secret key holding the redis password (`REDIS_PASSWORD`), e.g. `{ secret, key: 'password' }`.
    *
    * @default - no password
    */
-  readonly passwordSecret?: kplus.ISecret;
-  /**
-   * The key of the password in `passwordSecret`.
-   *
-   * @default 'password'
-   */
-  readonly passwordKey?: string;
+  readonly password?: kplus.SecretValue;
   /**
    * The redis ACL user (`--redis.user`, redis 6 and newer).
    *
@@ -82,20 +76,10 @@ export interface MemcachedExporterOptions extends ExporterOptions {}
  * @see https://github.com/prometheus-community/postgres_exporter
  */
 export interface PostgresExporterOptions extends ExporterOptions {
-  /** The Secret holding the database user's name and password (`DATA_SOURCE_USER`, `DATA_SOURCE_PASS`). */
-  readonly credentials: kplus.ISecret;
-  /**
-   * The key of the user name in `credentials`.
-   *
-   * @default 'username'
-   */
-  readonly usernameKey?: string;
-  /**
-   * The key of the password in `credentials`.
-   *
-   * @default 'password'
-   */
-  readonly passwordKey?: string;
+  /** The Secret key holding the database user's name (`DATA_SOURCE_USER`), e.g. `{ secret, key: 'username' }`. */
+  readonly username: kplus.SecretValue;
+  /** The Secret key holding the user's password (`DATA_SOURCE_PASS`), e.g. `{ secret, key: 'password' }`. */
+  readonly password: kplus.SecretValue;
   /**
    * The database to connect to.
    *

@@ -1,7 +1,9 @@
 import { Duration, Size } from 'cdk8s';
 import { BoundSidecar, checkPath, RestrictedContainerSpec, SidecarHost, SidecarPreset } from './_host';
+import { GitCredentials } from './git-credentials';
 import { ConfigSyncOptions } from './options';
 import { containerResources } from '../../core/_resources';
+import { checkResources } from '../../core/_rules';
 import { PropCheck } from '../../core/errors';
 import { ContainerImages, ImageKey } from '../../core/images';
 import { ResourceNames } from '../../core/names';
@@ -16,29 +18,36 @@ export class ConfigSync implements SidecarPreset {
 
   public _bind(host: SidecarHost): BoundSidecar {
     const o = this.options ?? {};
-    const initialSync = o.initialSync ?? true;
     const containerName = host._checkNewContainer('containerName', o.containerName ?? 'config-sync');
+    const p = (option: string) => `${containerName}.${option}`;
+    if (o.initialSync !== undefined && typeof o.initialSync !== 'boolean') throw propError(host, p('initialSync'), 'true or false', o.initialSync);
+    const initialSync = o.initialSync ?? true;
     if (initialSync) host._checkNewContainer('containerName', `${containerName}-init`);
     const repo = o.repository;
     if (typeof repo !== 'string' || !/^((https?|ssh|git|file):\/\/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)$/.test(repo)) {
-      throw propError(host, 'repository', 'a git repository URL (https://…, ssh://…, git@host:path or file://…)', repo);
+      throw propError(host, p('repository'), 'a git repository URL (https://…, ssh://…, git@host:path or file://…)', repo);
     }
     const ref = o.ref ?? 'HEAD';
-    if (typeof ref !== 'string' || !/^[A-Za-z0-9._/@^~{}-]+$/.test(ref)) throw propError(host, 'ref', 'a branch, tag or commit', ref);
-    const period = PropCheck.wholeSeconds(host, 'period', 1, 2147483647, Duration.seconds(60), o.period);
-    const depth = PropCheck.integer(host, 'depth', 0, 1000000, 1, o.depth);
+    if (typeof ref !== 'string' || !/^[A-Za-z0-9._/@^~{}-]+$/.test(ref)) throw propError(host, p('ref'), 'a branch, tag or commit', ref);
+    const period = PropCheck.wholeSeconds(host, p('period'), 1, 2147483647, Duration.seconds(60), o.period);
+    const depth = PropCheck.integer(host, p('depth'), 0, 1000000, 1, o.depth);
     const link = o.link ?? 'current';
-    ResourceNames.checkDnsLabel(host, 'link', link);
-    const mountPath = checkPath(host, 'mountPath', o.mountPath ?? '/config');
+    ResourceNames.checkDnsLabel(host, p('link'), link);
+    const mountPath = checkPath(host, p('mountPath'), o.mountPath ?? '/config');
     if (o.webhookUrl !== undefined && (typeof o.webhookUrl !== 'string' || !/^https?:\/\/\S+$/.test(o.webhookUrl))) {
-      throw propError(host, 'webhookUrl', 'an http:// or https:// URL', o.webhookUrl);
+      throw propError(host, p('webhookUrl'), 'an http:// or https:// URL', o.webhookUrl);
     }
-    o.credentials?._checkRepository(host, 'credentials', repo);
-
+    if (o.credentials !== undefined && !(o.credentials instanceof GitCredentials)) {
+      throw propError(host, p('credentials'), 'GitCredentials.basicAuth(...) or GitCredentials.sshKey(...)', o.credentials);
+    }
+    o.credentials?._checkRepository(host, p('credentials'), repo);
+    // cdk8s-plus writes an emptyDir's sizeLimit in whole MiB.
+    const sizeLimit = Size.mebibytes(PropCheck.wholeMebibytes(host, p('sizeLimit'), 1, 1_048_576, Size.mebibytes(256), o.sizeLimit));
+    checkResources(host, p('resources'), o.resources);
     const user = ContainerImages.user(ImageKey.GIT_SYNC);
-    const volume = host.addSharedVolume(containerName, { sizeLimit: o.sizeLimit ?? Size.mebibytes(256) });
+    const volume = host.addSharedVolume(containerName, { sizeLimit });
     const args = [`--repo=${repo}`, `--ref=${ref}`, `--period=${period}s`, `--root=${GIT_ROOT}`, `--link=${link}`, `--depth=${depth}`];
-    const auth = o.credentials?._bind(host, containerName);
+    const auth = o.credentials?._bind(host, containerName, p('credentials'));
     const common: Omit<RestrictedContainerSpec, 'name'> = {
       prop: 'containerName',
       image: host._image(ImageKey.GIT_SYNC),
@@ -57,7 +66,7 @@ export class ConfigSync implements SidecarPreset {
       : undefined;
     const hook = o.webhookUrl === undefined ? [] : [`--webhook-url=${o.webhookUrl}`];
     const added = host._addRestricted({ ...common, name: containerName, args: [...args, ...hook] });
-    host._mountShared(host.app, 'mountPath', { volume: containerName, path: mountPath, readOnly: true });
+    host._mountShared(host.appContainer, p('mountPath'), { volume: containerName, path: mountPath, readOnly: true });
     return { container: added.container, initContainer, volumes: [volume, ...auth?.volumes ?? [], ...added.volumes] };
   }
 }

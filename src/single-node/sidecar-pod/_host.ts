@@ -20,8 +20,10 @@ export interface SidecarPortSpec {
   readonly servicePort: number;
   /** `false`: a port bound to 127.0.0.1, claimed in the pod but not listed as a containerPort. */
   readonly declare?: boolean;
-  /** The prop that named the port, for messages (default `ports.name`). */
-  readonly nameProp?: string;
+  /** The prop that set the number, for messages. */
+  readonly numberProp: string;
+  /** The prop that named the port, for messages. */
+  readonly nameProp: string;
 }
 
 /** A mount of a shared volume of the pod (the shape of `SharedMount`). */
@@ -47,14 +49,20 @@ export interface RestrictedContainerSpec {
   readonly gid: number;
   readonly command?: string[];
   readonly args?: string[];
+  readonly workingDir?: string;
   readonly env?: { [name: string]: kplus.EnvValue };
   readonly ports?: SidecarPortSpec[];
   readonly mounts?: SharedMountSpec[];
+  /** The prop that gave `mounts`, for messages. */
+  readonly mountsProp?: string;
   readonly volumeMounts?: VolumeMountSpec[];
   readonly writableDirs?: string[];
+  /** The prop that gave `writableDirs`, for messages. */
+  readonly writableDirsProp?: string;
   readonly resources: kplus.ContainerResources;
   readonly readiness?: kplus.Probe;
   readonly liveness?: kplus.Probe;
+  readonly startup?: kplus.Probe;
   /** An init container (it runs to completion before the app starts). */
   readonly init?: boolean;
 }
@@ -71,6 +79,14 @@ export interface BoundSidecar {
   readonly initContainer?: kplus.Container;
   readonly configMap?: kplus.ConfigMap;
   readonly volumes: kplus.Volume[];
+}
+
+/** The software a sidecar ConfigMap configures (its labels). */
+export interface ConfigMapSoftware {
+  /** `app.kubernetes.io/name` (e.g. `nginx`). */
+  readonly name: string;
+  /** The image that reads it (its tag is the `version`). */
+  readonly image: string;
 }
 
 /** What a credential adds to the containers that use it: env from a Secret, Secret volumes, arguments. */
@@ -90,8 +106,8 @@ export interface SidecarHost extends IConstruct {
   /** The base name of the pod's objects. */
   readonly name: string;
   /** The app container. */
-  readonly app: kplus.Container;
-  /** The app's port (the pod's `port` prop), if any. */
+  readonly appContainer: kplus.Container;
+  /** The app's port (`app.port`), if any. */
   readonly _appPort?: number;
   /** The pod's `shareProcessNamespace` prop as given. */
   readonly _shareProcessNamespaceProp?: boolean;
@@ -105,8 +121,11 @@ export interface SidecarHost extends IConstruct {
   addSharedVolume(name: string, options?: { readonly sizeLimit?: Size; readonly memory?: boolean }): kplus.Volume;
   /** Mounts a shared volume into a container already added (checked like the container's own mounts). */
   _mountShared(container: kplus.Container, prop: string, mount: SharedMountSpec): void;
-  /** Adds a ConfigMap `<pod>-<containerName>` whose checksum rolls the pods. */
-  _addConfigMap(containerName: string, data: { [key: string]: string }): kplus.ConfigMap;
+  /**
+   * Adds a ConfigMap `<pod>-<containerName>` whose checksum rolls the pods, labelled for the software that reads it
+   * (`name`, and `version` from its image).
+   */
+  _addConfigMap(containerName: string, software: ConfigMapSoftware, data: { [key: string]: string }): kplus.ConfigMap;
   /** The port numbers of the app container. */
   _appPorts(): number[];
   /** A sidecar fronts the app's `port`: the default Service no longer exposes it. */
@@ -131,12 +150,4 @@ export function checkPath(scope: IConstruct, prop: string, path: string): string
 /** `<container>-<suffix>`, cut to a DNS label. */
 export function volumeName(container: string, suffix: string): string {
   return `${container.slice(0, 62 - suffix.length).replace(/-+$/, '')}-${suffix}`;
-}
-
-/** Plain environment variables as env values, sorted by name. */
-export function plainEnv(env?: { [name: string]: string }): { [name: string]: kplus.EnvValue } | undefined {
-  if (env === undefined) return undefined;
-  const out: { [name: string]: kplus.EnvValue } = {};
-  for (const k of Object.keys(env).sort()) out[k] = kplus.EnvValue.fromValue(env[k]);
-  return out;
 }

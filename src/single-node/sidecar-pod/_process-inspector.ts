@@ -2,6 +2,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { BoundSidecar, SidecarHost, SidecarPreset, volumeName } from './_host';
 import { ProcessInspectorOptions } from './options';
 import { containerResources } from '../../core/_resources';
+import { checkResources } from '../../core/_rules';
 import { PropCheck } from '../../core/errors';
 import { ContainerImages, ImageKey } from '../../core/images';
 import { propError } from '../../core/prop-error';
@@ -13,14 +14,18 @@ export class ProcessInspector implements SidecarPreset {
   public _bind(host: SidecarHost): BoundSidecar {
     const o = this.options ?? {};
     const containerName = host._checkNewContainer('containerName', o.containerName ?? 'process-inspector');
+    const p = (option: string) => `${containerName}.${option}`;
     if (host._shareProcessNamespaceProp === false) {
       throw propError(host, 'shareProcessNamespace', 'true or unset with Sidecar.processInspector() (it inspects the other containers\' processes)', false);
     }
-    const port = PropCheck.integer(host, 'port', 1024, 65535, 9256, o.port);
+    const port = PropCheck.integer(host, p('port'), 1024, 65535, 9256, o.port);
+    if (o.expose !== undefined && typeof o.expose !== 'boolean') throw propError(host, p('expose'), 'true or false', o.expose);
     const expose = o.expose ?? false;
+    checkResources(host, p('resources'), o.resources);
     const user = ContainerImages.user(ImageKey.PROCESS_EXPORTER);
+    const image = host._image(ImageKey.PROCESS_EXPORTER);
     // One group per command name: every process of every container, like top.
-    const configMap = host._addConfigMap(containerName, {
+    const configMap = host._addConfigMap(containerName, { name: 'process-exporter', image }, {
       'config.yml': [
         'process_names:',
         '  - name: "{{.Comm}}"',
@@ -33,11 +38,11 @@ export class ProcessInspector implements SidecarPreset {
     const added = host._addRestricted({
       name: containerName,
       prop: 'containerName',
-      image: host._image(ImageKey.PROCESS_EXPORTER),
+      image,
       uid: user.uid,
       gid: user.gid,
       args: ['-config.path=/etc/process-exporter/config.yml', `-web.listen-address=${expose ? '' : '127.0.0.1'}:${port}`, '-children=false'],
-      ports: [{ name: 'metrics', number: port, expose, servicePort: port, declare: expose }],
+      ports: [{ name: 'metrics', number: port, expose, servicePort: port, declare: expose, numberProp: p('port'), nameProp: p('port') }],
       volumeMounts: [{ path: '/etc/process-exporter', volume: configVolume }],
       writableDirs: [],
       resources: o.resources ?? containerResources({ cpu: ['10m'], memory: ['32Mi', '128Mi'] }),

@@ -1,45 +1,48 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { SecretWiring, volumeName } from './_host';
+import { checkSecretValue } from '../../core/_rules';
 import { propError } from '../../core/prop-error';
 
-/** Where the SSH key and known_hosts are mounted in the git-sync containers. */
+/** Where the SSH key (and, from the same Secret, known_hosts) is mounted in the git-sync containers. */
 const SSH_DIR = '/etc/git-secret';
+/** Where known_hosts is mounted when it comes from another Secret than the key. */
+const KNOWN_HOSTS_DIR = '/etc/git-known-hosts';
 
 /**
- * Credentials for the git repository of `Sidecar.configSync`, from a Secret.
+ * Credentials for the git repository of `Sidecar.configSync`, from Secret keys.
  *
  * @see https://github.com/kubernetes/git-sync/blob/v4.3.0/docs/ssh.md
  */
 export abstract class GitCredentials {
   /**
    * HTTP(S) basic auth (a user name and a password or token), passed to git-sync as `GITSYNC_USERNAME` and
-   * `GITSYNC_PASSWORD` from the Secret.
+   * `GITSYNC_PASSWORD` from Secret keys.
    *
-   * @param secret the Secret
-   * @param usernameKey its key holding the user name (default `username`)
-   * @param passwordKey its key holding the password or token (default `password`)
+   * @param username the Secret key holding the user name, e.g. `{ secret, key: 'username' }`
+   * @param password the Secret key holding the password or token, e.g. `{ secret, key: 'password' }`
    */
-  public static basicAuth(secret: kplus.ISecret, usernameKey?: string, passwordKey?: string): GitCredentials {
-    return new BasicAuth(secret, usernameKey ?? 'username', passwordKey ?? 'password');
+  public static basicAuth(username: kplus.SecretValue, password: kplus.SecretValue): GitCredentials {
+    return new BasicAuth(username, password);
   }
 
   /**
-   * An SSH private key and a known_hosts file from the Secret, mounted read-only (mode 0440, group = the
-   * pod's fsGroup) at `/etc/git-secret`.
+   * An SSH private key and a known_hosts file from Secret keys, mounted read-only (mode 0440, group = the pod's
+   * fsGroup): the key at `/etc/git-secret/ssh`, known_hosts beside it when both keys are of one Secret (else at
+   * `/etc/git-known-hosts/known_hosts`).
    *
-   * @param secret the Secret
-   * @param keyKey its key holding the private key (default `ssh`)
-   * @param knownHostsKey its key holding the known_hosts lines (default `known_hosts`)
+   * @param privateKey the Secret key holding the private key, e.g. `{ secret, key: 'ssh' }`
+   * @param knownHosts the Secret key holding the known_hosts lines, e.g. `{ secret, key: 'known_hosts' }`
    */
-  public static sshKey(secret: kplus.ISecret, keyKey?: string, knownHostsKey?: string): GitCredentials {
-    return new SshKey(secret, keyKey ?? 'ssh', knownHostsKey ?? 'known_hosts');
+  public static sshKey(privateKey: kplus.SecretValue, knownHosts: kplus.SecretValue): GitCredentials {
+    return new SshKey(privateKey, knownHosts);
   }
 
   protected constructor() {}
 
   /**
-   * Throws (naming `prop` of `scope`) when these credentials cannot authenticate to `repository`.
+   * Throws (naming `prop` of `scope`) when these credentials cannot authenticate to `repository` or a Secret key is
+   * not one.
    *
    * @internal
    */
@@ -50,7 +53,7 @@ export abstract class GitCredentials {
    *
    * @internal
    */
-  public abstract _bind(scope: Construct, containerName: string): SecretWiring;
+  public abstract _bind(scope: Construct, containerName: string, prop: string): SecretWiring;
 }
 
 function isHttp(repository: string): boolean {
@@ -58,19 +61,21 @@ function isHttp(repository: string): boolean {
 }
 
 class BasicAuth extends GitCredentials {
-  constructor(private readonly secret: kplus.ISecret, private readonly usernameKey: string, private readonly passwordKey: string) {
+  constructor(private readonly username: kplus.SecretValue, private readonly password: kplus.SecretValue) {
     super();
   }
 
   public _checkRepository(scope: IConstruct, prop: string, repository: string): void {
     if (!isHttp(repository)) throw propError(scope, prop, 'GitCredentials.sshKey(...) for a repository that is not http(s)', 'GitCredentials.basicAuth(...)');
+    checkSecretValue(scope, `${prop}.username`, this.username);
+    checkSecretValue(scope, `${prop}.password`, this.password);
   }
 
   public _bind(): SecretWiring {
     return {
       env: {
-        GITSYNC_USERNAME: kplus.EnvValue.fromSecretValue({ secret: this.secret, key: this.usernameKey }),
-        GITSYNC_PASSWORD: kplus.EnvValue.fromSecretValue({ secret: this.secret, key: this.passwordKey }),
+        GITSYNC_USERNAME: kplus.EnvValue.fromSecretValue(this.username),
+        GITSYNC_PASSWORD: kplus.EnvValue.fromSecretValue(this.password),
       },
       volumeMounts: [],
       volumes: [],
@@ -80,25 +85,44 @@ class BasicAuth extends GitCredentials {
 }
 
 class SshKey extends GitCredentials {
-  constructor(private readonly secret: kplus.ISecret, private readonly keyKey: string, private readonly knownHostsKey: string) {
+  constructor(private readonly privateKey: kplus.SecretValue, private readonly knownHosts: kplus.SecretValue) {
     super();
   }
 
   public _checkRepository(scope: IConstruct, prop: string, repository: string): void {
     if (isHttp(repository)) throw propError(scope, prop, 'GitCredentials.basicAuth(...) for an http(s) repository', 'GitCredentials.sshKey(...)');
+    checkSecretValue(scope, `${prop}.privateKey`, this.privateKey);
+    checkSecretValue(scope, `${prop}.knownHosts`, this.knownHosts);
+    if (this.knownHosts.secret.name === this.privateKey.secret.name && this.knownHosts.key === this.privateKey.key) {
+      throw propError(scope, `${prop}.knownHosts`, 'another key than the private key\'s', this.knownHosts.key);
+    }
   }
 
   public _bind(scope: Construct, containerName: string): SecretWiring {
-    const volume = kplus.Volume.fromSecret(scope, `${containerName}-ssh-volume`, this.secret, {
-      name: volumeName(containerName, 'ssh'),
-      defaultMode: 0o440,
-      items: { [this.keyKey]: { path: 'ssh' }, [this.knownHostsKey]: { path: 'known_hosts' } },
+    const key = this.privateKey;
+    const hosts = this.knownHosts;
+    if (key.secret.name === hosts.secret.name) {
+      const both = kplus.Volume.fromSecret(scope, `${containerName}-ssh-volume`, key.secret, {
+        name: volumeName(containerName, 'ssh'), defaultMode: 0o440, items: { [key.key]: { path: 'ssh' }, [hosts.key]: { path: 'known_hosts' } },
+      });
+      return {
+        env: {},
+        volumeMounts: [{ path: SSH_DIR, volume: both }],
+        volumes: [both],
+        args: [`--ssh-key-file=${SSH_DIR}/ssh`, '--ssh-known-hosts=true', `--ssh-known-hosts-file=${SSH_DIR}/known_hosts`],
+      };
+    }
+    const keyVolume = kplus.Volume.fromSecret(scope, `${containerName}-ssh-volume`, key.secret, {
+      name: volumeName(containerName, 'ssh'), defaultMode: 0o440, items: { [key.key]: { path: 'ssh' } },
+    });
+    const hostsVolume = kplus.Volume.fromSecret(scope, `${containerName}-known-hosts-volume`, hosts.secret, {
+      name: volumeName(containerName, 'known-hosts'), defaultMode: 0o440, items: { [hosts.key]: { path: 'known_hosts' } },
     });
     return {
       env: {},
-      volumeMounts: [{ path: SSH_DIR, volume }],
-      volumes: [volume],
-      args: [`--ssh-key-file=${SSH_DIR}/ssh`, '--ssh-known-hosts=true', `--ssh-known-hosts-file=${SSH_DIR}/known_hosts`],
+      volumeMounts: [{ path: SSH_DIR, volume: keyVolume }, { path: KNOWN_HOSTS_DIR, volume: hostsVolume }],
+      volumes: [keyVolume, hostsVolume],
+      args: [`--ssh-key-file=${SSH_DIR}/ssh`, '--ssh-known-hosts=true', `--ssh-known-hosts-file=${KNOWN_HOSTS_DIR}/known_hosts`],
     };
   }
 }

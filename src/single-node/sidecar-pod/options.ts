@@ -44,15 +44,20 @@ export interface SidecarPort {
 }
 
 /**
- * Options for `Sidecar.container`: any container run next to the app.
+ * Options for `Sidecar.container`: any container run next to the app, in the vocabulary of `AppContainerProps`
+ * (with a list of ports, which a sidecar may have several of, and shared mounts).
  */
 export interface SidecarContainerOptions {
   /** The container name (a DNS-1123 label, unique in the pod). */
   readonly name: string;
-  /** The image, pinned to a tag or digest. */
+  /** The image, pinned to a tag or digest (never `latest`). */
   readonly image: string;
-  /** The non-root uid the image runs as. */
-  readonly uid: number;
+  /**
+   * The non-root uid it runs as (`runAsUser`).
+   *
+   * @default 1000
+   */
+  readonly uid?: number;
   /**
    * The gid it runs as.
    *
@@ -72,11 +77,18 @@ export interface SidecarContainerOptions {
    */
   readonly args?: string[];
   /**
-   * Plain environment variables (never secrets: take those from a Secret inside the image's own config).
+   * The working directory.
+   *
+   * @default - the image's
+   */
+  readonly workingDir?: string;
+  /**
+   * Environment variables: literals (`kplus.EnvValue.fromValue('x')`) or references to Secrets, ConfigMaps and
+   * fields (`kplus.EnvValue.fromSecretValue({ secret, key })`).
    *
    * @default - none
    */
-  readonly env?: { [name: string]: string };
+  readonly env?: { [name: string]: kplus.EnvValue };
   /**
    * The ports it listens on.
    *
@@ -102,18 +114,24 @@ export interface SidecarContainerOptions {
    */
   readonly resources?: kplus.ContainerResources;
   /**
-   * A readiness probe. A sidecar that is not ready takes the whole pod out of its Service: give one only to a
-   * sidecar that serves the pod's traffic.
+   * A readiness probe (a probe that names no port probes the first of `ports`). A sidecar that is not ready takes
+   * the whole pod out of its Service: give one only to a sidecar that serves the pod's traffic.
    *
    * @default - none
    */
   readonly readiness?: kplus.Probe;
   /**
-   * A liveness probe.
+   * A liveness probe (a probe that names no port probes the first of `ports`).
    *
    * @default - none
    */
   readonly liveness?: kplus.Probe;
+  /**
+   * A startup probe (a probe that names no port probes the first of `ports`).
+   *
+   * @default - none
+   */
+  readonly startup?: kplus.Probe;
 }
 
 /**

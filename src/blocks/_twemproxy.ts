@@ -31,6 +31,16 @@ export interface TwemproxyPoolProps {
 }
 
 /**
+ * A port twemproxy listens on: it runs as a non-root user with every capability dropped, so it cannot bind a port
+ * below 1024 (unless the node lowers `net.ipv4.ip_unprivileged_port_start`, which the library cannot know).
+ */
+export function checkTwemproxyPort(scope: Construct, prop: string, defaultValue: number, value?: number): number {
+  const port = PropCheck.integer(scope, prop, 1, 65535, defaultValue, value);
+  if (port < 1024) throw propError(scope, prop, 'a port from 1024 to 65535 (twemproxy runs as a non-root user without capabilities, which cannot bind a lower port)', port);
+  return port;
+}
+
+/**
  * Checks the shared twemproxy props of `scope` by the renderer's own rules (the listen port, already checked, is
  * `listenPort`, set by the prop `listenPortProp`); returns the stats port.
  */
@@ -43,7 +53,7 @@ export function checkTwemproxyPoolProps(scope: Construct, props: TwemproxyPoolPr
     serverFailureLimit: props.serverFailureLimit,
     autoEjectHosts: props.autoEjectHosts,
   }));
-  const statsPort = PropCheck.integer(scope, 'statsPort', 1, 65535, 22222, props.statsPort);
+  const statsPort = checkTwemproxyPort(scope, 'statsPort', 22222, props.statsPort);
   if (statsPort === listenPort) throw propError(scope, 'statsPort', `different from '${listenPortProp}' (${listenPort})`, statsPort);
   return statsPort;
 }

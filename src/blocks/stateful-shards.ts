@@ -119,11 +119,12 @@ export class StatefulShards extends Construct {
       throw propError(this, 'name', `a DNS-1123 label of at most ${ResourceNames.MAX_STATEFULSET} characters`, props.name);
     }
     this.name = props.name;
-    this.shards = PropCheck.integer(this, 'shards', 1, 1024, 0, props.shards);
-    this.port = PropCheck.integer(this, 'port', 1, 65535, 0, props.port);
+    // Required numbers: a missing one is reported as missing (its own value as the default), not as a 0.
+    this.shards = PropCheck.integer(this, 'shards', 1, 1024, props.shards, props.shards);
+    this.port = PropCheck.integer(this, 'port', 1, 65535, props.port, props.port);
     if (!isPortName(props.portName)) throw propError(this, 'portName', 'an IANA service name (at most 15 characters: lowercase letters, digits and single \'-\', with a letter)', props.portName);
-    const uid = PropCheck.integer(this, 'uid', 1, 2147483647, 0, props.uid);
-    const gid = PropCheck.integer(this, 'gid', 0, 2147483647, 0, props.gid);
+    const uid = PropCheck.integer(this, 'uid', 1, 2147483647, props.uid, props.uid);
+    const gid = PropCheck.integer(this, 'gid', 0, 2147483647, props.gid, props.gid);
     checkShardContainer(this, props.container);
     for (const [prop, dir] of [['dataDir', props.dataDir], ...(props.writableDirs ?? []).map((d) => ['writableDirs', d])] as Array<[string, unknown]>) {
       if (dir !== undefined && (typeof dir !== 'string' || !/^\/[^\s:]*$/.test(dir))) throw propError(this, prop, 'an absolute path without spaces or \':\'', dir);

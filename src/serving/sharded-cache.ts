@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { checkPodOptions } from '../blocks/_pod-options';
 import { REDIS_PORT, redisEngineSpec, redisShardContainer, RedisShardContainerOptions } from '../blocks/_redis-server';
 import { FLAT_SHARD_IDS, ReplicatedShards } from '../blocks/_replicated-shards';
-import { addTwemproxySidecar, checkTwemproxyPoolProps, twemproxyConfigMap } from '../blocks/_twemproxy';
+import { addTwemproxySidecar, checkTwemproxyPoolProps, checkTwemproxyPort, twemproxyConfigMap } from '../blocks/_twemproxy';
 import { RedisEngine } from '../blocks/redis-engine';
 import { StatefulShards } from '../blocks/stateful-shards';
 import { TwemproxyConfig, TwemproxyProtocol, TwemproxyServer } from '../config/twemproxy';
@@ -133,13 +133,14 @@ export interface ShardedCacheProps {
    */
   readonly serverFailureLimit?: number;
   /**
-   * The port twemproxy listens on (127.0.0.1 for the ambassador, the Service port for the shared tier).
+   * The port twemproxy listens on (127.0.0.1 for the ambassador, the Service port for the shared tier), 1024 or
+   * above: twemproxy runs as a non-root user without capabilities.
    *
    * @default 11211 for memcached, 6379 for redis and valkey
    */
   readonly port?: number;
   /**
-   * twemproxy's stats port.
+   * twemproxy's stats port (1024 or above).
    *
    * @default 22222
    */
@@ -254,7 +255,7 @@ export class ShardedCache extends Construct {
     if (!Number.isInteger(itemKi)) throw propError(this, 'maxItemSize', 'a whole number of KiB from 1Ki to 1Gi', `${itemBytes} bytes`);
     if (itemKi > memoryMi * 1024) throw propError(this, 'maxItemSize', `at most 'memoryPerShard' (${memoryMi}Mi)`, `${itemKi}Ki`);
     const shardPort = engine === CacheEngine.MEMCACHED ? MEMCACHED_PORT : REDIS_PORT;
-    this.port = PropCheck.integer(this, 'port', 1, 65535, shardPort, props.port);
+    this.port = checkTwemproxyPort(this, 'port', shardPort, props.port);
     const statsPort = checkTwemproxyPoolProps(this, { ...props, autoEjectHosts: props.autoEjectHosts ?? true }, 'port', this.port);
     const password = this.checkPassword(engine, props);
     checkResources(this, 'shardResources', props.shardResources);

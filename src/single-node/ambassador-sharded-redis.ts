@@ -6,7 +6,7 @@ import { addToHardenedPod } from '../blocks/_host-pod';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { REDIS_PORT, redisEngineSpec, redisShardContainer } from '../blocks/_redis-server';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
-import { addTwemproxySidecar, checkTwemproxyPoolProps, twemproxyConfigMap } from '../blocks/_twemproxy';
+import { addTwemproxySidecar, checkTwemproxyPoolProps, checkTwemproxyPort, twemproxyConfigMap } from '../blocks/_twemproxy';
 import { RedisEngine } from '../blocks/redis-engine';
 import { StatefulShards } from '../blocks/stateful-shards';
 import { TwemproxyConfig, TwemproxyProtocol } from '../config/twemproxy';
@@ -167,13 +167,14 @@ export interface AmbassadorShardedRedisProps {
    */
   readonly serverFailureLimit?: number;
   /**
-   * The port the ambassador listens on, on 127.0.0.1 in the app's pod.
+   * The port the ambassador listens on, on 127.0.0.1 in the app's pod (1024 or above: twemproxy runs as a non-root
+   * user without capabilities).
    *
    * @default 6379
    */
   readonly ambassadorPort?: number;
   /**
-   * twemproxy's stats port.
+   * twemproxy's stats port (1024 or above).
    *
    * @default 22222
    */
@@ -282,7 +283,7 @@ export class AmbassadorShardedRedis extends Construct {
     const shards = PropCheck.integer(this, 'shards', 1, 1024, 3, props.shards);
     const engine = redisEngineSpec(PropCheck.oneOf(this, 'engine', Object.values(RedisEngine), RedisEngine.REDIS, props.engine) as RedisEngine);
     PropCheck.oneOf(this, 'evictionPolicy', Object.values(RedisEvictionPolicy), RedisEvictionPolicy.NOEVICTION, props.evictionPolicy);
-    this.ambassadorPort = PropCheck.integer(this, 'ambassadorPort', 1, 65535, REDIS_PORT, props.ambassadorPort);
+    this.ambassadorPort = checkTwemproxyPort(this, 'ambassadorPort', REDIS_PORT, props.ambassadorPort);
     this.statsPort = checkTwemproxyPoolProps(this, props, 'ambassadorPort', this.ambassadorPort);
     this.exposeStats = PropCheck.boolean(this, 'exposeStats', false, props.exposeStats);
     const maxMemoryMi = PropCheck.wholeMebibytes(this, 'maxMemory', 16, 1_048_576, Size.mebibytes(256), props.maxMemory);

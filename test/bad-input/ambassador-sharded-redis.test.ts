@@ -1,6 +1,6 @@
 // The bad-input suite of AmbassadorShardedRedis (issue 15): every prop kind, typed and as a JavaScript or Python
 // caller would pass it, must fail with a message naming the construct path, the prop and the value.
-import { App, Chart, Duration, Size, Testing } from 'cdk8s';
+import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AmbassadorShardedRedis, AmbassadorShardedRedisProps, RedisEngine } from '../../src';
 import { badInputs } from '../harness/bad-input';
@@ -113,7 +113,7 @@ badInputs('AmbassadorShardedRedis', [
   { class: 'untyped', what: "hardenPod as 'false'", build: (c) => addTo(c, workload(c), { hardenPod: 'false' }), message: `${at}: 'hardenPod' must be true or false, got 'false'` },
   { class: 'untyped', what: 'app as an image string', build: (c) => redis(c, { app: 'redis:7.2.5-alpine' }), message: `${at}: 'app' must be your container ({ image, port, … }: AppContainerProps), got 'redis:7.2.5-alpine'` },
   { class: 'untyped', what: 'app as null', build: (c) => redis(c, { app: null }), message: `${at}: 'app' must be your container ({ image, port, … }: AppContainerProps), got null` },
-  { class: 'untyped', what: "an app readiness probe as a string", build: (c) => withApp(c, {}, { readiness: 'tcp' }), message: `${at}: 'app.readiness' must be a kplus.Probe (Probe.fromHttpGet(...), fromTcpSocket(...), fromCommand(...)), got 'tcp'` },
+  { class: 'untyped', what: 'an app readiness probe as a string', build: (c) => withApp(c, {}, { readiness: 'tcp' }), message: `${at}: 'app.readiness' must be a kplus.Probe (Probe.fromHttpGet(...), fromTcpSocket(...), fromCommand(...)), got 'tcp'` },
   { class: 'untyped', what: 'the app port as a string', build: (c) => withApp(c, {}, { port: '8080' }), message: `${at}: 'app.port' must be an integer from 1 to 65535, got '8080'` },
   { class: 'untyped', what: 'timeout as a number of milliseconds', build: (c) => withApp(c, { timeout: 400 }), message: `${at}: 'timeout' must be a Duration` },
   { class: 'untyped', what: 'addAmbassadorTo with a string', build: (c) => redis(c, {}).addAmbassadorTo('web' as any), message: `${at}: addAmbassadorTo() needs a kplus workload (Deployment, StatefulSet, Job, Pod …), got 'web'` },

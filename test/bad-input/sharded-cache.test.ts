@@ -1,6 +1,6 @@
 // The bad-input suite of ShardedCache (issue 15): every prop kind, typed and as a JavaScript or Python caller would
 // pass it, must fail with a message naming the construct path, the prop and the value.
-import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { CacheEngine, ShardedCache, ShardedCacheProps, ShardedCacheProxy } from '../../src';
 import { badInputs } from '../harness/bad-input';

@@ -9,9 +9,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { AmbassadorShardedRedis, AmbassadorShardedRedisProps, RedisEngine, TwemproxyHashing } from '../../src';
 import { one, synthValid } from '../harness';
-import { allocHost, startNutcracker, startRedis, Daemon } from '../harness/daemons';
-import { run, stopAll, tempDir, toolPath } from '../harness/proc';
-import { respPipeline } from '../harness/resp';
+import { allocHost, redisKeys, redisPipeline, startNutcracker, startRedis, Daemon } from '../harness/daemons';
+import { stopAll, tempDir } from '../harness/proc';
 import { runAuthRenderScript } from '../harness/twemproxy-auth';
 
 jest.setTimeout(240_000);
@@ -52,15 +51,10 @@ async function startShards(s: Synth, args: string[], count?: number): Promise<{ 
   return { hosts, shards };
 }
 
-const pipeline = respPipeline;
+/** Pipelined RESP to `host:port` (the ambassador on 127.0.0.1 by default). */
+const pipeline = (port: number, commands: string[][], host = '127.0.0.1') => redisPipeline(host, port, commands);
 
-/** Every key on one shard, read directly (not through the proxy). */
-function keysOn(d: Daemon, password?: string): string[] {
-  const auth = password ? ['-a', password, '--no-auth-warning'] : [];
-  const r = run(toolPath('redis-cli'), ['-h', d.host, '-p', String(d.port), ...auth, '--scan'], { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new Error(r.stderr);
-  return r.stdout.split('\n').filter((k) => k.length > 0);
-}
+const keysOn = (d: Daemon, password?: string) => redisKeys(d, password);
 
 const keys = (n: number, prefix = 'user') => Array.from({ length: n }, (_, i) => `${prefix}:${createHash('md5').update(String(i)).digest('hex').slice(0, 12)}`);
 

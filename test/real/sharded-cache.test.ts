@@ -10,9 +10,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { CacheEngine, ShardedCache, ShardedCacheProps, TwemproxyHashing } from '../../src';
 import { one, synthValid } from '../harness';
-import { allocHost, Daemon, startMemcached, startNutcracker, startRedis } from '../harness/daemons';
+import { allocHost, Daemon, redisPipeline, startMemcached, startNutcracker, startRedis } from '../harness/daemons';
 import { stopAll } from '../harness/proc';
-import { respPipeline } from '../harness/resp';
 import { runAuthRenderScript } from '../harness/twemproxy-auth';
 
 jest.setTimeout(240_000);
@@ -171,14 +170,14 @@ describe('ShardedCache with the real nutcracker and memcached', () => {
     }
     const proxy = await startNutcracker(rendered, { hosts });
     // THEN a client without AUTH is refused by the proxy, and one with it writes 2,000 keys
-    expect((await respPipeline(proxy.port, [['SET', 'k', 'v']], proxy.host))[0]).toMatch(/^-(NOAUTH|ERR)/);
+    expect((await redisPipeline(proxy.host, proxy.port, [['SET', 'k', 'v']]))[0]).toMatch(/^-(NOAUTH|ERR)/);
     const all = keys(2_000);
-    const replies = await respPipeline(proxy.port, [['AUTH', password], ...all.map((k) => ['SET', k, '1'])], proxy.host);
+    const replies = await redisPipeline(proxy.host, proxy.port, [['AUTH', password], ...all.map((k) => ['SET', k, '1'])]);
     expect(replies.every((x) => x === '+OK')).toBe(true);
     // AND each key sits on the shard the model predicts (read directly from each shard, with the password)
     let agree = 0;
     for (const [name, d] of shards) {
-      const got = await respPipeline(d.port, [['AUTH', password], ...all.map((k) => ['EXISTS', k])], d.host);
+      const got = await redisPipeline(d.host, d.port, [['AUTH', password], ...all.map((k) => ['EXISTS', k])]);
       got.slice(1).forEach((x, i) => { if (x === ':1') agree += cache.hashing.serverFor(all[i]) === name ? 1 : -1_000_000; });
     }
     console.log(`ShardedCache (valkey engine, redis-server here), with AUTH: ${agree}/2000 keys where the model predicts`);

@@ -1,4 +1,4 @@
-import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { Chart, Cron, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { AmbassadorShardedRedis, RecommendedLabels, RedisEngine, RedisEvictionPolicy, RestrictedSecurity, TwemproxyHash } from '../../src';
@@ -313,6 +313,25 @@ describe('AmbassadorShardedRedis', () => {
       expect(main.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CAP_NET_BIND_SERVICE'] } });
       expect(spec.initContainers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
       expect(checkRestricted(one(Testing.synth(chart), 'Deployment', 'plain'))).toEqual([]);
+    });
+
+    test('every kind of pod is hardened at its own pod spec: a Pod, a StatefulSet, a CronJob', () => {
+      // GIVEN plain cdk8s-plus workloads of three kinds
+      const chart = Testing.chart();
+      const redis = new AmbassadorShardedRedis(chart, 'r');
+      const pod = new kplus.Pod(chart, 'pod', { metadata: { name: 'pod' } });
+      const sts = new kplus.StatefulSet(chart, 'sts', { metadata: { name: 'sts' }, service: new kplus.Service(chart, 'svc', { metadata: { name: 'sts' }, ports: [{ port: 80 }] }) });
+      const cron = new kplus.CronJob(chart, 'cron', { metadata: { name: 'cron' }, schedule: Cron.daily() });
+      for (const w of [pod, sts, cron]) {
+        w.addContainer({ name: 'main', image: 'node:22.11.0-alpine3.20', securityContext: { user: 1000 } });
+        // WHEN
+        redis.addAmbassadorTo(w);
+      }
+      // THEN each passes Pod Security restricted (synthValid runs the checker on every pod template)
+      const objs = synthValid(chart);
+      expect(one(objs, 'Pod', 'pod').spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+      expect(one(objs, 'StatefulSet', 'sts').spec.template.spec.containers[0].securityContext.capabilities).toEqual({ drop: ['ALL'] });
+      expect(one(objs, 'CronJob', 'cron').spec.jobTemplate.spec.template.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     });
 
     test('a pod the library already made restricted gets no extra patch', () => {

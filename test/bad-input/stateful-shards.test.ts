@@ -50,6 +50,8 @@ badInputs('StatefulShards', [
   // ---- labels
   { class: 'label', what: 'appName with a space', build: (c) => shards(c, { appName: 'redis server' }), message: `${at}: 'appName' must be a label value (at most 63 characters: alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric), got 'redis server'` },
   { class: 'label', what: 'instance starting with a dash', build: (c) => shards(c, { instance: '-kv' }), message: `${at}: 'instance' must be a label value (at most 63 characters: alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric), got '-kv'` },
+  { class: 'label', what: 'component with a space', build: (c) => shards(c, { component: 'kv shard' }), message: `${at}: 'component' must be a label value (at most 63 characters: alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric), got 'kv shard'` },
+  { class: 'label', what: 'version with a plus sign', build: (c) => shards(c, { version: '7.2+build' }), message: `${at}: 'version' must be a label value (at most 63 characters: alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric), got '7.2+build'` },
   { class: 'label', what: 'partOf with a slash', build: (c) => shards(c, { partOf: 'shop/kv' }), message: `${at}: 'partOf' must be a label value (at most 63 characters: alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric), got 'shop/kv'` },
   // ---- security and pod options
   { class: 'policy', what: 'uid 0', build: (c) => shards(c, { uid: 0 }), message: `${at}: 'uid' must be an integer from 1 to 2147483647, got 0` },

@@ -95,6 +95,12 @@ describe('StatefulShards', () => {
     for (const o of make({}, new Chart(app, 'c')).objs) expect(o.metadata.labels['app.kubernetes.io/part-of']).toBe('store');
   });
 
+  test('component and version given: in the labels (component in the selector, version never)', () => {
+    const sts = one(make({ component: 'broker', version: '4.3.1' }).objs, 'StatefulSet', 'kv');
+    expect(sts.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'broker', 'app.kubernetes.io/version': '4.3.1' });
+    expect(sts.spec.selector.matchLabels).toEqual({ ...SELECTOR, 'app.kubernetes.io/component': 'broker' });
+  });
+
   test('pod options reach the StatefulSet\'s pods; a topologySpreadConstraints option replaces the spread (the PDB stays)', () => {
     // GIVEN pod options with an empty spread list
     const chart = Testing.chart();

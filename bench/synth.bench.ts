@@ -244,7 +244,7 @@ function shardedCacheDirect(): App {
     const shards = new Construct(scope, 'Shards');
     const setName = `${name}-shard`;
     const shardSelector = selectorOf('memcached', name, 'shard');
-    const shardLabels = { ...shardSelector, ...managed };
+    const shardLabels = { ...shardSelector, ...managed, 'app.kubernetes.io/part-of': name, 'app.kubernetes.io/version': '1.6.31-alpine' };
     const headless = new kplus.Service(shards, 'Service', {
       metadata: { name: setName, labels: shardLabels },
       clusterIP: 'None',
@@ -279,7 +279,7 @@ function shardedCacheDirect(): App {
 
     // the twemproxy config
     const proxySelector = selectorOf('twemproxy', name, 'proxy');
-    const proxyLabels = { ...proxySelector, ...managed };
+    const proxyLabels = { ...proxySelector, ...managed, 'app.kubernetes.io/part-of': name, 'app.kubernetes.io/version': '0.5.0' };
     const configName = `${name}-twemproxy`;
     const configText = TwemproxyConfig.render({
       pool: 'memcached',

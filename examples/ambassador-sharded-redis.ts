@@ -4,37 +4,40 @@
 import { App, Chart, ChartProps, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AmbassadorShardedRedis, RedisPassword, RestrictedSecurity } from '../src';
+import { AmbassadorShardedRedis } from '../src';
 
 export class ShardedCounterChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, props);
-    const password = RedisPassword.fromSecret(kplus.Secret.fromSecretName(this, 'auth', 'redis-auth'), 'password');
+    const password = { secret: kplus.Secret.fromSecretName(this, 'auth', 'redis-auth'), key: 'password' };
     const redis = new AmbassadorShardedRedis(this, 'sharded-redis', {
       shards: 3,
       maxMemory: Size.mebibytes(512),
       storage: Size.gibibytes(5),
       password,
       hashTag: '{}',
+      partOf: 'hit-counter',
     });
 
-    // An existing app of yours: it only ever talks to localhost:6379.
+    // An existing app of yours, written with plain cdk8s-plus: it only ever talks to localhost:6379.
+    // `addAmbassadorTo` keeps its pod passing Pod Security restricted (seccomp, no capabilities).
     const counter = new kplus.Deployment(this, 'counter', {
       metadata: { name: 'hit-counter' },
       replicas: 2,
-      securityContext: RestrictedSecurity.podSecurityContext(999, 1000),
+      securityContext: { user: 999, group: 1000 },
     });
-    RestrictedSecurity.addContainer(counter, {
+    counter.addContainer({
       name: 'counter',
       image: 'redis:7.2.5-alpine',
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       command: ['sh', '-c', 'while true; do redis-cli -h 127.0.0.1 -p 6379 --no-auth-warning INCR "{hits}:$(date +%Y-%m-%d)"; sleep 5; done'],
-      envVariables: { REDISCLI_AUTH: kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, 'auth-env', 'redis-auth'), key: 'password' }) },
+      envVariables: { REDISCLI_AUTH: kplus.EnvValue.fromSecretValue(password) },
+      securityContext: { user: 999, group: 1000 },
       resources: {
         cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
         memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) },
       },
-    }, { uid: 999, gid: 1000 });
-    RestrictedSecurity.applySeccomp(counter);
+    });
     redis.addAmbassadorTo(counter);
   }
 }

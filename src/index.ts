@@ -36,6 +36,7 @@ export * from './serving/replicated-service';
 export * from './serving/replicated-service/tier-options';
 export * from './serving/sharded-cache';
 export * from './serving/sharded-cache/proxy';
+export * from './serving/sharded-cache/options';
 export * from './serving/sharded-service';
 export * from './serving/scatter-gather';
 export * from './serving/scatter-gather/merge-strategy';

@@ -1,28 +1,62 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { RedisEngine } from './redis-engine';
 import { containerResources } from '../core/_resources';
+import { ImageKey } from '../core/images';
 
-// Internal: the redis shard container shared by AmbassadorShardedRedis and ShardedCache (engine redis).
-// Not exported from the package index.
+// Internal: the redis (or valkey) shard container shared by AmbassadorShardedRedis and ShardedCache (engines redis
+// and valkey). Not exported from the package index.
 
 export const REDIS_PORT = 6379;
 
+/** What differs between the engines: the image, the binaries, the name (label, container). */
+export interface RedisEngineSpec {
+  /** `redis` or `valkey`: the container name and the `app.kubernetes.io/name` of the shards. */
+  readonly name: string;
+  readonly imageKey: ImageKey;
+  readonly server: string;
+  readonly cli: string;
+}
+
+// The official valkey image ships `valkey-server` and `valkey-cli` (it is not documented to ship `redis-*` names,
+// so they are not relied on). valkey-cli reads the password from VALKEYCLI_AUTH and falls back to REDISCLI_AUTH
+// (valkey-cli.c, OLD_CLI_AUTH_ENV), so one variable serves both engines.
+const ENGINES: { [engine: string]: RedisEngineSpec } = {
+  [RedisEngine.REDIS]: { name: 'redis', imageKey: ImageKey.REDIS, server: 'redis-server', cli: 'redis-cli' },
+  [RedisEngine.VALKEY]: { name: 'valkey', imageKey: ImageKey.VALKEY, server: 'valkey-server', cli: 'valkey-cli' },
+};
+
+/** The spec of a (checked) engine. */
+export function redisEngineSpec(engine: RedisEngine): RedisEngineSpec {
+  return ENGINES[engine];
+}
+
 export interface RedisShardContainerOptions {
+  readonly engine: RedisEngineSpec;
   readonly image: string;
   readonly maxMemoryMi: number;
   readonly evictionPolicy: string;
   readonly persistent: boolean;
-  readonly password?: kplus.EnvValue;
+  readonly password?: kplus.SecretValue;
   readonly extraArgs?: string[];
+  /** The container's resources (default: CPU 100m–1, memory 1.5 × maxmemory as request and limit). */
+  readonly resources?: kplus.ContainerResources;
 }
 
-/** The redis-server container of one shard: explicit args, probes, memory limit 1.5 × maxmemory. */
+/** The default resources of a shard of `maxMemoryMi`: memory 1.5 × maxmemory (fork, fragmentation, buffers). */
+export function redisShardResources(maxMemoryMi: number): kplus.ContainerResources {
+  const memory = `${Math.ceil(maxMemoryMi * 1.5)}Mi`;
+  return containerResources({ cpu: ['100m', '1000m'], memory: [memory, memory] });
+}
+
+/** The server container of one shard: explicit args, probes, memory limit 1.5 × maxmemory. */
 export function redisShardContainer(o: RedisShardContainerOptions): kplus.ContainerProps {
   const env: { [name: string]: kplus.EnvValue } = {};
   if (o.password) {
-    env.REDIS_PASSWORD = o.password;
-    // redis-cli (the readiness probe) reads it from REDISCLI_AUTH, so it never shows in a process list.
-    env.REDISCLI_AUTH = o.password;
+    const value = kplus.EnvValue.fromSecretValue(o.password);
+    env.REDIS_PASSWORD = value;
+    // The cli (the readiness probe) reads it from REDISCLI_AUTH, so it never shows in a process list.
+    env.REDISCLI_AUTH = value;
   }
   const args = [
     '--port', `${REDIS_PORT}`,
@@ -36,19 +70,18 @@ export function redisShardContainer(o: RedisShardContainerOptions): kplus.Contai
   ];
   args.push(...(o.extraArgs ?? []));
   if (o.password) args.push('--requirepass', '$(REDIS_PASSWORD)');
-  const memory = `${Math.ceil(o.maxMemoryMi * 1.5)}Mi`;
   return {
-    name: 'redis',
+    name: o.engine.name,
     image: o.image,
-    command: ['redis-server'],
+    command: [o.engine.server],
     args,
     envVariables: env,
     ports: [{ number: REDIS_PORT, name: 'redis' }],
-    readiness: kplus.Probe.fromCommand(['sh', '-c', `redis-cli -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -q PONG`], {
+    readiness: kplus.Probe.fromCommand(['sh', '-c', `${o.engine.cli} -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -q PONG`], {
       periodSeconds: Duration.seconds(5), timeoutSeconds: Duration.seconds(2), failureThreshold: 2,
     }),
     liveness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
     startup: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, periodSeconds: Duration.seconds(2), failureThreshold: 30 }),
-    resources: containerResources({ cpu: ['100m', '1000m'], memory: [memory, memory] }),
+    resources: o.resources ?? redisShardResources(o.maxMemoryMi),
   };
 }

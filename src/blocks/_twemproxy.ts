@@ -26,7 +26,18 @@ export interface TwemproxyPoolProps {
   readonly timeout?: Duration;
   readonly serverRetryTimeout?: Duration;
   readonly serverFailureLimit?: number;
+  readonly autoEjectHosts?: boolean;
   readonly statsPort?: number;
+}
+
+/**
+ * A port twemproxy listens on: it runs as a non-root user with every capability dropped, so it cannot bind a port
+ * below 1024 (unless the node lowers `net.ipv4.ip_unprivileged_port_start`, which the library cannot know).
+ */
+export function checkTwemproxyPort(scope: Construct, prop: string, defaultValue: number, value?: number): number {
+  const port = PropCheck.integer(scope, prop, 1, 65535, defaultValue, value);
+  if (port < 1024) throw propError(scope, prop, 'a port from 1024 to 65535 (twemproxy runs as a non-root user without capabilities, which cannot bind a lower port)', port);
+  return port;
 }
 
 /**
@@ -40,8 +51,9 @@ export function checkTwemproxyPoolProps(scope: Construct, props: TwemproxyPoolPr
     timeout: props.timeout,
     serverRetryTimeout: props.serverRetryTimeout,
     serverFailureLimit: props.serverFailureLimit,
+    autoEjectHosts: props.autoEjectHosts,
   }));
-  const statsPort = PropCheck.integer(scope, 'statsPort', 1, 65535, 22222, props.statsPort);
+  const statsPort = checkTwemproxyPort(scope, 'statsPort', 22222, props.statsPort);
   if (statsPort === listenPort) throw propError(scope, 'statsPort', `different from '${listenPortProp}' (${listenPort})`, statsPort);
   return statsPort;
 }
@@ -65,12 +77,28 @@ export interface TwemproxySidecarOptions {
   readonly exposeStats: boolean;
   /** Declare the listen port as a container port named after the protocol (shared tier). */
   readonly exposeListen?: string;
-  /** With a password: the Secret value and the image whose `sh`/`awk` renders the config. */
-  readonly password?: kplus.EnvValue;
+  /** With a password: the Secret key and the image whose `sh`/`awk` renders the config. */
+  readonly password?: kplus.SecretValue;
   readonly renderImage?: string;
   /** An id unique within `owner`. */
   readonly id: string;
+  /** The proxy's resources (default: CPU 50m–500m, memory 32Mi–128Mi). */
   readonly resources?: kplus.ContainerResources;
+  /** The config-render init container's resources (default: CPU 10m–100m, memory 8Mi–32Mi). */
+  readonly initResources?: kplus.ContainerResources;
+}
+
+/** The default resources of the proxy in a client pod (the ambassador). */
+export const AMBASSADOR_RESOURCES = { cpu: ['50m', '500m'], memory: ['32Mi', '128Mi'] } as const;
+/** The default resources of the init container that writes the password into the config. */
+export const AUTH_INIT_RESOURCES = { cpu: ['10m', '100m'], memory: ['8Mi', '32Mi'] } as const;
+
+/** The ConfigMap `<baseName>-twemproxy` holding `nutcracker.yml`. */
+export function twemproxyConfigMap(scope: Construct, baseName: string, labels: { [key: string]: string }, text: string): kplus.ConfigMap {
+  return new kplus.ConfigMap(scope, 'Config', {
+    metadata: { name: `${baseName}-twemproxy`, labels },
+    data: { [TWEMPROXY_CONFIG_FILE]: text },
+  });
 }
 
 /** Adds the twemproxy container (and, with a password, its config-render init container). Returns it. */
@@ -105,7 +133,7 @@ export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container
     readiness: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
     liveness: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
     startup: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
-    resources: o.resources ?? containerResources({ cpu: ['50m', '500m'], memory: ['32Mi', '128Mi'] }),
+    resources: o.resources ?? containerResources(AMBASSADOR_RESOURCES),
   }, { uid: user.uid, gid: user.gid });
   containerSeccomp(workload, 'containers', workload.containers.length - 1);
 
@@ -117,8 +145,8 @@ export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container
       name: `${o.containerName}-config`.slice(0, 63),
       image: o.renderImage!,
       command: ['sh', '-c', `umask 077\n${TwemproxyConfig.authRenderScript(`${TWEMPROXY_TEMPLATE_DIR}/${TWEMPROXY_CONFIG_FILE}`, `${TWEMPROXY_CONFIG_DIR}/${TWEMPROXY_CONFIG_FILE}`, 'REDIS_PASSWORD')}`],
-      envVariables: { REDIS_PASSWORD: o.password },
-      resources: containerResources({ cpu: ['10m', '100m'], memory: ['8Mi', '32Mi'] }),
+      envVariables: { REDIS_PASSWORD: kplus.EnvValue.fromSecretValue(o.password) },
+      resources: o.initResources ?? containerResources(AUTH_INIT_RESOURCES),
     }, { uid: user.uid, gid: user.gid });
     containerSeccomp(workload, 'initContainers', workload.initContainers.length - 1);
     init.mount(TWEMPROXY_TEMPLATE_DIR, template, { readOnly: true });

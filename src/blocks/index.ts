@@ -1,2 +1,3 @@
 // Public building blocks (the internal ones are named _x.ts and not exported).
 export * from './stateful-shards';
+export * from './redis-engine';

@@ -1,7 +1,9 @@
 import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { applyPodOptions } from './_pod-options';
+import { applyPodOptions, checkPodOptions } from './_pod-options';
+import { isPortName } from './_pod-ports';
+import { checkEnvNames, checkPinnedImage, checkResources } from '../core/_rules';
 import { Availability } from '../core/availability';
 import { PropCheck } from '../core/errors';
 import { RecommendedLabels } from '../core/labels';
@@ -9,6 +11,9 @@ import { ResourceNames } from '../core/names';
 import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
+
+/** 1 PiB: the largest claim per shard. */
+const MAX_STORAGE_MIB = 1024 * 1024 * 1024;
 
 /**
  * Options for `StatefulShards`.
@@ -22,7 +27,9 @@ export interface StatefulShardsProps {
   readonly appName: string;
   /** `app.kubernetes.io/instance` (the owning construct's base name). */
   readonly instance: string;
-  /** The shard container. */
+  /**
+   * The shard container. Its image's tag is the pods' `app.kubernetes.io/version`.
+   */
   readonly container: kplus.ContainerProps;
   /** The non-root uid the container runs as. */
   readonly uid: number;
@@ -43,12 +50,16 @@ export interface StatefulShardsProps {
    */
   readonly storage?: Size;
   /**
-   * The StorageClass of the claims.
+   * The StorageClass of the claims (a DNS-1123 subdomain).
    *
    * @default - the cluster's default StorageClass
    */
   readonly storageClassName?: string;
-  /** Labels added to every object. */
+  /**
+   * `app.kubernetes.io/part-of` of every object.
+   *
+   * @default - the app-wide `RecommendedLabels.PART_OF_CONTEXT_KEY`, else `instance`
+   */
   readonly partOf?: string;
   /**
    * `app.kubernetes.io/component` of the shard pods (in the selector).
@@ -57,14 +68,14 @@ export interface StatefulShardsProps {
    */
   readonly component?: string;
   /**
-   * `app.kubernetes.io/version` of every object (not in the selector).
+   * `app.kubernetes.io/version` of every object (never in the selector).
    *
-   * @default - no version label
+   * @default - the tag of the container's image
    */
   readonly version?: string;
   /**
-   * Pod options (checked by the caller), applied to the StatefulSet's pod template; a `topologySpreadConstraints`
-   * option replaces the spread over hostnames.
+   * Pod options of the StatefulSet's pods (pull secrets, ServiceAccount, scheduling, pod labels and annotations).
+   * `topologySpreadConstraints` replace the default spread over hostnames.
    *
    * @default - none
    */
@@ -104,20 +115,42 @@ export class StatefulShards extends Construct {
    */
   constructor(scope: Construct, id: string, props: StatefulShardsProps) {
     super(scope, id);
-    this.name = props.name;
-    this.shards = props.shards;
-    this.port = props.port;
-    if (props.name.length > ResourceNames.MAX_STATEFULSET || !ResourceNames.isDnsLabel(props.name)) {
+    if (props.name === undefined || props.name.length > ResourceNames.MAX_STATEFULSET || !ResourceNames.isDnsLabel(props.name)) {
       throw propError(this, 'name', `a DNS-1123 label of at most ${ResourceNames.MAX_STATEFULSET} characters`, props.name);
     }
-    const labelOptions = { name: props.appName, instance: props.instance, component: props.component ?? 'shard', partOf: props.partOf, version: props.version };
+    this.name = props.name;
+    // Required numbers: a missing one is reported as missing (its own value as the default), not as a 0.
+    this.shards = PropCheck.integer(this, 'shards', 1, 1024, props.shards, props.shards);
+    this.port = PropCheck.integer(this, 'port', 1, 65535, props.port, props.port);
+    if (!isPortName(props.portName)) throw propError(this, 'portName', 'an IANA service name (at most 15 characters: lowercase letters, digits and single \'-\', with a letter)', props.portName);
+    const uid = PropCheck.integer(this, 'uid', 1, 2147483647, props.uid, props.uid);
+    const gid = PropCheck.integer(this, 'gid', 0, 2147483647, props.gid, props.gid);
+    checkShardContainer(this, props.container);
+    for (const [prop, dir] of [['dataDir', props.dataDir], ...(props.writableDirs ?? []).map((d) => ['writableDirs', d])] as Array<[string, unknown]>) {
+      if (dir !== undefined && (typeof dir !== 'string' || !/^\/[^\s:]*$/.test(dir))) throw propError(this, prop, 'an absolute path without spaces or \':\'', dir);
+    }
+    if (props.storage !== undefined) {
+      if (props.dataDir === undefined) throw propError(this, 'storage', 'unset without \'dataDir\' (the claim would be mounted nowhere)', '<a Size>');
+      PropCheck.wholeMebibytes(this, 'storage', 1, MAX_STORAGE_MIB, props.storage, props.storage);
+    }
+    if (props.storageClassName !== undefined && !ResourceNames.isDnsSubdomain(props.storageClassName)) {
+      throw propError(this, 'storageClassName', 'a StorageClass name (a DNS-1123 subdomain: lowercase letters, digits, \'-\' and \'.\')', props.storageClassName);
+    }
+    const pod = checkPodOptions(this, 'pod', props.pod);
+    const labelOptions = {
+      name: RecommendedLabels.checkValue(this, 'appName', props.appName),
+      instance: RecommendedLabels.checkValue(this, 'instance', props.instance),
+      component: RecommendedLabels.checkValue(this, 'component', props.component ?? 'shard'),
+      partOf: RecommendedLabels.partOf(this, props.instance, props.partOf),
+      version: props.version === undefined ? RecommendedLabels.versionOf(props.container.image) : RecommendedLabels.checkValue(this, 'version', props.version),
+    };
     this.selector = RecommendedLabels.selector(labelOptions);
     const labels = RecommendedLabels.of(labelOptions);
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name: props.name, labels },
       clusterIP: 'None',
-      ports: [{ name: props.portName, port: props.port, targetPort: props.port }],
+      ports: [{ name: props.portName, port: this.port, targetPort: this.port }],
       selector: kplus.Pods.select(this, 'Pods', { labels: this.selector }),
     });
     ApiObject.of(this.service).addJsonPatch(JsonPatch.add('/spec/publishNotReadyAddresses', true));
@@ -125,14 +158,14 @@ export class StatefulShards extends Construct {
     this.statefulSet = new kplus.StatefulSet(this, 'Resource', {
       metadata: { name: props.name, labels },
       service: this.service,
-      replicas: props.shards,
+      replicas: this.shards,
       select: false,
       podManagementPolicy: kplus.PodManagementPolicy.PARALLEL,
-      securityContext: RestrictedSecurity.podSecurityContext(props.uid, props.gid),
+      securityContext: RestrictedSecurity.podSecurityContext(uid, gid),
     });
     RecommendedLabels.applyTo(this.statefulSet, labels, this.selector);
 
-    this.container = RestrictedSecurity.addContainer(this.statefulSet, props.container, { uid: props.uid, gid: props.gid });
+    this.container = RestrictedSecurity.addContainer(this.statefulSet, props.container, { uid, gid });
     if (props.writableDirs?.length) RestrictedSecurity.addWritableDirs(this.statefulSet, this.container, { paths: props.writableDirs });
     if (props.dataDir) {
       if (props.storage) {
@@ -143,14 +176,10 @@ export class StatefulShards extends Construct {
       }
     }
     RestrictedSecurity.applySeccomp(this.statefulSet);
+    applyPodOptions(this.statefulSet, pod);
     this.podDisruptionBudget = Availability.apply(this, this.statefulSet, {
-      replicas: props.shards,
-      selector: this.selector,
-      name: props.name,
-      labels,
-      spread: props.pod?.topologySpreadConstraints === undefined,
+      replicas: this.shards, selector: this.selector, name: props.name, labels, spread: pod.topologySpreadConstraints === undefined,
     });
-    if (props.pod !== undefined) applyPodOptions(this.statefulSet, props.pod);
   }
 
   /**
@@ -187,4 +216,12 @@ export class StatefulShards extends Construct {
       },
     }]));
   }
+}
+
+/** The shard container's image, env names and resources, by the rules every user container follows. */
+function checkShardContainer(scope: Construct, c: kplus.ContainerProps): void {
+  if (c === null || typeof c !== 'object') throw propError(scope, 'container', 'a kplus.ContainerProps ({ name, image, … })', c);
+  checkPinnedImage(scope, 'container.image', c.image);
+  checkEnvNames(scope, 'container.envVariables', c.envVariables);
+  checkResources(scope, 'container.resources', c.resources);
 }

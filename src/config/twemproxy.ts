@@ -182,10 +182,12 @@ export class TwemproxyConfig {
         hash: given(o.hash, (v) => ValueProblems.oneOf(Object.values(TwemproxyHash), v)),
         hashTag: given(o.hashTag, (v) => (typeof v === 'string' && [...v].length === 2 ? undefined : { expectation: 'two characters, e.g. \'{}\'', got: v })),
         distribution: given(o.distribution, (v) => ValueProblems.oneOf(Object.values(TwemproxyDistribution), v)),
+        autoEjectHosts: given(o.autoEjectHosts, (v) => ValueProblems.boolean(v)),
         timeout: given(o.timeout, (v) => ValueProblems.wholeMillis(1, MAX_TIMEOUT_MS, v)),
         serverRetryTimeout: given(o.serverRetryTimeout, (v) => ValueProblems.wholeMillis(1, MAX_TIMEOUT_MS, v)),
         serverFailureLimit: given(o.serverFailureLimit, (v) => ValueProblems.integer(1, 1000, v)),
         serverConnections: given(o.serverConnections, (v) => ValueProblems.integer(1, 1000, v)),
+        preconnect: given(o.preconnect, (v) => ValueProblems.boolean(v)),
         redisAuthPlaceholder: o.redisAuthPlaceholder !== undefined && o.protocol !== TwemproxyProtocol.REDIS
           ? { expectation: 'unset for a memcached pool (redis_auth is for redis pools only)', got: o.redisAuthPlaceholder } : undefined,
       }),

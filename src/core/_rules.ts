@@ -162,7 +162,9 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
  */
 export function checkSecretValue(scope: IConstruct, prop: string, v: kplus.SecretValue): kplus.SecretValue {
   if (v === null || typeof v !== 'object' || typeof (v as any).secret !== 'object' || (v as any).secret === null) {
-    throw propError(scope, prop, 'a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue)', v);
+    // A plain value may be the password itself: the message says only its type, never the value.
+    const shown = v === null || typeof v === 'object' ? v : `<a ${typeof v}, not shown>`;
+    throw propError(scope, prop, 'a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue)', shown);
   }
   const name = (v.secret as any).name;
   if (!ResourceNames.isDnsSubdomain(name)) throw propError(scope, `${prop}.secret`, 'a Secret whose name is a DNS-1123 subdomain', name);
@@ -170,4 +172,18 @@ export function checkSecretValue(scope: IConstruct, prop: string, v: kplus.Secre
     throw propError(scope, `${prop}.key`, 'a Secret key of at most 253 characters: letters, digits, \'-\', \'_\' and \'.\'', v.key);
   }
   return v;
+}
+
+/**
+ * Checks an `images` prop: an object whose keys are image keys the construct runs (`keys`), so a typo or an
+ * override for an image the construct does not run fails instead of being ignored. The images themselves are
+ * checked where they are resolved (`ContainerImages.resolve`).
+ */
+export function checkImageOverrides(scope: IConstruct, prop: string, overrides: object | undefined, keys: string[]): void {
+  if (overrides === undefined) return;
+  const runs = keys.map((k) => `'${k}'`).join(', ');
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) throw propError(scope, prop, `an ImageOverrides object ({ ${keys[0]}: '…' }; this construct runs ${runs})`, overrides);
+  for (const key of Object.keys(overrides)) {
+    if ((overrides as any)[key] !== undefined && !keys.includes(key)) throw propError(scope, prop, `overrides of the images this construct runs (${runs})`, key);
+  }
 }

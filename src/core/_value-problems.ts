@@ -57,6 +57,11 @@ export class ValueProblems {
     return { expectation: `a size of whole bytes from ${min} to ${max} bytes`, got: `${b} bytes` };
   }
 
+  /** `true` or `false` (a JavaScript or Python caller may pass `'false'`, which is truthy). */
+  public static boolean(v: boolean): ValueProblem | undefined {
+    return typeof v === 'boolean' ? undefined : { expectation: 'true or false', got: v };
+  }
+
   /** A string matching `pattern`, described by `what`. */
   public static matches(pattern: RegExp, what: string, v: string): ValueProblem | undefined {
     if (typeof v === 'string' && pattern.test(v)) return undefined;

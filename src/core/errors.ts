@@ -40,6 +40,15 @@ export class PropCheck {
   }
 
   /**
+   * Returns `value` (or `defaultValue` when undefined) after checking it is `true` or `false`.
+   */
+  public static boolean(scope: IConstruct, prop: string, defaultValue: boolean, value?: boolean): boolean {
+    const v = value ?? defaultValue;
+    PropCheck.throwIf(scope, prop, ValueProblems.boolean(v));
+    return v;
+  }
+
+  /**
    * Returns `value` (or `defaultValue`) after checking it is one of `allowed`.
    */
   public static oneOf(scope: IConstruct, prop: string, allowed: string[], defaultValue: string, value?: string): string {

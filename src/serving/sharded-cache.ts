@@ -1,21 +1,27 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { REDIS_PORT, redisShardContainer } from '../blocks/_redis-server';
+import { checkPodOptions } from '../blocks/_pod-options';
+import { REDIS_PORT, redisEngineSpec, redisShardContainer, RedisShardContainerOptions } from '../blocks/_redis-server';
 import { FLAT_SHARD_IDS, ReplicatedShards } from '../blocks/_replicated-shards';
-import { addTwemproxySidecar, checkTwemproxyPoolProps, TWEMPROXY_CONFIG_FILE } from '../blocks/_twemproxy';
+import { addTwemproxySidecar, checkTwemproxyPoolProps, checkTwemproxyPort, twemproxyConfigMap } from '../blocks/_twemproxy';
+import { RedisEngine } from '../blocks/redis-engine';
 import { StatefulShards } from '../blocks/stateful-shards';
 import { TwemproxyConfig, TwemproxyProtocol, TwemproxyServer } from '../config/twemproxy';
+import { assertNotSynthesized } from '../core/_app-checks';
 import { containerResources } from '../core/_resources';
+import { checkImageOverrides, checkResources, checkSecretValue } from '../core/_rules';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { TwemproxyHash } from '../hashing/hash-functions';
 import { ResizePlan, TwemproxyHashing, TwemproxyHashingOptions } from '../hashing/ketama';
 import { BoundShardedCacheProxy } from './sharded-cache/_host';
+import { AddClientOptions } from './sharded-cache/options';
 import { ShardedCacheProxy } from './sharded-cache/proxy';
 
 /**
@@ -26,6 +32,11 @@ export enum CacheEngine {
   MEMCACHED = 'memcached',
   /** redis with `allkeys-lru` eviction and no persistence. */
   REDIS = 'redis',
+  /**
+   * Valkey (the BSD-licensed, wire-compatible fork of redis), configured exactly as `REDIS`: `valkey-server` and
+   * `valkey-cli` from the official `valkey/valkey` image, the same hashing, auth and probes.
+   */
+  VALKEY = 'valkey',
 }
 
 /**
@@ -66,20 +77,21 @@ export interface ShardedCacheProps {
    */
   readonly replicasPerShard?: number;
   /**
-   * Cache memory of each shard (`-m` for memcached, `maxmemory` for redis). The container limit is 1.25 × this
-   * (memcached) or 1.5 × (redis).
+   * Cache memory of each shard (`-m` for memcached, `maxmemory` for redis and valkey). The container's memory
+   * (request and limit) is 1.25 × this + 16Mi (memcached) or 1.5 × (redis, valkey) unless `shardResources` says
+   * otherwise.
    *
    * @default Size.mebibytes(256)
    */
   readonly memoryPerShard?: Size;
   /**
-   * Maximum client connections per shard (memcached `-c`, redis `maxclients`).
+   * Maximum client connections per shard (memcached `-c`, redis and valkey `maxclients`).
    *
    * @default 1024
    */
   readonly maxConnections?: number;
   /**
-   * Largest item (memcached `-I`; redis has no such limit and refuses the prop).
+   * Largest item (memcached `-I`; redis and valkey have no such limit and refuse the prop).
    *
    * @default Size.mebibytes(1)
    */
@@ -121,32 +133,76 @@ export interface ShardedCacheProps {
    */
   readonly serverFailureLimit?: number;
   /**
-   * The port twemproxy listens on (127.0.0.1 for the ambassador, the Service port for the shared tier).
+   * The port twemproxy listens on (127.0.0.1 for the ambassador, the Service port for the shared tier), 1024 or
+   * above: twemproxy runs as a non-root user without capabilities.
    *
-   * @default 11211 for memcached, 6379 for redis
+   * @default 11211 for memcached, 6379 for redis and valkey
    */
   readonly port?: number;
   /**
-   * twemproxy's stats port.
+   * twemproxy's stats port (1024 or above).
    *
    * @default 22222
    */
   readonly statsPort?: number;
   /**
-   * Image overrides (`memcached`, `redis`, `twemproxy`).
+   * Image overrides: the engine's (`memcached`, `redis` or `valkey`) and `twemproxy`.
    *
    * @default - the default image table
    */
   readonly images?: ImageOverrides;
+  /**
+   * Require a password (engines redis and valkey; memcached has no AUTH). The shards get it as `requirepass`, their
+   * readiness probe as `REDISCLI_AUTH`; twemproxy gets it as `redis_auth`, written at pod start by an init container
+   * into a memory-backed emptyDir (the ConfigMap holds only a placeholder). Clients then `AUTH` to the proxy with
+   * the same password.
+   *
+   * @default - no password (anything that reaches the shards or the proxy can use them)
+   */
+  readonly password?: kplus.SecretValue;
+  /**
+   * Resources of each shard's container.
+   *
+   * @default - CPU 100m request, 1 limit; memory 1.25 × `memoryPerShard` + 16Mi (memcached) or 1.5 × (redis,
+   * valkey), as request and limit
+   */
+  readonly shardResources?: kplus.ContainerResources;
+  /**
+   * Resources of each twemproxy container.
+   *
+   * @default - shared tier: CPU 100m–1, memory 64Mi–256Mi; ambassador (in each client pod): CPU 50m–500m, memory
+   * 32Mi–128Mi
+   */
+  readonly proxyResources?: kplus.ContainerResources;
+  /**
+   * Resources of the init container that writes the password into twemproxy's config (only with `password`).
+   *
+   * @default - CPU 10m–100m, memory 8Mi–32Mi
+   */
+  readonly authInitResources?: kplus.ContainerResources;
+  /**
+   * Pod options of every pod the cache makes: the shards and the shared proxy tier (not your client pods).
+   *
+   * @default - none
+   */
+  readonly pod?: PodOptions;
+  /**
+   * `app.kubernetes.io/part-of` of every object.
+   *
+   * @default - the app-wide `RecommendedLabels.PART_OF_CONTEXT_KEY`, else the base name
+   */
+  readonly partOf?: string;
 }
 
 const MEMCACHED_PORT = 11211;
 /** 1 TiB: the largest cache memory per shard. */
 const MAX_MEMORY_MIB = 1_048_576;
+/** The label that tells replicated shards apart (their component is `shard` for all). */
+const SHARD_LABEL = 'cdk8s-distributed-patterns/shard';
 
 /**
- * The book's sharded cache: memcached (or redis) shards placed by consistent hashing behind twemproxy, reached
- * through an ambassador in each client pod or a shared, replicated proxy tier.
+ * The book's sharded cache: memcached (or redis, or valkey) shards placed by consistent hashing behind twemproxy,
+ * reached through an ambassador in each client pod or a shared, replicated proxy tier.
  *
  * @see https://github.com/twitter/twemproxy
  */
@@ -159,7 +215,7 @@ export class ShardedCache extends Construct {
   public readonly shardServices: kplus.Service[] = [];
   /** The twemproxy config. */
   public readonly config: kplus.ConfigMap;
-  /** The rendered nutcracker.yml. */
+  /** The rendered nutcracker.yml (with a placeholder for the password when one is set). */
   public readonly configText: string;
   /** The shared proxy tier's Service (the book's `shard-router`), in shared-tier mode. */
   public readonly service?: kplus.Service;
@@ -193,30 +249,48 @@ export class ShardedCache extends Construct {
     const proxy = props.proxy ?? ShardedCacheProxy.sharedTier();
     const memoryMi = PropCheck.wholeMebibytes(this, 'memoryPerShard', 16, MAX_MEMORY_MIB, Size.mebibytes(256), props.memoryPerShard);
     const maxConnections = PropCheck.integer(this, 'maxConnections', 16, 1_000_000, 1024, props.maxConnections);
-    if (engine === CacheEngine.REDIS && props.maxItemSize !== undefined) throw propError(this, 'maxItemSize', 'unset for engine redis (redis has no item size limit)', `${props.maxItemSize.toKibibytes()}Ki`);
-    const itemKi = (props.maxItemSize ?? Size.mebibytes(1)).toKibibytes();
-    if (!Number.isInteger(itemKi) || itemKi < 1 || itemKi > 1024 * 1024) throw propError(this, 'maxItemSize', 'a whole number of KiB from 1Ki to 1Gi', `${itemKi}Ki`);
+    const itemBytes = PropCheck.bytes(this, 'maxItemSize', 1024, 1024 ** 3, Size.mebibytes(1), props.maxItemSize);
+    const itemKi = itemBytes / 1024;
+    if (engine !== CacheEngine.MEMCACHED && props.maxItemSize !== undefined) throw propError(this, 'maxItemSize', `unset for engine ${engine} (${engine} has no item size limit)`, `${itemKi}Ki`);
+    if (!Number.isInteger(itemKi)) throw propError(this, 'maxItemSize', 'a whole number of KiB from 1Ki to 1Gi', `${itemBytes} bytes`);
     if (itemKi > memoryMi * 1024) throw propError(this, 'maxItemSize', `at most 'memoryPerShard' (${memoryMi}Mi)`, `${itemKi}Ki`);
     const shardPort = engine === CacheEngine.MEMCACHED ? MEMCACHED_PORT : REDIS_PORT;
-    this.port = PropCheck.integer(this, 'port', 1, 65535, shardPort, props.port);
-    const statsPort = checkTwemproxyPoolProps(this, props, 'port', this.port);
+    this.port = checkTwemproxyPort(this, 'port', shardPort, props.port);
+    const statsPort = checkTwemproxyPoolProps(this, { ...props, autoEjectHosts: props.autoEjectHosts ?? true }, 'port', this.port);
+    const password = this.checkPassword(engine, props);
+    checkResources(this, 'shardResources', props.shardResources);
+    checkResources(this, 'proxyResources', props.proxyResources);
+    const pod = checkPodOptions(this, 'pod', props.pod);
+    const partOf = RecommendedLabels.partOf(this, this.baseName, props.partOf);
+    const redis = engine === CacheEngine.MEMCACHED ? undefined : redisEngineSpec(engine as string as RedisEngine);
+    const key = redis?.imageKey ?? ImageKey.MEMCACHED;
+    checkImageOverrides(this, 'images', props.images, [key, ImageKey.TWEMPROXY]);
     const twemproxyImage = ContainerImages.resolve(this, ImageKey.TWEMPROXY, props.images);
 
     // ---- the shards ----
-    const key = engine === CacheEngine.MEMCACHED ? ImageKey.MEMCACHED : ImageKey.REDIS;
     const image = ContainerImages.resolve(this, key, props.images);
     const user = ContainerImages.user(key);
-    const container = engine === CacheEngine.MEMCACHED
-      ? memcachedContainer(image, memoryMi, maxConnections, itemKi)
-      : redisShardContainer({ image, maxMemoryMi: memoryMi, evictionPolicy: 'allkeys-lru', persistent: false, extraArgs: ['--maxclients', `${maxConnections}`] });
+    const container = redis === undefined
+      ? memcachedContainer(image, memoryMi, maxConnections, itemKi, props.shardResources)
+      : redisShardContainer({
+        engine: redis,
+        image,
+        maxMemoryMi: memoryMi,
+        evictionPolicy: 'allkeys-lru',
+        persistent: false,
+        password,
+        extraArgs: ['--maxclients', `${maxConnections}`],
+        resources: props.shardResources,
+      } satisfies RedisShardContainerOptions);
     const servers: TwemproxyServer[] = [];
-    const shardSpec = { shards, appName: engine, instance: this.baseName, uid: user.uid, gid: user.gid, port: shardPort, portName: engine };
+    const portName = redis === undefined ? 'memcached' : 'redis';
+    const shardSpec = { shards, appName: engine, instance: this.baseName, uid: user.uid, gid: user.gid, port: shardPort, portName, partOf, pod };
     if (replicasPerShard === 1) {
       this.statefulShards = new StatefulShards(this, 'Shards', {
         ...shardSpec,
         name: `${this.baseName}-shard`,
         container,
-        dataDir: engine === CacheEngine.REDIS ? '/data' : undefined,
+        dataDir: redis ? '/data' : undefined,
       });
       for (let i = 0; i < shards; i++) servers.push({ host: this.statefulShards.hostOf(i), port: shardPort, name: this.statefulShards.podNameOf(i) });
     } else {
@@ -224,10 +298,13 @@ export class ShardedCache extends Construct {
         ...shardSpec,
         baseName: this.baseName,
         replicas: replicasPerShard,
+        component: 'shard',
+        shardLabel: SHARD_LABEL,
+        version: RecommendedLabels.versionOf(image),
         ids: FLAT_SHARD_IDS,
         addContainer: (d, i) => {
           const c = RestrictedSecurity.addContainer(d, container, { uid: user.uid, gid: user.gid });
-          if (engine === CacheEngine.REDIS) c.mount('/data', kplus.Volume.fromEmptyDir(this, `Shard${i}Data`, 'data'));
+          if (redis) c.mount('/data', kplus.Volume.fromEmptyDir(this, `Shard${i}Data`, 'data'));
           return c;
         },
       })) {
@@ -240,9 +317,9 @@ export class ShardedCache extends Construct {
 
     // ---- the twemproxy config ----
     this.configText = TwemproxyConfig.render({
-      pool: engine === CacheEngine.MEMCACHED ? 'memcached' : 'redis',
+      pool: redis === undefined ? 'memcached' : 'redis',
       listen: `${proxy._listenAddress}:${this.port}`,
-      protocol: engine === CacheEngine.MEMCACHED ? TwemproxyProtocol.MEMCACHED : TwemproxyProtocol.REDIS,
+      protocol: redis === undefined ? TwemproxyProtocol.MEMCACHED : TwemproxyProtocol.REDIS,
       servers,
       hash: props.hash,
       hashTag: props.hashTag,
@@ -252,11 +329,10 @@ export class ShardedCache extends Construct {
       serverFailureLimit: props.serverFailureLimit ?? 2,
       // Replicated shards sit behind a Service: more connections spread over more of its pods.
       serverConnections: replicasPerShard,
+      redisAuthPlaceholder: password ? TwemproxyConfig.AUTH_PLACEHOLDER : undefined,
     });
-    this.config = new kplus.ConfigMap(this, 'Config', {
-      metadata: { name: `${this.baseName}-twemproxy`, labels: RecommendedLabels.of({ name: 'twemproxy', instance: this.baseName, component: 'proxy' }) },
-      data: { [TWEMPROXY_CONFIG_FILE]: this.configText },
-    });
+    const proxyLabels = { name: 'twemproxy', instance: this.baseName, component: 'proxy', partOf, version: RecommendedLabels.versionOf(twemproxyImage) };
+    this.config = twemproxyConfigMap(this, this.baseName, RecommendedLabels.of(proxyLabels), this.configText);
     this.hashingOptions = { servers: servers.map((s) => ({ name: s.name })), hash: props.hash, hashTag: props.hashTag };
 
     // ---- the proxy ----
@@ -264,21 +340,27 @@ export class ShardedCache extends Construct {
       scope: this,
       baseName: this.baseName,
       port: this.port,
-      portName: engine,
+      portName,
+      proxyLabels,
+      pod,
+      proxyResources: props.proxyResources,
       addProxy: (workload, o) => addTwemproxySidecar({
         owner: this,
         baseName: this.baseName,
         workload,
-        containerName: 'twemproxy',
+        containerName: o.containerName,
         image: twemproxyImage,
         config: this.config,
         listenPort: this.port,
         listenPortProp: 'port',
         statsPort,
         exposeStats: o.exposeStats,
-        exposeListen: o.exposeListen ? engine : undefined,
+        exposeListen: o.exposeListen ? portName : undefined,
+        password,
+        renderImage: image,
         id: o.id,
         resources: o.resources,
+        initResources: props.authInitResources,
       }),
     });
     this.proxyDeployment = this.proxy.deployment;
@@ -287,11 +369,13 @@ export class ShardedCache extends Construct {
   }
 
   /**
-   * Adds the twemproxy ambassador to a client workload (ambassador mode only); the client then uses
-   * `127.0.0.1:<port>`. Returns the ambassador container.
+   * Adds the twemproxy ambassador to a client workload of yours (ambassador mode only); the client then uses
+   * `127.0.0.1:<port>`. Unless `hardenPod` is false, the client's pod is kept passing Pod Security `restricted`
+   * (see `AddClientOptions.hardenPod`). Returns the ambassador container.
    */
-  public addClient(workload: kplus.AbstractPod): kplus.Container {
-    return this.proxy.addClient(workload);
+  public addClient(workload: kplus.AbstractPod, options: AddClientOptions = {}): kplus.Container {
+    assertNotSynthesized(this, 'addClient()');
+    return this.proxy.addClient(workload, options);
   }
 
   /**
@@ -316,9 +400,22 @@ export class ShardedCache extends Construct {
     });
     return TwemproxyHashing.planResize(this.hashing, to);
   }
+
+  /** The password (checked), refused for memcached; `authInitResources` only with a password. */
+  private checkPassword(engine: CacheEngine, props: ShardedCacheProps): kplus.SecretValue | undefined {
+    if (props.password !== undefined && engine === CacheEngine.MEMCACHED) {
+      throw propError(this, 'password', 'unset for engine memcached (memcached has no AUTH; use CacheEngine.REDIS or CacheEngine.VALKEY)', '<a Secret key>');
+    }
+    if (props.authInitResources !== undefined && props.password === undefined) {
+      throw propError(this, 'authInitResources', 'unset without \'password\' (the init container writes the password)', '<resources>');
+    }
+    checkResources(this, 'authInitResources', props.authInitResources);
+    return props.password === undefined ? undefined : checkSecretValue(this, 'password', props.password);
+  }
 }
 
-function memcachedContainer(image: string, memoryMi: number, maxConnections: number, itemKi: number): kplus.ContainerProps {
+function memcachedContainer(image: string, memoryMi: number, maxConnections: number, itemKi: number,
+  resources?: kplus.ContainerResources): kplus.ContainerProps {
   const memory = `${Math.ceil(memoryMi * 1.25) + 16}Mi`;
   return {
     name: 'memcached',
@@ -329,6 +426,6 @@ function memcachedContainer(image: string, memoryMi: number, maxConnections: num
     readiness: kplus.Probe.fromTcpSocket({ port: MEMCACHED_PORT, periodSeconds: Duration.seconds(5) }),
     liveness: kplus.Probe.fromTcpSocket({ port: MEMCACHED_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
     startup: kplus.Probe.fromTcpSocket({ port: MEMCACHED_PORT, periodSeconds: Duration.seconds(2), failureThreshold: 30 }),
-    resources: containerResources({ cpu: ['100m', '1000m'], memory: [memory, memory] }),
+    resources: resources ?? containerResources({ cpu: ['100m', '1000m'], memory: [memory, memory] }),
   };
 }

@@ -1,18 +1,24 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { REDIS_PORT, redisShardContainer } from '../blocks/_redis-server';
+import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
+import { addToHardenedPod } from '../blocks/_host-pod';
+import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
+import { REDIS_PORT, redisEngineSpec, redisShardContainer } from '../blocks/_redis-server';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
-import { addTwemproxySidecar, checkTwemproxyPoolProps, TWEMPROXY_CONFIG_FILE } from '../blocks/_twemproxy';
+import { addTwemproxySidecar, checkTwemproxyPoolProps, checkTwemproxyPort, twemproxyConfigMap } from '../blocks/_twemproxy';
+import { RedisEngine } from '../blocks/redis-engine';
 import { StatefulShards } from '../blocks/stateful-shards';
 import { TwemproxyConfig, TwemproxyProtocol } from '../config/twemproxy';
-import { containerResources } from '../core/_resources';
+import { assertNotSynthesized } from '../core/_app-checks';
+import { checkImageOverrides, checkResources, checkSecretValue } from '../core/_rules';
+import { AppContainerProps } from '../core/app-container';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
-import { RestrictedSecurity } from '../core/security';
 import { TwemproxyHash } from '../hashing/hash-functions';
 import { ResizePlan, TwemproxyHashing, TwemproxyHashingOptions } from '../hashing/ketama';
 
@@ -41,31 +47,6 @@ export enum RedisEvictionPolicy {
 }
 
 /**
- * Where the Redis password comes from: always a `Secret`, never a literal.
- */
-export class RedisPassword {
-  /**
-   * The password is the value of `key` in `secret`. The shards get it as `requirepass`, the ambassador as
-   * `redis_auth` (written at pod start by an init container into a memory-backed emptyDir), `redis-cli` probes
-   * as `REDISCLI_AUTH`.
-   */
-  public static fromSecret(secret: kplus.ISecret, key: string): RedisPassword {
-    return new RedisPassword(secret, key);
-  }
-
-  private constructor(
-    /** The Secret. */
-    public readonly secret: kplus.ISecret,
-    /** The key in the Secret. */
-    public readonly key: string) {}
-
-  /** @internal */
-  public _envValue(): kplus.EnvValue {
-    return kplus.EnvValue.fromSecretValue({ secret: this.secret, key: this.key });
-  }
-}
-
-/**
  * Options for `AmbassadorShardedRedis.addAmbassadorTo`.
  */
 export interface AddAmbassadorOptions {
@@ -75,52 +56,17 @@ export interface AddAmbassadorOptions {
    * @default "twemproxy"
    */
   readonly containerName?: string;
-}
-
-/**
- * The app workload `AmbassadorShardedRedis` can create for you (a Deployment with the ambassador in each pod).
- */
-export interface ShardedRedisAppOptions {
-  /** The app image (pinned tag or digest). */
-  readonly image: string;
-  /** The non-root uid the app image runs as. */
-  readonly uid: number;
   /**
-   * The gid it runs as.
+   * Keep the workload's pod passing Pod Security `restricted`: add seccomp `RuntimeDefault` and
+   * `runAsNonRoot: true` to the pod, and `allowPrivilegeEscalation: false` and `capabilities.drop: [ALL]` to each of
+   * its containers, where the pod does not say them. A pod that breaks `restricted` on purpose (privileged, uid 0,
+   * a host namespace, a hostPath volume, an added capability other than NET_BIND_SERVICE) fails with the fix, and
+   * so does a container added after `addAmbassadorTo`. Set to `false` to leave your pod exactly as it is (for a
+   * namespace that does not enforce `restricted`).
    *
-   * @default - the uid
+   * @default true
    */
-  readonly gid?: number;
-  /**
-   * Replicas.
-   *
-   * @default 2
-   */
-  readonly replicas?: number;
-  /**
-   * The container name.
-   *
-   * @default "app"
-   */
-  readonly containerName?: string;
-  /**
-   * The app's command.
-   *
-   * @default - the image's entrypoint
-   */
-  readonly command?: string[];
-  /**
-   * The app's args.
-   *
-   * @default - the image's cmd
-   */
-  readonly args?: string[];
-  /**
-   * A port the app serves on (exposed by no Service; add one yourself).
-   *
-   * @default - none
-   */
-  readonly port?: number;
+  readonly hardenPod?: boolean;
 }
 
 /**
@@ -135,11 +81,18 @@ export interface AmbassadorShardedRedisProps {
    */
   readonly name?: string;
   /**
-   * Number of redis shards.
+   * Number of shards.
    *
    * @default 3
    */
   readonly shards?: number;
+  /**
+   * The daemon of the shards: redis, or Valkey (its wire-compatible, BSD-licensed fork). Both are configured alike
+   * (same arguments, hashing, auth and probes); the shards are labelled `app.kubernetes.io/name: redis` or `valkey`.
+   *
+   * @default RedisEngine.REDIS
+   */
+  readonly engine?: RedisEngine;
   /**
    * `maxmemory` of each shard. The container's memory limit is 1.5 × this (fork for persistence, fragmentation,
    * client buffers).
@@ -160,17 +113,20 @@ export interface AmbassadorShardedRedisProps {
    */
   readonly storage?: Size;
   /**
-   * StorageClass of the claims.
+   * StorageClass of the claims (a DNS-1123 subdomain).
    *
    * @default - the cluster's default
    */
   readonly storageClassName?: string;
   /**
-   * Require a password, from a Secret.
+   * Require a password: the value of a key of a Secret (never a literal). The shards get it as `requirepass`,
+   * their readiness probe as `REDISCLI_AUTH`; the ambassador gets it as `redis_auth`, written at pod start by an
+   * init container into a memory-backed emptyDir (the ConfigMap holds only a placeholder). The app then `AUTH`s
+   * to the ambassador with the same password.
    *
    * @default - no password (anything that reaches the shards' Service can use them)
    */
-  readonly password?: RedisPassword;
+  readonly password?: kplus.SecretValue;
   /**
    * twemproxy's hash function.
    *
@@ -211,13 +167,14 @@ export interface AmbassadorShardedRedisProps {
    */
   readonly serverFailureLimit?: number;
   /**
-   * The port the ambassador listens on, on 127.0.0.1 in the app's pod.
+   * The port the ambassador listens on, on 127.0.0.1 in the app's pod (1024 or above: twemproxy runs as a non-root
+   * user without capabilities).
    *
    * @default 6379
    */
   readonly ambassadorPort?: number;
   /**
-   * twemproxy's stats port.
+   * twemproxy's stats port (1024 or above).
    *
    * @default 22222
    */
@@ -229,17 +186,55 @@ export interface AmbassadorShardedRedisProps {
    */
   readonly exposeStats?: boolean;
   /**
-   * Image overrides (`redis`, `twemproxy`).
+   * Image overrides: the engine's (`redis` or `valkey`) and `twemproxy`.
    *
    * @default - the default image table
    */
   readonly images?: ImageOverrides;
   /**
-   * Create an app Deployment with the ambassador in each pod.
+   * Your app: a Deployment `<name>-app` is created with this container (named `app`) and the ambassador in each
+   * pod; its env gets `REDIS_HOST=127.0.0.1` and `REDIS_PORT=<ambassadorPort>`. With a `port` and no readiness
+   * probe, readiness is a TCP probe on the port.
    *
    * @default - none; add the ambassador to your own workloads with `addAmbassadorTo`
    */
-  readonly app?: ShardedRedisAppOptions;
+  readonly app?: AppContainerProps;
+  /**
+   * Replicas of the app Deployment (only with `app`).
+   *
+   * @default 2
+   */
+  readonly appReplicas?: number;
+  /**
+   * Resources of each shard's container.
+   *
+   * @default - CPU 100m request, 1 limit; memory 1.5 × `maxMemory` as request and limit
+   */
+  readonly shardResources?: kplus.ContainerResources;
+  /**
+   * Resources of the ambassador (twemproxy) in each app pod.
+   *
+   * @default - CPU 50m request, 500m limit; memory 32Mi request, 128Mi limit
+   */
+  readonly ambassadorResources?: kplus.ContainerResources;
+  /**
+   * Resources of the init container that writes the password into the ambassador's config (only with `password`).
+   *
+   * @default - CPU 10m–100m, memory 8Mi–32Mi
+   */
+  readonly authInitResources?: kplus.ContainerResources;
+  /**
+   * Pod options of every pod the construct makes: the shards and the `app` Deployment (not your own workloads).
+   *
+   * @default - none
+   */
+  readonly pod?: PodOptions;
+  /**
+   * `app.kubernetes.io/part-of` of every object.
+   *
+   * @default - the app-wide `RecommendedLabels.PART_OF_CONTEXT_KEY`, else the base name
+   */
+  readonly partOf?: string;
 }
 
 
@@ -268,7 +263,9 @@ export class AmbassadorShardedRedis extends Construct {
   private readonly props: AmbassadorShardedRedisProps;
   private readonly baseName: string;
   private readonly twemproxyImage: string;
-  private readonly redisImage: string;
+  private readonly shardImage: string;
+  private readonly password?: kplus.SecretValue;
+  private readonly exposeStats: boolean;
   private readonly ambassadors: kplus.AbstractPod[] = [];
 
   private readonly hashingOptions: TwemproxyHashingOptions;
@@ -282,39 +279,50 @@ export class AmbassadorShardedRedis extends Construct {
   constructor(scope: Construct, id: string, props: AmbassadorShardedRedisProps = {}) {
     super(scope, id);
     this.props = props;
-    if (props.password !== undefined && !(props.password instanceof RedisPassword)) {
-      throw propError(this, 'password', 'RedisPassword.fromSecret(secret, key) (a password is never taken as a plain value)', typeof props.password === 'string' ? '<a string, not shown>' : typeof props.password);
-    }
     this.baseName = ResourceNames.baseName(this, props.name, ResourceNames.MAX_STATEFULSET);
     const shards = PropCheck.integer(this, 'shards', 1, 1024, 3, props.shards);
+    const engine = redisEngineSpec(PropCheck.oneOf(this, 'engine', Object.values(RedisEngine), RedisEngine.REDIS, props.engine) as RedisEngine);
     PropCheck.oneOf(this, 'evictionPolicy', Object.values(RedisEvictionPolicy), RedisEvictionPolicy.NOEVICTION, props.evictionPolicy);
-    this.ambassadorPort = PropCheck.integer(this, 'ambassadorPort', 1, 65535, REDIS_PORT, props.ambassadorPort);
+    this.ambassadorPort = checkTwemproxyPort(this, 'ambassadorPort', REDIS_PORT, props.ambassadorPort);
     this.statsPort = checkTwemproxyPoolProps(this, props, 'ambassadorPort', this.ambassadorPort);
+    this.exposeStats = PropCheck.boolean(this, 'exposeStats', false, props.exposeStats);
     const maxMemoryMi = PropCheck.wholeMebibytes(this, 'maxMemory', 16, 1_048_576, Size.mebibytes(256), props.maxMemory);
+    if (props.authInitResources !== undefined && props.password === undefined) {
+      throw propError(this, 'authInitResources', 'unset without \'password\' (the init container writes the password)', '<resources>');
+    }
+    this.password = props.password === undefined ? undefined : checkSecretValue(this, 'password', props.password);
+    for (const prop of ['shardResources', 'ambassadorResources', 'authInitResources'] as const) checkResources(this, prop, props[prop]);
+    const pod = checkPodOptions(this, 'pod', props.pod);
+    const partOf = RecommendedLabels.partOf(this, this.baseName, props.partOf);
+    checkImageOverrides(this, 'images', props.images, [engine.imageKey, ImageKey.TWEMPROXY]);
 
-    this.redisImage = ContainerImages.resolve(this, ImageKey.REDIS, props.images);
+    this.shardImage = ContainerImages.resolve(this, engine.imageKey, props.images);
     this.twemproxyImage = ContainerImages.resolve(this, ImageKey.TWEMPROXY, props.images);
-    const redisUser = ContainerImages.user(ImageKey.REDIS);
+    const shardUser = ContainerImages.user(engine.imageKey);
 
     // ---- the shards ----
     this.shards = new StatefulShards(this, 'Shards', {
       name: this.baseName,
       shards,
-      appName: 'redis',
+      appName: engine.name,
       instance: this.baseName,
-      uid: redisUser.uid,
-      gid: redisUser.gid,
+      partOf,
+      pod,
+      uid: shardUser.uid,
+      gid: shardUser.gid,
       port: REDIS_PORT,
       portName: 'redis',
       dataDir: '/data',
       storage: props.storage,
       storageClassName: props.storageClassName,
       container: redisShardContainer({
-        image: this.redisImage,
+        engine,
+        image: this.shardImage,
         maxMemoryMi,
         evictionPolicy: props.evictionPolicy ?? RedisEvictionPolicy.NOEVICTION,
         persistent: props.storage !== undefined,
-        password: props.password?._envValue(),
+        password: this.password,
+        resources: props.shardResources,
       }),
     });
 
@@ -335,20 +343,18 @@ export class AmbassadorShardedRedis extends Construct {
       timeout: props.timeout,
       serverRetryTimeout: props.serverRetryTimeout,
       serverFailureLimit: props.serverFailureLimit,
-      redisAuthPlaceholder: props.password ? TwemproxyConfig.AUTH_PLACEHOLDER : undefined,
+      redisAuthPlaceholder: this.password ? TwemproxyConfig.AUTH_PLACEHOLDER : undefined,
     });
-    this.config = new kplus.ConfigMap(this, 'Config', {
-      metadata: {
-        name: `${this.baseName}-twemproxy`,
-        labels: RecommendedLabels.of({ name: 'twemproxy', instance: this.baseName, component: 'ambassador' }),
-      },
-      data: { [TWEMPROXY_CONFIG_FILE]: this.configText },
-    });
+    this.config = twemproxyConfigMap(this, this.baseName, RecommendedLabels.of({
+      name: 'twemproxy', instance: this.baseName, component: 'ambassador', partOf, version: RecommendedLabels.versionOf(this.twemproxyImage),
+    }), this.configText);
     this.hashingOptions = { servers: servers.map((s) => ({ name: s.name })), hash: props.hash, hashTag: props.hashTag };
 
     // ---- the app, if asked ----
-    if (props.app) {
-      this.app = this.createApp(props.app);
+    if (props.app !== undefined) {
+      this.app = this.createApp(props.app, partOf, pod);
+    } else if (props.appReplicas !== undefined) {
+      throw propError(this, 'appReplicas', 'unset without \'app\' (there is no app Deployment)', props.appReplicas);
     }
 
     this.node.addValidation({
@@ -362,27 +368,14 @@ export class AmbassadorShardedRedis extends Construct {
    * Adds the twemproxy ambassador to a workload (Deployment, StatefulSet, Job, Pod …) of yours: a container that
    * listens on `127.0.0.1:<ambassadorPort>`, its config volume, and — with a password — an init container that
    * writes the config with `redis_auth` from the Secret. The app then uses `localhost:<ambassadorPort>` as one
-   * redis. Returns the ambassador container.
+   * redis. Unless `hardenPod` is false, the workload's pod is kept passing Pod Security `restricted` (see
+   * `AddAmbassadorOptions.hardenPod`). Returns the ambassador container.
    */
   public addAmbassadorTo(workload: kplus.AbstractPod, options: AddAmbassadorOptions = {}): kplus.Container {
-    if (this.ambassadors.includes(workload)) throw new Error(`${PropCheck.where(this)}: '${workload.node.path}' already has the ambassador`);
-    const ambassador = addTwemproxySidecar({
-      owner: this,
-      baseName: this.baseName,
-      workload,
-      containerName: options.containerName ?? 'twemproxy',
-      image: this.twemproxyImage,
-      config: this.config,
-      listenPort: this.ambassadorPort,
-      listenPortProp: 'ambassadorPort',
-      statsPort: this.statsPort,
-      exposeStats: this.props.exposeStats ?? false,
-      password: this.props.password?._envValue(),
-      renderImage: this.redisImage,
-      id: `Ambassador${this.ambassadors.length}`,
-    });
-    this.ambassadors.push(workload);
-    return ambassador;
+    assertNotSynthesized(this, 'addAmbassadorTo()');
+    if (!(workload instanceof kplus.AbstractPod)) throw new Error(`${PropCheck.where(this)}: addAmbassadorTo() needs a kplus workload (Deployment, StatefulSet, Job, Pod …), got ${PropCheck.show(workload)}`);
+    const harden = PropCheck.boolean(this, 'hardenPod', true, options.hardenPod);
+    return this.attach(workload, options.containerName ?? 'twemproxy', harden);
   }
 
   /**
@@ -408,28 +401,56 @@ export class AmbassadorShardedRedis extends Construct {
     return TwemproxyHashing.planResize(this.hashing, to);
   }
 
-  private createApp(app: ShardedRedisAppOptions): kplus.Deployment {
-    const replicas = PropCheck.integer(this, 'app.replicas', 1, 1000, 2, app.replicas);
-    ContainerImages.checkPinned(this, 'app.image', app.image);
-    const gid = app.gid ?? app.uid;
-    const labelOptions = { name: 'app', instance: this.baseName, component: 'app' };
+  private attach(workload: kplus.AbstractPod, containerName: string, harden: boolean): kplus.Container {
+    if (this.ambassadors.includes(workload)) throw new Error(`${PropCheck.where(this)}: '${workload.node.path}' already has the ambassador`);
+    const add = () => addTwemproxySidecar({
+      owner: this,
+      baseName: this.baseName,
+      workload,
+      containerName,
+      image: this.twemproxyImage,
+      config: this.config,
+      listenPort: this.ambassadorPort,
+      listenPortProp: 'ambassadorPort',
+      statsPort: this.statsPort,
+      exposeStats: this.exposeStats,
+      password: this.password,
+      renderImage: this.shardImage,
+      id: `Ambassador${this.ambassadors.length}`,
+      resources: this.props.ambassadorResources,
+      initResources: this.props.authInitResources,
+    });
+    const ambassador = harden ? addToHardenedPod({ owner: this, method: 'addAmbassadorTo()' }, workload, add) : add();
+    this.ambassadors.push(workload);
+    return ambassador;
+  }
+
+  private createApp(app: AppContainerProps, partOf: string, pod: PodOptions): kplus.Deployment {
+    const replicas = PropCheck.integer(this, 'appReplicas', 1, 1000, 2, this.props.appReplicas);
+    const checked = checkAppContainer(this, 'app', app, {
+      name: 'app',
+      defaultTcpReadiness: true,
+      reservedEnv: ['REDIS_HOST', 'REDIS_PORT'],
+      defaultResources: { cpu: ['50m', '500m'], memory: ['32Mi', '128Mi'] },
+    });
+    for (const [port, prop] of [[this.ambassadorPort, 'ambassadorPort'], [this.statsPort, 'statsPort']] as const) {
+      if (checked.port === port) throw propError(this, 'app.port', `a port other than '${prop}' (${port}): the app and the ambassador share the pod's network`, checked.port);
+    }
+    const labelOptions = { name: this.baseName, instance: this.baseName, component: 'app', partOf, version: RecommendedLabels.versionOf(app.image) };
     const selector = RecommendedLabels.selector(labelOptions);
     const labels = RecommendedLabels.of(labelOptions);
-    const deployment = RestrictedWorkloads.deployment(this, 'App', { name: `${this.baseName}-app`, labels, selector, replicas, uid: app.uid, gid });
-    RestrictedSecurity.addContainer(deployment, {
-      name: app.containerName ?? 'app',
-      image: app.image,
-      command: app.command,
-      args: app.args,
-      ports: app.port !== undefined ? [{ number: app.port, name: 'app' }] : undefined,
+    const deployment = RestrictedWorkloads.deployment(this, 'App', { name: `${this.baseName}-app`, labels, selector, replicas, uid: checked.uid, gid: checked.gid });
+    addAppContainer(deployment, checked, {
       envVariables: {
         REDIS_HOST: kplus.EnvValue.fromValue('127.0.0.1'),
         REDIS_PORT: kplus.EnvValue.fromValue(`${this.ambassadorPort}`),
+        ...checked.props.envVariables,
       },
-      resources: containerResources({ cpu: ['50m', '500m'], memory: ['32Mi', '128Mi'] }),
-    }, { uid: app.uid, gid });
-    this.addAmbassadorTo(deployment);
-    RestrictedWorkloads.availability(this, deployment, selector, labels, { replicas });
+    });
+    // The pod is the library's own, restricted from the start: nothing to harden.
+    this.attach(deployment, 'twemproxy', false);
+    applyPodOptions(deployment, pod);
+    RestrictedWorkloads.availability(this, deployment, selector, labels, { replicas, pod });
     return deployment;
   }
 }

@@ -165,7 +165,7 @@ const cases: BadInput[] = [
   { class: 'untyped', what: 'a worker env value is a plain string', build: q({ worker: { ...WORKER, env: { STORE: 'http://store' } } }), message: "'worker.env.STORE' must be a kplus.EnvValue (EnvValue.fromValue(...), EnvValue.fromSecretValue(...), …), got 'http://store'" },
   { class: 'untyped', what: 'worker.uid is a string', build: q({ worker: { ...WORKER, uid: '1000' } }), message: "'worker.uid' must be an integer from 1 to 2147483647, got '1000'" },
   { class: 'untyped', what: 'a probe given as a string', build: q({ worker: { ...WORKER, liveness: '/healthz' } }), message: "'worker.liveness' must be a kplus.Probe" },
-  { class: 'untyped', what: 'the password is a plain string', build: q({ queuePassword: 'queue-password' }), message: `${AT}: 'queuePassword' must be a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue), got 'queue-password'` },
+  { class: 'untyped', what: 'the password is a plain string', build: q({ queuePassword: 'queue-password' }), message: `${AT}: 'queuePassword' must be a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue), got '<a string, not shown>'` },
   { class: 'untyped', what: 'the password Secret is a name string', build: q({ queuePassword: { secret: 'queue-password', key: 'password' } }), message: "'queuePassword' must be a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue)" },
   { class: 'untyped', what: "lease is '5m'", build: q({ lease: '5m' }), message: "'lease' must be a Duration" },
   { class: 'untyped', what: "queueStorage is '1Gb'", build: q({ queueStorage: '1Gb' }), message: "'queueStorage' must be a Size (e.g. Size.mebibytes(64)), got '1Gb'" },

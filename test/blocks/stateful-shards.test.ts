@@ -1,5 +1,6 @@
 import { Chart, Size, Testing } from 'cdk8s';
-import { StatefulShards, StatefulShardsProps } from '../../src';
+import * as kplus from 'cdk8s-plus-27';
+import { RecommendedLabels, StatefulShards, StatefulShardsProps } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 
 const BASE: StatefulShardsProps = {
@@ -67,6 +68,7 @@ describe('StatefulShards', () => {
   test('storage: a claim template per shard for the data dir, mounted without a pod volume', () => {
     // GIVEN storage of 2Gi on a named StorageClass
     const sts = one(make({ dataDir: '/data', storage: Size.gibibytes(2), storageClassName: 'fast' }).objs, 'StatefulSet', 'kv');
+    expect(one(make({ dataDir: '/data', storage: Size.gibibytes(2), storageClassName: 'gp3.encrypted' }).objs, 'StatefulSet', 'kv').spec.volumeClaimTemplates[0].spec.storageClassName).toBe('gp3.encrypted');
     // THEN the claim template, and the mount refers to it
     expect(sts.spec.volumeClaimTemplates).toEqual([{
       metadata: { name: 'data' },
@@ -82,9 +84,40 @@ describe('StatefulShards', () => {
     expect(sts.spec.template.spec.containers[0].volumeMounts).toEqual([{ mountPath: '/tmp', name: 'redis-tmp' }, { name: 'data', mountPath: '/data' }]);
   });
 
-  test('partOf labels every object', () => {
-    const { objs } = make({ partOf: 'shop' });
-    for (const o of objs) expect(o.metadata.labels['app.kubernetes.io/part-of']).toBe('shop');
+  test('labels: part-of (the prop, else the app-wide context, else the instance) and the image tag as version, never on a selector', () => {
+    for (const o of make({ partOf: 'shop' }).objs) expect(o.metadata.labels['app.kubernetes.io/part-of']).toBe('shop');
+    const { objs } = make();
+    for (const o of objs) expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/part-of': 'kv', 'app.kubernetes.io/version': '7.2.5-alpine' });
+    expect(one(objs, 'StatefulSet', 'kv').spec.template.metadata.labels['app.kubernetes.io/version']).toBe('7.2.5-alpine');
+    expect(one(objs, 'StatefulSet', 'kv').spec.selector.matchLabels).toEqual(SELECTOR);
+    const app = Testing.app();
+    app.node.setContext(RecommendedLabels.PART_OF_CONTEXT_KEY, 'store');
+    for (const o of make({}, new Chart(app, 'c')).objs) expect(o.metadata.labels['app.kubernetes.io/part-of']).toBe('store');
+  });
+
+  test('component and version given: in the labels (component in the selector, version never)', () => {
+    const sts = one(make({ component: 'broker', version: '4.3.1' }).objs, 'StatefulSet', 'kv');
+    expect(sts.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'broker', 'app.kubernetes.io/version': '4.3.1' });
+    expect(sts.spec.selector.matchLabels).toEqual({ ...SELECTOR, 'app.kubernetes.io/component': 'broker' });
+  });
+
+  test('pod options reach the StatefulSet\'s pods; a topologySpreadConstraints option replaces the spread (the PDB stays)', () => {
+    // GIVEN pod options with an empty spread list
+    const chart = Testing.chart();
+    const { objs } = make({
+      pod: {
+        imagePullSecrets: [kplus.Secret.fromSecretName(chart, 'pull', 'regcred')],
+        nodeSelector: { disk: 'ssd' },
+        priorityClassName: 'critical',
+        topologySpreadConstraints: [],
+        labels: { team: 'kv' },
+      },
+    }, chart);
+    // THEN
+    const t = one(objs, 'StatefulSet', 'kv').spec.template;
+    expect(t.spec).toMatchObject({ imagePullSecrets: [{ name: 'regcred' }], nodeSelector: { disk: 'ssd' }, priorityClassName: 'critical', topologySpreadConstraints: [] });
+    expect(t.metadata.labels.team).toBe('kv');
+    expect(one(objs, 'PodDisruptionBudget', 'kv').spec.maxUnavailable).toBe(1);
   });
 
   test('hostOf: the stable pod DNS name, fully qualified in a namespaced chart or when asked; podNameOf: the ring name', () => {

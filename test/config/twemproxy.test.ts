@@ -75,6 +75,8 @@ describe('TwemproxyConfig.render', () => {
     [{ serverRetryTimeout: Duration.millis(0.5) }, "TwemproxyConfig.render: 'serverRetryTimeout' must be a duration of whole milliseconds from 1ms to 24h, got '0.5ms'"],
     [{ serverConnections: 0 }, "TwemproxyConfig.render: 'serverConnections' must be an integer from 1 to 1000, got 0"],
     [{ protocol: TwemproxyProtocol.MEMCACHED, redisAuthPlaceholder: 'x' }, "TwemproxyConfig.render: 'redisAuthPlaceholder' must be unset for a memcached pool (redis_auth is for redis pools only), got 'x'"],
+    [{ autoEjectHosts: 'yes' }, "TwemproxyConfig.render: 'autoEjectHosts' must be true or false, got 'yes'"],
+    [{ preconnect: 1 }, "TwemproxyConfig.render: 'preconnect' must be true or false, got 1"],
   ])('fails when %j', (override, message) => {
     expect(() => TwemproxyConfig.render({ pool: 'redis', listen: '127.0.0.1:6379', protocol: TwemproxyProtocol.REDIS, servers, ...override as any })).toThrow(message);
   });

@@ -2,7 +2,7 @@
 import { Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { checkEnvNames, checkPinnedImage, checkResources, checkSleepWithinGrace, parseImageReference } from '../../src/core/_rules';
+import { checkEnvNames, checkImageOverrides, checkPinnedImage, checkResources, checkSecretValue, checkSleepWithinGrace, parseImageReference } from '../../src/core/_rules';
 
 class Thing extends Construct {}
 const scope = () => new Thing(Testing.chart(), 'thing');
@@ -85,4 +85,18 @@ describe('resources', () => {
 test('a preStop sleep must leave time within the grace period', () => {
   expect(() => checkSleepWithinGrace(scope(), 'preStopSleep', 10, 30)).not.toThrow();
   expect(() => checkSleepWithinGrace(scope(), 'preStopSleep', 30, 30)).toThrow("'preStopSleep' must be shorter than the termination grace period (30s): the preStop hook counts against it, and the app needs time to stop after the sleep, got '30s'");
+});
+
+test('a Secret key given as a plain value is refused without showing the value (it may be the password)', () => {
+  expect(() => checkSecretValue(scope(), 'password', 'hunter2' as any)).toThrow("Thing 'test/thing': 'password' must be a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue), got '<a string, not shown>'");
+  expect(() => checkSecretValue(scope(), 'password', 'hunter2' as any)).not.toThrow(/hunter2/);
+  const s = scope();
+  expect(checkSecretValue(s, 'password', { secret: kplus.Secret.fromSecretName(s, 'x', 'auth'), key: 'password' }).key).toBe('password');
+});
+
+test('image overrides name only images the construct runs', () => {
+  expect(() => checkImageOverrides(scope(), 'images', { redis: 'redis:7.2.5-alpine' }, ['redis', 'twemproxy'])).not.toThrow();
+  expect(() => checkImageOverrides(scope(), 'images', undefined, ['redis'])).not.toThrow();
+  expect(() => checkImageOverrides(scope(), 'images', { redsi: 'redis:7.2.5-alpine' }, ['redis', 'twemproxy'])).toThrow("Thing 'test/thing': 'images' must be overrides of the images this construct runs ('redis', 'twemproxy'), got 'redsi'");
+  expect(() => checkImageOverrides(scope(), 'images', 'redis:7' as any, ['redis'])).toThrow("'images' must be an ImageOverrides object ({ redis: '…' }; this construct runs 'redis'), got 'redis:7'");
 });

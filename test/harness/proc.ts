@@ -177,7 +177,8 @@ export function run(command: string, args: string[], opts: RunOptions = {}): Run
     timeout: opts.timeoutMs ?? 60_000,
     killSignal: 'SIGKILL',
     encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+    // checkov's JSON over every example is about 70 MB (it lists every passed check too).
+    maxBuffer: 256 * 1024 * 1024,
   });
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -9,11 +9,10 @@ import cdk8s_plus_27 as kplus
 
 from cdk8s_distributed_patterns import (
     AmbassadorShardedRedis,
+    AppContainerProps,
     CacheEngine,
-    RedisPassword,
     ShardedCache,
     ShardedCacheProxy,
-    ShardedRedisAppOptions,
     TwemproxyHash,
 )
 
@@ -26,10 +25,10 @@ redis = AmbassadorShardedRedis(
     "sharded-redis",
     shards=4,
     max_memory=Size.mebibytes(128),
-    password=RedisPassword.from_secret(secret, "password"),
+    password=kplus.SecretValue(secret=secret, key="password"),
     hash=TwemproxyHash.MURMUR,
     hash_tag="{}",
-    app=ShardedRedisAppOptions(image="redis:7.2.5-alpine", uid=999, gid=1000, command=["sleep", "infinity"]),
+    app=AppContainerProps(image="redis:7.2.5-alpine", uid=999, gid=1000, command=["sleep", "infinity"]),
 )
 ShardedCache(chart, "cache", shards=3, engine=CacheEngine.MEMCACHED, proxy=ShardedCacheProxy.shared_tier(replicas=2))
 

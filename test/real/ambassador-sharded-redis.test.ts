@@ -1,16 +1,17 @@
 // Tier 2: the nutcracker.yml AmbassadorShardedRedis renders, run UNCHANGED by the real nutcracker, in front of real
 // redis shards started with the exact args of the StatefulSet; pod DNS names mapped to 127.0.0.x by nss_wrapper.
+//
+// The valkey engine is proven with the same Debian redis-server (7.0): there is no Valkey package here, and Valkey
+// is wire- and argument-compatible with redis (the shards get the same args; only the binary and image differ).
 import { createHash } from 'crypto';
-import * as fs from 'fs';
-import * as net from 'net';
-import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { AmbassadorShardedRedis, AmbassadorShardedRedisProps, RedisPassword, TwemproxyHashing } from '../../src';
+import { AmbassadorShardedRedis, AmbassadorShardedRedisProps, RedisEngine, TwemproxyHashing } from '../../src';
 import { one, synthValid } from '../harness';
-import { allocHost, startNutcracker, startRedis, Daemon } from '../harness/daemons';
-import { run, stopAll, tempDir, toolPath } from '../harness/proc';
+import { allocHost, redisKeys, redisPipeline, startNutcracker, startRedis, Daemon } from '../harness/daemons';
+import { stopAll, tempDir } from '../harness/proc';
+import { runAuthRenderScript } from '../harness/twemproxy-auth';
 
 jest.setTimeout(240_000);
 afterEach(() => stopAll());
@@ -18,6 +19,7 @@ afterEach(() => stopAll());
 interface Synth {
   redis: AmbassadorShardedRedis;
   config: string;
+  shardCommand: string[];
   shardArgs: string[];
   initScript?: string;
 }
@@ -27,9 +29,9 @@ function synth(props: AmbassadorShardedRedisProps, id = 'sharded-redis'): Synth 
   const redis = new AmbassadorShardedRedis(chart, id, { ...props, app: { image: 'redis:7.2.5-alpine', uid: 999, gid: 1000, command: ['sleep', 'infinity'] } });
   const objs = synthValid(chart);
   const config = one(objs, 'ConfigMap', `${id}-twemproxy`).data['nutcracker.yml'];
-  const shardArgs = one(objs, 'StatefulSet', id).spec.template.spec.containers[0].args;
+  const shard = one(objs, 'StatefulSet', id).spec.template.spec.containers[0];
   const init = one(objs, 'Deployment', `${id}-app`).spec.template.spec.initContainers?.[0];
-  return { redis, config, shardArgs, initScript: init?.command[2] };
+  return { redis, config, shardCommand: shard.command, shardArgs: shard.args, initScript: init?.command[2] };
 }
 
 /** Start one real redis per server of the rendered config, at its own 127.0.0.x, as the pod DNS names say. */
@@ -49,54 +51,19 @@ async function startShards(s: Synth, args: string[], count?: number): Promise<{ 
   return { hosts, shards };
 }
 
-/** Pipelined RESP over one connection: sends every command, resolves with every reply. */
-function pipeline(port: number, commands: string[][], host = '127.0.0.1'): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host, port });
-    const replies: string[] = [];
-    let buf = '';
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`pipeline timed out after ${replies.length}/${commands.length} replies`)); }, 60_000);
-    sock.on('data', (d) => {
-      buf += d.toString('utf8');
-      for (;;) {
-        const m = /^([+\-:][^\r]*\r\n|\$-1\r\n|\$(\d+)\r\n)/.exec(buf);
-        if (!m) break;
-        if (m[2] !== undefined) {
-          const len = Number(m[2]);
-          if (buf.length < m[0].length + len + 2) break;
-          replies.push(buf.slice(m[0].length, m[0].length + len));
-          buf = buf.slice(m[0].length + len + 2);
-        } else {
-          replies.push(m[0].trim());
-          buf = buf.slice(m[0].length);
-        }
-        if (replies.length === commands.length) {
-          clearTimeout(timer);
-          sock.end();
-          resolve(replies);
-          return;
-        }
-      }
-    });
-    sock.on('error', (e) => { clearTimeout(timer); reject(e); });
-    sock.write(commands.map((c) => `*${c.length}\r\n${c.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`).join(''));
-  });
-}
+/** Pipelined RESP to `host:port` (the ambassador on 127.0.0.1 by default). */
+const pipeline = (port: number, commands: string[][], host = '127.0.0.1') => redisPipeline(host, port, commands);
 
-/** Every key on one shard, read directly (not through the proxy). */
-function keysOn(d: Daemon, password?: string): string[] {
-  const auth = password ? ['-a', password, '--no-auth-warning'] : [];
-  const r = run(toolPath('redis-cli'), ['-h', d.host, '-p', String(d.port), ...auth, '--scan'], { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new Error(r.stderr);
-  return r.stdout.split('\n').filter((k) => k.length > 0);
-}
+const keysOn = (d: Daemon, password?: string) => redisKeys(d, password);
 
 const keys = (n: number, prefix = 'user') => Array.from({ length: n }, (_, i) => `${prefix}:${createHash('md5').update(String(i)).digest('hex').slice(0, 12)}`);
 
 describe('AmbassadorShardedRedis with the real nutcracker and redis', () => {
-  test('10,000 keys written through nutcracker sit exactly on the shards the model predicts', async () => {
-    // GIVEN the rendered config and three shards started with the StatefulSet's args
-    const s = synth({ shards: 3 });
+  test.each([RedisEngine.REDIS, RedisEngine.VALKEY])('%s: 10,000 keys written through nutcracker sit exactly on the shards the model predicts', async (engine) => {
+    // GIVEN the rendered config and three shards started with the StatefulSet's args (for valkey: the args of
+    // valkey-server, run by redis-server)
+    const s = synth({ shards: 3, engine });
+    expect(s.shardCommand).toEqual([engine === RedisEngine.VALKEY ? 'valkey-server' : 'redis-server']);
     const { hosts, shards } = await startShards(s, s.shardArgs);
     await startNutcracker(s.config, { hosts });
     // WHEN 10,000 keys are SET through the ambassador on 127.0.0.1:6379
@@ -133,32 +100,21 @@ describe('AmbassadorShardedRedis with the real nutcracker and redis', () => {
     expect(where(other[0])).toEqual(where(other[1]));
   });
 
-  test('AUTH end to end: the init container script fills redis_auth from the Secret; shards require the password', async () => {
+  test.each([RedisEngine.REDIS, RedisEngine.VALKEY])('%s: AUTH end to end: the init container script fills redis_auth from the Secret; shards require the password', async (engine) => {
     // GIVEN a password Secret, a password with YAML-hostile characters
     const password = 'p"a\\ss w$rd:{x}';
     const chart = new Chart(Testing.app(), 'sec');
     const secret = kplus.Secret.fromSecretName(chart, 'auth', 'redis-auth');
-    const s = synth({ shards: 2, password: RedisPassword.fromSecret(secret, 'password') }, 'authed');
+    const s = synth({ shards: 2, engine, password: { secret, key: 'password' } }, 'authed');
     expect(s.config).not.toContain(password);
-    // WHEN the init container's exact script runs under busybox (the redis image's awk), with its two mount
-    // points moved to temp dirs
-    const dir = tempDir('auth');
-    const tmpl = path.join(dir, 'template');
-    const out = path.join(dir, 'rendered');
-    fs.mkdirSync(tmpl);
-    fs.mkdirSync(out);
-    fs.writeFileSync(path.join(tmpl, 'nutcracker.yml'), s.config);
-    const bin = path.join(dir, 'bin');
-    fs.mkdirSync(bin);
-    for (const applet of ['awk', 'mv']) fs.symlinkSync(toolPath('busybox'), path.join(bin, applet));
-    const script = s.initScript!.split('/etc/nutcracker-template').join(tmpl).split('/etc/nutcracker/').join(`${out}/`);
-    const r = run(toolPath('busybox'), ['sh', '-c', script], { env: { PATH: `${bin}:/usr/bin:/bin`, REDIS_PASSWORD: password }, timeoutMs: 10_000 });
+    // WHEN the init container's exact script runs under busybox (the redis and valkey images' awk)
+    const r = runAuthRenderScript(s.initScript!, s.config, password);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const rendered = fs.readFileSync(path.join(out, 'nutcracker.yml'), 'utf8');
+    const rendered = r.rendered!;
     expect(parse(rendered).redis.redis_auth).toBe(password);
     // the script refuses an empty password
-    expect(run(toolPath('busybox'), ['sh', '-c', script], { env: { PATH: `${bin}:/usr/bin:/bin`, REDIS_PASSWORD: '' } }).code).not.toBe(0);
+    expect(runAuthRenderScript(s.initScript!, s.config, '').code).not.toBe(0);
 
     // AND shards started with the args kubelet would expand ($(REDIS_PASSWORD) → the Secret's value)
     const args = s.shardArgs.map((a) => a.replace('$(REDIS_PASSWORD)', password));

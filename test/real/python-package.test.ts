@@ -5,7 +5,7 @@ import * as path from 'path';
 import { App, Chart, Size, YamlOutputType } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parseAllDocuments } from 'yaml';
-import { AmbassadorShardedRedis, CacheEngine, RedisPassword, ShardedCache, ShardedCacheProxy, TwemproxyHash } from '../../src';
+import { AmbassadorShardedRedis, CacheEngine, ShardedCache, ShardedCacheProxy, TwemproxyHash } from '../../src';
 import { assertValid } from '../harness';
 import { run, tempDir, TOOLS_DIR } from '../harness/proc';
 
@@ -20,7 +20,7 @@ function typescriptTwin(outdir: string): string {
   new AmbassadorShardedRedis(chart, 'sharded-redis', {
     shards: 4,
     maxMemory: Size.mebibytes(128),
-    password: RedisPassword.fromSecret(secret, 'password'),
+    password: { secret, key: 'password' },
     hash: TwemproxyHash.MURMUR,
     hashTag: '{}',
     app: { image: 'redis:7.2.5-alpine', uid: 999, gid: 1000, command: ['sleep', 'infinity'] },

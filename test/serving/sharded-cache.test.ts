@@ -2,7 +2,7 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { CacheEngine, RestrictedSecurity, ShardedCache, ShardedCacheProxy, ShardedCacheProxyMode, TwemproxyHash } from '../../src';
-import { ofKind, one, synthValid } from '../harness';
+import { checkRestricted, ofKind, one, synthValid } from '../harness';
 
 function client(chart: Chart, id = 'web', ports: number[] = [8080]) {
   const d = new kplus.Deployment(chart, id, { metadata: { name: id }, securityContext: RestrictedSecurity.podSecurityContext(1000, 1000) });
@@ -10,6 +10,22 @@ function client(chart: Chart, id = 'web', ports: number[] = [8080]) {
   RestrictedSecurity.applySeccomp(d);
   return d;
 }
+
+/** An ordinary cdk8s-plus Deployment, as a user writes it: no seccomp, capabilities not dropped. */
+function plainDeployment(chart: Chart, id = 'plain', container: Partial<kplus.ContainerProps> = {}) {
+  const d = new kplus.Deployment(chart, id, { metadata: { name: id } });
+  d.addContainer({ name: 'main', image: 'node:22.11.0-alpine3.20', securityContext: { user: 1000, group: 1000 }, ...container });
+  return d;
+}
+
+const labels = (name: string, component: string, version: string, instance = 'cache') => ({
+  'app.kubernetes.io/name': name,
+  'app.kubernetes.io/instance': instance,
+  'app.kubernetes.io/component': component,
+  'app.kubernetes.io/part-of': instance,
+  'app.kubernetes.io/version': version,
+  'app.kubernetes.io/managed-by': 'cdk8s-distributed-patterns',
+});
 
 const conf = (objs: any[], name = 'cache-twemproxy') => {
   const doc = parse(one(objs, 'ConfigMap', name).data['nutcracker.yml']);
@@ -55,6 +71,13 @@ describe('ShardedCache', () => {
     expect(svc.spec.ports).toEqual([{ name: 'memcached', port: 11211, targetPort: 11211 }]);
     expect(proxy.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
     expect(ofKind(objs, 'PodDisruptionBudget').map((p) => p.metadata.name).sort()).toEqual(['cache-proxy', 'cache-shard']);
+    // labels: the daemon, the instance, the role, part-of the instance, the image tag
+    for (const o of [sts, one(objs, 'Service', 'cache-shard'), one(objs, 'PodDisruptionBudget', 'cache-shard')]) expect(o.metadata.labels).toEqual(labels('memcached', 'shard', '1.6.31-alpine'));
+    for (const o of [proxy, svc, one(objs, 'PodDisruptionBudget', 'cache-proxy'), one(objs, 'ConfigMap', 'cache-twemproxy')]) expect(o.metadata.labels).toEqual(labels('twemproxy', 'proxy', '0.5.0'));
+    expect(proxy.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'twemproxy', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/component': 'proxy' });
+    expect(tp.imagePullPolicy).toBe('IfNotPresent');
+    expect(mc.imagePullPolicy).toBe('IfNotPresent');
+    expect(tp.resources).toEqual({ limits: { cpu: '1000m', memory: '256Mi' }, requests: { cpu: '100m', memory: '64Mi' } });
   });
 
   test('ambassador mode: twemproxy in each client pod on 127.0.0.1, no proxy tier', () => {
@@ -87,6 +110,13 @@ describe('ShardedCache', () => {
     }
     expect(conf(objs).servers).toEqual(['cache-shard-0:11211:1 cache-shard-0', 'cache-shard-1:11211:1 cache-shard-1']);
     expect(conf(objs).server_connections).toBe(3);
+    // every shard is component `shard`; the shard label tells their selectors apart
+    const d1 = one(objs, 'Deployment', 'cache-shard-1');
+    expect(d1.metadata.labels).toEqual({ ...labels('memcached', 'shard', '1.6.31-alpine'), 'cdk8s-distributed-patterns/shard': '1' });
+    expect(d1.spec.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'memcached', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/component': 'shard', 'cdk8s-distributed-patterns/shard': '1',
+    });
+    expect(one(objs, 'Service', 'cache-shard-1').spec.selector).toEqual(d1.spec.selector.matchLabels);
     // same ring names as the StatefulSet mode: switching modes moves no key
     const plain = new ShardedCache(Testing.chart(), 'cache', { shards: 2 });
     expect(cache.hashing.servers).toEqual(plain.hashing.servers);
@@ -117,6 +147,137 @@ describe('ShardedCache', () => {
     expect(one(objs, 'Deployment', 'sessions-proxy').spec.template.spec.containers[0].ports).toEqual([{ containerPort: 7000, name: 'redis' }, { containerPort: 7001, name: 'stats' }]);
   });
 
+  test('valkey engine with a password: valkey-server shards, twemproxy redis_auth filled by an init container in the proxy tier', () => {
+    // GIVEN
+    const chart = Testing.chart();
+    const secret = kplus.Secret.fromSecretName(chart, 'auth', 'cache-auth');
+    new ShardedCache(chart, 'cache', { engine: CacheEngine.VALKEY, password: { secret, key: 'password' } });
+    // WHEN
+    const objs = synthValid(chart);
+    // THEN the shards
+    const sts = one(objs, 'StatefulSet', 'cache-shard');
+    const shard = sts.spec.template.spec.containers[0];
+    expect(shard).toMatchObject({ name: 'valkey', image: 'valkey/valkey:8.1.1-alpine', command: ['valkey-server'] });
+    expect(shard.args).toEqual(['--port', '6379', '--bind', '* -::*', '--protected-mode', 'no', '--dir', '/data', '--maxmemory', '256mb', '--maxmemory-policy', 'allkeys-lru', '--save', '', '--appendonly', 'no', '--maxclients', '1024', '--requirepass', '$(REDIS_PASSWORD)']);
+    expect(shard.readinessProbe.exec.command).toEqual(['sh', '-c', 'valkey-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG']);
+    expect(shard.env).toEqual([
+      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'cache-auth', key: 'password' } } },
+      { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'cache-auth', key: 'password' } } },
+    ]);
+    expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 1000 });
+    expect(sts.metadata.labels).toEqual(labels('valkey', 'shard', '8.1.1-alpine'));
+    // AND the proxy: redis protocol, the placeholder in the ConfigMap, the password written at pod start
+    expect(conf(objs)).toMatchObject({ listen: '0.0.0.0:6379', redis: true, redis_auth: '__REDIS_AUTH_FROM_SECRET__' });
+    const proxy = one(objs, 'Deployment', 'cache-proxy').spec.template.spec;
+    expect(proxy.initContainers).toHaveLength(1);
+    expect(proxy.initContainers[0]).toMatchObject({ image: 'valkey/valkey:8.1.1-alpine', env: [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'cache-auth', key: 'password' } } }] });
+    expect(proxy.containers[0].volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'cache-twemproxy-auth', readOnly: true }]);
+    expect(proxy.containers[0].ports).toEqual([{ containerPort: 6379, name: 'redis' }]);
+  });
+
+  test('resources of every inner container: shards, proxies, the auth init container', () => {
+    const chart = Testing.chart();
+    const res = (m: number) => ({
+      cpu: { request: kplus.Cpu.millis(m), limit: kplus.Cpu.millis(2 * m) },
+      memory: { request: Size.mebibytes(m), limit: Size.mebibytes(2 * m) },
+    });
+    const secret = kplus.Secret.fromSecretName(chart, 'auth', 'cache-auth');
+    const cache = new ShardedCache(chart, 'cache', {
+      engine: CacheEngine.REDIS,
+      password: { secret, key: 'password' },
+      proxy: ShardedCacheProxy.ambassador(),
+      shardResources: res(300),
+      proxyResources: res(70),
+      authInitResources: res(20),
+    });
+    cache.addClient(client(chart));
+    new ShardedCache(chart, 'tier', { shardResources: res(200), proxyResources: res(90) });
+    const objs = synthValid(chart);
+    const r = (m: number) => ({ requests: { cpu: `${m}m`, memory: `${m}Mi` }, limits: { cpu: `${2 * m}m`, memory: `${2 * m}Mi` } });
+    expect(one(objs, 'StatefulSet', 'cache-shard').spec.template.spec.containers[0].resources).toEqual(r(300));
+    const web = one(objs, 'Deployment', 'web').spec.template.spec;
+    expect(web.containers[1].resources).toEqual(r(70));
+    expect(web.initContainers[0].resources).toEqual(r(20));
+    expect(one(objs, 'StatefulSet', 'tier-shard').spec.template.spec.containers[0].resources).toEqual(r(200));
+    expect(one(objs, 'Deployment', 'tier-proxy').spec.template.spec.containers[0].resources).toEqual(r(90));
+  });
+
+  test('pod options reach every pod template the cache makes (shards in both modes, the proxy tier), not the clients', () => {
+    // GIVEN every pod option, on a StatefulSet cache with a proxy tier and on a replicated-shard cache
+    const chart = Testing.chart();
+    const spread = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { tier: 'cache' } } }];
+    const pod = {
+      imagePullSecrets: [kplus.Secret.fromSecretName(chart, 'pull', 'regcred')],
+      serviceAccount: kplus.ServiceAccount.fromServiceAccountName(chart, 'sa', 'cache-sa'),
+      nodeSelector: { pool: 'memory' },
+      tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }],
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'arch', operator: 'In', values: ['amd64'] }] }] } } },
+      topologySpreadConstraints: spread,
+      priorityClassName: 'high',
+      labels: { team: 'web' },
+      annotations: { 'example.com/owner': 'web' },
+    };
+    new ShardedCache(chart, 'cache', { pod });
+    const amb = new ShardedCache(chart, 'hot', { replicasPerShard: 2, pod, proxy: ShardedCacheProxy.ambassador() });
+    amb.addClient(client(chart));
+    // WHEN
+    const objs = synthValid(chart);
+    // THEN
+    const workloads = [one(objs, 'StatefulSet', 'cache-shard'), one(objs, 'Deployment', 'cache-proxy'), one(objs, 'Deployment', 'hot-shard-0'), one(objs, 'Deployment', 'hot-shard-1')];
+    for (const w of workloads) {
+      const t = w.spec.template;
+      expect(t.spec).toMatchObject({
+        imagePullSecrets: [{ name: 'regcred' }],
+        serviceAccountName: 'cache-sa',
+        automountServiceAccountToken: false,
+        nodeSelector: { pool: 'memory' },
+        tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }],
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'arch', operator: 'In', values: ['amd64'] }] }] } } },
+        priorityClassName: 'high',
+      });
+      expect(t.spec.topologySpreadConstraints).toEqual(spread);
+      expect(t.metadata.labels.team).toBe('web');
+      expect(t.metadata.annotations['example.com/owner']).toBe('web');
+    }
+    // the client pod is yours: no pod option reaches it
+    const web = one(objs, 'Deployment', 'web').spec.template;
+    expect(web.spec.nodeSelector).toBeUndefined();
+    expect(web.metadata.labels.team).toBeUndefined();
+  });
+
+  test('addClient keeps an ordinary client pod restricted; hardenPod: false leaves it as it is', () => {
+    // GIVEN an ambassador cache and a Deployment as a user writes it
+    const chart = Testing.chart();
+    const cache = new ShardedCache(chart, 'cache', { proxy: ShardedCacheProxy.ambassador() });
+    const plain = plainDeployment(chart);
+    const other = plainDeployment(chart, 'other');
+    // WHEN
+    cache.addClient(plain, { containerName: 'cache-proxy' });
+    cache.addClient(other, { hardenPod: false });
+    // THEN the hardened pod passes Pod Security restricted
+    const objs = Testing.synth(chart);
+    const hardened = one(objs, 'Deployment', 'plain');
+    expect(checkRestricted(hardened)).toEqual([]);
+    const spec = hardened.spec.template.spec;
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(spec.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['main', 'cache-proxy']);
+    // AND with hardenPod: false, only the library's own container is restricted
+    expect(checkRestricted(one(objs, 'Deployment', 'other')).map((f) => f.message)).toEqual([
+      "restricted: container 'main' must drop ALL capabilities",
+      "restricted: container 'main' has no RuntimeDefault or Localhost seccomp profile (pod or container)",
+    ]);
+  });
+
+  test('fails when a client pod cannot be kept restricted (a privileged container), with the fix', () => {
+    const chart = Testing.chart();
+    const cache = new ShardedCache(chart, 'cache', { proxy: ShardedCacheProxy.ambassador() });
+    const privileged = plainDeployment(chart, 'priv', { securityContext: { user: 1000, privileged: true } });
+    expect(() => cache.addClient(privileged)).toThrow("ShardedCache 'test/cache': addClient() keeps 'test/priv' passing Pod Security restricted, but container 'main' sets privileged: true: remove privileged from container 'main' (or pass 'hardenPod: false' and run the pod where restricted is not enforced)");
+    // the failed call left the pod as it was
+    expect(privileged.containers.map((c) => c.name)).toEqual(['main']);
+  });
+
   test('planResize: the expected miss fraction after a resize', () => {
     const cache = new ShardedCache(Testing.chart(), 'cache', { shards: 4 });
     const plan = cache.planResize(5);
@@ -124,6 +285,14 @@ describe('ShardedCache', () => {
     expect(plan.movedFraction).toBeGreaterThan(0.1);
     expect(plan.movedFraction).toBeLessThan(0.3);
     expect(cache.planResize(4).movedFraction).toBe(0);
+  });
+
+  test('the README\'s claims: endpoint and planResize of a 5-shard cache', () => {
+    const cache = new ShardedCache(Testing.chart(), 'cache', { shards: 5, memoryPerShard: Size.gibibytes(1) });
+    expect(cache.endpoint).toBe('cache:11211');
+    const plan = cache.planResize(6);
+    expect(plan.movedFraction.toFixed(4)).toBe('0.1755');
+    expect(plan.floor.toFixed(4)).toBe('0.1667');
   });
 
   test('every hash twemproxy offers is modelled: jenkins renders and the model places keys with it', () => {
@@ -141,23 +310,6 @@ describe('ShardedCache', () => {
   });
 
   describe('fails when', () => {
-    test.each([
-      [{ shards: 0 }, "ShardedCache 'test/c': 'shards' must be an integer from 1 to 1024, got 0"],
-      [{ replicasPerShard: 0 }, "'replicasPerShard' must be an integer from 1 to 100, got 0"],
-      [{ maxItemSize: Size.mebibytes(64), memoryPerShard: Size.mebibytes(32) }, "'maxItemSize' must be at most 'memoryPerShard' (32Mi), got '65536Ki'"],
-      [{ engine: CacheEngine.REDIS, maxItemSize: Size.mebibytes(1) }, "'maxItemSize' must be unset for engine redis (redis has no item size limit), got '1024Ki'"],
-      [{ engine: 'etcd' }, "'engine' must be one of 'memcached', 'redis', got 'etcd'"],
-      [{ proxy: 'ambassador' }, "'proxy' must be ShardedCacheProxy.ambassador() or ShardedCacheProxy.sharedTier(), got 'ambassador'"],
-      [{ proxy: ShardedCacheProxy.sharedTier({ replicas: 0 }) }, "'proxy.replicas' must be an integer from 1 to 100, got 0"],
-      [{ hashTag: 'abc' }, "'hashTag' must be two characters, e.g. '{}', got 'abc'"],
-      [{ statsPort: 11211 }, "'statsPort' must be different from 'port' (11211), got 11211"],
-      [{ name: 'c'.repeat(47) }, "'name' must be a DNS-1123 label of at most 46 characters"],
-      [{ memoryPerShard: Size.kibibytes(20000) }, "'memoryPerShard' must be a whole number of MiB from 16 to 1048576, got '19.53125Mi'"],
-      [{ memoryPerShard: Size.mebibytes(8) }, "'memoryPerShard' must be a whole number of MiB from 16 to 1048576, got '8Mi'"],
-    ])('props are %j', (props, message) => {
-      expect(() => new ShardedCache(Testing.chart(), 'c', props as any)).toThrow(message);
-    });
-
     test('an ambassador has no clients (validated when the app is synthesized)', () => {
       const app = Testing.app();
       new ShardedCache(new Chart(app, 'c'), 'cache', { proxy: ShardedCacheProxy.ambassador() });

@@ -1,5 +1,8 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { AddClientOptions } from './options';
+import { RecommendedLabelsOptions } from '../../core/labels';
+import { PodOptions } from '../../core/pod-options';
 
 // Internal: what a ShardedCacheProxy variant needs from the ShardedCache it serves, so the variants live in their
 // own files without importing the construct (no import circle) and the construct never asks which variant it has.
@@ -8,10 +11,13 @@ import { Construct } from 'constructs';
 export interface ProxyContainerOptions {
   /** An id unique within the cache (volume ids derive from it). */
   readonly id: string;
+  /** The container's name. */
+  readonly containerName: string;
   /** Serve stats on the pod IP. */
   readonly exposeStats: boolean;
   /** Declare the listen port (named after the protocol) and probe it. */
   readonly exposeListen?: boolean;
+  /** The proxy's resources (default: those of an ambassador in a client pod). */
   readonly resources?: kplus.ContainerResources;
 }
 
@@ -25,6 +31,12 @@ export interface ShardedCacheProxyHost {
   readonly port: number;
   /** The protocol's port name (`memcached` or `redis`). */
   readonly portName: string;
+  /** The recommended labels of the proxy's objects (twemproxy, component `proxy`, part-of, version). */
+  readonly proxyLabels: RecommendedLabelsOptions;
+  /** The checked pod options of the workloads the cache makes. */
+  readonly pod: PodOptions;
+  /** The user's `proxyResources`, if given. */
+  readonly proxyResources?: kplus.ContainerResources;
   /** Adds the twemproxy container, with the cache's config, to `workload`. */
   addProxy(workload: kplus.AbstractPod, options: ProxyContainerOptions): kplus.Container;
 }
@@ -37,5 +49,5 @@ export interface BoundShardedCacheProxy {
   readonly deployment?: kplus.Deployment;
   readonly service?: kplus.Service;
   /** Adds the proxy to a client workload (ambassador only). */
-  addClient(workload: kplus.AbstractPod): kplus.Container;
+  addClient(workload: kplus.AbstractPod, options: AddClientOptions): kplus.Container;
 }

@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { BoundShardedCacheProxy, ShardedCacheProxyHost } from './_host';
+import { applyPodOptions } from '../../blocks/_pod-options';
 import { RestrictedWorkloads } from '../../blocks/_restricted-workload';
 import { containerResources } from '../../core/_resources';
 import { Availability } from '../../core/availability';
@@ -7,25 +8,30 @@ import { PropCheck } from '../../core/errors';
 import { ContainerImages, ImageKey } from '../../core/images';
 import { RecommendedLabels } from '../../core/labels';
 
+/** The default resources of a shared-tier proxy (it serves many clients, so more than an ambassador). */
+export const SHARED_TIER_RESOURCES = { cpu: ['100m', '1000m'], memory: ['64Mi', '256Mi'] } as const;
+
 /** The book's `shard-router`: a replicated twemproxy Deployment `<baseName>-proxy` behind the Service `<baseName>`. */
 export function bindSharedTier(host: ShardedCacheProxyHost, replicas: number, exposeStats: boolean): BoundShardedCacheProxy {
   const scope = host.scope;
   PropCheck.integer(scope, 'proxy.replicas', 1, 100, 2, replicas);
+  PropCheck.boolean(scope, 'proxy.exposeStats', false, exposeStats);
   const name = `${host.baseName}-proxy`;
-  const labelOptions = { name: 'twemproxy', instance: host.baseName, component: 'proxy' };
-  const selector = RecommendedLabels.selector(labelOptions);
-  const labels = RecommendedLabels.of(labelOptions);
+  const selector = RecommendedLabels.selector(host.proxyLabels);
+  const labels = RecommendedLabels.of(host.proxyLabels);
   const user = ContainerImages.user(ImageKey.TWEMPROXY);
   const deployment = RestrictedWorkloads.deployment(scope, 'Proxy', {
     name, labels, selector, replicas, uid: user.uid, gid: user.gid, strategy: Availability.surgeOnly(),
   });
   host.addProxy(deployment, {
     id: 'Proxy',
+    containerName: 'twemproxy',
     exposeStats,
     exposeListen: true,
-    resources: containerResources({ cpu: ['100m', '1000m'], memory: ['64Mi', '256Mi'] }),
+    resources: host.proxyResources ?? containerResources(SHARED_TIER_RESOURCES),
   });
-  RestrictedWorkloads.availability(scope, deployment, selector, labels, { replicas });
+  applyPodOptions(deployment, host.pod);
+  RestrictedWorkloads.availability(scope, deployment, selector, labels, { replicas, pod: host.pod });
   // The name clients use is the cache's base name.
   const service = new kplus.Service(scope, 'Service', {
     metadata: { name: host.baseName, labels },

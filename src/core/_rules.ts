@@ -163,7 +163,7 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 export function checkSecretValue(scope: IConstruct, prop: string, v: kplus.SecretValue): kplus.SecretValue {
   if (v === null || typeof v !== 'object' || typeof (v as any).secret !== 'object' || (v as any).secret === null) {
     // A plain value may be the password itself: the message says only its type, never the value.
-    const shown = v === null || typeof v === 'object' ? v : `<a ${typeof v}, not shown>`;
+    const shown = v === null || v === undefined || typeof v === 'object' ? v : `<a ${typeof v}, not shown>`;
     throw propError(scope, prop, 'a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue)', shown);
   }
   const name = (v.secret as any).name;

@@ -317,8 +317,8 @@ function createElection(cfg, identity, namespace, deps) {
     if (cfg.endpoints) withdrawEndpoints();
   }
 
-  function leaseBody(obj, spec) {
-    return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: obj.metadata, spec: spec };
+  function leaseBody(metadata, spec) {
+    return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: metadata, spec: spec };
   }
 
   /** One try: renew (fast path on the last resourceVersion), else read, then create or compare-and-swap. */

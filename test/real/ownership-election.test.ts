@@ -205,10 +205,15 @@ interface Sample {
   readonly podIps: string[];
 }
 
+const samplers: Sampler[] = [];
+afterEach(() => { for (const s of samplers.splice(0)) s.stop(); });
+
 class Sampler {
   public readonly samples: Sample[] = [];
   private timer?: NodeJS.Timeout;
-  constructor(private readonly sidecars: Sidecar[], private readonly endpointsPath?: string) {}
+  constructor(private readonly sidecars: Sidecar[], private readonly endpointsPath?: string) {
+    samplers.push(this);
+  }
 
   start(): void {
     this.timer = setInterval(() => { void this.sample(); }, 50);

@@ -587,11 +587,17 @@ function createElection(cfg, identity, namespace, deps) {
 
   // ---- the loops
 
+  // Acquisitions in flight count against the cap: the electors of one process try at the same time.
+  let acquiring = 0;
+
   async function electorLoop(e) {
     while (!stopping) {
-      const mayAcquire = !stopping && (!cfg.sharded || ownedCount() < cap());
+      const mayAcquire = !stopping && (!cfg.sharded || e.owner || ownedCount() + acquiring < cap());
+      const counted = cfg.sharded && mayAcquire && !e.owner;
+      if (counted) acquiring++;
       e.busy = attempt(e, mayAcquire);
       await e.busy;
+      if (counted) acquiring--;
       if (stopping) break;
       await sleep(e.owner ? P : P * (1 + Math.random() * (JITTER - 1)), wakeups);
     }

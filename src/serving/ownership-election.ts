@@ -382,7 +382,8 @@ export class OwnershipElection extends Construct {
         sources: [
           { serviceAccountToken: { path: 'token', expirationSeconds: TOKEN_SECONDS } },
           { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+          // (the L1 converter renders the patch: its field names, e.g. `downwardApi` for `downwardAPI`)
+          { downwardApi: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
         ],
       },
     }));
@@ -398,6 +399,8 @@ export class OwnershipElection extends Construct {
         metadata: { name: base, labels },
         ports: [{ name: port.name, port: port.port, targetPort: port.port }],
       });
+      // No selector at all (cdk8s-plus writes `selector: {}`): the endpoint controllers leave its Endpoints alone.
+      ApiObject.of(this.ownerService).addJsonPatch(JsonPatch.remove('/spec/selector'));
       this.ownerEndpoints = new kplus.k8s.KubeEndpoints(this, 'Endpoints', { metadata: { name: base, labels } });
     }
 

@@ -352,6 +352,11 @@ export class OwnershipElection extends Construct {
       },
       ...(onLoss === OwnershipLossAction.RESTART_APP ? { liveness: watchdog } : {}),
     });
+    if (onLoss === OwnershipLossAction.RESTART_APP) {
+      // Linters expect a probe's port on its own container; the kubelet probes the pod's address, where any
+      // container's port answers.
+      obj.metadata.addAnnotation('ignore-check.kube-linter.io/liveness-port', "the app's liveness probe is the election sidecar's /watchdog, on the sidecar's port in the same pod");
+    }
     this.appContainer.mount(STATE_DIR, stateVolume, { readOnly: true });
 
     const user = ContainerImages.user(ImageKey.NODE);
@@ -396,7 +401,11 @@ export class OwnershipElection extends Construct {
     if (ownerService) {
       const port = { name: app.portName, port: appPort!, protocol: 'TCP' };
       this.ownerService = new kplus.Service(this, 'Service', {
-        metadata: { name: base, labels },
+        metadata: {
+          name: base,
+          labels,
+          annotations: { 'ignore-check.kube-linter.io/dangling-service': "no selector on purpose: the owner's election sidecar writes this Service's Endpoints" },
+        },
         ports: [{ name: port.name, port: port.port, targetPort: port.port }],
       });
       // No selector at all (cdk8s-plus writes `selector: {}`): the endpoint controllers leave its Endpoints alone.

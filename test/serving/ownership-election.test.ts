@@ -156,6 +156,7 @@ describe('OwnershipElection', () => {
     const { objs, election } = synth({ ownerService: true });
     const svc = one(objs, 'Service', 'scheduler');
     expect(svc.spec.selector).toBeUndefined();
+    expect(svc.metadata.annotations).toEqual({ 'ignore-check.kube-linter.io/dangling-service': "no selector on purpose: the owner's election sidecar writes this Service's Endpoints" });
     expect(svc.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 8080 }]);
     expect(one(objs, 'Endpoints', 'scheduler').subsets).toBeUndefined();
     expect(election.ownerService?.name).toBe('scheduler');
@@ -193,6 +194,7 @@ describe('OwnershipElection', () => {
     const app = one(objs, 'Deployment').spec.template.spec.containers[0];
     expect(app.livenessProbe).toEqual({ failureThreshold: 1, httpGet: { path: '/watchdog', port: 8089, scheme: 'HTTP' }, periodSeconds: 1, timeoutSeconds: 1 });
     expect(JSON.parse(one(objs, 'ConfigMap').data['config.json']).onLoss).toBe('restart-app');
+    expect(one(objs, 'Deployment').metadata.annotations['ignore-check.kube-linter.io/liveness-port']).toMatch(/the election sidecar's \/watchdog/);
   });
 
   test('the user\'s container, pod options, part-of and image overrides reach the pod', () => {

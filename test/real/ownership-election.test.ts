@@ -209,6 +209,16 @@ const samplers: Sampler[] = [];
 afterEach(() => { for (const s of samplers.splice(0)) s.stop(); });
 
 class Sampler {
+  /** Sidecars that say they are the owner in sample `s` (HTTP answers). */
+  static owners(s: Sample): number[] {
+    return s.answers.flatMap((a, i) => (a?.owner ? [i] : []));
+  }
+
+  /** Sidecars whose state file claims ownership valid at the sample's time. */
+  static fileClaims(s: Sample): number[] {
+    return s.files.flatMap((f, i) => (f?.owner && f.expiresAt > s.t ? [i] : []));
+  }
+
   public readonly samples: Sample[] = [];
   private timer?: NodeJS.Timeout;
   constructor(private readonly sidecars: Sidecar[], private readonly endpointsPath?: string) {
@@ -232,16 +242,6 @@ class Sampler {
     ]);
     const endpoints = ep ? (ep.subsets ?? []).flatMap((s: any) => (s.addresses ?? []).map((a: any) => a.ip)) : undefined;
     this.samples.push({ t, answers, files, endpoints, podIps: this.sidecars.map((x) => x.podIp) });
-  }
-
-  /** Sidecars that say they are the owner in sample `s` (HTTP answers). */
-  static owners(s: Sample): number[] {
-    return s.answers.flatMap((a, i) => (a?.owner ? [i] : []));
-  }
-
-  /** Sidecars whose state file claims ownership valid at the sample's time. */
-  static fileClaims(s: Sample): number[] {
-    return s.files.flatMap((f, i) => (f?.owner && f.expiresAt > s.t ? [i] : []));
   }
 
   /** The first sample at or after `t` in which a sidecar other than `not` is the owner; resolves when it is taken. */
@@ -453,7 +453,8 @@ describe('OwnershipElection against the real API server (RBAC on)', () => {
     for (const s of sampler.samples) {
       const o = owned(s).filter((_, i) => !(i === victim && s.t > t1)).flat();
       expect(new Set(o).size).toBe(o.length);
-      const claims = s.files.flatMap((f, i) => (f && !(i === victim && s.t > t1) ? f.shards.filter((x: any) => x.owner && x.expiresAt > s.t).map((x: any) => x.shard) : []));
+      const valid = (f: any) => f.shards.filter((x: any) => x.owner && x.expiresAt > s.t).map((x: any) => x.shard);
+      const claims = s.files.flatMap((f, i) => (f && !(i === victim && s.t > t1) ? valid(f) : []));
       expect(new Set(claims).size).toBe(claims.length);
     }
     expect(balanced.sort()).toEqual([4, 4, 4]);
@@ -461,7 +462,8 @@ describe('OwnershipElection against the real API server (RBAC on)', () => {
     expect(lastOwned[1].length + lastOwned[2].length).toBe(12);
     expect(failoverMs).toBeLessThan(3000 + 4 * 600 + 300);
     // eslint-disable-next-line no-console
-    console.log(`ownership-election sharded (12 shards, 3 replicas; lease 3000 ms, deadline 2000 ms, retry 500 ms): all owned evenly ${startMs} ms after start `
+    console.log('ownership-election sharded (12 shards, 3 replicas; lease 3000 ms, deadline 2000 ms, retry 500 ms): '
+      + `all owned evenly ${startMs} ms after start `
       + `(${balanced.join('/')}); a replica SIGKILLed: its shards re-owned in ${failoverMs} ms (${lastOwned[1].length}/${lastOwned[2].length})`);
     for (const s of sidecars) await s.proc.stop();
   });

@@ -449,12 +449,13 @@ describe('OwnershipElection against the real API server (RBAC on)', () => {
     sampler.stop();
     await sleep(300);
 
-    // THEN no shard was ever owned twice (answers, and the files' claims), and the survivors hold all 12
+    // THEN no shard was ever owned twice (answers, and the files' claims — the killed one's included: its claims
+    // expire at its renew deadline, before anyone may take over), and the survivors hold all 12
     for (const s of sampler.samples) {
-      const o = owned(s).filter((_, i) => !(i === victim && s.t > t1)).flat();
+      const o = owned(s).flat();
       expect(new Set(o).size).toBe(o.length);
       const valid = (f: any) => f.shards.filter((x: any) => x.owner && x.expiresAt > s.t).map((x: any) => x.shard);
-      const claims = s.files.flatMap((f, i) => (f && !(i === victim && s.t > t1) ? valid(f) : []));
+      const claims = s.files.flatMap((f) => (f ? valid(f) : []));
       expect(new Set(claims).size).toBe(claims.length);
     }
     expect(balanced.sort()).toEqual([4, 4, 4]);

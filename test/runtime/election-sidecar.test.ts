@@ -174,6 +174,21 @@ describe('the election', () => {
     await a.e.stop();
   });
 
+  test('renewals keep what others put on the Lease (labels, annotations): a PUT of the whole object as last seen', async () => {
+    const store = new FakeApi();
+    const a = election(store, 'pod-a');
+    a.e.start();
+    await until('a owns', () => a.e.report().owner);
+    const cur = store.leases.get('leader');
+    await store.request('PUT', '/apis/coordination.k8s.io/v1/namespaces/ns/leases/leader', { ...cur, metadata: { ...cur.metadata, labels: { team: 'sched' } } });
+    await sleep(300); // a conflict on the fast path, a read, then renewals on the new version
+    expect(a.e.report()).toMatchObject({ owner: true, token: 0 });
+    expect(store.leases.get('leader').metadata.labels).toEqual({ team: 'sched' });
+    expect(Number(store.leases.get('leader').metadata.resourceVersion)).toBeGreaterThan(Number(cur.metadata.resourceVersion) + 2);
+    await a.e.stop();
+    expect(store.leases.get('leader').metadata.labels).toEqual({ team: 'sched' });
+  });
+
   test('a release with a stale version does not clear the Lease someone else holds now', async () => {
     const store = new FakeApi();
     const a = election(store, 'pod-a');

@@ -249,6 +249,7 @@ function createElection(cfg, identity, namespace, deps) {
       lastToken: null,
       renewedAt: 0, // monotonic time the last successful write was *sent*
       rv: undefined,
+      meta: undefined,
       spec: undefined,
       observedRaw: undefined,
       observedAt: 0,
@@ -267,7 +268,8 @@ function createElection(cfg, identity, namespace, deps) {
   }
 
   function observe(e, obj) {
-    e.rv = obj.metadata && obj.metadata.resourceVersion;
+    e.meta = obj.metadata || {};
+    e.rv = e.meta.resourceVersion;
     e.spec = obj.spec || {};
     const raw = JSON.stringify(e.spec);
     if (raw !== e.observedRaw) {
@@ -328,7 +330,8 @@ function createElection(cfg, identity, namespace, deps) {
     const sentAt = now();
     if (e.owner && e.rv !== undefined) {
       const spec = Object.assign({}, e.spec, { holderIdentity: identity, leaseDurationSeconds: cfg.leaseDurationSeconds, renewTime: microTime(wall) });
-      const r = await api.request('PUT', leasePath(e.lease), leaseBody({ name: e.lease, namespace: namespace, resourceVersion: e.rv }, spec));
+      // The whole object as last seen (labels and annotations others put on the Lease stay), at its version.
+      const r = await api.request('PUT', leasePath(e.lease), leaseBody(e.meta, spec));
       if (r.status === 200) {
         renewed(e, r.json, sentAt);
         return;
@@ -384,7 +387,7 @@ function createElection(cfg, identity, namespace, deps) {
     lose(e, 'released', false);
     const spec = Object.assign({}, e.spec, { leaseDurationSeconds: 1, renewTime: microTime(Date.now()) });
     delete spec.holderIdentity;
-    const r = await api.request('PUT', leasePath(e.lease), leaseBody({ name: e.lease, namespace: namespace, resourceVersion: e.rv }, spec));
+    const r = await api.request('PUT', leasePath(e.lease), leaseBody(e.meta, spec));
     if (r.status === 200) {
       observe(e, r.json);
       log('released Lease "' + e.lease + '"');

@@ -241,7 +241,7 @@ export class OwnershipElection extends Construct {
       throw propError(this, 'renewDeadline', `less than 'leaseDuration' (${leaseMs}ms), so an owner stops before anyone else may start`, `${renewMs}ms`);
     }
     if (renewMs <= retryMs * JITTER) {
-      throw propError(this, 'retryPeriod', `less than 'renewDeadline' / ${JITTER} (${Math.floor(renewMs / JITTER)}ms), as client-go requires: a renewal must have room for a retry with jitter before the deadline`, `${retryMs}ms`);
+      throw propError(this, 'retryPeriod', `less than 'renewDeadline' / ${JITTER} (at most ${Math.ceil(renewMs / JITTER) - 1}ms), as client-go requires: a renewal must have room for a retry with jitter before the deadline`, `${retryMs}ms`);
     }
     const ownerService = props.ownerService ?? false;
     if (typeof ownerService !== 'boolean') throw propError(this, 'ownerService', 'true or false', ownerService);

@@ -219,10 +219,15 @@ describe('OwnershipElection', () => {
     expect(spec.containers[1].ports).toEqual([{ containerPort: 9000, name: 'election' }]);
   });
 
+  test('the largest retry period for a renew deadline is accepted (client-go: renewDeadline > retryPeriod × 1.2)', () => {
+    expect(JSON.parse(synth({ renewDeadline: Duration.seconds(10), retryPeriod: Duration.millis(8333) }).election.sidecarConfig).retryPeriodMs).toBe(8333);
+    expect(() => synth({ renewDeadline: Duration.seconds(10), retryPeriod: Duration.millis(8334) })).toThrow("got '8334ms'");
+  });
+
   describe.each([
     ['replicas is 1', { replicas: 1 }, /'replicas' must be an integer from 2 to 100 \(with one replica there is nothing to elect: the book's first advice is "determining if you even need master election"/],
     ['the renew deadline is not below the lease', { leaseDuration: Duration.seconds(10), renewDeadline: Duration.seconds(10) }, "'renewDeadline' must be less than 'leaseDuration' (10000ms)"],
-    ['the retry period is too close to the renew deadline', { renewDeadline: Duration.seconds(10), retryPeriod: Duration.millis(8500) }, "'retryPeriod' must be less than 'renewDeadline' / 1.2 (8333ms)"],
+    ['the retry period is too close to the renew deadline', { renewDeadline: Duration.seconds(10), retryPeriod: Duration.millis(8500) }, "'retryPeriod' must be less than 'renewDeadline' / 1.2 (at most 8333ms)"],
     ['the lease name is not an object name', { leaseName: 'Leader_1' }, "'leaseName' must be a Kubernetes object name"],
     ['shards is 0', { shards: 0 }, "'shards' must be an integer from 1 to 1000, got 0"],
     ['the lease duration is not whole seconds', { leaseDuration: Duration.millis(2500) }, "'leaseDuration' must be"],

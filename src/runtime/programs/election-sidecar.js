@@ -81,7 +81,7 @@ function loadConfig(raw) {
   const retryPeriodMs = integer(raw, 'retryPeriodMs', 1, 86400000);
   // client-go's rules: leaseDuration > renewDeadline > retryPeriod × 1.2.
   if (renewDeadlineMs >= leaseDurationSeconds * 1000) throw configError('renewDeadlineMs', 'less than leaseDurationSeconds × 1000 (' + leaseDurationSeconds * 1000 + ')', renewDeadlineMs);
-  if (renewDeadlineMs <= retryPeriodMs * JITTER) throw configError('retryPeriodMs', 'less than renewDeadlineMs / ' + JITTER + ' (' + renewDeadlineMs / JITTER + ')', retryPeriodMs);
+  if (renewDeadlineMs <= retryPeriodMs * JITTER) throw configError('retryPeriodMs', 'less than renewDeadlineMs / ' + JITTER + ' (at most ' + (Math.ceil(renewDeadlineMs / JITTER) - 1) + ')', retryPeriodMs);
   const replicas = integer(raw, 'replicas', 1, 10000);
   const port = integer(raw, 'port', 1, 65535);
   if (typeof raw.stateDir !== 'string' || raw.stateDir.charAt(0) !== '/') throw configError('stateDir', 'an absolute path', raw.stateDir);
@@ -323,9 +323,16 @@ function createElection(cfg, identity, namespace, deps) {
     return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: metadata, spec: spec };
   }
 
+  /** Ends every term whose renew deadline has passed (the watchdog timer does too; this runs before any answer). */
+  function checkDeadlines() {
+    for (const e of electors) {
+      if (e.owner && now() >= e.renewedAt + D) lose(e, 'no renewal succeeded within the renew deadline (' + D + 'ms)', true);
+    }
+  }
+
   /** One try: renew (fast path on the last resourceVersion), else read, then create or compare-and-swap. */
   async function attempt(e, mayAcquire) {
-    if (e.owner && now() >= e.renewedAt + D) lose(e, 'no renewal succeeded within the renew deadline (' + D + 'ms)', true);
+    checkDeadlines();
     const wall = Date.now();
     const sentAt = now();
     if (e.owner && e.rv !== undefined) {
@@ -560,6 +567,8 @@ function createElection(cfg, identity, namespace, deps) {
       res.end(req.method === 'HEAD' ? undefined : text);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed');
+    // A process that was paused answers only after its expired terms are ended (logged, file, watchdog).
+    checkDeadlines();
     switch (url.pathname) {
       case '/ownership':
         return send(200, report());

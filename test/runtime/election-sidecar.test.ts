@@ -261,6 +261,7 @@ describe('the election', () => {
     await until('3/3', () => both()[0].length === 3 && both()[1].length === 3);
     const [oa, ob] = both();
     expect([...oa, ...ob].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    await until('a sees both members', () => a.e.report().members.length === 2);
     expect(a.e.report().members).toEqual(['pod-a', 'pod-b']);
     await b.e.stop();
     await until('a owns all 6', () => a.e.report().owned.length === 6, 5000);

@@ -220,7 +220,8 @@ describe('OwnershipElection', () => {
   });
 
   test('the largest retry period for a renew deadline is accepted (client-go: renewDeadline > retryPeriod × 1.2)', () => {
-    expect(JSON.parse(synth({ renewDeadline: Duration.seconds(10), retryPeriod: Duration.millis(8333) }).election.sidecarConfig).retryPeriodMs).toBe(8333);
+    const largest = synth({ renewDeadline: Duration.seconds(10), retryPeriod: Duration.millis(8333) }).election;
+    expect(JSON.parse(largest.sidecarConfig).retryPeriodMs).toBe(8333);
     expect(() => synth({ renewDeadline: Duration.seconds(10), retryPeriod: Duration.millis(8334) })).toThrow("got '8334ms'");
   });
 

@@ -268,4 +268,19 @@ describe('the election', () => {
     expect(JSON.parse(store.leases.get('work-members').metadata.annotations['cdk8s-distributed-patterns/members'])).not.toHaveProperty('pod-b');
     await a.e.stop();
   });
+
+  test('sharded: a replica that joins late gets its share — the other gives up what is above ⌈shards / members⌉', async () => {
+    const store = new FakeApi();
+    const over = { sharded: true, leases: [0, 1, 2, 3, 4, 5].map((i) => `work-${i}`), membersLease: 'work-members', replicas: 2 };
+    const a = election(store, 'pod-a', over);
+    a.e.start();
+    // alone: an even share (3) during its first lease duration, then all 6
+    await until('a owns 3', () => a.e.report().owned.length === 3);
+    await until('a owns all 6', () => a.e.report().owned.length === 6, 6000);
+    const b = election(store, 'pod-b', over);
+    b.e.start();
+    await until('3/3', () => a.e.report().owned.length === 3 && b.e.report().owned.length === 3, 6000);
+    expect([...a.e.report().owned, ...b.e.report().owned].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(a.lines.filter((l) => l.startsWith('released Lease'))).toHaveLength(3);
+  });
 });

@@ -282,7 +282,9 @@ function createElection(cfg, identity, namespace, deps) {
     if (e.timer) clearTimeout(e.timer);
     e.timer = setTimeout(function () {
       e.timer = undefined;
-      if (e.owner && now() >= e.renewedAt + D) lose(e, 'no renewal succeeded within the renew deadline (' + D + 'ms)', true);
+      if (!e.owner) return;
+      if (now() >= e.renewedAt + D) lose(e, 'no renewal succeeded within the renew deadline (' + D + 'ms)', true);
+      else armWatchdog(e); // fired early (timers run on the event loop's cached clock, which lags under load)
     }, Math.max(0, e.renewedAt + D - now()) + 1);
   }
 

@@ -41,6 +41,8 @@ export * from './serving/sharded-service';
 export * from './serving/scatter-gather';
 export * from './serving/scatter-gather/merge-strategy';
 export * from './serving/scatter-gather/hedge-policy';
+export * from './serving/ownership-election';
+export * from './serving/ownership-election/loss-action';
 export * from './batch/work-queue-jobs';
 export * from './batch/work-queue-jobs/worker-mode';
 export * from './batch/work-queue-jobs/work-items';

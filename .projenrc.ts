@@ -155,6 +155,11 @@ for (const line of lines) {
   });
 }
 
+// The adapters are source too (the test task lints them with src/).
+project.eslint?.addLintPattern('lines/adapters');
+// An adapter imports its line's cdk8s-plus, a peer dependency of that line's package (a devDependency here).
+project.eslint?.addOverride({ files: ['lines/adapters/**'], rules: { 'import/no-extraneous-dependencies': 'off' } });
+
 // `build` packages JavaScript and Python everywhere (projen's default packages only JavaScript when CI is set).
 const pkg = project.tasks.tryFind('package')!;
 pkg.reset();

@@ -1,6 +1,6 @@
 // Proofs that the tier-1 checkers fail on bad objects: a checker that never fails is worth nothing.
-import { checkRestricted } from './pod-security';
 import { harnessLine } from './line';
+import { checkRestricted } from './pod-security';
 import { validateObject, validateObjects } from './validate';
 
 function goodDeployment(): any {

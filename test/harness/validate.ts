@@ -3,8 +3,8 @@
  * cdk8s-plus-27, 1.34.4 for the 34 line: test/harness/line.ts, k8s-schema.ts) with unknown fields rejected, plus
  * the rules the schema misses.
  */
-import { harnessLine } from './line';
 import { FieldType, lineSchema } from './k8s-schema';
+import { harnessLine } from './line';
 
 /** One problem found in one object. */
 export interface Finding {

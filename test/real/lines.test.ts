@@ -111,7 +111,11 @@ describe.each(lines)('line %s', (line) => {
       containers: [{ name: 'app', image: 'busybox:1.36.1', command: ['sh', '-c', 'echo done'], securityContext: sc }],
     });
     const placed = adapter.addSidecarContainer(job, {
-      name: 'proxy', image: 'busybox:1.36.1', command: ['sh', '-c', 'sleep 3600'], portNumber: 8080, securityContext: sc,
+      name: 'proxy',
+      image: 'busybox:1.36.1',
+      command: ['sh', '-c', 'sleep 3600'],
+      portNumber: 8080,
+      securityContext: sc,
       readiness: kplus.Probe.fromTcpSocket({ port: 8080 }),
     });
     const obj = ApiObject.of(job);

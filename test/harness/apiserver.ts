@@ -393,14 +393,22 @@ function makeCertificates(pki: string): void {
 /**
  * The fields of `sent` that `returned` (the server's answer to a dry run) lacks, as JSON pointers: a field the
  * server's schema knows but drops — a feature that is off on that server (an alpha field) — would otherwise pass
- * unnoticed. Values may differ (defaults, normalized quantities); only presence is compared.
+ * unnoticed. Values may differ (defaults, normalized quantities); only presence is compared. A zero value sent
+ * (`false`, `0`, `''`, `[]`, `{}`) may be missing from the answer: the server's encoding omits empty fields.
  */
 export function droppedFields(sent: any, returned: any, ptr = ''): string[] {
+  if (isZero(sent) && (returned === undefined || returned === null)) return [];
   if (sent === null || typeof sent !== 'object') return [];
   if (returned === null || returned === undefined || typeof returned !== 'object') return [ptr || '/'];
   if (Array.isArray(sent)) {
     if (!Array.isArray(returned)) return [ptr];
-    return sent.flatMap((v, i) => (i < returned.length ? droppedFields(v, returned[i], `${ptr}/${i}`) : [`${ptr}/${i}`]));
+    return sent.flatMap((v, i) => droppedFields(v, returned[i], `${ptr}/${i}`));
   }
-  return Object.entries(sent).flatMap(([k, v]) => (k in returned ? droppedFields(v, returned[k], `${ptr}/${k}`) : [`${ptr}/${k}`]));
+  return Object.entries(sent).flatMap(([k, v]) => droppedFields(v, returned[k], `${ptr}/${k}`));
+}
+
+function isZero(v: any): boolean {
+  if (v === false || v === 0 || v === '' || v === null) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && Object.keys(v).length === 0;
 }

@@ -148,6 +148,10 @@ for (const line of lines) {
     exec: `${LINE_SCRIPT} test ${line}`,
     receiveArgs: true,
   });
+  project.addTask(`line:${line}:snapshot-diff`, {
+    description: `Compare the ${line} line's snapshots with the main line's: only the differences lines/lines.json lists`,
+    exec: `${LINE_SCRIPT} snapshot-diff ${line}`,
+  });
   project.addTask(`line:${line}:schema`, {
     description: `Write lines/schemas/ for the ${line} line from its Kubernetes release's OpenAPI document (kept by install-test-tools)`,
     exec: `${LINE_SCRIPT} schema ${line}`,

@@ -11,6 +11,8 @@
 //   examples  synthesize the copy's examples twice into lines/<line>/dist/examples/ (byte-identical or fail).
 //   test      tier 1 of the line: jest over lines/<line>/test/ with the line's schema (lines/jest.config.js);
 //             the snapshots are lines/snapshots/<line>/ (committed). Extra arguments go to jest (e.g. -u).
+//   snapshot-diff  the line's snapshots (lines/snapshots/<line>/) against the main line's: every difference must be a
+//             line lines/lines.json lists as one the line adds (snapshotDifferences), else it fails and shows it.
 //   schema    write lines/schemas/kubernetes-<minor>.json from the release's OpenAPI document (the module's
 //             api/openapi-spec/swagger.json that scripts/install/21-kube-current.sh keeps, or a path given).
 //
@@ -45,6 +47,7 @@ export interface LineConfig {
   readonly adapter: string;
   readonly schema: string;
   readonly bridges?: Bridge[];
+  readonly snapshotDifferences?: { why: string; addedLines: string[] };
 }
 
 const MAIN_CDK8S_PLUS = 'cdk8s-plus-27';
@@ -291,6 +294,47 @@ export function test(line: string, args: string[]): void {
   sh(bin('jest'), ['--config', path.join(root, 'lines', 'jest.config.js'), '--ci', ...args], root, { CDK8S_DP_LINE: line });
 }
 
+export function snapshotDiff(line: string): void {
+  const c = lineConfig(line);
+  const added = (c.snapshotDifferences?.addedLines ?? []).map((r) => new RegExp(r));
+  const base = path.join(root, 'lines', 'snapshots', line);
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.snap')) files.push(path.relative(base, p));
+    }
+  };
+  walk(base);
+  const counts = new Map<string, number>();
+  const problems: string[] = [];
+  for (const f of files.sort()) {
+    const mainFile = path.join(root, f);
+    if (!fs.existsSync(mainFile)) {
+      problems.push(`${f}: the main line has no such snapshot file`);
+      continue;
+    }
+    const keep = (text: string, count: boolean) => text.split('\n').filter((l) => {
+      const r = added.find((x) => x.test(l));
+      if (r && count) counts.set(r.source, (counts.get(r.source) ?? 0) + 1);
+      return !r;
+    });
+    const a = keep(fs.readFileSync(mainFile, 'utf8'), false);
+    const b = keep(fs.readFileSync(path.join(base, f), 'utf8'), true);
+    const n = Math.max(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      if (a[i] !== b[i]) {
+        problems.push(`${f}:${i + 1}: main line ${JSON.stringify(a[i])}, line ${line} ${JSON.stringify(b[i])}`);
+        break;
+      }
+    }
+  }
+  console.log(`line ${line} snapshots vs the main line's: ${files.length} files; the differences lines/lines.json allows:`);
+  for (const [r, n] of counts) console.log(`  ${n}× ${r}`);
+  if (problems.length > 0) throw new Error(`differences lines/lines.json does not list:\n  ${problems.join('\n  ')}`);
+}
+
 /** The schema file's content for an OpenAPI document (swagger.json) of the line's release. */
 export function schemaFileText(c: LineConfig, swaggerText: string): string {
   const swagger = JSON.parse(swaggerText);
@@ -317,7 +361,7 @@ export function schema(line: string, from?: string): void {
 if (require.main === module) {
   const [command, line, ...rest] = process.argv.slice(2);
   try {
-    if (!line) throw new Error('usage: scripts/line.ts <generate|build|package|examples|test|schema> <line> [args]');
+    if (!line) throw new Error('usage: scripts/line.ts <generate|build|package|examples|test|snapshot-diff|schema> <line> [args]');
     switch (command) {
       case 'generate': generate(line); break;
       case 'build': build(line); break;
@@ -325,6 +369,7 @@ if (require.main === module) {
       case 'examples': examples(line); break;
       case 'test': test(line, rest); break;
       case 'schema': schema(line, rest[0]); break;
+      case 'snapshot-diff': snapshotDiff(line); break;
       default: throw new Error(`unknown command '${command}'`);
     }
   } catch (e: any) {

@@ -45,6 +45,7 @@ for line in $(node -e 'console.log(Object.keys(require("./lines/lines.json")).fi
   npx projen "line:$line:build"
   step "line $line: tier 1 (its Kubernetes schema, Pod Security restricted, its snapshots)"
   npx projen "line:$line:test" --json "--outputFile=test-reports/tier1-line-$line.json"
+  npx projen "line:$line:snapshot-diff"
   step "line $line: examples synthesized twice, byte-identical; packages (js, python)"
   npx projen "line:$line:examples"
   npx projen "line:$line:package"

@@ -73,8 +73,8 @@ describe.each(lines)('line %s', (line) => {
       private: true,
       main: 'main.js',
       dependencies: {
-        'cdk8s': installed('cdk8s'),
-        'constructs': installed('constructs'),
+        cdk8s: installed('cdk8s'),
+        constructs: installed('constructs'),
         [c.cdk8sPlus]: installed(c.cdk8sPlus),
         [c.packageName]: `file:${dist('js', '.tgz')}`,
       },

@@ -63,7 +63,7 @@ npx projen test:real --json --outputFile=test-reports/tier2.json
 node -e '
 const fs = require("fs");
 const reports = [["tier 1", "tier1.json"], ...fs.readdirSync("test-reports").filter((f) => /^tier1-line-[0-9]+\.json$/.test(f)).sort()
-  .map((f) => [`tier 1 (line ${f.match(/[0-9]+/)[0]})`, f]), ["tier 2", "tier2.json"]].map(([n, f]) => [n, require(`./test-reports/${f}`)]);
+  .map((f) => [`tier 1 (line ${f.match(/line-([0-9]+)/)[1]})`, f]), ["tier 2", "tier2.json"]].map(([n, f]) => [n, require(`./test-reports/${f}`)]);
 const passed = reports.reduce((s, [, r]) => s + r.numPassedTests, 0), failed = reports.reduce((s, [, r]) => s + r.numFailedTests, 0);
 console.log(reports.map(([n, r]) => `${n}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`).join("; "));
 console.log(`tests: ${passed} passed, ${failed} failed`);

@@ -100,6 +100,23 @@ describe('Pod Security restricted checker', () => {
     expect(checkRestricted(goodDeployment())).toEqual([]);
   });
 
+  // The rules added after 1.27 apply on the lines whose Kubernetes has them (test/harness/line.ts).
+  const minor = Number(harnessLine().kubernetes.split('.')[1]);
+  test.each([
+    ['a probe that names a host', 34, (d: any) => { container(d).readinessProbe = { httpGet: { path: '/', port: 8080, host: '10.0.0.1' } }; }, /httpGet.host must not be set/],
+    ['a preStop hook that names a host', 34, (d: any) => { container(d).lifecycle = { preStop: { tcpSocket: { port: 80, host: 'db' } } }; }, /tcpSocket.host must not be set/],
+    ['an AppArmor profile field Unconfined', 30, (d: any) => { container(d).securityContext.appArmorProfile = { type: 'Unconfined' }; }, /AppArmor profile type 'Unconfined'/],
+  ])(`%s: rejected from Kubernetes 1.%s (this line: 1.${minor})`, (_what, since, f, message) => {
+    const text = checkRestricted(mutate(f as (d: any) => void)).map((x) => x.message).join('\n');
+    if (minor >= (since as number)) expect(text).toMatch(message as RegExp);
+    else expect(text).not.toMatch(message as RegExp);
+  });
+
+  test('a sysctl made safe after 1.27 (net.ipv4.tcp_keepalive_time, 1.29) is safe exactly from then', () => {
+    const d = mutate((x: any) => { pod(x).securityContext.sysctls = [{ name: 'net.ipv4.tcp_keepalive_time', value: '600' }]; });
+    expect(checkRestricted(d).some((x) => /not in the safe set/.test(x.message))).toBe(minor < 29);
+  });
+
   test.each([
     ['a privileged container', (d: any) => { container(d).securityContext.privileged = true; }, /must not be privileged/],
     ['a hostPath volume', (d: any) => { pod(d).volumes.push({ name: 'h', hostPath: { path: '/' } }); }, /hostPath volumes are forbidden/],

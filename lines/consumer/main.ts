@@ -1,11 +1,11 @@
 // A user's cdk8s app on the current line, as `cdk8s init typescript-app` lays it out (main.ts, one Chart), with
 // cdk8s-plus-34 and cdk8s-distributed-patterns-34 from npm: the user's own cdk8s-plus-34 objects — a Deployment
-// whose container has a Probe, a Secret — go into the patterns. test/real/line-packages.test.ts copies this file
-// into a fresh app, installs the line's tarball there, type-checks it with the compiler options of `cdk8s init`
+// whose container has a Probe, a Secret and its SecretValue — go into the patterns.
+// test/real/line-packages.test.ts copies this file into a fresh app, installs the line's tarball there, type-checks it with the compiler options of `cdk8s init`
 // and synthesizes it. It is compiled only there (no tsconfig of the repository includes it).
 import { App, Chart, ChartProps, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
-import { AmbassadorShardedRedis, CacheEngine, RedisPassword, ShardedCache, ShardedCacheProxy } from 'cdk8s-distributed-patterns-34';
+import { AmbassadorShardedRedis, CacheEngine, ShardedCache, ShardedCacheProxy } from 'cdk8s-distributed-patterns-34';
 import { Construct } from 'constructs';
 
 export class MyChart extends Chart {
@@ -44,10 +44,11 @@ export class MyChart extends Chart {
     });
 
     // The patterns take them.
+    const password: kplus.SecretValue = { secret, key: 'password' };
     const redis = new AmbassadorShardedRedis(this, 'sessions', {
       shards: 3,
       maxMemory: Size.mebibytes(64),
-      password: RedisPassword.fromSecret(secret, 'password'),
+      password,
     });
     const ambassador: kplus.Container = redis.addAmbassadorTo(web);
     ambassador.mount('/var/run/consumer', kplus.Volume.fromEmptyDir(this, 'consumer-run', 'consumer-run'));

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { cdk8s, javascript } from 'projen';
 
 // The one place that defines package.json, tasks, tsconfig, eslint and the jsii targets.
@@ -6,6 +7,8 @@ import { cdk8s, javascript } from 'projen';
 const CDK8S_VERSION = '2.70.106';
 const CONSTRUCTS_VERSION = '10.8.1';
 const CDK8S_PLUS_VERSION = '2.9.5';
+// The current line (lines/lines.json, scripts/line.ts): the same src/ built against cdk8s-plus-34.
+const CDK8S_PLUS_34_VERSION = '2.0.54';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-distributed-patterns',
@@ -32,6 +35,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     `cdk8s-plus-27@${CDK8S_PLUS_VERSION}`,
     // The strict tier-1 validator: the Kubernetes 1.27.1 OpenAPI schema as JSON, compiled by ajv.
     'kubernetes-models@4.4.2',
+    // The current line (lines/lines.json): its copy of src/ is built against cdk8s-plus-34 (scripts/line.ts). Its
+    // tier-1 schema is the 1.34.4 OpenAPI document itself (lines/schemas/), not kubernetes-models 5.x, which is
+    // generated from Kubernetes 1.36.0 (test/harness/k8s-schema.ts).
+    `cdk8s-plus-34@${CDK8S_PLUS_34_VERSION}`,
     // bench/hashing.bench.ts: the npm consistent-hash ring the model's build and lookup are measured against.
     'hashring@3.2.0',
     'ajv@^8',
@@ -63,16 +70,19 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // A snapshot mismatch or a missing snapshot fails the test task; `test:update-snapshots` updates on purpose.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/real/'],
+      // lines/<line>/ are the generated copies of the other lines (their own jest config: lines/jest.config.js).
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/real/', '<rootDir>/lines/'],
+      modulePathIgnorePatterns: ['<rootDir>/lines/'],
       testTimeout: 30_000,
     },
   },
   tsconfigDev: {
-    include: ['../examples/**/*.ts', '../scripts/**/*.ts', '../bench/**/*.ts'],
+    include: ['../examples/**/*.ts', '../scripts/**/*.ts', '../bench/**/*.ts', '../lines/adapters/**/*.ts'],
     compilerOptions: {},
   },
-  gitignore: ['/.tools/', '/test-reports/', '/dist/', '/.venv-pyproof/', 'dump.rdb'],
-  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/tools/', '/bench/', '/docs/', '!/lib/runtime/programs/**'] },
+  // lines/<line>/: the generated package of each other cdk8s-plus line (scripts/line.ts).
+  gitignore: ['/.tools/', '/test-reports/', '/dist/', '/.venv-pyproof/', 'dump.rdb', '/lines/[0-9]*/'],
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/tools/', '/bench/', '/docs/', '/lines/', '!/lib/runtime/programs/**'] },
 });
 
 // Programs that run in pods are real files under src/runtime/programs/ (read at synthesis, see
@@ -115,6 +125,44 @@ project.addTask('test:real', {
   exec: 'jest --config test/real/jest.config.js --ci --runInBand',
   receiveArgs: true,
 });
+
+// One source, one package per cdk8s-plus line (docs/LINES.md): every line of lines/lines.json but the main one is
+// generated from the same src/ into lines/<line>/ by scripts/line.ts, with its adapter (lines/adapters/<line>.ts).
+const LINE_SCRIPT = 'ts-node --project test/tsconfig.json scripts/line.ts';
+const lines = Object.keys(JSON.parse(fs.readFileSync('lines/lines.json', 'utf8'))).filter((k) => /^[0-9]+$/.test(k));
+for (const line of lines) {
+  project.addTask(`line:${line}:build`, {
+    description: `Generate the ${line} line's copy of src/ (lines/${line}/), type-check it with its tests and examples, jsii-compile it`,
+    exec: `${LINE_SCRIPT} build ${line}`,
+  });
+  project.addTask(`line:${line}:package`, {
+    description: `The ${line} line's JavaScript and Python packages (lines/${line}/dist/js, lines/${line}/dist/python)`,
+    exec: `${LINE_SCRIPT} package ${line}`,
+  });
+  project.addTask(`line:${line}:examples`, {
+    description: `Synthesize the ${line} line's examples twice into lines/${line}/dist/examples/ (byte-identical)`,
+    exec: `${LINE_SCRIPT} examples ${line}`,
+  });
+  project.addTask(`line:${line}:test`, {
+    description: `Tier 1 of the ${line} line: the tests against its copy, its Kubernetes schema and its snapshots (lines/snapshots/${line}/; -u to update)`,
+    exec: `${LINE_SCRIPT} test ${line}`,
+    receiveArgs: true,
+  });
+  project.addTask(`line:${line}:snapshot-diff`, {
+    description: `Compare the ${line} line's snapshots with the main line's: only the differences lines/lines.json lists`,
+    exec: `${LINE_SCRIPT} snapshot-diff ${line}`,
+  });
+  project.addTask(`line:${line}:schema`, {
+    description: `Write lines/schemas/ for the ${line} line from its Kubernetes release's OpenAPI document (kept by install-test-tools)`,
+    exec: `${LINE_SCRIPT} schema ${line}`,
+    receiveArgs: true,
+  });
+}
+
+// The adapters are source too (the test task lints them with src/).
+project.eslint?.addLintPattern('lines/adapters');
+// An adapter imports its line's cdk8s-plus, a peer dependency of that line's package (a devDependency here).
+project.eslint?.addOverride({ files: ['lines/adapters/**'], rules: { 'import/no-extraneous-dependencies': 'off' } });
 
 // `build` packages JavaScript and Python everywhere (projen's default packages only JavaScript when CI is set).
 const pkg = project.tasks.tryFind('package')!;

@@ -1,8 +1,9 @@
 /**
- * A real kube-apiserver 1.27 (built by scripts/install/20-kube.sh) with its own etcd, on 127.0.0.1 only, for the
- * tier-2 suites: `startApiServer` brings it up with a namespace that enforces Pod Security `restricted` and the
- * given CRDs installed, `serverDryRun` runs `kubectl apply --dry-run=server` on each object and reports the
- * server's verdict. Every process is started and stopped by PID through proc.ts.
+ * A real kube-apiserver — 1.27 (built by scripts/install/20-kube.sh) or the current line's 1.34
+ * (scripts/install/21-kube-current.sh), `StartApiServerOptions.version` — with its own etcd, on 127.0.0.1 only, for
+ * the tier-2 suites: `startApiServer` brings it up with a namespace that enforces Pod Security `restricted` (at
+ * the server's own version) and the given CRDs installed, `serverDryRun` runs `kubectl apply --dry-run=server` on
+ * each object and reports the server's verdict. Every process is started and stopped by PID through proc.ts.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -12,13 +13,15 @@ import { freePort, run, runAsync, RunResult, start, Started, tempDir, toolPath }
 
 /** A running test API server. */
 export interface ApiServer {
+  /** The Kubernetes minor of the server (`1.27`, `1.34`). */
+  readonly version: ApiServerVersion;
   /** A kubeconfig file with admin (system:masters) credentials. */
   readonly kubeconfig: string;
   /** `https://127.0.0.1:<port>` */
   readonly url: string;
   /** The namespace labelled `pod-security.kubernetes.io/enforce=restricted` (`restricted`). */
   readonly namespace: string;
-  /** Run the matching kubectl (1.27) against this server, bounded in time (default 60s). */
+  /** Run the matching kubectl (same version as the server) against this server, bounded in time (default 60s). */
   kubectl(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<RunResult>;
   /** Stop kube-apiserver and etcd (by PID) and remove their files. */
   stop(): Promise<void>;
@@ -26,10 +29,25 @@ export interface ApiServer {
 
 /** Options for `startApiServer`. */
 export interface StartApiServerOptions {
+  /**
+   * The server's Kubernetes minor: `1.27` (kube-apiserver, kubectl) or `1.34` (kube-apiserver-1.34, kubectl-1.34).
+   * @default '1.27'
+   */
+  readonly version?: ApiServerVersion;
   /** Directories whose `*.yaml` / `*.yml` files are CRDs to install (waited for until Established). */
   readonly crdDirs?: string[];
   /** @default 'restricted' */
   readonly namespace?: string;
+}
+
+/** The API servers the tier-2 tools build. */
+export type ApiServerVersion = '1.27' | '1.34';
+
+/** The binaries of a version: the 1.27 ones keep their plain names, the others carry the minor. */
+function binaries(version: ApiServerVersion): { apiserver: string; kubectl: string } {
+  return version === '1.27'
+    ? { apiserver: 'kube-apiserver', kubectl: 'kubectl' }
+    : { apiserver: `kube-apiserver-${version}`, kubectl: `kubectl-${version}` };
 }
 
 /** The server's verdict on one object. */
@@ -44,6 +62,8 @@ export interface DryRunVerdict {
   readonly message: string;
   /** kubectl's `Warning: ...` lines (e.g. `would violate PodSecurity "restricted:v1.27"` on a workload). */
   readonly warnings: string[];
+  /** The object as the server would store it (the dry run's answer), when accepted. */
+  readonly returned?: any;
   /** For workloads: the verdict on a Pod built from the pod template (Pod Security only enforces on Pods). */
   readonly podTemplate?: { readonly accepted: boolean; readonly message: string; readonly warnings: string[] };
 }
@@ -54,12 +74,14 @@ const ETCD_READY_TIMEOUT_MS = 30_000;
 /** Start etcd and kube-apiserver on free loopback ports, and prepare the restricted namespace and the CRDs. */
 export async function startApiServer(opts: StartApiServerOptions = {}): Promise<ApiServer> {
   const namespace = opts.namespace ?? 'restricted';
+  const version = opts.version ?? '1.27';
+  const bins = binaries(version);
   const dir = tempDir('apiserver');
   const pki = path.join(dir, 'pki');
   fs.mkdirSync(pki);
   makeCertificates(pki);
   const token = crypto.randomBytes(24).toString('hex');
-  // Static token auth (still supported in 1.27) for one admin in system:masters, which RBAC always allows.
+  // Static token auth (still supported in 1.27 and 1.34) for one admin in system:masters, which RBAC always allows.
   fs.writeFileSync(path.join(pki, 'tokens.csv'), `${token},cdk8s-dp-admin,cdk8s-dp-admin,"system:masters"\n`, { mode: 0o600 });
 
   const started: Started[] = [];
@@ -96,8 +118,8 @@ export async function startApiServer(opts: StartApiServerOptions = {}): Promise<
     const url = `https://127.0.0.1:${port}`;
     const ca = fs.readFileSync(path.join(pki, 'ca.crt'));
     started.push(await start({
-      name: 'kube-apiserver',
-      command: toolPath('kube-apiserver'),
+      name: bins.apiserver,
+      command: toolPath(bins.apiserver),
       args: [
         `--etcd-servers=${etcdUrl}`,
         '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${port}`,
@@ -110,7 +132,7 @@ export async function startApiServer(opts: StartApiServerOptions = {}): Promise<
         '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
         `--service-account-key-file=${path.join(pki, 'sa.pub')}`,
         `--service-account-signing-key-file=${path.join(pki, 'sa.key')}`,
-        // The defaults (PodSecurity, ServiceAccount, LimitRanger, ... are on by default in 1.27), named anyway so
+        // The defaults (PodSecurity, ServiceAccount, LimitRanger, ... are on by default in 1.27 and 1.34), named anyway so
         // that a future default change does not silently drop them.
         '--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,DefaultStorageClass,'
           + 'DefaultTolerationSeconds,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota,Priority',
@@ -140,7 +162,7 @@ export async function startApiServer(opts: StartApiServerOptions = {}): Promise<
       '',
     ].join('\n'), { mode: 0o600 });
 
-    const kubectlBin = toolPath('kubectl');
+    const kubectlBin = toolPath(bins.kubectl);
     // Its own discovery cache: ports are reused between runs, a shared ~/.kube/cache would be stale.
     const cacheDir = path.join(dir, 'kube-cache');
     const kubectl = (args: string[], o: { input?: string; timeoutMs?: number } = {}) =>
@@ -151,6 +173,7 @@ export async function startApiServer(opts: StartApiServerOptions = {}): Promise<
       });
 
     const api: ApiServer = {
+      version,
       kubeconfig,
       url,
       namespace,
@@ -252,6 +275,7 @@ export async function serverDryRun(api: ApiServer, objects: any[], opts: { names
       accepted,
       message,
       warnings: res.warnings,
+      returned: res.returned,
       podTemplate,
     });
   }
@@ -265,14 +289,19 @@ async function applyDryRun(api: ApiServer, obj: any, ns: string) {
   const warnings = lines.filter((l) => l.startsWith('Warning:'));
   const errors = lines.filter((l) => !l.startsWith('Warning:'));
   let namespaced = true;
+  let returned: any;
   if (r.code === 0) {
-    try { namespaced = JSON.parse(r.stdout).metadata?.namespace !== undefined; } catch { /* keep the default */ }
+    try {
+      returned = JSON.parse(r.stdout);
+      namespaced = returned.metadata?.namespace !== undefined;
+    } catch { /* keep the default */ }
   }
   return {
     accepted: r.code === 0,
     message: r.code === 0 ? '' : (errors.join('\n') || `kubectl exited with ${r.code}`),
     warnings,
     namespaced,
+    returned,
   };
 }
 
@@ -285,7 +314,7 @@ function podName(obj: any): string {
 const ensuredNamespaces = new WeakMap<ApiServer, Set<string>>();
 
 /**
- * Create a namespace enforcing Pod Security `restricted` (1.27 rules; warn and audit too) with a `default`
+ * Create a namespace enforcing Pod Security `restricted` (the server's version's rules; warn and audit too) with a `default`
  * ServiceAccount. No kube-controller-manager runs here, so nothing else creates that account, and the
  * ServiceAccount admission plugin (kept on, as in a real cluster) rejects Pods whose account does not exist.
  */
@@ -296,7 +325,7 @@ async function ensureNamespace(api: ApiServer, ns: string): Promise<void> {
   const labels: Record<string, string> = { 'kubernetes.io/metadata.name': ns };
   for (const mode of ['enforce', 'warn', 'audit']) {
     labels[`pod-security.kubernetes.io/${mode}`] = 'restricted';
-    labels[`pod-security.kubernetes.io/${mode}-version`] = 'v1.27';
+    labels[`pod-security.kubernetes.io/${mode}-version`] = `v${api.version}`;
   }
   const list = {
     apiVersion: 'v1',
@@ -359,4 +388,27 @@ function makeCertificates(pki: string): void {
     '-out', 'serving.crt', '-days', '2', '-extfile', 'serving.ext');
   ecKey('sa.key');
   ssl('pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
+}
+
+/**
+ * The fields of `sent` that `returned` (the server's answer to a dry run) lacks, as JSON pointers: a field the
+ * server's schema knows but drops — a feature that is off on that server (an alpha field) — would otherwise pass
+ * unnoticed. Values may differ (defaults, normalized quantities); only presence is compared. A zero value sent
+ * (`false`, `0`, `''`, `[]`, `{}`) may be missing from the answer: the server's encoding omits empty fields.
+ */
+export function droppedFields(sent: any, returned: any, ptr = ''): string[] {
+  if (isZero(sent) && (returned === undefined || returned === null)) return [];
+  if (sent === null || typeof sent !== 'object') return [];
+  if (returned === null || returned === undefined || typeof returned !== 'object') return [ptr || '/'];
+  if (Array.isArray(sent)) {
+    if (!Array.isArray(returned)) return [ptr];
+    return sent.flatMap((v, i) => droppedFields(v, returned[i], `${ptr}/${i}`));
+  }
+  return Object.entries(sent).flatMap(([k, v]) => droppedFields(v, returned[k], `${ptr}/${k}`));
+}
+
+function isZero(v: any): boolean {
+  if (v === false || v === 0 || v === '' || v === null) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && Object.keys(v).length === 0;
 }

@@ -1,4 +1,5 @@
 // Proofs that the tier-1 checkers fail on bad objects: a checker that never fails is worth nothing.
+import { harnessLine } from './line';
 import { checkRestricted } from './pod-security';
 import { validateObject, validateObjects } from './validate';
 
@@ -37,7 +38,7 @@ function mutate(f: (d: any) => void): any {
 const pod = (d: any) => d.spec.template.spec;
 const container = (d: any) => d.spec.template.spec.containers[0];
 
-describe('strict 1.27 validator', () => {
+describe(`strict ${harnessLine().kubernetes} validator`, () => {
   test('accepts a valid Deployment', () => {
     expect(validateObject(goodDeployment())).toEqual([]);
   });
@@ -63,9 +64,9 @@ describe('strict 1.27 validator', () => {
     expect(findings.map((x) => x.message).join('\n')).toMatch(message);
   });
 
-  test('rejects a kind 1.27 does not have', () => {
+  test("rejects a kind the line's Kubernetes does not have", () => {
     const findings = validateObject({ apiVersion: 'extensions/v1beta1', kind: 'Deployment', metadata: { name: 'x' }, spec: {} });
-    expect(findings.map((f) => f.message).join()).toMatch(/not a Kubernetes 1.27 kind/);
+    expect(findings.map((f) => f.message).join()).toContain(`not a Kubernetes ${harnessLine().kubernetes} kind`);
   });
 
   test('rejects a Service port out of range and a Service name that is not a DNS label', () => {
@@ -97,6 +98,23 @@ describe('strict 1.27 validator', () => {
 describe('Pod Security restricted checker', () => {
   test('accepts a compliant Deployment', () => {
     expect(checkRestricted(goodDeployment())).toEqual([]);
+  });
+
+  // The rules added after 1.27 apply on the lines whose Kubernetes has them (test/harness/line.ts).
+  const minor = Number(harnessLine().kubernetes.split('.')[1]);
+  test.each([
+    ['a probe that names a host', 34, (d: any) => { container(d).readinessProbe = { httpGet: { path: '/', port: 8080, host: '10.0.0.1' } }; }, /httpGet.host must not be set/],
+    ['a preStop hook that names a host', 34, (d: any) => { container(d).lifecycle = { preStop: { tcpSocket: { port: 80, host: 'db' } } }; }, /tcpSocket.host must not be set/],
+    ['an AppArmor profile field Unconfined', 30, (d: any) => { container(d).securityContext.appArmorProfile = { type: 'Unconfined' }; }, /AppArmor profile type 'Unconfined'/],
+  ])(`%s: rejected from Kubernetes 1.%s (this line: 1.${minor})`, (_what, since, f, message) => {
+    const text = checkRestricted(mutate(f as (d: any) => void)).map((x) => x.message).join('\n');
+    if (minor >= (since as number)) expect(text).toMatch(message as RegExp);
+    else expect(text).not.toMatch(message as RegExp);
+  });
+
+  test('a sysctl made safe after 1.27 (net.ipv4.tcp_keepalive_time, 1.29) is safe exactly from then', () => {
+    const d = mutate((x: any) => { pod(x).securityContext.sysctls = [{ name: 'net.ipv4.tcp_keepalive_time', value: '600' }]; });
+    expect(checkRestricted(d).some((x) => /not in the safe set/.test(x.message))).toBe(minor < 29);
   });
 
   test.each([

@@ -1,16 +1,25 @@
 /**
- * The Kubernetes 1.27.1 object shapes, for the strict validator.
+ * The Kubernetes object shapes, for the strict validator, per cdk8s-plus line (test/harness/line.ts).
  *
- * `kubernetes-models` 4.4 carries the 1.27.1 OpenAPI schema twice: as precompiled ajv validators (types,
- * required fields, formats — but, like the OpenAPI it came from, they accept unknown fields) and as `.d.ts`
- * interfaces (every field of every definition). We read the interfaces with the TypeScript compiler to learn the
- * set of known fields of each definition — the `additionalProperties: false` the OpenAPI lacks — and run the
- * precompiled validators for everything else.
+ * The 27 line (Kubernetes 1.27.1): `kubernetes-models` 4.4 carries the 1.27.1 OpenAPI schema twice: as precompiled
+ * ajv validators (types, required fields, formats — but, like the OpenAPI it came from, they accept unknown fields)
+ * and as `.d.ts` interfaces (every field of every definition). We read the interfaces with the TypeScript compiler
+ * to learn the set of known fields of each definition — the `additionalProperties: false` the OpenAPI lacks — and
+ * run the precompiled validators for everything else.
+ *
+ * A generated line (34: Kubernetes 1.34.4): the definitions of that exact release's OpenAPI document
+ * (k8s.io/kubernetes api/openapi-spec/swagger.json, from the Go module; committed without descriptions under
+ * lines/schemas/ by `npx projen line:34:schema`, and proven equal to the module's in tier 2). No npm package
+ * carries the 1.34 schema: kubernetes-models 5.x is generated from Kubernetes 1.36.0 (merged with older releases
+ * for removed APIs), so it would accept 1.35 and 1.36 fields. The known fields of each definition come from its
+ * `properties`, and ajv checks types, required fields and formats against the same definitions.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import Ajv, { ValidateFunction } from 'ajv';
 import * as ts from 'typescript';
+import { harnessLine } from './line';
 
 /** A field's type, as far as strictness needs it. */
 export type FieldType =
@@ -89,8 +98,8 @@ function parseAll(): ShapeMap {
 
 let cached: ShapeMap | undefined;
 
-/** The shape map, parsed once per machine (cached in the OS temp dir by package version). */
-export function shapes(): ShapeMap {
+/** The 1.27 shape map, parsed once per machine (cached in the OS temp dir by package version). */
+function modelShapes(): ShapeMap {
   if (cached) return cached;
   const version = JSON.parse(fs.readFileSync(path.join(packageDir('kubernetes-models'), 'package.json'), 'utf8')).version;
   const cacheFile = path.join(os.tmpdir(), `cdk8s-dp-k8s-shapes-${version}-v1.json`);
@@ -110,7 +119,166 @@ export function modelPath(apiVersion: string, kind: string): string {
   return `${apiVersion}/${kind}`;
 }
 
-/** The shape of a built-in top-level kind, or undefined when 1.27 has no such apiVersion/kind. */
+/** The shape of a built-in top-level kind, or undefined when this line's Kubernetes has no such apiVersion/kind. */
 export function kindShape(apiVersion: string, kind: string): Record<string, FieldType> | undefined {
-  return shapes()[`file:kubernetes-models/${modelPath(apiVersion, kind)}`];
+  return lineSchema().kindShape(apiVersion, kind);
+}
+
+/** The shape map of this line's Kubernetes (definition name → field name → type). */
+export function shapes(): ShapeMap {
+  return lineSchema().shapes();
+}
+
+/** One type error (required field, type, format) of an object against its kind's schema. */
+export interface TypeError {
+  readonly instancePath: string;
+  readonly message: string;
+}
+
+/** A line's schema, as the validator uses it. */
+export interface LineSchema {
+  /** `1.27`, `1.34`. */
+  readonly kubernetes: string;
+  /** The definition names of a PodSpec and an ObjectMeta in `shapes()`. */
+  readonly podSpecRef: string;
+  readonly objectMetaRef: string;
+  shapes(): ShapeMap;
+  kindShape(apiVersion: string, kind: string): Record<string, FieldType> | undefined;
+  /** Types, required fields and formats of a built-in object (whose kind `kindShape` knows). */
+  typeErrors(obj: any): TypeError[];
+}
+
+/** The 27 line: kubernetes-models 4.4.2 (see the module comment). */
+const MODELS_1_27: LineSchema = {
+  kubernetes: '1.27',
+  podSpecRef: 'IIoK8sApiCoreV1PodSpec',
+  objectMetaRef: 'IIoK8sApimachineryPkgApisMetaV1ObjectMeta',
+  shapes: modelShapes,
+  kindShape: (apiVersion, kind) => modelShapes()[`file:kubernetes-models/${modelPath(apiVersion, kind)}`],
+  typeErrors: (obj) => {
+    let Model: any;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      Model = require(`kubernetes-models/${modelPath(obj.apiVersion, obj.kind)}`)[obj.kind];
+    } catch {
+      return [];
+    }
+    try {
+      new Model(obj).validate();
+      return [];
+    } catch (e: any) {
+      return (e.errors ?? [{ instancePath: '', message: String(e.message ?? e) }]).map((err: any) => ({
+        instancePath: err.instancePath ?? '',
+        message: `${err.message}${err.params ? ` ${JSON.stringify(err.params)}` : ''}`,
+      }));
+    }
+  },
+};
+
+/** The committed schema of a generated line: an OpenAPI v2 document's definitions (lines/schemas/*.json). */
+export interface OpenApiSchemaFile {
+  readonly kubernetesVersion: string;
+  readonly definitions: Record<string, any>;
+}
+
+/**
+ * An OpenAPI document's definitions as the schema file keeps them: every documentation `description` (a string)
+ * removed, nothing else changed. Used to write lines/schemas/ and, in tier 2, to prove them equal to the release's.
+ */
+export function compactDefinitions(definitions: Record<string, any>): Record<string, any> {
+  const strip = (v: any): any => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (!v || typeof v !== 'object') return v;
+    const out: Record<string, any> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'description' && typeof x === 'string') continue;
+      out[k] = strip(x);
+    }
+    return out;
+  };
+  return strip(definitions);
+}
+
+function openApiFieldType(p: any): FieldType {
+  if (!p || typeof p !== 'object') return { kind: 'leaf' };
+  if (typeof p.$ref === 'string') return { kind: 'ref', name: p.$ref.replace(/^#\/definitions\//, '') };
+  if (p.type === 'array') return { kind: 'array', of: openApiFieldType(p.items) };
+  if (p.type === 'object' && p.additionalProperties && typeof p.additionalProperties === 'object') {
+    return { kind: 'map', of: openApiFieldType(p.additionalProperties) };
+  }
+  return { kind: 'leaf' };
+}
+
+/** A generated line's schema, from its OpenAPI definitions (see the module comment). */
+export function openApiSchema(file: OpenApiSchemaFile): LineSchema {
+  const defs = file.definitions;
+  const shapeMap: ShapeMap = {};
+  const kinds = new Map<string, string>();
+  for (const [name, d] of Object.entries(defs)) {
+    const fields: Record<string, FieldType> = {};
+    for (const [f, p] of Object.entries<any>(d.properties ?? {})) fields[f] = openApiFieldType(p);
+    shapeMap[name] = fields;
+    for (const gvk of d['x-kubernetes-group-version-kind'] ?? []) {
+      kinds.set(`${gvk.group ? `${gvk.group}/` : ''}${gvk.version}|${gvk.kind}`, name);
+    }
+  }
+  // The wire forms the OpenAPI document names only by format: an IntOrString is an integer or a string, a
+  // Quantity a string or a number (as cdk8s writes both).
+  const patched = {
+    ...defs,
+    'io.k8s.apimachinery.pkg.util.intstr.IntOrString': { anyOf: [{ type: 'string' }, { type: 'integer' }] },
+    'io.k8s.apimachinery.pkg.api.resource.Quantity': { anyOf: [{ type: 'string' }, { type: 'number' }] },
+  };
+  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+  // The OpenAPI formats (the ajv-formats ones are not needed for what the library writes: names and quantities
+  // are checked by the rules in validate.ts).
+  for (const f of ['int32', 'int64', 'double', 'float', 'byte', 'date-time', 'int-or-string', 'date', 'uri', 'email', 'password']) {
+    ajv.addFormat(f, true);
+  }
+  ajv.addSchema({ $id: 'k8s', definitions: patched });
+  const validators = new Map<string, ValidateFunction>();
+  const kindShapeOf = (apiVersion: string, kind: string) => {
+    const name = kinds.get(`${apiVersion}|${kind}`);
+    return name ? shapeMap[name] : undefined;
+  };
+  return {
+    kubernetes: file.kubernetesVersion.split('.').slice(0, 2).join('.'),
+    podSpecRef: 'io.k8s.api.core.v1.PodSpec',
+    objectMetaRef: 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+    shapes: () => shapeMap,
+    kindShape: kindShapeOf,
+    typeErrors: (obj) => {
+      const name = kinds.get(`${obj.apiVersion}|${obj.kind}`);
+      if (!name) return [];
+      let v = validators.get(name);
+      if (!v) {
+        v = ajv.getSchema(`k8s#/definitions/${name}`)!;
+        validators.set(name, v);
+      }
+      if (v(obj)) return [];
+      return (v.errors ?? []).map((err) => ({
+        instancePath: err.instancePath ?? '',
+        message: `${err.message}${err.params ? ` ${JSON.stringify(err.params)}` : ''}`,
+      }));
+    },
+  };
+}
+
+let lineSchemaCache: LineSchema | undefined;
+
+/** The schema of this test tree's line (test/harness/line.ts). */
+export function lineSchema(): LineSchema {
+  if (lineSchemaCache) return lineSchemaCache;
+  const line = harnessLine();
+  if (!line.schema) {
+    lineSchemaCache = MODELS_1_27;
+  } else {
+    if (!fs.existsSync(line.schema)) throw new Error(`the ${line.id} line's schema ${line.schema} is missing (npx projen line:${line.id}:schema)`);
+    const file = JSON.parse(fs.readFileSync(line.schema, 'utf8')) as OpenApiSchemaFile;
+    if (!file.kubernetesVersion.startsWith(`${line.kubernetes}.`)) {
+      throw new Error(`${line.schema} is Kubernetes ${file.kubernetesVersion}, but the ${line.id} line is ${line.kubernetes}`);
+    }
+    lineSchemaCache = openApiSchema(file);
+  }
+  return lineSchemaCache;
 }

@@ -1,8 +1,10 @@
 /**
- * The strict tier-1 validator: every object against the Kubernetes 1.27.1 schema with unknown fields rejected,
- * plus the rules the schema misses.
+ * The strict tier-1 validator: every object against the Kubernetes schema of this test tree's line (1.27.1 for
+ * cdk8s-plus-27, 1.34.4 for the 34 line: test/harness/line.ts, k8s-schema.ts) with unknown fields rejected, plus
+ * the rules the schema misses.
  */
-import { FieldType, kindShape, modelPath, shapes } from './k8s-schema';
+import { FieldType, lineSchema } from './k8s-schema';
+import { harnessLine } from './line';
 
 /** One problem found in one object. */
 export interface Finding {
@@ -30,6 +32,27 @@ export const SERVED_1_27 = new Set([
   'flowcontrol.apiserver.k8s.io/v1beta2', 'flowcontrol.apiserver.k8s.io/v1beta3', 'networking.k8s.io/v1',
   'node.k8s.io/v1', 'policy/v1', 'rbac.authorization.k8s.io/v1', 'scheduling.k8s.io/v1', 'storage.k8s.io/v1',
 ]);
+
+/**
+ * The group-versions a 1.34 API server serves by default (tier 2 checks this list against the real 1.34.4
+ * server's discovery). flowcontrol v1beta2/v1beta3 are gone (1.29 has v1, 1.32 removed v1beta3); resource.k8s.io/v1
+ * is new (GA in 1.34). The OpenAPI document also has the beta and alpha versions that are off by default.
+ */
+export const SERVED_1_34 = new Set([
+  'v1', 'admissionregistration.k8s.io/v1', 'apiextensions.k8s.io/v1', 'apiregistration.k8s.io/v1', 'apps/v1',
+  'authentication.k8s.io/v1', 'authorization.k8s.io/v1', 'autoscaling/v1', 'autoscaling/v2', 'batch/v1',
+  'certificates.k8s.io/v1', 'coordination.k8s.io/v1', 'discovery.k8s.io/v1', 'events.k8s.io/v1',
+  'flowcontrol.apiserver.k8s.io/v1', 'networking.k8s.io/v1', 'node.k8s.io/v1', 'policy/v1',
+  'rbac.authorization.k8s.io/v1', 'resource.k8s.io/v1', 'scheduling.k8s.io/v1', 'storage.k8s.io/v1',
+]);
+
+/** The group-versions this line's API server serves by default. */
+export function servedGroupVersions(): Set<string> {
+  const k8s = harnessLine().kubernetes;
+  if (k8s === '1.27') return SERVED_1_27;
+  if (k8s === '1.34') return SERVED_1_34;
+  throw new Error(`no served group-versions for Kubernetes ${k8s} in test/harness/validate.ts`);
+}
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -78,7 +101,7 @@ function checkLabelValue(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Reject every field that is not in the 1.27 definition, recursively. */
+/** Reject every field that is not in the line's definition, recursively. */
 function strictWalk(value: any, type: FieldType, ptr: string, out: Array<{ path: string; message: string }>) {
   if (value === null || value === undefined) return;
   switch (type.kind) {
@@ -91,7 +114,7 @@ function strictWalk(value: any, type: FieldType, ptr: string, out: Array<{ path:
       if (typeof value === 'object') for (const [k, v] of Object.entries(value)) strictWalk(v, type.of, `${ptr}/${k}`, out);
       return;
     case 'ref': {
-      const fields = shapes()[type.name];
+      const fields = lineSchema().shapes()[type.name];
       if (!fields || typeof value !== 'object' || Array.isArray(value)) return;
       // Definitions with no fields are free-form (RawExtension, JSON, FieldsV1).
       if (Object.keys(fields).length === 0) return;
@@ -109,15 +132,6 @@ function walkTop(obj: any, fields: Record<string, FieldType>, out: Array<{ path:
     const ft = fields[k];
     if (!ft) out.push({ path: `/${k}`, message: `unknown field '${k}'` });
     else strictWalk(v, ft, `/${k}`, out);
-  }
-}
-
-function loadModel(apiVersion: string, kind: string): any {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(`kubernetes-models/${modelPath(apiVersion, kind)}`)[kind];
-  } catch {
-    return undefined;
   }
 }
 
@@ -240,25 +254,19 @@ export function validateObject(obj: any): Finding[] {
     return [{ object: id, path: '', message: 'object has no apiVersion and kind' }];
   }
   const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
-  const shape = SERVED_1_27.has(obj.apiVersion) ? kindShape(obj.apiVersion, obj.kind) : undefined;
+  const schema = lineSchema();
+  const shape = servedGroupVersions().has(obj.apiVersion) ? schema.kindShape(obj.apiVersion, obj.kind) : undefined;
   if (shape) {
     walkTop(obj, shape, out);
-    const Model = loadModel(obj.apiVersion, obj.kind);
-    try {
-      new Model(obj).validate();
-    } catch (e: any) {
-      for (const err of e.errors ?? [{ instancePath: '', message: String(e.message ?? e) }]) {
-        out.push({ path: err.instancePath ?? '', message: `${err.message}${err.params ? ` ${JSON.stringify(err.params)}` : ''}` });
-      }
-    }
+    for (const err of schema.typeErrors(obj)) out.push({ path: err.instancePath, message: err.message });
   } else if (!CUSTOM_RESOURCE_GROUPS.includes(group)) {
-    out.push({ path: '/kind', message: `${obj.apiVersion} ${obj.kind} is not a Kubernetes 1.27 kind nor a custom resource the library targets` });
+    out.push({ path: '/kind', message: `${obj.apiVersion} ${obj.kind} is not a Kubernetes ${schema.kubernetes} kind nor a custom resource the library targets` });
   } else {
     const allowedTop = new Set(['apiVersion', 'kind', 'metadata', 'spec']);
     for (const k of Object.keys(obj)) if (!allowedTop.has(k)) out.push({ path: `/${k}`, message: `unknown field '${k}'` });
-    if (obj.metadata) strictWalk(obj.metadata, { kind: 'ref', name: 'IIoK8sApimachineryPkgApisMetaV1ObjectMeta' }, '/metadata', out);
-    // Pod templates embedded in a custom resource are checked against the 1.27 PodTemplateSpec.
-    for (const { path: p, spec } of podSpecsOf(obj)) strictWalk(spec, { kind: 'ref', name: 'IIoK8sApiCoreV1PodSpec' }, p, out);
+    if (obj.metadata) strictWalk(obj.metadata, { kind: 'ref', name: schema.objectMetaRef }, '/metadata', out);
+    // Pod templates embedded in a custom resource are checked against the line's PodSpec.
+    for (const { path: p, spec } of podSpecsOf(obj)) strictWalk(spec, { kind: 'ref', name: schema.podSpecRef }, p, out);
   }
   checkMetadata(obj, out);
   checkPorts(obj, out);

@@ -105,7 +105,8 @@ export function typeCheck(blocks: Block[]): string[] {
 /** Runs one block (instrumented) in a fresh directory; returns the failed claims and the error, if any. */
 export function runBlock(block: Block): { failures: string[]; error?: string } {
   const failures: string[] = [];
-  const js = ts.transpileModule(instrument(block), { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true } }).outputText;
+  const compilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true };
+  const js = ts.transpileModule(instrument(block), { compilerOptions }).outputText;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-block-'));
   const cwd = process.cwd();
   const outdir = process.env.CDK8S_OUTDIR;

@@ -12,7 +12,8 @@ export class RestrictedWebChart extends Chart {
     super(scope, id, props);
     const name = ResourceNames.baseName(new Construct(this, 'web'));
     const selector = RecommendedLabels.selector({ name: 'nginx', instance: name, component: 'server' });
-    const labels = RecommendedLabels.of({ name: 'nginx', instance: name, component: 'server', partOf: 'core-example' });
+    const image = ContainerImages.resolve(this, ImageKey.NGINX);
+    const labels = RecommendedLabels.of({ name: 'nginx', instance: name, component: 'server', partOf: 'core-example', version: RecommendedLabels.versionOf(image) });
     const user = ContainerImages.user(ImageKey.NGINX);
 
     const config = new kplus.ConfigMap(this, 'config', {
@@ -40,7 +41,7 @@ export class RestrictedWebChart extends Chart {
 
     const nginx = RestrictedSecurity.addContainer(web, {
       name: 'nginx',
-      image: ContainerImages.resolve(this, ImageKey.NGINX),
+      image,
       ports: [{ number: 8080, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet('/healthz', { port: 8080 }),
       resources: {

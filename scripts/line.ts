@@ -133,7 +133,12 @@ function installedVersion(pkg: string): string {
 
 /** The README of a line's package (jsii needs one for PyPI): what the line is, then the main README. */
 function readme(c: LineConfig): string {
-  const main = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  // The code blocks speak this line: its cdk8s-plus and its package (the README doc-test runs them on this line).
+  const main = fs.readFileSync(path.join(root, 'README.md'), 'utf8').replace(/```(ts|python)\n[\s\S]*?```/g, (block) => block
+    .split("'cdk8s-plus-27'").join(`'${c.cdk8sPlus}'`)
+    .split("'cdk8s-distributed-patterns'").join(`'${c.packageName}'`)
+    .split('cdk8s_plus_27').join(c.cdk8sPlus.replace(/-/g, '_'))
+    .split('cdk8s_distributed_patterns').join(c.python.module));
   return [
     `# ${c.packageName}`,
     '',
@@ -143,8 +148,8 @@ function readme(c: LineConfig): string {
     `\`${c.cdk8sPlus}\`, and pass your own ${c.cdk8sPlus} objects into the patterns. Where the lines differ (native`,
     'sidecars, CRD versions), the main README says so.',
     '',
-    `The rest of this page is the main package's README: read \`cdk8s-plus-27\` as \`${c.cdk8sPlus}\` and`,
-    `\`cdk8s-distributed-patterns\` as \`${c.packageName}\`.`,
+    `The rest of this page is the main package's README, its code blocks written for this line; in the prose read`,
+    `\`cdk8s-plus-27\` as \`${c.cdk8sPlus}\` and \`cdk8s-distributed-patterns\` as \`${c.packageName}\`.`,
     '',
     '---',
     '',

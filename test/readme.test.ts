@@ -10,6 +10,8 @@ import * as ts from 'typescript';
 
 const root = path.resolve(__dirname, '..');
 const README = path.join(root, 'README.md');
+// The package name the blocks import: this one's, or a generated line's (`cdk8s-distributed-patterns-34`).
+const PACKAGES = ['cdk8s-distributed-patterns', JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).name];
 
 export interface Block { readonly line: number; readonly code: string }
 export interface Claim { readonly line: number; readonly expression: string; readonly expected: string; readonly declared?: string }
@@ -86,7 +88,7 @@ export function typeCheck(blocks: Block[]): string[] {
     esModuleInterop: true,
     types: ['node'],
     baseUrl: root,
-    paths: { 'cdk8s-distributed-patterns': ['src/index.ts'] },
+    paths: Object.fromEntries(PACKAGES.map((p) => [p, ['src/index.ts']])),
     noUnusedLocals: false,
   };
   const host = ts.createCompilerHost(options);
@@ -115,7 +117,7 @@ export function runBlock(block: Block): { failures: string[]; error?: string } {
     delete process.env.CDK8S_OUTDIR;
     const requireFrom = (id: string) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      if (id === 'cdk8s-distributed-patterns') return require('../src');
+      if (PACKAGES.includes(id)) return require('../src');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return require(require.resolve(id, { paths: [root] }));
     };

@@ -1,0 +1,61 @@
+// The README's tables that state facts about the output, checked against the output: the default images (the
+// table of ContainerImages), and the label rule on every object of every example.
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { exampleNames, synthExample } from '../scripts/synth-examples';
+import { ContainerImages, RecommendedLabels } from '../src';
+
+const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+
+function section(title: string): string {
+  const start = readme.indexOf(`## ${title}\n`);
+  if (start < 0) throw new Error(`README has no section '${title}'`);
+  const end = readme.indexOf('\n## ', start + 3);
+  return readme.slice(start, end < 0 ? undefined : end);
+}
+
+/** The rows of the first markdown table of a section, as arrays of cells. */
+function tableRows(text: string): string[][] {
+  return text.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('|---')).slice(1)
+    .map((l) => l.slice(2, -2).split(' | ').map((c) => c.trim()));
+}
+
+test('the README\'s default image table is ContainerImages.defaults(), row for row', () => {
+  const rows = tableRows(section('Default images')).map(([key, image, ids]) => [key.replace(/`/g, ''), image.replace(/`/g, ''), ids]);
+  expect(rows).toEqual(ContainerImages.defaults().map((d) => [d.key, d.image, `${d.uid}:${d.gid}`]));
+});
+
+const POD_TEMPLATE_KINDS: { [kind: string]: (o: any) => any } = {
+  Deployment: (o) => o.spec.template,
+  StatefulSet: (o) => o.spec.template,
+  Job: (o) => o.spec.template,
+  CronJob: (o) => o.spec.jobTemplate.spec.template,
+  ScaledJob: (o) => o.spec.jobTargetRef.template,
+};
+
+describe.each(exampleNames())('the label rule holds on every object of example %s', (name) => {
+  const objects = parseAllDocuments(synthExample(name)).map((d) => d.toJS()).filter((o) => o);
+  const ours = objects.filter((o) => o.metadata?.labels?.['app.kubernetes.io/managed-by'] === RecommendedLabels.MANAGED_BY);
+
+  test('every object the library makes carries name, instance, part-of and managed-by', () => {
+    expect(ours.length).toBeGreaterThan(0);
+    for (const o of ours) {
+      const l = o.metadata.labels;
+      for (const key of ['name', 'instance', 'part-of']) expect([o.kind, o.metadata.name, key, l[`app.kubernetes.io/${key}`]]).toEqual([o.kind, o.metadata.name, key, expect.any(String)]);
+    }
+  });
+
+  test('one part-of and one instance per pattern instance; pod templates carry a version; selectors never do', () => {
+    for (const o of ours) {
+      const get = POD_TEMPLATE_KINDS[o.kind];
+      if (!get) continue;
+      const podLabels = get(o).metadata.labels;
+      expect([o.metadata.name, podLabels['app.kubernetes.io/version']]).toEqual([o.metadata.name, expect.any(String)]);
+      expect(podLabels['app.kubernetes.io/part-of']).toBe(o.metadata.labels['app.kubernetes.io/part-of']);
+      const selector = o.spec.selector?.matchLabels ?? {};
+      expect(selector['app.kubernetes.io/version']).toBeUndefined();
+      for (const [k, v] of Object.entries(selector)) expect([o.metadata.name, k, podLabels[k]]).toEqual([o.metadata.name, k, v]);
+    }
+  });
+});

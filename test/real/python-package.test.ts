@@ -13,8 +13,8 @@ jest.setTimeout(900_000);
 
 const root = path.resolve(__dirname, '..', '..');
 
-test('the Python package synthesizes the same manifests as TypeScript', () => {
-  // GIVEN the wheel `npx projen package:python` built
+/** The virtualenv with cdk8s, cdk8s-plus-27 from PyPI and the wheel `npx projen package:python` built; its python. */
+function pythonWithWheel(): string {
   const distDir = path.join(root, 'dist', 'python');
   const wheels = fs.existsSync(distDir) ? fs.readdirSync(distDir).filter((f) => f.endsWith('.whl')) : [];
   expect(wheels).toHaveLength(1);
@@ -32,6 +32,15 @@ test('the Python package synthesizes the same manifests as TypeScript', () => {
   const check = run(py, ['-m', 'pip', 'check'], { timeoutMs: 60_000 });
   expect(check.stdout).toMatch(/No broken requirements/);
 
+  return py;
+}
+
+let py: string;
+beforeAll(() => {
+  py = pythonWithWheel();
+});
+
+test('the Python package synthesizes the same manifests as TypeScript', () => {
   // WHEN the Python app synthesizes
   const out = tempDir('pyapp');
   const r = run(py, [path.join(root, 'test', 'python', 'app.py'), out], { timeoutMs: 300_000, env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });
@@ -46,4 +55,70 @@ test('the Python package synthesizes the same manifests as TypeScript', () => {
   expect(pythonYaml).toBe(typescriptTwin(lib, kplus, tempDir('tsapp')));
   // and the model answers the same in both languages
   expect(r.stdout).toContain(twinModelLine(lib));
+});
+
+/** The README's ```python blocks, with the line each starts on. */
+export function pythonBlocks(markdown: string): { line: number; code: string }[] {
+  const blocks: { line: number; code: string }[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].trim() !== '```python') continue;
+    const start = i + 1;
+    let j = start;
+    while (j < lines.length && lines[j].trim() !== '```') j++;
+    blocks.push({ line: start + 1, code: lines.slice(start, j).join('\n') });
+    i = j;
+  }
+  return blocks;
+}
+
+/** A block with every `expression  # => value` line made into a check that records what it got. */
+export function instrumentPython(block: { line: number; code: string }): { program: string; claims: number } {
+  let claims = 0;
+  const body = block.code.split('\n').map((l, k) => {
+    const m = /^(\s*)(.+?)\s+# => (.+)$/.exec(l);
+    if (!m) return l;
+    claims++;
+    return `${m[1]}__claim(${block.line + k}, ${JSON.stringify(m[2])}, lambda: (${m[2]}), ${m[3]})`;
+  });
+  const prelude = [
+    'import json, sys',
+    '__failures = []',
+    'def __claim(line, text, got, expected):',
+    '    actual = got()',
+    '    if actual != expected:',
+    '        __failures.append(f"README.md:{line}: {text} is {actual!r}, the README says {expected!r}")',
+  ];
+  const epilogue = ['print(json.dumps(__failures))'];
+  return { program: [...prelude, ...body, ...epilogue].join('\n') + '\n', claims };
+}
+
+describe("the README's Python blocks", () => {
+  const blocks = pythonBlocks(fs.readFileSync(path.join(root, 'README.md'), 'utf8'));
+
+  test('there are some, and they state values', () => {
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(blocks.map((b) => instrumentPython(b).claims).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  test('a wrong claim is caught (self-test)', () => {
+    const { program } = instrumentPython({ line: 1, code: "x = 'a'\nx  # => 'b'" });
+    const dir = tempDir('readme-py-self');
+    fs.writeFileSync(path.join(dir, 'block.py'), program);
+    const r = run(py, [path.join(dir, 'block.py')], { timeoutMs: 60_000, cwd: dir });
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual(["README.md:2: x is 'a', the README says 'b'"]);
+  });
+
+  test.each(blocks.map((b) => [b.line, b] as const))('README.md:%d runs in an empty directory and says what it gets', (_line, block) => {
+    const dir = tempDir(`readme-py-${block.line}`);
+    fs.writeFileSync(path.join(dir, 'block.py'), instrumentPython(block).program);
+    const r = run(py, [path.join(dir, 'block.py')], { timeoutMs: 300_000, cwd: dir, env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });
+    if (r.code !== 0) throw new Error(`README.md:${block.line}: exit ${r.code}\n${r.stderr}`);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual([]);
+    // What it synthesized is valid (strict schema, restricted).
+    const dist = path.join(dir, 'dist');
+    for (const f of fs.existsSync(dist) ? fs.readdirSync(dist) : []) {
+      assertValid(parseAllDocuments(fs.readFileSync(path.join(dist, f), 'utf8')).map((d) => d.toJS()));
+    }
+  });
 });

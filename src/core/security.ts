@@ -1,6 +1,7 @@
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import * as line from '../line';
 
 /**
  * Options for `RestrictedSecurity.containerSecurityContext`.
@@ -87,9 +88,22 @@ export class RestrictedSecurity {
    */
   public static addContainer(pod: kplus.AbstractPod, props: kplus.ContainerProps, options: RestrictedContainerOptions): kplus.Container {
     const securityContext = RestrictedSecurity.containerSecurityContext(options);
-    const container = pod.addContainer({ ...RestrictedSecurity.pullPolicy(props), securityContext });
+    const container = line.keepVolumes(pod).addContainer({ ...RestrictedSecurity.pullPolicy(props), securityContext });
     RestrictedSecurity.dropAllCapabilities(pod, 'containers', pod.containers.length - 1);
     return container;
+  }
+
+  /**
+   * @internal Like `addContainer`, for a container that runs beside a user's app for the pod's whole life (an
+   * ambassador, exporter, adapter, git-sync, a terminator): through the line adapter, so it is a native sidecar (an
+   * init container with `restartPolicy: Always`) on a line that has them and a regular container on 1.27. Returns
+   * where it went: JSON patches that address it must use that list and index (docs/LINES.md).
+   */
+  public static _addSidecar(pod: kplus.AbstractPod, props: kplus.ContainerProps, options: RestrictedContainerOptions): line.SidecarPlacement {
+    const securityContext = RestrictedSecurity.containerSecurityContext(options);
+    const placed = line.addSidecarContainer(line.keepVolumes(pod), { ...RestrictedSecurity.pullPolicy(props), securityContext });
+    RestrictedSecurity.dropAllCapabilities(pod, placed.list, placed.index);
+    return placed;
   }
 
   /**
@@ -106,7 +120,7 @@ export class RestrictedSecurity {
    */
   public static addInitContainer(pod: kplus.AbstractPod, props: kplus.ContainerProps, options: RestrictedContainerOptions): kplus.Container {
     const securityContext = RestrictedSecurity.containerSecurityContext(options);
-    const container = pod.addInitContainer({ ...RestrictedSecurity.pullPolicy(props), securityContext });
+    const container = line.keepVolumes(pod).addInitContainer({ ...RestrictedSecurity.pullPolicy(props), securityContext });
     RestrictedSecurity.dropAllCapabilities(pod, 'initContainers', pod.initContainers.length - 1);
     return container;
   }

@@ -361,7 +361,9 @@ export class OwnershipElection extends Construct {
 
     const user = ContainerImages.user(ImageKey.NODE);
     const healthz = (period: number, failures: number) => kplus.Probe.fromHttpGet('/healthz', { port: sidecarPort, periodSeconds: Duration.seconds(period), failureThreshold: failures });
-    this.sidecarContainer = RestrictedSecurity.addContainer(this.deployment, {
+    // A native sidecar on a line that has them (it starts before the app, so the app's first question has an answer,
+    // and stops after it, so the Lease is released only once the app has stopped acting as owner).
+    const placed = RestrictedSecurity._addSidecar(this.deployment, {
       name: 'election',
       image,
       command: ['node', `${CONFIG_DIR}/${ELECTION_PROGRAM_FILE}`, `${CONFIG_DIR}/${ELECTION_CONFIG_FILE}`],
@@ -375,11 +377,12 @@ export class OwnershipElection extends Construct {
       liveness: healthz(10, 3),
       resources: props.sidecarResources ?? containerResources({ cpu: ['20m', '200m'], memory: ['48Mi', '128Mi'] }),
     }, user);
+    this.sidecarContainer = placed.container;
     this.sidecarContainer.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'election-config' }), { readOnly: true });
     this.sidecarContainer.mount(STATE_DIR, stateVolume);
     // The ServiceAccount token, the cluster CA and the namespace — what automounting would give every container —
     // projected into the sidecar alone: the app never holds a credential for the Kubernetes API. cdk8s-plus-27 has
-    // no projected volume, so it is a JSON patch (the sidecar is the pod's second container).
+    // no projected volume, so it is a JSON patch (addressed where the line adapter put the sidecar).
     obj.addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', {
       name: TOKEN_VOLUME,
       projected: {
@@ -392,7 +395,7 @@ export class OwnershipElection extends Construct {
         ],
       },
     }));
-    obj.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/1/volumeMounts/-', { name: TOKEN_VOLUME, mountPath: SA_DIR, readOnly: true }));
+    obj.addJsonPatch(JsonPatch.add(`/spec/template/spec/${placed.list}/${placed.index}/volumeMounts/-`, { name: TOKEN_VOLUME, mountPath: SA_DIR, readOnly: true }));
     ConfigChecksum.annotate(this.deployment, [this.configMap]);
     applyPodOptions(this.deployment, pod);
     this.podDisruptionBudget = RestrictedWorkloads.availability(this, this.deployment, selector, labels, { replicas, pod });

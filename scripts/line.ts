@@ -206,7 +206,7 @@ export function generate(line: string): string {
   n += copyTree(path.join(root, 'test'), path.join(out, 'test'), c, (r) => r === 'real' || r.endsWith('__snapshots__'));
   n += copyTree(path.join(root, 'examples'), path.join(out, 'examples'), c);
   fs.mkdirSync(path.join(out, 'scripts'));
-  for (const f of ['synth-examples.ts', 'copy-runtime-programs.js', 'snapshot-compare.ts']) {
+  for (const f of ['synth-examples.ts', 'copy-runtime-programs.js', 'snapshot-compare.ts', 'bad-input-counts.ts']) {
     fs.copyFileSync(path.join(root, 'scripts', f), path.join(out, 'scripts', f));
   }
   fs.copyFileSync(path.join(root, 'tsconfig.json'), path.join(out, 'tsconfig.json'));

@@ -27,6 +27,8 @@ npm install --no-audit --no-fund
 
 step "tier 1: unit tests (npx projen test)"
 npx projen test --json --outputFile=test-reports/tier1.json
+# The README's bad-input table is the count of the cases this run passed.
+npx ts-node --project test/tsconfig.json scripts/bad-input-counts.ts --check test-reports/tier1.json
 
 step "examples: synthesized twice, byte-identical"
 npx projen examples

@@ -59,3 +59,39 @@ describe.each(exampleNames())('the label rule holds on every object of example %
     }
   });
 });
+
+describe("the README's bad-input table (scripts/bad-input-counts.ts)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { tally, table } = require('../scripts/bad-input-counts');
+  const report = {
+    testResults: [
+      {
+        name: '/x/test/bad-input/sharded-cache.test.ts',
+        assertionResults: [
+          { title: "[count] 'shards' is 0", status: 'passed' },
+          { title: "[count] 'shards' is 1025", status: 'passed' },
+          { title: '[image] latest', status: 'failed' },
+          { title: 'not a case', status: 'passed' },
+        ],
+      },
+      { name: '/x/test/serving/sharded-cache.test.ts', assertionResults: [{ title: '[count] elsewhere', status: 'passed' }] },
+    ],
+  };
+
+  test('counts only the passed cases of test/bad-input suites, by their class', () => {
+    const t = tally(report);
+    expect([...t.keys()]).toEqual(['sharded-cache']);
+    expect(Object.fromEntries(t.get('sharded-cache'))).toEqual({ count: 2 });
+    expect(table(t)).toBe('| class | `sharded-cache` | all |\n|---|---:|---:|\n| count | 2 | 2 |\n| **all** | **2** | **2** |');
+  });
+
+  test('fails on a class the harness does not know', () => {
+    expect(() => tally({ testResults: [{ name: 'test/bad-input/a.test.ts', assertionResults: [{ title: '[colour] red', status: 'passed' }] }] }))
+      .toThrow("unknown bad-input class 'colour'");
+  });
+
+  test('the README holds the table between its markers', () => {
+    const text = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    expect(text).toMatch(/<!-- bad-input:counts -->\n\| class \|[\s\S]*\| \*\*all\*\* \|[^\n]*\n<!-- \/bad-input:counts -->/);
+  });
+});

@@ -12,13 +12,22 @@
 # The Go modules are checked against the h1: hashes pinned below (only the module proxy is reachable).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-KEDA_VERSION=v2.21.0
-KEDA_SUM="h1:R6z2HZvstK4RLUMxroNACzBj74xGxt3kG59b5Xc+Xps="
+# The versions of the 27 line (Kubernetes 1.27): the newest obtainable here that support 1.27, or the closest.
+# KEDA supports three Kubernetes minors per release (2.13 and 2.14: 1.27–1.29); the module proxy serves v2.15.1,
+# v2.16.1, v2.20.2 and v2.21.0 and no 2.13/2.14. v2.15.1's ScaledJob CRD has no properties under the pod
+# template's metadata, so the API server prunes its labels and annotations (the dry run with --validate=strict
+# rejects them: "unknown field spec.jobTargetRef.template.metadata.labels") — the Jobs' pods would lose the labels
+# their NetworkPolicy and PodDisruptionBudget select. v2.16.1 (1.29–1.31) is the oldest that keeps them: the 27
+# line's KEDA, and the README says KEDA ≥ 2.16 (the 34 line: v2.21.0).
+KEDA_VERSION=v2.16.1
+KEDA_SUM="h1:LfYsxfSX8DjetLW8q9qnriImH936POrQJvE+caRoScI="
 PROMOP_VERSION=v0.94.0
 PROMOP_SUM="h1:VxMKzqr8Xqw5/QInNT7a3B5XInPnHqE7SD2UIdwKpRM="
-# Strimzi 0.51 serves kafka.strimzi.io v1beta2 (storage) and v1; 1.x serves v1 only and its jars need Java 21.
-# Maven Central has the crd-generator for 0.45.0 and 1.2.0 only; 0.45.0's runs on Java 17 and reads 0.51's model.
-STRIMZI_API_VERSION=0.51.0
+# Strimzi 0.50 is the last release for Kubernetes 1.27 (0.48–0.50 support 1.27+; from 0.51 on only 1.30+) and
+# serves kafka.strimzi.io v1beta2 (storage) and v1, the version the library writes; 1.x serves v1 only and its jars
+# need Java 21 (the 34 line's). Maven Central has the crd-generator for 0.45.0 and 1.2.0 only; 0.45.0's runs on
+# Java 17 and reads 0.50's model.
+STRIMZI_API_VERSION=0.50.1
 STRIMZI_CRDGEN_VERSION=0.45.0
 
 CRDS="$CDK8S_DP_TOOLS/crds"

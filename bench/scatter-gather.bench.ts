@@ -3,14 +3,20 @@
 // replica, each with its shard Deployment's env). Prints tables; asserts no timing.
 //
 //   1. root overhead: p50/p99 of a request through a root with 1 shard vs the same leaf called directly;
-//   2. throughput with 5 shards (closed loop, 32 clients) and the latency at that load;
+//   2. throughput with 5 shards against the direct fan-out: the same closed-loop client process either sends each
+//      request to the root, or itself sends it to the 5 leaves in parallel (keep-alive agent), parses their JSON
+//      answers and concatenates them — what the root does. 1 and 16 clients, the two variants alternating, 3 runs
+//      each: requests/s and p50/p99, min/median/max, and their ratios;
 //   3. a straggler shard (both replicas delay 5 % of their answers by 1 s): p50/p99 without hedging, hedging after
 //      a fixed delay, and hedging at the shard's own p95 — against a healthy leaf's p99.
-// Goals (issue 9): overhead ≤ 1 ms at p50; p99 with hedging ≤ 2× a healthy leaf's p99.
+// Goals: overhead ≤ 1 ms at p50 (issue 9); root ≥ 0.9× the direct fan-out's requests/s (issue 21); p99 with
+// hedging ≤ 2× a healthy leaf's p99 (issue 9).
+//
+// SG_BENCH_ONLY=throughput runs section 2 alone; SG_BENCH_ROOT_FLAGS adds node flags to the root (e.g. --cpu-prof).
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Chart, Duration, Size } from 'cdk8s';
 import { HedgePolicy, ScatterGather, ScatterGatherProps } from '../src';
 import { freeHost, nssWrapperLib } from '../test/harness/daemons';
 import { freePort, start, stopAll, tempDir } from '../test/harness/proc';
@@ -55,20 +61,45 @@ function get(host: string, port: number, p: string): Promise<{ status: number; m
   });
 }
 
-/** `n` requests from `clients` concurrent clients; latencies (ms) and wall time (s). Every answer must be 200. */
-async function load(host: string, port: number, n: number, clients: number): Promise<{ ms: number[]; seconds: number }> {
+/** One request fanned out by the client itself: the 5 leaves in parallel, their JSON parsed and concatenated. */
+const direct = new http.Agent({ keepAlive: true, maxSockets: 64 });
+function fanOut(leaves: Array<{ host: string; port: number }>): Promise<{ status: number; ms: number }> {
+  const t0 = process.hrtime.bigint();
+  return Promise.all(leaves.map((l) => new Promise<any>((resolve, reject) => {
+    const req = http.request({ host: l.host, port: l.port, path: '/', agent: direct }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`status ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  }))).then((answers) => {
+    const merged: any[] = [];
+    for (const a of answers) for (const x of a) merged.push(x);
+    JSON.stringify(merged);
+    return { status: 200, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+  });
+}
+
+/** `n` calls of `one` from `clients` concurrent clients; latencies (ms) and wall time (s). Every answer must be 200. */
+async function loadWith(one: () => Promise<{ status: number; ms: number }>, n: number, clients: number): Promise<{ ms: number[]; seconds: number }> {
   const ms: number[] = [];
   let next = 0;
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: clients }, async () => {
     while (next < n) {
       next++;
-      const r = await get(host, port, '/');
+      const r = await one();
       if (r.status !== 200) throw new Error(`status ${r.status}`);
       ms.push(r.ms);
     }
   }));
   return { ms, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+/** `n` requests to `/` from `clients` concurrent clients; latencies (ms) and wall time (s). Every answer must be 200. */
+function load(host: string, port: number, n: number, clients: number): Promise<{ ms: number[]; seconds: number }> {
+  return loadWith(() => get(host, port, '/'), n, clients);
 }
 
 function pct(values: number[], p: number): number {
@@ -77,8 +108,64 @@ function pct(values: number[], p: number): number {
 }
 
 const f = (x: number) => x.toFixed(2);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** min / median / max, formatted. */
+const mmm = (xs: number[], digits = 2) => `${Math.min(...xs).toFixed(digits)} / ${median(xs).toFixed(digits)} / ${Math.max(...xs).toFixed(digits)}`;
 
-interface Tree { root: { host: string; port: number }; leaves: Array<Array<{ host: string; port: number }>> }
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** This process's CPU seconds so far. */
+function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Section 2: the root's requests/s and latency against the direct fan-out from the same client process. */
+async function throughput(runs: number, n: number) {
+  const five = await tree('sgbt', { shards: 5, replicasPerShard: 1, maxLeafResponseSize: Size.kibibytes(64), maxRequestBodySize: Size.kibibytes(64) });
+  const leaves = five.leaves.map((r) => r[0]);
+  const viaRoot = () => get(five.root.host, five.root.port, '/');
+  const itself = () => fanOut(leaves);
+  await loadWith(viaRoot, 500, 4);
+  await loadWith(itself, 500, 4);
+  console.log(`\nthroughput: 5 shards × 1 replica, closed loop from one client process, ${n} requests per run, ${runs} runs per variant alternating (min / median / max)`);
+  console.log('| clients | direct fan-out requests/s | root requests/s | root / direct | direct p50 / p99 ms | root p50 / p99 ms | overhead p50 ms | overhead p99 ms |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const cpu: string[] = [];
+  for (const clients of [1, 16]) {
+    const d: Array<{ rps: number; p50: number; p99: number; clientUs: number; rootUs: number }> = [];
+    const r: Array<{ rps: number; p50: number; p99: number; clientUs: number; rootUs: number }> = [];
+    for (let i = 0; i < runs; i++) {
+      for (const [one, out] of [[itself, d], [viaRoot, r]] as const) {
+        const c0 = ownCpuSeconds();
+        const r0 = cpuSeconds(five.root.pid);
+        const x = await loadWith(one, n, clients);
+        out.push({
+          rps: x.ms.length / x.seconds,
+          p50: pct(x.ms, 50),
+          p99: pct(x.ms, 99),
+          clientUs: ((ownCpuSeconds() - c0) / n) * 1e6,
+          rootUs: ((cpuSeconds(five.root.pid) - r0) / n) * 1e6,
+        });
+      }
+    }
+    cpu.push(`| ${clients} | ${f(median(d.map((x) => x.clientUs)))} | ${f(median(r.map((x) => x.clientUs)))} | ${f(median(r.map((x) => x.rootUs)))} | `
+      + `${((median(r.map((x) => x.clientUs)) + median(r.map((x) => x.rootUs))) / median(d.map((x) => x.clientUs))).toFixed(2)}× |`);
+    const ratios = r.map((x, i) => x.rps / d[i].rps);
+    console.log(`| ${clients} | ${mmm(d.map((x) => x.rps), 0)} | ${mmm(r.map((x) => x.rps), 0)} | ${mmm(ratios)}× | ${f(median(d.map((x) => x.p50)))} / ${f(median(d.map((x) => x.p99)))} | `
+      + `${f(median(r.map((x) => x.p50)))} / ${f(median(r.map((x) => x.p99)))} | ${mmm(r.map((x, i) => x.p50 - d[i].p50))} | ${mmm(r.map((x, i) => x.p99 - d[i].p99))} |`);
+  }
+  console.log('\nCPU per request, µs (median; the leaves\' own CPU is the same in both variants and not counted)');
+  console.log('| clients | direct: the client fanning out | via the root: the client | via the root: the root | via the root / direct |');
+  console.log('|---:|---:|---:|---:|---:|');
+  for (const line of cpu) console.log(line);
+}
+
+interface Tree { root: { host: string; port: number; pid: number }; leaves: Array<Array<{ host: string; port: number }>> }
 
 /** Synthesizes a ScatterGather, starts its leaves (one process per replica) and its root from the ConfigMap. */
 async function tree(name: string, props: Partial<ScatterGatherProps>, straggler?: number): Promise<Tree> {
@@ -118,16 +205,16 @@ async function tree(name: string, props: Partial<ScatterGatherProps>, straggler?
   fs.writeFileSync(path.join(dir, 'hosts'), `${hostsLines.join('\n')}\n`);
   const c = objects.find((o: any) => o.kind === 'Deployment' && o.metadata.name === name).spec.template.spec.containers[0];
   const host = await freeHost(rootPort);
-  await start({
+  const rootProc = await start({
     name: `${name}-root`,
-    command: c.command[0],
+    command: c.command[0] === 'node' ? process.execPath : c.command[0],
     args: c.command.slice(1),
     cwd: dir,
     // nss_wrapper resolves the shard names; it is not safe for concurrent lookups, hence one libuv thread
-    env: { LISTEN_HOST: host, LD_PRELOAD: nssWrapperLib(), NSS_WRAPPER_HOSTS: path.join(dir, 'hosts'), UV_THREADPOOL_SIZE: '1' },
+    env: { LISTEN_HOST: host, LD_PRELOAD: nssWrapperLib(), NSS_WRAPPER_HOSTS: path.join(dir, 'hosts'), UV_THREADPOOL_SIZE: '1', NODE_OPTIONS: process.env.SG_BENCH_ROOT_FLAGS ?? '' },
     readyPort: { host, port: rootPort },
   });
-  return { root: { host, port: rootPort }, leaves };
+  return { root: { host, port: rootPort, pid: rootProc.pid }, leaves };
 }
 
 /** Hedges sent (all shards) and refused by the budget, from the root's /metrics. */
@@ -146,6 +233,7 @@ async function hedges(root: { host: string; port: number }): Promise<{ sent: num
 
 async function main() {
   const N = Number(process.env.SG_BENCH_REQUESTS ?? 3000);
+  if (process.env.SG_BENCH_ONLY === 'throughput') return throughput(3, N);
 
   // 1. overhead
   const one = await tree('sgb1', { shards: 1, replicasPerShard: 1 });
@@ -164,15 +252,8 @@ async function main() {
   console.log(`| root → 1 shard | ${f(pct(through, 50))} | ${f(pct(through, 99))} | ${f(pct(through, 50) - pct(direct, 50))} | ${f(pct(through, 99) - pct(direct, 99))} |`);
   console.log(`| root → 5 shards | ${f(pct(through5, 50))} | ${f(pct(through5, 99))} | ${f(pct(through5, 50) - pct(direct, 50))} | ${f(pct(through5, 99) - pct(direct, 99))} |`);
 
-  // 2. throughput
-  console.log(`\nthroughput, 5 shards × 1 replica, closed loop (${N * 2} requests)`);
-  console.log('| clients | requests/s | leaf requests/s | p50 ms | p99 ms |');
-  console.log('|---:|---:|---:|---:|---:|');
-  for (const clients of [8, 32]) {
-    const r = await load(five.root.host, five.root.port, N * 2, clients);
-    const rps = r.ms.length / r.seconds;
-    console.log(`| ${clients} | ${Math.round(rps)} | ${Math.round(rps * 5)} | ${f(pct(r.ms, 50))} | ${f(pct(r.ms, 99))} |`);
-  }
+  // 2. throughput against the direct fan-out
+  await throughput(3, N);
 
   // 3. stragglers
   const S = Number(process.env.SG_BENCH_STRAGGLER_REQUESTS ?? 1000);
@@ -202,4 +283,4 @@ async function main() {
 
 main()
   .catch((e) => { console.error(e); process.exitCode = 1; })
-  .finally(async () => { agent.destroy(); await stopAll(); });
+  .finally(async () => { agent.destroy(); direct.destroy(); await stopAll(); });

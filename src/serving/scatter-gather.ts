@@ -7,6 +7,7 @@ import { NESTED_SHARD_IDS, ReplicatedShards, SHARD_INDEX_LABEL } from '../blocks
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { containerResources } from '../core/_resources';
 import { checkResources } from '../core/_rules';
+import { bytes } from '../core/_value-problems';
 import { AppContainerProps } from '../core/app-container';
 import { Availability } from '../core/availability';
 import { ConfigChecksum } from '../core/checksum';
@@ -18,6 +19,7 @@ import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { ROOT_CONFIG_FILE, ROOT_PROGRAM_FILE, rootProgram } from '../runtime/scatter-gather-root';
+import * as memory from './scatter-gather/_memory';
 import { HedgePolicy } from './scatter-gather/hedge-policy';
 import { MergeStrategy } from './scatter-gather/merge-strategy';
 
@@ -45,12 +47,22 @@ export interface ScatterGatherProps {
    * The leaf: your server that answers the fanned-out requests for one shard. `leaf.port` is required (the root
    * sends requests to it; it is also its headless Service's port) and must differ from the root's `port`. The
    * construct sets `SHARD_INDEX` and `SHARD_COUNT` in its env, which `leaf.env` cannot set. A replica that is not
-   * ready is left out of its shard's Service, so the root does not call it: without `leaf.readiness` the leaf gets
-   * a TCP probe on its port.
+   * ready is left out of its shard's Service, so the root does not call it: give `leafReadinessPath` (an HTTP
+   * probe) or `leaf.readiness`; with neither the leaf gets a TCP probe on its port, which a leaf that accepts
+   * connections but answers badly passes.
    *
    * Its default resources: requests 100m CPU and 128Mi memory, limits 1 CPU and 512Mi memory.
    */
   readonly leaf: AppContainerProps;
+  /**
+   * The HTTP path of the leaves' readiness probe: a GET on `leaf.port` every 5 s, the replica ready while it
+   * answers 2xx or 3xx within 1 s, not ready after two failures in a row. Give it when the leaves serve a
+   * readiness path (they serve HTTP to the root): unlike the default TCP probe, it drops a replica that accepts
+   * connections but cannot answer. Not together with `leaf.readiness`.
+   *
+   * @default - `leaf.readiness` if given, else a TCP probe on `leaf.port`
+   */
+  readonly leafReadinessPath?: string;
   /**
    * `app.kubernetes.io/part-of` of every object: the application this tree belongs to.
    *
@@ -128,17 +140,30 @@ export interface ScatterGatherProps {
    */
   readonly maxRequestBodySize?: Size;
   /**
-   * The largest answer the root reads from one leaf (larger: the shard counts as failed).
+   * The largest answer the root reads from one leaf replica (larger: that replica failed; the root fails over to
+   * another one). It sizes the root's memory: see `maxConcurrentRequests`.
    *
-   * @default Size.mebibytes(16)
+   * @default Size.mebibytes(1)
    */
   readonly maxLeafResponseSize?: Size;
   /**
-   * Fan-outs one root replica runs at once; beyond that it answers 503 with `Retry-After: 1`.
+   * Fan-outs one root replica runs at once; beyond that it answers 503 with `Retry-After: 1`. A slot is taken once
+   * the request is complete (headers and body), so slow clients hold none.
    *
-   * @default 256
+   * The root's memory must hold them: its memory limit must be at least 64Mi + maxConcurrentRequests ×
+   * (shards × (4 × maxLeafResponseSize + 32Ki) + 2 × maxRequestBodySize + 32Ki). Given with a memory limit in
+   * `rootResources`, that is checked; given alone, the memory limit is derived from it.
+   *
+   * @default - as many as the root's memory limit holds by that formula, at most 256
    */
   readonly maxConcurrentRequests?: number;
+  /**
+   * How long a client has to send its whole request, headers and body; then the root answers 408 and closes the
+   * connection. The fan-out's own time is not counted (that is `timeout`).
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly clientTimeout?: Duration;
   /**
    * On SIGTERM the root answers `/readyz` with 503 but keeps serving for this long (while endpoints drop the pod),
    * then stops accepting connections.
@@ -147,9 +172,11 @@ export interface ScatterGatherProps {
    */
   readonly drainDelay?: Duration;
   /**
-   * The root's resources.
+   * The root's resources. A memory limit given here is checked against `maxConcurrentRequests` (see there); without
+   * one, the limit is derived. The root's V8 heap is limited to two thirds of it, and above 90 % of it
+   * (resident memory) the root answers new requests 503.
    *
-   * @default - requests 100m CPU and 64 MiB, limits 1 CPU and 256 MiB
+   * @default - requests 100m CPU and 64Mi memory, limits 1 CPU and 256Mi memory — or, when `maxConcurrentRequests` is given (or one fan-out needs more), the memory its formula needs
    */
   readonly rootResources?: kplus.ContainerResources;
   /**
@@ -218,6 +245,10 @@ export class ScatterGather extends Construct {
   public readonly shardCount: number;
   /** Replicas per shard. */
   public readonly replicasPerShard: number;
+  /** Fan-outs one root replica runs at once (given, or derived from its memory limit). */
+  public readonly maxConcurrentRequests: number;
+  /** The root container's memory limit (given, or derived from `maxConcurrentRequests`). */
+  public readonly rootMemoryLimit: Size;
   /** The root's PodDisruptionBudget, when it has more than one replica. */
   public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
 
@@ -243,7 +274,8 @@ export class ScatterGather extends Construct {
     const base = ResourceNames.baseName(this, props.name, ResourceNames.MAX_LABEL - Math.max(suffixRoom, '-root'.length));
     const partOf = RecommendedLabels.partOf(this, base, props.partOf);
     const pod = checkPodOptions(this, 'pod', props.pod);
-    const leaf = checkAppContainer(this, 'leaf', props.leaf, {
+    const leafProps = withReadinessPath(this, props.leaf, props.leafReadinessPath);
+    const leaf = checkAppContainer(this, 'leaf', leafProps, {
       name: 'leaf',
       portRequired: 'the root sends requests to it',
       // A leaf that is not ready must drop out of its shard's Service (and a hedge must not go to it).
@@ -269,16 +301,19 @@ export class ScatterGather extends Construct {
     }
     const hedge = (props.hedge ?? HedgePolicy.none())._toConfig(this, timeoutMs);
     const maxRequestBodyBytes = PropCheck.bytes(this, 'maxRequestBodySize', 0, GIB, Size.mebibytes(1), props.maxRequestBodySize);
-    const maxLeafResponseBytes = PropCheck.bytes(this, 'maxLeafResponseSize', 1, GIB, Size.mebibytes(16), props.maxLeafResponseSize);
-    const maxConcurrentRequests = PropCheck.integer(this, 'maxConcurrentRequests', 1, 1_000_000, 256, props.maxConcurrentRequests);
+    const maxLeafResponseBytes = PropCheck.bytes(this, 'maxLeafResponseSize', 1, GIB, Size.mebibytes(1), props.maxLeafResponseSize);
+    const requestTimeoutMs = PropCheck.wholeMillis(this, 'clientTimeout', 1, 3_600_000, Duration.seconds(10), props.clientTimeout);
     const drainMs = PropCheck.wholeMillis(this, 'drainDelay', 0, 3_600_000, Duration.seconds(5), props.drainDelay);
-    const rootResources = checkResources(this, 'rootResources', props.rootResources) ?? containerResources({ cpu: ['100m', '1'], memory: ['64Mi', '256Mi'] });
+    const sized = rootMemory(this, props, shards, maxLeafResponseBytes, maxRequestBodyBytes);
+    const { maxConcurrentRequests, rootResources, limitBytes } = sized;
     const rootImage = ContainerImages.resolve(this, ImageKey.NODE, props.images);
 
     this.host = base;
     this.port = port;
     this.shardCount = shards;
     this.replicasPerShard = replicasPerShard;
+    this.maxConcurrentRequests = maxConcurrentRequests;
+    this.rootMemoryLimit = Size.mebibytes(limitBytes / 1_048_576);
 
     // ---- leaves: one Deployment + headless Service (+ PDB and spread when replicated) per shard
     const leaves = ReplicatedShards.add(this, {
@@ -327,6 +362,8 @@ export class ScatterGather extends Construct {
       maxRequestBodyBytes,
       maxLeafResponseBytes,
       maxConcurrentRequests,
+      requestTimeoutMs,
+      memoryLimitBytes: limitBytes,
       dnsRefreshMs: 5000,
       drainMs,
     };
@@ -355,7 +392,9 @@ export class ScatterGather extends Construct {
     const root = RestrictedSecurity.addContainer(this.deployment, {
       name: 'root',
       image: rootImage,
-      command: ['node', ROOT_PROGRAM_FILE, ROOT_CONFIG_FILE],
+      // the heap is collected well before the container's limit (the rest holds buffers and Node's own memory), and
+      // the root may collect it itself before it refuses a fan-out for memory
+      command: ['node', `--max-old-space-size=${memory.heapMebibytes(limitBytes)}`, '--expose-gc', ROOT_PROGRAM_FILE, ROOT_CONFIG_FILE],
       workingDir: ROOT_DIR,
       ports: [{ number: port, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet('/readyz', { port, periodSeconds: Duration.seconds(5), failureThreshold: 1 }),
@@ -396,4 +435,57 @@ export class ScatterGather extends Construct {
     }
     return this.shardServiceList[index].name;
   }
+}
+
+/** The leaf's props with an HTTP readiness probe on `path`, when given (never together with `leaf.readiness`). */
+function withReadinessPath(scope: Construct, leaf: AppContainerProps, path: string | undefined): AppContainerProps {
+  if (path === undefined) return leaf;
+  if (typeof path !== 'string' || !/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/.test(path)) {
+    throw propError(scope, 'leafReadinessPath', 'an absolute URL path (e.g. \'/readyz\')', path);
+  }
+  if (leaf !== null && typeof leaf === 'object' && leaf.readiness !== undefined) {
+    throw propError(scope, 'leafReadinessPath', "not given together with 'leaf.readiness' (both set the leaf's readiness probe)", path);
+  }
+  if (leaf === null || typeof leaf !== 'object') return leaf;
+  return {
+    ...leaf,
+    readiness: kplus.Probe.fromHttpGet(path, { periodSeconds: Duration.seconds(5), timeoutSeconds: Duration.seconds(1), failureThreshold: 2 }),
+  };
+}
+
+/**
+ * The root's concurrency and memory limit by the memory model (`scatter-gather/_memory.ts`): both given, checked;
+ * one given, the other derived; neither, 256Mi and the concurrency it holds (or the limit one fan-out needs).
+ */
+function rootMemory(scope: Construct, props: ScatterGatherProps, shards: number, maxLeaf: number, maxBody: number) {
+  const fanOut = memory.fanOutBytes(shards, maxLeaf, maxBody);
+  const given = checkResources(scope, 'rootResources', props.rootResources);
+  const givenLimit = given?.memory?.limit === undefined ? undefined : bytes(given.memory.limit);
+  const givenConcurrency = props.maxConcurrentRequests === undefined ? undefined
+    : PropCheck.integer(scope, 'maxConcurrentRequests', 1, 1_000_000, 1, props.maxConcurrentRequests);
+  let concurrency: number;
+  let limitBytes: number;
+  if (givenLimit !== undefined) {
+    limitBytes = givenLimit;
+    const fits = memory.concurrencyFor(givenLimit, fanOut);
+    concurrency = givenConcurrency ?? Math.min(memory.DERIVED_CONCURRENCY_CAP, fits);
+    if (concurrency < 1 || concurrency > fits) {
+      const n = Math.max(1, concurrency);
+      throw propError(scope, 'rootResources.memory.limit',
+        `at least ${memory.size(memory.limitFor(n, fanOut))} for ${n} concurrent fan-out${n === 1 ? '' : 's'} (${memory.formula(n, shards, maxLeaf, maxBody)})`,
+        memory.size(givenLimit));
+    }
+  } else {
+    const fits = memory.concurrencyFor(memory.DEFAULT_LIMIT_BYTES, fanOut);
+    concurrency = givenConcurrency ?? Math.max(1, Math.min(memory.DERIVED_CONCURRENCY_CAP, fits));
+    limitBytes = givenConcurrency === undefined && fits >= 1 ? memory.DEFAULT_LIMIT_BYTES : memory.limitFor(concurrency, fanOut);
+    const request = given?.memory?.request === undefined ? undefined : bytes(given.memory.request);
+    if (request !== undefined && request > limitBytes) limitBytes = request;
+  }
+  const limitMib = limitBytes / 1_048_576;
+  const rootResources: kplus.ContainerResources = givenLimit !== undefined ? given! : {
+    ...(given ?? containerResources({ cpu: ['100m', '1'], memory: ['64Mi', '256Mi'] })),
+    memory: { request: given?.memory?.request ?? Size.mebibytes(Math.min(64, limitMib)), limit: Size.mebibytes(limitMib) },
+  };
+  return { maxConcurrentRequests: concurrency, rootResources, limitBytes };
 }

@@ -5,7 +5,8 @@ import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { FLAT_SHARD_IDS, ReplicatedShards, SHARD_INDEX_LABEL } from '../blocks/_replicated-shards';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
-import { NginxRouterConfig, ShardKey } from '../config/nginx-router';
+import { throwFirstPropProblem } from '../config/_problems';
+import { DownShard, NginxRouterConfig, ShardKey } from '../config/nginx-router';
 import { containerResources } from '../core/_resources';
 import { checkResources } from '../core/_rules';
 import { AppContainerProps } from '../core/app-container';
@@ -69,6 +70,32 @@ export interface ShardedServiceProps {
    */
   readonly shardKey?: ShardKey;
   /**
+   * What a shard that is down (its Service refuses, times out, or answers 502/503/504) means for its keys:
+   * `FAIL`, its requests error and its keys never move; `FAILOVER`, the next shard on the ring answers them.
+   *
+   * `FAIL` is the default because a sharded service usually shards state — each shard holds its own part, and
+   * another shard's answer for a key it does not hold is a wrong answer given with a 200, which no client can
+   * tell from a right one. An error is visible and retried. Choose `FAILOVER` when a shard's keys are cheap to
+   * serve elsewhere: a sharded cache (another shard's miss is a correct answer) or stateless shards.
+   *
+   * @default DownShard.FAIL
+   */
+  readonly downShard?: DownShard;
+  /**
+   * With `DownShard.FAILOVER`: how many failed requests within `failTimeout` mark a shard down (nginx
+   * `max_fails`). A failed request is passed to the next shard at once, whatever this is.
+   *
+   * @default 1
+   */
+  readonly maxFails?: number;
+  /**
+   * With `DownShard.FAILOVER`: the window for `maxFails`, and how long a shard marked down is skipped before the
+   * router tries it again (nginx `fail_timeout`).
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly failTimeout?: Duration;
+  /**
    * Router replicas.
    *
    * @default 2
@@ -104,7 +131,8 @@ const ROUTER_CONFIG_DIR = '/etc/nginx/router';
 /**
  * The book's consistent HTTP sharding proxy: N shards of your image, each a Deployment and a Service, behind a
  * replicated nginx router whose upstream uses `hash <key> consistent`, so the same key always reaches the same
- * shard and removing a shard moves only the keys it held.
+ * shard and removing a shard moves only the keys it held. A shard that is down but not removed fails its
+ * requests, or with `DownShard.FAILOVER` hands its keys to the next shard on the ring (`downShard`).
  */
 export class ShardedService extends Construct {
   /** The Service clients use (the router). */
@@ -115,6 +143,8 @@ export class ShardedService extends Construct {
   public readonly config: kplus.ConfigMap;
   /** The rendered nginx.conf. */
   public readonly configText: string;
+  /** What a down shard means for its keys. */
+  public readonly downShard: DownShard;
   /** The shard Deployments, in order. */
   public readonly shardDeployments: kplus.Deployment[] = [];
   /** The shard Services, in order. */
@@ -149,6 +179,9 @@ export class ShardedService extends Construct {
     }
     const keyProblem = props.shardKey?._problem;
     if (keyProblem) throw propError(this, 'shardKey', keyProblem.expectation, keyProblem.got);
+    const downShard = { downShard: props.downShard, maxFails: props.maxFails, failTimeout: props.failTimeout };
+    throwFirstPropProblem(this, NginxRouterConfig._downShardProblems(downShard));
+    this.downShard = props.downShard ?? DownShard.FAIL;
     const routerResources = checkResources(this, 'routerResources', props.routerResources)
       ?? containerResources({ cpu: ['100m', '1000m'], memory: ['64Mi', '128Mi'] });
     const routerImage = ContainerImages.resolve(this, ImageKey.NGINX, props.images);
@@ -187,6 +220,7 @@ export class ShardedService extends Construct {
       key: props.shardKey,
       port: ROUTER_PORT,
       runDir: '/tmp',
+      ...downShard,
     });
     const routerName = `${baseName}-router`;
     const labelOptions = { name: 'nginx', instance: baseName, component: 'router', partOf, version: RecommendedLabels.versionOf(routerImage) };

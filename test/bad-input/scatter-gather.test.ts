@@ -34,6 +34,8 @@ const cases: BadInput[] = [
   // durations and timings
   { class: 'duration', what: 'the timeout is 0', build: (c) => sg(c, { timeout: Duration.millis(0) }), message: "'timeout' must be a duration of whole milliseconds from 1ms to 1h, got '0ms'" },
   { class: 'duration', what: 'the timeout is half a millisecond', build: (c) => sg(c, { timeout: Duration.millis(0.5) }), message: "'timeout' must be a duration of whole milliseconds from 1ms to 1h, got '0.5ms'" },
+  { class: 'duration', what: 'the client timeout is 0', build: (c) => sg(c, { clientTimeout: Duration.millis(0) }), message: "'clientTimeout' must be a duration of whole milliseconds from 1ms to 1h, got '0ms'" },
+  { class: 'duration', what: 'the client timeout is over an hour', build: (c) => sg(c, { clientTimeout: Duration.hours(2) }), message: "'clientTimeout' must be a duration of whole milliseconds from 1ms to 1h, got '7200000ms'" },
   { class: 'duration', what: 'the drain delay is over an hour', build: (c) => sg(c, { drainDelay: Duration.hours(2) }), message: "'drainDelay' must be a duration of whole milliseconds from 0ms to 1h, got '7200000ms'" },
   { class: 'duration', what: 'a fractional hedge delay', build: (c) => sg(c, { hedge: HedgePolicy.after(Duration.millis(0.5)) }), message: "'hedge' must be a duration of whole milliseconds from 1ms to 1h, got '0.5ms'" },
   { class: 'timing', what: 'the hedge delay equals the timeout', build: (c) => sg(c, { timeout: Duration.millis(500), hedge: HedgePolicy.after(Duration.millis(500)) }), message: "'hedge' must be a delay less than 'timeout' (500ms), got '500ms'" },
@@ -54,6 +56,21 @@ const cases: BadInput[] = [
     message: "'leaf.resources.cpu.request' must be at most the CPU limit (1), got '1500m'",
   },
   { class: 'size', what: 'the root\'s memory is not whole MiB', build: (c) => sg(c, { rootResources: { memory: { limit: Size.kibibytes(1000) } } }), message: "'rootResources.memory.limit' must be a whole number of MiB (e.g. Size.mebibytes(128)), got '1000Ki'" },
+
+  // the root's memory (issue 22): the worst case must fit the limit it is given
+  {
+    class: 'resources',
+    what: 'the root\'s memory limit cannot hold the fan-outs given',
+    build: (c) => sg(c, { maxConcurrentRequests: 64, rootResources: { memory: { limit: Size.mebibytes(256) } } }),
+    message: `${AT}: 'rootResources.memory.limit' must be at least 968Mi for 64 concurrent fan-outs (64Mi for Node + 64 × (3 × (4 × 1Mi + 32Ki) + 2 × 1Mi + 32Ki): maxConcurrentRequests × (shards × (4 × maxLeafResponseSize + 32Ki) + 2 × maxRequestBodySize + 32Ki)), got '256Mi'`,
+  },
+  {
+    class: 'resources',
+    what: 'the root\'s memory limit cannot hold one fan-out',
+    build: (c) => sg(c, { shards: 8, maxLeafResponseSize: Size.mebibytes(16), rootResources: { memory: { limit: Size.mebibytes(256) } } }),
+    message: "'rootResources.memory.limit' must be at least 579Mi for 1 concurrent fan-out (64Mi for Node + 1 × (8 × (4 × 16Mi + 32Ki) + 2 × 1Mi + 32Ki)",
+  },
+  { class: 'resources', what: 'the root\'s memory limit is below what Node needs', build: (c) => sg(c, { rootResources: { memory: { limit: Size.mebibytes(32) } } }), message: "'rootResources.memory.limit' must be at least 79Mi for 1 concurrent fan-out" },
 
   // ports
   { class: 'port', what: 'the leaf takes the root\'s port', build: (c) => sg(c, {}, { port: 8080 }), message: "'leaf.port' must be a port other than the root's 'port' (8080), got 8080" },
@@ -79,6 +96,14 @@ const cases: BadInput[] = [
   { class: 'env', what: 'a leaf env name has a slash', build: (c) => sg(c, {}, { env: { 'INDEX/DIR': kplus.EnvValue.fromValue('/data') } }), message: "'leaf.env' must be variable names of letters, digits, '_', '-' and '.', not starting with a digit, got 'INDEX/DIR'" },
 
   // paths
+  { class: 'path', what: 'the leaf readiness path is relative', build: (c) => sg(c, { leafReadinessPath: 'readyz' }), message: "'leafReadinessPath' must be an absolute URL path (e.g. '/readyz'), got 'readyz'" },
+  { class: 'path', what: 'the leaf readiness path has a space', build: (c) => sg(c, { leafReadinessPath: '/ready z' }), message: "'leafReadinessPath' must be an absolute URL path (e.g. '/readyz'), got '/ready z'" },
+  {
+    class: 'choice',
+    what: 'a leaf readiness path and a leaf readiness probe',
+    build: (c) => sg(c, { leafReadinessPath: '/readyz' }, { readiness: kplus.Probe.fromTcpSocket() }),
+    message: `${AT}: 'leafReadinessPath' must be not given together with 'leaf.readiness' (both set the leaf's readiness probe), got '/readyz'`,
+  },
   { class: 'path', what: 'the path is under /metrics', build: (c) => sg(c, { path: '/metrics' }), message: "'path' must be an absolute URL path without query or trailing '/', not under the root's /healthz, /readyz or /metrics, got '/metrics'" },
   { class: 'path', what: 'the path has a query', build: (c) => sg(c, { path: '/search?q=1' }), message: "'path' must be an absolute URL path without query or trailing '/', not under the root's /healthz, /readyz or /metrics, got '/search?q=1'" },
   { class: 'path', what: 'the path is relative', build: (c) => sg(c, { path: 'search' }), message: "'path' must be an absolute URL path without query or trailing '/'" },
@@ -115,6 +140,8 @@ const cases: BadInput[] = [
   { class: 'untyped', what: 'the leaf readiness as a path', build: (c) => sg(c, {}, { readiness: '/healthz' }), message: "'leaf.readiness' must be a kplus.Probe (Probe.fromHttpGet(...), fromTcpSocket(...), fromCommand(...)), got '/healthz'" },
   { class: 'untyped', what: 'the leaf command as a string', build: (c) => sg(c, {}, { command: 'node leaf.js' }), message: "'leaf.command' must be a list of strings, got 'node leaf.js'" },
   { class: 'untyped', what: 'the root resources as a number', build: (c) => sg(c, { rootResources: 256 }), message: "'rootResources' must be a kplus.ContainerResources ({ cpu, memory, ephemeralStorage }), got 256" },
+  { class: 'untyped', what: 'the leaf readiness path as a number', build: (c) => sg(c, { leafReadinessPath: 8080 }), message: "'leafReadinessPath' must be an absolute URL path (e.g. '/readyz'), got 8080" },
+  { class: 'untyped', what: 'the client timeout as \'10s\'', build: (c) => sg(c, { clientTimeout: '10s' }), message: "'clientTimeout' must be a Duration (e.g. Duration.seconds(30)), got '10s'" },
   { class: 'untyped', what: 'the path as a number', build: (c) => sg(c, { path: 42 }), message: "'path' must be an absolute URL path without query or trailing '/', not under the root's /healthz, /readyz or /metrics, got 42" },
   { class: 'untyped', what: 'a pod annotation value as a number', build: (c) => sg(c, { pod: { annotations: { 'example.com/cost': 3 } } }), message: "'pod.annotations.example.com/cost' must be a string, got 3" },
 ];

@@ -2,7 +2,7 @@
 // mistakes and the same props as a JavaScript or Python caller may pass them.
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AppContainerProps, ShardedService, ShardedServiceProps, ShardKey } from '../../src';
+import { AppContainerProps, DownShard, ShardedService, ShardedServiceProps, ShardKey } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
 import { chartWithContext } from '../serving/pod-template-checks';
 
@@ -51,6 +51,25 @@ const cases: BadInput[] = [
   { class: 'port', what: 'the port name is too long', build: (c) => ss(c, {}, { portName: 'http-search-shard' }), message: "'shard.portName' must be an IANA service name" },
 
   // choices
+  // a down shard (issue 22): conflicting settings
+  {
+    class: 'choice',
+    what: 'maxFails with the default DownShard.FAIL',
+    build: (c) => ss(c, { maxFails: 3 }),
+    message: `${AT}: 'maxFails' must be given only with 'downShard' DownShard.FAILOVER (failures before a shard is skipped; with the default DownShard.FAIL a down shard is never skipped), got 3`,
+  },
+  {
+    class: 'choice',
+    what: 'failTimeout with DownShard.FAIL',
+    build: (c) => ss(c, { downShard: DownShard.FAIL, failTimeout: Duration.seconds(30) }),
+    message: "'failTimeout' must be given only with 'downShard' DownShard.FAILOVER (how long a failed shard is skipped; with 'fail' a down shard is never skipped), got '30000ms'",
+  },
+  { class: 'count', what: 'maxFails is 0 with FAILOVER', build: (c) => ss(c, { downShard: DownShard.FAILOVER, maxFails: 0 }), message: "'maxFails' must be an integer from 1 to 100, got 0" },
+  { class: 'duration', what: 'a fractional failTimeout', build: (c) => ss(c, { downShard: DownShard.FAILOVER, failTimeout: Duration.millis(2500) }), message: "'failTimeout' must be a whole number of seconds from 1 to 3600, got '2500ms'" },
+  { class: 'duration', what: 'a failTimeout over an hour', build: (c) => ss(c, { downShard: DownShard.FAILOVER, failTimeout: Duration.hours(2) }), message: "'failTimeout' must be a whole number of seconds from 1 to 3600, got '7200000ms'" },
+  { class: 'untyped', what: 'downShard as an unknown word', build: (c) => ss(c, { downShard: 'retry' }), message: `${AT}: 'downShard' must be one of 'fail', 'failover', got 'retry'` },
+  { class: 'untyped', what: 'failTimeout as \'10s\' with FAILOVER', build: (c) => ss(c, { downShard: 'failover', failTimeout: '10s' }), message: "'failTimeout' must be a Duration (e.g. Duration.seconds(30)), got '10s'" },
+  { class: 'untyped', what: 'maxFails as a string with FAILOVER', build: (c) => ss(c, { downShard: DownShard.FAILOVER, maxFails: '2' }), message: "'maxFails' must be an integer from 1 to 100, got '2'" },
   { class: 'choice', what: 'the shard key is an nginx variable string', build: (c) => ss(c, { shardKey: '$request_uri' }), message: "'shardKey' must be ShardKey.requestUri(), ShardKey.header(name), ShardKey.queryArgument(name) or ShardKey.cookie(name), got '$request_uri'" },
   { class: 'choice', what: 'a header key nginx cannot expose', build: (c) => ss(c, { shardKey: ShardKey.header('X User') }), message: `${AT}: 'shardKey' must be ShardKey.header(name) with a name of letters, digits and '-' (nginx exposes only those as $http_…), got 'X User'` },
   { class: 'choice', what: 'an argument key with a dash', build: (c) => ss(c, { shardKey: ShardKey.queryArgument('user-id') }), message: "'shardKey' must be ShardKey.queryArgument(name) with a name of letters, digits and '_' (nginx exposes only those as $arg_…), got 'user-id'" },

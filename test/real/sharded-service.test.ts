@@ -1,12 +1,14 @@
 // Tier 2: ShardedService's router config run UNCHANGED by the real nginx (`nginx -t`, then live), in front of three
 // shard test servers on 127.0.0.x; the shard Service names are mapped by nss_wrapper.
+import * as fs from 'fs';
 import * as http from 'http';
-import { Chart, Testing } from 'cdk8s';
+import * as path from 'path';
+import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { ShardedService, ShardedServiceProps, ShardKey } from '../../src';
+import { DownShard, ShardedService, ShardedServiceProps, ShardKey } from '../../src';
 import { synthValid } from '../harness';
-import { allocHost, httpGet, startNginx, testNginxConfig } from '../harness/daemons';
-import { stopAll } from '../harness/proc';
+import { allocHost, freeHost, httpGet, startNginx, testNginxConfig } from '../harness/daemons';
+import { start, Started, stopAll, tempDir } from '../harness/proc';
 
 jest.setTimeout(240_000);
 
@@ -95,5 +97,95 @@ describe('ShardedService with the real nginx', () => {
       const shardsSeen = new Set((await route(base, uris.slice(0, 20), () => ({ 'X-User-Id': user }))).values());
       expect(shardsSeen.size).toBe(1);
     }
+    // AND requests without the header (an empty key) are spread round-robin: one URI reaches every shard
+    const seen = new Set<string>();
+    for (let i = 0; i < 9; i++) seen.add(String((await httpGet(`${base}/search?q=same`, { timeoutMs: 5000 })).headers['x-shard']));
+    expect([...seen].sort()).toEqual(['0', '1', '2']);
+  });
+});
+
+// A shard as its own process (so it can be SIGKILLed): answers with its index in x-shard.
+const SHARD_PROGRAM = `'use strict';
+require('http').createServer((req, res) => { res.setHeader('x-shard', process.env.SHARD_INDEX); res.end('shard-' + process.env.SHARD_INDEX + ' ' + req.url); })
+  .listen(8080, process.env.LISTEN_HOST, () => console.log('shard', process.env.SHARD_INDEX, 'on', process.env.LISTEN_HOST));
+`;
+
+describe('ShardedService with the real nginx: a shard SIGKILLed, not removed', () => {
+  // a fresh program file per test (stopAll removes the temp dirs after each test)
+  let program = '';
+  beforeEach(() => {
+    program = path.join(tempDir('sharded-shards'), 'shard.js');
+    fs.writeFileSync(program, SHARD_PROGRAM);
+  });
+
+  async function startShard(i: number, host: string): Promise<Started> {
+    return start({ name: `shard-${i}-${host}`, command: process.execPath, args: [program], env: { SHARD_INDEX: String(i), LISTEN_HOST: host }, readyPort: { host, port: 8080 } });
+  }
+
+  /** Each URI once through the router: the status and the shard that answered ('' when none did). */
+  async function routeAll(base: string): Promise<Map<string, { status: number; shard: string }>> {
+    const out = new Map<string, { status: number; shard: string }>();
+    for (const u of uris) {
+      const r = await httpGet(`${base}${u}`, { timeoutMs: 10_000 });
+      out.set(u, { status: r.status, shard: r.status === 200 ? String(r.headers['x-shard']) : '' });
+    }
+    return out;
+  }
+
+  async function setUp(props: Partial<ShardedServiceProps>) {
+    const hosts: Record<string, string> = {};
+    const procs: Started[] = [];
+    for (let i = 0; i < 3; i++) {
+      const host = await freeHost(8080);
+      hosts[`search-shard-${i}`] = host;
+      procs.push(await startShard(i, host));
+    }
+    const router = await startNginx(synth(props).configText, { hosts, mounts: TMP_MOUNT });
+    const base = `http://${router.host}:${router.port}`;
+    const first = await routeAll(base);
+    for (const r of first.values()) expect(r.status).toBe(200);
+    return { hosts, procs, base, first };
+  }
+
+  test('DownShard.FAIL (the default): the dead shard\'s keys get 502 and never move; the other keys stay', async () => {
+    // GIVEN three shards and the default router, every key answered by its shard
+    const { procs, base, first } = await setUp({});
+    const ownedBy2 = uris.filter((u) => first.get(u)!.shard === '2');
+    // WHEN shard 2 is SIGKILLed (its Service is still in the config: a shard down, not removed)
+    process.kill(procs[2].pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    // THEN twice over, 15 s apart (longer than nginx's default fail_timeout of 10 s):
+    for (const pass of [0, 1]) {
+      if (pass === 1) await new Promise((r) => setTimeout(r, 15_000));
+      const after = await routeAll(base);
+      // shard 2's keys answer 502, never 200 from another shard
+      for (const u of ownedBy2) expect(after.get(u)).toEqual({ status: 502, shard: '' });
+      // and every other key is still answered by its own shard
+      for (const u of uris.filter((x) => first.get(x)!.shard !== '2')) expect(after.get(u)).toEqual(first.get(u));
+      console.log(`DownShard.FAIL pass ${pass}: ${ownedBy2.length}/${uris.length} keys of the dead shard got 502, 0 answered elsewhere; ${uris.length - ownedBy2.length} others unmoved`);
+    }
+  });
+
+  test('DownShard.FAILOVER: only the dead shard\'s keys move, every request is answered, and they come back with it', async () => {
+    // GIVEN three shards and a failover router that skips a failed shard for 2 s
+    const { hosts, procs, base, first } = await setUp({ downShard: DownShard.FAILOVER, failTimeout: Duration.seconds(2) });
+    const ownedBy2 = uris.filter((u) => first.get(u)!.shard === '2');
+    // WHEN shard 2 is SIGKILLed
+    process.kill(procs[2].pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    const after = await routeAll(base);
+    // THEN every request is answered 200 (the first one for a dead shard is passed on at once)
+    for (const r of after.values()) expect(r.status).toBe(200);
+    // AND the keys of shards 0 and 1 did not move, shard 2's went to the other two
+    const moved = uris.filter((u) => after.get(u)!.shard !== first.get(u)!.shard);
+    expect(moved.sort()).toEqual([...ownedBy2].sort());
+    expect(new Set(moved.map((u) => after.get(u)!.shard))).toEqual(new Set(['0', '1']));
+    // WHEN shard 2 is back on its address and the 2 s have passed
+    await startShard(2, hosts['search-shard-2']);
+    await new Promise((r) => setTimeout(r, 2500));
+    const back = await routeAll(base);
+    // THEN every key is on its own shard again
+    expect(back).toEqual(first);
+    console.log(`DownShard.FAILOVER: ${moved.length}/${uris.length} keys moved while shard 2 was dead (all of them its own), 0 errors; all back once it was`);
   });
 });

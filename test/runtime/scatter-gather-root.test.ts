@@ -25,6 +25,7 @@ const rt = loadRuntime();
 
 const quiet = () => undefined;
 
+
 function baseConfig(over: Record<string, any> = {}): any {
   return {
     port: 8080,
@@ -37,6 +38,8 @@ function baseConfig(over: Record<string, any> = {}): any {
     maxRequestBodyBytes: 1024,
     maxLeafResponseBytes: 65536,
     maxConcurrentRequests: 16,
+    requestTimeoutMs: 10000,
+    memoryLimitBytes: 0,
     dnsRefreshMs: 5000,
     drainMs: 0,
     ...over,
@@ -56,7 +59,7 @@ describe('the program text', () => {
 
   test('requires only Node built-in modules', () => {
     const required = [...ROOT_PROGRAM.matchAll(/require\('([^']+)'\)/g)].map((m) => m[1]).sort();
-    expect(required).toEqual(['dns', 'fs', 'http', 'net']);
+    expect(required).toEqual(['dns', 'fs', 'http', 'net', 'v8']);
   });
 });
 
@@ -191,144 +194,234 @@ describe('buildResponse (missing-shard policy)', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // The fan-out engine with a scripted transport and fake timers: exact times.
 
-/** One scripted leaf attempt: answer `value` (or fail with `error`) after `ms`. */
-interface Step { ms: number; value?: any; error?: string }
+/** One scripted leaf answer: `value` (or a failure: `error`, a replica failure unless `replica: false`) after `ms`. */
+interface Step { ms: number; value?: any; error?: string; replica?: boolean; connect?: boolean }
 
-/** A transport whose attempt n of shard s follows script[s][n]; it records calls and cancellations. */
-function scripted(script: Step[][]) {
-  const calls: Array<{ shard: number; attempt: number; at: number }> = [];
-  const cancelled: Array<{ shard: number; attempt: number }> = [];
-  const counts = script.map(() => 0);
-  const transport = (shard: any, _req: any, attempt: number, _slot: any, cb: (err: any, v?: any) => void) => {
-    const n = counts[shard.index]++;
-    const step = script[shard.index][Math.min(n, script[shard.index].length - 1)];
-    calls.push({ shard: shard.index, attempt, at: Date.now() });
-    const t = setTimeout(() => (step.error ? cb(new Error(step.error)) : cb(null, step.value)), step.ms);
-    return () => { clearTimeout(t); cancelled.push({ shard: shard.index, attempt }); };
+/**
+ * A transport whose n-th request to an address follows script[address][n] (the last step repeats); it records
+ * calls and cancellations. Shard i has the addresses 10.0.i.1 and 10.0.i.2 (the fake lookup below).
+ */
+function scripted(script: Record<string, Step[]>) {
+  const calls: Array<{ shard: number; address: string; at: number }> = [];
+  const cancelled: Array<{ shard: number; address: string }> = [];
+  const counts: Record<string, number> = {};
+  const transport = (shard: any, address: string, _req: any, cb: (err: any, v?: any) => void) => {
+    const n = counts[address] = (counts[address] ?? -1) + 1;
+    const steps = script[address] ?? [{ ms: 1, value: [] }];
+    const step = steps[Math.min(n, steps.length - 1)];
+    calls.push({ shard: shard.index, address, at: Date.now() });
+    const t = setTimeout(() => (step.error
+      ? cb({ message: `${address} ${step.error}`, replica: step.replica ?? true, connect: step.connect ?? false })
+      : cb(null, step.value)), step.ms);
+    return () => { clearTimeout(t); cancelled.push({ shard: shard.index, address }); };
   };
   return { transport, calls, cancelled };
 }
 
-const GET = () => ({ method: 'GET', url: '/q', headers: {}, body: Buffer.alloc(0) });
+/** Shard `sg-shard-<i>` resolves to 10.0.<i>.1 and 10.0.<i>.2 (or `replicas` addresses). */
+function lookupOf(replicas = 2) {
+  return (host: string, _o: any, cb: any) => {
+    const i = Number(host.split('-').pop());
+    cb(null, Array.from({ length: replicas }, (_, r) => ({ address: `10.0.${i}.${r + 1}`, family: 4 })));
+  };
+}
 
-describe('fan-out: timeout and hedging (fake timers)', () => {
+const GET = () => ({ method: 'GET', url: '/q', headers: {}, body: Buffer.alloc(0) });
+const HEDGE_AFTER_50 = { mode: 'after', delayMs: 50, maxPercent: 10 };
+
+describe('fan-out: timeout, failover and hedging (fake timers)', () => {
   beforeEach(() => { jest.useFakeTimers({ now: 0 }); });
   afterEach(() => { jest.useRealTimers(); });
 
-  async function run(config: any, script: Step[][]) {
+  function rootOf(config: any, script: Record<string, Step[]>, replicas = 2) {
     const s = scripted(script);
-    const root = rt.createRoot(rt.loadConfig(config), { transport: s.transport, now: () => Date.now(), log: quiet });
+    const root = rt.createRoot(rt.loadConfig(config), { transport: s.transport, now: () => Date.now(), log: quiet, lookup: lookupOf(replicas) });
+    return { root, ...s };
+  }
+
+  async function once(root: any, advance = 2000) {
     let doneAt = -1;
-    const p = root.scatter(GET()).then((r: any) => { doneAt = Date.now(); return r; });
-    await jest.advanceTimersByTimeAsync(2000);
-    return { result: await p, doneAt, root, ...s };
+    const t0 = Date.now();
+    const p = root.scatter(GET()).then((r: any) => { doneAt = Date.now() - t0; return r; });
+    await jest.advanceTimersByTimeAsync(advance);
+    return { result: await p, doneAt };
+  }
+
+  async function run(config: any, script: Record<string, Step[]>, replicas = 2) {
+    const r = rootOf(config, script, replicas);
+    return { ...r, ...(await once(r.root)) };
   }
 
   test('a shard that does not answer within the timeout is missing at exactly the timeout', async () => {
-    const { result, doneAt, cancelled } = await run(baseConfig({ timeoutMs: 100 }), [[{ ms: 10, value: [0] }], [{ ms: 500, value: [1] }]]);
+    const { result, doneAt, cancelled } = await run(baseConfig({ timeoutMs: 100 }), { '10.0.1.1': [{ ms: 500, value: [1] }] });
     expect(doneAt).toBe(100);
-    expect(result.answers).toEqual([{ shard: 0, value: [0] }]);
+    expect(result.answers).toEqual([{ shard: 0, value: [] }]);
     expect(result.failures).toEqual([{ shard: 1, reason: 'no answer within 100ms', timeout: true }]);
-    expect(cancelled).toEqual([{ shard: 1, attempt: 0 }]);
+    expect(cancelled).toEqual([{ shard: 1, address: '10.0.1.1' }]);
   });
 
-  test('without hedging an error fails the shard at once, with the reason', async () => {
-    const { result, doneAt } = await run(baseConfig(), [[{ ms: 10, value: [0] }], [{ ms: 3, error: '10.0.0.9:9000 ECONNREFUSED' }]]);
-    expect(doneAt).toBe(10);
-    expect(result.failures).toEqual([{ shard: 1, reason: '10.0.0.9:9000 ECONNREFUSED', timeout: false }]);
+  test('without hedging, a replica failure fails over to the other replica at once', async () => {
+    // GIVEN shard 1's first replica refuses connections
+    const { result, doneAt, calls, root } = await run(baseConfig(), { '10.0.1.1': [{ ms: 3, error: 'ECONNREFUSED', connect: true }], '10.0.1.2': [{ ms: 4, value: ['ok'] }] });
+    // THEN the failover went to the second replica when the refusal came, and its answer is the shard's
+    expect(calls).toEqual([{ shard: 0, address: '10.0.0.1', at: 0 }, { shard: 1, address: '10.0.1.1', at: 0 }, { shard: 1, address: '10.0.1.2', at: 3 }]);
+    expect(doneAt).toBe(7);
+    expect(result.failures).toEqual([]);
+    expect(result.answers[1]).toEqual({ shard: 1, value: ['ok'] });
+    expect(root.metrics.shards[1]).toMatchObject({ primary: 1, hedge: 0, failover: 1, hedgeWins: 1, replicaFailures: 1, errors: 0 });
   });
 
-  test('a hedge goes out after the delay, its answer wins, and the straggling primary is cancelled', async () => {
-    const config = baseConfig({ timeoutMs: 1000, hedge: { mode: 'after', delayMs: 50, maxPercent: 10 } });
-    const { result, doneAt, calls, cancelled, root } = await run(config, [[{ ms: 5, value: ['a'] }], [{ ms: 900, value: ['slow'] }, { ms: 7, value: ['fast'] }]]);
-    expect(calls).toEqual([{ shard: 0, attempt: 0, at: 0 }, { shard: 1, attempt: 0, at: 0 }, { shard: 1, attempt: 1, at: 50 }]);
+  test('a failed address is skipped for one dnsRefreshMs, then tried again; a good answer clears the mark', async () => {
+    // GIVEN shard 0's first replica is dead, the second answers
+    const { root, calls } = rootOf(baseConfig({ shards: [{ index: 0, host: 'sg-shard-0', port: 1 }], dnsRefreshMs: 5000 }), { '10.0.0.1': [{ ms: 1, error: 'ECONNREFUSED', connect: true }] });
+    // WHEN 10 fan-outs run one after the other within 5 s
+    for (let i = 0; i < 10; i++) expect((await once(root, 100)).result.failures).toEqual([]);
+    // THEN only the first went to the dead replica (and failed over); the other 9 went to the live one
+    expect(calls.filter((c) => c.address === '10.0.0.1')).toHaveLength(1);
+    expect(root.metrics.shards[0]).toMatchObject({ primary: 10, failover: 1 });
+    // AND once 5 s have passed since the failure, round robin tries it again
+    await jest.advanceTimersByTimeAsync(5000);
+    for (let i = 0; i < 2; i++) expect((await once(root, 100)).result.failures).toEqual([]);
+    expect(calls.filter((c) => c.address === '10.0.0.1')).toHaveLength(2);
+    expect(root.metrics.shards[0]).toMatchObject({ primary: 12, failover: 2 });
+  });
+
+  test('a shard whose every replica fails: one failover, then one probe per fan-out (never twice the requests)', async () => {
+    // GIVEN both replicas of the only shard answer 500
+    const fail = [{ ms: 1, error: 'answered status 500' }];
+    const { root, calls } = rootOf(baseConfig({ shards: [{ index: 0, host: 'sg-shard-0', port: 1 }] }), { '10.0.0.1': fail, '10.0.0.2': fail });
+    // WHEN 20 fan-outs run one after the other
+    const reasons: string[] = [];
+    for (let i = 0; i < 20; i++) reasons.push((await once(root, 100)).result.failures[0].reason);
+    // THEN the shard failed each time with the last replica's reason; 21 leaf requests, not 40
+    expect(reasons[0]).toBe('10.0.0.2 answered status 500');
+    expect(calls).toHaveLength(21);
+    expect(root.metrics.shards[0]).toMatchObject({ primary: 20, failover: 1, errors: 20, replicaFailures: 21 });
+  });
+
+  test('the failover bound: half a token per primary, at most maxConcurrentRequests in the bucket', async () => {
+    // GIVEN a bucket of 2 (maxConcurrentRequests) and 6 fan-outs started at once, whose primaries alternate over
+    // the replicas before any failure is known; replica 1 fails them
+    const config = baseConfig({ shards: [{ index: 0, host: 'sg-shard-0', port: 1 }], maxConcurrentRequests: 2 });
+    const { root } = rootOf(config, { '10.0.0.1': [{ ms: 5, error: 'answered status 503' }], '10.0.0.2': [{ ms: 10, value: [] }] });
+    const all = Promise.all(Array.from({ length: 6 }, () => root.scatter(GET())));
+    await jest.advanceTimersByTimeAsync(200);
+    const results = await all;
+    // THEN 2 of the 3 failed primaries were failed over, the third was throttled
+    expect(results.filter((r: any) => r.failures.length > 0)).toHaveLength(1);
+    expect(root.metrics.shards[0]).toMatchObject({ primary: 6, failover: 2 });
+    expect(root.metrics.failoversThrottled).toBe(1);
+  });
+
+  test('a replica that does not answer within the timeout is skipped for one dnsRefreshMs, like a failed one', async () => {
+    // GIVEN shard 0's first replica hangs
+    const { root, calls } = rootOf(baseConfig({ shards: [{ index: 0, host: 'sg-shard-0', port: 1 }], timeoutMs: 100 }), { '10.0.0.1': [{ ms: 10_000, value: [] }] });
+    // WHEN 5 fan-outs run one after the other
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push((await once(root, 200)).result);
+    // THEN only the first timed out; the next ones went to the other replica
+    expect(results.map((r) => r.failures.length)).toEqual([1, 0, 0, 0, 0]);
+    expect(calls.filter((c) => c.address === '10.0.0.1')).toHaveLength(1);
+  });
+
+  test('an error that is the request\'s (a 4xx) fails the shard without a failover', async () => {
+    const { result, calls } = await run(baseConfig(), { '10.0.1.1': [{ ms: 2, error: 'answered status 400', replica: false }] });
+    expect(calls).toHaveLength(2);
+    expect(result.failures).toEqual([{ shard: 1, reason: '10.0.1.1 answered status 400', timeout: false }]);
+  });
+
+  test('a hedge goes to the other replica after the delay, its answer wins, and the straggling primary is cancelled', async () => {
+    const config = baseConfig({ timeoutMs: 1000, hedge: HEDGE_AFTER_50 });
+    const { result, doneAt, calls, cancelled, root } = await run(config, { '10.0.1.1': [{ ms: 900, value: ['slow'] }], '10.0.1.2': [{ ms: 7, value: ['fast'] }] });
+    expect(calls).toEqual([{ shard: 0, address: '10.0.0.1', at: 0 }, { shard: 1, address: '10.0.1.1', at: 0 }, { shard: 1, address: '10.0.1.2', at: 50 }]);
     expect(doneAt).toBe(57);
-    expect(result.answers).toEqual([{ shard: 0, value: ['a'] }, { shard: 1, value: ['fast'] }]);
-    expect(cancelled).toEqual([{ shard: 1, attempt: 0 }]);
+    expect(result.answers).toEqual([{ shard: 0, value: [] }, { shard: 1, value: ['fast'] }]);
+    expect(cancelled).toEqual([{ shard: 1, address: '10.0.1.1' }]);
     expect(root.metrics.shards[1]).toMatchObject({ primary: 1, hedge: 1, failover: 0, hedgeWins: 1 });
     expect(root.metrics.shards[0]).toMatchObject({ primary: 1, hedge: 0, hedgeWins: 0 });
   });
 
-  test('no hedge when the primary answers before the delay', async () => {
-    const config = baseConfig({ timeoutMs: 1000, hedge: { mode: 'after', delayMs: 50, maxPercent: 10 } });
-    const { calls, doneAt } = await run(config, [[{ ms: 49, value: [] }], [{ ms: 20, value: [] }]]);
-    expect(calls.map((c) => c.attempt)).toEqual([0, 0]);
-    expect(doneAt).toBe(49);
+  test('no hedge when the primary answers before the delay, nor when there is no other replica', async () => {
+    const config = baseConfig({ timeoutMs: 1000, hedge: HEDGE_AFTER_50 });
+    const a = await run(config, { '10.0.0.1': [{ ms: 49, value: [] }], '10.0.1.1': [{ ms: 20, value: [] }] });
+    expect(a.calls.map((c) => c.address)).toEqual(['10.0.0.1', '10.0.1.1']);
+    expect(a.doneAt).toBe(49);
+    const b = await run(config, { '10.0.0.1': [{ ms: 200, value: [] }] }, 1);
+    expect(b.calls.map((c) => c.address)).toEqual(['10.0.0.1', '10.0.1.1']);
+    expect(b.doneAt).toBe(200);
   });
 
-  test('with hedging, an error of the primary sends the failover at once', async () => {
-    const config = baseConfig({ timeoutMs: 1000, hedge: { mode: 'after', delayMs: 50, maxPercent: 10 } });
-    const { result, calls, doneAt, root } = await run(config, [[{ ms: 1, value: [] }], [{ ms: 2, error: 'status 500' }, { ms: 4, value: ['ok'] }]]);
-    expect(calls).toEqual([{ shard: 0, attempt: 0, at: 0 }, { shard: 1, attempt: 0, at: 0 }, { shard: 1, attempt: 1, at: 2 }]);
+  test('with hedging, a replica failure sends the failover at once, outside the hedge budget', async () => {
+    // GIVEN hedging with the hedge budget spent
+    const config = baseConfig({ timeoutMs: 1000, hedge: HEDGE_AFTER_50 });
+    const { root, calls } = rootOf(config, { '10.0.1.1': [{ ms: 2, error: 'answered status 500' }], '10.0.1.2': [{ ms: 4, value: ['ok'] }] });
+    root.hedgeBudget.tokens = 0;
+    // WHEN the primary of shard 1 fails
+    const { result, doneAt } = await once(root, 200);
+    // THEN the failover went out at once, and the budget was not asked
+    expect(result.failures).toEqual([]);
     expect(doneAt).toBe(6);
-    expect(result.answers[1]).toEqual({ shard: 1, value: ['ok'] });
+    expect(calls.map((c) => [c.address, c.at])).toEqual([['10.0.0.1', 0], ['10.0.1.1', 0], ['10.0.1.2', 2]]);
     expect(root.metrics.shards[1]).toMatchObject({ hedge: 0, failover: 1, hedgeWins: 1 });
+    expect(root.metrics.hedgesThrottled).toBe(0);
   });
 
-  test('the hedge shares the shard deadline: both slow means a timeout', async () => {
+  test('the hedge shares the fan-out deadline: both slow means a timeout', async () => {
     const config = baseConfig({ timeoutMs: 100, hedge: { mode: 'after', delayMs: 30, maxPercent: 10 } });
-    const { result, doneAt, cancelled } = await run(config, [[{ ms: 1, value: [] }], [{ ms: 500, value: [] }]]);
+    const slow = [{ ms: 500, value: [] }];
+    const { result, doneAt, cancelled } = await run(config, { '10.0.1.1': slow, '10.0.1.2': slow });
     expect(doneAt).toBe(100);
     expect(result.failures).toEqual([{ shard: 1, reason: 'no answer within 100ms', timeout: true }]);
-    expect(cancelled).toEqual([{ shard: 1, attempt: 0 }, { shard: 1, attempt: 1 }]);
+    expect(cancelled).toEqual([{ shard: 1, address: '10.0.1.1' }, { shard: 1, address: '10.0.1.2' }]);
   });
 
   test('the hedge budget: a burst of 10, then maxPercent of primary requests', async () => {
-    // GIVEN one shard whose primary always straggles, and a 10 % budget
-    const config = baseConfig({
-      shards: [{ index: 0, host: 'a', port: 1 }],
-      timeoutMs: 1000,
-      hedge: { mode: 'after', delayMs: 10, maxPercent: 10 },
-    });
-    const s = scripted([[{ ms: 500, value: [] }]]);
-    const root = rt.createRoot(rt.loadConfig(config), { transport: s.transport, now: () => Date.now(), log: quiet });
+    // GIVEN one shard whose replicas always straggle, and a 10 % budget
+    const config = baseConfig({ shards: [{ index: 0, host: 'sg-shard-0', port: 1 }], timeoutMs: 1000, hedge: { mode: 'after', delayMs: 10, maxPercent: 10 } });
+    const slow = [{ ms: 500, value: [] }];
+    const { root } = rootOf(config, { '10.0.0.1': slow, '10.0.0.2': slow });
     // WHEN 40 requests run one after the other
-    for (let i = 0; i < 40; i++) {
-      const p = root.scatter(GET());
-      await jest.advanceTimersByTimeAsync(600);
-      await p;
-    }
+    for (let i = 0; i < 40; i++) await once(root, 600);
     // THEN the burst (10) is spent, then one hedge per 10 primaries: 10 + floor(40 * 0.1) - rounding = 13
-    const m = root.metrics;
-    expect(m.shards[0].primary).toBe(40);
-    expect(m.shards[0].hedge).toBe(13);
-    expect(m.hedgesThrottled).toBe(27);
+    expect(root.metrics.shards[0].primary).toBe(40);
+    expect(root.metrics.shards[0].hedge).toBe(13);
+    expect(root.metrics.hedgesThrottled).toBe(27);
   });
 
   test('percentile hedging: the delay follows the shard\'s own latency percentile, never below minDelayMs', async () => {
     const config = baseConfig({
-      shards: [{ index: 0, host: 'a', port: 1 }],
+      shards: [{ index: 0, host: 'sg-shard-0', port: 1 }],
       timeoutMs: 1000,
       hedge: { mode: 'percentile', percentile: 90, minDelayMs: 5, maxPercent: 100 },
     });
-    // Answers take 1, 2, …, 100 ms (hedges answer like primaries, but come too late to win below the delay).
+    // Answers take 1, 2, …, 100 ms (one replica: no hedge goes out).
     let n = 0;
-    const transport = (_s: any, _r: any, attempt: number, _slot: any, cb: any) => {
-      const ms = attempt === 0 ? (n++ % 100) + 1 : 10_000;
+    const transport = (_s: any, _address: string, _r: any, cb: any) => {
+      const ms = (n++ % 100) + 1;
       const t = setTimeout(() => cb(null, []), ms);
       return () => clearTimeout(t);
     };
-    const root = rt.createRoot(rt.loadConfig(config), { transport, now: () => Date.now(), log: quiet });
+    const root = rt.createRoot(rt.loadConfig(config), { transport, now: () => Date.now(), log: quiet, lookup: lookupOf(1) });
     expect(root.hedgeDelay(root.shards[0])).toBe(5); // no samples yet: minDelayMs
     const delays: number[] = [];
     for (let i = 0; i < 100; i++) {
-      const p = root.scatter(GET());
-      await jest.advanceTimersByTimeAsync(1100);
-      await p;
+      await once(root, 1100);
       delays.push(root.hedgeDelay(root.shards[0]));
     }
     // after 20 samples (1..20 ms) the p90 is 18; after 36 it is 33
     expect(delays.slice(18, 21)).toEqual([5, 18, 18]);
     expect(delays[35]).toBe(33);
-    // THEN the winners were the primaries (1..100 ms: the hedges answer too late), recomputed every 16 samples
-    // from the 20th on — the last time at 100 samples: the p90 of 1..100 is 90
+    // THEN recomputed every 16 samples from the 20th on — the last time at 100 samples: the p90 of 1..100 is 90
     expect(root.hedgeDelay(root.shards[0])).toBe(90);
-    expect(root.metrics.shards[0].hedgeWins).toBe(0);
+    expect(root.metrics.shards[0].hedge).toBe(0);
   });
 
   test('the client going away cancels every leaf request', async () => {
-    const s = scripted([[{ ms: 500, value: [] }], [{ ms: 500, value: [] }]]);
-    const root = rt.createRoot(rt.loadConfig(baseConfig({ timeoutMs: 1000 })), { transport: s.transport, now: () => Date.now(), log: quiet });
+    const slow = [{ ms: 500, value: [] }];
+    const s = scripted({ '10.0.0.1': slow, '10.0.1.1': slow });
+    const root = rt.createRoot(rt.loadConfig(baseConfig({ timeoutMs: 1000 })), {
+      transport: s.transport, now: () => Date.now(), log: quiet, lookup: lookupOf(),
+    });
     let cancel: (why: string) => void = () => undefined;
     const p = root.scatter({ ...GET(), onCancel: (fn: any) => { cancel = fn; } });
     await jest.advanceTimersByTimeAsync(20);
@@ -336,9 +429,17 @@ describe('fan-out: timeout and hedging (fake timers)', () => {
     const r = await p;
     expect(r.failures.map((f: any) => f.reason)).toEqual(['the client went away', 'the client went away']);
     expect(s.cancelled).toHaveLength(2);
+    expect(root.metrics.shards[0].errors).toBe(0);
   });
 });
 
+describe('leafRequest', () => {
+  test('drops hop-by-hop headers and those the connection header names; sets content-length for a body', () => {
+    const r = rt.leafRequest('POST', '/q', { 'connection': 'x-hop, keep-alive', 'x-hop': '1', 'Authorization': 'a', 'host': 'h', 'transfer-encoding': 'chunked' }, Buffer.from('ab'));
+    expect(r.headers).toEqual({ 'authorization': 'a', 'content-length': '2' });
+    expect(rt.leafRequest('GET', '/', { accept: 'x' }, Buffer.alloc(0)).headers).toEqual({ accept: 'x' });
+  });
+});
 describe('createResolver', () => {
   test('caches, refreshes after dnsRefreshMs, keeps stale addresses when a lookup fails, and retries failures after 1s', () => {
     let t = 0;
@@ -412,8 +513,21 @@ describe('the HTTP handler', () => {
     });
   }
 
-  async function startRoot(over: Record<string, any>, lookup?: any) {
-    const root = rt.createRoot({ ...rt.loadConfig(baseConfig(over)), port: 0 }, { log: quiet, lookup });
+  /** Listens with `a` on 127.0.0.1 (or leaves it refusing, when null) and `b` on 127.0.0.2, on the same free port. */
+  async function pairOn(a: http.RequestListener | null, b: http.RequestListener): Promise<number> {
+    for (;;) {
+      const first = http.createServer(a ?? undefined);
+      const port = await new Promise<number>((r) => first.listen(0, '127.0.0.1', () => r((first.address() as net.AddressInfo).port)));
+      if (a === null) await new Promise((r) => first.close(r)); else servers.push(first);
+      const second = http.createServer(b);
+      const ok = await new Promise<boolean>((r) => { second.once('error', () => r(false)); second.listen(port, '127.0.0.2', () => r(true)); });
+      if (ok) { servers.push(second); return port; }
+      // that port is taken on 127.0.0.2 by another process on this machine: try another one
+    }
+  }
+
+  async function startRoot(over: Record<string, any>, lookup?: any, rss?: () => number, more: Record<string, any> = {}) {
+    const root = rt.createRoot({ ...rt.loadConfig(baseConfig(over)), port: 0 }, { log: quiet, lookup, rss, ...more });
     const server: http.Server = await new Promise((r, j) => root.listen('127.0.0.1', (err: Error | null, srv: http.Server) => (err ? j(err) : r(srv))));
     servers.push(server);
     return { root, port: (server.address() as net.AddressInfo).port };
@@ -471,10 +585,7 @@ describe('the HTTP handler', () => {
       hits.push(name);
       setTimeout(() => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify([name])); }, delay);
     };
-    const port1 = await serve(replica('slow', 1000), '127.0.0.1');
-    const s2 = http.createServer(replica('fast', 0));
-    servers.push(s2);
-    await new Promise<void>((r) => s2.listen(port1, '127.0.0.2', () => r()));
+    const port1 = await pairOn(replica('slow', 1000), replica('fast', 0));
     const { port } = await startRoot({
       shards: [{ index: 0, host: 'leaf-0', port: port1 }],
       timeoutMs: 2000,
@@ -559,5 +670,109 @@ describe('the HTTP handler', () => {
     expect(r.headers.connection).toBe('close');
     await new Promise((res) => setTimeout(res, 600));
     expect(stopped).toBe(true);
+  });
+
+  test('a replica that refuses, cuts its answer off, answers 500 or no JSON: the other replica answers at once', async () => {
+    // GIVEN four shards of two replicas each (127.0.0.1 and 127.0.0.2); each shard's first replica is broken its own way
+    const good = (i: number): http.RequestListener => (_req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify([i])); };
+    const broken: Array<http.RequestListener | null> = [
+      null, // nothing listens: connection refused
+      (_req, res) => { res.writeHead(200, { 'content-length': '100' }); res.write('[' + '1,'.repeat(24)); setTimeout(() => res.socket?.destroy(), 5); },
+      (_req, res) => { res.statusCode = 500; res.end('{}'); },
+      (_req, res) => res.end('[1,2'),
+    ];
+    const ports: number[] = [];
+    for (let i = 0; i < 4; i++) ports.push(await pairOn(broken[i], good(i)));
+    const { root, port } = await startRoot({
+      shards: ports.map((p, index) => ({ index, host: `leaf-${index}`, port: p })),
+      timeoutMs: 2000,
+    }, (_h: string, _o: any, cb: any) => cb(null, [{ address: '127.0.0.1', family: 4 }, { address: '127.0.0.2', family: 4 }]));
+    // WHEN 10 requests go through the root (the first meets every broken replica: round robin starts there)
+    for (let i = 0; i < 10; i++) {
+      const r = await request(port, '/');
+      // THEN every answer is complete
+      expect([r.status, r.body]).toEqual([200, '[0,1,2,3]']);
+    }
+    // AND each broken replica failed once and was failed over, then skipped
+    for (let i = 0; i < 4; i++) expect(root.metrics.shards[i]).toMatchObject({ primary: 10, failover: 1, replicaFailures: 1, errors: 0 });
+  });
+
+  test('a fan-out slot is taken only once the request is complete; a body not sent in requestTimeoutMs gets 408', async () => {
+    // GIVEN one fan-out slot and a 400 ms request timeout
+    const p0 = await serve((_req, res) => res.end('[1]'));
+    const { root, port } = await startRoot({ shards: [{ index: 0, host: '127.0.0.1', port: p0 }], maxConcurrentRequests: 1, maxRequestBodyBytes: 1000, requestTimeoutMs: 400 });
+    // WHEN a client promises 100 bytes and sends 10
+    const slow = net.connect(port, '127.0.0.1');
+    let answer = '';
+    slow.on('data', (d) => { answer += d; });
+    const closed = new Promise<void>((r) => slow.on('close', () => r()));
+    slow.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[1,2,3,4,');
+    await new Promise((r) => setTimeout(r, 100));
+    // THEN a complete request is still answered: the slow one holds no slot
+    expect((await request(port, '/')).status).toBe(200);
+    expect(root.metrics.inflight).toBe(0);
+    // AND the slow client gets 408 and its connection closed, about requestTimeoutMs after it started
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(root.state.bodyBytes).toBe(0);
+  });
+
+  test('the bodies being read at once are bounded (maxConcurrentRequests × maxRequestBodyBytes): beyond, 503', async () => {
+    const p0 = await serve((_req, res) => res.end('[1]'));
+    const { root, port } = await startRoot({ shards: [{ index: 0, host: '127.0.0.1', port: p0 }], maxConcurrentRequests: 1, maxRequestBodyBytes: 10, requestTimeoutMs: 5000 });
+    // GIVEN a client that sent 8 of its 10 bytes
+    const first = net.connect(port, '127.0.0.1');
+    first.on('error', () => undefined);
+    first.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345678');
+    for (let i = 0; i < 50 && root.state.bodyBytes < 8; i++) await new Promise((r) => setTimeout(r, 10));
+    // WHEN another sends 8 bytes
+    const second = await request(port, '/', { method: 'POST', body: '12345678' });
+    // THEN it is refused with 503, and the first one completes normally
+    expect(second.status).toBe(503);
+    expect(JSON.parse(second.body)).toEqual({ error: 'overloaded: request bodies being read hold 10 bytes' });
+    const done = new Promise<string>((r) => { let a = ''; first.on('data', (d) => { a += d; if (a.includes('[1]')) r(a); }); });
+    first.write('90');
+    expect(await done).toMatch(/^HTTP\/1\.1 200 /);
+    first.destroy();
+    expect(root.metrics.rejectedBodies).toBe(1);
+  });
+
+  test('above 90 % of memoryLimitBytes (resident set), new fan-outs get 503; below, they are served', async () => {
+    let rss = 95 * 1048576;
+    const p0 = await serve((_req, res) => res.end('[1]'));
+    const { root, port } = await startRoot({ shards: [{ index: 0, host: '127.0.0.1', port: p0 }], memoryLimitBytes: 100 * 1048576 }, undefined, () => rss);
+    const r = await request(port, '/');
+    expect([r.status, r.headers['retry-after'], JSON.parse(r.body)]).toEqual([503, '1', { error: 'overloaded: resident memory 95 MiB is above 90 MiB, 90 % of the limit' }]);
+    rss = 80 * 1048576;
+    await new Promise((res) => setTimeout(res, 250)); // the next sample
+    expect((await request(port, '/')).status).toBe(200);
+    expect((await request(port, '/metrics')).body).toContain('scatter_gather_rejected_requests_total{reason="memory"} 1\n');
+    expect(root.metrics.rss).toBe(rss);
+    root.shutdown(() => undefined);
+  });
+
+  test('an answer is parsed only if the heap has room for 24 times its size (after one collection): else 503', async () => {
+    // GIVEN a heap limit of 100 MiB (room: 90 %), 89 MiB in use, and leaves answering 64 KiB (24 × 64 KiB = 1.5 MiB)
+    let used = 89 * 1048576;
+    let collections = 0;
+    const body = JSON.stringify(['x'.repeat(65536 - 6)]);
+    const p0 = await serve((_req, res) => res.end(body));
+    const p1 = await serve((_req, res) => res.end('[1]'));
+    const { root, port } = await startRoot({ shards: [{ index: 0, host: '127.0.0.1', port: p0 }, { index: 1, host: '127.0.0.1', port: p1 }], maxLeafResponseBytes: 1048576 }, undefined, undefined, {
+      heap: { used: () => used, limit: 100 * 1048576 },
+      gc: () => { collections++; used -= 4 * 1048576; },
+    });
+    // WHEN a request comes: the heap has no room, a collection frees 4 MiB, and then it has
+    const first = await request(port, '/');
+    expect([first.status, collections]).toEqual([200, 1]);
+    // WHEN the heap is full again within a second (no second collection yet)
+    used = 89 * 1048576;
+    const second = await request(port, '/');
+    // THEN the fan-out is answered 503 and lets go of its answers; the shards are not blamed
+    expect([second.status, second.headers['retry-after'], JSON.parse(second.body)]).toEqual([503, '1', { error: 'overloaded: the root has no memory left to parse the answers' }]);
+    expect(collections).toBe(1);
+    expect(root.metrics.shards[0]).toMatchObject({ errors: 0, replicaFailures: 0 });
+    expect(root.metrics.rejectedMemory).toBe(1);
+    expect((await request(port, '/metrics')).body).toContain('scatter_gather_forced_collections_total 1\n');
   });
 });

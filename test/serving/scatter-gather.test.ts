@@ -117,7 +117,7 @@ describe('ScatterGather', () => {
     const spec = d.spec.template.spec;
     const c = spec.containers[0];
     expect(c.image).toBe('node:22.11.0-alpine3.20');
-    expect(c.command).toEqual(['node', 'root.js', 'config.json']);
+    expect(c.command).toEqual(['node', '--max-old-space-size=170', '--expose-gc', 'root.js', 'config.json']);
     expect(c.args).toBeUndefined();
     expect(c.env).toBeUndefined();
     expect(c.workingDir).toBe('/etc/scatter-gather');
@@ -160,6 +160,9 @@ describe('ScatterGather', () => {
       maxRequestBodyBytes: 65536,
       maxLeafResponseBytes: 2097152,
       maxConcurrentRequests: 100,
+      requestTimeoutMs: 10000,
+      // 64Mi + 100 × (5 × (4 × 2Mi + 32Ki) + 2 × 64Ki + 32Ki) = 4095.25Mi, rounded up: the limit derived from the concurrency
+      memoryLimitBytes: 4096 * 1048576,
       dnsRefreshMs: 5000,
       drainMs: 40000,
     };
@@ -247,6 +250,50 @@ describe('ScatterGather', () => {
     const c = chartWithContext(RecommendedLabels.PART_OF_CONTEXT_KEY, 'storefront');
     new ScatterGather(c, 'search', { leaf: LEAF });
     expect(one(synthValid(c), 'Service', 'search').metadata.labels['app.kubernetes.io/part-of']).toBe('storefront');
+  });
+
+  test('the root\'s memory: 256Mi by default and the fan-outs it holds; a concurrency alone derives the limit', () => {
+    // GIVEN the defaults: 3 shards, answers of at most 1Mi, bodies of at most 1Mi
+    const d = synth();
+    // THEN the default 256Mi holds floor((256Mi - 64Mi) / (3 × (4Mi + 32Ki) + 2Mi + 32Ki)) = 13 fan-outs
+    expect([d.sg.maxConcurrentRequests, d.sg.rootMemoryLimit.toMebibytes()]).toEqual([13, 256]);
+    const c = one(d.objs, 'Deployment', 'search').spec.template.spec.containers[0];
+    expect(c.resources).toEqual({ limits: { cpu: '1', memory: '256Mi' }, requests: { cpu: '100m', memory: '64Mi' } });
+    expect(c.command[1]).toBe('--max-old-space-size=170');
+    expect(JSON.parse(d.sg.rootConfig)).toMatchObject({ maxConcurrentRequests: 13, memoryLimitBytes: 268435456 });
+    // WHEN only the concurrency is given, THEN the limit is derived: 64Mi + 40 × 14.125Mi = 629Mi
+    const e = synth({ maxConcurrentRequests: 40 });
+    expect([e.sg.maxConcurrentRequests, e.sg.rootMemoryLimit.toMebibytes()]).toEqual([40, 629]);
+    expect(one(e.objs, 'Deployment', 'search').spec.template.spec.containers[0].resources.limits.memory).toBe('629Mi');
+    expect(one(e.objs, 'Deployment', 'search').spec.template.spec.containers[0].command[1]).toBe('--max-old-space-size=419');
+    // WHEN only a limit is given, THEN the concurrency is what it holds, at most 256
+    const f = synth({
+      rootResources: { memory: { request: Size.mebibytes(512), limit: Size.mebibytes(1024) } },
+      maxLeafResponseSize: Size.kibibytes(64),
+      maxRequestBodySize: Size.kibibytes(16),
+    });
+    expect([f.sg.maxConcurrentRequests, f.sg.rootMemoryLimit.toMebibytes()]).toEqual([256, 1024]);
+    const g = synth({ rootResources: { memory: { limit: Size.mebibytes(1024) } } });
+    expect(g.sg.maxConcurrentRequests).toBe(67);
+    expect(one(g.objs, 'Deployment', 'search').spec.template.spec.containers[0].resources).toEqual({ limits: { memory: '1024Mi' } });
+    // WHEN both are given and fit, THEN both are used as given
+    expect(synth({ rootResources: { memory: { limit: Size.mebibytes(1024) } }, maxConcurrentRequests: 50 }).sg.maxConcurrentRequests).toBe(50);
+    // AND a CPU-only rootResources keeps its CPU and gets the derived memory
+    const h = synth({ rootResources: { cpu: { request: kplus.Cpu.millis(250) } } });
+    expect(one(h.objs, 'Deployment', 'search').spec.template.spec.containers[0].resources).toEqual({ limits: { memory: '256Mi' }, requests: { cpu: '250m', memory: '64Mi' } });
+    // AND many large shards that 256Mi cannot hold get what one fan-out needs: 64Mi + 20 × (4 × 4Mi + 32Ki) + 2Mi + 32Ki
+    const big = synth({ shards: 20, maxLeafResponseSize: Size.mebibytes(4) });
+    expect([big.sg.maxConcurrentRequests, big.sg.rootMemoryLimit.toMebibytes()]).toEqual([1, 387]);
+  });
+
+  test('leafReadinessPath: an HTTP readiness probe on the leaf port; clientTimeout: the root\'s request timeout', () => {
+    const { objs, sg } = synth({ leafReadinessPath: '/readyz', clientTimeout: Duration.seconds(3) });
+    for (const i of [0, 1, 2]) {
+      expect(one(objs, 'Deployment', `search-shard-${i}`).spec.template.spec.containers[0].readinessProbe).toEqual({
+        failureThreshold: 2, httpGet: { path: '/readyz', port: 9000, scheme: 'HTTP' }, periodSeconds: 5, timeoutSeconds: 1,
+      });
+    }
+    expect(JSON.parse(sg.rootConfig).requestTimeoutMs).toBe(3000);
   });
 
   test('a leaf readiness probe given is used as is (on the leaf port when it names none)', () => {

@@ -1,6 +1,6 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AppContainerProps, RecommendedLabels, ShardedService, ShardedServiceProps, ShardKey } from '../../src';
+import { AppContainerProps, DownShard, RecommendedLabels, ShardedService, ShardedServiceProps, ShardKey } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 import { chartWithContext, everyPodOption, expectEveryPodOptionOn, expectLabelRule, resources } from './pod-template-checks';
 
@@ -21,7 +21,9 @@ describe('ShardedService', () => {
       expect(one(objs, 'Service', `search-shard-${i}`).spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 8080 }]);
     }
     expect(svc.configText).toContain('hash $request_uri consistent;');
-    expect(svc.configText).toContain('server search-shard-2:8080;');
+    expect(svc.configText).toContain('server search-shard-2:8080 max_fails=0;');
+    expect(svc.configText).toContain('proxy_next_upstream off;');
+    expect(svc.downShard).toBe(DownShard.FAIL);
     const router = one(objs, 'Deployment', 'search-router');
     expect(router.spec.replicas).toBe(2);
     const nginx = router.spec.template.spec.containers[0];
@@ -33,6 +35,15 @@ describe('ShardedService', () => {
     expect(one(objs, 'PodDisruptionBudget', 'search-router').spec.maxUnavailable).toBe(1);
     // single-replica shards get no PDB (it would block every drain)
     expect(ofKind(objs, 'PodDisruptionBudget').map((p) => p.metadata.name)).toEqual(['search-router']);
+  });
+
+  test('downShard FAILOVER renders max_fails, fail_timeout and proxy_next_upstream from the props', () => {
+    const chart = Testing.chart();
+    const svc = new ShardedService(chart, 'search', { ...base, downShard: DownShard.FAILOVER, maxFails: 2, failTimeout: Duration.seconds(20) });
+    synthValid(chart);
+    expect(svc.downShard).toBe(DownShard.FAILOVER);
+    expect(svc.configText).toContain('server search-shard-0:8080 max_fails=2 fail_timeout=20s;');
+    expect(svc.configText).toContain('proxy_next_upstream error timeout http_502 http_503 http_504;');
   });
 
   test('replicated shards, a header shard key, env', () => {

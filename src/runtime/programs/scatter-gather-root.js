@@ -3,25 +3,33 @@
 //
 //   node root.js config.json
 //
-// For each request under config.path it calls every leaf shard in parallel (per-shard deadline, optional hedged
-// second request to another replica of the shard), merges the JSON answers with the configured strategy, and
-// answers with the merged JSON, or with an error status when shards are missing and the policy says fail.
+// For each request under config.path it calls every leaf shard in parallel (one deadline per fan-out, optional
+// hedged second request to another replica of a slow shard, an immediate failover to another replica after a
+// replica failure), merges the JSON answers with the configured strategy, and answers with the merged JSON, or
+// with an error status when shards are missing and the policy says fail.
 // Reserved paths: /healthz (alive), /readyz (503 while draining), /metrics (Prometheus text format).
 // Env: LISTEN_HOST binds one address (default: every interface). SIGTERM/SIGINT: /readyz turns 503, requests are
 // still served for drainMs, then the listener closes and the process exits once in-flight requests are answered.
+//
+// Every read is bounded: a client has requestTimeoutMs to send its whole request (headers and body, then 408), a
+// body is at most maxRequestBodyBytes (413) and the bodies being read at once at most maxConcurrentRequests of them
+// (503), a leaf answer at most maxLeafResponseBytes (the replica failed). A fan-out slot is taken only once the
+// request is complete; beyond maxConcurrentRequests fan-outs, and while the process's RSS is above 90 % of
+// memoryLimitBytes, the root answers 503 with Retry-After.
 
 const dns = require('dns');
 const fs = require('fs');
 const http = require('http');
 const net = require('net');
+const v8 = require('v8');
 
 const STRATEGIES = ['concatArrays', 'mergeObjects', 'sum', 'topK', 'unionStrings'];
 const RESERVED_PATHS = ['/healthz', '/readyz', '/metrics'];
 // Histogram buckets in seconds, for the root's requests and each shard's answers.
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 // Request headers that belong to one connection and are not forwarded to the leaves.
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te',
-  'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect'];
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect']);
 // Recent answer latencies kept per shard for percentile hedging, how many are needed before the percentile is
 // trusted, and how often (in new samples) it is recomputed.
 const LATENCY_WINDOW = 1024;
@@ -30,8 +38,28 @@ const PERCENTILE_EVERY = 16;
 // Hedge budget: a token bucket that gains maxPercent/100 per primary leaf call; a hedge spends one token.
 // The burst lets the first hedges go out before the bucket has filled.
 const HEDGE_BURST = 10;
+// Failover bound, separate from the hedge budget: per shard, a bucket of maxConcurrentRequests tokens that gains
+// half a token per primary call; a failover spends one. A failover goes only to a replica not marked failed, at
+// most one per shard call, so a shard whose every replica fails costs at most 1.5× its requests over time.
+const FAILOVER_PER_PRIMARY = 0.5;
 // At most one log line per failing shard per this many ms (the rest is counted in /metrics).
 const SHARD_LOG_EVERY_MS = 10000;
+// Memory: new fan-outs are refused (503) while the RSS is above this fraction of memoryLimitBytes. The RSS is
+// sampled every RSS_SAMPLE_MS and after every leaf answer of at least RSS_SAMPLE_BYTES.
+const SHED_FRACTION = 0.9;
+const RSS_SAMPLE_MS = 100;
+const RSS_SAMPLE_BYTES = 65536;
+const RSS_MIN_GAP_MS = 10;
+// A leaf answer of HEAP_CHECK_BYTES or more is parsed only if the V8 heap has room for PARSE_FACTOR times its size
+// below HEAP_FRACTION of the heap limit (JSON of many tiny values parses to up to ~20 times its size: [{},{},…]);
+// else its fan-out is answered 503 and lets go of what it holds.
+const PARSE_FACTOR = 24;
+const HEAP_FRACTION = 0.9;
+const HEAP_CHECK_BYTES = 1024;
+// Before a fan-out is refused for memory, the heap's garbage is collected (node --expose-gc, as the container runs
+// the root), at most once per GC_EVERY_MS.
+const GC_EVERY_MS = 1000;
+const EMPTY = Buffer.alloc(0);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Config
@@ -72,7 +100,7 @@ function onlyKeys(obj, prefix, allowed) {
 function loadConfig(c) {
   if (!isPlainObject(c)) throw configError('the config', 'a JSON object', c);
   onlyKeys(c, '', ['port', 'path', 'shards', 'merge', 'timeoutMs', 'missingShards', 'hedge', 'maxRequestBodyBytes',
-    'maxLeafResponseBytes', 'maxConcurrentRequests', 'dnsRefreshMs', 'drainMs']);
+    'maxLeafResponseBytes', 'maxConcurrentRequests', 'requestTimeoutMs', 'memoryLimitBytes', 'dnsRefreshMs', 'drainMs']);
   const port = integer(c, '', 'port', 1, 65535);
   const path = c.path;
   if (typeof path !== 'string' || path.charAt(0) !== '/' || path.indexOf('?') >= 0 || path.indexOf('#') >= 0
@@ -141,10 +169,14 @@ function loadConfig(c) {
     maxRequestBodyBytes: integer(c, '', 'maxRequestBodyBytes', 0, 1073741824),
     maxLeafResponseBytes: integer(c, '', 'maxLeafResponseBytes', 1, 1073741824),
     maxConcurrentRequests: integer(c, '', 'maxConcurrentRequests', 1, 1000000),
+    requestTimeoutMs: integer(c, '', 'requestTimeoutMs', 1, 3600000),
+    // 0: no limit known, no shedding on memory
+    memoryLimitBytes: integer(c, '', 'memoryLimitBytes', 0, 1099511627776),
     dnsRefreshMs: integer(c, '', 'dnsRefreshMs', 100, 3600000),
     drainMs: integer(c, '', 'drainMs', 0, 3600000),
   };
 }
+
 
 // ---------------------------------------------------------------------------------------------------------------
 // Merge
@@ -303,6 +335,7 @@ function buildResponse(config, result) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// ---------------------------------------------------------------------------------------------------------------
 // Metrics (Prometheus text exposition format 0.0.4)
 
 function newHistogram() {
@@ -321,16 +354,21 @@ function observe(h, seconds) {
 function createMetrics(shardCount) {
   const shards = [];
   for (let i = 0; i < shardCount; i++) {
-    shards.push({ primary: 0, hedge: 0, failover: 0, hedgeWins: 0, timeouts: 0, errors: 0, latency: newHistogram() });
+    shards.push({ primary: 0, hedge: 0, failover: 0, hedgeWins: 0, replicaFailures: 0, timeouts: 0, errors: 0, latency: newHistogram() });
   }
   return {
     requests: new Map(),
     duration: newHistogram(),
     inflight: 0,
     rejectedOverload: 0,
+    rejectedMemory: 0,
     rejectedTooLarge: 0,
+    rejectedBodies: 0,
     partial: 0,
     hedgesThrottled: 0,
+    failoversThrottled: 0,
+    collections: 0,
+    rss: 0,
     shards: shards,
   };
 }
@@ -352,31 +390,44 @@ function renderMetrics(m) {
     out.push(name + '_sum' + (labels ? '{' + labels + '}' : '') + ' ' + h.sum);
     out.push(name + '_count' + (labels ? '{' + labels + '}' : '') + ' ' + h.count);
   }
+  function perShard(name, type, help, value) {
+    head(name, type, help);
+    m.shards.forEach(function (s, i) { out.push(name + '{shard="' + i + '"} ' + value(s)); });
+  }
   head('scatter_gather_requests_total', 'counter', 'Fan-out requests answered by the root, by HTTP status code.');
   for (const code of Array.from(m.requests.keys()).sort()) out.push('scatter_gather_requests_total{code="' + code + '"} ' + m.requests.get(code));
   head('scatter_gather_request_duration_seconds', 'histogram', 'Time from a fan-out request to its merged answer.');
   histogram('scatter_gather_request_duration_seconds', '', m.duration);
   head('scatter_gather_inflight_requests', 'gauge', 'Fan-outs in flight.');
   out.push('scatter_gather_inflight_requests ' + m.inflight);
-  head('scatter_gather_rejected_requests_total', 'counter', 'Requests refused before the fan-out, by reason.');
+  head('scatter_gather_resident_memory_bytes', 'gauge', 'The root\'s resident set size at the last sample (0 when no memory limit is configured).');
+  out.push('scatter_gather_resident_memory_bytes ' + m.rss);
+  head('scatter_gather_forced_collections_total', 'counter', 'Garbage collections the root ran itself before refusing a fan-out for memory.');
+  out.push('scatter_gather_forced_collections_total ' + m.collections);
+  head('scatter_gather_rejected_requests_total', 'counter', 'Requests refused (503) by reason: before the fan-out, or memory while its answers were read.');
   out.push('scatter_gather_rejected_requests_total{reason="overload"} ' + m.rejectedOverload);
+  out.push('scatter_gather_rejected_requests_total{reason="memory"} ' + m.rejectedMemory);
   out.push('scatter_gather_rejected_requests_total{reason="body_too_large"} ' + m.rejectedTooLarge);
+  out.push('scatter_gather_rejected_requests_total{reason="bodies_in_flight"} ' + m.rejectedBodies);
   head('scatter_gather_partial_responses_total', 'counter', 'Answers sent without some shards (missingShards: partial).');
   out.push('scatter_gather_partial_responses_total ' + m.partial);
   head('scatter_gather_hedges_throttled_total', 'counter', 'Hedges not sent because the hedge budget was spent.');
   out.push('scatter_gather_hedges_throttled_total ' + m.hedgesThrottled);
-  head('scatter_gather_shard_requests_total', 'counter', 'Requests sent to a shard, by kind (primary, hedge after the delay, failover after an error).');
+  head('scatter_gather_failovers_throttled_total', 'counter', 'Failovers not sent because the shard\'s failover bound was spent.');
+  out.push('scatter_gather_failovers_throttled_total ' + m.failoversThrottled);
+  head('scatter_gather_shard_requests_total', 'counter', 'Requests sent to a shard, by kind (primary, hedge after the delay, failover after a replica failure).');
   m.shards.forEach(function (s, i) {
     out.push('scatter_gather_shard_requests_total{shard="' + i + '",kind="primary"} ' + s.primary);
     out.push('scatter_gather_shard_requests_total{shard="' + i + '",kind="hedge"} ' + s.hedge);
     out.push('scatter_gather_shard_requests_total{shard="' + i + '",kind="failover"} ' + s.failover);
   });
-  head('scatter_gather_shard_hedge_wins_total', 'counter', 'Shard answers that came from the hedged (or failover) request.');
-  m.shards.forEach(function (s, i) { out.push('scatter_gather_shard_hedge_wins_total{shard="' + i + '"} ' + s.hedgeWins); });
-  head('scatter_gather_shard_timeouts_total', 'counter', 'Shards that gave no answer within the timeout.');
-  m.shards.forEach(function (s, i) { out.push('scatter_gather_shard_timeouts_total{shard="' + i + '"} ' + s.timeouts); });
-  head('scatter_gather_shard_errors_total', 'counter', 'Shards that failed: connection error, non-2xx status, no JSON, or an answer the merge rejects.');
-  m.shards.forEach(function (s, i) { out.push('scatter_gather_shard_errors_total{shard="' + i + '"} ' + s.errors); });
+  perShard('scatter_gather_shard_hedge_wins_total', 'counter', 'Shard answers that came from the hedged (or failover) request.', function (s) { return s.hedgeWins; });
+  perShard('scatter_gather_shard_replica_failures_total', 'counter',
+    'Leaf requests a replica failed: refused or reset, 5xx or 429, an answer cut off, too large or not JSON (each is failed over when a replica is left).',
+    function (s) { return s.replicaFailures; });
+  perShard('scatter_gather_shard_timeouts_total', 'counter', 'Shards that gave no answer within the timeout.', function (s) { return s.timeouts; });
+  perShard('scatter_gather_shard_errors_total', 'counter', 'Shards missing from an answer for another reason than the timeout: every replica tried failed, another status, or an answer the merge rejects.',
+    function (s) { return s.errors; });
   head('scatter_gather_shard_duration_seconds', 'histogram', 'Time from the fan-out to the shard\'s first good answer.');
   m.shards.forEach(function (s, i) { histogram('scatter_gather_shard_duration_seconds', 'shard="' + i + '"', s.latency); });
   return out.join('\n') + '\n';
@@ -384,7 +435,7 @@ function renderMetrics(m) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Leaf addresses: every ready replica of a shard (its headless Service resolves to all of them), refreshed in the
-// background; a hedge goes to a different replica than its primary.
+// background.
 
 function createResolver(refreshMs, now, lookup) {
   const entries = new Map();
@@ -419,16 +470,15 @@ function createResolver(refreshMs, now, lookup) {
       e = { addresses: [], at: -Infinity, failedAt: -Infinity, error: null, busy: false, waiting: [] };
       entries.set(host, e);
     }
-    const t = now();
     if (e.addresses.length > 0) {
-      if (t - e.at >= refreshMs) refresh(host, e);
+      if (now() - e.at >= refreshMs) refresh(host, e);
       return cb(null, e.addresses);
     }
-    if (e.error !== null && t - e.failedAt < retryMs) return cb(e.error);
+    if (e.error !== null && now() - e.failedAt < retryMs) return cb(e.error);
     e.waiting.push(function () { return e.addresses.length > 0 ? cb(null, e.addresses) : cb(e.error); });
     refresh(host, e);
   }
-  // After a connection error: look the name up again on the next request.
+  // After a refused connection: look the name up again on the next request (a replaced pod has a new address).
   function invalidate(host) {
     const e = entries.get(host);
     if (e && e.addresses.length > 0 && e.at > -Infinity) e.at = Math.min(e.at, now() - refreshMs);
@@ -436,30 +486,87 @@ function createResolver(refreshMs, now, lookup) {
   return { addresses: addresses, invalidate: invalidate };
 }
 
-// Sends one request to one replica of a shard. attempt 0 picks the next replica round-robin and remembers it in
-// slot; attempt 1 (hedge or failover) picks the replica after it. cb(err, value) at most once; returns cancel().
-function createHttpTransport(config, resolver, agent) {
-  return function send(shard, request, attempt, slot, cb) {
-    let req = null;
+// ---------------------------------------------------------------------------------------------------------------
+// Leaf requests
+
+function noop() {}
+
+// A leaf failure: replica when it is the replica's, not the request's (refused or reset, 5xx or 429, an answer cut
+// off, larger than maxLeafResponseBytes or not JSON) — the root fails over to another replica and skips this
+// address; connect when nothing answered (the name is looked up again).
+function leafError(where, what, replica, connect) {
+  return { message: where + ' ' + what, replica: replica, connect: connect, memory: false };
+}
+
+// Sends one request to one replica (address) of a shard: cb(err, value) at most once, value the parsed JSON;
+// returns cancel(). memory.room(bytes) says whether an answer of that size may be parsed (else err.memory);
+// memory.large() runs after an answer of RSS_SAMPLE_BYTES or more (the root samples its memory).
+// A kept-alive socket the leaf closed while it was idle fails before any answer: the request is sent once more,
+// on another socket (the leaf never saw it).
+function createHttpTransport(config, agent, memory) {
+  const max = config.maxLeafResponseBytes;
+  return function send(shard, address, request, cb) {
     let finished = false;
-    function done(err, value) {
+    let req = null;
+    function fail(what, replica, connect) {
       if (finished) return;
       finished = true;
-      cb(err, value);
+      cb(leafError(shard.host + ' (' + address + ':' + shard.port + ')', what, replica, connect));
     }
-    resolver.addresses(shard.host, function (err, list) {
-      if (finished) return;
-      if (err) return done(err);
-      let i;
-      if (attempt === 0 || slot.index < 0) {
-        i = shard.next % list.length;
-        shard.next = (shard.next + 1) % 1048576;
-        slot.index = i;
-      } else {
-        i = (slot.index + 1) % list.length;
+    function onResponse(res) {
+      if (finished) { res.resume(); return; }
+      const status = res.statusCode || 0;
+      if (status < 200 || status > 299) {
+        // 5xx and 429 are the replica's trouble: another replica may answer; any other status is the request's
+        const replica = status >= 500 || status === 429;
+        fail('answered status ' + status, replica, false);
+        req.destroy();
+        return;
       }
-      const address = list[i];
-      const where = shard.host + ' (' + address + ':' + shard.port + ')';
+      if (Number(res.headers['content-length']) > max) {
+        fail('answered more than ' + max + ' bytes', true, false);
+        req.destroy();
+        return;
+      }
+      let first = null;
+      let chunks = null;
+      let size = 0;
+      res.on('data', function (chunk) {
+        if (finished) return;
+        size += chunk.length;
+        if (size > max) {
+          first = chunks = null;
+          fail('answered more than ' + max + ' bytes', true, false);
+          req.destroy();
+          return;
+        }
+        if (first === null) first = chunk;
+        else if (chunks === null) chunks = [first, chunk];
+        else chunks.push(chunk);
+      });
+      res.on('end', function () {
+        if (finished) return;
+        if (size >= HEAP_CHECK_BYTES && !memory.room(size)) {
+          first = chunks = null;
+          finished = true;
+          return cb({ message: 'the root has no memory left to parse ' + size + ' bytes from ' + shard.host, replica: false, connect: false, memory: true });
+        }
+        const body = chunks !== null ? Buffer.concat(chunks, size) : first !== null ? first : EMPTY;
+        first = chunks = null;
+        let value;
+        try {
+          value = JSON.parse(body.toString('utf8'));
+        } catch (e) {
+          return fail('answered no JSON: ' + e.message, true, false);
+        }
+        finished = true;
+        if (size >= RSS_SAMPLE_BYTES) memory.large();
+        cb(null, value);
+      });
+      res.on('error', function () { fail('cut its answer off after ' + size + ' bytes', true, false); });
+      res.on('close', function () { if (!res.complete) fail('cut its answer off after ' + size + ' bytes', true, false); });
+    }
+    function attempt(again) {
       try {
         req = http.request({
           agent: agent,
@@ -467,46 +574,24 @@ function createHttpTransport(config, resolver, agent) {
           port: shard.port,
           method: request.method,
           path: request.url,
-          headers: request.leafHeaders(shard),
+          headers: request.headers,
+          setHost: false,
         }, onResponse);
+        req.setHeader('host', shard.hostHeader);
       } catch (e) {
         // e.g. a header value Node refuses to send: fail this shard, not the process
-        return done(new Error(where + ' request not sent: ' + e.message));
+        return fail('request not sent: ' + e.message, false, false);
       }
-      function onResponse(res) {
-        const chunks = [];
-        let size = 0;
-        res.on('data', function (chunk) {
-          if (finished) return;
-          size += chunk.length;
-          if (size > config.maxLeafResponseBytes) {
-            done(new Error(where + ' answered more than ' + config.maxLeafResponseBytes + ' bytes'));
-            req.destroy();
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', function () {
-          if (finished) return;
-          if (res.statusCode < 200 || res.statusCode > 299) return done(new Error(where + ' answered status ' + res.statusCode));
-          let value;
-          try {
-            value = JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
-          } catch (e) {
-            return done(new Error(where + ' answered no JSON: ' + e.message));
-          }
-          done(null, value);
-        });
-        res.on('error', function (e) { done(new Error(where + ' ' + (e.code || e.message))); });
-        res.on('close', function () { if (!res.complete) done(new Error(where + ' cut its answer off')); });
-      }
-      req.on('error', function (e) {
-        if (finished) return;
-        if (e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') resolver.invalidate(shard.host);
-        done(new Error(where + ' ' + (e.code || e.message)));
+      const r = req;
+      r.on('error', function (e) {
+        if (finished || r !== req) return;
+        const code = e.code || e.message;
+        if (!again && r.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) return attempt(true);
+        fail(code, true, code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH');
       });
-      req.end(request.body.length > 0 ? request.body : undefined);
-    });
+      r.end(request.body.length > 0 ? request.body : undefined);
+    }
+    attempt(false);
     return function cancel() {
       finished = true;
       if (req !== null) req.destroy();
@@ -523,7 +608,37 @@ function log(level, msg, fields) {
   process.stdout.write(JSON.stringify(line) + '\n');
 }
 
-// options (for tests): now() in ms, transport(shard, request, attempt, slot, cb) -> cancel, lookup (dns.lookup), log.
+// The process's resident memory that is its own (anonymous: heap, buffers, stacks), in bytes: what a memory
+// cgroup cannot reclaim. The resident set minus its file-backed part (the node binary, shared libraries), read
+// from /proc/self/statm; the whole resident set where that file does not exist.
+const PAGE = 4096;
+function anonymousRss() {
+  try {
+    const f = fs.readFileSync('/proc/self/statm', 'latin1').split(' ');
+    return (Number(f[1]) - Number(f[2])) * PAGE;
+  } catch (e) {
+    return process.memoryUsage.rss();
+  }
+}
+
+// The leaf request of a client request: method, URL, body, and the end-to-end headers (hop-by-hop ones and those
+// the connection header names are dropped; content-length is set for a body).
+function leafRequest(method, url, headers, body) {
+  const forwarded = {};
+  let named = null;
+  if (headers.connection !== undefined) {
+    named = String(headers.connection).toLowerCase().split(',').map(function (s) { return s.trim(); });
+  }
+  for (const k in headers) {
+    const lk = k.toLowerCase();
+    if (!HOP_BY_HOP.has(lk) && (named === null || named.indexOf(lk) < 0)) forwarded[lk] = headers[k];
+  }
+  if (body.length > 0 || (method !== 'GET' && method !== 'HEAD')) forwarded['content-length'] = String(body.length);
+  return { method: method, url: url, headers: forwarded, body: body };
+}
+
+// options (for tests): now() in ms, transport(shard, address, request, cb) -> cancel, lookup (dns.lookup), log,
+// rss() (the resident set size in bytes), heap ({ used() in bytes, limit }), gc() (a full collection).
 function createRoot(config, options) {
   options = options || {};
   const now = options.now || function () { return performance.now(); };
@@ -531,18 +646,70 @@ function createRoot(config, options) {
   const metrics = createMetrics(config.shards.length);
   const hedging = config.hedge.mode !== 'none';
   const budget = { tokens: HEDGE_BURST, perCall: hedging ? config.hedge.maxPercent / 100 : 0 };
+  const refreshMs = config.dnsRefreshMs;
+  const failoverCap = config.maxConcurrentRequests;
   const shards = config.shards.map(function (s) {
     return {
       index: s.index, host: s.host, port: s.port, hostHeader: s.host + ':' + s.port, next: 0,
+      // address -> when a request to it failed: the address is skipped for one dnsRefreshMs
+      failed: new Map(),
+      failovers: failoverCap,
       window: new Float64Array(LATENCY_WINDOW), samples: 0, sinceSort: 0,
       percentileMs: hedging && config.hedge.mode === 'percentile' ? config.hedge.minDelayMs : 0,
       lastLog: -Infinity, suppressed: 0,
     };
   });
-  const resolver = createResolver(config.dnsRefreshMs, now, options.lookup || dns.lookup);
-  const agent = new http.Agent({ keepAlive: true, scheduling: 'lifo', maxFreeSockets: 1024 });
-  const transport = options.transport || createHttpTransport(config, resolver, agent);
-  const state = { draining: false, server: null };
+  const resolver = createResolver(refreshMs, now, options.lookup || dns.lookup);
+  const rss = options.rss || anonymousRss;
+  const heap = options.heap || { used: function () { return v8.getHeapStatistics().used_heap_size; }, limit: v8.getHeapStatistics().heap_size_limit };
+  const shedAt = Math.floor(config.memoryLimitBytes * SHED_FRACTION);
+  const heapRoom = Math.floor(heap.limit * HEAP_FRACTION);
+  let sampledAt = -Infinity;
+  // Samples the resident memory (at most every RSS_MIN_GAP_MS unless forced: reading it costs a few syscalls).
+  function sampleMemory(force) {
+    if (shedAt === 0) return;
+    const t = now();
+    if (force !== true && t - sampledAt < RSS_MIN_GAP_MS) return;
+    sampledAt = t;
+    metrics.rss = rss();
+  }
+  const collect = options.gc || (typeof global.gc === 'function' ? global.gc : null);
+  let collectedAt = -Infinity;
+  // Collects the garbage (when allowed and not done within GC_EVERY_MS); true if it did.
+  function collectGarbage() {
+    if (collect === null || now() - collectedAt < GC_EVERY_MS) return false;
+    collectedAt = now();
+    collect();
+    metrics.collections++;
+    return true;
+  }
+  const memory = {
+    room: function (bytes) {
+      if (heap.used() + PARSE_FACTOR * bytes <= heapRoom) return true;
+      return collectGarbage() && heap.used() + PARSE_FACTOR * bytes <= heapRoom;
+    },
+    large: sampleMemory,
+  };
+  // Above SHED_FRACTION of the memory limit (after a collection, when one is allowed).
+  function memoryHigh() {
+    if (shedAt === 0 || metrics.rss <= shedAt) return false;
+    if (collectGarbage()) sampleMemory(true);
+    return metrics.rss > shedAt;
+  }
+  // Sockets per replica: a fan-out has at most one request in flight per replica, so maxConcurrentRequests
+  // sockets never queue; as many are kept alive for the next burst. Idle ones close after 4s (before the 5s
+  // keep-alive timeout of Node's and many servers' defaults, so a request rarely meets a socket being closed).
+  const agent = new http.Agent({
+    keepAlive: true,
+    scheduling: 'lifo',
+    maxSockets: config.maxConcurrentRequests,
+    maxFreeSockets: config.maxConcurrentRequests,
+    timeout: 4000,
+  });
+  const transport = options.transport || createHttpTransport(config, agent, memory);
+  // Bytes of request bodies being read (not yet fanned out), bounded like the bodies of the fan-outs in flight.
+  const bodyBudget = Math.max(config.maxRequestBodyBytes, config.maxRequestBodyBytes * config.maxConcurrentRequests);
+  const state = { draining: false, server: null, sampler: null, bodyBytes: 0 };
 
   function record(shard, ms) {
     shard.window[shard.samples % LATENCY_WINDOW] = ms;
@@ -563,83 +730,161 @@ function createRoot(config, options) {
     return config.hedge.mode === 'after' ? config.hedge.delayMs : shard.percentileMs;
   }
 
-  function takeToken(sm, kind) {
-    if (budget.tokens < 1) { metrics.hedgesThrottled++; return false; }
-    budget.tokens -= 1;
-    sm[kind]++;
-    return true;
+  // The replica for an attempt: round robin over the addresses that are neither marked failed (within one
+  // dnsRefreshMs) nor tried by this call. When every address is marked, a primary goes to the one marked longest
+  // ago (a probe: a shard whose replicas all fail gets one request per fan-out, no failover); a hedge or a
+  // failover goes nowhere (null).
+  function pick(shard, list, tried, primary) {
+    const n = list.length;
+    const marks = shard.failed.size > 0;
+    const t = marks ? now() : 0;
+    let probe = null;
+    let probeAt = Infinity;
+    for (let k = 0; k < n; k++) {
+      const i = (shard.next + k) % n;
+      const a = list[i];
+      if (tried !== null && tried.indexOf(a) >= 0) continue;
+      if (marks) {
+        const at = shard.failed.get(a);
+        if (at !== undefined) {
+          if (t - at < refreshMs) {
+            if (at < probeAt) { probe = a; probeAt = at; }
+            continue;
+          }
+          shard.failed.delete(a);
+        }
+      }
+      if (primary) shard.next = (i + 1) % n;
+      return a;
+    }
+    return primary ? probe : null;
   }
 
-  // Calls one shard: the primary request, a hedge after the hedge delay (or at once after a primary error), all
-  // bounded by the shard deadline. Resolves { shard, ok, value?, reason?, timeout, ms, by }.
-  function callShard(shard, request) {
-    return new Promise(function (resolve) {
-      const started = now();
-      const sm = metrics.shards[shard.index];
-      const slot = { index: -1 };
-      const attempts = [];
-      let done = false;
-      let hedgeTimer = null;
-      let deadline = null;
-      let lastError = null;
-      function finish(result) {
-        if (done) return;
-        done = true;
-        if (deadline !== null) clearTimeout(deadline);
-        if (hedgeTimer !== null) clearTimeout(hedgeTimer);
-        for (const a of attempts) {
-          if (!a.finished) { a.finished = true; if (a.cancel) a.cancel(); }
-        }
-        result.shard = shard.index;
-        resolve(result);
-      }
-      function launch(kind) {
-        const a = { finished: false, cancel: null };
-        attempts.push(a);
-        if (kind === 'primary') {
-          sm.primary++;
-          budget.tokens = Math.min(HEDGE_BURST, budget.tokens + budget.perCall);
-        }
-        const cancel = transport(shard, request, kind === 'primary' ? 0 : 1, slot, function (err, value) {
-          if (a.finished || done) return;
-          a.finished = true;
-          if (!err) {
-            const ms = now() - started;
-            record(shard, ms);
-            if (kind !== 'primary') sm.hedgeWins++;
-            return finish({ ok: true, value: value, timeout: false, ms: ms, by: kind });
-          }
-          lastError = err;
-          if (kind === 'primary' && attempts.length === 1 && hedging && takeToken(sm, 'failover')) {
-            if (hedgeTimer !== null) { clearTimeout(hedgeTimer); hedgeTimer = null; }
-            return launch('failover');
-          }
-          if (attempts.every(function (x) { return x.finished; })) {
-            finish({ ok: false, reason: err.message, timeout: false, ms: now() - started, by: kind });
-          }
-        });
-        if (a.finished) return; // answered synchronously
-        a.cancel = cancel;
-      }
-      request.cancels.push(function (why) { finish({ ok: false, reason: why, timeout: false, cancelled: true, ms: now() - started, by: 'none' }); });
-      deadline = setTimeout(function () {
-        record(shard, config.timeoutMs);
-        finish({
-          ok: false,
-          timeout: true,
-          reason: 'no answer within ' + config.timeoutMs + 'ms' + (lastError ? ' (last error: ' + lastError.message + ')' : ''),
-          ms: config.timeoutMs,
-          by: 'none',
-        });
-      }, config.timeoutMs);
-      launch('primary');
-      if (hedging && !done && attempts.length === 1) {
-        hedgeTimer = setTimeout(function () {
-          hedgeTimer = null;
-          if (!done && attempts.length === 1 && takeToken(sm, 'hedge')) launch('hedge');
-        }, hedgeDelay(shard));
-      }
+  function markFailed(shard, address) {
+    const t = now();
+    if (shard.failed.size >= 64) {
+      // addresses that left the name are never picked again: drop the expired marks
+      shard.failed.forEach(function (at, a) { if (t - at >= refreshMs) shard.failed.delete(a); });
+    }
+    shard.failed.set(address, t);
+  }
+
+  // One shard of one fan-out: the primary request, a hedge after the hedge delay (hedging only), a failover at once
+  // after a replica failure (whatever the hedge policy), all bounded by the fan-out's deadline.
+  function newCall(fanout, shard) {
+    return { fanout: fanout, shard: shard, list: null, tried: [], attempts: [], inflight: 0, hedged: false, failedOver: false, done: false, lastError: null, hedgeTimer: null };
+  }
+
+  function startCall(call) {
+    resolver.addresses(call.shard.host, function (err, list) {
+      if (call.done) return;
+      if (err) return endCall(call, { ok: false, reason: err.message, timeout: false, cancelled: false, memory: false, ms: 0, value: undefined });
+      call.list = list;
+      launch(call, 'primary', pick(call.shard, list, null, true));
+      if (hedging && !call.done) call.hedgeTimer = setTimeout(hedgeNow, hedgeDelay(call.shard), call);
     });
+  }
+
+  function launch(call, kind, address) {
+    const shard = call.shard;
+    const sm = metrics.shards[shard.index];
+    if (kind === 'primary') {
+      sm.primary++;
+      budget.tokens = Math.min(HEDGE_BURST, budget.tokens + budget.perCall);
+      shard.failovers = Math.min(failoverCap, shard.failovers + FAILOVER_PER_PRIMARY);
+    } else {
+      sm[kind]++;
+    }
+    call.tried.push(address);
+    call.inflight++;
+    const attempt = { call: call, address: address, kind: kind, cancel: noop, finished: false };
+    call.attempts.push(attempt);
+    const cancel = transport(shard, address, call.fanout.request, function (err, value) { attemptDone(attempt, err, value); });
+    if (!attempt.finished) attempt.cancel = cancel;
+  }
+
+  function attemptDone(attempt, err, value) {
+    if (attempt.finished) return;
+    attempt.finished = true;
+    const call = attempt.call;
+    call.inflight--;
+    if (call.done) return;
+    const shard = call.shard;
+    if (!err) {
+      if (shard.failed.size > 0) shard.failed.delete(attempt.address);
+      const ms = now() - call.fanout.started;
+      record(shard, ms);
+      if (attempt.kind !== 'primary') metrics.shards[shard.index].hedgeWins++;
+      return endCall(call, { ok: true, value: value, ms: ms, reason: '', timeout: false, cancelled: false, memory: false });
+    }
+    call.lastError = err;
+    if (err.memory === true) {
+      // the root is short of memory: this fan-out lets go of every answer it holds and is answered 503
+      endCall(call, { ok: false, reason: err.message, timeout: false, cancelled: false, memory: true, ms: 0, value: undefined });
+      return cancelFanout(call.fanout, 'the root is short of memory', true);
+    }
+    const replica = err.replica === true;
+    if (replica) {
+      metrics.shards[shard.index].replicaFailures++;
+      markFailed(shard, attempt.address);
+      if (err.connect === true) resolver.invalidate(shard.host);
+    }
+    if (call.inflight > 0) return; // another replica of the shard is still answering
+    if (replica && !call.failedOver) {
+      const next = pick(shard, call.list, call.tried, false);
+      if (next !== null) {
+        if (shard.failovers >= 1) {
+          shard.failovers -= 1;
+          call.failedOver = true;
+          return launch(call, 'failover', next);
+        }
+        metrics.failoversThrottled++;
+      }
+    }
+    endCall(call, { ok: false, reason: err.message, timeout: false, cancelled: false, memory: false, ms: 0, value: undefined });
+  }
+
+  function hedgeNow(call) {
+    call.hedgeTimer = null;
+    if (call.done || call.hedged || call.inflight === 0) return;
+    const next = pick(call.shard, call.list, call.tried, false);
+    if (next === null) return;
+    if (budget.tokens < 1) { metrics.hedgesThrottled++; return; }
+    budget.tokens -= 1;
+    call.hedged = true;
+    launch(call, 'hedge', next);
+  }
+
+  function endCall(call, result) {
+    if (call.done) return;
+    call.done = true;
+    if (call.hedgeTimer !== null) { clearTimeout(call.hedgeTimer); call.hedgeTimer = null; }
+    for (const a of call.attempts) {
+      if (!a.finished) { a.finished = true; call.inflight--; a.cancel(); }
+    }
+    const fanout = call.fanout;
+    fanout.results[call.shard.index] = result;
+    if (--fanout.remaining === 0) finishFanout(fanout);
+  }
+
+  function onDeadline(fanout) {
+    fanout.deadline = null;
+    for (const call of fanout.calls) {
+      if (call.done) continue;
+      record(call.shard, config.timeoutMs);
+      // a replica that did not answer in time (hung, or partitioned away) is skipped like a failed one
+      for (const a of call.attempts) if (!a.finished) markFailed(call.shard, a.address);
+      const reason = 'no answer within ' + config.timeoutMs + 'ms' + (call.lastError ? ' (last error: ' + call.lastError.message + ')' : '');
+      endCall(call, { ok: false, reason: reason, timeout: true, cancelled: false, memory: false, ms: config.timeoutMs, value: undefined });
+    }
+  }
+
+  function cancelFanout(fanout, why, memoryShort) {
+    for (const call of fanout.calls) {
+      if (!call.done) endCall(call, { ok: false, reason: why, timeout: false, cancelled: true, memory: memoryShort === true, ms: 0, value: undefined });
+    }
+    // the answers already in are let go of too
+    if (memoryShort === true) for (let i = 0; i < fanout.results.length; i++) if (fanout.results[i] && fanout.results[i].ok) fanout.results[i].value = undefined;
   }
 
   function noteFailure(shard, reason) {
@@ -650,44 +895,46 @@ function createRoot(config, options) {
     shard.suppressed = 0;
   }
 
-  // Fans request out to every shard. request = { method, url, headers, body (Buffer) }.
-  // Resolves { answers: [{ shard, value }], failures: [{ shard, reason, timeout }] } in shard order.
-  function scatter(request) {
-    const forwarded = {};
-    const headers = request.headers || {};
-    const connectionTokens = String(headers.connection || '').toLowerCase().split(',').map(function (s) { return s.trim(); });
-    for (const k of Object.keys(headers)) {
-      const lk = k.toLowerCase();
-      if (HOP_BY_HOP.indexOf(lk) < 0 && connectionTokens.indexOf(lk) < 0) forwarded[lk] = headers[k];
-    }
-    const body = request.body || Buffer.alloc(0);
-    if (body.length > 0 || (request.method !== 'GET' && request.method !== 'HEAD')) forwarded['content-length'] = String(body.length);
-    const leafRequest = {
-      method: request.method,
-      url: request.url,
-      body: body,
-      cancels: [],
-      leafHeaders: function (shard) { return Object.assign({ host: shard.hostHeader }, forwarded); },
-    };
-    if (request.onCancel) request.onCancel(function (why) { for (const c of leafRequest.cancels) c(why); });
-    return Promise.all(shards.map(function (s) { return callShard(s, leafRequest); })).then(function (results) {
-      const answers = [];
-      const failures = [];
-      for (const r of results) {
-        const sm = metrics.shards[r.shard];
-        if (r.ok) {
-          observe(sm.latency, r.ms / 1000);
-          answers.push({ shard: r.shard, value: r.value });
-        } else {
-          // a cancelled call (the client went away) is not the shard's failure
-          if (!r.cancelled) {
-            if (r.timeout) sm.timeouts++; else sm.errors++;
-            noteFailure(shards[r.shard], r.reason);
-          }
-          failures.push({ shard: r.shard, reason: r.reason, timeout: r.timeout });
+  function finishFanout(fanout) {
+    if (fanout.deadline !== null) { clearTimeout(fanout.deadline); fanout.deadline = null; }
+    const answers = [];
+    const failures = [];
+    let memoryShort = false;
+    for (let i = 0; i < shards.length; i++) {
+      const r = fanout.results[i];
+      const sm = metrics.shards[i];
+      if (r.memory) memoryShort = true;
+      if (r.ok) {
+        observe(sm.latency, r.ms / 1000);
+        answers.push({ shard: i, value: r.value });
+      } else {
+        // a cancelled call (the client went away) is not the shard's failure, nor the root's lack of memory
+        if (!r.cancelled && !r.memory) {
+          if (r.timeout) sm.timeouts++; else sm.errors++;
+          noteFailure(shards[i], r.reason);
         }
+        failures.push({ shard: i, reason: r.reason, timeout: r.timeout });
       }
-      return { answers: answers, failures: failures };
+    }
+    fanout.done(memoryShort ? { answers: [], failures: failures, memoryShort: true } : { answers: answers, failures: failures });
+  }
+
+  // Fans a leaf request out to every shard; done({ answers: [{ shard, value }], failures: [{ shard, reason,
+  // timeout }] }) once, in shard order. Returns the fan-out (for cancelFanout).
+  function fanOut(request, done) {
+    const n = shards.length;
+    const fanout = { request: request, done: done, started: now(), results: new Array(n), remaining: n, calls: new Array(n), deadline: null };
+    fanout.deadline = setTimeout(onDeadline, config.timeoutMs, fanout);
+    for (let i = 0; i < n; i++) fanout.calls[i] = newCall(fanout, shards[i]);
+    for (let i = 0; i < n; i++) startCall(fanout.calls[i]);
+    return fanout;
+  }
+
+  // The fan-out as a promise. request = { method, url, headers, body (Buffer), onCancel(fn)? }.
+  function scatter(request) {
+    return new Promise(function (resolve) {
+      const fanout = fanOut(leafRequest(request.method, request.url, request.headers || {}, request.body || EMPTY), resolve);
+      if (request.onCancel) request.onCancel(function (why) { cancelFanout(fanout, why); });
     });
   }
 
@@ -710,6 +957,58 @@ function createRoot(config, options) {
     return config.path === '/' || path === config.path || path.indexOf(config.path + '/') === 0;
   }
 
+  function shed(res, reason, message, close) {
+    const extra = { 'retry-after': '1' };
+    if (close) extra.connection = 'close';
+    sendJson(res, 503, { error: 'overloaded: ' + message }, extra);
+    return reason;
+  }
+
+  // A complete request: take a fan-out slot (or answer 503), fan out, answer the merge.
+  function admit(req, res, body, startedAt) {
+    if (metrics.inflight >= config.maxConcurrentRequests) {
+      metrics.rejectedOverload++;
+      return shed(res, 'overload', config.maxConcurrentRequests + ' fan-outs in flight', false);
+    }
+    if (memoryHigh()) {
+      metrics.rejectedMemory++;
+      return shed(res, 'memory', 'resident memory ' + Math.round(metrics.rss / 1048576) + ' MiB is above ' + Math.round(shedAt / 1048576) + ' MiB, 90 % of the limit', false);
+    }
+    metrics.inflight++;
+    const fanout = fanOut(leafRequest(req.method || 'GET', req.url || '/', req.headers, body), function (result) {
+      metrics.inflight--;
+      if (res.destroyed) {
+        // the client went away (nginx's 499): nothing to answer, not a shard failure of ours
+        countRequest(499, startedAt);
+        return;
+      }
+      if (result.memoryShort) {
+        metrics.rejectedMemory++;
+        countRequest(503, startedAt);
+        return shed(res, 'memory', 'the root has no memory left to parse the answers', false);
+      }
+      let out;
+      try {
+        out = buildResponse(config, result);
+      } catch (err) {
+        logger('error', 'merge failed', { error: String(err && err.stack || err) });
+        countRequest(500, startedAt);
+        return sendJson(res, 500, { error: 'internal error' });
+      }
+      for (const m of out.missing) {
+        if (m.reason.indexOf('bad answer: ') === 0) {
+          metrics.shards[m.shard].errors++;
+          noteFailure(shards[m.shard], m.reason);
+        }
+      }
+      if (out.status === 200 && out.missing.length > 0) metrics.partial++;
+      countRequest(out.status, startedAt);
+      send(res, out.status, out.headers, out.body);
+    });
+    // 'close' before the answer is out: the client went away, the leaf requests are cancelled.
+    if (fanout.remaining > 0) res.on('close', function () { if (!res.writableFinished) cancelFanout(fanout, 'the client went away'); });
+  }
+
   function handler(req, res) {
     const url = req.url || '/';
     const q = url.indexOf('?');
@@ -722,76 +1021,64 @@ function createRoot(config, options) {
       return send(res, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, renderMetrics(metrics));
     }
     if (!matches(path)) return sendJson(res, 404, { error: 'not found: the root fans out requests under ' + config.path });
-    if (metrics.inflight >= config.maxConcurrentRequests) {
-      metrics.rejectedOverload++;
-      return sendJson(res, 503, { error: 'overloaded: ' + config.maxConcurrentRequests + ' fan-outs in flight' }, { 'retry-after': '1' });
+    const startedAt = now();
+    const length = req.headers['content-length'];
+    if (length === undefined && req.headers['transfer-encoding'] === undefined) {
+      // no body (HTTP/1.1: neither content-length nor transfer-encoding): the request is complete
+      req.resume();
+      return admit(req, res, EMPTY, startedAt);
     }
     const tooLarge = function () {
       metrics.rejectedTooLarge++;
       sendJson(res, 413, { error: 'request body larger than ' + config.maxRequestBodyBytes + ' bytes' }, { connection: 'close' });
     };
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > config.maxRequestBodyBytes) return tooLarge();
-    const startedAt = now();
-    metrics.inflight++;
-    let released = false;
-    const release = function () { if (!released) { released = true; metrics.inflight--; } };
-    const cancelHooks = [];
-    // 'close' comes after the answer, or earlier when the client goes away: then the leaf requests are cancelled.
-    res.on('close', function () {
-      if (!res.writableFinished) for (const c of cancelHooks) c('the client went away');
-      release();
-    });
+    if (Number(length) > config.maxRequestBodyBytes) return tooLarge();
+    // The body is read before a fan-out slot is taken: a slow client holds its socket (until requestTimeoutMs),
+    // never a slot. Bodies being read count against their own budget.
     const chunks = [];
     let size = 0;
+    let held = 0;
     let over = false;
+    const release = function () { state.bodyBytes -= held; held = 0; };
     req.on('data', function (chunk) {
       if (over) return;
       size += chunk.length;
-      if (size > config.maxRequestBodyBytes) { over = true; release(); tooLarge(); return; }
+      if (size > config.maxRequestBodyBytes) { over = true; release(); return tooLarge(); }
+      if (state.bodyBytes + chunk.length > bodyBudget) {
+        over = true;
+        release();
+        metrics.rejectedBodies++;
+        return shed(res, 'bodies', 'request bodies being read hold ' + bodyBudget + ' bytes', true);
+      }
+      state.bodyBytes += chunk.length;
+      held += chunk.length;
       chunks.push(chunk);
     });
     req.on('end', function () {
+      release();
       if (over) return;
-      scatter({
-        method: req.method,
-        url: url,
-        headers: req.headers,
-        body: Buffer.concat(chunks, size),
-        onCancel: function (fn) { cancelHooks.push(fn); },
-      }).then(function (result) {
-        if (res.destroyed) {
-          // the client went away (nginx's 499): nothing to answer, not a shard failure of ours
-          countRequest(499, startedAt);
-          return release();
-        }
-        const out = buildResponse(config, result);
-        for (const m of out.missing) {
-          if (m.reason.indexOf('bad answer: ') === 0) {
-            metrics.shards[m.shard].errors++;
-            noteFailure(shards[m.shard], m.reason);
-          }
-        }
-        if (out.status === 200 && out.missing.length > 0) metrics.partial++;
-        countRequest(out.status, startedAt);
-        release();
-        send(res, out.status, out.headers, out.body);
-      }, function (err) {
-        logger('error', 'fan-out failed', { error: String(err && err.stack || err) });
-        countRequest(500, startedAt);
-        release();
-        if (!res.destroyed) sendJson(res, 500, { error: 'internal error' });
-      });
+      admit(req, res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size), startedAt);
     });
+    req.on('close', release);
   }
 
   // Listens on host (every interface when empty) and config.port; cb(err, server) once listening or on failure.
   function listen(host, cb) {
-    const server = http.createServer(handler);
-    // Longer than the idle timeouts of common load balancers, so they never reuse a connection the root closes.
-    server.keepAliveTimeout = 65000;
-    server.headersTimeout = 66000;
+    const server = http.createServer({
+      // a client has requestTimeoutMs to send its headers and its body (then 408 and the connection closes),
+      // checked every 250 ms at most
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(250, config.requestTimeoutMs),
+      // longer than the idle timeouts of common load balancers, so they never reuse a connection the root closes
+      keepAliveTimeout: 65000,
+    }, handler);
     state.server = server;
+    if (shedAt > 0 && state.sampler === null) {
+      sampleMemory(true);
+      state.sampler = setInterval(sampleMemory, RSS_SAMPLE_MS, true);
+      state.sampler.unref();
+    }
     const failed = function (e) { cb(e, server); };
     server.once('error', failed);
     const opts = { port: config.port };
@@ -813,6 +1100,7 @@ function createRoot(config, options) {
       const server = state.server;
       const hard = setTimeout(function () { done(); }, config.timeoutMs + 5000);
       hard.unref();
+      if (state.sampler !== null) { clearInterval(state.sampler); state.sampler = null; }
       if (!server) return done();
       server.close(function () { clearTimeout(hard); done(); });
       server.closeIdleConnections();
@@ -829,6 +1117,8 @@ function createRoot(config, options) {
     listen: listen,
     shutdown: shutdown,
     hedgeDelay: hedgeDelay,
+    hedgeBudget: budget,
+    agent: agent,
     renderMetrics: function () { return renderMetrics(metrics); },
   };
 }
@@ -855,7 +1145,8 @@ function main(argv, env) {
     const a = server.address();
     log('info', 'listening', {
       address: a.address, port: a.port, shards: config.shards.length, merge: config.merge.strategy,
-      timeoutMs: config.timeoutMs, missingShards: config.missingShards, hedge: config.hedge.mode, node: process.version,
+      timeoutMs: config.timeoutMs, missingShards: config.missingShards, hedge: config.hedge.mode,
+      maxConcurrentRequests: config.maxConcurrentRequests, memoryLimitBytes: config.memoryLimitBytes, node: process.version,
     });
   });
   const stop = function (signal) {
@@ -874,6 +1165,7 @@ module.exports = {
   createResolver: createResolver,
   createMetrics: createMetrics,
   renderMetrics: renderMetrics,
+  leafRequest: leafRequest,
   main: main,
   STRATEGIES: STRATEGIES,
   BUCKETS: BUCKETS,

@@ -34,6 +34,8 @@ export * from './single-node/adapter-monitoring';
 export * from './single-node/adapter-monitoring/monitoring-adapter';
 export * from './single-node/adapter-monitoring/options';
 export * from './single-node/adapter-monitoring/health-check';
+export * from './single-node/adapter-monitoring/mysql-options';
+export * from './single-node/adapter-monitoring/mysql-exporter-options';
 export * from './single-node/request-splitter';
 export * from './serving/replicated-service';
 export * from './serving/replicated-service/tier-options';

@@ -8,6 +8,7 @@ export * from './hashing';
 export * from './config/twemproxy';
 export * from './config/nginx';
 export * from './config/nginx-router';
+export * from './config/nginx-split';
 export * from './config/varnish';
 export * from './config/fluent-bit';
 export * from './config/work-queue';
@@ -20,6 +21,7 @@ export * from './runtime/health-adapter';
 export * from './crds/prometheus-operator';
 export * from './crds/keda';
 export * from './crds/strimzi';
+export * from './crds/gateway-api';
 // blocks: what two or more patterns share
 export * from './blocks';
 // the patterns
@@ -32,6 +34,9 @@ export * from './single-node/adapter-monitoring';
 export * from './single-node/adapter-monitoring/monitoring-adapter';
 export * from './single-node/adapter-monitoring/options';
 export * from './single-node/adapter-monitoring/health-check';
+export * from './single-node/adapter-monitoring/mysql-options';
+export * from './single-node/adapter-monitoring/mysql-exporter-options';
+export * from './single-node/request-splitter';
 export * from './serving/replicated-service';
 export * from './serving/replicated-service/tier-options';
 export * from './serving/sharded-cache';

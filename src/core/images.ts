@@ -27,6 +27,8 @@ export enum ImageKey {
   KAFKA = 'kafka',
   /** Prometheus exporter for PostgreSQL. */
   POSTGRES_EXPORTER = 'postgresExporter',
+  /** `mysqld_exporter` (the MySQL / MariaDB exporter of AdapterMonitoring). */
+  MYSQLD_EXPORTER = 'mysqldExporter',
   /** Fluent Bit: the log-normalizing adapter. */
   FLUENT_BIT = 'fluentBit',
   /** Varnish Cache: the caching tier of `ReplicatedService`. */
@@ -112,6 +114,12 @@ export interface ImageOverrides {
    */
   readonly postgresExporter?: string;
   /**
+   * The image for `ImageKey.MYSQLD_EXPORTER`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.MYSQLD_EXPORTER)`
+   */
+  readonly mysqldExporter?: string;
+  /**
    * The image for `ImageKey.FLUENT_BIT`.
    *
    * @default - `ContainerImages.defaultImage(ImageKey.FLUENT_BIT)`
@@ -172,6 +180,7 @@ const TABLE: ImageDefault[] = [
   // A static binary on `scratch` with no USER: it runs as any uid; 65534 (nobody) is the conventional choice.
   { key: ImageKey.PROCESS_EXPORTER, image: 'ncabatoff/process-exporter:0.8.7', uid: 65534, gid: 65534, source: 'upstream (ncabatoff)' },
   { key: ImageKey.POSTGRES_EXPORTER, image: 'quay.io/prometheuscommunity/postgres-exporter:v0.16.0', uid: 65534, gid: 65534, source: 'Prometheus community' },
+  { key: ImageKey.MYSQLD_EXPORTER, image: 'prom/mysqld-exporter:v0.16.0', uid: 65534, gid: 65534, source: 'Prometheus (upstream)' },
   // The image's default user is root; 65532 is the `nonroot` user of its distroless base (gcr.io/distroless/cc-debian12).
   { key: ImageKey.FLUENT_BIT, image: 'fluent/fluent-bit:3.2.2', uid: 65532, gid: 65532, source: 'Fluent project (distroless; runs as root by default, here as its nonroot user 65532)' },
   // Bento's release workflow pushes `ghcr.io/warpstreamlabs/bento:<version>` (busybox base, `USER bento`, created

@@ -21,7 +21,7 @@ export class HealthAdapterProgram {
   public static readonly ENV_PORT = 'HEALTH_PORT';
   /** Env: the address it listens on (default `0.0.0.0`). */
   public static readonly ENV_LISTEN_HOST = 'HEALTH_LISTEN_HOST';
-  /** Env: the check, `tcp`, `redis`, `http` or `postgres`. */
+  /** Env: the check, `tcp`, `redis`, `http`, `postgres` or `mysql`. */
   public static readonly ENV_CHECK = 'HEALTH_CHECK';
   /** Env: the app's host (default `localhost`: the app shares the pod's network namespace). */
   public static readonly ENV_TARGET_HOST = 'HEALTH_TARGET_HOST';
@@ -41,7 +41,13 @@ export class HealthAdapterProgram {
   public static readonly ENV_PG_PASSWORD = 'HEALTH_PG_PASSWORD';
   /** Env (postgres): the database. */
   public static readonly ENV_PG_DATABASE = 'HEALTH_PG_DATABASE';
-  /** Env (postgres): the query to run (default `SELECT 1`). */
+  /** Env (mysql): the user (from a Secret). */
+  public static readonly ENV_MYSQL_USER = 'HEALTH_MYSQL_USER';
+  /** Env (mysql): the password (from a Secret). */
+  public static readonly ENV_MYSQL_PASSWORD = 'HEALTH_MYSQL_PASSWORD';
+  /** Env (mysql): the database (optional). */
+  public static readonly ENV_MYSQL_DATABASE = 'HEALTH_MYSQL_DATABASE';
+  /** Env (postgres, mysql): the query to run (default `SELECT 1`). */
   public static readonly ENV_SQL_QUERY = 'HEALTH_SQL_QUERY';
 
   /** The program: JavaScript for Node.js 18 or newer, no dependencies (the bytes of `programs/health-adapter.js`). */

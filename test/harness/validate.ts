@@ -19,7 +19,7 @@ export interface Finding {
  * Groups whose kinds are custom resources the library targets. Tier 1 checks their metadata and any pod
  * templates they embed; their schemas are checked for real in tier 2, where the CRDs are installed.
  */
-export const CUSTOM_RESOURCE_GROUPS = ['keda.sh', 'monitoring.coreos.com', 'kafka.strimzi.io'];
+export const CUSTOM_RESOURCE_GROUPS = ['keda.sh', 'monitoring.coreos.com', 'kafka.strimzi.io', 'gateway.networking.k8s.io'];
 
 /**
  * The group-versions a 1.27 API server serves by default. `kubernetes-models` also carries removed ones

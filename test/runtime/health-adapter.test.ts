@@ -264,7 +264,7 @@ describe('health adapter process', () => {
   });
 
   test.each([
-    [{ HEALTH_CHECK: 'ftp', HEALTH_TARGET_PORT: '21' }, "HEALTH_CHECK must be one of tcp, redis, http, postgres, got 'ftp'"],
+    [{ HEALTH_CHECK: 'ftp', HEALTH_TARGET_PORT: '21' }, "HEALTH_CHECK must be one of tcp, redis, http, postgres, mysql, got 'ftp'"],
     [{ HEALTH_CHECK: 'tcp' }, 'HEALTH_TARGET_PORT is required'],
     [{ HEALTH_CHECK: 'tcp', HEALTH_TARGET_PORT: '6379', HEALTH_TIMEOUT_MS: '1.5' }, "HEALTH_TIMEOUT_MS must be a positive integer, got '1.5'"],
   ])('fails at start with exit code 2 when the env is wrong: %j', async (env, message) => {

@@ -239,7 +239,165 @@
             }
         });
     });
-    const checks = { tcp: tcpCheck, redis: redisCheck, http: httpCheck, postgres: postgresCheck };
+    // MySQL / MariaDB client/server protocol 4.1: the server's handshake v10, the client's HandshakeResponse41
+    // (mysql_native_password, or caching_sha2_password: fast path, and full authentication with the server's RSA
+    // key), one COM_QUERY read to its end (OK, or the result set's EOF), COM_QUIT. An ERR packet anywhere is the
+    // check's failure, with the server's code and message. No TLS: the adapter talks over the pod's loopback.
+    const mysqlCheck = () => withSocket((socket, done) => {
+        const user = env.HEALTH_MYSQL_USER || '';
+        const password = env.HEALTH_MYSQL_PASSWORD || '';
+        const database = env.HEALTH_MYSQL_DATABASE || '';
+        const query = env.HEALTH_SQL_QUERY || 'SELECT 1';
+        if (!user) {
+            done(new Error('HEALTH_MYSQL_USER is empty'));
+            return;
+        }
+        const sha1 = (...parts) => { const h = crypto.createHash('sha1'); parts.forEach((p) => h.update(p)); return h.digest(); };
+        const sha256 = (...parts) => { const h = crypto.createHash('sha256'); parts.forEach((p) => h.update(p)); return h.digest(); };
+        const xor = (a, b) => Buffer.from(a.map((x, k) => x ^ b[k % b.length]));
+        const scramble = (plugin, nonce) => {
+            if (password === '')
+                return Buffer.alloc(0);
+            if (plugin === 'mysql_native_password')
+                return xor(sha1(password), sha1(nonce, sha1(sha1(password))));
+            if (plugin === 'caching_sha2_password')
+                return xor(sha256(password), sha256(sha256(sha256(password)), nonce));
+            throw new Error(`mysql asks for the authentication plugin '${plugin}', which this adapter does not speak (mysql_native_password, caching_sha2_password)`);
+        };
+        const cstr = (str) => Buffer.concat([Buffer.from(str, 'utf8'), Buffer.from([0])]);
+        const send = (seq, payload) => {
+            const header = Buffer.alloc(4);
+            header.writeUIntLE(payload.length, 0, 3);
+            header[3] = seq & 0xff;
+            socket.write(Buffer.concat([header, payload]));
+        };
+        const errorText = (p) => {
+            const code = p.readUInt16LE(1);
+            const text = p[3] === 0x23 ? p.subarray(9).toString('utf8') : p.subarray(3).toString('utf8');
+            return `mysql error ${code}${p[3] === 0x23 ? ` (${p.subarray(4, 9).toString('ascii')})` : ''}: ${text}`;
+        };
+        const isEof = (p) => p[0] === 0xfe && p.length < 9;
+        let buffer = Buffer.alloc(0);
+        let phase = 'handshake';
+        let plugin = '';
+        let nonce = Buffer.alloc(0);
+        let columns = 0;
+        const onPacket = (seq, p) => {
+            if (p[0] === 0xff && phase !== 'handshake')
+                throw new Error(errorText(p));
+            if (phase === 'handshake') {
+                if (p[0] === 0xff)
+                    throw new Error(errorText(p));
+                if (p[0] !== 10)
+                    throw new Error(`mysql sent handshake protocol ${p[0]}, expected 10`);
+                let i = p.indexOf(0, 1) + 1; // after the server version
+                i += 4; // connection id
+                const part1 = p.subarray(i, i + 8);
+                i += 9; // + filler
+                const capsLow = p.readUInt16LE(i);
+                i += 2 + 1 + 2; // capabilities (low), charset, status
+                const capsHigh = p.length > i + 1 ? p.readUInt16LE(i) : 0;
+                i += 2;
+                const authLength = p[i];
+                i += 1 + 10; // reserved
+                const caps = capsLow | (capsHigh << 16);
+                const part2Length = Math.max(13, authLength - 8);
+                const part2 = p.subarray(i, i + part2Length);
+                i += part2Length;
+                nonce = Buffer.concat([part1, part2]).subarray(0, 20);
+                plugin = (caps & 0x80000) ? p.subarray(i, p.indexOf(0, i) < 0 ? p.length : p.indexOf(0, i)).toString('ascii') : 'mysql_native_password';
+                if (!(caps & 0x200))
+                    throw new Error('mysql does not speak protocol 4.1');
+                const auth = scramble(plugin === 'caching_sha2_password' ? plugin : 'mysql_native_password', nonce);
+                if (plugin !== 'caching_sha2_password')
+                    plugin = 'mysql_native_password';
+                // LONG_PASSWORD | LONG_FLAG | PROTOCOL_41 | TRANSACTIONS | SECURE_CONNECTION | MULTI_RESULTS | PLUGIN_AUTH (| CONNECT_WITH_DB)
+                const flags = 0x1 | 0x4 | 0x200 | 0x2000 | 0x8000 | 0x20000 | 0x80000 | (database ? 0x8 : 0);
+                const head = Buffer.alloc(32);
+                head.writeUInt32LE(flags >>> 0, 0);
+                head.writeUInt32LE(16 * 1024 * 1024, 4);
+                head[8] = 45; // utf8mb4_general_ci
+                send(seq + 1, Buffer.concat([head, cstr(user), Buffer.from([auth.length]), auth,
+                    ...(database ? [cstr(database)] : []), cstr(plugin)]));
+                phase = 'auth';
+            }
+            else if (phase === 'auth') {
+                if (p[0] === 0x00) { // OK: authenticated
+                    phase = 'query';
+                    send(0, Buffer.concat([Buffer.from([0x03]), Buffer.from(query, 'utf8')]));
+                }
+                else if (p[0] === 0xfe) { // auth switch request
+                    const end = p.indexOf(0, 1);
+                    plugin = p.subarray(1, end).toString('ascii');
+                    nonce = p.subarray(end + 1, end + 21);
+                    send(seq + 1, scramble(plugin, nonce));
+                }
+                else if (p[0] === 0x01 && plugin === 'caching_sha2_password') { // more data
+                    if (p[1] === 0x03)
+                        return; // fast authentication succeeded; an OK follows
+                    if (p[1] === 0x04) {
+                        send(seq + 1, Buffer.from([0x02])); // full authentication: ask for the server's public key
+                        phase = 'rsa';
+                        return;
+                    }
+                    throw new Error(`mysql sent an unexpected caching_sha2_password answer ${p[1]}`);
+                }
+                else {
+                    throw new Error(`mysql sent an unexpected authentication packet 0x${p[0].toString(16)}`);
+                }
+            }
+            else if (phase === 'rsa') {
+                const key = p.subarray(1).toString('ascii');
+                const secret = xor(cstr(password), nonce);
+                send(seq + 1, crypto.publicEncrypt({ key, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING }, secret));
+                phase = 'auth';
+            }
+            else if (phase === 'query') {
+                if (p[0] === 0x00) {
+                    finish();
+                    return;
+                }
+                columns = p[0] < 0xfb ? p[0] : p[0] === 0xfc ? p.readUInt16LE(1) : p.readUIntLE(1, 3);
+                phase = 'columns';
+            }
+            else if (phase === 'columns') {
+                if (columns > 0) {
+                    columns--;
+                    return;
+                }
+                if (!isEof(p))
+                    throw new Error('mysql sent a column definition after the announced columns');
+                phase = 'rows';
+            }
+            else if (phase === 'rows') {
+                if (isEof(p))
+                    finish();
+            }
+        };
+        const finish = () => {
+            phase = 'done';
+            send(0, Buffer.from([0x01])); // COM_QUIT
+            done();
+        };
+        socket.on('data', (chunk) => {
+            buffer = Buffer.concat([buffer, chunk]);
+            try {
+                while (buffer.length >= 4 && phase !== 'done') {
+                    const length = buffer.readUIntLE(0, 3);
+                    if (buffer.length < length + 4)
+                        return;
+                    const seq = buffer[3];
+                    const payload = buffer.subarray(4, length + 4);
+                    buffer = buffer.subarray(length + 4);
+                    onPacket(seq, payload);
+                }
+            }
+            catch (err) {
+                done(err instanceof Error ? err : new Error(String(err)));
+            }
+        });
+    });
+    const checks = { tcp: tcpCheck, redis: redisCheck, http: httpCheck, postgres: postgresCheck, mysql: mysqlCheck };
     const runCheck = checks[kind];
     if (!runCheck)
         fatal(`HEALTH_CHECK must be one of ${Object.keys(checks).join(', ')}, got '${kind}'`);

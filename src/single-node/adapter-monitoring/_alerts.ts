@@ -6,7 +6,7 @@ import { PrometheusAlertingRule } from '../../crds/prometheus-operator';
 // `job` label the ServiceMonitor gives them (the Service's name).
 
 /** The apps the exporters watch. */
-export type ExportedApp = 'redis' | 'memcached' | 'postgres';
+export type ExportedApp = 'redis' | 'memcached' | 'postgres' | 'mysql';
 
 interface AppAlerts {
   /** The alert name prefix (`RedisExporterDown`). */
@@ -68,6 +68,22 @@ const APPS: { [app in ExportedApp]: AppAlerts } = {
       for: Duration.minutes(5),
       labels: { severity: 'warning' },
       annotations: { summary: 'PostgreSQL uses more than 90% of max_connections', description: `PostgreSQL in ${where} uses {{ $value | humanizePercentage }} of max_connections.` },
+    }],
+  },
+  mysql: {
+    title: 'Mysql',
+    rules: (sel, where) => [{
+      alert: 'MysqlDown',
+      expr: `mysql_up{${sel}} == 0`,
+      for: Duration.minutes(1),
+      labels: { severity: 'critical' },
+      annotations: { summary: 'MySQL is down', description: `The exporter of ${where} cannot connect to MySQL on localhost.` },
+    }, {
+      alert: 'MysqlConnectionsNearLimit',
+      expr: `mysql_global_status_threads_connected{${sel}} / mysql_global_variables_max_connections{${sel}} > 0.9`,
+      for: Duration.minutes(5),
+      labels: { severity: 'warning' },
+      annotations: { summary: 'MySQL uses more than 90% of max_connections', description: `MySQL in ${where} uses {{ $value | humanizePercentage }} of max_connections.` },
     }],
   },
 };

@@ -9,7 +9,7 @@ import { PropCheck } from '../../core/errors';
 import { ImageKey } from '../../core/images';
 
 /** How an exporter is started. */
-interface ExporterCommand {
+export interface ExporterCommand {
   readonly args: string[];
   readonly env: { [name: string]: kplus.EnvValue };
 }
@@ -18,7 +18,7 @@ interface ExporterCommand {
  * A Prometheus exporter next to the app: it reaches the app on localhost and serves `/metrics` on its own port,
  * which the Service, the scrape annotations and the ServiceMonitor name.
  */
-abstract class Exporter<O extends ExporterOptions> implements AdapterPreset {
+export abstract class Exporter<O extends ExporterOptions> implements AdapterPreset {
   public readonly isExporter = true;
   protected readonly options: O;
 

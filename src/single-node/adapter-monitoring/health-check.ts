@@ -1,5 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { AppPortLookup, checkWord, MonitoringHost, secretEnv } from './_host';
+import { mysqlCheckEnv } from './_mysql-check';
+import { MysqlQueryCheckOptions } from './mysql-options';
 import { propError } from '../../core/prop-error';
 import { HealthAdapterProgram } from '../../runtime/health-adapter';
 
@@ -91,6 +93,8 @@ export enum HealthCheckProtocol {
   REDIS = 'redis',
   /** A PostgreSQL query. */
   POSTGRES = 'postgres',
+  /** A MySQL / MariaDB query. */
+  MYSQL = 'mysql',
 }
 
 /**
@@ -118,6 +122,15 @@ export abstract class HealthCheck {
    */
   public static postgresQuery(options: PostgresQueryCheckOptions): HealthCheck {
     return new PostgresQueryCheck(options);
+  }
+
+  /**
+   * MySQL or MariaDB runs your query (protocol 4.1; mysql_native_password and caching_sha2_password authentication,
+   * with the credentials from a Secret; no TLS, the adapter talks over the pod's loopback interface). The book's
+   * "Adding Rich Health Monitoring for MySQL".
+   */
+  public static mysqlQuery(options: MysqlQueryCheckOptions): HealthCheck {
+    return new MysqlQueryCheck(options);
   }
 
   /** The check's protocol (the adapter's `HEALTH_CHECK`). */
@@ -214,5 +227,15 @@ class PostgresQueryCheck extends PortCheck<PostgresQueryCheckOptions> {
     if (typeof query !== 'string' || query.trim() === '' || query.includes('\0')) throw propError(host, `${prefix}.query`, 'a non-empty SQL query', query);
     env[P.ENV_SQL_QUERY] = kplus.EnvValue.fromValue(query);
     return env;
+  }
+}
+
+class MysqlQueryCheck extends PortCheck<MysqlQueryCheckOptions> {
+  constructor(options: MysqlQueryCheckOptions) {
+    super(HealthCheckProtocol.MYSQL, options ?? ({} as MysqlQueryCheckOptions), { portNames: ['mysql', 'mariadb'], wellKnownPort: 3306 });
+  }
+
+  public _env(host: MonitoringHost, prefix: string): { [name: string]: kplus.EnvValue } {
+    return mysqlCheckEnv(host, prefix, this.options);
   }
 }

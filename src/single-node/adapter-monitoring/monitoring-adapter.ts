@@ -2,6 +2,8 @@ import { RedisExporter, MemcachedExporter, PostgresExporter } from './_exporters
 import { HealthAdapter } from './_health-adapter';
 import { AdapterPreset, BoundAdapter, MonitoringHost } from './_host';
 import { LogAdapter } from './_log-adapter';
+import { MysqlExporter } from './_mysql-exporter';
+import { MysqlExporterOptions } from './mysql-exporter-options';
 import { HealthAdapterOptions, LogAdapterOptions, MemcachedExporterOptions, PostgresExporterOptions, RedisExporterOptions } from './options';
 
 /**
@@ -14,6 +16,8 @@ export enum MonitoringAdapterType {
   MEMCACHED_EXPORTER = 'memcached-exporter',
   /** Prometheus exporter for PostgreSQL (`postgres_exporter`). */
   POSTGRES_EXPORTER = 'postgres-exporter',
+  /** Prometheus exporter for MySQL / MariaDB (`mysqld_exporter`). */
+  MYSQL_EXPORTER = 'mysql-exporter',
   /** `/healthz` + `/readyz` over a check of the app's native protocol. */
   HEALTH = 'health',
   /** Log files → normalized JSON lines on stdout (Fluent Bit). */
@@ -46,6 +50,14 @@ export class MonitoringAdapter {
    */
   public static postgresExporter(options: PostgresExporterOptions): MonitoringAdapter {
     return new MonitoringAdapter(MonitoringAdapterType.POSTGRES_EXPORTER, options?.name ?? 'postgres-exporter', new PostgresExporter(options));
+  }
+
+  /**
+   * A Prometheus exporter for MySQL or MariaDB: `mysqld_exporter`, reaching the app at `localhost:<port>` with the
+   * credentials from a Secret. Alerts: exporter down, MySQL down, connections near `max_connections`.
+   */
+  public static mysqlExporter(options: MysqlExporterOptions): MonitoringAdapter {
+    return new MonitoringAdapter(MonitoringAdapterType.MYSQL_EXPORTER, options?.name ?? 'mysql-exporter', new MysqlExporter(options ?? ({} as MysqlExporterOptions)));
   }
 
   /**

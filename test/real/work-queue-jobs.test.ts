@@ -34,14 +34,14 @@ afterAll(() => stopAll());
  */
 const PROCESS = [
   'printf "%s\\n" "$WORK_ITEM" >> "$LOG_DIR/$WORKER_ID.started"',
-  'case "$WORK_ITEM" in poison-crash*) kill -9 "$PPID"; sleep 5; exit 1 ;; poison-fail*) exit 3 ;; slow-item) sleep "${SLOW_SECONDS:-6}" ;; esac',
+  'case "$WORK_ITEM" in poison-crash*) kill -9 "$PPID"; sleep 5; exit 1 ;; poison-fail*) exit 3 ;; slow-item*) sleep "${SLOW_SECONDS:-6}" ;; esac',
   'printf "%s\\n" "$WORK_ITEM" >> "$LOG_DIR/$WORKER_ID.done"',
 ].join('; ');
 /** The same for worker.js --stdio: one long-lived process, an item per line in, `ok` or `fail` per line out. */
 const LINES = [
   'while IFS= read -r item; do',
   '  printf "%s\\n" "$item" >> "$LOG_DIR/$WORKER_ID.started"',
-  '  case "$item" in poison-crash*) kill -9 "$PPID"; exit 1 ;; poison-fail*) echo fail; continue ;; slow-item) sleep "${SLOW_SECONDS:-6}" ;; esac',
+  '  case "$item" in poison-crash*) kill -9 "$PPID"; exit 1 ;; poison-fail*) echo fail; continue ;; slow-item*) sleep "${SLOW_SECONDS:-6}" ;; esac',
   '  printf "%s\\n" "$item" >> "$LOG_DIR/$WORKER_ID.done"',
   '  echo ok',
   'done',
@@ -56,7 +56,7 @@ def handle(item, attempt, lost):
     with open(d + ".started", "a") as f: f.write(item + "\\n")
     if item.startswith("poison-crash"): os.kill(os.getpid(), signal.SIGKILL)
     if item.startswith("poison-fail"): raise RuntimeError("poison")
-    if item == "slow-item": time.sleep(float(os.environ.get("SLOW_SECONDS", "6")))
+    if item.startswith("slow-item"): time.sleep(float(os.environ.get("SLOW_SECONDS", "6")))
     with open(d + ".done", "a") as f: f.write(item + "\\n")
 q = WorkQueue.from_env()
 try:
@@ -76,7 +76,7 @@ q.run(async (item) => {
   fs.appendFileSync(d + '.started', item + '\\n');
   if (item.startsWith('poison-crash')) process.kill(process.pid, 'SIGKILL');
   if (item.startsWith('poison-fail')) throw new Error('poison');
-  if (item === 'slow-item') await new Promise((r) => setTimeout(r, Number(process.env.SLOW_SECONDS || 6) * 1000));
+  if (item.startsWith("slow-item")) await new Promise((r) => setTimeout(r, Number(process.env.SLOW_SECONDS || 6) * 1000));
   fs.appendFileSync(d + '.done', item + '\\n');
 }).then((r) => { q.close(); console.log('worker ' + q.id + ': ' + (r.done + r.failed + r.lost) + ' items, ' + r.failed + ' failed'); },
   (e) => { console.error('worker ' + q.id + ': ' + e.message); process.exit(e.code === 'ELOST' ? 3 : 2); });
@@ -84,8 +84,10 @@ q.run(async (item) => {
 const WORKER: AppContainerProps = { image: 'node:22.11.0-bookworm', command: ['node', '/etc/work-queue/scripts/worker.js', '/bin/sh', '-c', PROCESS] };
 const PASSWORD = () => ({ secret: kplus.Secret.fromSecretName(new Chart(Testing.app(), 'x'), 's', 'queue-password'), key: 'password' });
 /** The kinds of worker process a pod may run, in turn. */
-const KINDS = ['js', 'sh', 'stdio', 'py', 'node-client'] as const;
-type Kind = typeof KINDS[number];
+const ALL_KINDS = ['js', 'sh', 'stdio', 'py', 'node-client'] as const;
+type Kind = typeof ALL_KINDS[number];
+/** `WQ_KINDS=sh,py` runs only those (to look at one kind); the suite runs all. */
+const KINDS: readonly Kind[] = process.env.WQ_KINDS ? process.env.WQ_KINDS.split(',') as Kind[] : ALL_KINDS;
 
 /**
  * A PATH on which the valkey image's names are the redis build here and the redis names fail, as in the valkey
@@ -346,11 +348,12 @@ describe('WorkQueueJobs on a real Redis', () => {
     const result = await job;
 
     // THEN the Job completed, and when its first pod succeeded nothing was pending, leased or waiting to retry
-    expect(result.state).toBe('Complete');
-    expect(result.firstSuccess).toMatchObject({ pending: 0, leased: 0, delayed: 0, dead: 2 });
     const { done, started, duplicates } = tally(logDir);
     const dead = deadLetters(queue, q);
-    expect(dead.sort()).toEqual(['poison-crash', 'poison-fail']);
+    expect({ dead: dead.sort(), logs: dead.length === 2 ? '' : result.pods.map((p) => `${p.id}: ${p.proc.logs().slice(-1500)}`).join('\n') })
+      .toEqual({ dead: ['poison-crash', 'poison-fail'], logs: '' });
+    expect(result.state).toBe('Complete');
+    expect(result.firstSuccess).toMatchObject({ pending: 0, leased: 0, delayed: 0, dead: 2 });
     const lost = items.filter((i) => !done.has(i) && !dead.includes(i));
     expect(lost).toEqual([]);
     expect(done.size).toBe(998);
@@ -368,6 +371,53 @@ describe('WorkQueueJobs on a real Redis', () => {
     console.log(`work queue, poison: 1000 items, ${result.pods.length} pods (${result.failures} killed by poison-crash); done ${done.size}, `
       + `dead-lettered ${dead.length} (${dead.join(', ')}), lost ${lost.length}, duplicates ${duplicates.length}; stats ${JSON.stringify(stats)}`);
   }, 240_000);
+
+  test('every kind of worker renews its lease: five items that take longer than the lease, each done once by one kind', async () => {
+    const items = ALL_KINDS.map((_, i) => `slow-item-${i}`);
+    const { q, objs, local } = synth({ items: WorkItems.fromList(items), mode: WorkerMode.parallel({ parallelism: 5 }), lease: Duration.seconds(3) });
+    const queue = await QueueServer.of(objs);
+    await queue.start();
+    const nss = nssWrapperEnv({ [q.queueHost!]: queue.host });
+    const logDir = tempDir('wq-renew');
+    seed(objs, q, local, nss);
+    const launch = podLauncher(q, objs, local, { ...nss, SLOW_SECONDS: '6' }, logDir);
+    const pods = await Promise.all(ALL_KINDS.map((kind, i) => launch(`renew-${kind}-${i}`, kind)));
+    const deadline = Date.now() + 90_000;
+    while (pods.some((p) => p.exited === undefined)) {
+      if (Date.now() > deadline) throw new Error(pods.map((p) => p.logs()).join('\n'));
+      await sleep(200);
+    }
+    expect(pods.map((p) => p.child.exitCode)).toEqual([0, 0, 0, 0, 0]);
+    const { done } = tally(logDir);
+    expect([...done.keys()].sort()).toEqual(items);
+    expect([...done.values()]).toEqual([1, 1, 1, 1, 1]);
+    // one item per kind (each holds one at a time and none finished before all had taken one), no lease ran out
+    expect(ALL_KINDS.map((kind, i) => lines(path.join(logDir, `renew-${kind}-${i}.done`)).length)).toEqual([1, 1, 1, 1, 1]);
+    expect(await queueCounts(queue, q)).toMatchObject({ done: 5, expired: 0, stale: 0, retried: 0 });
+  }, 120_000);
+
+  test('a lost lease stops the reference workers\' command; the item comes back and is done once', async () => {
+    for (const kind of ['js', 'sh'] as const) {
+      const { q, objs, local } = synth({ items: WorkItems.fromList(['slow-item']), lease: Duration.seconds(3), retryBackoff: Duration.millis(100) });
+      const queue = await QueueServer.of(objs);
+      await queue.start();
+      const nss = nssWrapperEnv({ [q.queueHost!]: queue.host });
+      const logDir = tempDir(`wq-lost-${kind}`);
+      seed(objs, q, local, nss);
+      const pod = await podLauncher(q, objs, local, { ...nss, SLOW_SECONDS: '5' }, logDir)(`lost-${kind}`, kind);
+      while (lines(path.join(logDir, `lost-${kind}.started`)).length === 0) await sleep(100);
+      // the lease goes to another worker while this one works (as after a long pause of this worker)
+      expect(await redis(queue.host, queue.port, 'HSET', q.keys!.owners, 'slow-item', 'someone-else')).toBe('0');
+      const deadline = Date.now() + 60_000;
+      while (pod.exited === undefined && Date.now() < deadline) await sleep(200);
+      expect({ kind, exited: pod.exited }).toEqual({ kind, exited: `lost-${kind} exited (code 0, signal null)` });
+      expect(pod.logs()).toMatch(/lease lost: slow-item/);
+      // stopped at once (SIGTERM), taken again once the other worker's lease ran out, then done
+      expect({ kind, started: lines(path.join(logDir, `lost-${kind}.started`)), done: lines(path.join(logDir, `lost-${kind}.done`)) })
+        .toEqual({ kind, started: ['slow-item', 'slow-item'], done: ['slow-item'] });
+      expect(await queueCounts(queue, q)).toMatchObject({ done: 1, expired: 1, retried: 1 });
+    }
+  }, 180_000);
 
   test('the queue\'s redis SIGKILLed and restarted twice (append-only file), workers SIGKILLed at random: 0 lost, 0 stranded', async () => {
     // GIVEN 1,000 items on a queue with the default persistence (AOF, fsync every second)

@@ -325,7 +325,7 @@ class WorkQueue {
   async renew() {
     const items = [...this.held.keys()];
     if (items.length === 0) return;
-    const lost = await this.eval('renew', items);
+    const lost = await this.eval('renew', ['0', ...items]);
     for (const item of lost) {
       const c = this.held.get(item);
       if (c === undefined) continue;

@@ -264,7 +264,7 @@ class WorkQueue:
         if self._renew_conn is None:
             host, port, password = self._address
             self._renew_conn = Connection(host, port, password, self.log)
-        for item in self._eval(self._renew_conn, "renew", items):
+        for item in self._eval(self._renew_conn, "renew", ["0"] + items):
             with self._lock:
                 lost = self.held.pop(item, None)
             if lost is not None:

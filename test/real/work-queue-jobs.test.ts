@@ -35,6 +35,7 @@ afterAll(() => stopAll());
 const PROCESS = [
   'printf "%s\\n" "$WORK_ITEM" >> "$LOG_DIR/$WORKER_ID.started"',
   'case "$WORK_ITEM" in poison-crash*) kill -9 "$PPID"; sleep 5; exit 1 ;; poison-fail*) exit 3 ;; slow-item*) sleep "${SLOW_SECONDS:-6}" ;; esac',
+  'if [ -n "${WORK_SLEEP:-}" ]; then sleep "$WORK_SLEEP"; fi',
   'printf "%s\\n" "$WORK_ITEM" >> "$LOG_DIR/$WORKER_ID.done"',
 ].join('; ');
 /** The same for worker.js --stdio: one long-lived process, an item per line in, `ok` or `fail` per line out. */
@@ -42,6 +43,7 @@ const LINES = [
   'while IFS= read -r item; do',
   '  printf "%s\\n" "$item" >> "$LOG_DIR/$WORKER_ID.started"',
   '  case "$item" in poison-crash*) kill -9 "$PPID"; exit 1 ;; poison-fail*) echo fail; continue ;; slow-item*) sleep "${SLOW_SECONDS:-6}" ;; esac',
+  '  if [ -n "${WORK_SLEEP:-}" ]; then sleep "$WORK_SLEEP"; fi',
   '  printf "%s\\n" "$item" >> "$LOG_DIR/$WORKER_ID.done"',
   '  echo ok',
   'done',
@@ -57,6 +59,7 @@ def handle(item, attempt, lost):
     if item.startswith("poison-crash"): os.kill(os.getpid(), signal.SIGKILL)
     if item.startswith("poison-fail"): raise RuntimeError("poison")
     if item.startswith("slow-item"): time.sleep(float(os.environ.get("SLOW_SECONDS", "6")))
+    time.sleep(float(os.environ.get("WORK_SLEEP") or 0))
     with open(d + ".done", "a") as f: f.write(item + "\\n")
 q = WorkQueue.from_env()
 try:
@@ -77,6 +80,7 @@ q.run(async (item) => {
   if (item.startsWith('poison-crash')) process.kill(process.pid, 'SIGKILL');
   if (item.startsWith('poison-fail')) throw new Error('poison');
   if (item.startsWith("slow-item")) await new Promise((r) => setTimeout(r, Number(process.env.SLOW_SECONDS || 6) * 1000));
+  if (process.env.WORK_SLEEP) await new Promise((r) => setTimeout(r, Number(process.env.WORK_SLEEP) * 1000));
   fs.appendFileSync(d + '.done', item + '\\n');
 }).then((r) => { q.close(); console.log('worker ' + q.id + ': ' + (r.done + r.failed + r.lost) + ' items, ' + r.failed + ' failed'); },
   (e) => { console.error('worker ' + q.id + ': ' + e.message); process.exit(e.code === 'ELOST' ? 3 : 2); });
@@ -439,11 +443,12 @@ describe('WorkQueueJobs on a real Redis', () => {
     const logDir = tempDir('wq-restart');
     seed(objs, q, local, nss);
 
-    // WHEN the Job runs, the queue is SIGKILLed and restarted at 30 % and 60 % done, and workers are SIGKILLed at random
+    // WHEN the Job runs (20 ms of work per item), the queue is SIGKILLed and restarted at 30 % and 60 % done, and
+    // workers are SIGKILLed at random, one per 100 items done up to 800
     const chaos: string[] = [];
     const result = await runParallelJob({
       parallelism: 6, backoffLimit: 40, deadlineMs: 240_000,
-      launch: podLauncher(q, objs, local, nss, logDir),
+      launch: podLauncher(q, objs, local, { ...nss, WORK_SLEEP: '0.02' }, logDir),
       onFirstSuccess: () => queueCounts(queue, q),
       chaos: async (job) => {
         const random = parkMiller(22);

@@ -1,0 +1,200 @@
+// Work-queue benchmark (issue 21): items/s with 1, 4 and 16 workers and no-op items — the library's in-process
+// clients (client.js, client.py; one item and ten per round trip) and reference workers (worker.js per item and
+// --stdio, worker.sh) — each as a ratio to a plain BLMOVE + LREM loop in the same language on the same redis in
+// the same run; then the reaper with 10,000 and 100,000 dead items: the longest single redis block (SLOWLOG, µs)
+// against the reaper before issue 21 at 10,000. Prints tables; asserts nothing. Every worker is its own process
+// with its own connection; the rate is taken while the pending list drains from 90 % to 10 % (process start-up and
+// the last stragglers excluded), polled every 5 ms. The redis runs with the queue Deployment's arguments (AOF).
+//   node --expose-gc -r ts-node/register bench/work-queue.bench.ts [runs]
+import * as fs from 'fs';
+import * as path from 'path';
+import { Size } from 'cdk8s';
+import { WorkQueueJobs, WorkQueueScripts } from '../src';
+import { programPath } from '../src/runtime/_programs';
+import { freeHost, redisCommand, redisPipeline } from '../test/harness/daemons';
+import { run, runAsync, sleep, start, Started, stopAll, tempDir, toolPath } from '../test/harness/proc';
+
+const RUNS = Math.max(3, Number(process.argv[2] ?? 3));
+const WORKERS = [1, 4, 16];
+const HERE = path.join(__dirname, 'work-queue');
+const SCRIPTS = path.dirname(programPath('work-queue/queue.lua'));
+
+interface Variant {
+  readonly name: string;
+  /** The baseline this one is a ratio to. */
+  readonly baseline?: string;
+  readonly items: number;
+  readonly command: string[];
+  readonly env?: Record<string, string>;
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'BLMOVE + LREM loop (Node)', items: 20000, command: ['node', path.join(HERE, 'baseline.js')] },
+  { name: 'BLMOVE + LREM loop (Python)', items: 20000, command: ['python3', path.join(HERE, 'baseline.py')] },
+  { name: 'client.js, 1 per round trip', baseline: 'BLMOVE + LREM loop (Node)', items: 20000, command: ['node', path.join(HERE, 'node-client.js')] },
+  { name: 'client.js, batch lease of 10', baseline: 'BLMOVE + LREM loop (Node)', items: 20000, command: ['node', path.join(HERE, 'node-client.js')], env: { QUEUE_TAKE_BATCH: '10' } },
+  { name: 'client.py, 1 per round trip', baseline: 'BLMOVE + LREM loop (Python)', items: 20000, command: ['python3', path.join(HERE, 'python-client.py')] },
+  { name: 'client.py, batch lease of 10', baseline: 'BLMOVE + LREM loop (Python)', items: 20000, command: ['python3', path.join(HERE, 'python-client.py')], env: { QUEUE_TAKE_BATCH: '10' } },
+  { name: 'worker.js --stdio (sed answers ok)', baseline: 'BLMOVE + LREM loop (Node)', items: 20000, command: ['node', path.join(SCRIPTS, 'worker.js'), '--stdio', 'sed', '-u', 's/.*/ok/'] },
+  { name: 'worker.js, `true` per item', baseline: 'BLMOVE + LREM loop (Node)', items: 1000, command: ['node', path.join(SCRIPTS, 'worker.js'), 'true'] },
+  { name: 'worker.sh, `true` per item', baseline: 'BLMOVE + LREM loop (Node)', items: 600, command: ['/bin/sh', path.join(SCRIPTS, 'worker.sh'), 'true'] },
+];
+
+let queueNo = 0;
+
+/** Seeds `n` items on a fresh queue (one LPUSH of 1,000 at a time), runs `workers` processes, times 90 % → 10 % pending. */
+async function throughput(host: string, v: Variant, workers: number): Promise<number> {
+  const name = `bench${++queueNo}`;
+  const n = v.items;
+  for (let i = 0; i < n; i += 1000) {
+    const chunk = Array.from({ length: Math.min(1000, n - i) }, (_, k) => `photos/${String(i + k).padStart(6, '0')}.jpg`);
+    await redisPipeline(host, 6379, [['LPUSH', `${name}:pending`, ...chunk]]);
+  }
+  const env = {
+    QUEUE_HOST: host, QUEUE_PORT: '6379', QUEUE_NAME: name, QUEUE_LEASE_SECONDS: '300', QUEUE_EXIT_WHEN: 'drained',
+    CLIENT_JS: path.join(SCRIPTS, 'client.js'), CLIENT_DIR: SCRIPTS, ...v.env,
+  };
+  const procs: Started[] = [];
+  for (let w = 0; w < workers; w++) {
+    procs.push(await start({ name: `${name}-w${w}`, command: v.command[0], args: v.command.slice(1), env: { ...env, WORKER_ID: `w${w}` }, maxLifeMs: 600_000 }));
+  }
+  let t90 = 0;
+  let t10 = 0;
+  for (;;) {
+    const left = Number((await redisCommand(host, 6379, 'LLEN', `${name}:pending`)).slice(1));
+    const now = performance.now();
+    if (t90 === 0 && left <= n * 0.9) t90 = now;
+    if (left <= n * 0.1) { t10 = now; break; }
+    if (procs.every((p) => p.exited !== undefined)) throw new Error(`${v.name}: workers exited with ${left} pending:\n${procs[0].logs().slice(-2000)}`);
+    await sleep(5);
+  }
+  const deadline = Date.now() + 120_000;
+  while (procs.some((p) => p.exited === undefined)) {
+    if (Date.now() > deadline) throw new Error(`${v.name}: workers still running`);
+    await sleep(20);
+  }
+  for (const p of procs) await p.stop();
+  await redisCommand(host, 6379, 'EVAL', "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", '0', `${name}:*`);
+  return (n * 0.8) / ((t10 - t90) / 1000);
+}
+
+function stats(xs: number[]): { min: number; median: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
+}
+const fmt = (x: { min: number; median: number; max: number }, digits: number, unit = '') =>
+  `${x.min.toFixed(digits)}${unit} / ${x.median.toFixed(digits)}${unit} / ${x.max.toFixed(digits)}${unit}`;
+
+/** The longest EVAL in the slow log, µs (the log holds every command: threshold 0). */
+function longestEval(host: string): { us: number; evals: number } {
+  const r = run(toolPath('redis-cli'), ['-h', host, '-p', '6379', '--json', 'SLOWLOG', 'GET', '1000000'], { timeoutMs: 60_000 });
+  const entries = JSON.parse(r.stdout) as any[];
+  const evals = entries.filter((e) => String(e[3][0]).toUpperCase() === 'EVAL' || String(e[3][0]).toUpperCase() === 'EVALSHA');
+  return { us: Math.max(0, ...evals.map((e) => Number(e[2]))), evals: evals.length };
+}
+
+/** `n` leases that ran out an hour ago, held by workers that are gone (the state after a mass failure). */
+async function deadLeases(host: string, name: string, n: number): Promise<void> {
+  const fill = "local t = redis.call('TIME'); local past = tonumber(t[1]) * 1000 - 3600000\n"
+    + 'for i = ARGV[1], ARGV[2] do local item = \'photos/\' .. i .. \'.jpg\'\n'
+    + "redis.call('ZADD', KEYS[1], past, item); redis.call('HSET', KEYS[2], item, 'gone'); redis.call('HSET', KEYS[3], item, 1) end";
+  for (let i = 0; i < n; i += 5000) {
+    await redisCommand(host, 6379, 'EVAL', fill, '3', `${name}:leased`, `${name}:owners`, `${name}:attempts`, String(i), String(Math.min(n, i + 5000) - 1));
+  }
+}
+
+/** The same after a mass failure under the reaper before issue 21: `n` items in processing, no lease keys. */
+async function deadProcessing(host: string, name: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i += 1000) {
+    const chunk = Array.from({ length: Math.min(1000, n - i) }, (_, k) => `photos/${i + k}.jpg`);
+    await redisPipeline(host, 6379, [['LPUSH', `${name}:processing`, ...chunk]]);
+  }
+}
+
+async function reaper(host: string): Promise<string[]> {
+  const rows: string[] = [];
+  const slowlog = async (fn: () => Promise<void>) => {
+    await redisPipeline(host, 6379, [['CONFIG', 'SET', 'slowlog-log-slower-than', '0'], ['CONFIG', 'SET', 'slowlog-max-len', '1000000'], ['SLOWLOG', 'RESET']]);
+    const t0 = performance.now();
+    await fn();
+    const ms = performance.now() - t0;
+    const longest = longestEval(host);
+    await redisPipeline(host, 6379, [['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'], ['SLOWLOG', 'RESET']]);
+    return { ms, ...longest };
+  };
+  for (const n of [10000, 100000]) {
+    const blocks: number[] = [];
+    const totals: number[] = [];
+    let runs = 0;
+    for (let r = 0; r < RUNS; r++) {
+      const name = `reap${n}-${r}`;
+      await deadLeases(host, name, n);
+      const env = { QUEUE_HOST: host, QUEUE_PORT: '6379', QUEUE_NAME: name, QUEUE_MAX_ATTEMPTS: '3', QUEUE_CLI: toolPath('redis-cli') };
+      const m = await slowlog(async () => {
+        const out = await runAsync('/bin/sh', [path.join(SCRIPTS, 'reap.sh')], { env, timeoutMs: 600_000 });
+        if (out.code !== 0 || !out.stdout.startsWith(`reap: expired ${n} `)) throw new Error(`reap.sh: ${out.stdout}${out.stderr}`);
+      });
+      blocks.push(m.us / 1000);
+      totals.push(m.ms);
+      runs = m.evals;
+      await redisCommand(host, 6379, 'EVAL', "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", '0', `${name}:*`);
+    }
+    rows.push(`| reap.sh (queue.lua, at most ${WorkQueueScripts.REAPER_BATCH} per run) | ${n.toLocaleString('en')} | ${runs} | ${fmt(stats(blocks), 2)} | ${fmt(stats(totals), 0)} |`);
+  }
+  const old = fs.readFileSync(path.join(HERE, 'reap-quadratic.lua'), 'utf8');
+  const blocks: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const name = `old${r}`;
+    await deadProcessing(host, name, 10000);
+    const m = await slowlog(async () => {
+      await redisCommand(host, 6379, 'EVAL', old, '4', `${name}:pending`, `${name}:processing`, `${name}:unleased`, `${name}:stats`, `${name}:lease:`, '0');
+    });
+    blocks.push(m.us / 1000);
+    await redisCommand(host, 6379, 'EVAL', "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", '0', `${name}:*`);
+  }
+  rows.push(`| the reaper before issue 21 (one LREM per item, one run) | 10,000 | 1 | ${fmt(stats(blocks), 1)} | ${fmt(stats(blocks), 0)} |`);
+  return rows;
+}
+
+async function main() {
+  const host = await freeHost(6379);
+  const args = WorkQueueJobs.redisArgs(Size.mebibytes(2048));
+  args.splice(args.indexOf('--dir'), 2, '--dir', tempDir('wq-bench'));
+  await start({ name: 'bench-queue', command: toolPath('redis-server'), args: [...args, '--bind', host], readyPort: { host, port: 6379 } });
+  console.log(`work queue: items/s with no-op items, ${RUNS} runs each (min / median / max); ratio = items/s ÷ the same-language BLMOVE + LREM`);
+  console.log(`loop's items/s at the same worker count in the same run; node ${process.version}, ${require('os').cpus().length} cores, ${require('os').cpus()[0]?.model ?? ''}\n`);
+  const rates = new Map<string, number[]>();
+  for (const workers of WORKERS) {
+    for (let r = 0; r < RUNS; r++) {
+      // every variant once per round, so a busy moment of the machine spreads over all of them
+      for (const v of VARIANTS) {
+        const key = `${v.name}|${workers}`;
+        rates.set(key, [...(rates.get(key) ?? []), await throughput(host, v, workers)]);
+      }
+    }
+  }
+  console.log(`| worker | ${WORKERS.map((w) => `${w} worker${w > 1 ? 's' : ''}: items/s (median) | ratio`).join(' | ')} |`);
+  console.log(`|---|${WORKERS.map(() => '---:|---|').join('')}`);
+  for (const v of VARIANTS) {
+    const cells = WORKERS.map((w) => {
+      const mine = rates.get(`${v.name}|${w}`)!;
+      if (!v.baseline) return `${stats(mine).median.toFixed(0)} | 1 (baseline)`;
+      const base = rates.get(`${v.baseline}|${w}`)!;
+      // the ratio per round (same moment of the machine), then min / median / max over the rounds
+      const ratios = mine.map((x, i) => x / base[i]);
+      return `${stats(mine).median.toFixed(0)} | ${fmt(stats(ratios), 2, '×')}`;
+    });
+    console.log(`| ${v.name} | ${cells.join(' | ')} |`);
+  }
+  console.log('\nreaper: the longest single redis block (SLOWLOG, every EVAL) and the whole reap, after a mass failure');
+  console.log(`(every lease expired; min / median / max over ${RUNS} runs)\n`);
+  console.log('| reaper | dead items | script runs | longest block (ms) | whole reap (ms) |');
+  console.log('|---|---:|---:|---|---|');
+  for (const row of await reaper(host)) console.log(row);
+}
+
+main().then(() => stopAll()).catch(async (e) => {
+  console.error(e);
+  await stopAll();
+  process.exit(1);
+});

@@ -36,6 +36,7 @@ const VARIANTS: Variant[] = [
   { name: 'client.py, 1 per round trip', baseline: 'BLMOVE + LREM loop (Python)', items: 20000, command: ['python3', path.join(HERE, 'python-client.py')] },
   { name: 'client.py, batch lease of 10', baseline: 'BLMOVE + LREM loop (Python)', items: 20000, command: ['python3', path.join(HERE, 'python-client.py')], env: { QUEUE_TAKE_BATCH: '10' } },
   { name: 'worker.js --stdio (sed answers ok)', baseline: 'BLMOVE + LREM loop (Node)', items: 20000, command: ['node', path.join(SCRIPTS, 'worker.js'), '--stdio', 'sed', '-u', 's/.*/ok/'] },
+  { name: 'worker.js --stdio, batch lease of 10', baseline: 'BLMOVE + LREM loop (Node)', items: 20000, command: ['node', path.join(SCRIPTS, 'worker.js'), '--stdio', 'sed', '-u', 's/.*/ok/'], env: { QUEUE_TAKE_BATCH: '10' } },
   { name: 'worker.js, `true` per item', baseline: 'BLMOVE + LREM loop (Node)', items: 1000, command: ['node', path.join(SCRIPTS, 'worker.js'), 'true'] },
   { name: 'worker.sh, `true` per item', baseline: 'BLMOVE + LREM loop (Node)', items: 600, command: ['/bin/sh', path.join(SCRIPTS, 'worker.sh'), 'true'] },
 ];
@@ -52,7 +53,7 @@ async function throughput(host: string, v: Variant, workers: number): Promise<nu
   }
   const env = {
     QUEUE_HOST: host, QUEUE_PORT: '6379', QUEUE_NAME: name, QUEUE_LEASE_SECONDS: '300', QUEUE_EXIT_WHEN: 'drained',
-    CLIENT_JS: path.join(SCRIPTS, 'client.js'), CLIENT_DIR: SCRIPTS, ...v.env,
+    CLIENT_JS: path.join(SCRIPTS, 'client.js'), CLIENT_DIR: SCRIPTS, PYTHONDONTWRITEBYTECODE: '1', ...v.env,
   };
   const procs: Started[] = [];
   for (let w = 0; w < workers; w++) {

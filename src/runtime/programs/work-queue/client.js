@@ -21,7 +21,9 @@ const crypto = require('crypto');
 const TRANSIENT = /^(LOADING|BUSY|TRYAGAIN|MASTERDOWN|CLUSTERDOWN|READONLY)\b/;
 /** Error replies that no retry can fix: the worker must stop and say why. */
 const FATAL = /^(NOAUTH|WRONGPASS|NOPERM)\b|invalid password/;
+/** Expired leases and due retries one take reaps at most; a take reaps on every REAP_EVERY-th call and when idle. */
 const REAP_PER_TAKE = 100;
+const REAP_EVERY = 10;
 const MAX_BACKOFF_MS = 5000;
 /** How long an idle worker waits between takes at most, and how long an `empty` worker waits before it exits. */
 const IDLE_POLL_MS = 1000;
@@ -101,24 +103,44 @@ class Connection {
     this.buf = at === this.buf.length ? Buffer.alloc(0) : this.buf.subarray(at);
   }
 
-  /** One command on the open connection, no retry. @param {Array<string | number>} args @returns {Promise<any>} */
+  /**
+   * One command on the open connection, no retry. An argument may be a run of arguments encoded once
+   * (`Connection.encode`). @param {Array<string | number | Encoded>} args @returns {Promise<any>}
+   */
   send(args) {
     return new Promise((resolve, reject) => {
       const sock = this.sock;
       if (!sock) { reject(new QueueError('not connected', 'ECONN')); return; }
       this.waiting.push({ resolve, reject });
-      let out = '*' + args.length + '\r\n';
+      let n = 0;
+      let body = '';
       for (const a of args) {
-        const s = String(a);
-        out += '$' + Buffer.byteLength(s) + '\r\n' + s + '\r\n';
+        if (typeof a === 'object') {
+          n += a.n;
+          body += a.raw;
+        } else {
+          const s = String(a);
+          n++;
+          body += '$' + Buffer.byteLength(s) + '\r\n' + s + '\r\n';
+        }
       }
-      sock.write(out);
+      sock.write('*' + n + '\r\n' + body);
     });
+  }
+
+  /** Arguments that never change, encoded once. @param {Array<string | number>} args @returns {Encoded} */
+  static encode(args) {
+    let raw = '';
+    for (const a of args) {
+      const s = String(a);
+      raw += '$' + Buffer.byteLength(s) + '\r\n' + s + '\r\n';
+    }
+    return { n: args.length, raw };
   }
 
   /**
    * `args`, retried with backoff over lost connections and transient errors until the server answers; a fatal
-   * error reply throws. @param {Array<string | number>} args @returns {Promise<any>}
+   * error reply throws. @param {Array<string | number | Encoded>} args @returns {Promise<any>}
    */
   async call(args) {
     for (;;) {
@@ -183,6 +205,8 @@ function parse(buf, i) {
   throw new QueueError('bad RESP type ' + JSON.stringify(String.fromCharCode(type)), 'EPROTO');
 }
 
+/** @typedef {{ n: number, raw: string }} Encoded a run of RESP arguments, encoded once */
+
 /** @param {number} ms */
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
@@ -236,11 +260,19 @@ class WorkQueue {
     const n = o.name;
     this.keys = [n + ':pending', n + ':leased', n + ':owners', n + ':attempts', n + ':delayed', n + ':dead', n + ':stats', n + ':seeds'];
     this.leaseMs = (o.leaseSeconds || 300) * 1000;
-    this.head = [String(this.leaseMs), String(o.maxAttempts || 3), String(o.retryBackoffMs || 10000),
-      String(o.retryBackoffMaxMs || 300000), String(REAP_PER_TAKE), o.seedRun || ''];
     this.batch = o.batch || 1;
     this.script = fs.readFileSync(path.join(__dirname, 'queue.lua'), 'utf8');
     this.sha = crypto.createHash('sha1').update(this.script).digest('hex');
+    /** `queue.lua`'s keys and fixed arguments per op and reap budget, encoded once: `${op} ${cap}` → the run. */
+    this.fixed = new Map();
+    const rules = [String(this.leaseMs), String(o.maxAttempts || 3), String(o.retryBackoffMs || 10000), String(o.retryBackoffMaxMs || 300000)];
+    for (const op of ['take', 'renew', 'status']) {
+      for (const cap of [0, REAP_PER_TAKE]) {
+        this.fixed.set(op + ' ' + cap, Connection.encode([String(this.keys.length), ...this.keys, op, this.id, ...rules, String(cap), o.seedRun || '']));
+      }
+    }
+    this.takes = 0;
+    this.idle = false;
     /** Items leased to this worker, with the AbortController aborted when the lease is lost. @type {Map<string, AbortController>} */
     this.held = new Map();
     /** Settlements not yet sent: item, 'done' | 'failed', ... @type {string[]} */
@@ -251,14 +283,17 @@ class WorkQueue {
     this.last = { remaining: -1, waitMs: -1 };
   }
 
-  /** queue.lua with `op`: EVALSHA, EVAL when the server lacks it (after a restart). @param {string} op @param {string[]} rest */
-  async eval(op, rest) {
-    const tail = [String(this.keys.length), ...this.keys, op, this.id, ...this.head, ...rest];
+  /**
+   * queue.lua with `op`: EVALSHA, EVAL when the server lacks it (after a restart).
+   * @param {string} op @param {string[]} rest @param {number} [cap] leases reaped and retries made due at most
+   */
+  async eval(op, rest, cap = 0) {
+    const fixed = this.fixed.get(op + ' ' + cap);
     try {
-      return await this.conn.call(['EVALSHA', this.sha, ...tail]);
+      return await this.conn.call(['EVALSHA', this.sha, fixed, ...rest]);
     } catch (e) {
       if (!/^NOSCRIPT/.test(String(e && e.message))) throw e;
-      return this.conn.call(['EVAL', this.script, ...tail]);
+      return this.conn.call(['EVAL', this.script, fixed, ...rest]);
     }
   }
 
@@ -270,7 +305,9 @@ class WorkQueue {
   async take(max = this.batch) {
     const settle = this.settle;
     this.settle = [];
-    const r = await this.eval('take', [String(max), ...settle]);
+    // reaping (expired leases, due retries) on every tenth take of a busy worker and on every take of an idle one
+    const cap = this.idle || this.takes++ % REAP_EVERY === 0 ? REAP_PER_TAKE : 0;
+    const r = await this.eval('take', [String(max), ...settle], cap);
     if (r[0] > 0) this.log(r[0] + ' settlement(s) refused: the lease had run out and the item went to another worker');
     const out = [];
     for (let i = 4; i < r.length; i += 2) {
@@ -278,6 +315,7 @@ class WorkQueue {
       this.held.set(r[i], c);
       out.push({ item: r[i], attempt: Number(r[i + 1]), signal: c.signal });
     }
+    this.idle = out.length === 0 && max > 0;
     if (out.length === 0) {
       this.last = { remaining: r[1], waitMs: r[2] };
       if (r[3] === 0) throw new QueueError('the queue lost its seed run (restarted without persistence, or flushed): the items not yet done are gone', 'ELOST');
@@ -304,7 +342,6 @@ class WorkQueue {
   /** @param {string} item @param {string} outcome */
   release(item, outcome) {
     if (this.held.delete(item)) this.settle.push(item, outcome);
-    this.renewing();
   }
 
   /** Sends the recorded settlements now. */
@@ -312,13 +349,11 @@ class WorkQueue {
     if (this.settle.length > 0) await this.take(0);
   }
 
+  /** One timer for the client's life (from its first take to `close`), renewing whatever is held at each tick. */
   renewing() {
-    if (this.held.size > 0 && !this.renewer) {
-      this.renewer = setInterval(() => { this.renew().catch((e) => this.log('renewal failed: ' + e.message)); }, Math.max(1000, this.leaseMs / 3));
-    } else if (this.held.size === 0 && this.renewer) {
-      clearInterval(this.renewer);
-      this.renewer = undefined;
-    }
+    if (this.renewer) return;
+    this.renewer = setInterval(() => { this.renew().catch((e) => this.log('renewal failed: ' + e.message)); }, Math.max(1000, this.leaseMs / 3));
+    this.renewer.unref();
   }
 
   /** Extends the leases of the held items; aborts the signal of each that was lost. */
@@ -333,7 +368,6 @@ class WorkQueue {
       this.held.delete(item);
       c.abort();
     }
-    this.renewing();
   }
 
   /** The queue's lengths and counters: `{ pending, leased, delayed, dead, done, retried, expired, buried, stale }`. */
@@ -396,7 +430,8 @@ class WorkQueue {
       }
       await this.flush();
     } finally {
-      this.renewing();
+      if (this.renewer) clearInterval(this.renewer);
+      this.renewer = undefined;
     }
     return counts;
   }

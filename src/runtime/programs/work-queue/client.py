@@ -26,7 +26,8 @@ import time
 
 TRANSIENT = ("LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN", "READONLY")
 FATAL = ("NOAUTH", "WRONGPASS", "NOPERM")
-REAP_PER_TAKE = 100
+REAP_PER_TAKE = 100  # expired leases and due retries one take reaps at most
+REAP_EVERY = 10  # a busy worker's takes reap on every tenth call; an idle worker's on every call
 MAX_BACKOFF = 5.0
 IDLE_POLL = 1.0
 TAKE_TIMEOUT = 5.0
@@ -174,8 +175,10 @@ class WorkQueue:
         self._renew_conn = None
         self.keys = [name + k for k in (":pending", ":leased", ":owners", ":attempts", ":delayed", ":dead", ":stats", ":seeds")]
         self.lease_seconds = lease_seconds
-        self.head = [str(int(lease_seconds * 1000)), str(max_attempts), str(retry_backoff_ms), str(retry_backoff_max_ms),
-                     str(REAP_PER_TAKE), seed_run or ""]
+        self.rules = [str(int(lease_seconds * 1000)), str(max_attempts), str(retry_backoff_ms), str(retry_backoff_max_ms)]
+        self.seed_run = seed_run or ""
+        self._takes = 0
+        self._idle = False
         self.batch = batch
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "queue.lua"), "rb") as f:
             self.script = f.read()
@@ -188,8 +191,8 @@ class WorkQueue:
         self._renewer = None
         self._stop = threading.Event()
 
-    def _eval(self, conn, op, rest):
-        tail = [len(self.keys)] + self.keys + [op, self.id] + self.head + list(rest)
+    def _eval(self, conn, op, rest, cap=0):
+        tail = [len(self.keys)] + self.keys + [op, self.id] + self.rules + [cap, self.seed_run] + list(rest)
         try:
             return conn.call(["EVALSHA", self.sha] + tail)
         except ReplyError as e:
@@ -202,7 +205,9 @@ class WorkQueue:
         n = self.batch if max_items is None else max_items
         with self._lock:
             settle, self.settle = self.settle, []
-        r = self._eval(self.conn, "take", [str(n)] + settle)
+        cap = REAP_PER_TAKE if self._idle or self._takes % REAP_EVERY == 0 else 0
+        self._takes += 1
+        r = self._eval(self.conn, "take", [str(n)] + settle, cap)
         if r[0] > 0:
             self.log("%d settlement(s) refused: the lease had run out and the item went to another worker" % r[0])
         out = []
@@ -211,6 +216,7 @@ class WorkQueue:
                 lost = threading.Event()
                 self.held[r[i]] = lost
                 out.append((r[i], int(r[i + 1]), lost))
+        self._idle = not out and n > 0
         if not out:
             self.remaining, self.wait_ms = r[1], r[2]
             if r[3] == 0:

@@ -5,12 +5,13 @@
 -- KEYS[7] stats (hash of counters)  KEYS[8] seeds (hash: seed run -> items pushed)
 -- ARGV[1] op: take | renew | reap | status   ARGV[2] worker id   ARGV[3] lease ms   ARGV[4] max attempts
 -- ARGV[5] first retry backoff ms (doubling per attempt)   ARGV[6] longest backoff ms   ARGV[7] most leases reaped
--- and retries made due per run (bounds the run)   ARGV[8] seed run or ''   ARGV[9] items to take (take)
+-- and retries made due per run (bounds the run; 0: no reaping)   ARGV[8] seed run or ''   ARGV[9] items to take
 -- ARGV[10..] take: settlements, pairs of item and 'done' or 'failed'; renew: the items held.
 --
 -- take   -> { stale, remaining, wait ms, seed known, item, attempt, item, attempt, ... }: settles the worker's
---           items (a settlement of an item no longer leased to it is stale and changes nothing), reaps up to
---           ARGV[7] expired leases, makes up to ARGV[7] due retries pending, then leases up to ARGV[9] items.
+--           items (a settlement of an item no longer leased to it — the owner is compared with the worker id —
+--           is stale and changes nothing), reaps up to ARGV[7] expired leases, makes up to ARGV[7] due retries
+--           pending, then leases up to ARGV[9] items.
 --           When it leases none: remaining = pending + leased + waiting to retry (0: drained), wait = ms until
 --           the next retry is due or lease runs out (-1: none), seed known = 1 unless ARGV[8] names a run the
 --           seeds hash lacks (the queue lost its data).
@@ -30,81 +31,114 @@ local backoff = tonumber(ARGV[5])
 local backoff_max = tonumber(ARGV[6])
 local cap = tonumber(ARGV[7])
 
--- An attempt ended without a result (failed, or its lease ran out): retry later, or dead-letter it.
-local function retry_or_bury(item)
-  local n = tonumber(redis.call('HGET', attempts, item) or '0')
-  if n >= max_attempts then
-    redis.call('RPUSH', dead, item)
-    redis.call('HDEL', attempts, item)
-    redis.call('HINCRBY', stats, 'buried', 1)
-    return 1
+-- Attempts that ended without a result (failed, or the lease ran out): retried after the backoff, or dead-lettered
+-- after the last one. A fixed number of commands for any number of items (HMGET, then multi-member writes), so a
+-- run's cost is the items' own and not a round of Lua calls per item.
+local function retry_or_bury(items)
+  if #items == 0 then return 0 end
+  local counts = redis.call('HMGET', attempts, unpack(items))
+  local bury, retry = {}, {}
+  for i = 1, #items do
+    local n = tonumber(counts[i] or '0')
+    if n >= max_attempts then
+      bury[#bury + 1] = items[i]
+    else
+      local wait = backoff * 2 ^ math.max(n - 1, 0)
+      if wait > backoff_max then wait = backoff_max end
+      retry[#retry + 1] = now + wait
+      retry[#retry + 1] = items[i]
+    end
   end
-  local wait = backoff * 2 ^ math.max(n - 1, 0)
-  if wait > backoff_max then wait = backoff_max end
-  redis.call('ZADD', delayed, now + wait, item)
-  redis.call('HINCRBY', stats, 'retried', 1)
-  return 0
+  if #bury > 0 then
+    redis.call('RPUSH', dead, unpack(bury))
+    redis.call('HDEL', attempts, unpack(bury))
+    redis.call('HINCRBY', stats, 'buried', #bury)
+  end
+  if #retry > 0 then
+    redis.call('ZADD', delayed, unpack(retry))
+    redis.call('HINCRBY', stats, 'retried', #retry / 2)
+  end
+  return #bury
 end
 
--- Expired leases, then due retries, each at most `cap` per run.
+-- Expired leases, then due retries, each at most `cap` per run (cap 0: neither).
 local function reap()
+  if cap <= 0 then return 0, 0, 0, 0 end
   local expired = redis.call('ZRANGEBYSCORE', leased, '-inf', now, 'LIMIT', 0, cap)
   local buried = 0
-  for i = 1, #expired do
-    local item = expired[i]
-    redis.call('ZREM', leased, item)
-    redis.call('HDEL', owners, item)
-    buried = buried + retry_or_bury(item)
+  if #expired > 0 then
+    redis.call('ZREM', leased, unpack(expired))
+    redis.call('HDEL', owners, unpack(expired))
+    buried = retry_or_bury(expired)
+    redis.call('HINCRBY', stats, 'expired', #expired)
   end
-  if #expired > 0 then redis.call('HINCRBY', stats, 'expired', #expired) end
   local due = redis.call('ZRANGEBYSCORE', delayed, '-inf', now, 'LIMIT', 0, cap)
-  -- pushed on the right in reverse, so the retry due first is taken first
-  for i = #due, 1, -1 do
-    redis.call('ZREM', delayed, due[i])
-    redis.call('RPUSH', pending, due[i])
+  if #due > 0 then
+    redis.call('ZREM', delayed, unpack(due))
+    -- pushed on the right in reverse, so the retry due first is taken first
+    local back = {}
+    for i = #due, 1, -1 do back[#back + 1] = due[i] end
+    redis.call('RPUSH', pending, unpack(back))
   end
   return #expired, buried, #due, (#expired == cap or #due == cap) and 1 or 0
 end
 
 if op == 'take' then
-  local stale, done = 0, 0
-  for i = 10, #ARGV - 1, 2 do
-    local item = ARGV[i]
-    if redis.call('HGET', owners, item) == worker then
-      redis.call('ZREM', leased, item)
-      redis.call('HDEL', owners, item)
-      if ARGV[i + 1] == 'done' then
-        redis.call('HDEL', attempts, item)
-        done = done + 1
+  local stale = 0
+  if #ARGV >= 11 then
+    local settled = {}
+    for i = 10, #ARGV - 1, 2 do settled[#settled + 1] = ARGV[i] end
+    local held = redis.call('HMGET', owners, unpack(settled))
+    local mine, done, failed = {}, {}, {}
+    for i = 1, #settled do
+      if held[i] == worker then
+        mine[#mine + 1] = settled[i]
+        if ARGV[9 + 2 * i] == 'done' then done[#done + 1] = settled[i] else failed[#failed + 1] = settled[i] end
       else
-        retry_or_bury(item)
+        stale = stale + 1
       end
-    else
-      stale = stale + 1
     end
+    if #mine > 0 then
+      redis.call('ZREM', leased, unpack(mine))
+      redis.call('HDEL', owners, unpack(mine))
+    end
+    if #done > 0 then
+      redis.call('HDEL', attempts, unpack(done))
+      redis.call('HINCRBY', stats, 'done', #done)
+    end
+    retry_or_bury(failed)
+    if stale > 0 then redis.call('HINCRBY', stats, 'stale', stale) end
   end
-  if done > 0 then redis.call('HINCRBY', stats, 'done', done) end
-  if stale > 0 then redis.call('HINCRBY', stats, 'stale', stale) end
   reap()
   local out = { stale, -1, -1, 1 }
   local want = tonumber(ARGV[9])
   local taken = want > 0 and redis.call('RPOP', pending, want) or false
   if taken then
     local deadline = now + lease
+    local scores, holders, bury = {}, {}, {}
     for i = 1, #taken do
       local item = taken[i]
       local n = redis.call('HINCRBY', attempts, item, 1)
       if n > max_attempts then
         -- pushed back by someone else after its last attempt: bury it, do not hand it out
-        redis.call('RPUSH', dead, item)
-        redis.call('HDEL', attempts, item)
-        redis.call('HINCRBY', stats, 'buried', 1)
+        bury[#bury + 1] = item
       else
-        redis.call('ZADD', leased, deadline, item)
-        redis.call('HSET', owners, item, worker)
+        scores[#scores + 1] = deadline
+        scores[#scores + 1] = item
+        holders[#holders + 1] = item
+        holders[#holders + 1] = worker
         out[#out + 1] = item
         out[#out + 1] = n
       end
+    end
+    if #scores > 0 then
+      redis.call('ZADD', leased, unpack(scores))
+      redis.call('HSET', owners, unpack(holders))
+    end
+    if #bury > 0 then
+      redis.call('RPUSH', dead, unpack(bury))
+      redis.call('HDEL', attempts, unpack(bury))
+      redis.call('HINCRBY', stats, 'buried', #bury)
     end
   end
   if #out == 4 then
@@ -123,15 +157,20 @@ if op == 'take' then
   return out
 elseif op == 'renew' then
   local lost = {}
+  if #ARGV < 10 then return lost end
+  local items = { unpack(ARGV, 10) }
+  local held = redis.call('HMGET', owners, unpack(items))
+  local scores = {}
   local deadline = now + lease
-  for i = 10, #ARGV do
-    local item = ARGV[i]
-    if redis.call('HGET', owners, item) == worker then
-      redis.call('ZADD', leased, 'XX', deadline, item)
+  for i = 1, #items do
+    if held[i] == worker then
+      scores[#scores + 1] = deadline
+      scores[#scores + 1] = items[i]
     else
-      lost[#lost + 1] = item
+      lost[#lost + 1] = items[i]
     end
   end
+  if #scores > 0 then redis.call('ZADD', leased, 'XX', unpack(scores)) end
   return lost
 elseif op == 'reap' then
   local expired, buried, due, more = reap()

@@ -420,7 +420,7 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
     } else {
       for (const prop of ['reaperSchedule', 'reaperResources'] as const) {
         if (props[prop] !== undefined) {
-          throw propError(this, prop, "unset for WorkerMode.parallel(): its workers reap expired leases in their own takes, so reaping ends with the batch and there is no reaper CronJob", describe(props[prop]));
+          throw propError(this, prop, 'unset for WorkerMode.parallel(): its workers reap expired leases in their own takes, so reaping ends with the batch and there is no reaper CronJob', describe(props[prop]));
         }
       }
     }
@@ -433,7 +433,9 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
     const seederResources = props.seederResources ?? containerResources(SMALL_RESOURCES);
     const reaperResources = props.reaperResources ?? containerResources(SMALL_RESOURCES);
 
-    let where: { host: string; port: number; externalAddress?: string; deployment?: kplus.Deployment; service?: kplus.Service; persistence?: QueuePersistence };
+    let where: {
+      host: string; port: number; externalAddress?: string; deployment?: kplus.Deployment; service?: kplus.Service; persistence?: QueuePersistence;
+    };
     if (props.queueAddress !== undefined) {
       const { host, port } = parseAddress(this, props.queueAddress);
       for (const prop of ['queuePersistence', 'queueStorage', 'queueStorageClass', 'queueResources'] as const) {
@@ -462,7 +464,16 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
       data: WorkQueueScripts.files(),
     });
     const queue = {
-      ...where, name: queueName, keys, leaseSeconds, maxAttempts, retryBackoffMs, retryBackoffMaxMs, takeBatch, password, scripts,
+      ...where,
+      name: queueName,
+      keys,
+      leaseSeconds,
+      maxAttempts,
+      retryBackoffMs,
+      retryBackoffMaxMs,
+      takeBatch,
+      password,
+      scripts,
       seedRun: this.itemsRun,
     };
     const seeder = items === undefined ? undefined

@@ -24,8 +24,8 @@ describe('WorkQueueScripts', () => {
     const order = [':pending', ':leased', ':owners', ':attempts', ':delayed', ':dead', ':stats', ':seeds'];
     expect([...keys].sort()).toEqual([...order].sort());
     const lua = WorkQueueScripts.queueLua();
-    expect(lua).toContain("local pending, leased, owners, attempts = KEYS[1], KEYS[2], KEYS[3], KEYS[4]");
-    expect(lua).toContain("local delayed, dead, stats, seeds = KEYS[5], KEYS[6], KEYS[7], KEYS[8]");
+    expect(lua).toContain('local pending, leased, owners, attempts = KEYS[1], KEYS[2], KEYS[3], KEYS[4]');
+    expect(lua).toContain('local delayed, dead, stats, seeds = KEYS[5], KEYS[6], KEYS[7], KEYS[8]');
     const sh = order.map((k) => `"$n${k}"`).join(' ');
     for (const f of ['worker.sh', 'reap.sh', 'status.sh']) {
       expect({ f, ok: WorkQueueScripts.files()[f].replace(/ \\\n\s*/g, ' ').includes(sh) }).toEqual({ f, ok: true });

@@ -197,7 +197,9 @@ function orderedKeys(q: WorkQueueJobs): string[] {
 interface PodRun { readonly id: string; readonly kind: Kind; readonly proc: Started; code?: number | null; signal?: string | null }
 
 /** What the queue holds: its lengths and counters (`queue.lua` status, read directly). */
-interface QueueCounts { pending: number; leased: number; delayed: number; dead: number; done: number; retried: number; expired: number; buried: number; stale: number }
+interface QueueCounts {
+  pending: number; leased: number; delayed: number; dead: number; done: number; retried: number; expired: number; buried: number; stale: number;
+}
 
 async function queueCounts(queue: { host: string; port: number }, q: WorkQueueJobs, password?: string): Promise<QueueCounts> {
   const k = q.keys!;
@@ -269,7 +271,9 @@ function podLauncher(q: WorkQueueJobs, objs: any[], local: (p: string) => string
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/job/#parallel-jobs
  */
 async function runParallelJob(o: {
-  parallelism: number; backoffLimit: number; deadlineMs: number;
+  parallelism: number;
+  backoffLimit: number;
+  deadlineMs: number;
   launch: (id: string, kind: Kind) => Promise<Started>;
   onFirstSuccess?: () => Promise<QueueCounts>;
   chaos?: (job: { running: () => PodRun[]; ended: () => boolean }) => Promise<void>;
@@ -313,8 +317,8 @@ async function runParallelJob(o: {
 }
 
 /** A small seeded PRNG (Park and Miller's minimal standard), so a run's chaos is the same every time. */
-function parkMiller(seed: number): () => number {
-  let a = seed;
+function parkMiller(initial: number): () => number {
+  let a = initial;
   return () => {
     a = (a * 48271) % 2147483647;
     return a / 2147483647;
@@ -343,7 +347,9 @@ describe('WorkQueueJobs on a real Redis', () => {
 
     // WHEN the Job's pods (every kind of worker, in turn) start before the seeder, which then seeds
     const job = runParallelJob({
-      parallelism: 5, backoffLimit: 6, deadlineMs: 200_000,
+      parallelism: 5,
+      backoffLimit: 6,
+      deadlineMs: 200_000,
       launch: podLauncher(q, objs, local, { ...nss, SLOW_SECONDS: '9' }, logDir),
       onFirstSuccess: () => queueCounts(queue, q),
     });
@@ -434,6 +440,7 @@ describe('WorkQueueJobs on a real Redis', () => {
       retryBackoff: Duration.millis(300),
       maxRetryBackoff: Duration.seconds(2),
       backoffLimit: 40,
+      takeBatch: 4, // the batch lease under the same chaos (worker.sh takes one at a time)
     });
     expect(q.persistence).toBe(QueuePersistence.APPEND_FSYNC_EVERY_SECOND);
     const queue = await QueueServer.of(objs);
@@ -447,7 +454,9 @@ describe('WorkQueueJobs on a real Redis', () => {
     // workers are SIGKILLed at random, one per 100 items done up to 800
     const chaos: string[] = [];
     const result = await runParallelJob({
-      parallelism: 6, backoffLimit: 40, deadlineMs: 240_000,
+      parallelism: 6,
+      backoffLimit: 40,
+      deadlineMs: 240_000,
       launch: podLauncher(q, objs, local, { ...nss, WORK_SLEEP: '0.02' }, logDir),
       onFirstSuccess: () => queueCounts(queue, q),
       chaos: async (job) => {
@@ -514,7 +523,9 @@ describe('WorkQueueJobs on a real Redis', () => {
     // WHEN the queue is SIGKILLed and restarted at about 40 % done (the workers paused for the moment, to count exactly)
     let atKill = { pending: -1, leased: -1, delayed: -1, done: -1 };
     const result = await runParallelJob({
-      parallelism: 4, backoffLimit: 6, deadlineMs: 200_000,
+      parallelism: 4,
+      backoffLimit: 6,
+      deadlineMs: 200_000,
       launch: podLauncher(q, objs, local, { ...nss, SEED_WAIT_SECONDS: '4' }, logDir),
       chaos: async (job) => {
         while (tally(logDir).done.size < 400) await sleep(100);
@@ -643,7 +654,9 @@ describe('WorkQueueJobs on a real Redis', () => {
     const w = workerPod.containers[0];
     const cmd: string[] = w.command.map(local);
     const scripts = local('/etc/work-queue/scripts');
-    const as = (id: string, pw: string) => ({ env: { ...envOf(w, id), ...nss, LOG_DIR: logDir, QUEUE_SCRIPTS_DIR: scripts, QUEUE_PASSWORD: pw }, timeoutMs: 60_000 });
+    const as = (id: string, pw: string) => ({
+      env: { ...envOf(w, id), ...nss, LOG_DIR: logDir, QUEUE_SCRIPTS_DIR: scripts, QUEUE_PASSWORD: pw }, timeoutMs: 60_000,
+    });
     // a wrong password: every worker and the seed wait stop at once with a clear message, not a retry loop
     const wrong = await Promise.all([
       runAsync(cmd[0], cmd.slice(1), as('bad-node', 'nope')),
@@ -722,8 +735,8 @@ describe('WorkQueueJobs with the Valkey engine (the redis build here under the v
     /** A library container's exact command and environment, the Secret's password and the valkey PATH added. */
     const runLike = (c: any) => runAsync(c.command[0], c.command.slice(1).map(local),
       { env: { ...envOf(c), ...nss, ...secretEnv, PATH }, timeoutMs: 30_000 });
-    const seed = await runLike(seedC);
-    expect(seed).toMatchObject({ code: 0, stdout: `seed: run ${q.seedRun} seeded: 30 items pushed\n`, stderr: '' });
+    const seeded = await runLike(seedC);
+    expect(seeded).toMatchObject({ code: 0, stdout: `seed: run ${q.seedRun} seeded: 30 items pushed\n`, stderr: '' });
     const deadline = Date.now() + 90_000;
     while (workers.some((w) => w.exited === undefined)) {
       if (Date.now() > deadline) throw new Error(`workers still running; logs:\n${workers.map((w) => w.logs()).join('\n')}`);

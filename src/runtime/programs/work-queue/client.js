@@ -48,6 +48,7 @@ class Connection {
     this.opening = undefined;
     /** @type {Array<{ resolve: (v: any) => void, reject: (e: any) => void }>} */
     this.waiting = [];
+    /** @type {Buffer} */
     this.buf = Buffer.alloc(0);
     this.failures = 0;
     this.closed = false;

@@ -98,9 +98,9 @@ function longestEval(host: string): { us: number; evals: number } {
 async function deadLeases(host: string, name: string, n: number): Promise<void> {
   const fill = "local t = redis.call('TIME'); local past = tonumber(t[1]) * 1000 - 3600000\n"
     + 'for i = ARGV[1], ARGV[2] do local item = \'photos/\' .. i .. \'.jpg\'\n'
-    + "redis.call('ZADD', KEYS[1], past, item); redis.call('HSET', KEYS[2], item, 'gone'); redis.call('HSET', KEYS[3], item, 1) end";
+    + "redis.call('ZADD', KEYS[1], past, item .. '\\ngone'); redis.call('HSET', KEYS[2], item, 1) end";
   for (let i = 0; i < n; i += 5000) {
-    await redisCommand(host, 6379, 'EVAL', fill, '3', `${name}:leased`, `${name}:owners`, `${name}:attempts`, String(i), String(Math.min(n, i + 5000) - 1));
+    await redisCommand(host, 6379, 'EVAL', fill, '2', `${name}:leased`, `${name}:attempts`, String(i), String(Math.min(n, i + 5000) - 1));
   }
 }
 

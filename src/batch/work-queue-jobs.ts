@@ -247,7 +247,7 @@ export interface WorkQueueJobsProps {
  * A work queue with a seeder, workers and a reaper: the book's batch work-queue pattern (ch. 10).
  *
  * ```
- * seeder Job ──LPUSH──▶ <q>:pending ──take (queue.lua)──▶ <q>:leased (deadline) + <q>:owners ──▶ worker
+ * seeder Job ──LPUSH──▶ <q>:pending ──take (queue.lua)──▶ <q>:leased ("<item>\n<worker>" → deadline) ──▶ worker
  *                        ▲      ▲                                 │ done: settled with the next take
  *                        │      └── <q>:delayed (backoff) ◀───────┤ failed, or lease expired (reaped in a take)
  *                        │                                        └──▶ <q>:dead after maxAttempts

@@ -9,12 +9,11 @@ export interface WorkQueueKeyNames {
   /** The list of items waiting for a worker (`<queue>:pending`; seeded with LPUSH, taken from the right). */
   readonly pending: string;
   /**
-   * The lease index (`<queue>:leased`): a sorted set of the items leased to a worker, scored by when the lease
-   * runs out (ms), so the reaper finds the expired ones in O(log n) and removes each in O(log n).
+   * The lease index (`<queue>:leased`): a sorted set of leases, each the member `<item>\n<worker id>` scored by
+   * when it runs out (ms). The member names the owner, so a settlement is one `ZREM` of exactly that member
+   * (which does nothing for another worker), and the reaper finds the expired ones in O(log n + k).
    */
   readonly leased: string;
-  /** The hash of lease owners (`<queue>:owners`): item → the worker id it is leased to. */
-  readonly owners: string;
   /** The hash of attempts (`<queue>:attempts`): item → how often it was leased; gone once it is done or dead. */
   readonly attempts: string;
   /** The sorted set of items waiting out their retry backoff (`<queue>:delayed`), scored by when they are due (ms). */
@@ -129,14 +128,13 @@ export class WorkQueueScripts {
   /** How long an idle reference worker of `QUEUE_EXIT_WHEN=empty` finds nothing pending before it exits. */
   public static readonly TAKE_TIMEOUT_SECONDS = 5;
   /** The most expired leases and due retries one reaper run of `queue.lua` handles (bounds how long it blocks redis). */
-  public static readonly REAPER_BATCH = 500;
+  public static readonly REAPER_BATCH = 250;
 
   /** The Redis keys of the queue `queueName`. */
   public static keys(queueName: string): WorkQueueKeyNames {
     return {
       pending: `${queueName}:pending`,
       leased: `${queueName}:leased`,
-      owners: `${queueName}:owners`,
       attempts: `${queueName}:attempts`,
       delayed: `${queueName}:delayed`,
       deadLetters: `${queueName}:dead`,
@@ -163,7 +161,7 @@ export class WorkQueueScripts {
   }
 
   /**
-   * The queue's atomic script. KEYS: pending, leased, owners, attempts, delayed, dead letters, stats, seeds
+   * The queue's atomic script. KEYS: pending, leased, attempts, delayed, dead letters, stats, seeds
    * (`keys()` in that order). ARGV: op (`take`, `renew`, `reap`, `status`), worker id, lease ms, max attempts,
    * first backoff ms, longest backoff ms, the most leases reaped and retries made due per run, seed run (or
    * ''), items to take, then the settlements (`take`: item, `done` | `failed`, …) or the items held (`renew`).

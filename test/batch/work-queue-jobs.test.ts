@@ -301,7 +301,6 @@ describe('WorkQueueJobs options', () => {
     expect(q.keys).toEqual({
       pending: 'jobs:pending',
       leased: 'jobs:leased',
-      owners: 'jobs:owners',
       attempts: 'jobs:attempts',
       delayed: 'jobs:delayed',
       deadLetters: 'jobs:dead',
@@ -361,7 +360,7 @@ describe('WorkQueueJobs options', () => {
       QUEUE_MAX_ATTEMPTS: '4',
       QUEUE_RETRY_BACKOFF_MS: '10000',
       QUEUE_RETRY_BACKOFF_MAX_MS: '300000',
-      REAPER_BATCH: '500',
+      REAPER_BATCH: '250',
     });
   });
 

@@ -9,7 +9,6 @@ describe('WorkQueueScripts', () => {
     expect(WorkQueueScripts.keys('thumbs')).toEqual({
       pending: 'thumbs:pending',
       leased: 'thumbs:leased',
-      owners: 'thumbs:owners',
       attempts: 'thumbs:attempts',
       delayed: 'thumbs:delayed',
       deadLetters: 'thumbs:dead',
@@ -18,14 +17,14 @@ describe('WorkQueueScripts', () => {
     });
   });
 
-  test('every client passes the keys in the order queue.lua reads them (KEYS[1..8])', () => {
+  test('every client passes the keys in the order queue.lua reads them (KEYS[1..7])', () => {
     const keys = Object.values(WorkQueueScripts.keys('q')).map((k) => k.replace(/^q/, ''));
-    // pending, leased, owners, attempts, delayed, dead, stats, seeds
-    const order = [':pending', ':leased', ':owners', ':attempts', ':delayed', ':dead', ':stats', ':seeds'];
+    // pending, leased, attempts, delayed, dead, stats, seeds
+    const order = [':pending', ':leased', ':attempts', ':delayed', ':dead', ':stats', ':seeds'];
     expect([...keys].sort()).toEqual([...order].sort());
     const lua = WorkQueueScripts.queueLua();
-    expect(lua).toContain('local pending, leased, owners, attempts = KEYS[1], KEYS[2], KEYS[3], KEYS[4]');
-    expect(lua).toContain('local delayed, dead, stats, seeds = KEYS[5], KEYS[6], KEYS[7], KEYS[8]');
+    expect(lua).toContain('local pending, leased, attempts, delayed = KEYS[1], KEYS[2], KEYS[3], KEYS[4]');
+    expect(lua).toContain('local dead, stats, seeds = KEYS[5], KEYS[6], KEYS[7]');
     const sh = order.map((k) => `"$n${k}"`).join(' ');
     for (const f of ['worker.sh', 'reap.sh', 'status.sh']) {
       expect({ f, ok: WorkQueueScripts.files()[f].replace(/ \\\n\s*/g, ' ').includes(sh) }).toEqual({ f, ok: true });

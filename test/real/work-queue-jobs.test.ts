@@ -187,10 +187,10 @@ class QueueServer {
   }
 }
 
-/** The queue's keys in the order queue.lua reads them (KEYS[1..8]). */
+/** The queue's keys in the order queue.lua reads them (KEYS[1..7]). */
 function orderedKeys(q: WorkQueueJobs): string[] {
   const k = q.keys!;
-  return [k.pending, k.leased, k.owners, k.attempts, k.delayed, k.deadLetters, k.stats, k.seeds];
+  return [k.pending, k.leased, k.attempts, k.delayed, k.deadLetters, k.stats, k.seeds];
 }
 
 /** A pod of a parallel Job, as the model below runs it. */
@@ -417,7 +417,11 @@ describe('WorkQueueJobs on a real Redis', () => {
       const pod = await podLauncher(q, objs, local, { ...nss, SLOW_SECONDS: '5' }, logDir)(`lost-${kind}`, kind);
       while (lines(path.join(logDir, `lost-${kind}.started`)).length === 0) await sleep(100);
       // the lease goes to another worker while this one works (as after a long pause of this worker)
-      expect(await redis(queue.host, queue.port, 'HSET', q.keys!.owners, 'slow-item', 'someone-else')).toBe('0');
+      const lease = await redisPipeline(queue.host, queue.port, [
+        ['ZSCORE', q.keys!.leased, `slow-item\nlost-${kind}`], ['ZREM', q.keys!.leased, `slow-item\nlost-${kind}`],
+      ]);
+      expect(lease[1]).toBe(':1');
+      expect(await redis(queue.host, queue.port, 'ZADD', q.keys!.leased, lease[0], 'slow-item\nsomeone-else')).toBe('1');
       const deadline = Date.now() + 60_000;
       while (pod.exited === undefined && Date.now() < deadline) await sleep(200);
       expect({ kind, exited: pod.exited }).toEqual({ kind, exited: `lost-${kind} exited (code 0, signal null)` });

@@ -259,7 +259,7 @@ class WorkQueue {
     this.log = o.log || ((m) => console.error('worker ' + this.id + ': ' + m));
     this.conn = new Connection({ host: o.host, port: o.port, password: o.password, log: this.log });
     const n = o.name;
-    this.keys = [n + ':pending', n + ':leased', n + ':owners', n + ':attempts', n + ':delayed', n + ':dead', n + ':stats', n + ':seeds'];
+    this.keys = [n + ':pending', n + ':leased', n + ':attempts', n + ':delayed', n + ':dead', n + ':stats', n + ':seeds'];
     this.leaseMs = (o.leaseSeconds || 300) * 1000;
     this.batch = o.batch || 1;
     this.script = fs.readFileSync(path.join(__dirname, 'queue.lua'), 'utf8');

@@ -173,7 +173,7 @@ class WorkQueue:
         self._address = (host, port, password)
         self.conn = Connection(host, port, password, self.log)
         self._renew_conn = None
-        self.keys = [name + k for k in (":pending", ":leased", ":owners", ":attempts", ":delayed", ":dead", ":stats", ":seeds")]
+        self.keys = [name + k for k in (":pending", ":leased", ":attempts", ":delayed", ":dead", ":stats", ":seeds")]
         self.lease_seconds = lease_seconds
         self.rules = [str(int(lease_seconds * 1000)), str(max_attempts), str(retry_backoff_ms), str(retry_backoff_max_ms)]
         self.seed_run = seed_run or ""

@@ -7,7 +7,7 @@ set -eu
 case $0 in */*) dir=${0%/*} ;; *) dir=. ;; esac
 n=$QUEUE_NAME
 cli() { "${QUEUE_CLI:-redis-cli}" -e -h "$QUEUE_HOST" -p "$QUEUE_PORT" "$@"; }
-if ! out=$(cli --eval "$dir/queue.lua" "$n:pending" "$n:leased" "$n:owners" "$n:attempts" "$n:delayed" "$n:dead" \
+if ! out=$(cli --eval "$dir/queue.lua" "$n:pending" "$n:leased" "$n:attempts" "$n:delayed" "$n:dead" \
     "$n:stats" "$n:seeds" , status status 0 1 1 1 1 '' 0 2>&1); then
   echo "status: $out" >&2
   exit 1

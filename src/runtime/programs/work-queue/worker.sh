@@ -43,7 +43,7 @@ main=$$
     kill -0 "$main" 2> /dev/null || break
     pid='' cur=''
     { IFS= read -r pid && IFS= read -r cur; } < "$state" || continue
-    if ! r=$("$cli" -e -h "$QUEUE_HOST" -p "$QUEUE_PORT" --eval "$lua" "$n:pending" "$n:leased" "$n:owners" \
+    if ! r=$("$cli" -e -h "$QUEUE_HOST" -p "$QUEUE_PORT" --eval "$lua" "$n:pending" "$n:leased" \
         "$n:attempts" "$n:delayed" "$n:dead" "$n:stats" "$n:seeds" , renew "$id" "$lease_ms" "$attempts" "$backoff" \
         "$backoff_max" 100 "$seed" 0 "$cur" 2>&1); then
       echo "worker $id: renewal failed (retrying): $r" >&2
@@ -68,11 +68,11 @@ while :; do
   if [ "$max" -gt 0 ] && [ "$taken" -ge "$max" ]; then want=0; fi
   # settle the last item and lease the next in one round trip
   if [ -n "$prev" ]; then
-    out=$("$cli" -e -h "$QUEUE_HOST" -p "$QUEUE_PORT" --eval "$lua" "$n:pending" "$n:leased" "$n:owners" "$n:attempts" \
+    out=$("$cli" -e -h "$QUEUE_HOST" -p "$QUEUE_PORT" --eval "$lua" "$n:pending" "$n:leased" "$n:attempts" \
       "$n:delayed" "$n:dead" "$n:stats" "$n:seeds" , take "$id" "$lease_ms" "$attempts" "$backoff" "$backoff_max" 100 \
       "$seed" "$want" "$prev" "$outcome" 2>&1)
   else
-    out=$("$cli" -e -h "$QUEUE_HOST" -p "$QUEUE_PORT" --eval "$lua" "$n:pending" "$n:leased" "$n:owners" "$n:attempts" \
+    out=$("$cli" -e -h "$QUEUE_HOST" -p "$QUEUE_PORT" --eval "$lua" "$n:pending" "$n:leased" "$n:attempts" \
       "$n:delayed" "$n:dead" "$n:stats" "$n:seeds" , take "$id" "$lease_ms" "$attempts" "$backoff" "$backoff_max" 100 \
       "$seed" "$want" 2>&1)
   fi

@@ -128,7 +128,7 @@ export class WorkQueueScripts {
   /** How long an idle reference worker of `QUEUE_EXIT_WHEN=empty` finds nothing pending before it exits. */
   public static readonly TAKE_TIMEOUT_SECONDS = 5;
   /** The most expired leases and due retries one reaper run of `queue.lua` handles (bounds how long it blocks redis). */
-  public static readonly REAPER_BATCH = 250;
+  public static readonly REAPER_BATCH = 100;
 
   /** The Redis keys of the queue `queueName`. */
   public static keys(queueName: string): WorkQueueKeyNames {

@@ -360,7 +360,7 @@ describe('WorkQueueJobs options', () => {
       QUEUE_MAX_ATTEMPTS: '4',
       QUEUE_RETRY_BACKOFF_MS: '10000',
       QUEUE_RETRY_BACKOFF_MAX_MS: '300000',
-      REAPER_BATCH: '250',
+      REAPER_BATCH: '100',
     });
   });
 

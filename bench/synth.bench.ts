@@ -10,10 +10,13 @@
 // measures the constructs, not string templating.
 import { fork } from 'child_process';
 import { createHash } from 'crypto';
-import { ApiObject, App, Chart, Duration, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, App, Chart, Cron, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { NginxConfig, NginxRouterConfig, ReplicatedService, ShardedCache, ShardedService, TwemproxyConfig, TwemproxyProtocol, VarnishConfig } from '../src';
+import {
+  NginxConfig, NginxRouterConfig, ReplicatedService, ShardedCache, ShardedService, TwemproxyConfig, TwemproxyProtocol, VarnishConfig,
+  WorkerMode, WorkItems, WorkQueueJobs,
+} from '../src';
 
 /** One row of the table. */
 interface BenchCase {
@@ -21,8 +24,8 @@ interface BenchCase {
   readonly name: string;
   /** The app, through the library's constructs. */
   readonly constructs: () => App;
-  /** The same manifests, written directly with cdk8s-plus. */
-  readonly direct: () => App;
+  /** The same manifests, written directly with cdk8s-plus (none: the row shows the constructs' ms per object only). */
+  readonly direct?: () => App;
 }
 
 const RUNS = 5;
@@ -397,17 +400,43 @@ function shardedServiceDirect(): App {
   return app;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// WorkQueueJobs, the three modes (no direct variant: the row is there for its ms per object against the others')
+
+const WORK_QUEUES = 100;
+
+function workQueueConstructs(): App {
+  const app = new App();
+  const chart = new Chart(app, 'bench', { namespace: 'batch' });
+  const items = WorkItems.fromList(Array.from({ length: 20 }, (_, i) => `photos/${i}.jpg`));
+  const worker = { image: 'example/thumbnailer:1.0.0', command: ['node', '/etc/work-queue/scripts/worker.js', 'convert'] };
+  for (let i = 0; i < WORK_QUEUES; i++) {
+    // a third each: a parallel Job, a KEDA ScaledJob with its reaper (the cron-gap check), an Indexed Job
+    const mode = [WorkerMode.parallel(), WorkerMode.scaledJob(), WorkerMode.indexed()][i % 3];
+    new WorkQueueJobs(chart, `wq-${i}`, {
+      worker, items, mode, reaperSchedule: i % 3 === 1 ? Cron.schedule({ minute: `*/${1 + (i % 5)}` }) : undefined, lease: i % 3 === 2 ? undefined : Duration.minutes(10),
+    });
+  }
+  return app;
+}
+
 /** The cases, one table row each. Later patterns add theirs here. */
 const CASES: BenchCase[] = [
   { name: `ReplicatedService, app + varnish + nginx TLS × ${SERVICES}`, constructs: replicatedServiceConstructs, direct: replicatedServiceDirect },
   { name: `ShardedCache, 3 memcached shards + twemproxy tier × ${CACHES}`, constructs: shardedCacheConstructs, direct: shardedCacheDirect },
   { name: `ShardedService, 3 shards + nginx router × ${SHARDED_SERVICES}`, constructs: shardedServiceConstructs, direct: shardedServiceDirect },
+  { name: `WorkQueueJobs, parallel / KEDA + reaper / Indexed × ${WORK_QUEUES}`, constructs: workQueueConstructs },
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
 // runner
 
 interface Measurement { readonly ms: number[]; readonly peakRssMiB: number; readonly baseRssMiB: number; readonly objects: number; readonly bytes: number }
+
+function spread(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${s[0].toFixed(3)} / ${median(s).toFixed(3)} / ${s[s.length - 1].toFixed(3)}`;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -419,7 +448,7 @@ function measure(c: BenchCase, variant: 'constructs' | 'direct'): Measurement {
   const gc = (globalThis as any).gc as (() => void) | undefined;
   gc?.();
   const baseRssMiB = process.memoryUsage().rss / 2 ** 20;
-  const build = c[variant];
+  const build = c[variant]!;
   let yaml = build().synthYaml();
   const ms: number[] = [];
   for (let r = 0; r < RUNS; r++) {
@@ -452,10 +481,18 @@ async function main() {
   }
   console.log(`synth: library constructs vs the same manifests written with cdk8s-plus (median of ${RUNS} runs after a warm-up; each variant in its own process)`);
   console.log(`node ${process.version}, ${require('os').cpus()[0]?.model ?? 'unknown CPU'}\n`);
-  console.log('| case | objects | YAML | constructs (ms) | cdk8s-plus direct (ms) | ratio | peak RSS constructs / direct (MiB) |');
-  console.log('|---|---:|---:|---:|---:|---:|---|');
+  console.log('| case | objects | YAML | constructs (ms) | cdk8s-plus direct (ms) | ratio | ms per object (min / median / max) | peak RSS constructs / direct (MiB) |');
+  console.log('|---|---:|---:|---:|---:|---:|---|---|');
+  const perObject: Array<{ name: string; ms: number[] }> = [];
   for (let i = 0; i < CASES.length; i++) {
     const c = CASES[i];
+    if (c.direct === undefined) {
+      const lib = await runChild(i, 'constructs');
+      const per = lib.ms.map((m) => m / lib.objects);
+      perObject.push({ name: c.name, ms: per });
+      console.log(`| ${c.name} | ${lib.objects} | ${(lib.bytes / 2 ** 20).toFixed(1)} MiB | ${median(lib.ms).toFixed(0)} | — | — | ${spread(per)} | ${lib.peakRssMiB.toFixed(0)} / — |`);
+      continue;
+    }
     // Same manifests, or the comparison means nothing.
     const a = c.constructs().synthYaml();
     const b = c.direct().synthYaml();
@@ -469,8 +506,14 @@ async function main() {
     const raw = await runChild(i, 'direct');
     const tl = median(lib.ms);
     const tr = median(raw.ms);
-    console.log(`| ${c.name} | ${lib.objects} | ${(lib.bytes / 2 ** 20).toFixed(1)} MiB | ${tl.toFixed(0)} | ${tr.toFixed(0)} | ${(tl / tr).toFixed(2)}× | ${lib.peakRssMiB.toFixed(0)} / ${raw.peakRssMiB.toFixed(0)} (process at start: ${lib.baseRssMiB.toFixed(0)} / ${raw.baseRssMiB.toFixed(0)}) |`);
+    const per = lib.ms.map((m) => m / lib.objects);
+    perObject.push({ name: c.name, ms: per });
+    console.log(`| ${c.name} | ${lib.objects} | ${(lib.bytes / 2 ** 20).toFixed(1)} MiB | ${tl.toFixed(0)} | ${tr.toFixed(0)} | ${(tl / tr).toFixed(2)}× | ${spread(per)} | ${lib.peakRssMiB.toFixed(0)} / ${raw.peakRssMiB.toFixed(0)} (process at start: ${lib.baseRssMiB.toFixed(0)} / ${raw.baseRssMiB.toFixed(0)}) |`);
   }
+  // WorkQueueJobs against the other patterns: its ms per object ÷ the median of theirs (issue 21: within 1.3×)
+  const wq = perObject.find((p) => p.name.startsWith('WorkQueueJobs'));
+  const others = perObject.filter((p) => p !== wq).map((p) => median(p.ms));
+  if (wq) console.log(`\nWorkQueueJobs ms per object ÷ the other patterns' median (${median(others).toFixed(3)} ms): ${(median(wq.ms) / median(others)).toFixed(2)}× (its runs: ${wq.ms.map((m) => (m / median(others)).toFixed(2)).join(', ')})`);
 }
 
 main().catch((e) => {

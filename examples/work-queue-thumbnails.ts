@@ -1,8 +1,9 @@
 // Thumbnails for a photo store, two ways, with WorkQueueJobs:
 //  - `thumbnails`: uploads arrive all day; a seeder puts today's backlog on a Redis queue and KEDA starts jobs as
 //    the queue grows (scale to zero between bursts). Each worker runs the library's Node reference worker, which
-//    follows the queue contract (lease, renew, acknowledge) and runs ImageMagick's `convert` per item. A worker
-//    that dies loses nothing: the reaper CronJob puts its item back when the lease runs out.
+//    follows the queue contract (lease, renew, settle) and runs ImageMagick's `convert` per item. A worker that
+//    dies loses nothing: the reaper CronJob puts its item back when the lease runs out. A photo that fails four
+//    times (a corrupt upload) goes to the dead-letter list instead of being retried forever.
 //  - `archive`: a fixed list of old albums re-rendered by an Indexed Job, one pod per item, as a chain of three
 //    containers over a shared directory (fetch → resize → upload): the book's multi-worker. No Redis, and the
 //    containers know nothing of queues: each reads its item from $WORK_ITEM_FILE.
@@ -39,6 +40,8 @@ export class ThumbnailsChart extends Chart {
       queueEngine: QueueEngine.VALKEY,
       queuePassword: { secret: kplus.Secret.fromSecretName(this, 'queue-password', 'thumbnails-queue'), key: 'password' },
       lease: Duration.minutes(2),
+      maxAttempts: 4,
+      retryBackoff: Duration.seconds(30),
       activeDeadline: Duration.hours(1),
       partOf: 'photo-store',
       pod,

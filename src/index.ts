@@ -53,6 +53,7 @@ export * from './batch/work-queue-jobs/worker-mode';
 export * from './batch/work-queue-jobs/work-items';
 export * from './batch/work-queue-jobs/pod-failure-rule';
 export * from './batch/work-queue-jobs/queue-engine';
+export * from './batch/work-queue-jobs/queue-persistence';
 export * from './batch/work-queue-jobs/worker-stage';
 export * from './batch/kafka-workflow';
 export * from './batch/kafka-workflow/cluster';

@@ -3,12 +3,13 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { QueueTake, WorkerJobShape, WorkQueueHost, WorkQueueParts } from './work-queue-jobs/_host';
 import {
-  cliEnv, createQueueServer, createReaper, createSeeder, EngineBinaries, engineBinaries, engineLabels, QUEUE_RESOURCES,
-  QueueObjectsScope, REDIS_PORT, redisServerArgs, shortHash, SMALL_RESOURCES,
+  cliEnv, createQueueServer, createReaper, createSeeder, EngineBinaries, engineBinaries, engineLabels, NO_TTL_ANNOTATION,
+  QUEUE_RESOURCES, QueueObjectsScope, REDIS_PORT, redisServerArgs, retryEnv, shortHash, SMALL_RESOURCES,
 } from './work-queue-jobs/_queue';
 import { ITEMS_DIR, MountedConfigMap, SCRIPTS_DIR, WORK_DIR, withDropAll, workerPod, WorkerPodSpec } from './work-queue-jobs/_worker-pod';
 import { PodFailureRule } from './work-queue-jobs/pod-failure-rule';
 import { QueueEngine } from './work-queue-jobs/queue-engine';
+import { QueuePersistence } from './work-queue-jobs/queue-persistence';
 import { WorkItems } from './work-queue-jobs/work-items';
 import { WorkerMode, WorkerModeKind } from './work-queue-jobs/worker-mode';
 import { WorkerStageProps } from './work-queue-jobs/worker-stage';
@@ -35,8 +36,11 @@ const MAX_CONFIGMAP_BYTES = 1024 * 1024;
 /** The smallest memory limit of the created queue server (its `maxmemory` is 80 % of it). */
 const MIN_QUEUE_MEMORY_MIB = 32;
 /** The props that configure the queue (refused by the Indexed mode, which has none). */
-const QUEUE_PROPS = ['queueEngine', 'queueAddress', 'queuePassword', 'queueName', 'queueStorage', 'queueStorageClass', 'queueResources',
-  'seederResources', 'reaperResources', 'lease', 'handOffGrace', 'reaperSchedule'] as const;
+const QUEUE_PROPS = ['queueEngine', 'queueAddress', 'queuePassword', 'queueName', 'queuePersistence', 'queueStorage', 'queueStorageClass',
+  'queueResources', 'seederResources', 'reaperResources', 'lease', 'maxAttempts', 'retryBackoff', 'maxRetryBackoff', 'takeBatch',
+  'reaperSchedule'] as const;
+/** How long the seed wait of a parallel Job's workers waits for the seed run before the pod fails. */
+const SEED_WAIT_SECONDS = 900;
 
 /**
  * Properties for `WorkQueueJobs`.
@@ -44,10 +48,11 @@ const QUEUE_PROPS = ['queueEngine', 'queueAddress', 'queuePassword', 'queueName'
 export interface WorkQueueJobsProps {
   /**
    * The worker container (named `worker` in the pod). In the queue modes it follows the worker contract (README):
-   * its environment holds the queue's address, key names and lease; the reference workers `worker.sh` (for images
-   * with `redis-cli`) and `worker.js` (for images with Node.js) are mounted at `$QUEUE_SCRIPTS_DIR`, and its
-   * `command` (or `args`) runs one of them with your per-item command. In the Indexed mode it reads its item from
-   * `$WORK_ITEM_FILE`. It runs restricted as `uid` (default 1000); `/tmp` and `$WORK_DIR` are always writable.
+   * its environment holds the queue's address, name, lease and retry rules; the in-process clients `client.js`
+   * (Node.js) and `client.py` (Python) and the reference workers `worker.sh` (for images with `redis-cli`) and
+   * `worker.js` (for images with Node.js) are mounted at `$QUEUE_SCRIPTS_DIR`: your code calls a client, or its
+   * `command` (or `args`) runs a reference worker with your per-item command. In the Indexed mode it reads its
+   * item from `$WORK_ITEM_FILE`. It runs restricted as `uid` (default 1000); `/tmp` and `$WORK_DIR` are always writable.
    * Without `resources` it requests 1 CPU and 512 MiB, limited to 1.5 CPU and 2 GiB (cdk8s-plus' container default).
    */
   readonly worker: AppContainerProps;
@@ -99,8 +104,15 @@ export interface WorkQueueJobsProps {
    */
   readonly queuePassword?: kplus.SecretValue;
   /**
+   * What the created server keeps across a restart: its append-only file on a PersistentVolumeClaim, fsynced
+   * every second or before every reply, or nothing (see `QueuePersistence` for what each loses).
+   *
+   * @default QueuePersistence.APPEND_FSYNC_EVERY_SECOND
+   */
+  readonly queuePersistence?: QueuePersistence;
+  /**
    * The size of the PersistentVolumeClaim that keeps the created server's append-only file across pod restarts
-   * (whole GiB: the claim is written in `Gi`).
+   * (whole GiB: the claim is written in `Gi`). Not with `QueuePersistence.NONE`.
    *
    * @default Size.gibibytes(1)
    */
@@ -138,21 +150,42 @@ export interface WorkQueueJobsProps {
    */
   readonly workerInitResources?: kplus.ContainerResources;
   /**
-   * How long a taken item stays leased to its worker without a renewal. A worker renews while it works; when
-   * it dies the lease runs out and the reaper puts the item back.
+   * How long a taken item stays leased to its worker without a renewal (whole seconds). A worker renews every
+   * third of it while it works; when it dies the lease runs out and the item is retried (an attempt spent).
    *
    * @default Duration.minutes(5)
    */
   readonly lease?: Duration;
   /**
-   * How long the reaper leaves an item in the processing list without a lease before it re-queues it. Covers a
-   * live worker between its `BLMOVE` and its `SET` of the lease. Shorter than the lease.
+   * How often an item is leased before it goes to the dead-letter list (`<queue>:dead`): an attempt ends when
+   * its worker reports it failed or its lease runs out (the worker crashed). From 1 to 1000.
+   *
+   * @default 3
+   */
+  readonly maxAttempts?: number;
+  /**
+   * How long a failed or expired item waits before its next attempt (whole milliseconds, at least 1 ms); the wait
+   * doubles with each further attempt, up to `maxRetryBackoff`.
    *
    * @default Duration.seconds(10)
    */
-  readonly handOffGrace?: Duration;
+  readonly retryBackoff?: Duration;
   /**
-   * When the reaper CronJob runs. It must fire at least once per lease.
+   * The longest wait between two attempts of an item (whole milliseconds, at least `retryBackoff`).
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly maxRetryBackoff?: Duration;
+  /**
+   * How many items a reference worker (or a client without its own `batch`) leases per round trip, from 1 to
+   * 1000: the batch lease. It holds them all (and renews their leases) while it works through them in turn.
+   *
+   * @default 1
+   */
+  readonly takeBatch?: number;
+  /**
+   * When the reaper CronJob of the KEDA mode runs; it must fire at least once per lease. (A parallel Job's
+   * workers reap expired leases in their own takes, so reaping ends with the batch and there is no CronJob.)
    *
    * @default Cron.everyMinute()
    */
@@ -171,9 +204,10 @@ export interface WorkQueueJobsProps {
   readonly activeDeadline?: Duration;
   /**
    * How long finished worker and seeder Jobs are kept (`ttlSecondsAfterFinished`). KEDA's Jobs follow KEDA's
-   * history limits instead.
+   * history limits instead. Unset by default, as KafkaWorkflow's topic Job: a GitOps controller (Argo CD, Flux)
+   * re-creates a Job its TTL deleted and runs the batch again.
    *
-   * @default Duration.days(1)
+   * @default - kept until deleted (no TTL)
    */
   readonly ttlAfterFinished?: Duration;
   /**
@@ -213,25 +247,27 @@ export interface WorkQueueJobsProps {
  * A work queue with a seeder, workers and a reaper: the book's batch work-queue pattern (ch. 10).
  *
  * ```
- * seeder Job ──LPUSH──▶ <q>:pending ──BLMOVE──▶ <q>:processing + <q>:lease:<item> (TTL) ──▶ worker ──LREM/DEL (ack)
- *                            ▲                                        │
- *                            └────── reaper CronJob (reap.lua) ◀──────┘  lease expired → back on pending
+ * seeder Job ──LPUSH──▶ <q>:pending ──take (queue.lua)──▶ <q>:leased ("<item>\n<worker>" → deadline) ──▶ worker
+ *                        ▲      ▲                                 │ done: settled with the next take
+ *                        │      └── <q>:delayed (backoff) ◀───────┤ failed, or lease expired (reaped in a take)
+ *                        │                                        └──▶ <q>:dead after maxAttempts
  * ```
  *
  * Workers run as a parallel Job, an Indexed Job (no Redis: one pod per item), or a KEDA ScaledJob. An item is
- * always on the pending list, on the processing list, or acknowledged by a worker that finished it, so a worker
- * that dies loses nothing: the item comes back when its lease runs out (at-least-once delivery).
+ * always pending, leased, waiting out its retry backoff, done, or a dead letter, and every move is one atomic
+ * script, so a worker that dies loses nothing: the item comes back when its lease runs out (at-least-once).
  *
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/job/#job-patterns
  */
 export class WorkQueueJobs extends Construct implements WorkQueueHost {
   /**
-   * The arguments of the queue's `redis-server` (or `valkey-server`): append-only file fsynced every second in
-   * `/data`, no RDB snapshots, `noeviction` (a queue must never drop items to make room) and `maxmemory` at 80% of
-   * the memory limit, so a full server refuses writes instead of being OOM-killed.
+   * The arguments of the queue's `redis-server` (or `valkey-server`): the append-only file in `/data` fsynced as
+   * `persistence` says (default every second), no RDB snapshots, `noeviction` (a queue must never drop items to
+   * make room) and `maxmemory` at 80% of the memory limit, so a full server refuses writes instead of being
+   * OOM-killed.
    */
-  public static redisArgs(memoryLimit?: Size): string[] {
-    return redisServerArgs(memoryLimit);
+  public static redisArgs(memoryLimit?: Size, persistence?: QueuePersistence): string[] {
+    return redisServerArgs(memoryLimit, persistence);
   }
 
   /** The base name of the objects. */
@@ -252,13 +288,13 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
   public readonly queueService?: kplus.Service;
   /** The ConfigMap with the seeder, reaper and reference worker scripts (queue modes). */
   public readonly scripts?: kplus.ConfigMap;
-  /** The ConfigMap with the items file (when there are items). */
-  public readonly itemsConfigMap?: kplus.ConfigMap;
+  /** The created queue server's persistence (queue modes without `queueAddress`). */
+  public readonly persistence?: QueuePersistence;
   /** The seed run id: the hash of the items (queue modes with items). */
   public readonly seedRun?: string;
   /** The seeder Job (queue modes with items). */
   public readonly seeder?: kplus.Job;
-  /** The reaper CronJob (queue modes). */
+  /** The reaper CronJob (KEDA mode; a parallel Job's workers reap in their takes). */
   public readonly reaper?: kplus.CronJob;
   /**
    * The worker Job (parallel and Indexed modes). An L1 object: its spec is also KEDA's `jobTargetRef` in the
@@ -274,9 +310,11 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
   private readonly partOf: string;
   private readonly podOptions: PodOptions;
   /** The Jobs' limits, checked once. */
-  private readonly limits: { readonly backoffLimit: number; readonly activeDeadlineSeconds?: number; readonly ttlSeconds: number };
+  private readonly limits: { readonly backoffLimit: number; readonly activeDeadlineSeconds?: number; readonly ttlSeconds?: number };
   /** The seed run id of the items (the hash of the items file), when there are items. */
   private readonly itemsRun?: string;
+  /** The items ConfigMap, made by the mode (with the item writer in the Indexed mode). */
+  private itemsMap?: kplus.ConfigMap;
   /** @internal */
   public readonly _items?: string[];
   /** @internal */
@@ -314,18 +352,12 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
       backoffLimit: PropCheck.integer(this, 'backoffLimit', 0, 1000000, 6, props.backoffLimit),
       activeDeadlineSeconds: props.activeDeadline === undefined ? undefined
         : PropCheck.wholeSeconds(this, 'activeDeadline', 1, 2147483647, props.activeDeadline),
-      ttlSeconds: PropCheck.wholeSeconds(this, 'ttlAfterFinished', 0, 2147483647, Duration.days(1), props.ttlAfterFinished),
+      ttlSeconds: props.ttlAfterFinished === undefined ? undefined
+        : PropCheck.wholeSeconds(this, 'ttlAfterFinished', 0, 2147483647, Duration.days(1), props.ttlAfterFinished),
     };
     for (const prop of ['seederResources', 'reaperResources', 'workerInitResources'] as const) checkResources(this, prop, props[prop]);
 
-    if (this._items !== undefined) {
-      this.itemsRun = WorkQueueScripts.seedRunId(this._items);
-      this.itemsConfigMap = new kplus.ConfigMap(this, 'Items', {
-        metadata: { name: `${this.name}-items-${this.itemsRun.slice(0, 8)}`, labels: this.ownLabels('items') },
-        data: { [WorkQueueScripts.ITEMS_FILE]: WorkQueueScripts.itemsText(this._items) },
-        immutable: true,
-      });
-    }
+    if (this._items !== undefined) this.itemsRun = WorkQueueScripts.seedRunId(this._items);
 
     const made = mode._bind(this);
     this.workerJob = made.workerJob;
@@ -342,7 +374,13 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
       this.seedRun = queue.seedRun;
       this.seeder = queue.seeder;
       this.reaper = queue.reaper;
+      this.persistence = queue.persistence;
     }
+  }
+
+  /** The ConfigMap with the items file (when there are items; in the Indexed mode also the item writer `item.sh`). */
+  public get itemsConfigMap(): kplus.ConfigMap | undefined {
+    return this.itemsMap;
   }
 
   /**
@@ -364,15 +402,28 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
   }
 
   /** @internal */
-  public _openQueue(): WorkQueueParts {
+  public _openQueue(options: { readonly reaper: boolean }): WorkQueueParts {
     const props = this.props;
+    const items = this.itemsConfigMapWith({});
     const leaseSeconds = PropCheck.wholeSeconds(this, 'lease', 1, 86400, Duration.minutes(5), props.lease);
-    const graceSeconds = PropCheck.wholeSeconds(this, 'handOffGrace', 0, 3600, Duration.seconds(10), props.handOffGrace);
-    if (graceSeconds >= leaseSeconds) {
-      throw propError(this, 'handOffGrace', `shorter than the lease (${leaseSeconds}s): it covers the moment between a worker's BLMOVE and its lease, and a longer grace holds a dead worker's item past its lease`, `${graceSeconds}s`);
+    const maxAttempts = PropCheck.integer(this, 'maxAttempts', 1, 1000, 3, props.maxAttempts);
+    const retryBackoffMs = PropCheck.wholeMillis(this, 'retryBackoff', 1, 86400000, Duration.seconds(10), props.retryBackoff);
+    const retryBackoffMaxMs = PropCheck.wholeMillis(this, 'maxRetryBackoff', 1, 86400000, Duration.minutes(5), props.maxRetryBackoff);
+    if (retryBackoffMaxMs < retryBackoffMs) {
+      throw propError(this, 'maxRetryBackoff', `at least 'retryBackoff' (${retryBackoffMs}ms)`, `${retryBackoffMaxMs}ms`);
     }
-    const schedule = props.reaperSchedule ?? Cron.everyMinute();
-    this.checkReaperSchedule(schedule, leaseSeconds);
+    const takeBatch = PropCheck.integer(this, 'takeBatch', 1, 1000, 1, props.takeBatch);
+    let schedule: Cron | undefined;
+    if (options.reaper) {
+      schedule = props.reaperSchedule ?? Cron.everyMinute();
+      this.checkReaperSchedule(schedule, leaseSeconds);
+    } else {
+      for (const prop of ['reaperSchedule', 'reaperResources'] as const) {
+        if (props[prop] !== undefined) {
+          throw propError(this, prop, 'unset for WorkerMode.parallel(): its workers reap expired leases in their own takes, so reaping ends with the batch and there is no reaper CronJob', describe(props[prop]));
+        }
+      }
+    }
     const queueName = props.queueName ?? this.name;
     if (typeof queueName !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:{}-]{0,99}$/.test(queueName)) {
       throw propError(this, 'queueName', "a key prefix of 1 to 100 characters: letters, digits, '.', '_', ':', '{', '}' and '-', starting with a letter or digit", queueName);
@@ -382,20 +433,29 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
     const seederResources = props.seederResources ?? containerResources(SMALL_RESOURCES);
     const reaperResources = props.reaperResources ?? containerResources(SMALL_RESOURCES);
 
-    let where: { host: string; port: number; externalAddress?: string; deployment?: kplus.Deployment; service?: kplus.Service };
+    let where: {
+      host: string; port: number; externalAddress?: string; deployment?: kplus.Deployment; service?: kplus.Service; persistence?: QueuePersistence;
+    };
     if (props.queueAddress !== undefined) {
       const { host, port } = parseAddress(this, props.queueAddress);
-      for (const prop of ['queueStorage', 'queueStorageClass', 'queueResources'] as const) {
+      for (const prop of ['queuePersistence', 'queueStorage', 'queueStorageClass', 'queueResources'] as const) {
         if (props[prop] !== undefined) throw propError(this, prop, "unset when 'queueAddress' names an existing server", describe(props[prop]));
       }
       where = { host, port, externalAddress: props.queueAddress };
     } else {
+      const persistence = PropCheck.oneOf(this, 'queuePersistence', Object.values(QueuePersistence), QueuePersistence.APPEND_FSYNC_EVERY_SECOND,
+        props.queuePersistence) as QueuePersistence;
+      if (persistence === QueuePersistence.NONE) {
+        for (const prop of ['queueStorage', 'queueStorageClass'] as const) {
+          if (props[prop] !== undefined) throw propError(this, prop, 'unset with QueuePersistence.NONE (the server keeps nothing on disk, so it gets no claim)', describe(props[prop]));
+        }
+      }
       const { deployment, service } = createQueueServer(this.objects(), {
-        password, resources: this.queueResources(), storage: this.queueStorage(), storageClass: this.queueStorageClass(),
+        password, resources: this.queueResources(), storage: this.queueStorage(), storageClass: this.queueStorageClass(), persistence,
       });
       const namespace = Chart.of(this).namespace;
       const externalAddress = namespace === undefined ? undefined : `${service.name}.${namespace}.svc.cluster.local:${REDIS_PORT}`;
-      where = { host: service.name, port: REDIS_PORT, externalAddress, deployment, service };
+      where = { host: service.name, port: REDIS_PORT, externalAddress, deployment, service, persistence };
     }
 
     const at = this.objects();
@@ -403,37 +463,50 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
       metadata: { name: `${this.name}-scripts`, labels: engineLabels(at, 'scripts') },
       data: WorkQueueScripts.files(),
     });
-    const queue = { ...where, keys, leaseSeconds, password, scripts, seedRun: this.itemsRun };
-    const seeder = this._items === undefined ? undefined
-      : createSeeder(at, queue, this.itemsConfigMap!, this._items.length, this.limits.ttlSeconds, seederResources);
-    return { ...queue, seeder, reaper: createReaper(at, queue, schedule, graceSeconds, reaperResources) };
+    const queue = {
+      ...where,
+      name: queueName,
+      keys,
+      leaseSeconds,
+      maxAttempts,
+      retryBackoffMs,
+      retryBackoffMaxMs,
+      takeBatch,
+      password,
+      scripts,
+      seedRun: this.itemsRun,
+    };
+    const seeder = items === undefined ? undefined
+      : createSeeder(at, queue, items, this._items!.length, this.limits.ttlSeconds, seederResources);
+    const reaper = schedule === undefined ? undefined : createReaper(at, queue, schedule, reaperResources);
+    return { ...queue, seeder, reaper };
   }
 
   /** @internal */
   public _queueWorkerPod(queue: WorkQueueParts, take: QueueTake): kplus.k8s.PodTemplateSpec {
-    const keys = queue.keys;
     const env: { [name: string]: kplus.EnvValue } = {
       [WorkQueueEnv.HOST]: kplus.EnvValue.fromValue(queue.host),
       [WorkQueueEnv.PORT]: kplus.EnvValue.fromValue(String(queue.port)),
-      [WorkQueueEnv.PENDING]: kplus.EnvValue.fromValue(keys.pending),
-      [WorkQueueEnv.PROCESSING]: kplus.EnvValue.fromValue(keys.processing),
-      [WorkQueueEnv.LEASE_PREFIX]: kplus.EnvValue.fromValue(keys.leasePrefix),
+      ...retryEnv(queue),
       [WorkQueueEnv.LEASE_SECONDS]: kplus.EnvValue.fromValue(String(queue.leaseSeconds)),
-      [WorkQueueEnv.FAILED]: kplus.EnvValue.fromValue(keys.failed),
+      [WorkQueueEnv.TAKE_BATCH]: kplus.EnvValue.fromValue(String(queue.takeBatch)),
       [WorkQueueEnv.MAX_ITEMS]: kplus.EnvValue.fromValue(String(take.maxItems)),
       [WorkQueueEnv.EXIT_WHEN]: kplus.EnvValue.fromValue(take.exitWhen),
       [WorkQueueEnv.SCRIPTS_DIR]: kplus.EnvValue.fromValue(SCRIPTS_DIR),
       [WorkQueueEnv.WORKER_ID]: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
     };
+    const seeded = take.waitForSeed && queue.seedRun !== undefined;
+    if (seeded) env[WorkQueueEnv.SEED_RUN] = kplus.EnvValue.fromValue(queue.seedRun!);
     if (queue.password) env[WorkQueueEnv.PASSWORD] = kplus.EnvValue.fromSecretValue(queue.password);
     const mounted = { id: 'Scripts', configMap: queue.scripts, volumeName: 'scripts', path: SCRIPTS_DIR };
-    const checksummed = [queue.scripts, this.itemsConfigMap].filter((c): c is kplus.ConfigMap => c !== undefined);
+    const checksummed = [queue.scripts, this.itemsMap].filter((c): c is kplus.ConfigMap => c !== undefined);
     return this.workerPod(env, mounted, checksummed, [], (scripts) => {
-      if (!take.waitForSeed || queue.seedRun === undefined) return [];
+      if (!seeded) return [];
       const wait = this.helperContainer('wait-seed', ['/bin/sh', `${SCRIPTS_DIR}/${WorkQueueScripts.WAIT_SEED_SH}`], {
         ...cliEnv(this.objects(), queue),
-        [WorkQueueEnv.SEEDS]: kplus.EnvValue.fromValue(keys.seeds),
-        [WorkQueueEnv.SEED_RUN]: kplus.EnvValue.fromValue(queue.seedRun),
+        [WorkQueueEnv.SEEDS]: kplus.EnvValue.fromValue(queue.keys.seeds),
+        [WorkQueueEnv.SEED_RUN]: kplus.EnvValue.fromValue(queue.seedRun!),
+        [WorkQueueEnv.SEED_WAIT_SECONDS]: kplus.EnvValue.fromValue(String(SEED_WAIT_SECONDS)),
       });
       wait.mount(SCRIPTS_DIR, scripts, { readOnly: true });
       return [withDropAll(wait)];
@@ -442,17 +515,16 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
 
   /** @internal */
   public _itemWorkerPod(): kplus.k8s.PodTemplateSpec {
+    const items = this.itemsConfigMapWith({ [WorkQueueScripts.ITEM_SH]: WorkQueueScripts.itemShell() })!;
     const env: { [name: string]: kplus.EnvValue } = {
       [WorkQueueEnv.WORK_ITEM_FILE]: kplus.EnvValue.fromValue(`${WORK_DIR}/item`),
       [WorkQueueEnv.WORK_ITEMS_FILE]: kplus.EnvValue.fromValue(`${ITEMS_DIR}/${WorkQueueScripts.ITEMS_FILE}`),
     };
-    const mounted = { id: 'Items', configMap: this.itemsConfigMap!, volumeName: 'items', path: ITEMS_DIR };
-    return this.workerPod(env, mounted, [this.itemsConfigMap!], this.props.stages ?? [], (items, work) => {
-      const item = this.helperContainer('item', ['/bin/sh', '-c',
-        'line=$((JOB_COMPLETION_INDEX + 1)); sed -n "${line}p" "$WORK_ITEMS_FILE" | tr -d \'\\n\' > "$WORK_ITEM_FILE"; '
-        + '[ -s "$WORK_ITEM_FILE" ] || { echo "no item on line $line of $WORK_ITEMS_FILE" >&2; exit 1; }'], env);
+    const mounted = { id: 'Items', configMap: items, volumeName: 'items', path: ITEMS_DIR };
+    return this.workerPod(env, mounted, [items], this.props.stages ?? [], (itemsVolume, work) => {
+      const item = this.helperContainer('item', ['/bin/sh', `${ITEMS_DIR}/${WorkQueueScripts.ITEM_SH}`], env);
       item.mount(WORK_DIR, work);
-      item.mount(ITEMS_DIR, items, { readOnly: true });
+      item.mount(ITEMS_DIR, itemsVolume, { readOnly: true });
       return [withDropAll(item)];
     });
   }
@@ -466,6 +538,7 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
       backoffLimit: this.limits.backoffLimit,
       activeDeadlineSeconds: this.limits.activeDeadlineSeconds,
       ttlSecondsAfterFinished: shape.expires ? this.limits.ttlSeconds : undefined,
+      // no TTL unless asked for: see `ttlAfterFinished`
       podFailurePolicy: this.podFailurePolicy(template),
       template,
     };
@@ -476,7 +549,11 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
     // L1: cdk8s-plus-27's Job has no parallelism, completions, completionMode or podFailurePolicy, and the same
     // spec is KEDA's jobTargetRef in the ScaledJob mode.
     return new kplus.k8s.KubeJob(this, 'Workers', {
-      metadata: { name: `${nameStem}-${shortHash(kplus.k8s.toJson_JobSpec(spec))}`, labels: this._workerLabels() },
+      metadata: {
+        name: `${nameStem}-${shortHash(kplus.k8s.toJson_JobSpec(spec))}`,
+        labels: this._workerLabels(),
+        annotations: spec.ttlSecondsAfterFinished === undefined ? { ...NO_TTL_ANNOTATION } : undefined,
+      },
       spec,
     });
   }
@@ -484,6 +561,22 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
   /** @internal */
   public _workerLabels(): { [key: string]: string } {
     return this.ownLabels('worker');
+  }
+
+  /**
+   * The items ConfigMap (made once, when there are items): the items file and `extra` files. Immutable, so its name
+   * hashes its data: the seed run id when it holds only the items (as the seeder's name does), else the data.
+   */
+  private itemsConfigMapWith(extra: { [file: string]: string }): kplus.ConfigMap | undefined {
+    if (this._items === undefined || this.itemsMap !== undefined) return this.itemsMap;
+    const data = { [WorkQueueScripts.ITEMS_FILE]: WorkQueueScripts.itemsText(this._items), ...extra };
+    const hash = Object.keys(extra).length === 0 ? this.itemsRun!.slice(0, 8) : shortHash(data);
+    this.itemsMap = new kplus.ConfigMap(this, 'Items', {
+      metadata: { name: `${this.name}-items-${hash}`, labels: this.ownLabels('items') },
+      data,
+      immutable: true,
+    });
+    return this.itemsMap;
   }
 
   private loadItems(items: WorkItems): string[] {

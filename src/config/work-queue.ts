@@ -2,30 +2,35 @@ import { createHash } from 'crypto';
 import { programText } from '../runtime/_programs';
 
 /**
- * The Redis keys of one work queue. Every key starts with the queue name, so several queues share one Redis.
+ * The Redis keys of one work queue. Every key starts with the queue name, so several queues share one Redis
+ * (a name with a `{hash tag}` keeps them in one slot). Every change of them is one atomic run of `queue.lua`.
  */
 export interface WorkQueueKeyNames {
   /** The list of items waiting for a worker (`<queue>:pending`; seeded with LPUSH, taken from the right). */
   readonly pending: string;
-  /** The list of items a worker has taken and not yet acknowledged (`<queue>:processing`). */
-  readonly processing: string;
-  /** The prefix of the lease keys: `<queue>:lease:<item>` holds the worker id and expires with the lease. */
-  readonly leasePrefix: string;
   /**
-   * The sorted set of items the reaper found in `processing` without a lease, scored by when it first saw them
-   * (`<queue>:unleased`). An item is re-queued once it has had no lease for the grace period.
+   * The lease index (`<queue>:leased`): a sorted set of leases, each the member `<item>\n<worker id>` scored by
+   * when it runs out (ms). The member names the owner, so a settlement is one `ZREM` of exactly that member
+   * (which does nothing for another worker), and the reaper finds the expired ones in O(log n + k).
    */
-  readonly unleased: string;
-  /** The list of items whose worker command failed (`<queue>:failed`), for a person or a retry job to look at. */
-  readonly failed: string;
+  readonly leased: string;
+  /** The hash of attempts (`<queue>:attempts`): item → how often it was leased; gone once it is done or dead. */
+  readonly attempts: string;
+  /** The sorted set of items waiting out their retry backoff (`<queue>:delayed`), scored by when they are due (ms). */
+  readonly delayed: string;
+  /** The dead-letter list (`<queue>:dead`): items that failed on their last attempt, oldest first. */
+  readonly deadLetters: string;
   /** The hash of finished seed runs: run id → number of items pushed (`<queue>:seeds`). */
   readonly seeds: string;
-  /** The hash of counters (`<queue>:stats`; `requeued`: items the reaper put back). */
+  /**
+   * The hash of counters (`<queue>:stats`): `done`, `retried` (failed or expired, put back after the backoff),
+   * `expired` (leases that ran out), `buried` (dead-lettered), `stale` (settlements refused: the lease was lost).
+   */
   readonly stats: string;
 }
 
 /**
- * The environment variables of the worker contract and of the seeder and reaper containers.
+ * The environment variables of the worker contract and of the seeder, reaper and seed-wait containers.
  */
 export class WorkQueueEnv {
   /** Host name or IP of the Redis that holds the queue. */
@@ -34,27 +39,31 @@ export class WorkQueueEnv {
   public static readonly PORT = 'QUEUE_PORT';
   /** Its password (from a Secret; unset when Redis has none). */
   public static readonly PASSWORD = 'QUEUE_PASSWORD';
-  /** The pending list. */
+  /** The queue name, the prefix of its keys (`WorkQueueScripts.keys`). */
+  public static readonly NAME = 'QUEUE_NAME';
+  /** The pending list (seeder only). */
   public static readonly PENDING = 'QUEUE_PENDING';
-  /** The processing list. */
-  public static readonly PROCESSING = 'QUEUE_PROCESSING';
-  /** The lease key prefix (the lease of item `x` is the key `${QUEUE_LEASE_PREFIX}x`). */
-  public static readonly LEASE_PREFIX = 'QUEUE_LEASE_PREFIX';
   /** The lease, in whole seconds. */
   public static readonly LEASE_SECONDS = 'QUEUE_LEASE_SECONDS';
-  /** The list failed items go to. */
-  public static readonly FAILED = 'QUEUE_FAILED';
+  /** How often an item is leased before it is dead-lettered. */
+  public static readonly MAX_ATTEMPTS = 'QUEUE_MAX_ATTEMPTS';
+  /** The delay before the first retry of a failed or expired item, in ms; it doubles with each further attempt. */
+  public static readonly RETRY_BACKOFF_MS = 'QUEUE_RETRY_BACKOFF_MS';
+  /** The longest retry delay, in ms. */
+  public static readonly RETRY_BACKOFF_MAX_MS = 'QUEUE_RETRY_BACKOFF_MAX_MS';
+  /** How many items a worker leases per round trip (the batch lease). */
+  public static readonly TAKE_BATCH = 'QUEUE_TAKE_BATCH';
   /** How many items one worker takes before it exits (`0`: no limit). */
   public static readonly MAX_ITEMS = 'QUEUE_MAX_ITEMS';
   /**
-   * When a worker exits: `drained` (pending and processing both empty: a parallel Job's workers wait for the
-   * items of dead workers to come back) or `empty` (the pending list stayed empty for one take timeout: a KEDA
-   * job exits and KEDA starts new ones when items arrive).
+   * When a worker exits: `drained` (nothing pending, leased or waiting to retry: a parallel Job's workers wait
+   * for the items of dead workers to come back) or `empty` (nothing pending for 5 s: a KEDA job exits and KEDA
+   * starts new ones when items arrive).
    */
   public static readonly EXIT_WHEN = 'QUEUE_EXIT_WHEN';
-  /** The directory the scripts ConfigMap is mounted at (holds the reference workers `worker.sh`, `worker.js`). */
+  /** The directory the scripts ConfigMap is mounted at (the clients, the reference workers, `queue.lua`). */
   public static readonly SCRIPTS_DIR = 'QUEUE_SCRIPTS_DIR';
-  /** The worker's id, written as the lease value (the pod name). */
+  /** The worker's id, written as the lease owner (the pod name). */
   public static readonly WORKER_ID = 'WORKER_ID';
   /** A writable directory shared by the containers of one worker pod. */
   public static readonly WORK_DIR = 'WORK_DIR';
@@ -62,18 +71,16 @@ export class WorkQueueEnv {
   public static readonly WORK_ITEM_FILE = 'WORK_ITEM_FILE';
   /** Indexed mode: the file holding every item, one per line (line `JOB_COMPLETION_INDEX + 1` is this pod's). */
   public static readonly WORK_ITEMS_FILE = 'WORK_ITEMS_FILE';
-  /** The reaper's hand-off grace, in seconds. */
-  public static readonly GRACE_SECONDS = 'REAPER_GRACE_SECONDS';
-  /** The seed run id. */
+  /** The seed run id (the seeder, the seed wait, and a parallel Job's workers, which notice a queue that lost it). */
   public static readonly SEED_RUN = 'SEED_RUN';
   /** The number of items the seed run pushes (checked against the items file). */
   public static readonly SEED_COUNT = 'SEED_COUNT';
-  /** The unleased sorted set (reaper only). */
-  public static readonly UNLEASED = 'QUEUE_UNLEASED';
-  /** The seeds hash (seeder only). */
+  /** How long the seed wait waits for the seed run before it fails, in seconds. */
+  public static readonly SEED_WAIT_SECONDS = 'SEED_WAIT_SECONDS';
+  /** The seeds hash (seeder and seed wait). */
   public static readonly SEEDS = 'QUEUE_SEEDS';
-  /** The stats hash (reaper only). */
-  public static readonly STATS = 'QUEUE_STATS';
+  /** The most expired leases and due retries one reaper run of `queue.lua` handles (reaper only). */
+  public static readonly REAPER_BATCH = 'REAPER_BATCH';
   /**
    * The queue engine's command-line client the library's own scripts call (`redis-cli` or `valkey-cli`: the
    * valkey image ships no `redis-*` names). Seeder, reaper and seed wait only; a worker image brings its own.
@@ -82,16 +89,20 @@ export class WorkQueueEnv {
 }
 
 /**
- * The scripts of the work queue, as text: the seeder (`seed.sh` + `seed.lua`), the reaper (`reap.sh` +
- * `reap.lua`, run with `$QUEUE_CLI --eval`) and two reference workers that follow the worker contract
- * (`worker.sh` for images with `redis-cli`, `worker.js` for images with Node.js 18+). Each is a real file under
- * the library's `runtime/programs/work-queue/`, linted (shellcheck, `luac -p`) or type-checked, and returned
- * byte for byte: the construct puts them in a ConfigMap, the tests run them against a real Redis.
+ * The scripts of the work queue, as text: `queue.lua`, the one atomic script every hand-off runs (take, renew,
+ * reap, status); the seeder (`seed.sh` + `seed.lua`); the seed wait; the reaper (`reap.sh`); a status command
+ * (`status.sh`); the in-process clients for Node.js (`client.js`) and Python (`client.py`, standard library
+ * only); and two reference workers on the contract (`worker.sh` for images with `redis-cli`, `worker.js` for
+ * images with Node.js 18+). Each is a real file under the library's `runtime/programs/work-queue/`, linted
+ * (shellcheck, `luac -p`) or type-checked, and returned byte for byte: the construct puts them in a ConfigMap,
+ * the tests run them against a real Redis.
  *
  * The scripts expect this layout (the ConfigMaps' mount points): `<dir>/scripts/<file>` and
  * `<dir>/items/items.txt`.
  */
 export class WorkQueueScripts {
+  /** The file name of the queue's atomic script (take, renew, reap, status), run by every client. */
+  public static readonly QUEUE_LUA = 'queue.lua';
   /** The file name of the seeder's entry point. */
   public static readonly SEED_SH = 'seed.sh';
   /** The file name of the seeder's Lua script. */
@@ -100,28 +111,33 @@ export class WorkQueueScripts {
   public static readonly WAIT_SEED_SH = 'wait-seed.sh';
   /** The file name of the reaper's entry point. */
   public static readonly REAP_SH = 'reap.sh';
-  /** The file name of the reaper's Lua script. */
-  public static readonly REAP_LUA = 'reap.lua';
+  /** The file name of the status command. */
+  public static readonly STATUS_SH = 'status.sh';
+  /** The file name of the Node.js client. */
+  public static readonly CLIENT_JS = 'client.js';
+  /** The file name of the Python client. */
+  public static readonly CLIENT_PY = 'client.py';
   /** The file name of the shell reference worker. */
   public static readonly WORKER_SH = 'worker.sh';
   /** The file name of the Node.js reference worker. */
   public static readonly WORKER_JS = 'worker.js';
+  /** The file name of the Indexed mode's item writer (in the items ConfigMap of that mode). */
+  public static readonly ITEM_SH = 'item.sh';
   /** The file name of the items file (in the items ConfigMap). */
   public static readonly ITEMS_FILE = 'items.txt';
-  /**
-   * How long a reference worker blocks on an empty pending list before it checks whether to exit (written into
-   * `worker.sh` and `worker.js`, whose `BLMOVE` uses it).
-   */
+  /** How long an idle reference worker of `QUEUE_EXIT_WHEN=empty` finds nothing pending before it exits. */
   public static readonly TAKE_TIMEOUT_SECONDS = 5;
+  /** The most expired leases and due retries one reaper run of `queue.lua` handles (bounds how long it blocks redis). */
+  public static readonly REAPER_BATCH = 100;
 
   /** The Redis keys of the queue `queueName`. */
   public static keys(queueName: string): WorkQueueKeyNames {
     return {
       pending: `${queueName}:pending`,
-      processing: `${queueName}:processing`,
-      leasePrefix: `${queueName}:lease:`,
-      unleased: `${queueName}:unleased`,
-      failed: `${queueName}:failed`,
+      leased: `${queueName}:leased`,
+      attempts: `${queueName}:attempts`,
+      delayed: `${queueName}:delayed`,
+      deadLetters: `${queueName}:dead`,
       seeds: `${queueName}:seeds`,
       stats: `${queueName}:stats`,
     };
@@ -137,17 +153,22 @@ export class WorkQueueScripts {
     return createHash('sha256').update(WorkQueueScripts.itemsText(items)).digest('hex').slice(0, 16);
   }
 
-  /** Every script, by file name (the data of the scripts ConfigMap). */
+  /** Every script of the queue modes, by file name (the data of the scripts ConfigMap). */
   public static files(): { [file: string]: string } {
-    return {
-      [WorkQueueScripts.REAP_LUA]: WorkQueueScripts.reapLua(),
-      [WorkQueueScripts.REAP_SH]: WorkQueueScripts.reapShell(),
-      [WorkQueueScripts.SEED_LUA]: WorkQueueScripts.seedLua(),
-      [WorkQueueScripts.SEED_SH]: WorkQueueScripts.seedShell(),
-      [WorkQueueScripts.WAIT_SEED_SH]: WorkQueueScripts.waitSeedShell(),
-      [WorkQueueScripts.WORKER_JS]: WorkQueueScripts.workerNode(),
-      [WorkQueueScripts.WORKER_SH]: WorkQueueScripts.workerShell(),
-    };
+    const out: { [file: string]: string } = {};
+    for (const f of SCRIPT_FILES) out[f] = program(f);
+    return out;
+  }
+
+  /**
+   * The queue's atomic script. KEYS: pending, leased, attempts, delayed, dead letters, stats, seeds
+   * (`keys()` in that order). ARGV: op (`take`, `renew`, `reap`, `status`), worker id, lease ms, max attempts,
+   * first backoff ms, longest backoff ms, the most leases reaped and retries made due per run, seed run (or
+   * ''), items to take, then the settlements (`take`: item, `done` | `failed`, …) or the items held (`renew`).
+   * A `take` settles, reaps (bounded), makes due retries pending (bounded) and leases, in one round trip.
+   */
+  public static queueLua(): string {
+    return program(WorkQueueScripts.QUEUE_LUA);
   }
 
   /**
@@ -170,46 +191,66 @@ export class WorkQueueScripts {
 
   /**
    * The init container of a parallel Job's workers (POSIX sh + `$QUEUE_CLI`): waits until the seed run is recorded
-   * in the seeds hash. Without it a worker that starts before the seeder finds the queue drained and exits, and
-   * the Job completes with nothing done.
+   * in the seeds hash, failing at once on a refused password and after `SEED_WAIT_SECONDS`. Without it a worker
+   * that starts before the seeder finds the queue drained and exits, and the Job completes with nothing done.
    */
   public static waitSeedShell(): string {
     return program(WorkQueueScripts.WAIT_SEED_SH);
   }
 
   /**
-   * The reaper's Lua script, run with `$QUEUE_CLI --eval`. KEYS: pending, processing, unleased, stats. ARGV: lease
-   * key prefix, grace seconds. One atomic pass over the processing list: an item with a lease is left alone; an
-   * item without one is noted in `unleased` with the server's time, and once it has been without a lease for
-   * the grace period (which covers a live worker between its BLMOVE and its SET of the lease) it is removed
-   * from processing and pushed back on the right end of pending, where it is taken next. Returns a summary.
+   * The reaper's entry point: `$QUEUE_CLI --eval queue.lua` with `reap`, again while a run stopped at its bound
+   * (`REAPER_BATCH`): expired leases go back after the backoff, or to the dead letters after the last attempt.
+   * Exits non-zero on any error reply.
    */
-  public static reapLua(): string {
-    return program(WorkQueueScripts.REAP_LUA);
-  }
-
-  /** The reaper's entry point: one `$QUEUE_CLI --eval reap.lua`. Exits non-zero on any error reply. */
   public static reapShell(): string {
     return program(WorkQueueScripts.REAP_SH);
   }
 
+  /** The status command: the queue's lengths and counters, then the first 100 dead letters. */
+  public static statusShell(): string {
+    return program(WorkQueueScripts.STATUS_SH);
+  }
+
+  /** The Node.js client (`WorkQueue.fromEnv().run(handler)`), which reads `queue.lua` beside it. */
+  public static clientNode(): string {
+    return program(WorkQueueScripts.CLIENT_JS);
+  }
+
+  /** The Python client (`WorkQueue.from_env().run(handler)`), which reads `queue.lua` beside it. */
+  public static clientPython(): string {
+    return program(WorkQueueScripts.CLIENT_PY);
+  }
+
   /**
-   * The reference worker in POSIX sh for images with `redis-cli` 6.2+ (e.g. the redis image): follows the worker
-   * contract and runs its arguments as the command for each item, with the item in `WORK_ITEM`. A command
-   * that exits non-zero sends the item to the failed list.
+   * The reference worker in POSIX sh for images with `redis-cli` 6.2+ (e.g. the redis image): runs its arguments
+   * as the command for each item, with the item in `WORK_ITEM`; two processes per item (one `redis-cli` that
+   * settles the last item and leases the next, and the command).
    */
   public static workerShell(): string {
     return program(WorkQueueScripts.WORKER_SH);
   }
 
   /**
-   * The reference worker in JavaScript for images with Node.js 18+ (no dependencies: it speaks RESP itself):
-   * the same contract and usage as `worker.sh` (`node worker.js <command> [args...]`).
+   * The reference worker in JavaScript for images with Node.js 18+, on `client.js`: `node worker.js <command>`
+   * runs the command per item, `node worker.js --stdio <command>` runs it once and writes the items to its stdin.
    */
   public static workerNode(): string {
     return program(WorkQueueScripts.WORKER_JS);
   }
+
+  /** The Indexed mode's init container: writes line `JOB_COMPLETION_INDEX + 1` of the items file to `WORK_ITEM_FILE`. */
+  public static itemShell(): string {
+    return program(WorkQueueScripts.ITEM_SH);
+  }
 }
+
+/** The files of the scripts ConfigMap, in its (sorted) order. */
+const SCRIPT_FILES = [
+  WorkQueueScripts.CLIENT_JS, WorkQueueScripts.CLIENT_PY, WorkQueueScripts.QUEUE_LUA, WorkQueueScripts.REAP_SH,
+  WorkQueueScripts.SEED_LUA, WorkQueueScripts.SEED_SH, WorkQueueScripts.STATUS_SH, WorkQueueScripts.WAIT_SEED_SH,
+  WorkQueueScripts.WORKER_JS, WorkQueueScripts.WORKER_SH,
+];
 
 /** A work-queue program: the file `runtime/programs/work-queue/<file>`, named as in the scripts ConfigMap. */
 function program(file: string): string {

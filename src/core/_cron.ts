@@ -37,11 +37,21 @@ const DESCRIPTORS: { readonly [key: string]: string } = {
   '@hourly': '0 * * * *',
 };
 
-/** The span `maxGapSeconds` looks at: the four years 2024–2027 (UTC), one leap day, taken as repeating. */
-const WINDOW_START = Date.UTC(2024, 0, 1);
-const WINDOW_DAYS = 4 * 365 + 1;
-const DAY_MS = 86_400_000;
+/**
+ * The span `maxGapSeconds` looks at: the 28 years 2001–2028 (UTC), taken as repeating. 28 years hold 7 leap days,
+ * 10,227 days, exactly 1,461 weeks, so the day of week and the leap years repeat with them: the cycle is the real
+ * calendar of every year from 1901 to 2099 (2100 is the first year it skips a leap day).
+ */
+const CYCLE_FIRST_YEAR = 2001;
+const CYCLE_YEARS = 28;
+const CYCLE_DAYS = CYCLE_YEARS * 365 + 7;
+/** 2001-01-01 was a Monday. */
+const CYCLE_FIRST_DAY_OF_WEEK = 1;
 const MINUTES_PER_DAY = 1440;
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** `maxGapSeconds` per expression (its five fields): a construct that checks the same schedule again pays nothing. */
+const GAP_MEMO = new Map<string, number | undefined>();
 
 /** A parsed cron schedule (UTC, as the CronJob controller of 1.27 runs it without `timeZone`). */
 export class CronSchedule {
@@ -63,10 +73,12 @@ export class CronSchedule {
       if (field === undefined) return undefined;
       fields.push(field);
     }
-    return new CronSchedule(fields[0], fields[1], fields[2], fields[3], fields[4]);
+    return new CronSchedule(parts.join(' '), fields[0], fields[1], fields[2], fields[3], fields[4]);
   }
 
   private constructor(
+    /** The five fields, blank-separated (a descriptor expanded). */
+    public readonly fields: string,
     public readonly minute: CronFieldSet,
     public readonly hour: CronFieldSet,
     public readonly dayOfMonth: CronFieldSet,
@@ -96,22 +108,55 @@ export class CronSchedule {
   }
 
   /**
-   * The longest time between two runs, in seconds, over the four years 2024–2027 (UTC) taken as repeating (the
-   * last run of 2027 to the first of 2024); undefined when it never fires. Every day it fires on has the same
-   * times, so the longest gap is the longest within a day or from the last time of one firing day to the first
-   * of the next: one pass over the days, not over every minute.
+   * The longest time between two runs, in seconds, in the calendar of the years 1901–2099 (UTC); undefined when it
+   * never fires. Every day it fires on has the same times, so the longest gap is the longest within a day or from
+   * the last time of one firing day to the first of the next; those days repeat every 28 years (see
+   * `CYCLE_DAYS`), so one pass over the 10,227 days of 2001–2028 with the wrap back to 2001 is exact. Memoized per
+   * expression. A schedule that fires only on 29 February leaves 8 years around 2100, which this does not see.
    */
   public maxGapSeconds(): number | undefined {
+    if (GAP_MEMO.has(this.fields)) return GAP_MEMO.get(this.fields);
+    const gap = this.computeMaxGapSeconds();
+    GAP_MEMO.set(this.fields, gap);
+    return gap;
+  }
+
+  private computeMaxGapSeconds(): number | undefined {
     const times = this.timesOfDay();
-    const days: number[] = [];
-    for (let d = 0; d < WINDOW_DAYS; d++) if (this.firesOn(new Date(WINDOW_START + d * DAY_MS))) days.push(d);
-    if (times.length === 0 || days.length === 0) return undefined;
+    if (times.length === 0) return undefined;
+    let firstDay = -1;
+    let lastDay = -1;
+    let dayGap = 0;
+    const months = this.month.values;
+    const doms = this.dayOfMonth.values;
+    const dows = this.dayOfWeek.values;
+    const and = this.dayOfMonth.star || this.dayOfWeek.star;
+    let day = 0;
+    let dow = CYCLE_FIRST_DAY_OF_WEEK;
+    for (let y = CYCLE_FIRST_YEAR; y < CYCLE_FIRST_YEAR + CYCLE_YEARS; y++) {
+      const leap = y % 4 === 0; // exact for 1901–2099
+      for (let m = 1; m <= 12; m++) {
+        const length = m === 2 && leap ? 29 : MONTH_DAYS[m - 1];
+        if (!months[m]) {
+          day += length;
+          dow = (dow + length) % 7;
+          continue;
+        }
+        for (let d = 1; d <= length; d++, day++, dow = (dow + 1) % 7) {
+          if (!(and ? doms[d] && dows[dow] : doms[d] || dows[dow])) continue;
+          if (firstDay < 0) firstDay = day;
+          else if (day - lastDay > dayGap) dayGap = day - lastDay;
+          lastDay = day;
+        }
+      }
+    }
+    if (firstDay < 0) return undefined;
     const first = times[0];
     const last = times[times.length - 1];
     let gap = 0;
     for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
-    for (let i = 1; i < days.length; i++) gap = Math.max(gap, (days[i] - days[i - 1]) * MINUTES_PER_DAY + first - last);
-    gap = Math.max(gap, (days[0] + WINDOW_DAYS - days[days.length - 1]) * MINUTES_PER_DAY + first - last);
+    if (dayGap > 0) gap = Math.max(gap, dayGap * MINUTES_PER_DAY + first - last);
+    gap = Math.max(gap, (firstDay + CYCLE_DAYS - lastDay) * MINUTES_PER_DAY + first - last);
     return gap * 60;
   }
 }

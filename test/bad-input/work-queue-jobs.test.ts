@@ -3,7 +3,7 @@
 import { App, Chart, Cron, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, PodFailureRule, QueueEngine, WorkerMode, WorkItems,
+  AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, PodFailureRule, QueueEngine, QueuePersistence, WorkerMode, WorkItems,
   WorkQueueJobs, WorkQueueJobsProps,
 } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
@@ -18,6 +18,8 @@ function q(props: { [key: string]: any }): (chart: Chart) => void {
     new WorkQueueJobs(chart, 'q', { worker: WORKER, ...props } as WorkQueueJobsProps);
   };
 }
+/** The KEDA mode, which keeps a reaper CronJob (the parallel mode's workers reap in their takes). */
+const keda = (props: { [key: string]: any } = {}) => q({ queueAddress: 'redis.q.svc:6379', mode: WorkerMode.scaledJob(), ...props });
 const indexed = (props: { [key: string]: any } = {}) => q({ items: ITEMS, mode: WorkerMode.indexed(), ...props });
 const secret = (chart: Chart, name: string) => kplus.Secret.fromSecretName(chart, `s-${chart.node.children.length}`, name);
 const res = (cpu: [number, number], mib: [number, number]): kplus.ContainerResources => ({
@@ -37,6 +39,12 @@ const cases: BadInput[] = [
   { class: 'count', what: 'KEDA itemsPerJob is 0', build: q({ queueAddress: 'redis.q.svc:6379', mode: WorkerMode.scaledJob({ itemsPerJob: 0 }) }), message: "'mode.itemsPerJob' must be an integer from 1 to 1000000, got 0" },
   { class: 'count', what: 'an Indexed Job without items', build: q({ mode: WorkerMode.indexed() }), message: `${AT}: 'items' must be at least one item for WorkerMode.indexed() (one completion per item), got undefined` },
   { class: 'count', what: 'an Indexed Job with an empty item list', build: q({ mode: WorkerMode.indexed(), items: WorkItems.fromList([]) }), message: "'items' must be at least one item for WorkerMode.indexed() (one completion per item), got []" },
+  { class: 'count', what: 'maxAttempts is 0', build: q({ maxAttempts: 0 }), message: `${AT}: 'maxAttempts' must be an integer from 1 to 1000, got 0` },
+  { class: 'count', what: 'maxAttempts is -1', build: q({ maxAttempts: -1 }), message: `${AT}: 'maxAttempts' must be an integer from 1 to 1000, got -1` },
+  { class: 'count', what: 'maxAttempts is 2.5', build: q({ maxAttempts: 2.5 }), message: "'maxAttempts' must be an integer from 1 to 1000, got 2.5" },
+  { class: 'count', what: 'maxAttempts is 1001', build: q({ maxAttempts: 1001 }), message: "'maxAttempts' must be an integer from 1 to 1000, got 1001" },
+  { class: 'count', what: 'takeBatch is 0', build: q({ takeBatch: 0 }), message: `${AT}: 'takeBatch' must be an integer from 1 to 1000, got 0` },
+  { class: 'count', what: 'takeBatch is 1001', build: q({ takeBatch: 1001 }), message: "'takeBatch' must be an integer from 1 to 1000, got 1001" },
   { class: 'count', what: '21 pod failure rules', build: q({ podFailurePolicy: Array.from({ length: 21 }, () => PodFailureRule.ignoreDisruptions()) }), message: "'podFailurePolicy' must be at most 20 rules, got '21 rules'" },
   { class: 'count', what: 'the worker runs as root (uid 0)', build: q({ worker: { ...WORKER, uid: 0 } }), message: "'worker.uid' must be an integer from 1 to 2147483647, got 0" },
   { class: 'count', what: 'the worker gid is -1', build: q({ worker: { ...WORKER, gid: -1 } }), message: "'worker.gid' must be an integer from 0 to 2147483647, got -1" },
@@ -65,7 +73,7 @@ const cases: BadInput[] = [
   { class: 'image', what: 'the redis override is latest', build: q({ images: { redis: 'redis:latest' } }), message: "'images.redis' must be" },
 
   // env
-  { class: 'env', what: 'the worker sets a contract variable', build: q({ worker: { ...WORKER, env: { QUEUE_HOST: kplus.EnvValue.fromValue('x') } } }), message: `${AT}: 'worker.env' must be free of 'WORK_DIR', 'QUEUE_HOST', 'QUEUE_PORT', 'QUEUE_PENDING', 'QUEUE_PROCESSING', 'QUEUE_LEASE_PREFIX', 'QUEUE_LEASE_SECONDS', 'QUEUE_FAILED', 'QUEUE_MAX_ITEMS', 'QUEUE_EXIT_WHEN', 'QUEUE_SCRIPTS_DIR', 'WORKER_ID' (the construct sets them), got 'QUEUE_HOST'` },
+  { class: 'env', what: 'the worker sets a contract variable', build: q({ worker: { ...WORKER, env: { QUEUE_HOST: kplus.EnvValue.fromValue('x') } } }), message: `${AT}: 'worker.env' must be free of 'WORK_DIR', 'QUEUE_HOST', 'QUEUE_PORT', 'QUEUE_NAME', 'QUEUE_MAX_ATTEMPTS', 'QUEUE_RETRY_BACKOFF_MS', 'QUEUE_RETRY_BACKOFF_MAX_MS', 'QUEUE_LEASE_SECONDS', 'QUEUE_TAKE_BATCH', 'QUEUE_MAX_ITEMS', 'QUEUE_EXIT_WHEN', 'QUEUE_SCRIPTS_DIR', 'WORKER_ID' (the construct sets them), got 'QUEUE_HOST'` },
   { class: 'env', what: 'the worker sets the password variable when there is a password', build: (c) => q({ queuePassword: { secret: secret(c, 'pw'), key: 'password' }, worker: { ...WORKER, env: { QUEUE_PASSWORD: kplus.EnvValue.fromValue('x') } } })(c), message: "'worker.env' must be free of" },
   { class: 'env', what: 'a stage sets WORK_ITEM_FILE', build: indexed({ stages: [{ image: 'curlimages/curl:8.11.0', env: { WORK_ITEM_FILE: kplus.EnvValue.fromValue('/x') } }] }), message: "'stages[0].env' must be free of 'WORK_DIR', 'WORK_ITEM_FILE', 'WORK_ITEMS_FILE' (the construct sets them), got 'WORK_ITEM_FILE'" },
   { class: 'env', what: 'an env name starts with a digit', build: q({ worker: { ...WORKER, env: { '1BAD': kplus.EnvValue.fromValue('x') } } }), message: "'worker.env' must be variable names of letters, digits, '_', '-' and '.', not starting with a digit, got '1BAD'" },
@@ -89,20 +97,24 @@ const cases: BadInput[] = [
   { class: 'duration', what: 'lease is 0', build: q({ lease: Duration.seconds(0) }), message: `${AT}: 'lease' must be a whole number of seconds from 1 to 86400, got '0ms'` },
   { class: 'duration', what: 'lease is 1.5 s', build: q({ lease: Duration.millis(1500) }), message: "'lease' must be a whole number of seconds from 1 to 86400, got '1500ms'" },
   { class: 'duration', what: 'lease is two days', build: q({ lease: Duration.days(2) }), message: "'lease' must be a whole number of seconds from 1 to 86400, got '172800000ms'" },
-  { class: 'duration', what: 'handOffGrace is 1.5 s', build: q({ handOffGrace: Duration.millis(1500) }), message: "'handOffGrace' must be a whole number of seconds from 0 to 3600, got '1500ms'" },
   { class: 'duration', what: 'activeDeadline is 0', build: q({ activeDeadline: Duration.seconds(0) }), message: "'activeDeadline' must be a whole number of seconds from 1 to 2147483647, got '0ms'" },
+  { class: 'duration', what: 'retryBackoff is 0', build: q({ retryBackoff: Duration.millis(0) }), message: `${AT}: 'retryBackoff' must be a duration of whole milliseconds from 1ms to 24h, got '0ms'` },
+  { class: 'duration', what: 'retryBackoff is 1.5 ms', build: q({ retryBackoff: Duration.millis(1.5) }), message: "'retryBackoff' must be a duration of whole milliseconds from 1ms to 24h, got '1.5ms'" },
+  { class: 'duration', what: 'retryBackoff is negative (untyped: Duration refuses it)', build: q({ retryBackoff: -1000 }), message: `${AT}: 'retryBackoff' must be a Duration` },
+  { class: 'duration', what: 'maxRetryBackoff is 0', build: q({ maxRetryBackoff: Duration.millis(0) }), message: "'maxRetryBackoff' must be a duration of whole milliseconds from 1ms to 24h, got '0ms'" },
+  { class: 'duration', what: 'maxRetryBackoff is two days', build: q({ maxRetryBackoff: Duration.days(2) }), message: "'maxRetryBackoff' must be a duration of whole milliseconds from 1ms to 24h, got '172800000ms'" },
   { class: 'duration', what: 'ttlAfterFinished is 500 ms', build: q({ ttlAfterFinished: Duration.millis(500) }), message: "'ttlAfterFinished' must be a whole number of seconds from 0 to 2147483647, got '500ms'" },
   { class: 'duration', what: 'KEDA pollingInterval is 0', build: q({ queueAddress: 'redis.q.svc:6379', mode: WorkerMode.scaledJob({ pollingInterval: Duration.seconds(0) }) }), message: "'mode.pollingInterval' must be a whole number of seconds from 1 to 86400, got '0ms'" },
 
   // timings
-  { class: 'timing', what: 'handOffGrace as long as the lease', build: q({ lease: Duration.seconds(60), handOffGrace: Duration.seconds(60) }), message: `${AT}: 'handOffGrace' must be shorter than the lease (60s): it covers the moment between a worker's BLMOVE and its lease, and a longer grace holds a dead worker's item past its lease, got '60s'` },
-  { class: 'timing', what: 'the reaper runs less often than the lease', build: q({ lease: Duration.seconds(30) }), message: `${AT}: 'reaperSchedule' must be a schedule that fires at least once per lease (30s); it leaves up to 60s between runs, got '* * * * *'` },
-  { class: 'timing', what: 'an hourly reaper on a 30-minute lease', build: q({ lease: Duration.minutes(30), reaperSchedule: Cron.hourly() }), message: "'reaperSchedule' must be a schedule that fires at least once per lease (1800s); it leaves up to 3600s between runs, got '0 * * * *'" },
-  { class: 'timing', what: 'a reaper schedule that never fires', build: q({ reaperSchedule: Cron.schedule({ minute: '0', hour: '0', day: '31', month: '2', weekDay: '*' }) }), message: "'reaperSchedule' must be a cron schedule that fires, got '0 0 31 2 *'" },
-  { class: 'timing', what: 'a cron minute of 61', build: q({ reaperSchedule: Cron.schedule({ minute: '61' }) }), message: CRON_SYNTAX },
-  { class: 'timing', what: 'a cron step of 0', build: q({ reaperSchedule: Cron.schedule({ minute: '*/0' }) }), message: CRON_SYNTAX },
-  { class: 'timing', what: 'an @every schedule (not in CronJobs)', build: q({ reaperSchedule: Cron.schedule({ minute: '@every 1m', hour: '', day: '', month: '', weekDay: '' }) }), message: CRON_SYNTAX },
-  { class: 'timing', what: 'a reversed cron range', build: q({ reaperSchedule: Cron.schedule({ minute: '5-1' }) }), message: CRON_SYNTAX },
+  { class: 'timing', what: 'maxRetryBackoff shorter than retryBackoff', build: q({ retryBackoff: Duration.seconds(30), maxRetryBackoff: Duration.seconds(10) }), message: `${AT}: 'maxRetryBackoff' must be at least 'retryBackoff' (30000ms), got '10000ms'` },
+  { class: 'timing', what: 'the reaper runs less often than the lease', build: keda({ lease: Duration.seconds(30) }), message: `${AT}: 'reaperSchedule' must be a schedule that fires at least once per lease (30s); it leaves up to 60s between runs, got '* * * * *'` },
+  { class: 'timing', what: 'an hourly reaper on a 30-minute lease', build: keda({ lease: Duration.minutes(30), reaperSchedule: Cron.hourly() }), message: "'reaperSchedule' must be a schedule that fires at least once per lease (1800s); it leaves up to 3600s between runs, got '0 * * * *'" },
+  { class: 'timing', what: 'a reaper schedule that never fires', build: keda({ reaperSchedule: Cron.schedule({ minute: '0', hour: '0', day: '31', month: '2', weekDay: '*' }) }), message: "'reaperSchedule' must be a cron schedule that fires, got '0 0 31 2 *'" },
+  { class: 'timing', what: 'a cron minute of 61', build: keda({ reaperSchedule: Cron.schedule({ minute: '61' }) }), message: CRON_SYNTAX },
+  { class: 'timing', what: 'a cron step of 0', build: keda({ reaperSchedule: Cron.schedule({ minute: '*/0' }) }), message: CRON_SYNTAX },
+  { class: 'timing', what: 'an @every schedule (not in CronJobs)', build: keda({ reaperSchedule: Cron.schedule({ minute: '@every 1m', hour: '', day: '', month: '', weekDay: '' }) }), message: CRON_SYNTAX },
+  { class: 'timing', what: 'a reversed cron range', build: keda({ reaperSchedule: Cron.schedule({ minute: '5-1' }) }), message: CRON_SYNTAX },
 
   // secrets
   { class: 'secret', what: 'the password Secret name is not a DNS subdomain', build: (c) => q({ queuePassword: { secret: secret(c, 'Queue_Password'), key: 'password' } })(c), message: `${AT}: 'queuePassword.secret' must be a Secret whose name is a DNS-1123 subdomain, got 'Queue_Password'` },
@@ -117,6 +129,15 @@ const cases: BadInput[] = [
   { class: 'choice', what: 'an unknown KEDA scaling strategy', build: q({ queueAddress: 'redis.q.svc:6379', mode: WorkerMode.scaledJob({ scalingStrategy: 'fast' as KedaScalingStrategy }) }), message: "'mode.scalingStrategy' must be one of 'default', 'accurate', 'eager', got 'fast'" },
   { class: 'choice', what: 'stages outside the Indexed mode', build: q({ stages: [{ image: 'curlimages/curl:8.11.0' }] }), message: `${AT}: 'stages' must be empty unless the mode is WorkerMode.indexed() (stages run as init containers, one pod per item), got '1 stages'` },
   { class: 'choice', what: 'queueAddress with the Indexed mode', build: indexed({ queueAddress: 'redis:6379' }), message: `${AT}: 'queueAddress' must be unset for WorkerMode.indexed(), which uses no queue, got 'redis:6379'` },
+  { class: 'choice', what: 'maxAttempts with the Indexed mode', build: indexed({ maxAttempts: 2 }), message: "'maxAttempts' must be unset for WorkerMode.indexed(), which uses no queue, got 2" },
+  { class: 'choice', what: 'retryBackoff with the Indexed mode', build: indexed({ retryBackoff: Duration.seconds(1) }), message: "'retryBackoff' must be unset for WorkerMode.indexed(), which uses no queue, got '1s'" },
+  { class: 'choice', what: 'queuePersistence with the Indexed mode', build: indexed({ queuePersistence: QueuePersistence.NONE }), message: "'queuePersistence' must be unset for WorkerMode.indexed(), which uses no queue, got 'none'" },
+  { class: 'choice', what: 'queuePersistence is not a QueuePersistence', build: q({ queuePersistence: 'sometimes' }), message: `${AT}: 'queuePersistence' must be one of 'everysec', 'always', 'none', got 'sometimes'` },
+  { class: 'choice', what: 'queuePersistence with queueAddress', build: q({ queueAddress: 'redis.q.svc:6379', queuePersistence: QueuePersistence.APPEND_FSYNC_ALWAYS }), message: `${AT}: 'queuePersistence' must be unset when 'queueAddress' names an existing server, got 'always'` },
+  { class: 'choice', what: 'queueStorage without persistence', build: q({ queuePersistence: QueuePersistence.NONE, queueStorage: Size.gibibytes(2) }), message: `${AT}: 'queueStorage' must be unset with QueuePersistence.NONE (the server keeps nothing on disk, so it gets no claim), got '2048Mi'` },
+  { class: 'choice', what: 'queueStorageClass without persistence', build: q({ queuePersistence: QueuePersistence.NONE, queueStorageClass: 'fast' }), message: "'queueStorageClass' must be unset with QueuePersistence.NONE (the server keeps nothing on disk, so it gets no claim), got 'fast'" },
+  { class: 'choice', what: 'a reaperSchedule for the parallel mode (its workers reap)', build: q({ reaperSchedule: Cron.everyMinute() }), message: `${AT}: 'reaperSchedule' must be unset for WorkerMode.parallel(): its workers reap expired leases in their own takes, so reaping ends with the batch and there is no reaper CronJob, got '* * * * *'` },
+  { class: 'choice', what: 'reaperResources for the parallel mode', build: q({ reaperResources: res([10, 20], [16, 16]) }), message: "'reaperResources' must be unset for WorkerMode.parallel(): its workers reap expired leases in their own takes" },
   { class: 'choice', what: 'a lease with the Indexed mode', build: indexed({ lease: Duration.minutes(1) }), message: "'lease' must be unset for WorkerMode.indexed(), which uses no queue, got '60s'" },
   { class: 'choice', what: 'a queue engine with the Indexed mode', build: indexed({ queueEngine: QueueEngine.VALKEY }), message: "'queueEngine' must be unset for WorkerMode.indexed(), which uses no queue, got 'valkey'" },
   { class: 'choice', what: 'a password with the Indexed mode', build: (c) => indexed({ queuePassword: { secret: secret(c, 'pw'), key: 'k' } })(c), message: "'queuePassword' must be unset for WorkerMode.indexed(), which uses no queue, got {\"secret\":\"pw\",\"key\":\"k\"}" },
@@ -175,7 +196,7 @@ const cases: BadInput[] = [
   { class: 'untyped', what: "mode is 'parallel'", build: q({ mode: 'parallel' }), message: `${AT}: 'mode' must be a WorkerMode (WorkerMode.parallel(), .indexed(), .scaledJob()), got 'parallel'` },
   { class: 'untyped', what: 'items is a plain list', build: q({ items: ['a', 'b'] }), message: `${AT}: 'items' must be a WorkItems (WorkItems.fromList([...]), WorkItems.fromFile(path)), got ["a","b"]` },
   { class: 'untyped', what: 'an item that is a number', build: q({ items: WorkItems.fromList([1 as any]) }), message: "'items' must be non-empty strings without line breaks, got 1 at items[0]" },
-  { class: 'untyped', what: 'reaperSchedule is a cron string', build: q({ reaperSchedule: '* * * * *' }), message: `${AT}: 'reaperSchedule' must be a cdk8s Cron (Cron.everyMinute(), Cron.schedule({ minute: '*/2' })), got '* * * * *'` },
+  { class: 'untyped', what: 'reaperSchedule is a cron string', build: keda({ reaperSchedule: '* * * * *' }), message: `${AT}: 'reaperSchedule' must be a cdk8s Cron (Cron.everyMinute(), Cron.schedule({ minute: '*/2' })), got '* * * * *'` },
   { class: 'untyped', what: 'podFailurePolicy is a string', build: q({ podFailurePolicy: 'ignore' }), message: "'podFailurePolicy' must be a list of PodFailureRule (PodFailureRule.ignoreDisruptions(), …), got 'ignore'" },
   { class: 'untyped', what: 'a pod failure rule that is a plain object', build: q({ podFailurePolicy: [{ action: 'Ignore' }] }), message: "'podFailurePolicy[0]' must be a PodFailureRule (PodFailureRule.ignoreDisruptions(), .failJobOnExitCodes(...), .ignoreExitCodes(...)), got {\"action\":\"Ignore\"}" },
   { class: 'untyped', what: 'stages is a string', build: indexed({ stages: 'curlimages/curl:8.11.0' }), message: "'stages' must be a list of containers (WorkerStageProps[]), got 'curlimages/curl:8.11.0'" },

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Chart, Cron, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, PodFailureRule, PodOptions, QueueEngine, RecommendedLabels,
+  AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, PodFailureRule, PodOptions, QueueEngine, QueuePersistence, RecommendedLabels,
   WorkerMode, WorkerModeKind, WorkerStageProps, WorkItems, WorkQueueJobs, WorkQueueJobsProps, WorkQueueScripts,
 } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
@@ -43,7 +43,7 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
     expect(objs).toMatchSnapshot();
   });
 
-  test('the queue, seeder, reaper and workers, each of the right kind', () => {
+  test('the queue, seeder and workers, each of the right kind; no reaper CronJob (the workers reap in their takes)', () => {
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       `ConfigMap/thumbs-items-${WorkQueueScripts.seedRunId(ITEMS).slice(0, 8)}`,
       'PersistentVolumeClaim/thumbs-redis',
@@ -51,9 +51,10 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
       'Service/thumbs-redis',
       'ConfigMap/thumbs-scripts',
       `Job/${q.seeder!.name}`,
-      'CronJob/thumbs-reaper',
       `Job/${q.workerJob!.name}`,
     ]);
+    expect(q.reaper).toBeUndefined();
+    expect(q.persistence).toBe(QueuePersistence.APPEND_FSYNC_EVERY_SECOND);
     expect(q.mode).toBe(WorkerModeKind.PARALLEL);
     expect(q.seedRun).toBe(WorkQueueScripts.seedRunId(ITEMS));
     expect(q.seeder!.name).toMatch(/^thumbs-seed-[0-9a-f]{8}$/);
@@ -68,7 +69,11 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
     expect(job.spec.completions).toBeUndefined();
     expect(job.spec.completionMode).toBeUndefined();
     expect(job.spec.backoffLimit).toBe(6);
-    expect(job.spec.ttlSecondsAfterFinished).toBe(86400);
+    // no TTL: a GitOps controller would re-create the Job its TTL deleted (the same default as KafkaWorkflow)
+    expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
+    expect(job.metadata.annotations).toEqual({ 'ignore-check.kube-linter.io/job-ttl-seconds-after-finished': 'a GitOps tool would re-create a Job its TTL deleted and run it again' });
+    expect(one(objs, 'Job', q.seeder!.name).spec.ttlSecondsAfterFinished).toBeUndefined();
+    expect(one(objs, 'Job', q.seeder!.name).metadata.annotations).toEqual(job.metadata.annotations);
     expect(job.spec.podFailurePolicy).toEqual({ rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] });
     const pod = job.spec.template.spec;
     expect(pod.restartPolicy).toBe('Never');
@@ -84,15 +89,17 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
       WORK_DIR: '/var/run/work-queue',
       QUEUE_HOST: 'thumbs-redis',
       QUEUE_PORT: '6379',
-      QUEUE_PENDING: 'thumbs:pending',
-      QUEUE_PROCESSING: 'thumbs:processing',
-      QUEUE_LEASE_PREFIX: 'thumbs:lease:',
+      QUEUE_NAME: 'thumbs',
+      QUEUE_MAX_ATTEMPTS: '3',
+      QUEUE_RETRY_BACKOFF_MS: '10000',
+      QUEUE_RETRY_BACKOFF_MAX_MS: '300000',
       QUEUE_LEASE_SECONDS: '300',
-      QUEUE_FAILED: 'thumbs:failed',
+      QUEUE_TAKE_BATCH: '1',
       QUEUE_MAX_ITEMS: '0',
       QUEUE_EXIT_WHEN: 'drained',
       QUEUE_SCRIPTS_DIR: '/etc/work-queue/scripts',
       WORKER_ID: { fieldRef: { fieldPath: 'metadata.name' } },
+      SEED_RUN: q.seedRun,
     });
     const { WORKER_ID: _, ...literal } = env(worker);
     expect(q.contractEnv()).toEqual(literal);
@@ -117,7 +124,7 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
     expect(init.map((c: any) => c.name)).toEqual(['wait-seed']);
     expect(init[0].image).toBe('redis:7.2.5-alpine');
     expect(init[0].command).toEqual(['/bin/sh', '/etc/work-queue/scripts/wait-seed.sh']);
-    expect(env(init[0])).toEqual({ QUEUE_CLI: 'redis-cli', QUEUE_HOST: 'thumbs-redis', QUEUE_PORT: '6379', QUEUE_SEEDS: 'thumbs:seeds', SEED_RUN: q.seedRun });
+    expect(env(init[0])).toEqual({ QUEUE_CLI: 'redis-cli', QUEUE_HOST: 'thumbs-redis', QUEUE_PORT: '6379', QUEUE_SEEDS: 'thumbs:seeds', SEED_RUN: q.seedRun, SEED_WAIT_SECONDS: '900' });
     expect(init[0].imagePullPolicy).toBe('IfNotPresent');
     expect(init[0].resources).toEqual({ limits: { cpu: '200m', memory: '64Mi' }, requests: { cpu: '10m', memory: '16Mi' } });
   });
@@ -149,25 +156,6 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
     ]);
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
     expect(job.spec.backoffLimit).toBe(6);
-  });
-
-  test('the reaper: a CronJob every minute running reap.lua through reap.sh, never two at once', () => {
-    const cron = one(objs, 'CronJob', 'thumbs-reaper');
-    expect(cron.spec.schedule).toBe('* * * * *');
-    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
-    const c = cron.spec.jobTemplate.spec.template.spec.containers[0];
-    expect(c.command).toEqual(['/bin/sh', '/etc/work-queue/scripts/reap.sh']);
-    expect(env(c)).toEqual({
-      QUEUE_CLI: 'redis-cli',
-      QUEUE_HOST: 'thumbs-redis',
-      QUEUE_PORT: '6379',
-      QUEUE_PENDING: 'thumbs:pending',
-      QUEUE_PROCESSING: 'thumbs:processing',
-      QUEUE_UNLEASED: 'thumbs:unleased',
-      QUEUE_STATS: 'thumbs:stats',
-      QUEUE_LEASE_PREFIX: 'thumbs:lease:',
-      REAPER_GRACE_SECONDS: '10',
-    });
   });
 
   test('the queue: one restricted redis with an append-only file on a claim, noeviction, Recreate, no PDB', () => {
@@ -215,7 +203,9 @@ describe('WorkQueueJobs, Indexed mode', () => {
     expect(pod.initContainers.map((c: any) => c.name)).toEqual(['item', 'fetch', 'detect']);
     expect(pod.containers.map((c: any) => c.name)).toEqual(['worker']);
     const item = pod.initContainers[0];
-    expect(item.command[2]).toContain('JOB_COMPLETION_INDEX + 1');
+    // the item writer is a real program file, shipped in the (immutable) items ConfigMap beside the items
+    expect(item.command).toEqual(['/bin/sh', '/etc/work-queue/items/item.sh']);
+    expect(q.itemsConfigMap!.data).toEqual({ 'items.txt': 'photos/a.jpg\nphotos/b.jpg\nphotos/c.jpg\n', 'item.sh': WorkQueueScripts.itemShell() });
     for (const c of [...pod.initContainers.slice(1), ...pod.containers]) {
       expect(env(c)).toEqual({ WORK_DIR: '/var/run/work-queue', WORK_ITEM_FILE: '/var/run/work-queue/item', WORK_ITEMS_FILE: '/etc/work-queue/items/items.txt' });
       expect(c.volumeMounts).toContainEqual({ mountPath: '/var/run/work-queue', name: 'work' });
@@ -304,29 +294,33 @@ describe('WorkQueueJobs options', () => {
   test('an external queue: no Redis objects, workers get its address', () => {
     const { chart, q } = build({ queueAddress: '10.0.0.7:6380', queueName: 'jobs' });
     const objs = synthValid(chart);
-    expect(objs.map((o) => o.kind)).toEqual(['ConfigMap', 'CronJob', 'Job']);
+    expect(objs.map((o) => o.kind)).toEqual(['ConfigMap', 'Job']);
     expect(q.queue).toBeUndefined();
     expect(q.seeder).toBeUndefined();
+    expect(q.persistence).toBeUndefined();
     expect(q.keys).toEqual({
       pending: 'jobs:pending',
-      processing: 'jobs:processing',
-      leasePrefix: 'jobs:lease:',
-      unleased: 'jobs:unleased',
-      failed: 'jobs:failed',
+      leased: 'jobs:leased',
+      attempts: 'jobs:attempts',
+      delayed: 'jobs:delayed',
+      deadLetters: 'jobs:dead',
       seeds: 'jobs:seeds',
       stats: 'jobs:stats',
     });
     const worker = workerJob(objs).spec.template.spec;
     expect(worker.initContainers).toBeUndefined(); // no seed run to wait for
-    expect(env(worker.containers[0])).toMatchObject({ QUEUE_HOST: '10.0.0.7', QUEUE_PORT: '6380', QUEUE_PENDING: 'jobs:pending' });
+    expect(env(worker.containers[0])).toMatchObject({ QUEUE_HOST: '10.0.0.7', QUEUE_PORT: '6380', QUEUE_NAME: 'jobs' });
+    expect(env(worker.containers[0]).SEED_RUN).toBeUndefined();
   });
 
-  test('lease, grace, schedule, backoff, deadline, TTL and pod failure rules are passed through', () => {
+  test('lease, attempts, retry backoff, batch, backoff, deadline, TTL and pod failure rules are passed through', () => {
     const { chart } = build({
       items: WorkItems.fromList(ITEMS),
       lease: Duration.minutes(30),
-      handOffGrace: Duration.seconds(3),
-      reaperSchedule: Cron.schedule({ minute: '*/15' }),
+      maxAttempts: 5,
+      retryBackoff: Duration.millis(1500),
+      maxRetryBackoff: Duration.minutes(2),
+      takeBatch: 10,
       backoffLimit: 2,
       activeDeadline: Duration.hours(2),
       ttlAfterFinished: Duration.minutes(10),
@@ -341,10 +335,47 @@ describe('WorkQueueJobs options', () => {
       { action: 'Ignore', onExitCodes: { operator: 'In', values: [137] }, onPodConditions: [] },
       { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
     ]);
-    expect(env(job.spec.template.spec.containers[0]).QUEUE_LEASE_SECONDS).toBe('1800');
-    const cron = one(objs, 'CronJob');
-    expect(cron.spec.schedule).toBe('*/15 * * * *');
-    expect(env(cron.spec.jobTemplate.spec.template.spec.containers[0]).REAPER_GRACE_SECONDS).toBe('3');
+    expect(job.metadata.annotations).toBeUndefined(); // a TTL: nothing to explain to kube-linter
+    const seeder = ofKind(objs, 'Job').find((j) => j.metadata.labels['app.kubernetes.io/component'] === 'seeder');
+    expect(seeder.spec.ttlSecondsAfterFinished).toBe(600);
+    expect(env(job.spec.template.spec.containers[0])).toMatchObject({
+      QUEUE_LEASE_SECONDS: '1800', QUEUE_MAX_ATTEMPTS: '5', QUEUE_RETRY_BACKOFF_MS: '1500', QUEUE_RETRY_BACKOFF_MAX_MS: '120000', QUEUE_TAKE_BATCH: '10',
+    });
+  });
+
+  test('the KEDA mode keeps a reaper CronJob (KEDA starts Jobs for pending items only), with the retry rules and a bounded batch', () => {
+    const { chart } = build({
+      items: WorkItems.fromList(ITEMS), maxAttempts: 4, reaperSchedule: Cron.schedule({ minute: '*/5' }), mode: WorkerMode.scaledJob(),
+    }, 'batch');
+    const cron = one(synthValid(chart), 'CronJob', 'thumbs-reaper');
+    expect(cron.spec.schedule).toBe('*/5 * * * *');
+    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+    const c = cron.spec.jobTemplate.spec.template.spec.containers[0];
+    expect(c.command).toEqual(['/bin/sh', '/etc/work-queue/scripts/reap.sh']);
+    expect(env(c)).toEqual({
+      QUEUE_CLI: 'redis-cli',
+      QUEUE_HOST: 'thumbs-redis',
+      QUEUE_PORT: '6379',
+      QUEUE_NAME: 'thumbs',
+      QUEUE_MAX_ATTEMPTS: '4',
+      QUEUE_RETRY_BACKOFF_MS: '10000',
+      QUEUE_RETRY_BACKOFF_MAX_MS: '300000',
+      REAPER_BATCH: '100',
+    });
+  });
+
+  test.each([
+    [QueuePersistence.APPEND_FSYNC_ALWAYS, ['--appendonly', 'yes', '--appendfsync', 'always'], true],
+    [QueuePersistence.NONE, ['--appendonly', 'no'], false],
+  ])('queuePersistence %s: the server arguments and the claim', (persistence, aof, claim) => {
+    const { chart, q } = build({ queuePersistence: persistence });
+    const objs = synthValid(chart);
+    const d = one(objs, 'Deployment');
+    expect(d.spec.template.spec.containers[0].args.slice(4, 4 + aof.length)).toEqual(aof);
+    expect(ofKind(objs, 'PersistentVolumeClaim')).toHaveLength(claim ? 1 : 0);
+    expect(d.spec.template.spec.volumes).toEqual([claim ? { name: 'data', persistentVolumeClaim: { claimName: 'thumbs-redis', readOnly: false } } : { name: 'data', emptyDir: {} }]);
+    expect(q.persistence).toBe(persistence);
+    expect(WorkQueueJobs.redisArgs(undefined, persistence).slice(4, 4 + aof.length)).toEqual(aof);
   });
 
   test('queue storage, class and resources; maxmemory follows the memory limit', () => {
@@ -444,10 +475,10 @@ describe('WorkQueueJobs reaper schedules', () => {
     ['*/7 * * * *', 420], // :56 → :00 is 4 minutes, the others 7
     ['0 9-17 * * *', 16 * 3600],
   ])('%s leaves up to %ds between runs: accepted with that lease, refused with one second less', (schedule, gap) => {
-    const ok = () => build({ lease: Duration.seconds(gap), reaperSchedule: Cron.schedule(fields(schedule)) });
-    expect(ok).not.toThrow();
-    expect(() => build({ lease: Duration.seconds(gap - 1), reaperSchedule: Cron.schedule(fields(schedule)) }))
-      .toThrow(`WorkQueueJobs 'test/thumbs': 'reaperSchedule' must be a schedule that fires at least once per lease (${gap - 1}s); it leaves up to ${gap}s between runs, got '${schedule}'`);
+    const keda = (lease: number) => build({ lease: Duration.seconds(lease), reaperSchedule: Cron.schedule(fields(schedule)), mode: WorkerMode.scaledJob() }, 'batch');
+    expect(() => keda(gap)).not.toThrow();
+    expect(() => keda(gap - 1))
+      .toThrow(`WorkQueueJobs 'c/thumbs': 'reaperSchedule' must be a schedule that fires at least once per lease (${gap - 1}s); it leaves up to ${gap}s between runs, got '${schedule}'`);
   });
 });
 
@@ -490,7 +521,7 @@ function podTemplates(objs: any[]): Array<{ where: string; template: any }> {
 
 describe('WorkQueueJobs pod options reach every pod template, in every worker mode', () => {
   test.each([
-    ['parallel', WorkerMode.parallel(), ['Deployment', 'Job', 'CronJob', 'Job']],
+    ['parallel', WorkerMode.parallel(), ['Deployment', 'Job', 'Job']],
     ['indexed', WorkerMode.indexed(), ['Job']],
     ['scaledJob', WorkerMode.scaledJob(), ['Deployment', 'Job', 'CronJob', 'ScaledJob']],
   ])('%s', (_name, mode, kinds) => {
@@ -565,7 +596,6 @@ describe('WorkQueueJobs labels', () => {
       ['Service/thumbs-redis', 'redis', 'queue', '7.2.5-alpine'],
       ['ConfigMap/thumbs-scripts', 'redis', 'scripts', '7.2.5-alpine'],
       [`Job/${q.seeder!.name}`, 'redis', 'seeder', '7.2.5-alpine'],
-      ['CronJob/thumbs-reaper', 'redis', 'reaper', '7.2.5-alpine'],
       [`Job/${q.workerJob!.name}`, 'thumbs', 'worker', '22.11.0-bookworm'],
     ]);
     for (const o of objs) {
@@ -626,7 +656,6 @@ describe('WorkQueueJobs with the Valkey engine', () => {
   test('seeder, reaper and seed wait run the valkey image and call valkey-cli (QUEUE_CLI)', () => {
     const containers = [
       one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0],
-      one(objs, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0],
       one(objs, 'Job', q.workerJob!.name).spec.template.spec.initContainers[0],
     ];
     for (const c of containers) {
@@ -634,7 +663,7 @@ describe('WorkQueueJobs with the Valkey engine', () => {
       expect(c.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 1000 });
     }
     // the scripts call the client QUEUE_CLI names
-    for (const f of ['seed.sh', 'reap.sh', 'wait-seed.sh']) {
+    for (const f of ['seed.sh', 'reap.sh', 'wait-seed.sh', 'status.sh']) {
       expect(WorkQueueScripts.files()[f]).toContain('"${QUEUE_CLI:-redis-cli}" -e -h "$QUEUE_HOST" -p "$QUEUE_PORT"');
     }
   });
@@ -659,8 +688,9 @@ describe('WorkQueueJobs resources of the inner containers', () => {
     const small = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '200m', memory: '64Mi' } };
     expect(one(objs, 'Deployment').spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1000m', memory: '256Mi' } });
     expect(one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0].resources).toEqual(small);
-    expect(one(objs, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].resources).toEqual(small);
     expect(workerJob(objs).spec.template.spec.initContainers[0].resources).toEqual(small);
+    const { chart: keda } = build({ mode: WorkerMode.scaledJob() }, 'batch');
+    expect(one(synthValid(keda), 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].resources).toEqual(small);
   });
 
   test('each prop reaches its container', () => {
@@ -668,7 +698,6 @@ describe('WorkQueueJobs resources of the inner containers', () => {
       items: WorkItems.fromList(ITEMS),
       queueResources: r(200, 512),
       seederResources: r(20, 32),
-      reaperResources: r(30, 48),
       workerInitResources: r(40, 24),
     });
     const objs = synthValid(chart);
@@ -676,8 +705,9 @@ describe('WorkQueueJobs resources of the inner containers', () => {
     expect(queue.resources).toEqual(json(200, 512));
     expect(queue.args.slice(-2)).toEqual(['--maxmemory', '409mb']);
     expect(one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0].resources).toEqual(json(20, 32));
-    expect(one(objs, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].resources).toEqual(json(30, 48));
     expect(workerJob(objs).spec.template.spec.initContainers[0].resources).toEqual(json(40, 24));
+    const { chart: keda } = build({ mode: WorkerMode.scaledJob(), reaperResources: r(30, 48) }, 'batch');
+    expect(one(synthValid(keda), 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].resources).toEqual(json(30, 48));
     // Indexed mode: the item writer
     const { chart: c2 } = build({ items: WorkItems.fromList(ITEMS), mode: WorkerMode.indexed(), workerInitResources: r(40, 24) });
     expect(one(synthValid(c2), 'Job').spec.template.spec.initContainers[0].resources).toEqual(json(40, 24));

@@ -94,10 +94,14 @@ describe('CronSchedule.maxGapSeconds', () => {
     ['@hourly', 3600],
     ['0 9-17 * * *', 16 * 3600],
     ['@daily', 86400],
-    ['@weekly', 12 * 86400], // not 7: the wrap joins the last Sunday of 2027 to the first of 2024 (kept as it was)
+    ['@weekly', 7 * 86400], // 28 years are 1,461 whole weeks: the wrap keeps the weekday (a 4-year window made it 12 days)
+    ['0 0 * * 1-5', 3 * 86400], // Friday to Monday
+    ['0 0 13 * 5', 7 * 86400], // the 13th OR a Friday: never more than a week
+    ['0 0 * * 0', 7 * 86400],
     ['@monthly', 31 * 86400],
-    ['@yearly', 366 * 86400], // 2024 is a leap year
-    ['0 0 29 2 *', 1461 * 86400], // once in the four years: the window wraps
+    ['@yearly', 366 * 86400], // a leap year
+    ['0 0 29 2 *', 1461 * 86400], // once in four years (the 2100 gap of 8 years is outside 1901–2099)
+    ['0 0 * * 1', 7 * 86400], // Mondays
   ])('%s leaves up to %d s between runs', (expression, seconds) => {
     expect(parse(expression).maxGapSeconds()).toBe(seconds);
   });
@@ -106,7 +110,20 @@ describe('CronSchedule.maxGapSeconds', () => {
     expect(parse(expression).maxGapSeconds()).toBeUndefined();
   });
 
-  test('gives what the minute-by-minute walk gives, for every one of 600 expressions', () => {
+  test('is memoized per expression: a second schedule with the same fields costs no calendar pass', () => {
+    const a = parse('17 3 * * 2');
+    const t0 = process.hrtime.bigint();
+    a.maxGapSeconds();
+    const first = Number(process.hrtime.bigint() - t0);
+    const b = parse(' 17 3 * * tue ');
+    expect(b.fields).toBe('17 3 * * tue');
+    expect(parse('@weekly').fields).toBe('0 0 * * 0');
+    expect(parse('@weekly').maxGapSeconds()).toBe(parse('0 0 * * 0').maxGapSeconds());
+    expect(a.maxGapSeconds()).toBe(7 * 86400);
+    expect(first).toBeGreaterThan(0);
+  });
+
+  test('gives what a walk over the real calendar (Date, 2001–2028, wrapping) gives, for every one of 600 expressions', () => {
     // GIVEN hand-picked expressions and seeded random ones of every shape (stars, steps, ranges, lists, names)
     const random = parkMiller(14);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
@@ -131,7 +148,7 @@ describe('CronSchedule.maxGapSeconds', () => {
     while (expressions.length < 600) {
       expressions.push([field(0, 59, 0.2), field(0, 23, 0.3), field(1, 31, 0.5), field(1, 12, 0.6, MONTHS), field(0, 6, 0.5, DAYS)].join(' '));
     }
-    // WHEN each is measured by the day-wise pass and by the walk the construct used before it
+    // WHEN each is measured by the day-wise pass and by an independent walk over the real calendar
     // THEN both agree on every one (undefined: never fires), and the sample holds both kinds
     let fires = 0;
     for (const e of expressions) {
@@ -146,32 +163,32 @@ describe('CronSchedule.maxGapSeconds', () => {
 });
 
 /**
- * The reference: the walk WorkQueueJobs used before (every minute of 2024–2027, UTC, then the wrap to 2028),
- * written against the parsed fields as it was.
+ * The reference: every day of 2001–2028 (UTC) through `Date`, written against the parsed fields, every firing
+ * minute of a firing day in order, then the wrap from the last run of 2028 to the first of 2001 (28 years are
+ * 1,461 whole weeks, so the wrap is a real gap of the calendar of 1901–2099).
  */
 function walkMaxGapSeconds(s: CronSchedule): number | undefined {
   const [minutes, hours, dom, month, dow] = [s.minute, s.hour, s.dayOfMonth, s.month, s.dayOfWeek];
-  const start = Date.UTC(2024, 0, 1);
-  const days = 4 * 365 + 1;
+  const start = Date.UTC(2001, 0, 1);
+  const days = Math.round((Date.UTC(2029, 0, 1) - start) / 86400000);
+  const dayMinutes: number[] = [];
+  for (let h = 0; h < 24; h++) if (hours.values[h]) for (let m = 0; m < 60; m++) if (minutes.values[m]) dayMinutes.push(h * 60 + m);
+  let inDay = 0;
+  for (let i = 1; i < dayMinutes.length; i++) if (dayMinutes[i] - dayMinutes[i - 1] > inDay) inDay = dayMinutes[i] - dayMinutes[i - 1];
   let first: number | undefined;
   let last: number | undefined;
-  let gap = 0;
+  let gap = inDay;
+  if (dayMinutes.length === 0) return undefined;
   for (let d = 0; d < days; d++) {
     const date = new Date(start + d * 86400000);
     if (!month.values[date.getUTCMonth() + 1]) continue;
     const domMatch = dom.values[date.getUTCDate()];
     const dowMatch = dow.values[date.getUTCDay()];
     if (!(dom.star || dow.star ? domMatch && dowMatch : domMatch || dowMatch)) continue;
-    for (let h = 0; h < 24; h++) {
-      if (!hours.values[h]) continue;
-      for (let m = 0; m < 60; m++) {
-        if (!minutes.values[m]) continue;
-        const t = d * 1440 + h * 60 + m;
-        if (last !== undefined && t - last > gap) gap = t - last; // (not Math.max: a global lookup per minute is slow in jest's sandbox)
-        if (first === undefined) first = t;
-        last = t;
-      }
-    }
+    const t = d * 1440 + dayMinutes[0];
+    if (last !== undefined && t - last > gap) gap = t - last;
+    if (first === undefined) first = t;
+    last = d * 1440 + dayMinutes[dayMinutes.length - 1];
   }
   if (first === undefined || last === undefined) return undefined;
   gap = Math.max(gap, first + days * 1440 - last);

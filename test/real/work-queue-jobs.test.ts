@@ -2,8 +2,11 @@
  * Tier 2: the work queue's scripts, taken from the synthesized ConfigMaps and run exactly as the pods run them
  * (same commands, same environment; `/etc/work-queue` is the temp dir the ConfigMaps are written to), against a
  * real redis-server on 127.0.0.x started with the queue Deployment's arguments. The pod DNS name of the queue
- * Service resolves through nss_wrapper. Workers are real processes, some killed with SIGKILL in the middle of
- * an item; the reaper runs; every item must be processed at least once.
+ * Service resolves through nss_wrapper. Workers are real processes of every kind the library ships (worker.js per
+ * item and --stdio, worker.sh, and programs on client.js and client.py), run as the pods of a parallel Job by a
+ * model of the Job controller (replace failed pods until one succeeds; complete once one succeeded and all ended;
+ * fail past backoffLimit). The failure contract is proven by killing its parts: workers and the queue's redis
+ * SIGKILLed mid-run, counting items done, dead-lettered, lost and stranded.
  *
  * The Valkey engine is proven the same way with the redis build installed here, which Valkey is wire-compatible
  * with: `valkey-server` and `valkey-cli` are that build under the Valkey names, and `redis-server`/`redis-cli` are
@@ -16,27 +19,79 @@ import Ajv from 'ajv';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parseAllDocuments } from 'yaml';
-import { AppContainerProps, QueueEngine, WorkerMode, WorkItems, WorkQueueJobs, WorkQueueJobsProps } from '../../src';
+import { AppContainerProps, QueueEngine, QueuePersistence, WorkerMode, WorkItems, WorkQueueJobs, WorkQueueJobsProps } from '../../src';
 import { assertValid, one } from '../harness';
 import { serverDryRun, startApiServer } from '../harness/apiserver';
-import { allocHost, nssWrapperEnv, redisCommand, redisPipeline, startRedis } from '../harness/daemons';
+import { freeHost, nssWrapperEnv, redisCommand, redisPipeline } from '../harness/daemons';
 import { run, runAsync, sleep, start, Started, stopAll, tempDir, toolPath, TOOLS_DIR } from '../harness/proc';
 
 afterAll(() => stopAll());
 
 /**
- * The user's per-item command: logs the start, works, logs the end. A victim works 1 s per item; a late victim
- * finishes its work and then lingers 1 s before its worker acknowledges; the poison item fails; the slow item
- * takes longer than the lease.
+ * The user's per-item command (the reference workers run it per item): logs the start, works, logs the end. A
+ * `poison-crash` item kills its worker (the pod dies, as a segfaulting worker would), `poison-fail` exits 3,
+ * `slow-item` works longer than the lease (the renewals must keep it).
  */
 const PROCESS = [
   'printf "%s\\n" "$WORK_ITEM" >> "$LOG_DIR/$WORKER_ID.started"',
-  'case "$WORK_ITEM" in poison*) exit 3 ;; slow*) sleep 65 ;; esac',
-  'case "$WORKER_ID" in *late-victim*) printf "%s\\n" "$WORK_ITEM" >> "$LOG_DIR/$WORKER_ID.done"; sleep 1; exit 0 ;; *victim*) sleep 1 ;; *) sleep 0.02 ;; esac',
+  'case "$WORK_ITEM" in poison-crash*) kill -9 "$PPID"; sleep 5; exit 1 ;; poison-fail*) exit 3 ;; slow-item*) sleep "${SLOW_SECONDS:-6}" ;; esac',
+  'if [ -n "${WORK_SLEEP:-}" ]; then sleep "$WORK_SLEEP"; fi',
   'printf "%s\\n" "$WORK_ITEM" >> "$LOG_DIR/$WORKER_ID.done"',
 ].join('; ');
+/** The same for worker.js --stdio: one long-lived process, an item per line in, `ok` or `fail` per line out. */
+const LINES = [
+  'while IFS= read -r item; do',
+  '  printf "%s\\n" "$item" >> "$LOG_DIR/$WORKER_ID.started"',
+  '  case "$item" in poison-crash*) kill -9 "$PPID"; exit 1 ;; poison-fail*) echo fail; continue ;; slow-item*) sleep "${SLOW_SECONDS:-6}" ;; esac',
+  '  if [ -n "${WORK_SLEEP:-}" ]; then sleep "$WORK_SLEEP"; fi',
+  '  printf "%s\\n" "$item" >> "$LOG_DIR/$WORKER_ID.done"',
+  '  echo ok',
+  'done',
+].join('\n');
+/** A worker written against client.py, in-process. */
+const PYTHON = `
+import os, signal, sys, time
+sys.path.insert(0, os.environ["QUEUE_SCRIPTS_DIR"])
+from client import WorkQueue, QueueError
+d = os.environ["LOG_DIR"] + "/" + os.environ["WORKER_ID"]
+def handle(item, attempt, lost):
+    with open(d + ".started", "a") as f: f.write(item + "\\n")
+    if item.startswith("poison-crash"): os.kill(os.getpid(), signal.SIGKILL)
+    if item.startswith("poison-fail"): raise RuntimeError("poison")
+    if item.startswith("slow-item"): time.sleep(float(os.environ.get("SLOW_SECONDS", "6")))
+    time.sleep(float(os.environ.get("WORK_SLEEP") or 0))
+    with open(d + ".done", "a") as f: f.write(item + "\\n")
+q = WorkQueue.from_env()
+try:
+    r = q.run(handle)
+except QueueError as e:
+    print("worker %s: %s" % (q.id, e), file=sys.stderr)
+    sys.exit(3 if e.code == "ELOST" else 2)
+print("worker %s: %d items, %d failed" % (q.id, r["done"] + r["failed"] + r["lost"], r["failed"]))
+`;
+/** A worker written against client.js, in-process. */
+const NODE = `
+const fs = require('fs');
+const { WorkQueue } = require(process.env.QUEUE_SCRIPTS_DIR + '/client.js');
+const d = process.env.LOG_DIR + '/' + process.env.WORKER_ID;
+const q = WorkQueue.fromEnv();
+q.run(async (item) => {
+  fs.appendFileSync(d + '.started', item + '\\n');
+  if (item.startsWith('poison-crash')) process.kill(process.pid, 'SIGKILL');
+  if (item.startsWith('poison-fail')) throw new Error('poison');
+  if (item.startsWith("slow-item")) await new Promise((r) => setTimeout(r, Number(process.env.SLOW_SECONDS || 6) * 1000));
+  if (process.env.WORK_SLEEP) await new Promise((r) => setTimeout(r, Number(process.env.WORK_SLEEP) * 1000));
+  fs.appendFileSync(d + '.done', item + '\\n');
+}).then((r) => { q.close(); console.log('worker ' + q.id + ': ' + (r.done + r.failed + r.lost) + ' items, ' + r.failed + ' failed'); },
+  (e) => { console.error('worker ' + q.id + ': ' + e.message); process.exit(e.code === 'ELOST' ? 3 : 2); });
+`;
 const WORKER: AppContainerProps = { image: 'node:22.11.0-bookworm', command: ['node', '/etc/work-queue/scripts/worker.js', '/bin/sh', '-c', PROCESS] };
 const PASSWORD = () => ({ secret: kplus.Secret.fromSecretName(new Chart(Testing.app(), 'x'), 's', 'queue-password'), key: 'password' });
+/** The kinds of worker process a pod may run, in turn. */
+const ALL_KINDS = ['js', 'sh', 'stdio', 'py', 'node-client'] as const;
+type Kind = typeof ALL_KINDS[number];
+/** `WQ_KINDS=sh,py` runs only those (to look at one kind); the suite runs all. */
+const KINDS: readonly Kind[] = process.env.WQ_KINDS ? process.env.WQ_KINDS.split(',') as Kind[] : ALL_KINDS;
 
 /**
  * A PATH on which the valkey image's names are the redis build here and the redis names fail, as in the valkey
@@ -91,153 +146,425 @@ async function redis(host: string, port: number, ...args: string[]): Promise<str
   return m[1] ?? m[2] ?? m[3] ?? '';
 }
 
-/** The queue Deployment's redis-server arguments, started on a loopback address (the harness sets bind, port and dir). */
-async function startQueue(objs: any[]) {
-  const c = one(objs, 'Deployment').spec.template.spec.containers[0];
-  const args: string[] = [...c.args];
-  args.splice(args.indexOf('--dir'), 2);
-  const host = allocHost();
-  const daemon = await startRedis({ host, port: 6379, args });
-  return { host, port: 6379, daemon, args };
+/**
+ * The queue Deployment's server with exactly its arguments (and command: the password variant runs through `sh
+ * -c`), on a loopback address, its `/data` a temp dir that outlives the process: SIGKILL it and start it again,
+ * as a pod restarted on its claim.
+ */
+class QueueServer {
+  public static async of(objs: any[], opts: { password?: string; PATH?: string; name?: string } = {}): Promise<QueueServer> {
+    const c = one(objs, 'Deployment', opts.name).spec.template.spec.containers[0];
+    const args: string[] = [...c.args];
+    args.splice(args.indexOf('--dir'), 2, '--dir', tempDir('wq-data'));
+    return new QueueServer(await freeHost(6379), c.command, args, opts);
+  }
+
+  public proc?: Started;
+  public readonly port = 6379;
+  private starts = 0;
+
+  private constructor(public readonly host: string, private readonly command: string[], public readonly args: string[],
+    private readonly opts: { password?: string; PATH?: string }) {}
+
+  public async start(): Promise<void> {
+    const argv = [...this.args, '--bind', this.host];
+    const viaShell = this.command[0] === 'sh';
+    this.proc = await start({
+      name: `queue-${this.host}-${++this.starts}`,
+      command: viaShell ? '/bin/sh' : toolPath(this.command[0]),
+      args: viaShell ? [...this.command.slice(1), ...argv] : argv,
+      env: { ...(this.opts.password ? { REDISCLI_AUTH: this.opts.password } : {}), ...(this.opts.PATH ? { PATH: this.opts.PATH } : {}) },
+      readyPort: { host: this.host, port: this.port },
+    });
+  }
+
+  /** SIGKILL, as a node or OOM kill; waits until it is gone. */
+  public kill(): void {
+    const p = this.proc!;
+    process.kill(p.pid, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (p.exited === undefined && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+}
+
+/** The queue's keys in the order queue.lua reads them (KEYS[1..7]). */
+function orderedKeys(q: WorkQueueJobs): string[] {
+  const k = q.keys!;
+  return [k.pending, k.leased, k.attempts, k.delayed, k.deadLetters, k.stats, k.seeds];
+}
+
+/** A pod of a parallel Job, as the model below runs it. */
+interface PodRun { readonly id: string; readonly kind: Kind; readonly proc: Started; code?: number | null; signal?: string | null }
+
+/** What the queue holds: its lengths and counters (`queue.lua` status, read directly). */
+interface QueueCounts {
+  pending: number; leased: number; delayed: number; dead: number; done: number; retried: number; expired: number; buried: number; stale: number;
+}
+
+async function queueCounts(queue: { host: string; port: number }, q: WorkQueueJobs, password?: string): Promise<QueueCounts> {
+  const k = q.keys!;
+  const counters = ['done', 'retried', 'expired', 'buried', 'stale'];
+  const r = await redisPipeline(queue.host, queue.port, [
+    ...(password ? [['AUTH', password]] : []),
+    ['LLEN', k.pending], ['ZCARD', k.leased], ['ZCARD', k.delayed], ['LLEN', k.deadLetters], ...counters.map((c) => ['HGET', k.stats, c]),
+  ]);
+  const n = r.slice(password ? 1 : 0).map((v) => (v === '$-1' ? 0 : Number(v.replace(/^:/, ''))));
+  return { pending: n[0], leased: n[1], delayed: n[2], dead: n[3], done: n[4], retried: n[5], expired: n[6], buried: n[7], stale: n[8] };
+}
+
+function deadLetters(queue: { host: string; port: number }, q: WorkQueueJobs): string[] {
+  const r = run(toolPath('redis-cli'), ['-h', queue.host, '-p', String(queue.port), 'LRANGE', q.keys!.deadLetters, '0', '-1']);
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+/** The seeder Job's exact command; it must push every item. */
+function seed(objs: any[], q: WorkQueueJobs, local: (p: string) => string, env: Record<string, string>) {
+  const c = one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0];
+  const r = run(c.command[0], c.command.slice(1).map(local), { env: { ...envOf(c), ...env }, timeoutMs: 60_000 });
+  expect(r).toMatchObject({ code: 0, stdout: `seed: run ${q.seedRun} seeded: ${q._items!.length} items pushed\n` });
+}
+
+/** Items done and started, from every pod's logs; done more than once = duplicates (at-least-once). */
+function tally(logDir: string) {
+  const done = new Map<string, number>();
+  const started = new Map<string, number>();
+  for (const f of fs.readdirSync(logDir)) {
+    const into = f.endsWith('.done') ? done : f.endsWith('.started') ? started : undefined;
+    if (into) for (const item of lines(path.join(logDir, f))) into.set(item, (into.get(item) ?? 0) + 1);
+  }
+  return { done, started, duplicates: [...done.entries()].filter(([, n]) => n > 1).map(([i]) => i) };
+}
+
+/**
+ * Starts the pods of the worker Job: its seed-wait init container (when it has one), then the worker, as one
+ * process group; pod `i` runs `KINDS[i % 5]` on the same contract (the Job's worker command is `js`).
+ */
+function podLauncher(q: WorkQueueJobs, objs: any[], local: (p: string) => string, env: Record<string, string>, logDir: string) {
+  const pod = one(objs, 'Job', q.workerJob!.name).spec.template.spec;
+  const waitSeed = pod.initContainers?.[0];
+  const worker = pod.containers[0];
+  const scripts = local('/etc/work-queue/scripts');
+  return (id: string, kind: Kind): Promise<Started> => {
+    const main: Record<Kind, string[]> = {
+      'js': worker.command.map(local),
+      'sh': ['/bin/sh', `${scripts}/worker.sh`, '/bin/sh', '-c', PROCESS],
+      'stdio': ['node', `${scripts}/worker.js`, '--stdio', '/bin/sh', '-c', LINES],
+      'py': ['python3', '-c', PYTHON],
+      'node-client': ['node', '-e', NODE],
+    };
+    const init = waitSeed ? ['/bin/sh "$0" && exec "$@"', local(waitSeed.command[1])] : ['exec "$@"', 'pod'];
+    return start({
+      name: id,
+      command: '/bin/sh',
+      args: ['-c', ...init, ...main[kind]],
+      env: { ...(waitSeed ? envOf(waitSeed) : {}), ...envOf(worker, id), QUEUE_SCRIPTS_DIR: scripts, LOG_DIR: logDir, ...env },
+      maxLifeMs: 280_000,
+    });
+  };
+}
+
+/**
+ * A model of the Job controller for a parallel Job without completions (the work-queue pattern): it keeps
+ * `parallelism` pods running and replaces failed ones while no pod has succeeded; once one succeeded it starts no
+ * more, and the Job is Complete when every pod has ended; more than `backoffLimit` failures fail the Job (its
+ * pods are killed).
+ * @see https://kubernetes.io/docs/concepts/workloads/controllers/job/#parallel-jobs
+ */
+async function runParallelJob(o: {
+  parallelism: number;
+  backoffLimit: number;
+  deadlineMs: number;
+  launch: (id: string, kind: Kind) => Promise<Started>;
+  onFirstSuccess?: () => Promise<QueueCounts>;
+  chaos?: (job: { running: () => PodRun[]; ended: () => boolean }) => Promise<void>;
+}): Promise<{ state: 'Complete' | 'Failed'; pods: PodRun[]; failures: number; firstSuccess?: QueueCounts }> {
+  const pods: PodRun[] = [];
+  let failures = 0;
+  let succeeded = 0;
+  let state: 'Complete' | 'Failed' | undefined;
+  let firstSuccess: QueueCounts | undefined;
+  const running = () => pods.filter((p) => p.code === undefined && p.signal === undefined);
+  const chaos = o.chaos?.({ running, ended: () => state !== undefined });
+  const deadline = Date.now() + o.deadlineMs;
+  while (state === undefined) {
+    if (Date.now() > deadline) throw new Error(`the Job did not end in ${o.deadlineMs}ms; pods:\n${pods.map((p) => `${p.id}: ${p.proc.logs().slice(-600)}`).join('\n')}`);
+    for (const p of running()) {
+      if (p.proc.exited === undefined) continue;
+      p.code = p.proc.child.exitCode;
+      p.signal = p.proc.child.signalCode;
+      if (p.code === 0) {
+        if (succeeded++ === 0 && o.onFirstSuccess) firstSuccess = await o.onFirstSuccess();
+      } else {
+        failures++;
+      }
+    }
+    if (failures > o.backoffLimit) {
+      state = 'Failed';
+      for (const p of running()) await p.proc.stop();
+    } else if (succeeded === 0) {
+      while (running().length < o.parallelism) {
+        const i = pods.length;
+        const kind = KINDS[i % KINDS.length];
+        pods.push({ id: `thumbs-workers-${kind}-${i}`, kind, proc: await o.launch(`thumbs-workers-${kind}-${i}`, kind) });
+      }
+    } else if (running().length === 0) {
+      state = 'Complete';
+    }
+    await sleep(100);
+  }
+  await chaos;
+  return { state, pods, failures, firstSuccess };
+}
+
+/** A small seeded PRNG (Park and Miller's minimal standard), so a run's chaos is the same every time. */
+function parkMiller(initial: number): () => number {
+  let a = initial;
+  return () => {
+    a = (a * 48271) % 2147483647;
+    return a / 2147483647;
+  };
 }
 
 describe('WorkQueueJobs on a real Redis', () => {
-  test('1,000 items, 6 workers (node and sh), 3 killed with SIGKILL during an item, 1 dead before its lease: 0 lost', async () => {
-    // GIVEN 998 photos, one item slower than the lease (renewal must keep it) and one that fails
-    const items = Array.from({ length: 1000 }, (_, i) => (i === 500 ? 'slow-item' : i === 700 ? 'poison-item' : `photos/${String(i).padStart(4, '0')} café.jpg`));
+  test('a poison item among 1,000: dead-lettered after maxAttempts, the other 998 and a slow item done, 0 lost; reaping ends with the batch', async () => {
+    // GIVEN 997 photos, an item that kills its worker every time, one that fails every time, one slower than the lease
+    const items = Array.from({ length: 1000 }, (_, i) => (i === 100 ? 'poison-crash' : i === 700 ? 'poison-fail' : i === 500 ? 'slow-item'
+      : `photos/${String(i).padStart(4, '0')} café.jpg`));
+    const { q, objs, local } = synth({
+      items: WorkItems.fromList(items),
+      mode: WorkerMode.parallel({ parallelism: 5 }),
+      lease: Duration.seconds(6),
+      maxAttempts: 3,
+      retryBackoff: Duration.millis(300),
+      maxRetryBackoff: Duration.seconds(1),
+    });
+    // the parallel mode has no reaper CronJob: its workers reap in their takes
+    expect(objs.filter((o) => o.kind === 'CronJob')).toEqual([]);
+    const queue = await QueueServer.of(objs);
+    await queue.start();
+    const nss = nssWrapperEnv({ [q.queueHost!]: queue.host });
+    const logDir = tempDir('wq-poison');
+
+    // WHEN the Job's pods (every kind of worker, in turn) start before the seeder, which then seeds
+    const job = runParallelJob({
+      parallelism: 5,
+      backoffLimit: 6,
+      deadlineMs: 200_000,
+      launch: podLauncher(q, objs, local, { ...nss, SLOW_SECONDS: '9' }, logDir),
+      onFirstSuccess: () => queueCounts(queue, q),
+    });
+    await sleep(2000);
+    seed(objs, q, local, nss);
+    const result = await job;
+
+    // THEN the Job completed, and when its first pod succeeded nothing was pending, leased or waiting to retry
+    const { done, started, duplicates } = tally(logDir);
+    const dead = deadLetters(queue, q);
+    expect({ dead: dead.sort(), logs: dead.length === 2 ? '' : result.pods.map((p) => `${p.id}: ${p.proc.logs().slice(-1500)}`).join('\n') })
+      .toEqual({ dead: ['poison-crash', 'poison-fail'], logs: '' });
+    expect(result.state).toBe('Complete');
+    expect(result.firstSuccess).toMatchObject({ pending: 0, leased: 0, delayed: 0, dead: 2 });
+    const lost = items.filter((i) => !done.has(i) && !dead.includes(i));
+    expect(lost).toEqual([]);
+    expect(done.size).toBe(998);
+    // each poison item was attempted exactly maxAttempts times; the slow item once (its lease was renewed)
+    expect([started.get('poison-crash'), started.get('poison-fail'), started.get('slow-item'), done.get('slow-item')]).toEqual([3, 3, 1, 1]);
+    expect(result.failures).toBe(3); // the three pods the crashing item killed
+    const stats = await queueCounts(queue, q);
+    expect(stats).toMatchObject({ buried: 2, retried: 4, expired: 3 });
+    // reaping ended with the batch: no process is left, no client is connected, the counters stand still
+    await sleep(3000);
+    expect(result.pods.filter((p) => p.proc.exited === undefined)).toEqual([]);
+    expect((await redis(queue.host, queue.port, 'CLIENT', 'LIST')).split('\n').filter((l) => l !== '')).toHaveLength(1); // this one
+    expect(await queueCounts(queue, q)).toEqual(stats);
+    // eslint-disable-next-line no-console
+    console.log(`work queue, poison: 1000 items, ${result.pods.length} pods (${result.failures} killed by poison-crash); done ${done.size}, `
+      + `dead-lettered ${dead.length} (${dead.join(', ')}), lost ${lost.length}, duplicates ${duplicates.length}; stats ${JSON.stringify(stats)}`);
+  }, 240_000);
+
+  test('every kind of worker renews its lease: five items that take longer than the lease, each done once by one kind', async () => {
+    const items = ALL_KINDS.map((_, i) => `slow-item-${i}`);
+    const { q, objs, local } = synth({ items: WorkItems.fromList(items), mode: WorkerMode.parallel({ parallelism: 5 }), lease: Duration.seconds(3) });
+    const queue = await QueueServer.of(objs);
+    await queue.start();
+    const nss = nssWrapperEnv({ [q.queueHost!]: queue.host });
+    const logDir = tempDir('wq-renew');
+    seed(objs, q, local, nss);
+    const launch = podLauncher(q, objs, local, { ...nss, SLOW_SECONDS: '6' }, logDir);
+    const pods = await Promise.all(ALL_KINDS.map((kind, i) => launch(`renew-${kind}-${i}`, kind)));
+    const deadline = Date.now() + 90_000;
+    while (pods.some((p) => p.exited === undefined)) {
+      if (Date.now() > deadline) throw new Error(pods.map((p) => p.logs()).join('\n'));
+      await sleep(200);
+    }
+    expect(pods.map((p) => p.child.exitCode)).toEqual([0, 0, 0, 0, 0]);
+    const { done } = tally(logDir);
+    expect([...done.keys()].sort()).toEqual(items);
+    expect([...done.values()]).toEqual([1, 1, 1, 1, 1]);
+    // one item per kind (each holds one at a time and none finished before all had taken one), no lease ran out
+    expect(ALL_KINDS.map((kind, i) => lines(path.join(logDir, `renew-${kind}-${i}.done`)).length)).toEqual([1, 1, 1, 1, 1]);
+    expect(await queueCounts(queue, q)).toMatchObject({ done: 5, expired: 0, stale: 0, retried: 0 });
+  }, 120_000);
+
+  test('a lost lease stops the reference workers\' command; the item comes back and is done once', async () => {
+    for (const kind of ['js', 'sh'] as const) {
+      const { q, objs, local } = synth({ items: WorkItems.fromList(['slow-item']), lease: Duration.seconds(3), retryBackoff: Duration.millis(100) });
+      const queue = await QueueServer.of(objs);
+      await queue.start();
+      const nss = nssWrapperEnv({ [q.queueHost!]: queue.host });
+      const logDir = tempDir(`wq-lost-${kind}`);
+      seed(objs, q, local, nss);
+      const pod = await podLauncher(q, objs, local, { ...nss, SLOW_SECONDS: '5' }, logDir)(`lost-${kind}`, kind);
+      while (lines(path.join(logDir, `lost-${kind}.started`)).length === 0) await sleep(100);
+      // the lease goes to another worker while this one works (as after a long pause of this worker)
+      const lease = await redisPipeline(queue.host, queue.port, [
+        ['ZSCORE', q.keys!.leased, `slow-item\nlost-${kind}`], ['ZREM', q.keys!.leased, `slow-item\nlost-${kind}`],
+      ]);
+      expect(lease[1]).toBe(':1');
+      expect(await redis(queue.host, queue.port, 'ZADD', q.keys!.leased, lease[0], 'slow-item\nsomeone-else')).toBe('1');
+      const deadline = Date.now() + 60_000;
+      while (pod.exited === undefined && Date.now() < deadline) await sleep(200);
+      expect({ kind, exited: pod.exited }).toEqual({ kind, exited: `lost-${kind} exited (code 0, signal null)` });
+      expect(pod.logs()).toMatch(/lease lost: slow-item/);
+      // stopped at once (SIGTERM), taken again once the other worker's lease ran out, then done
+      expect({ kind, started: lines(path.join(logDir, `lost-${kind}.started`)), done: lines(path.join(logDir, `lost-${kind}.done`)) })
+        .toEqual({ kind, started: ['slow-item', 'slow-item'], done: ['slow-item'] });
+      expect(await queueCounts(queue, q)).toMatchObject({ done: 1, expired: 1, retried: 1 });
+    }
+  }, 180_000);
+
+  test('the queue\'s redis SIGKILLed and restarted twice (append-only file), workers SIGKILLed at random: 0 lost, 0 stranded', async () => {
+    // GIVEN 1,000 items on a queue with the default persistence (AOF, fsync every second)
+    const items = Array.from({ length: 1000 }, (_, i) => `photos/${String(i).padStart(4, '0')} café.jpg`);
     const { q, objs, local } = synth({
       items: WorkItems.fromList(items),
       mode: WorkerMode.parallel({ parallelism: 6 }),
-      lease: Duration.seconds(60),
-      handOffGrace: Duration.seconds(2),
+      lease: Duration.seconds(5),
+      maxAttempts: 10,
+      retryBackoff: Duration.millis(300),
+      maxRetryBackoff: Duration.seconds(2),
+      backoffLimit: 40,
+      takeBatch: 4, // the batch lease under the same chaos (worker.sh takes one at a time)
     });
-    const { host, port } = await startQueue(objs);
-    const nss = nssWrapperEnv({ [q.queueHost!]: host });
-    const logDir = tempDir('wq-logs');
+    expect(q.persistence).toBe(QueuePersistence.APPEND_FSYNC_EVERY_SECOND);
+    const queue = await QueueServer.of(objs);
+    expect(queue.args).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--appendfsync', 'everysec']));
+    await queue.start();
+    const nss = nssWrapperEnv({ [q.queueHost!]: queue.host });
+    const logDir = tempDir('wq-restart');
+    seed(objs, q, local, nss);
 
-    const workerPod = one(objs, 'Job', q.workerJob!.name).spec.template.spec;
-    const waitSeed = workerPod.initContainers[0];
-    const worker = workerPod.containers[0];
-    expect(waitSeed.name).toBe('wait-seed');
+    // WHEN the Job runs (20 ms of work per item), the queue is SIGKILLed and restarted at 30 % and 60 % done, and
+    // workers are SIGKILLed at random, one per 100 items done up to 800
+    const chaos: string[] = [];
+    const result = await runParallelJob({
+      parallelism: 6,
+      backoffLimit: 40,
+      deadlineMs: 240_000,
+      launch: podLauncher(q, objs, local, { ...nss, WORK_SLEEP: '0.02' }, logDir),
+      onFirstSuccess: () => queueCounts(queue, q),
+      chaos: async (job) => {
+        const random = parkMiller(22);
+        let restarts = 0;
+        let kills = 0;
+        while (!job.ended()) {
+          const n = tally(logDir).done.size;
+          if ((restarts === 0 && n >= 300) || (restarts === 1 && n >= 600)) {
+            queue.kill();
+            chaos.push(`redis SIGKILLed at ${n} done`);
+            await sleep(1500);
+            await queue.start();
+            restarts++;
+          } else if (kills < 8 && n >= 100 * (kills + 1)) {
+            const running = job.running();
+            const victim = running[Math.floor(random() * running.length)];
+            if (victim) {
+              process.kill(-victim.proc.pid, 'SIGKILL');
+              chaos.push(`${victim.id} (${victim.kind}) SIGKILLed at ${n} done`);
+              kills++;
+            }
+          }
+          await sleep(100 + Math.floor(random() * 200));
+        }
+        expect([restarts, kills]).toEqual([2, 8]);
+      },
+    });
 
-    // WHEN the workers start before the seeder (each pod: its wait-seed init container, then the worker)
-    const workers: Array<{ id: string; proc: Started; victim: boolean }> = [];
-    for (let i = 0; i < 6; i++) {
-      const victim = i < 3;
-      const id = `thumbs-workers-${i === 2 ? 'late-victim' : victim ? 'victim' : 'ok'}-${i}`;
-      const cmd: string[] = worker.command.map(local);
-      // pods 1, 3 and 5 run the shell reference worker on the same contract
-      const main = i % 2 === 1 ? ['/bin/sh', local('/etc/work-queue/scripts/worker.sh'), ...cmd.slice(2)] : cmd;
-      const proc = await start({
-        name: id,
-        command: '/bin/sh',
-        args: ['-c', '/bin/sh "$0" && exec "$@"', ...waitSeed.command.slice(1).map(local), ...main],
-        env: { ...envOf(waitSeed), ...envOf(worker, id), ...nss, LOG_DIR: logDir },
-        maxLifeMs: 240_000,
-      });
-      workers.push({ id, proc, victim });
-    }
-    await sleep(2500);
-    expect(workers.map((w) => w.proc.exited)).toEqual(workers.map(() => undefined)); // waiting for the seed, not done
-    expect(await redis(host, port, 'LLEN', q.keys!.pending)).toBe('0');
-
-    // the seeder Job's exact command, twice: the second run pushes nothing
-    const seederPod = one(objs, 'Job', q.seeder!.name).spec.template.spec;
-    const seed = () => run(seederPod.containers[0].command[0], seederPod.containers[0].command.slice(1).map(local),
-      { env: { ...envOf(seederPod.containers[0]), ...nss }, timeoutMs: 30_000 });
-    const first = seed();
-    expect(first).toMatchObject({ code: 0, stdout: `seed: run ${q.seedRun} seeded: 1000 items pushed\n` });
-    const again = seed();
-    expect(again).toMatchObject({ code: 0, stdout: `seed: run ${q.seedRun} already seeded (1000 items): nothing pushed\n` });
-
-    // a worker that dies between its BLMOVE and its SET of the lease
-    const orphan = await redis(host, port, 'LMOVE', q.keys!.pending, q.keys!.processing, 'RIGHT', 'LEFT');
-    expect(orphan).not.toBe('');
-
-    // kill the victims with SIGKILL (the whole process group, as a pod dies) during their 3rd item: two in the
-    // middle of the work, the late one after the work and before the acknowledgement
-    const killedWith: string[] = [];
-    let lateItem = '';
-    for (const w of workers.filter((x) => x.victim)) {
-      const late = w.id.includes('late-victim');
-      const deadline = Date.now() + 60_000;
-      while (lines(path.join(logDir, `${w.id}.${late ? 'done' : 'started'}`)).length < 3) {
-        if (Date.now() > deadline) throw new Error(`${w.id} never got to its 3rd item; log:\n${w.proc.logs()}`);
-        await sleep(20);
-      }
-      process.kill(-w.proc.pid, 'SIGKILL');
-      const started = lines(path.join(logDir, `${w.id}.started`));
-      const done = lines(path.join(logDir, `${w.id}.done`));
-      expect(started).toHaveLength(3);
-      if (late) {
-        expect(done).toEqual(started); // the work was done, the acknowledgement never came
-        lateItem = started[2];
-      } else {
-        expect(done).toEqual(started.slice(0, 2)); // killed mid-item: the third began and never finished
-        killedWith.push(started[2]);
-      }
-    }
-
-    // THEN the reaper (the CronJob's exact command, every 2 s instead of every minute) brings their items back
-    const reaperPod = one(objs, 'CronJob').spec.jobTemplate.spec.template.spec;
-    const reaps: string[] = [];
-    const survivors = workers.filter((w) => !w.victim);
-    const deadline = Date.now() + 200_000;
-    while (survivors.some((w) => w.proc.exited === undefined)) {
-      if (Date.now() > deadline) throw new Error(`workers still running; logs:\n${survivors.map((w) => w.proc.logs()).join('\n')}`);
-      const r = await runAsync(reaperPod.containers[0].command[0], reaperPod.containers[0].command.slice(1).map(local),
-        { env: { ...envOf(reaperPod.containers[0]), ...nss }, timeoutMs: 30_000 });
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      reaps.push(r.stdout.trim());
-      await sleep(2000);
-    }
-    for (const w of survivors) {
-      expect(w.proc.exited).toBe(`${w.id} exited (code 0, signal null)`);
-      expect(w.proc.logs()).toMatch(new RegExp(`worker ${w.id}: \\d+ items, [01] failed\\n`));
-    }
-
-    // every item was processed at least once; the poison item went to the failed list
-    const done = new Map<string, number>();
-    const started = new Map<string, number>();
-    for (const w of workers) {
-      for (const item of lines(path.join(logDir, `${w.id}.done`))) done.set(item, (done.get(item) ?? 0) + 1);
-      for (const item of lines(path.join(logDir, `${w.id}.started`))) started.set(item, (started.get(item) ?? 0) + 1);
-    }
-    const lost = items.filter((i) => i !== 'poison-item' && !done.has(i));
-    const duplicates = [...done.entries()].filter(([, n]) => n > 1).map(([i]) => i);
-    expect(lost).toEqual([]);
-    expect(done.size).toBe(999);
-    expect(await redis(host, port, 'LLEN', q.keys!.failed)).toBe('1');
-    expect(await redis(host, port, 'LINDEX', q.keys!.failed, '0')).toBe('poison-item');
-    for (const item of killedWith) expect(done.get(item)).toBe(1); // finished once, by another worker
-    expect(done.get(orphan)).toBe(1);
-    expect(done.get('slow-item')).toBe(1); // 65 s of work on a 60 s lease: the renewals kept it
-    expect(started.get('slow-item')).toBe(1);
-    // nothing left on the queue
-    expect(await redis(host, port, 'LLEN', q.keys!.pending)).toBe('0');
-    expect(await redis(host, port, 'LLEN', q.keys!.processing)).toBe('0');
-    expect(await redis(host, port, 'ZCARD', q.keys!.unleased)).toBe('0');
-    expect(await redis(host, port, 'EVAL', "return #redis.call('KEYS', ARGV[1])", '0', `${q.keys!.leasePrefix}*`)).toBe('0');
-    expect(await redis(host, port, 'HGET', q.keys!.stats, 'requeued')).toBe('4'); // 3 victims + 1 orphan
-    expect(reaps.some((r) => /^reap: requeued [1-4], leased \d+, in grace \d+$/.test(r))).toBe(true);
-    // a seed run after the work is done still pushes nothing
-    expect(seed().stdout).toBe(`seed: run ${q.seedRun} already seeded (1000 items): nothing pushed\n`);
-    expect(await redis(host, port, 'LLEN', q.keys!.pending)).toBe('0');
-
+    // THEN the Job completed only once nothing was pending, leased or waiting to retry; every item is done or dead
+    expect(result.state).toBe('Complete');
+    expect(result.firstSuccess).toMatchObject({ pending: 0, leased: 0, delayed: 0 });
+    const { done, duplicates } = tally(logDir);
+    const dead = deadLetters(queue, q);
+    const lost = items.filter((i) => !done.has(i) && !dead.includes(i));
+    const counts = await queueCounts(queue, q);
+    const stranded = counts.pending + counts.leased + counts.delayed;
+    expect({ lost: lost.length, stranded }).toEqual({ lost: 0, stranded: 0 });
+    expect(done.size + dead.length).toBe(1000);
     // eslint-disable-next-line no-console
-    console.log('work queue: 1000 items, 6 workers; SIGKILLed: 2 mid-item, 1 after its work before its ack, 1 before '
-      + `its lease; lost ${lost.length}, duplicates ${duplicates.length}${duplicates.length ? ` (${duplicates.join(', ')})` : ''}, `
-      + `requeued 4, reaper runs ${reaps.length}`);
-    // at least once: the only duplicate is the item whose work was done when its worker died unacknowledged
-    expect(duplicates).toEqual([lateItem]);
-    expect(done.get(lateItem)).toBe(2);
-  }, 280_000);
+    console.log(`work queue, restarts: 1000 items, ${result.pods.length} pods (${result.failures} failed); ${chaos.join('; ')}; `
+      + `done ${done.size}, dead-lettered ${dead.length}, lost ${lost.length}, stranded ${stranded}, duplicates ${duplicates.length} `
+      + `(items whose work was done when their worker or the queue died before the settlement); stats ${JSON.stringify(counts)}`);
+  }, 300_000);
 
-  test('KEDA mode: each job takes at most itemsPerJob items and exits when the pending list is empty', async () => {
+  test('without persistence a restart loses every item not yet done; the workers notice the lost seed run and the Job fails', async () => {
+    // GIVEN 1,000 items on a queue that keeps nothing on disk
+    const items = Array.from({ length: 1000 }, (_, i) => `item-${i}`);
+    const { q, objs, local } = synth({
+      items: WorkItems.fromList(items),
+      mode: WorkerMode.parallel({ parallelism: 4 }),
+      lease: Duration.seconds(5),
+      retryBackoff: Duration.millis(300),
+      queuePersistence: QueuePersistence.NONE,
+    });
+    expect(objs.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+    const queue = await QueueServer.of(objs);
+    expect(queue.args).toEqual(expect.arrayContaining(['--appendonly', 'no']));
+    await queue.start();
+    const nss = nssWrapperEnv({ [q.queueHost!]: queue.host });
+    const logDir = tempDir('wq-volatile');
+    seed(objs, q, local, nss);
+
+    // WHEN the queue is SIGKILLed and restarted at about 40 % done (the workers paused for the moment, to count exactly)
+    let atKill = { pending: -1, leased: -1, delayed: -1, done: -1 };
+    const result = await runParallelJob({
+      parallelism: 4,
+      backoffLimit: 6,
+      deadlineMs: 200_000,
+      launch: podLauncher(q, objs, local, { ...nss, SEED_WAIT_SECONDS: '4' }, logDir),
+      chaos: async (job) => {
+        while (tally(logDir).done.size < 400) await sleep(100);
+        const paused = job.running();
+        for (const p of paused) process.kill(-p.proc.pid, 'SIGSTOP');
+        const c = await queueCounts(queue, q);
+        atKill = { pending: c.pending, leased: c.leased, delayed: c.delayed, done: tally(logDir).done.size };
+        queue.kill();
+        await sleep(1000);
+        await queue.start();
+        for (const p of paused) process.kill(-p.proc.pid, 'SIGCONT');
+      },
+    });
+
+    // THEN the items that were pending or waiting to retry are gone; the Job failed rather than completed
+    const { done } = tally(logDir);
+    const lost = items.filter((i) => !done.has(i));
+    expect(result.state).toBe('Failed');
+    expect(result.pods.some((p) => p.code === 3)).toBe(true); // "the queue lost its seed run"
+    expect(lost.length).toBeGreaterThanOrEqual(atKill.pending + atKill.delayed);
+    expect(lost.length).toBeLessThanOrEqual(atKill.pending + atKill.delayed + atKill.leased);
+    expect(await queueCounts(queue, q)).toMatchObject({ pending: 0, leased: 0, delayed: 0, dead: 0 });
+    // eslint-disable-next-line no-console
+    console.log(`work queue, no persistence: 1000 items, restart at ${atKill.done} done (pending ${atKill.pending}, leased ${atKill.leased}, `
+      + `waiting ${atKill.delayed}): lost ${lost.length}; Job ${result.state} after ${result.failures} pod failures (exit 3: the seed run is gone)`);
+  }, 240_000);
+
+  test('KEDA mode: each job takes at most itemsPerJob items and exits when nothing is pending; the reaper CronJob brings back a dead job\'s items', async () => {
     const items = Array.from({ length: 10 }, (_, i) => `item-${i}`);
-    const { q, objs, local } = synth({ items: WorkItems.fromList(items), mode: WorkerMode.scaledJob({ itemsPerJob: 4 }) }, 'batch');
-    const { host, port } = await startQueue(objs);
+    const { q, objs, local } = synth({
+      items: WorkItems.fromList(items), mode: WorkerMode.scaledJob({ itemsPerJob: 4 }), retryBackoff: Duration.millis(1),
+    }, 'batch');
+    const queue = await QueueServer.of(objs);
+    await queue.start();
+    const { host, port } = queue;
     const nss = nssWrapperEnv({ [q.queueHost!]: host });
     const logDir = tempDir('wq-keda-logs');
     const seederPod = one(objs, 'Job', q.seeder!.name).spec.template.spec;
@@ -263,6 +590,23 @@ describe('WorkQueueJobs on a real Redis', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(5000); // waited one take timeout on the empty list, then exited
     const done = ['a', 'b', 'c'].flatMap((x) => lines(path.join(logDir, `thumbs-workers-${x}.done`)));
     expect(done.sort()).toEqual([...items].sort());
+
+    // a job that died holding an item: KEDA starts no job for it (it is not pending); the reaper CronJob's exact
+    // command puts it back once its lease ran out (retried after the backoff, then pending again)
+    await redis(host, port, 'LPUSH', q.keys!.pending, 'late-item');
+    const scripts = local('/etc/work-queue/scripts');
+    const took = run(toolPath('redis-cli'), ['-h', host, '-p', String(port), '--eval', `${scripts}/queue.lua`, ...orderedKeys(q), ',',
+      'take', 'dead-job', '2000', '3', '1', '1', '100', '', '1']);
+    expect(took.stdout.split('\n').slice(4, 6)).toEqual(['late-item', '1']);
+    expect(await redis(host, port, 'LLEN', q.keys!.pending)).toBe('0');
+    const reaperC = one(objs, 'CronJob', 'thumbs-reaper').spec.jobTemplate.spec.template.spec.containers[0];
+    const reap = () => run(reaperC.command[0], reaperC.command.slice(1).map(local), { env: { ...envOf(reaperC), ...nss } });
+    expect(reap()).toMatchObject({ code: 0, stdout: 'reap: expired 0 (dead-lettered 0), retries due 0, in 1 runs\n' });
+    await sleep(2500);
+    expect(reap()).toMatchObject({ code: 0, stdout: 'reap: expired 1 (dead-lettered 0), retries due 0, in 1 runs\n' });
+    await sleep(50);
+    expect(reap()).toMatchObject({ code: 0, stdout: 'reap: expired 0 (dead-lettered 0), retries due 1, in 1 runs\n' });
+    expect(await redis(host, port, 'LLEN', q.keys!.pending)).toBe('1');
   }, 120_000);
 
   test('Indexed mode: the init container writes item i for JOB_COMPLETION_INDEX i', () => {
@@ -272,11 +616,12 @@ describe('WorkQueueJobs on a real Redis', () => {
     const init = pod.initContainers[0];
     const env = Object.fromEntries(Object.entries(envOf(init)).map(([k, v]) => [k, local(v)]));
     items.forEach((item, i) => {
-      const r = run(init.command[0], init.command.slice(1), { env: { ...env, JOB_COMPLETION_INDEX: String(i) } });
+      const r = run(init.command[0], init.command.slice(1).map(local), { env: { ...env, JOB_COMPLETION_INDEX: String(i) } });
       expect(r).toMatchObject({ code: 0, stderr: '' });
       expect(fs.readFileSync(path.join(work, 'item'), 'utf8')).toBe(item);
     });
-    const r = run(init.command[0], init.command.slice(1), { env: { ...env, JOB_COMPLETION_INDEX: '4' } });
+    expect(init.command).toEqual(['/bin/sh', '/etc/work-queue/items/item.sh']);
+    const r = run(init.command[0], init.command.slice(1).map(local), { env: { ...env, JOB_COMPLETION_INDEX: '4' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no item on line 5 of');
     expect(pod.containers[0].env).toContainEqual({ name: 'WORK_ITEM_FILE', value: '/var/run/work-queue/item' });
@@ -288,7 +633,7 @@ describe('WorkQueueJobs on a real Redis', () => {
     const password = 's3cret-pass';
     const redisC = one(objs, 'Deployment').spec.template.spec.containers[0];
     expect(redisC.command[0]).toBe('sh');
-    const host = allocHost();
+    const host = await freeHost(6379);
     const args: string[] = [...redisC.args];
     args.splice(args.indexOf('--dir'), 2, '--dir', root);
     await start({
@@ -312,15 +657,32 @@ describe('WorkQueueJobs on a real Redis', () => {
     const logDir = tempDir('wq-pw-logs');
     const w = workerPod.containers[0];
     const cmd: string[] = w.command.map(local);
-    const [rn, rs] = await Promise.all([
-      runAsync(cmd[0], cmd.slice(1), { env: { ...envOf(w, 'pw-node'), ...nss, LOG_DIR: logDir, QUEUE_PASSWORD: password }, timeoutMs: 60_000 }),
-      runAsync('/bin/sh', [local('/etc/work-queue/scripts/worker.sh'), ...cmd.slice(2)], { env: { ...envOf(w, 'pw-sh'), ...nss, LOG_DIR: logDir, QUEUE_PASSWORD: password }, timeoutMs: 60_000 }),
+    const scripts = local('/etc/work-queue/scripts');
+    const as = (id: string, pw: string) => ({
+      env: { ...envOf(w, id), ...nss, LOG_DIR: logDir, QUEUE_SCRIPTS_DIR: scripts, QUEUE_PASSWORD: pw }, timeoutMs: 60_000,
+    });
+    // a wrong password: every worker and the seed wait stop at once with a clear message, not a retry loop
+    const wrong = await Promise.all([
+      runAsync(cmd[0], cmd.slice(1), as('bad-node', 'nope')),
+      runAsync('/bin/sh', [`${scripts}/worker.sh`, ...cmd.slice(2)], as('bad-sh', 'nope')),
+      runAsync('python3', ['-c', PYTHON], as('bad-py', 'nope')),
     ]);
-    expect([rn.code, rs.code]).toEqual([0, 0]);
-    expect([...lines(path.join(logDir, 'pw-node.done')), ...lines(path.join(logDir, 'pw-sh.done'))].sort()).toEqual([...items].sort());
-    const reapC = one(objs, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0];
-    const reap = run('/bin/sh', reapC.command.slice(1).map(local), { env: { ...envOf(reapC), ...nss, REDISCLI_AUTH: password } });
-    expect(reap).toMatchObject({ code: 0, stdout: 'reap: requeued 0, leased 0, in grace 0\n' });
+    expect(wrong.map((r) => r.code)).toEqual([2, 2, 2]);
+    for (const r of wrong) expect(r.stderr).toMatch(/refused the password: .*(WRONGPASS|NOAUTH)/);
+    const waitSeed = workerPod.initContainers[0];
+    const waited = run('/bin/sh', waitSeed.command.slice(1).map(local), { env: { ...envOf(waitSeed), ...nss, REDISCLI_AUTH: 'nope' }, timeoutMs: 20_000 });
+    expect(waited.code).toBe(1);
+    expect(waited.stderr).toMatch(/^wait-seed: the queue refused the password: .*WRONGPASS/);
+    const [rn, rs, rp] = await Promise.all([
+      runAsync(cmd[0], cmd.slice(1), as('pw-node', password)),
+      runAsync('/bin/sh', [`${scripts}/worker.sh`, ...cmd.slice(2)], as('pw-sh', password)),
+      runAsync('python3', ['-c', PYTHON], as('pw-py', password)),
+    ]);
+    expect([rn.code, rs.code, rp.code]).toEqual([0, 0, 0]);
+    expect(['pw-node', 'pw-sh', 'pw-py'].flatMap((id) => lines(path.join(logDir, `${id}.done`))).sort()).toEqual([...items].sort());
+    // the status command, with the seeder's environment (the same image and Secret) and the queue name
+    const status = run('/bin/sh', [`${scripts}/status.sh`], { env: { ...envOf(seedC), ...nss, REDISCLI_AUTH: password, QUEUE_NAME: 'thumbs' } });
+    expect(status).toMatchObject({ code: 0, stdout: 'thumbs: pending 0, leased 0, delayed 0, dead 0, done 20\n' });
   }, 120_000);
 });
 
@@ -339,7 +701,7 @@ describe('WorkQueueJobs with the Valkey engine (the redis build here under the v
     const password = 'valkey-s3cret';
     const server = one(objs, 'Deployment', 'thumbs-valkey').spec.template.spec.containers[0];
     expect(server.command).toEqual(['sh', '-c', 'exec valkey-server "$@" --requirepass "$REDISCLI_AUTH"', 'valkey-server']);
-    const host = allocHost();
+    const host = await freeHost(6379);
     const args: string[] = [...server.args];
     args.splice(args.indexOf('--dir'), 2, '--dir', root);
     await start({
@@ -377,24 +739,25 @@ describe('WorkQueueJobs with the Valkey engine (the redis build here under the v
     /** A library container's exact command and environment, the Secret's password and the valkey PATH added. */
     const runLike = (c: any) => runAsync(c.command[0], c.command.slice(1).map(local),
       { env: { ...envOf(c), ...nss, ...secretEnv, PATH }, timeoutMs: 30_000 });
-    const seed = await runLike(seedC);
-    expect(seed).toMatchObject({ code: 0, stdout: `seed: run ${q.seedRun} seeded: 30 items pushed\n`, stderr: '' });
-    const reapC = one(objs, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0];
+    const seeded = await runLike(seedC);
+    expect(seeded).toMatchObject({ code: 0, stdout: `seed: run ${q.seedRun} seeded: 30 items pushed\n`, stderr: '' });
     const deadline = Date.now() + 90_000;
     while (workers.some((w) => w.exited === undefined)) {
       if (Date.now() > deadline) throw new Error(`workers still running; logs:\n${workers.map((w) => w.logs()).join('\n')}`);
-      const reap = await runLike(reapC);
-      expect(reap).toMatchObject({ code: 0, stderr: '' });
-      expect(reap.stdout).toMatch(/^reap: requeued 0, leased \d+, in grace \d+\n$/);
-      await sleep(1000);
+      await sleep(500);
     }
+    // the status and reaper scripts call valkey-cli too
+    const status = await runAsync('/bin/sh', [local('/etc/work-queue/scripts/status.sh')], { env: { ...envOf(seedC), ...nss, ...secretEnv, PATH, QUEUE_NAME: 'thumbs' } });
+    expect(status).toMatchObject({ code: 0, stdout: 'thumbs: pending 0, leased 0, delayed 0, dead 0, done 30\n', stderr: '' });
+    const reap = await runAsync('/bin/sh', [local('/etc/work-queue/scripts/reap.sh')], { env: { ...envOf(seedC), ...nss, ...secretEnv, PATH, QUEUE_NAME: 'thumbs' } });
+    expect(reap).toMatchObject({ code: 0, stdout: 'reap: expired 0 (dead-lettered 0), retries due 0, in 1 runs\n', stderr: '' });
 
     // THEN every worker exited 0, every item was done exactly once, and the queue is empty
     for (const w of workers) expect(w.exited).toMatch(/exited \(code 0, signal null\)$/);
     const done = workers.flatMap((_, i) => lines(path.join(logDir, `thumbs-workers-valkey-${i}.done`)));
     expect(done.sort()).toEqual([...items].sort());
     const k = q.keys!;
-    expect(await redisPipeline(host, 6379, [['AUTH', password], ['LLEN', k.pending], ['LLEN', k.processing], ['LLEN', k.failed], ['HGET', k.seeds, q.seedRun!]]))
+    expect(await redisPipeline(host, 6379, [['AUTH', password], ['LLEN', k.pending], ['ZCARD', k.leased], ['LLEN', k.deadLetters], ['HGET', k.seeds, q.seedRun!]]))
       .toEqual(['+OK', ':0', ':0', ':0', '30']);
   }, 180_000);
 });

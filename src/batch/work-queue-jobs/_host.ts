@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import { QueuePersistence } from './queue-persistence';
 import { WorkQueueKeyNames } from '../../config/work-queue';
 import { KedaScaledJob } from '../../crds/keda';
 
@@ -8,6 +9,8 @@ import { KedaScaledJob } from '../../crds/keda';
 
 /** A queue the construct made (or was given the address of), with its scripts, seeder and reaper. */
 export interface WorkQueueParts {
+  /** The queue name (the prefix of its keys). */
+  readonly name: string;
   /** The Redis keys. */
   readonly keys: WorkQueueKeyNames;
   /** The host workers reach it at. */
@@ -16,6 +19,14 @@ export interface WorkQueueParts {
   readonly port: number;
   /** The lease, in seconds. */
   readonly leaseSeconds: number;
+  /** How often an item is leased before it is dead-lettered. */
+  readonly maxAttempts: number;
+  /** The first retry's delay, ms (doubling per attempt). */
+  readonly retryBackoffMs: number;
+  /** The longest retry delay, ms. */
+  readonly retryBackoffMaxMs: number;
+  /** Items a reference worker leases per round trip. */
+  readonly takeBatch: number;
   /**
    * The address a client in another namespace reaches it at (KEDA's operator): `queueAddress`, or the created
    * Service's fully qualified name when the chart has a namespace.
@@ -27,14 +38,16 @@ export interface WorkQueueParts {
   readonly seedRun?: string;
   /** The created queue server. */
   readonly deployment?: kplus.Deployment;
+  /** Its persistence. */
+  readonly persistence?: QueuePersistence;
   /** Its Service. */
   readonly service?: kplus.Service;
   /** The scripts ConfigMap. */
   readonly scripts: kplus.ConfigMap;
   /** The seeder Job, when there are items. */
   readonly seeder?: kplus.Job;
-  /** The reaper CronJob. */
-  readonly reaper: kplus.CronJob;
+  /** The reaper CronJob (KEDA mode: a parallel Job's workers reap in their takes). */
+  readonly reaper?: kplus.CronJob;
 }
 
 /** How the workers of a queue mode take items (the contract's `QUEUE_MAX_ITEMS` and `QUEUE_EXIT_WHEN`). */
@@ -43,7 +56,10 @@ export interface QueueTake {
   readonly maxItems: number;
   /** `drained` (pending and processing empty) or `empty` (pending empty for one take timeout). */
   readonly exitWhen: 'drained' | 'empty';
-  /** Hold the workers in an init container until the seed run is on the queue (when there is one). */
+  /**
+   * A parallel Job's workers: held in an init container until the seed run is on the queue (when there is one),
+   * and told the run, so that a queue that lost it makes them fail rather than report the batch done.
+   */
   readonly waitForSeed: boolean;
 }
 
@@ -52,7 +68,7 @@ export interface WorkerJobShape {
   readonly parallelism: number;
   readonly completions?: number;
   readonly completionMode?: string;
-  /** Give the Job `ttlSecondsAfterFinished` (KEDA's Jobs follow KEDA's history limits instead). */
+  /** Give the Job `ttlAfterFinished` when one is set (KEDA's Jobs follow KEDA's history limits instead). */
   readonly expires: boolean;
 }
 
@@ -77,8 +93,8 @@ export interface WorkQueueHost extends IConstruct {
   readonly _stageCount: number;
   /** Throws a prop error for each queue prop that is set (`reason`: why they must be unset). */
   _refuseQueueProps(reason: string): void;
-  /** Makes the queue (or checks `queueAddress`), its scripts ConfigMap, the seeder and the reaper. */
-  _openQueue(): WorkQueueParts;
+  /** Makes the queue (or checks `queueAddress`), its scripts ConfigMap, the seeder and (with `reaper`) the reaper. */
+  _openQueue(options: { readonly reaper: boolean }): WorkQueueParts;
   /** The worker pod of a queue mode: the contract in its environment, the scripts mounted. */
   _queueWorkerPod(queue: WorkQueueParts, take: QueueTake): kplus.k8s.PodTemplateSpec;
   /** The worker pod of the Indexed mode: an init container writes item `i`, then the stages, then the worker. */

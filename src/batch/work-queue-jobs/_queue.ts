@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { WorkQueueParts } from './_host';
 import { ITEMS_DIR, SCRIPTS_DIR } from './_worker-pod';
 import { QueueEngine } from './queue-engine';
+import { QueuePersistence } from './queue-persistence';
 import { applyPodOptions } from '../../blocks/_pod-options';
 import { RestrictedWorkloads } from '../../blocks/_restricted-workload';
 import { WorkQueueEnv, WorkQueueScripts } from '../../config/work-queue';
@@ -60,6 +61,9 @@ export interface QueueObjectsScope {
   readonly pod: PodOptions;
 }
 
+/** The annotation that tells kube-linter (and readers) why a Job has no TTL. */
+export const NO_TTL_ANNOTATION = { 'ignore-check.kube-linter.io/job-ttl-seconds-after-finished': 'a GitOps tool would re-create a Job its TTL deleted and run it again' };
+
 /** A queue whose scripts exist, before its seeder and reaper do. */
 export type QueueBeforeJobs = Omit<WorkQueueParts, 'seeder' | 'reaper'>;
 
@@ -71,8 +75,9 @@ export function engineLabels(at: QueueObjectsScope, component: string): { [key: 
 }
 
 /** `<server>` arguments for a queue: see `WorkQueueJobs.redisArgs`. */
-export function redisServerArgs(memoryLimit?: Size): string[] {
-  const args = ['--port', String(REDIS_PORT), '--dir', '/data', '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
+export function redisServerArgs(memoryLimit?: Size, persistence: QueuePersistence = QueuePersistence.APPEND_FSYNC_EVERY_SECOND): string[] {
+  const aof = persistence === QueuePersistence.NONE ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', persistence];
+  const args = ['--port', String(REDIS_PORT), '--dir', '/data', ...aof, '--save', '',
     '--maxmemory-policy', 'noeviction', '--protected-mode', 'no'];
   if (memoryLimit !== undefined) args.push('--maxmemory', `${Math.floor(memoryLimit.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR }) * 0.8)}mb`);
   return args;
@@ -84,6 +89,7 @@ export interface QueueServerOptions {
   readonly resources: kplus.ContainerResources;
   readonly storage: Size;
   readonly storageClass?: string;
+  readonly persistence: QueuePersistence;
 }
 
 /** The queue's server: a claim for its append-only file, one restricted replica, its Service. */
@@ -94,7 +100,7 @@ export function createQueueServer(at: QueueObjectsScope, options: QueueServerOpt
   const selector = RecommendedLabels.selector({ name: at.engine.engine, instance: at.baseName, component: 'queue' });
   const user = ContainerImages.user(at.engine.imageKey);
   const resources = options.resources;
-  const claim = new kplus.PersistentVolumeClaim(scope, 'QueueData', {
+  const claim = options.persistence === QueuePersistence.NONE ? undefined : new kplus.PersistentVolumeClaim(scope, 'QueueData', {
     metadata: { name, labels },
     storage: options.storage,
     accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
@@ -111,14 +117,15 @@ export function createQueueServer(at: QueueObjectsScope, options: QueueServerOpt
     name: at.engine.engine,
     image: at.image,
     command: secretEnv ? ['sh', '-c', `exec ${server} "$@" --requirepass "$REDISCLI_AUTH"`, server] : [server],
-    args: redisServerArgs(resources.memory?.limit),
+    args: redisServerArgs(resources.memory?.limit, options.persistence),
     envVariables: secretEnv,
     ports: [{ number: REDIS_PORT, name: 'redis' }],
     readiness: kplus.Probe.fromCommand(['sh', '-c', `${at.engine.cli} -p ${REDIS_PORT} PING | grep -qx PONG`], { periodSeconds: Duration.seconds(5) }),
     liveness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, initialDelaySeconds: Duration.seconds(10) }),
     resources,
   }, user);
-  container.mount('/data', kplus.Volume.fromPersistentVolumeClaim(scope, 'QueueDataVolume', claim, { name: 'data' }));
+  container.mount('/data', claim === undefined ? kplus.Volume.fromEmptyDir(scope, 'QueueDataVolume', 'data')
+    : kplus.Volume.fromPersistentVolumeClaim(scope, 'QueueDataVolume', claim, { name: 'data' }));
   applyPodOptions(deployment, at.pod);
   const service = new kplus.Service(scope, 'QueueService', {
     metadata: { name, labels },
@@ -130,7 +137,7 @@ export function createQueueServer(at: QueueObjectsScope, options: QueueServerOpt
 
 /** The seeder: one Job per seed run (its name hashes everything its pod template holds) running `seed.sh`. */
 export function createSeeder(at: QueueObjectsScope, queue: QueueBeforeJobs, items: kplus.ConfigMap, count: number,
-  ttlSeconds: number, resources: kplus.ContainerResources): kplus.Job {
+  ttlSeconds: number | undefined, resources: kplus.ContainerResources): kplus.Job {
   const user = ContainerImages.user(at.engine.imageKey);
   const keys = queue.keys;
   const env: { [name: string]: kplus.EnvValue } = {
@@ -152,7 +159,8 @@ export function createSeeder(at: QueueObjectsScope, queue: QueueBeforeJobs, item
     uid: user.uid,
     gid: user.gid,
     backoffLimit: 6,
-    ttlAfterFinished: Duration.seconds(ttlSeconds),
+    ttlAfterFinished: ttlSeconds === undefined ? undefined : Duration.seconds(ttlSeconds),
+    annotations: ttlSeconds === undefined ? NO_TTL_ANNOTATION : undefined,
   });
   job.podMetadata.addAnnotation(ConfigChecksum.ANNOTATION, checksum);
   const c = RestrictedSecurity.addContainer(job, {
@@ -168,11 +176,14 @@ export function createSeeder(at: QueueObjectsScope, queue: QueueBeforeJobs, item
   return job;
 }
 
-/** The reaper: a CronJob running `reap.sh`, never two at once. */
-export function createReaper(at: QueueObjectsScope, queue: QueueBeforeJobs, schedule: Cron, graceSeconds: number,
+/**
+ * The reaper of the KEDA mode: a CronJob running `reap.sh`, never two at once. (A parallel Job's workers reap in
+ * their own takes, so their reaping ends with the batch; KEDA starts Jobs only for pending items, so the leases of
+ * a dead KEDA worker need a reaper that outlives the Jobs — as long as the ScaledJob.)
+ */
+export function createReaper(at: QueueObjectsScope, queue: QueueBeforeJobs, schedule: Cron,
   resources: kplus.ContainerResources): kplus.CronJob {
   const user = ContainerImages.user(at.engine.imageKey);
-  const keys = queue.keys;
   const cron = RestrictedWorkloads.cronJob(at.scope, 'Reaper', {
     name: `${at.baseName}-reaper`,
     labels: engineLabels(at, 'reaper'),
@@ -193,18 +204,24 @@ export function createReaper(at: QueueObjectsScope, queue: QueueBeforeJobs, sche
     command: ['/bin/sh', `${SCRIPTS_DIR}/${WorkQueueScripts.REAP_SH}`],
     envVariables: {
       ...cliEnv(at, queue),
-      [WorkQueueEnv.PENDING]: kplus.EnvValue.fromValue(keys.pending),
-      [WorkQueueEnv.PROCESSING]: kplus.EnvValue.fromValue(keys.processing),
-      [WorkQueueEnv.UNLEASED]: kplus.EnvValue.fromValue(keys.unleased),
-      [WorkQueueEnv.STATS]: kplus.EnvValue.fromValue(keys.stats),
-      [WorkQueueEnv.LEASE_PREFIX]: kplus.EnvValue.fromValue(keys.leasePrefix),
-      [WorkQueueEnv.GRACE_SECONDS]: kplus.EnvValue.fromValue(String(graceSeconds)),
+      ...retryEnv(queue),
+      [WorkQueueEnv.REAPER_BATCH]: kplus.EnvValue.fromValue(String(WorkQueueScripts.REAPER_BATCH)),
     },
     resources,
   }, user);
   c.mount(SCRIPTS_DIR, kplus.Volume.fromConfigMap(at.scope, 'ReaperScripts', queue.scripts, { name: 'scripts' }), { readOnly: true });
   applyPodOptions(cron, at.pod);
   return cron;
+}
+
+/** The queue name and its retry rules, as every client of `queue.lua` reads them. */
+export function retryEnv(queue: Pick<WorkQueueParts, 'name' | 'maxAttempts' | 'retryBackoffMs' | 'retryBackoffMaxMs'>): { [name: string]: kplus.EnvValue } {
+  return {
+    [WorkQueueEnv.NAME]: kplus.EnvValue.fromValue(queue.name),
+    [WorkQueueEnv.MAX_ATTEMPTS]: kplus.EnvValue.fromValue(String(queue.maxAttempts)),
+    [WorkQueueEnv.RETRY_BACKOFF_MS]: kplus.EnvValue.fromValue(String(queue.retryBackoffMs)),
+    [WorkQueueEnv.RETRY_BACKOFF_MAX_MS]: kplus.EnvValue.fromValue(String(queue.retryBackoffMaxMs)),
+  };
 }
 
 /**

@@ -8,7 +8,10 @@ import { KedaRolloutStrategy, KedaScaledJob, KedaScalingStrategy, KedaTriggerAut
  * How workers are run.
  */
 export enum WorkerModeKind {
-  /** One Job with `parallelism` workers and no `completions`; each worker takes items until the queue is drained. */
+  /**
+   * One Job with `parallelism` workers and no `completions`; each worker takes items until the queue is drained
+   * (nothing pending, leased or waiting to retry), so the first worker to exit 0 means the batch is done.
+   */
   PARALLEL = 'parallel',
   /** One Indexed Job with one completion per item; pod `i` gets item `i`. No queue. */
   INDEXED = 'indexed',
@@ -89,8 +92,9 @@ export interface ScaledJobWorkersOptions {
  */
 export abstract class WorkerMode {
   /**
-   * One Job with `parallelism` workers and no `completions`. Each worker takes items until the pending and
-   * processing lists are both empty, so the items of a worker that died come back to the others.
+   * One Job with `parallelism` workers and no `completions`. Each worker takes items until nothing is pending,
+   * leased or waiting to retry, and reaps expired leases in its takes, so the items of a worker that died come
+   * back to the others and the Job completes (its first pod succeeds) only once every item is done or dead-lettered.
    *
    * @see https://kubernetes.io/docs/tasks/job/fine-parallel-processing-work-queue/
    */
@@ -147,8 +151,9 @@ class ParallelWorkers extends WorkerMode {
   public _bind(host: WorkQueueHost): WorkerModeParts {
     refuseStages(host);
     const parallelism = PropCheck.integer(host, 'mode.parallelism', 1, MAX_PARALLELISM, 3, this.options.parallelism);
-    const queue = host._openQueue();
-    // Workers exit once pending and processing are both empty, so they must not start before the seed run.
+    // The workers reap expired leases in their takes: reaping ends with the batch, no CronJob outlives it.
+    const queue = host._openQueue({ reaper: false });
+    // Workers exit once nothing is pending, leased or waiting to retry, so they must not start before the seed run.
     const template = host._queueWorkerPod(queue, { maxItems: 0, exitWhen: 'drained', waitForSeed: true });
     const spec = host._workerJobSpec(template, { parallelism, expires: true });
     return { queue, workerJob: host._addWorkerJob(`${host.name}-workers`, spec) };
@@ -181,7 +186,8 @@ class ScaledJobWorkers extends WorkerMode {
   public _bind(host: WorkQueueHost): WorkerModeParts {
     refuseStages(host);
     const o = this.options;
-    const queue = host._openQueue();
+    // KEDA starts Jobs for pending items only: the leases of a dead worker need a reaper that outlives the Jobs.
+    const queue = host._openQueue({ reaper: true });
     const address = queue.externalAddress;
     if (address === undefined) {
       throw propError(host, 'queueAddress', "set for WorkerMode.scaledJob(): KEDA's operator runs in its own namespace and needs an address it can reach (give 'queueAddress', or a namespace to the chart so the created queue server gets a fully qualified name)", undefined);

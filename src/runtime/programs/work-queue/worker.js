@@ -1,119 +1,123 @@
+// @ts-check
 'use strict';
-// WorkQueueJobs reference worker (Node.js 18+, no dependencies). Usage: node worker.js <command> [args...]
-// For each item: BLMOVE pending -> processing, SET the lease, run the command with WORK_ITEM=<item> while
-// renewing the lease, then acknowledge (LREM processing, DEL lease); a failing command also RPUSHes the item
-// to the failed list first. Exits when QUEUE_MAX_ITEMS items are done, or per QUEUE_EXIT_WHEN.
-const net = require('net');
+// WorkQueueJobs reference worker (Node.js 18+, no dependencies), on client.js beside it.
+//   node worker.js <command> [args...]          runs the command once per item, the item in WORK_ITEM (and its
+//                                               attempt in WORK_ITEM_ATTEMPT); exit 0: done, else failed
+//   node worker.js --stdio <command> [args...]  runs the command once; writes each item as a line to its stdin and
+//                                               reads one line per item from its stdout: `ok` is done, anything
+//                                               else failed (no process per item)
+// Exits 0 when the queue is drained (QUEUE_EXIT_WHEN=drained: nothing pending, leased or waiting to retry), when
+// nothing was pending for 5 s (=empty), or after QUEUE_MAX_ITEMS items; 2 on a usage or configuration error (a
+// refused password), 3 when the queue lost its seed run, 143 on SIGTERM. A lost connection is not an error: it
+// retries until the queue answers again. A command whose item's lease was lost is sent SIGTERM.
 const os = require('os');
+const readline = require('readline');
 const { spawn } = require('child_process');
+const { WorkQueue } = require('./client.js');
 
-function need(name) {
-  const v = process.env[name];
-  if (v === undefined || v === '') { console.error('worker: ' + name + ' is not set'); process.exit(2); }
-  return v;
+const argv = process.argv.slice(2);
+const stdio = argv[0] === '--stdio';
+const command = stdio ? argv.slice(1) : argv;
+if (command.length === 0) {
+  console.error('usage: node worker.js [--stdio] <command> [args...]');
+  process.exit(2);
 }
-function die(message) { console.error('worker ' + id + ': ' + message); process.exit(1); }
 
-const id = process.env.WORKER_ID || os.hostname();
-const E = {
-  host: need('QUEUE_HOST'), port: Number(need('QUEUE_PORT')), pending: need('QUEUE_PENDING'),
-  processing: need('QUEUE_PROCESSING'), leasePrefix: need('QUEUE_LEASE_PREFIX'), failed: need('QUEUE_FAILED'),
-  lease: Number(need('QUEUE_LEASE_SECONDS')), max: Number(process.env.QUEUE_MAX_ITEMS || '0'),
-  exitWhen: need('QUEUE_EXIT_WHEN'),
-};
-const command = process.argv.slice(2);
-if (command.length === 0) { console.error('usage: node worker.js <command> [args...]'); process.exit(2); }
-
-// A minimal RESP2 client: one connection, one command at a time in order.
-function parse(buf, i) {
-  const eol = buf.indexOf('\r\n', i);
-  if (eol < 0) return undefined;
-  const type = String.fromCharCode(buf[i]);
-  const line = buf.toString('utf8', i + 1, eol);
-  if (type === '+') return { value: line, end: eol + 2 };
-  if (type === '-') return { value: new Error(line), end: eol + 2 };
-  if (type === ':') return { value: Number(line), end: eol + 2 };
-  if (type === '$') {
-    const n = Number(line);
-    if (n < 0) return { value: null, end: eol + 2 };
-    if (buf.length < eol + 2 + n + 2) return undefined;
-    return { value: buf.toString('utf8', eol + 2, eol + 2 + n), end: eol + 2 + n + 2 };
-  }
-  if (type === '*') {
-    const n = Number(line);
-    if (n < 0) return { value: null, end: eol + 2 };
-    const out = [];
-    let at = eol + 2;
-    for (let k = 0; k < n; k++) {
-      const r = parse(buf, at);
-      if (!r) return undefined;
-      out.push(r.value);
-      at = r.end;
-    }
-    return { value: out, end: at };
-  }
-  throw new Error('bad RESP type ' + JSON.stringify(type));
+/** @type {WorkQueue} */
+let queue;
+try {
+  queue = WorkQueue.fromEnv();
+} catch (e) {
+  console.error('worker: ' + e.message);
+  process.exit(2);
 }
-const sock = net.connect({ host: E.host, port: E.port });
-let buf = Buffer.alloc(0);
-const waiting = [];
-sock.on('data', (d) => {
-  buf = Buffer.concat([buf, d]);
-  while (waiting.length > 0) {
-    const r = parse(buf, 0);
-    if (!r) return;
-    buf = buf.subarray(r.end);
-    const w = waiting.shift();
-    if (r.value instanceof Error) w.reject(r.value); else w.resolve(r.value);
-  }
-});
-sock.on('error', (e) => die('connection to ' + E.host + ':' + E.port + ' failed: ' + e.message));
-sock.on('close', () => { if (waiting.length > 0) die('connection closed'); });
-function call(...args) {
+const id = queue.id;
+const childEnv = { ...process.env };
+delete childEnv.QUEUE_PASSWORD;
+
+/** One process per item. @param {string} item @param {{ attempt: number, signal: AbortSignal }} info */
+function runOnce(item, info) {
   return new Promise((resolve, reject) => {
-    waiting.push({ resolve, reject });
-    sock.write('*' + args.length + '\r\n' + args.map((a) => {
-      const s = String(a);
-      return '$' + Buffer.byteLength(s) + '\r\n' + s + '\r\n';
-    }).join(''));
+    const child = spawn(command[0], command.slice(1), {
+      stdio: 'inherit',
+      env: { ...childEnv, WORK_ITEM: item, WORK_ITEM_ATTEMPT: String(info.attempt) },
+    });
+    const stop = () => child.kill('SIGTERM');
+    info.signal.addEventListener('abort', stop, { once: true });
+    child.on('error', (e) => { info.signal.removeEventListener('abort', stop); reject(e); });
+    child.on('exit', (code, signal) => {
+      info.signal.removeEventListener('abort', stop);
+      if (code === 0) resolve(undefined);
+      else reject(new Error('exit ' + (code === null ? 128 + (os.constants.signals[signal] || 0) : code)));
+    });
   });
 }
-function run(item) {
-  return new Promise((resolve) => {
-    const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: { ...process.env, WORK_ITEM: item } });
-    child.on('error', (e) => { console.error('worker ' + id + ': ' + e.message); resolve(127); });
-    child.on('exit', (code, signal) => resolve(code === null ? 128 + (os.constants.signals[signal] || 0) : code));
-  });
+
+/** One long-lived process for every item: a line in, a line out. */
+class LineWorker {
+  constructor() {
+    /** @type {import('child_process').ChildProcessWithoutNullStreams | undefined} */
+    this.child = undefined;
+    /** @type {((line: string | undefined) => void) | undefined} */
+    this.answer = undefined;
+    this.stopped = false;
+  }
+
+  start() {
+    const child = spawn(command[0], command.slice(1), { stdio: ['pipe', 'pipe', 'inherit'], env: childEnv });
+    this.child = child;
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      const a = this.answer;
+      this.answer = undefined;
+      if (a) a(line);
+    });
+    const gone = (/** @type {string} */ why) => {
+      if (this.child !== child || this.stopped) return;
+      console.error('worker ' + id + ': ' + command[0] + ' ' + why + '; restarting it');
+      this.child = undefined;
+      const a = this.answer;
+      this.answer = undefined;
+      if (a) a(undefined);
+    };
+    child.on('exit', (code, signal) => gone('exited (' + (code === null ? signal : code) + ')'));
+    child.on('error', (e) => gone(e.message));
+    child.stdin.on('error', () => { /* 'exit' follows */ });
+  }
+
+  /** @param {string} item */
+  handle(item) {
+    if (!this.child) this.start();
+    const child = /** @type {import('child_process').ChildProcessWithoutNullStreams} */ (this.child);
+    return new Promise((resolve, reject) => {
+      this.answer = (line) => (line === 'ok' ? resolve(undefined) : reject(new Error(line === undefined ? 'the command exited' : 'answered ' + JSON.stringify(line))));
+      child.stdin.write(item + '\n');
+    });
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.child) this.child.stdin.end();
+  }
 }
+
+let stopping = false;
+process.on('SIGTERM', () => {
+  if (stopping) return;
+  stopping = true;
+  console.error('worker ' + id + ': SIGTERM: stopping (the items it holds come back when their leases run out)');
+  process.exit(143);
+});
 
 async function main() {
-  if (process.env.QUEUE_PASSWORD) await call('AUTH', process.env.QUEUE_PASSWORD);
-  let done = 0;
-  let failed = 0;
-  while (E.max === 0 || done < E.max) {
-    const item = await call('BLMOVE', E.pending, E.processing, 'RIGHT', 'LEFT', '5');
-    if (item === null) {
-      if (E.exitWhen === 'empty') break;
-      const left = await call('EVAL', "return redis.call('LLEN', KEYS[1]) + redis.call('LLEN', KEYS[2])", '2', E.pending, E.processing);
-      if (left === 0) break;
-      continue;
-    }
-    const lease = E.leasePrefix + item;
-    await call('SET', lease, id, 'EX', String(E.lease));
-    const renew = setInterval(() => { call('EXPIRE', lease, String(E.lease)).catch((e) => die('EXPIRE failed: ' + e.message)); },
-      Math.max(1, Math.floor(E.lease / 3)) * 1000);
-    const rc = await run(item);
-    clearInterval(renew);
-    if (rc !== 0) {
-      console.error('worker ' + id + ': command failed (' + rc + ') for item: ' + item);
-      await call('RPUSH', E.failed, item);
-      failed++;
-    }
-    await call('LREM', E.processing, '1', item);
-    await call('DEL', lease);
-    done++;
-  }
-  console.log('worker ' + id + ': ' + done + ' items, ' + failed + ' failed');
-  sock.end();
+  const lines = stdio ? new LineWorker() : undefined;
+  const handler = lines ? (/** @type {string} */ item) => lines.handle(item) : runOnce;
+  const r = await queue.run(handler);
+  if (lines) lines.stop();
+  queue.close();
+  console.log('worker ' + id + ': ' + (r.done + r.failed + r.lost) + ' items, ' + r.failed + ' failed' + (r.lost ? ', ' + r.lost + ' lost their lease' : ''));
 }
-main().catch((e) => die(e.message));
+
+main().catch((e) => {
+  console.error('worker ' + id + ': ' + e.message);
+  process.exit(e.code === 'ELOST' ? 3 : 2);
+});

@@ -1,3 +1,5 @@
+-- The reaper before issue 21 (commit a8b406f), kept for bench/work-queue.bench.ts to measure against: one LREM per
+-- dead item inside one atomic run, quadratic in the processing list.
 -- WorkQueueJobs reaper: put items whose lease expired back on the queue, atomically.
 -- KEYS[1] pending, KEYS[2] processing, KEYS[3] unleased (zset), KEYS[4] stats; ARGV[1] lease prefix, ARGV[2] grace seconds
 local now = tonumber(redis.call('TIME')[1])

@@ -117,7 +117,8 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
 
   // what `kafka-storage random-uuid` prints (16 random bytes, base64url), without starting a JVM for it
   const clusterId = crypto.randomBytes(16).toString('base64url');
-  const fmt = run(toolPath('kafka-storage'), ['format', '-t', clusterId, '-c', propsFile], { timeoutMs: 60_000 });
+  // `--cluster-id=<id>` in one argument: an id that starts with '-' (1 in 64) would be read as an option
+  const fmt = run(toolPath('kafka-storage'), ['format', `--cluster-id=${clusterId}`, '-c', propsFile], { timeoutMs: 60_000 });
   if (fmt.code !== 0) throw new Error(`kafka-storage format failed (${fmt.code}):\n${fmt.stdout}${fmt.stderr}`);
 
   const launch = () => start({

@@ -30,6 +30,13 @@ export interface StreamConfigProblem {
 const REDUCE_RESERVED = ['key', 'window_end'];
 const DEFAULT_HTTP_PORT = 4195;
 const DEFAULT_MAX_IN_FLIGHT = 10000;
+/** Bento's `checkpoint_limit` default, rendered: how many records of one partition a stage may hold unacknowledged. */
+const STREAM_CHECKPOINT_LIMIT = 1024;
+/**
+ * How often a stage commits the offsets of the records it has acknowledged (Bento's default is 5s): the records a
+ * replica wrote after its last commit are read again by the replica that takes its partitions when it dies.
+ */
+const COMMIT_PERIOD = '1s';
 const MAX_JOIN_COUNT = 1_000_000;
 const JOIN_WINDOW = Duration.seconds(10);
 const JOIN_TIMEOUT = Duration.hours(1);
@@ -45,7 +52,11 @@ const REDUCE_WINDOW = Duration.minutes(1);
  *
  * Every stage reads its inputs with the `kafka_franz` input in its own consumer group, writes with the
  * `kafka_franz` output (idempotent producer, the input record's key kept unless `outputKey` says otherwise),
- * serves `/ping`, `/ready` and Prometheus `/metrics` on `httpPort`, and logs JSON. Delivery is at least once.
+ * serves `/ping`, `/ready` and Prometheus `/metrics` on `httpPort`, and logs JSON. Delivery is at least once: a
+ * record's offset is committed (every second, `commit_period: 1s`) only after its output write was acknowledged, and
+ * at most `checkpoint_limit` records of a partition (1024; `maxInFlightPerPartition` for a join or reduce) are
+ * unacknowledged at once, so a replica that dies loses nothing and the records it wrote since its last commit are
+ * written again by the replica that takes its partitions over.
  *
  * Strings the user gives (conditions, queries) are embedded as they are, except that `${NAME}` sequences are
  * escaped (`${{NAME}}`), because Bento would replace them with environment variables when it loads the file.
@@ -487,8 +498,9 @@ function render(o: StreamStageCommonOptions, processors: any[], output: any, ext
     consumer_group: o.consumerGroup,
     client_id: o.clientId ?? o.consumerGroup,
     start_from_oldest: true,
+    checkpoint_limit: extras.checkpointLimit ?? STREAM_CHECKPOINT_LIMIT,
+    commit_period: COMMIT_PERIOD,
   };
-  if (extras.checkpointLimit !== undefined) input.checkpoint_limit = extras.checkpointLimit;
 
   let finalOutput: any;
   if (o.deadLetterTopic !== undefined) {

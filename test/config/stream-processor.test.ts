@@ -14,7 +14,14 @@ describe('StreamProcessorConfig', () => {
     expect(text).toMatchSnapshot();
     const c = parse(text);
     expect(input(c)).toEqual({
-      seed_brokers: common.seedBrokers, topics: ['photos'], consumer_group: 'wf-stage', client_id: 'wf-stage', start_from_oldest: true,
+      seed_brokers: common.seedBrokers,
+      topics: ['photos'],
+      consumer_group: 'wf-stage',
+      client_id: 'wf-stage',
+      start_from_oldest: true,
+      // rendered, not left to Bento's defaults: they are the failure contract's numbers (README)
+      checkpoint_limit: 1024,
+      commit_period: '1s',
     });
     expect(c.output.label).toBe('out');
     expect(c.output.reject_errored.broker.pattern).toBe('fan_out');

@@ -17,6 +17,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as net from 'net';
 import * as path from 'path';
 import { freePort, run, runAsync, start, Started, tempDir, toolPath } from './proc';
 
@@ -58,8 +59,13 @@ export type KafkaMessage = string | { readonly key: string; readonly value: stri
 export interface KafkaBroker {
   /** `host:port` for clients. */
   readonly bootstrap: string;
+  /** The broker's JVM (a new one after `restart`). */
   readonly process: Started;
   stop(): Promise<void>;
+  /** SIGKILL the broker's JVM (no shutdown, no flush) and wait until it is gone. */
+  kill(): Promise<void>;
+  /** Start the broker again on the same log dir and ports (after `kill` or `stop`). */
+  restart(): Promise<void>;
   createTopic(topic: KafkaTopicSpec): Promise<void>;
   /** The topic names (internal ones included). */
   listTopics(): Promise<string[]>;
@@ -111,16 +117,18 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
 
   // what `kafka-storage random-uuid` prints (16 random bytes, base64url), without starting a JVM for it
   const clusterId = crypto.randomBytes(16).toString('base64url');
-  const fmt = run(toolPath('kafka-storage'), ['format', '-t', clusterId, '-c', propsFile], { timeoutMs: 60_000 });
+  // `--cluster-id=<id>` in one argument: an id that starts with '-' (1 in 64) would be read as an option
+  const fmt = run(toolPath('kafka-storage'), ['format', `--cluster-id=${clusterId}`, '-c', propsFile], { timeoutMs: 60_000 });
   if (fmt.code !== 0) throw new Error(`kafka-storage format failed (${fmt.code}):\n${fmt.stdout}${fmt.stderr}`);
 
-  const proc = await start({
+  const launch = () => start({
     name: 'kafka',
     command: toolPath('kafka-server-start'),
     args: [propsFile],
     readyPort: { host, port },
     readyTimeoutMs: opts.readyTimeoutMs ?? 90_000,
   });
+  let proc = await launch();
   const bootstrap = `${host}:${port}`;
   const tool = async (name: string, args: string[], input?: string, timeoutMs = 60_000) => {
     if (proc.exited) throw new Error(`${proc.exited}; log:\n${proc.logs().slice(-4000)}`);
@@ -130,8 +138,17 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
 
   const broker: KafkaBroker = {
     bootstrap,
-    process: proc,
+    get process() { return proc; },
     stop: () => proc.stop(),
+    async kill() {
+      const gone = new Promise<void>((r) => (proc.exited ? r() : proc.child.once('exit', () => r())));
+      try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* already gone */ }
+      await gone;
+    },
+    async restart() {
+      if (!proc.exited) throw new Error('restart: the broker is still running');
+      proc = await launch();
+    },
     async createTopic(t) {
       const args = ['--create', '--if-not-exists', '--topic', t.name, '--partitions', String(t.partitions ?? 1), '--replication-factor', '1'];
       for (const [k, v] of Object.entries(t.config ?? {})) args.push('--config', `${k}=${v}`);
@@ -253,4 +270,22 @@ export function lintStreamConfig(configYaml: string, opts: LintStreamConfigOptio
   args.push(file);
   const r = run(toolPath('bento'), args, { env: opts.env, timeoutMs: 60_000 });
   return { ok: r.code === 0, output: `${r.stdout}${r.stderr}`.split(file).join('config.yaml').trim() };
+}
+
+/**
+ * Listens on host:port and pipes every connection to the broker: the bootstrap hop from the name a generated config
+ * uses (a pod's DNS name, mapped by nss_wrapper to `host`) to the test broker, which then advertises its own address.
+ */
+export function startForwarder(host: string, port: number, to: { host: string; port: number }): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(to.port, to.host);
+      client.pipe(upstream).pipe(client);
+      const close = () => { client.destroy(); upstream.destroy(); };
+      client.on('error', close);
+      upstream.on('error', close);
+    });
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
 }

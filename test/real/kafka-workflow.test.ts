@@ -10,7 +10,7 @@
  * KEDA's CRDs installed (`--dry-run=server`).
  */
 import * as fs from 'fs';
-import * as net from 'net';
+import { Server } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
@@ -19,7 +19,7 @@ import { buildApp as buildPhotoApp } from '../../examples/kafka-photo-pipeline';
 import { KafkaCluster, KafkaConfig, KafkaWorkflow, ReduceAggregation, StreamProcessorConfig } from '../../src';
 import { serverDryRun, startApiServer } from '../harness/apiserver';
 import { allocHost, nssWrapperEnv } from '../harness/daemons';
-import { KafkaBroker, lintStreamConfig, runStreamProcessor, startKafka } from '../harness/kafka';
+import { KafkaBroker, lintStreamConfig, runStreamProcessor, startForwarder, startKafka } from '../harness/kafka';
 import { run, runAsync, stopAll, tempDir, toolPath } from '../harness/proc';
 
 const SINKS = ['copy-a', 'copy-b', 'even', 'big', 'fives', 'rest', 'shard-0', 'shard-1', 'shard-2', 'merged', 'batches', 'counts', 'dlq'];
@@ -64,23 +64,8 @@ const configOf = (stage: string): string => objects.find((o) => o.kind === 'Conf
 const STAGES = ['copier', 'filter', 'splitter', 'sharder', 'merger', 'join', 'reduce'];
 
 let kafka: KafkaBroker;
-let forwarder: net.Server;
+let forwarder: Server;
 let nssEnv: Record<string, string>;
-
-/** Listens on host:port and pipes every connection to the broker (the bootstrap hop only). */
-function startForwarder(host: string, port: number, to: { host: string; port: number }): Promise<net.Server> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(to.port, to.host);
-      client.pipe(upstream).pipe(client);
-      const close = () => { client.destroy(); upstream.destroy(); };
-      client.on('error', close);
-      upstream.on('error', close);
-    });
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
-  });
-}
 
 beforeAll(async () => {
   kafka = await startKafka();

@@ -93,7 +93,8 @@ describe('AmbassadorShardedRedis', () => {
     expect(ambassador.securityContext).toMatchObject({ runAsUser: 65534, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
     expect(ambassador.volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'sharded-redis-twemproxy', readOnly: true }]);
     expect(pod.metadata.annotations['cdk8s-distributed-patterns/config-checksum']).toMatch(/^[0-9a-f]{64}$/);
-    expect(pod.spec.initContainers).toBeUndefined();
+    // no password: no config-render init container (on a line with native sidecars the ambassador is the only init container)
+    expect(containerNames(pod.spec)).toEqual(LINE.nativeSidecars ? ['twemproxy', 'web'] : ['web', 'twemproxy']);
   });
 
   test('fully qualified shard names when the chart has a namespace', () => {

@@ -235,3 +235,24 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.floor(s.length / 2)];
 }
+
+/**
+ * Under `load`: SIGKILL the proxy `proc` after a second, `restart` it 1.5 s later, run 1.5 s more; the answers
+ * while it was dead and after it was back, logged.
+ */
+export async function killAndRestart(load: Load, proc: Started, restart: () => Promise<unknown>): Promise<{ during: Answer[]; after: Answer[] }> {
+  await sleep(1000);
+  await killNow(proc);
+  const killedAt = load.now();
+  await sleep(1500);
+  const restartAt = load.now();
+  await restart();
+  const backAt = load.now();
+  await sleep(1500);
+  const end = load.now();
+  await load.stop();
+  const during = load.between(killedAt, restartAt);
+  const after = load.between(backAt, end);
+  console.log([summary('nutcracker dead', during), summary('nutcracker restarted', after)].join('\n'));
+  return { during, after };
+}

@@ -12,7 +12,7 @@ import { one, synthValid } from '../harness';
 import { allocHost, redisKeys, redisPipeline, startNutcracker, startRedis, Daemon } from '../harness/daemons';
 import { sleep, stopAll, tempDir } from '../harness/proc';
 import { runAuthRenderScript } from '../harness/twemproxy-auth';
-import { Answer, killNow, Load, median, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
+import { Answer, killAndRestart, killNow, Load, median, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
 
 jest.setTimeout(240_000);
 afterEach(() => stopAll());
@@ -267,19 +267,7 @@ describe('AmbassadorShardedRedis failure contract: parts killed under load', () 
 
   test('the ambassador (nutcracker) SIGKILLed: every request fails (connection refused) until it is restarted, then all answer, nothing lost', async () => {
     const { s, hosts, proxy, load } = await rig();
-    await sleep(1000);
-    await killNow(proxy.proc);
-    const killedAt = load.now();
-    await sleep(1500);
-    const restartAt = load.now();
-    await startNutcracker(s.config, { hosts });
-    const backAt = load.now();
-    await sleep(1500);
-    const end = load.now();
-    await load.stop();
-    const during = load.between(killedAt, restartAt);
-    const after = load.between(backAt, end);
-    console.log([summary('nutcracker dead', during), summary('nutcracker restarted', after)].join('\n'));
+    const { during, after } = await killAndRestart(load, proxy.proc, () => startNutcracker(s.config, { hosts }));
     expect(tally(during)).toEqual({ ok: 0, wrong: 0, miss: 0, error: during.length });
     expect(after.length).toBeGreaterThan(20);
     expect(tally(after)).toEqual({ ok: after.length, wrong: 0, miss: 0, error: 0 });

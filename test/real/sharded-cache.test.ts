@@ -13,7 +13,7 @@ import { one, synthValid } from '../harness';
 import { allocHost, Daemon, redisPipeline, startMemcached, startNutcracker, startRedis } from '../harness/daemons';
 import { sleep, stopAll } from '../harness/proc';
 import { runAuthRenderScript } from '../harness/twemproxy-auth';
-import { Answer, killNow, Load, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
+import { Answer, killAndRestart, killNow, Load, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
 
 jest.setTimeout(240_000);
 afterEach(() => stopAll());
@@ -297,19 +297,7 @@ describe('ShardedCache failure contract: parts killed under load', () => {
 
   test('the proxy (nutcracker) SIGKILLed: every request fails (connection refused) until it is restarted, then all answer, nothing lost', async () => {
     const { s, hosts, proxy, load } = await rig();
-    await sleep(1000);
-    await killNow(proxy.proc);
-    const killedAt = load.now();
-    await sleep(1500);
-    const restartAt = load.now();
-    await startNutcracker(s.config, { hosts, host: proxy.listens[0].host });
-    const backAt = load.now();
-    await sleep(1500);
-    const end = load.now();
-    await load.stop();
-    const during = load.between(killedAt, restartAt);
-    const after = load.between(backAt, end);
-    console.log([summary('nutcracker dead', during), summary('nutcracker restarted', after)].join('\n'));
+    const { during, after } = await killAndRestart(load, proxy.proc, () => startNutcracker(s.config, { hosts, host: proxy.listens[0].host }));
     expect(tally(during)).toEqual({ ok: 0, wrong: 0, miss: 0, error: during.length });
     expect(after.length).toBeGreaterThan(20);
     expect(tally(after)).toEqual({ ok: after.length, wrong: 0, miss: 0, error: 0 });

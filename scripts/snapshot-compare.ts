@@ -187,6 +187,9 @@ export function asRegularSidecars(data: unknown): unknown {
       if (rest.length > 0) o.initContainers = rest;
       else delete o.initContainers;
     }
+    // cdk8s-plus lists a pod's volumes in the order its containers mount them, init containers first, so a sidecar
+    // that becomes an init container moves its volumes too; the list is keyed by name (its order means nothing).
+    if (Array.isArray(o.volumes)) o.volumes = [...(o.volumes as any[])].sort((a, b) => String(a?.name).localeCompare(String(b?.name)));
   }
   return o;
 }

@@ -11,6 +11,7 @@ import { ResourceNames } from '../core/names';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { TwemproxyHash } from '../hashing/hash-functions';
+import * as line from '../line';
 
 // Internal: the twemproxy container shared by AmbassadorShardedRedis, ShardedCache's ambassador mode and its
 // shared proxy tier. Not exported from the package index.
@@ -42,7 +43,8 @@ export function checkTwemproxyPort(scope: Construct, prop: string, defaultValue:
 
 /**
  * Checks the shared twemproxy props of `scope` by the renderer's own rules (the listen port, already checked, is
- * `listenPort`, set by the prop `listenPortProp`); returns the stats port.
+ * `listenPort`, set by the prop `listenPortProp`); returns the stats port. `props.autoEjectHosts` is the value the
+ * construct renders (its default applied).
  */
 export function checkTwemproxyPoolProps(scope: Construct, props: TwemproxyPoolProps, listenPortProp: string, listenPort: number): number {
   throwFirstPropProblem(scope, TwemproxyConfig._problems({
@@ -53,6 +55,17 @@ export function checkTwemproxyPoolProps(scope: Construct, props: TwemproxyPoolPr
     serverFailureLimit: props.serverFailureLimit,
     autoEjectHosts: props.autoEjectHosts,
   }));
+  // twemproxy reads server_failure_limit and server_retry_timeout only to eject a shard (nc_server.c returns early
+  // without auto_eject_hosts): set without ejection they would say something the pool does not do.
+  if (props.autoEjectHosts === false) {
+    for (const prop of ['serverFailureLimit', 'serverRetryTimeout'] as const) {
+      const value = props[prop];
+      if (value !== undefined) {
+        throw propError(scope, prop, 'unset when \'autoEjectHosts\' is false (twemproxy uses it only to eject a failing shard; without ejection a down shard\'s requests fail and its keys never move)',
+          value instanceof Duration ? `${value.toMilliseconds()}ms` : value);
+      }
+    }
+  }
   const statsPort = checkTwemproxyPort(scope, 'statsPort', 22222, props.statsPort);
   if (statsPort === listenPort) throw propError(scope, 'statsPort', `different from '${listenPortProp}' (${listenPort})`, statsPort);
   return statsPort;
@@ -77,6 +90,12 @@ export interface TwemproxySidecarOptions {
   readonly exposeStats: boolean;
   /** Declare the listen port as a container port named after the protocol (shared tier). */
   readonly exposeListen?: string;
+  /**
+   * The proxy runs beside the user's app (an ambassador): through the line adapter, a native sidecar on a line that
+   * has them (started before the app, stopped after it, never blocking a Job's completion), a regular container on
+   * the 1.27 line. Else (the shared tier) it is its pod's main container on every line.
+   */
+  readonly besideApp: boolean;
   /** With a password: the Secret key and the image whose `sh`/`awk` renders the config. */
   readonly password?: kplus.SecretValue;
   readonly renderImage?: string;
@@ -101,7 +120,9 @@ export function twemproxyConfigMap(scope: Construct, baseName: string, labels: {
   });
 }
 
-/** Adds the twemproxy container (and, with a password, its config-render init container). Returns it. */
+/**
+ * Adds the twemproxy container (and, with a password, its config-render init container, before it). Returns it.
+ */
 export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container {
   const { owner, workload } = o;
   ResourceNames.checkDnsLabel(owner, 'containerName', o.containerName);
@@ -119,7 +140,10 @@ export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container
   const ports: kplus.ContainerPort[] = [];
   if (o.exposeListen) ports.push({ number: o.listenPort, name: o.exposeListen });
   if (o.exposeStats) ports.push({ number: o.statsPort, name: 'stats' });
-  const container = RestrictedSecurity.addContainer(workload, {
+  // With a password, the config-render init container comes first: on a line with native sidecars the ambassador
+  // is an init container too, and one started after it would wait for it while it waits for the rendered config.
+  const init = o.password ? addAuthRenderer(o, user) : undefined;
+  const props: kplus.ContainerProps = {
     name: o.containerName,
     image: o.image,
     command: [
@@ -134,21 +158,22 @@ export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container
     liveness: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
     startup: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
     resources: o.resources ?? containerResources(AMBASSADOR_RESOURCES),
-  }, { uid: user.uid, gid: user.gid });
-  containerSeccomp(workload, 'containers', workload.containers.length - 1);
+  };
+  const securityOptions = { uid: user.uid, gid: user.gid };
+  let container: kplus.Container;
+  if (o.besideApp) {
+    const placed = RestrictedSecurity._addSidecar(workload, props, securityOptions);
+    containerSeccomp(workload, placed.list, placed.index);
+    container = placed.container;
+  } else {
+    container = RestrictedSecurity.addContainer(workload, props, securityOptions);
+    containerSeccomp(workload, 'containers', workload.containers.length - 1);
+  }
 
-  if (o.password) {
-    // The password must not sit in a ConfigMap: an init container writes the config into a memory-backed
+  if (init) {
+    // The password must not sit in a ConfigMap: the init container writes the config into a memory-backed
     // emptyDir that only the pod can read, filling `redis_auth` from the Secret.
     const rendered = kplus.Volume.fromEmptyDir(owner, `${o.id}RenderedConfig`, volumeName('twemproxy-auth'), { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
-    const init = RestrictedSecurity.addInitContainer(workload, {
-      name: `${o.containerName}-config`.slice(0, 63),
-      image: o.renderImage!,
-      command: ['sh', '-c', `umask 077\n${TwemproxyConfig.authRenderScript(`${TWEMPROXY_TEMPLATE_DIR}/${TWEMPROXY_CONFIG_FILE}`, `${TWEMPROXY_CONFIG_DIR}/${TWEMPROXY_CONFIG_FILE}`, 'REDIS_PASSWORD')}`],
-      envVariables: { REDIS_PASSWORD: kplus.EnvValue.fromSecretValue(o.password) },
-      resources: o.initResources ?? containerResources(AUTH_INIT_RESOURCES),
-    }, { uid: user.uid, gid: user.gid });
-    containerSeccomp(workload, 'initContainers', workload.initContainers.length - 1);
     init.mount(TWEMPROXY_TEMPLATE_DIR, template, { readOnly: true });
     init.mount(TWEMPROXY_CONFIG_DIR, rendered);
     container.mount(TWEMPROXY_CONFIG_DIR, rendered, { readOnly: true });
@@ -159,11 +184,24 @@ export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container
   return container;
 }
 
+/** The init container that writes `redis_auth` from the Secret into the config (mounted by the caller). */
+function addAuthRenderer(o: TwemproxySidecarOptions, user: { uid: number; gid: number }): kplus.Container {
+  const init = RestrictedSecurity.addInitContainer(o.workload, {
+    name: `${o.containerName}-config`.slice(0, 63),
+    image: o.renderImage!,
+    command: ['sh', '-c', `umask 077\n${TwemproxyConfig.authRenderScript(`${TWEMPROXY_TEMPLATE_DIR}/${TWEMPROXY_CONFIG_FILE}`, `${TWEMPROXY_CONFIG_DIR}/${TWEMPROXY_CONFIG_FILE}`, 'REDIS_PASSWORD')}`],
+    envVariables: { REDIS_PASSWORD: kplus.EnvValue.fromSecretValue(o.password!) },
+    resources: o.initResources ?? containerResources(AUTH_INIT_RESOURCES),
+  }, { uid: user.uid, gid: user.gid });
+  containerSeccomp(o.workload, 'initContainers', o.workload.initContainers.length - 1);
+  return init;
+}
+
 /**
  * The proxy may join a pod whose own security context we do not control: its containers carry seccomp
  * RuntimeDefault themselves.
  */
-function containerSeccomp(workload: kplus.AbstractPod, list: string, index: number) {
+function containerSeccomp(workload: kplus.AbstractPod, list: line.ContainerList, index: number) {
   const obj = ApiObject.of(workload);
   obj.addJsonPatch(JsonPatch.add(`${RestrictedSecurity.podSpecPointer(obj.kind)}/${list}/${index}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
 }

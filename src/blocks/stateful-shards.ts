@@ -11,6 +11,7 @@ import { ResourceNames } from '../core/names';
 import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
+import * as line from '../line';
 
 /** 1 PiB: the largest claim per shard. */
 const MAX_STORAGE_MIB = 1024 * 1024 * 1024;
@@ -155,7 +156,9 @@ export class StatefulShards extends Construct {
     });
     ApiObject.of(this.service).addJsonPatch(JsonPatch.add('/spec/publishNotReadyAddresses', true));
 
-    this.statefulSet = new kplus.StatefulSet(this, 'Resource', {
+    // Through the line adapter: cdk8s-plus-34 drops a StatefulSet's pod volumes when its claim templates come by
+    // JSON patch, as ours do (docs/LINES.md, "StatefulSet volumes").
+    this.statefulSet = line.statefulSet(this, 'Resource', {
       metadata: { name: props.name, labels },
       service: this.service,
       replicas: this.shards,

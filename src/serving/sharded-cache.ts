@@ -121,13 +121,14 @@ export interface ShardedCacheProps {
    */
   readonly autoEjectHosts?: boolean;
   /**
-   * How long an ejected shard stays out.
+   * How long an ejected shard stays out; every this long it is tried again (only with `autoEjectHosts`; refused
+   * when it is false).
    *
    * @default Duration.seconds(30)
    */
   readonly serverRetryTimeout?: Duration;
   /**
-   * Consecutive failures that eject a shard.
+   * Consecutive failures that eject a shard (only with `autoEjectHosts`; refused when it is false).
    *
    * @default 2
    */
@@ -353,6 +354,8 @@ export class ShardedCache extends Construct {
         config: this.config,
         listenPort: this.port,
         listenPortProp: 'port',
+        // the ambassador (in a client pod) runs beside the app; the shared tier's proxy is its pod's purpose
+        besideApp: !o.exposeListen,
         statsPort,
         exposeStats: o.exposeStats,
         exposeListen: o.exposeListen ? portName : undefined,

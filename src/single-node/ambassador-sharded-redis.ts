@@ -155,13 +155,13 @@ export interface AmbassadorShardedRedisProps {
    */
   readonly autoEjectHosts?: boolean;
   /**
-   * How long an ejected shard stays out.
+   * How long an ejected shard stays out (only with `autoEjectHosts: true`; refused without it).
    *
    * @default Duration.millis(2000)
    */
   readonly serverRetryTimeout?: Duration;
   /**
-   * Consecutive failures that eject a shard.
+   * Consecutive failures that eject a shard (only with `autoEjectHosts: true`; refused without it).
    *
    * @default 1
    */
@@ -284,7 +284,7 @@ export class AmbassadorShardedRedis extends Construct {
     const engine = redisEngineSpec(PropCheck.oneOf(this, 'engine', Object.values(RedisEngine), RedisEngine.REDIS, props.engine) as RedisEngine);
     PropCheck.oneOf(this, 'evictionPolicy', Object.values(RedisEvictionPolicy), RedisEvictionPolicy.NOEVICTION, props.evictionPolicy);
     this.ambassadorPort = checkTwemproxyPort(this, 'ambassadorPort', REDIS_PORT, props.ambassadorPort);
-    this.statsPort = checkTwemproxyPoolProps(this, props, 'ambassadorPort', this.ambassadorPort);
+    this.statsPort = checkTwemproxyPoolProps(this, { ...props, autoEjectHosts: props.autoEjectHosts ?? false }, 'ambassadorPort', this.ambassadorPort);
     this.exposeStats = PropCheck.boolean(this, 'exposeStats', false, props.exposeStats);
     const maxMemoryMi = PropCheck.wholeMebibytes(this, 'maxMemory', 16, 1_048_576, Size.mebibytes(256), props.maxMemory);
     if (props.authInitResources !== undefined && props.password === undefined) {
@@ -412,6 +412,7 @@ export class AmbassadorShardedRedis extends Construct {
       config: this.config,
       listenPort: this.ambassadorPort,
       listenPortProp: 'ambassadorPort',
+      besideApp: true,
       statsPort: this.statsPort,
       exposeStats: this.exposeStats,
       password: this.password,

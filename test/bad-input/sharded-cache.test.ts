@@ -30,6 +30,8 @@ badInputs('ShardedCache', [
   { class: 'count', what: 'maxConnections is 8', build: (c) => cache(c, { maxConnections: 8 }), message: `${at}: 'maxConnections' must be an integer from 16 to 1000000, got 8` },
   { class: 'count', what: 'the proxy tier has 0 replicas', build: (c) => cache(c, { proxy: ShardedCacheProxy.sharedTier({ replicas: 0 }) }), message: `${at}: 'proxy.replicas' must be an integer from 1 to 100, got 0` },
   { class: 'count', what: 'serverFailureLimit is 0', build: (c) => cache(c, { serverFailureLimit: 0 }), message: `${at}: 'serverFailureLimit' must be an integer from 1 to 1000, got 0` },
+  { class: 'choice', what: 'serverRetryTimeout without ejection', build: (c) => cache(c, { autoEjectHosts: false, serverRetryTimeout: Duration.seconds(5) }), message: `${at}: 'serverRetryTimeout' must be unset when 'autoEjectHosts' is false (twemproxy uses it only to eject a failing shard; without ejection a down shard's requests fail and its keys never move), got '5000ms'` },
+  { class: 'choice', what: 'serverFailureLimit without ejection', build: (c) => cache(c, { autoEjectHosts: false, serverFailureLimit: 3 }), message: `${at}: 'serverFailureLimit' must be unset when 'autoEjectHosts' is false` },
   { class: 'count', what: 'planResize to 0 shards', build: (c) => cache(c, {}).planResize(0), message: `${at}: 'newShards' must be an integer from 1 to 1024, got 0` },
   // ---- names
   { class: 'name', what: 'name leaves no room for -shard-<i>', build: (c) => cache(c, { name: 'c'.repeat(47) }), message: `${at}: 'name' must be a DNS-1123 label of at most 46 characters` },

@@ -4,14 +4,15 @@
 // The valkey engine is proven with the same Debian redis-server (7.0): there is no Valkey package here, and Valkey
 // is wire- and argument-compatible with redis (the shards get the same args; only the binary and image differ).
 import { createHash } from 'crypto';
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { AmbassadorShardedRedis, AmbassadorShardedRedisProps, RedisEngine, TwemproxyHashing } from '../../src';
 import { one, synthValid } from '../harness';
 import { allocHost, redisKeys, redisPipeline, startNutcracker, startRedis, Daemon } from '../harness/daemons';
-import { stopAll, tempDir } from '../harness/proc';
+import { sleep, stopAll, tempDir } from '../harness/proc';
 import { runAuthRenderScript } from '../harness/twemproxy-auth';
+import { Answer, killAndRestart, killNow, Load, median, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
 
 jest.setTimeout(240_000);
 afterEach(() => stopAll());
@@ -56,19 +57,31 @@ const pipeline = (port: number, commands: string[][], host = '127.0.0.1') => red
 
 const keysOn = (d: Daemon, password?: string) => redisKeys(d, password);
 
+// The placement tests judge the hashing, not timing: twemproxy's default 400 ms shard timeout, on a busy 2-core
+// machine with 10,000 pipelined requests, could time a shard out (an error reply, the key not written). Their
+// pools wait 10 s instead (placement does not depend on it), and the writes go in batches of 1,000.
+const PLACEMENT_TIMEOUT = Duration.seconds(10);
+
+/** Sends `commands` through the ambassador in batches of 1,000; every reply. */
+async function pipelineAll(port: number, commands: string[][]): Promise<string[]> {
+  const replies: string[] = [];
+  for (let i = 0; i < commands.length; i += 1000) replies.push(...await pipeline(port, commands.slice(i, i + 1000)));
+  return replies;
+}
+
 const keys = (n: number, prefix = 'user') => Array.from({ length: n }, (_, i) => `${prefix}:${createHash('md5').update(String(i)).digest('hex').slice(0, 12)}`);
 
 describe('AmbassadorShardedRedis with the real nutcracker and redis', () => {
   test.each([RedisEngine.REDIS, RedisEngine.VALKEY])('%s: 10,000 keys written through nutcracker sit exactly on the shards the model predicts', async (engine) => {
     // GIVEN the rendered config and three shards started with the StatefulSet's args (for valkey: the args of
     // valkey-server, run by redis-server)
-    const s = synth({ shards: 3, engine });
+    const s = synth({ shards: 3, engine, timeout: PLACEMENT_TIMEOUT });
     expect(s.shardCommand).toEqual([engine === RedisEngine.VALKEY ? 'valkey-server' : 'redis-server']);
     const { hosts, shards } = await startShards(s, s.shardArgs);
     await startNutcracker(s.config, { hosts });
     // WHEN 10,000 keys are SET through the ambassador on 127.0.0.1:6379
     const all = keys(10_000);
-    const replies = await pipeline(6379, all.map((k) => ['SET', k, 'v']));
+    const replies = await pipelineAll(6379, all.map((k) => ['SET', k, 'v']));
     expect(replies.every((r) => r === '+OK')).toBe(true);
     // THEN every key is on the shard the TypeScript model predicts
     let agree = 0;
@@ -131,13 +144,13 @@ describe('AmbassadorShardedRedis with the real nutcracker and redis', () => {
 
   test('a resize 3→4 measured with the real nutcracker on both configs moves the keys the model predicts', async () => {
     // GIVEN four shards and the 3-shard and 4-shard configs (same names: the first three shards are the same)
-    const s3 = synth({ shards: 3 });
-    const s4 = synth({ shards: 4 });
+    const s3 = synth({ shards: 3, timeout: PLACEMENT_TIMEOUT });
+    const s4 = synth({ shards: 4, timeout: PLACEMENT_TIMEOUT });
     const { hosts, shards } = await startShards(s4, s4.shardArgs);
     const all = keys(10_000, 'item');
     const placement = async (s: Synth) => {
       const proxy = await startNutcracker(s.config, { hosts });
-      await pipeline(6379, all.map((k) => ['SET', k, '1']));
+      expect((await pipelineAll(6379, all.map((k) => ['SET', k, '1']))).filter((r) => r === '+OK')).toHaveLength(all.length);
       const where = new Map<string, string>();
       for (const [name, d] of shards) for (const k of keysOn(d)) where.set(k, name);
       for (const d of shards.values()) await pipeline(d.port, [['FLUSHALL']], d.host);
@@ -161,3 +174,103 @@ describe('AmbassadorShardedRedis with the real nutcracker and redis', () => {
     expect(new Set(moved.map((k) => after.get(k)))).toEqual(new Set(['sharded-redis-3']));
   });
 });
+
+// The failure contract (README, "AmbassadorShardedRedis → When a part fails"), proven by killing the part under
+// bounded load: 4 clients, one GET at a time each, over 600 keys written on EVERY shard with that shard's name as
+// the value, so each answer says which shard served it (ok = the model's shard, wrong = another, miss = a shard
+// without the key, error = an error reply or a refused connection). Timings are asserted only as lower bounds
+// or with the contract's own numbers as floors; the windows are seconds long.
+describe('AmbassadorShardedRedis failure contract: parts killed under load', () => {
+  const probeKeys = keys(600, 'fc');
+
+  async function rig(props: AmbassadorShardedRedisProps = {}) {
+    const s = synth({ shards: 3, ...props });
+    const { hosts, shards } = await startShards(s, s.shardArgs);
+    for (const [name, d] of shards) await writeAll('redis', d.host, d.port, probeKeys, name);
+    const proxy = await startNutcracker(s.config, { hosts });
+    const home = (k: string) => s.redis.hashing.serverFor(k);
+    const load = new Load({ protocol: 'redis', ...proxy.listens[0], keys: probeKeys, home });
+    return { s, hosts, shards, proxy, home, load };
+  }
+
+  test('rendered: no ejection (a down shard\'s keys fail, never move), timeout 400 ms', () => {
+    const cfg = parse(synth({}).config).redis;
+    expect(cfg).toMatchObject({ auto_eject_hosts: false, timeout: 400 });
+  });
+
+  test('a shard SIGKILLed: only its keys fail, at once, never answered by another shard; back with no data (no storage)', async () => {
+    const { shards, load } = await rig();
+    await sleep(1500);
+    const dead = shards.get('sharded-redis-1')!;
+    const killAt = load.now();
+    await killNow(dead.proc);
+    const killedAt = load.now();
+    await sleep(3000);
+    const restartAt = load.now();
+    const data = tempDir('redis-data');
+    const synthArgs = synth({ shards: 3 }).shardArgs.map((a) => (a === '/data' ? data : a));
+    await startRedis({ host: dead.host, port: dead.port, args: synthArgs });
+    const backAt = load.now();
+    await sleep(2000);
+    const end = load.now();
+    await load.stop();
+    const isDead = (a: Answer) => a.home === 'sharded-redis-1';
+    const before = load.between(0, killAt);
+    const during = load.between(killedAt, restartAt);
+    const after = load.between(backAt, end);
+    console.log([summary('before the kill', before), summary('shard 1 dead, its keys', during.filter(isDead)),
+      summary('shard 1 dead, other keys', during.filter((a) => !isDead(a))), summary('shard 1 restarted, its keys', after.filter(isDead)),
+      `error latency while dead: median ${median(during.filter(isDead).map((a) => a.doneMs - a.sentMs))} ms`].join('\n'));
+    expect(tally(before)).toEqual({ ok: before.length, wrong: 0, miss: 0, error: 0 });
+    expect(during.filter(isDead).length).toBeGreaterThan(20);
+    expect(tally(during.filter(isDead))).toEqual({ ok: 0, wrong: 0, miss: 0, error: during.filter(isDead).length });
+    expect(during.filter(isDead).every((a) => /refused/i.test(a.text))).toBe(true);
+    expect(tally(during.filter((a) => !isDead(a)))).toEqual({ ok: during.filter((a) => !isDead(a)).length, wrong: 0, miss: 0, error: 0 });
+    // after the restart its keys are misses (no storage: the data went with the pod), never another shard's
+    const t = tally(after.filter(isDead));
+    expect(t.ok + t.wrong).toBe(0);
+    expect(t.miss).toBeGreaterThan(20);
+    expect(t.error).toBeLessThanOrEqual(4);
+    expect(tally(after.filter((a) => !isDead(a))).ok).toBe(after.filter((a) => !isDead(a)).length);
+  });
+
+  test('a shard hung (SIGSTOP): its keys fail after the 400 ms timeout, the others answer; all answer again once it resumes', async () => {
+    const { shards, load } = await rig();
+    await sleep(1000);
+    const hung = shards.get('sharded-redis-2')!;
+    const stopAt = load.now();
+    signal(hung.proc.pid, 'SIGSTOP');
+    await sleep(3000);
+    const contAt = load.now();
+    signal(hung.proc.pid, 'SIGCONT');
+    await sleep(2500);
+    const end = load.now();
+    await load.stop();
+    const isHung = (a: Answer) => a.home === 'sharded-redis-2';
+    // requests sent once the stop has surely taken effect (200 ms: the signal is asynchronous), answered before it resumed
+    const during = load.between(stopAt + 200, contAt).filter((a) => a.doneMs < contAt);
+    const after = load.between(contAt + 500, end);
+    const latencies = during.filter(isHung).map((a) => a.doneMs - a.sentMs);
+    console.log([summary('shard 2 hung, its keys', during.filter(isHung)), summary('shard 2 hung, other keys', during.filter((a) => !isHung(a))),
+      `its error latency: median ${median(latencies)} ms, max ${Math.max(...latencies)} ms`, summary('after SIGCONT', after)].join('\n'));
+    expect(during.filter(isHung).length).toBeGreaterThan(3);
+    expect(tally(during.filter(isHung))).toEqual({ ok: 0, wrong: 0, miss: 0, error: during.filter(isHung).length });
+    expect(during.filter(isHung).every((a) => /timed out/i.test(a.text))).toBe(true);
+    // the first request on a connection waits the whole timeout (the ones queued behind it fail with it)
+    expect(Math.max(...latencies)).toBeGreaterThanOrEqual(380);
+    const others = during.filter((a) => !isHung(a));
+    expect(others.length).toBeGreaterThan(20);
+    expect(tally(others)).toEqual({ ok: others.length, wrong: 0, miss: 0, error: 0 });
+    // it kept its data: every key answers from its own shard again
+    expect(tally(after)).toEqual({ ok: after.length, wrong: 0, miss: 0, error: 0 });
+  });
+
+  test('the ambassador (nutcracker) SIGKILLed: every request fails (connection refused) until it is restarted, then all answer, nothing lost', async () => {
+    const { s, hosts, proxy, load } = await rig();
+    const { during, after } = await killAndRestart(load, proxy.proc, () => startNutcracker(s.config, { hosts }));
+    expect(tally(during)).toEqual({ ok: 0, wrong: 0, miss: 0, error: during.length });
+    expect(after.length).toBeGreaterThan(20);
+    expect(tally(after)).toEqual({ ok: after.length, wrong: 0, miss: 0, error: 0 });
+  });
+});
+

@@ -5,14 +5,15 @@
 // wire- and argument-compatible with redis (the shards get the same args; only the binary and image differ).
 import { createHash } from 'crypto';
 import * as net from 'net';
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { CacheEngine, ShardedCache, ShardedCacheProps, TwemproxyHashing } from '../../src';
 import { one, synthValid } from '../harness';
 import { allocHost, Daemon, redisPipeline, startMemcached, startNutcracker, startRedis } from '../harness/daemons';
-import { stopAll } from '../harness/proc';
+import { sleep, stopAll } from '../harness/proc';
 import { runAuthRenderScript } from '../harness/twemproxy-auth';
+import { Answer, killAndRestart, killNow, Load, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
 
 jest.setTimeout(240_000);
 afterEach(() => stopAll());
@@ -71,12 +72,18 @@ async function present(host: string, port: number, keys: string[]): Promise<Set<
   return new Set([...reply.matchAll(/VALUE (\S+) /g)].map((m) => m[1]));
 }
 
+// The placement tests judge the hashing, not timing: twemproxy's default 400 ms shard timeout, on a busy 2-core
+// machine with 10,000 pipelined requests, could time a shard out — an error reply, and with auto_eject_hosts an
+// ejection that writes its keys elsewhere. Their pools wait 10 s instead (placement does not depend on it) and never
+// retry an ejected shard within the test (the dead-shard part measures placement with the shard out).
+const PLACEMENT = { timeout: Duration.seconds(10), serverRetryTimeout: Duration.minutes(10) };
+
 const keys = (n: number) => Array.from({ length: n }, (_, i) => `k${createHash('sha1').update(String(i)).digest('hex').slice(0, 16)}`);
 
 describe('ShardedCache with the real nutcracker and memcached', () => {
   test('10,000 keys set through the shared proxy tier land exactly where the model predicts; a dead shard only loses its own keys', async () => {
     // GIVEN three memcached shards started with the StatefulSet's args, and the proxy-tier config unchanged
-    const s = synth({ shards: 3 });
+    const s = synth({ shards: 3, ...PLACEMENT });
     const { hosts, shards } = await startShards(s.config, s.args);
     const proxy = await startNutcracker(s.config, { hosts });
     const all = keys(10_000);
@@ -121,13 +128,13 @@ describe('ShardedCache with the real nutcracker and memcached', () => {
   });
 
   test('a resize 3→4 measured for real matches planResize', async () => {
-    const s3 = synth({ shards: 3 });
-    const s4 = synth({ shards: 4 });
+    const s3 = synth({ shards: 3, ...PLACEMENT });
+    const s4 = synth({ shards: 4, ...PLACEMENT });
     const { hosts, shards } = await startShards(s4.config, s4.args);
     const all = keys(10_000);
     const placement = async (config: string) => {
       const proxy = await startNutcracker(config, { hosts });
-      await setAll(proxy.host, proxy.port, all);
+      expect((await setAll(proxy.host, proxy.port, all)).filter((r) => r === 'STORED')).toHaveLength(all.length);
       const where = new Map<string, string>();
       for (const [name, d] of shards) for (const k of await present(d.host, d.port, all)) where.set(k, name);
       for (const d of shards.values()) await exchange(d.host, d.port, 'flush_all\r\n', (b) => b.includes('OK'));
@@ -182,5 +189,117 @@ describe('ShardedCache with the real nutcracker and memcached', () => {
     }
     console.log(`ShardedCache (valkey engine, redis-server here), with AUTH: ${agree}/2000 keys where the model predicts`);
     expect(agree).toBe(2_000);
+  });
+});
+
+// The failure contract (README, "ShardedCache → When a part fails"), proven by killing the part under bounded
+// load: 4 clients, one get at a time each, over 600 keys written on EVERY shard with that shard's name as the
+// value, so each answer says which shard served it (ok = the model's shard, wrong = another shard, i.e. a miss
+// for a real cache, miss = a shard without the key, error = SERVER_ERROR or a refused connection). The pool's
+// server_retry_timeout is 3 s here (the default is 30 s) so that an ejection and a return fit in a bounded test;
+// every window is at least twice the contract's numbers.
+describe('ShardedCache failure contract: parts killed under load', () => {
+  const probeKeys = keys(600);
+  const RETRY_MS = 3000;
+
+  async function rig() {
+    const s = synth({ shards: 3, serverRetryTimeout: Duration.millis(RETRY_MS) });
+    const { hosts, shards } = await startShards(s.config, s.args);
+    for (const [name, d] of shards) await writeAll('memcached', d.host, d.port, probeKeys, name);
+    const proxy = await startNutcracker(s.config, { hosts });
+    const home = (k: string) => s.cache.hashing.serverFor(k);
+    const load = new Load({ protocol: 'memcached', ...proxy.listens[0], keys: probeKeys, home });
+    return { s, hosts, shards, proxy, home, load };
+  }
+  const survivors = (dead: string) => new TwemproxyHashing({ servers: ['cache-shard-0', 'cache-shard-1', 'cache-shard-2'].filter((n) => n !== dead).map((name) => ({ name })) });
+
+  test('rendered: auto_eject_hosts true, server_failure_limit 2, server_retry_timeout 30 s, timeout 400 ms', () => {
+    const rendered = parse(synth({}).config).memcached;
+    expect(rendered).toMatchObject({ auto_eject_hosts: true, server_failure_limit: 2, server_retry_timeout: 30000, timeout: 400 });
+  });
+
+  test('a shard SIGKILLed: a few errors per retry period, its keys move to the ring without it (misses), the others never move', async () => {
+    const { shards, load } = await rig();
+    await sleep(1000);
+    const dead = 'cache-shard-1';
+    const d = shards.get(dead)!;
+    await killNow(d.proc);
+    const killedAt = load.now();
+    await sleep(2 * RETRY_MS + 1000);
+    const restartAt = load.now();
+    await startMemcached({ host: d.host, port: d.port, args: synth({ shards: 3 }).args });
+    const backAt = load.now();
+    await sleep(2 * RETRY_MS + 1000);
+    const end = load.now();
+    await load.stop();
+    const isDead = (a: Answer) => a.home === dead;
+    const during = load.between(killedAt, restartAt);
+    const after = load.between(backAt, end);
+    const lastSecond = after.filter((a) => a.sentMs >= end - 1000 && isDead(a));
+    console.log([summary('shard 1 dead, its keys', during.filter(isDead)), summary('shard 1 dead, other keys', during.filter((a) => !isDead(a))),
+      summary('shard 1 restarted (empty), its keys', after.filter(isDead)), summary('… in the last second', lastSecond)].join('\n'));
+    // its keys: errors only while the pool counts failures (server_failure_limit per retry period, per
+    // concurrent request), then answered by the shard the ring without it says
+    const dt = tally(during.filter(isDead));
+    const periods = Math.floor((restartAt - killedAt) / RETRY_MS) + 1;
+    expect(dt.error).toBeGreaterThanOrEqual(2);
+    expect(dt.error).toBeLessThanOrEqual(periods * 4);
+    expect(dt.ok + dt.miss).toBe(0);
+    expect(dt.wrong).toBeGreaterThan(50);
+    const ring = survivors(dead);
+    expect(during.filter((a) => isDead(a) && a.outcome === 'wrong').every((a) => a.text === ring.serverFor(a.key))).toBe(true);
+    // the other shards' keys never move and never fail
+    const others = during.filter((a) => !isDead(a));
+    expect(tally(others)).toEqual({ ok: others.length, wrong: 0, miss: 0, error: 0 });
+    // once back (after at most one retry period), its keys come home again: misses from the empty shard
+    expect(lastSecond.length).toBeGreaterThan(10);
+    expect(tally(lastSecond)).toEqual({ ok: 0, wrong: 0, miss: lastSecond.length, error: 0 });
+    expect(tally(after.filter((a) => !isDead(a))).ok).toBe(after.filter((a) => !isDead(a)).length);
+  });
+
+  test('a shard hung (SIGSTOP): errors after the 400 ms timeout until ejected, its keys served elsewhere; when it resumes it serves its old values (writes made meanwhile are not seen)', async () => {
+    const { shards, proxy, home, load } = await rig();
+    await sleep(1000);
+    const hung = 'cache-shard-2';
+    const d = shards.get(hung)!;
+    const stopAt = load.now();
+    signal(d.proc.pid, 'SIGSTOP');
+    await sleep(2 * RETRY_MS);
+    // a writer sets some of its keys meanwhile: those the proxy stores go to the ring without it
+    const written = probeKeys.filter((k) => home(k) === hung).slice(0, 40);
+    const replies = await Promise.all(written.map((k) => exchange(proxy.listens[0].host, proxy.listens[0].port, `set ${k} 0 0 3\r\nnew\r\n`, (b) => /\r\n$/.test(b)).catch((e) => `${e}`)));
+    const stored = written.filter((_, i) => replies[i] === 'STORED\r\n');
+    const contAt = load.now();
+    signal(d.proc.pid, 'SIGCONT');
+    await sleep(RETRY_MS + 2000);
+    await load.stop();
+    const isHung = (a: Answer) => a.home === hung;
+    // requests sent once the stop has surely taken effect (200 ms: the signal is asynchronous), answered before it resumed
+    const during = load.between(stopAt + 200, contAt).filter((a) => a.doneMs < contAt);
+    const others = during.filter((a) => !isHung(a));
+    const dt = tally(during.filter(isHung));
+    const timeouts = during.filter((a) => isHung(a) && a.outcome === 'error');
+    // THEN after it is back in the ring, a get of a key written meanwhile answers the OLD value from the hung shard
+    const stale = await Promise.all(stored.map((k) => exchange(proxy.listens[0].host, proxy.listens[0].port, `get ${k}\r\n`, (b) => /END\r\n$|ERROR/.test(b))));
+    const staleCount = stale.filter((r) => r.includes(`\r\n${hung}\r\n`)).length;
+    console.log([summary('shard 2 hung, its keys', during.filter(isHung)), summary('shard 2 hung, other keys', others),
+      `its errors: ${timeouts.map((a) => a.text).filter((t, i, all) => all.indexOf(t) === i).join('; ')}; latency max ${Math.max(...timeouts.map((a) => a.doneMs - a.sentMs))} ms`,
+      `written while it hung: ${stored.length} of ${written.length} stored (elsewhere); after it resumed ${staleCount} of them read its old value`].join('\n'));
+    expect(dt.error).toBeGreaterThanOrEqual(2);
+    expect(timeouts.every((a) => /timed out/i.test(a.text))).toBe(true);
+    expect(Math.max(...timeouts.map((a) => a.doneMs - a.sentMs))).toBeGreaterThanOrEqual(380);
+    expect(dt.ok + dt.miss).toBe(0);
+    expect(dt.wrong).toBeGreaterThan(20);
+    expect(tally(others).wrong + tally(others).miss + tally(others).error).toBe(0);
+    expect(stored.length).toBeGreaterThan(0);
+    expect(staleCount).toBe(stored.length);
+  });
+
+  test('the proxy (nutcracker) SIGKILLed: every request fails (connection refused) until it is restarted, then all answer, nothing lost', async () => {
+    const { s, hosts, proxy, load } = await rig();
+    const { during, after } = await killAndRestart(load, proxy.proc, () => startNutcracker(s.config, { hosts, host: proxy.listens[0].host }));
+    expect(tally(during)).toEqual({ ok: 0, wrong: 0, miss: 0, error: during.length });
+    expect(after.length).toBeGreaterThan(20);
+    expect(tally(after)).toEqual({ ok: after.length, wrong: 0, miss: 0, error: 0 });
   });
 });

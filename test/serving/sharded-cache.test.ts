@@ -2,7 +2,9 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { CacheEngine, RestrictedSecurity, ShardedCache, ShardedCacheProxy, ShardedCacheProxyMode, TwemproxyHash } from '../../src';
+import { LINE } from '../../src/line';
 import { checkRestricted, ofKind, one, synthValid } from '../harness';
+import { containerNames, sidecarNamed } from '../harness/sidecars';
 
 function client(chart: Chart, id = 'web', ports: number[] = [8080]) {
   const d = new kplus.Deployment(chart, id, { metadata: { name: id }, securityContext: RestrictedSecurity.podSecurityContext(1000, 1000) });
@@ -90,11 +92,29 @@ describe('ShardedCache', () => {
     expect(conf(objs).listen).toBe('127.0.0.1:11211');
     expect(ofKind(objs, 'Deployment').map((d) => d.metadata.name).sort()).toEqual(['api', 'web']);
     for (const d of ofKind(objs, 'Deployment')) {
-      const amb = d.spec.template.spec.containers.find((c: any) => c.name === 'twemproxy');
+      const amb = sidecarNamed(d.spec.template.spec, 'twemproxy');
       expect(amb.ports).toBeUndefined();
       expect(amb.volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'cache-twemproxy', readOnly: true }]);
     }
     expect(ofKind(objs, 'Service').map((s) => s.metadata.name)).toEqual(['cache-shard']);
+  });
+
+  test('ambassador in a Job: a native sidecar on a line that has them (the Job completes when its worker exits), after its config renderer', () => {
+    const chart = Testing.chart();
+    const secret = kplus.Secret.fromSecretName(chart, 'auth', 'cache-auth');
+    const cache = new ShardedCache(chart, 'cache', { engine: CacheEngine.REDIS, proxy: ShardedCacheProxy.ambassador(), password: { secret, key: 'password' } });
+    const job = new kplus.Job(chart, 'warm', { metadata: { name: 'warm' } });
+    job.addContainer({ name: 'worker', image: 'node:22.11.0-alpine3.20', securityContext: { user: 1000 } });
+    cache.addClient(job);
+    const spec = one(synthValid(chart), 'Job', 'warm').spec.template.spec;
+    const amb = sidecarNamed(spec, 'twemproxy');
+    expect(amb.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+    expect(amb.securityContext.capabilities).toEqual({ drop: ['ALL'] });
+    // the renderer first: a sidecar started before it would wait for a config only the renderer writes
+    expect(containerNames(spec)).toEqual(LINE.nativeSidecars ? ['twemproxy-config', 'twemproxy', 'worker'] : ['twemproxy-config', 'worker', 'twemproxy']);
+    expect(spec.initContainers[0].restartPolicy).toBeUndefined();
+    // the Job's regular containers are the worker alone on a line with native sidecars
+    expect(spec.containers.map((c: any) => c.name)).toEqual(LINE.nativeSidecars ? ['worker'] : ['worker', 'twemproxy']);
   });
 
   test('replicated (hot) shards: a Deployment and a Service per shard, twemproxy lists the shard Services', () => {
@@ -132,7 +152,7 @@ describe('ShardedCache', () => {
       hash: TwemproxyHash.MURMUR,
       hashTag: '{}',
       timeout: Duration.millis(100),
-      autoEjectHosts: false,
+      autoEjectHosts: true,
       serverRetryTimeout: Duration.seconds(5),
       serverFailureLimit: 3,
       port: 7000,
@@ -142,7 +162,7 @@ describe('ShardedCache', () => {
     const objs = synthValid(chart);
     const redis = one(objs, 'StatefulSet', 'sessions-shard').spec.template.spec.containers[0];
     expect(redis.args).toEqual(['--port', '6379', '--bind', '* -::*', '--protected-mode', 'no', '--dir', '/data', '--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru', '--save', '', '--appendonly', 'no', '--maxclients', '500']);
-    expect(conf(objs, 'sessions-twemproxy')).toMatchObject({ listen: '0.0.0.0:7000', hash: 'murmur', hash_tag: '{}', redis: true, auto_eject_hosts: false, timeout: 100, server_retry_timeout: 5000, server_failure_limit: 3 });
+    expect(conf(objs, 'sessions-twemproxy')).toMatchObject({ listen: '0.0.0.0:7000', hash: 'murmur', hash_tag: '{}', redis: true, auto_eject_hosts: true, timeout: 100, server_retry_timeout: 5000, server_failure_limit: 3 });
     expect(one(objs, 'Deployment', 'sessions-proxy').spec.replicas).toBe(3);
     expect(one(objs, 'Deployment', 'sessions-proxy').spec.template.spec.containers[0].ports).toEqual([{ containerPort: 7000, name: 'redis' }, { containerPort: 7001, name: 'stats' }]);
   });
@@ -196,7 +216,7 @@ describe('ShardedCache', () => {
     const r = (m: number) => ({ requests: { cpu: `${m}m`, memory: `${m}Mi` }, limits: { cpu: `${2 * m}m`, memory: `${2 * m}Mi` } });
     expect(one(objs, 'StatefulSet', 'cache-shard').spec.template.spec.containers[0].resources).toEqual(r(300));
     const web = one(objs, 'Deployment', 'web').spec.template.spec;
-    expect(web.containers[1].resources).toEqual(r(70));
+    expect(sidecarNamed(web, 'twemproxy').resources).toEqual(r(70));
     expect(web.initContainers[0].resources).toEqual(r(20));
     expect(one(objs, 'StatefulSet', 'tier-shard').spec.template.spec.containers[0].resources).toEqual(r(200));
     expect(one(objs, 'Deployment', 'tier-proxy').spec.template.spec.containers[0].resources).toEqual(r(90));
@@ -261,7 +281,8 @@ describe('ShardedCache', () => {
     const spec = hardened.spec.template.spec;
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(spec.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-    expect(spec.containers.map((c: any) => c.name)).toEqual(['main', 'cache-proxy']);
+    expect(spec.containers[0].name).toBe('main');
+    expect(sidecarNamed(spec, 'cache-proxy').name).toBe('cache-proxy');
     // AND with hardenPod: false, only the library's own container is restricted
     expect(checkRestricted(one(objs, 'Deployment', 'other')).map((f) => f.message)).toEqual([
       "restricted: container 'main' must drop ALL capabilities",

@@ -15,14 +15,16 @@
  * adapter's config is proven in tier 1 only.
  */
 import * as fs from 'fs';
+import * as net from 'net';
 import * as path from 'path';
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { buildApp } from '../../examples/adapter-redis';
 import { AdapterMonitoring, FluentBitConfig, HealthCheck, MonitoringAdapter, RestrictedSecurity } from '../../src';
 import { synthAppValid, synthValid, one } from '../harness';
 import { ApiServer, serverDryRun, startApiServer } from '../harness/apiserver';
 import { allocHost, Daemon, httpGet, nssWrapperEnv, startRedis, startRedisExporter, tcpExchange } from '../harness/daemons';
+import { memoryCgroup, peakRss } from '../harness/memory-cgroup';
 import { run, sleep, start, Started, stopAll, tempDir, TOOLS_DIR, toolPath, waitForPort } from '../harness/proc';
 
 afterAll(() => stopAll());
@@ -460,3 +462,238 @@ describe('a real kube-apiserver with the prometheus-operator CRDs accepts the ob
     expect(v.message).toMatch(/spec\.groups\[0\]\.rules\[0\]\.for/);
   });
 });
+
+/** A quantity such as '96Mi' in bytes. */
+function mebibytes(quantity: string): number {
+  const m = /^(\d+)Mi$/.exec(quantity);
+  if (!m) throw new Error(`not a Mi quantity: ${quantity}`);
+  return Number(m[1]) * 1024 * 1024;
+}
+
+/**
+ * A misbehaving app on `host:port`: on each connection it writes what `mode()` gives — a head, then a chunk for as
+ * long as the peer reads (paced by 'drain', so this process holds no backlog). Counts connections and bytes out.
+ */
+async function flooder(host: string, port: number, mode: () => { head: Buffer; chunk: Buffer }) {
+  const stats = { connections: 0, bytesSent: 0 };
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    stats.connections++;
+    sockets.add(s);
+    s.on('error', () => undefined); // the adapter cuts the flood off: a reset is what it is expected to do
+    s.once('close', () => sockets.delete(s));
+    s.on('data', () => undefined);
+    const { head, chunk } = mode();
+    const pump = () => {
+      while (!s.destroyed && s.writable && chunk.length > 0) {
+        stats.bytesSent += chunk.length;
+        if (!s.write(chunk)) return;
+      }
+    };
+    s.on('drain', pump);
+    stats.bytesSent += head.length;
+    s.write(head);
+    pump();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    stats,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe('hostile load: a target that floods the health adapter, inside a memory cgroup of the container\'s limit', () => {
+  // The adapter of the example (redis PING, 2 s timeout) and of an HTTP check, with their containers' env and limit.
+  const redisObjs = synthAppValid(buildApp());
+  const httpObjs = (() => {
+    const chart = Testing.chart();
+    new AdapterMonitoring(chart, 'web', {
+      app: { image: 'example/web:1.0.0', port: 8080 },
+      adapters: [MonitoringAdapter.health({ check: HealthCheck.httpGet({ path: '/status' }), timeout: Duration.seconds(2) })],
+    });
+    return synthValid(chart);
+  })();
+
+  /**
+   * Starts the program of `objs` (ConfigMap `configMap`) with its container's env inside a memory cgroup of its
+   * container's memory limit (or, where no cgroup can be made here, without one: then the peak RSS is the bound).
+   */
+  async function underLimit(objs: any[], kind: string, configMap: string, appHost: string) {
+    const c = containerOf(objs, kind, 'health');
+    const limitBytes = mebibytes(c.resources.limits.memory);
+    const cgroup = memoryCgroup('health-adapter', limitBytes);
+    const dir = tempDir('health-flood');
+    const mount = c.volumeMounts.find((m: any) => m.name === 'health-program').mountPath;
+    const file = path.join(dir, path.relative(mount, c.command[1]));
+    fs.writeFileSync(file, one(objs, 'ConfigMap', configMap).data[path.basename(file)]);
+    const env = envOf(c, { 'redis-auth/password': 'pw' });
+    const host = allocHost();
+    const port = Number(env.HEALTH_PORT);
+    const cmd = 'dir' in cgroup ? cgroup.wrap(process.execPath, [file]) : { command: process.execPath, args: [file] };
+    if (!('dir' in cgroup)) console.log(`no memory cgroup here, the bound is the peak RSS: ${cgroup.unavailable}`);
+    const proc = await start({
+      name: `health-flood-${host}`,
+      command: cmd.command,
+      args: cmd.args,
+      env: { ...env, HEALTH_LISTEN_HOST: host, ...nssWrapperEnv({ localhost: appHost }) },
+      readyPort: { host, port },
+    });
+    return { proc, url: `http://${host}:${port}`, limitBytes, cgroup: 'dir' in cgroup ? cgroup : undefined, timeoutMs: Number(env.HEALTH_TIMEOUT_MS) };
+  }
+
+  /** `total` GETs of `url` from `parallel` clients at once; the answers by status (or error). */
+  async function hammer(url: string, total: number, parallel: number): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    let next = 0;
+    await Promise.all(Array.from({ length: parallel }, async () => {
+      while (next < total) {
+        next++;
+        const key = await httpGet(url, { timeoutMs: 30_000 }).then((r) => `${r.status} ${JSON.parse(r.body).error ?? 'ok'}`, (e) => `error ${e.message}`);
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+    }));
+    return counts;
+  }
+
+  const MiB = 1024 * 1024;
+  test.each([
+    ['redis: one reply line that never ends', 'redis', { head: Buffer.alloc(0), chunk: Buffer.alloc(256 * 1024, 'x') }, '503 redis sent a reply line longer than 65536 bytes'],
+    ['redis: endless lines that are not the answer', 'redis', { head: Buffer.alloc(0), chunk: Buffer.from('+HELLO\r\n'.repeat(32 * 1024)) }, "503 redis answered '+HELLO', expected '+OK'"],
+    ['http: headers that never end', 'http', { head: Buffer.from('HTTP/1.1 200 OK\r\n'), chunk: Buffer.from('x-flood: yes\r\n'.repeat(16 * 1024)) }, /^503 .*(Header overflow|HPE_HEADER_OVERFLOW)/],
+    ['http: a 200 whose body never ends (the status is the answer; the body is never read)', 'http', { head: Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n'), chunk: Buffer.alloc(256 * 1024, 'z') }, '200 ok'],
+  ])('%s: 120 checks from 4 clients at once, every answer as documented, no OOM kill, the adapter stays up', async (_name, check, flood, expected) => {
+    // GIVEN a target that floods every connection, and the adapter that probes it under its memory limit
+    const appHost = allocHost();
+    const target = await flooder(appHost, check === 'redis' ? 6379 : 8080, () => flood);
+    const a = check === 'redis' ? await underLimit(redisObjs, 'Deployment', 'cache-health', appHost) : await underLimit(httpObjs, 'Deployment', 'web-health', appHost);
+    try {
+      // WHEN 120 checks are asked for, 4 at a time (the adapter shares one check between concurrent requests)
+      const counts = await hammer(`${a.url}/readyz`, 120, 4);
+      // THEN every answer is the documented one, the adapter is alive and under its limit
+      const [answer, n] = Object.entries(counts)[0];
+      expect(Object.keys(counts)).toHaveLength(1);
+      expect(answer).toMatch(expected);
+      expect(n).toBe(120);
+      expect((await httpGet(`${a.url}/livez`)).status).toBe(200);
+      expect(a.proc.exited).toBeUndefined();
+      const usage = a.cgroup?.usage();
+      const rssBytes = peakRss(a.proc.pid);
+      console.log(`${_name}: ${target.stats.connections} target connections, ${(target.stats.bytesSent / MiB).toFixed(1)} MiB sent by the target; `
+        + `adapter peak RSS ${(rssBytes / MiB).toFixed(1)} MiB, cgroup peak ${usage ? (usage.peakBytes / MiB).toFixed(1) : 'n/a'} MiB of ${a.limitBytes / MiB} MiB, OOM kills ${usage?.oomKills ?? 'n/a'}`);
+      if (usage) expect(usage.oomKills).toBe(0);
+      // with a margin: the bound is the limit, and a Node process idles at about half of it
+      expect(rssBytes).toBeLessThan(a.limitBytes * 0.9);
+    } finally {
+      await a.proc.stop();
+      a.cgroup?.remove();
+      await target.close();
+    }
+  });
+});
+
+/** What a client of `url` sees within `timeoutMs`: the status (and error) or how the request failed. */
+function probe(url: string, timeoutMs: number): Promise<{ seen: string; ms: number }> {
+  const t0 = Date.now();
+  return httpGet(url, { timeoutMs }).then(
+    (r) => ({ seen: `${r.status}${r.body.startsWith('{') ? ` ${JSON.parse(r.body).error ?? 'ok'}` : ''}`, ms: Date.now() - t0 }),
+    (e) => ({ seen: /no response after/.test(e.message) ? 'timeout' : `error ${e.code ?? e.message}`, ms: Date.now() - t0 }),
+  );
+}
+
+describe('failure contract (README): each part SIGKILLed or SIGSTOPped on loopback, what a probe or a scrape sees', () => {
+  const objs = synthAppValid(buildApp());
+  const password = `pw-${process.pid}-${Date.now()}`;
+  const secrets = { 'redis-auth/password': password };
+  const healthContainer = containerOf(objs, 'Deployment', 'health');
+  // the kubelet's probe timeout of the adapter's readiness probe (/readyz) and liveness probe (/livez)
+  const readyTimeoutMs = healthContainer.readinessProbe.timeoutSeconds * 1000;
+  const liveTimeoutMs = healthContainer.livenessProbe.timeoutSeconds * 1000;
+  let redis: Daemon;
+  let exporter: Daemon;
+  let health: HealthAdapter;
+
+  beforeAll(async () => {
+    const app = containerOf(objs, 'Deployment', 'redis');
+    const args = expand(app.args, envOf(app, secrets));
+    redis = await startRedis({ port: 6379, args: withoutOptions(args, ['--dir', '--logfile']) });
+    const e = containerOf(objs, 'Deployment', 'redis-exporter');
+    exporter = await startRedisExporter(e.args, envOf(e, secrets), { hosts: { localhost: redis.host } });
+    health = await startHealthAdapter(objs, 'Deployment', 'cache-health', envOf(healthContainer, secrets), redis.host);
+  }, 120_000);
+
+  const signal = (pid: number, s: NodeJS.Signals) => process.kill(pid, s);
+
+  test('the app hung (SIGSTOP): /readyz is a 503 after the check timeout, inside the probe timeout; 200 again once it runs', async () => {
+    expect((await probe(`${health.url}/readyz`, readyTimeoutMs)).seen).toBe('200 ok');
+    signal(redis.proc.pid, 'SIGSTOP');
+    try {
+      const r = await probe(`${health.url}/readyz`, readyTimeoutMs * 3);
+      expect(r.seen).toBe(`503 no answer within ${health.timeoutMs}ms`);
+      expect(r.ms).toBeGreaterThanOrEqual(health.timeoutMs - 50);
+      expect((await probe(`${health.url}/livez`, liveTimeoutMs * 3)).seen).toBe('200 ok'); // the adapter is not restarted for it
+      const m = await httpGet(`http://${exporter.host}:${exporter.port}/metrics`, { timeoutMs: 60_000 });
+      expect(sample(m.body, 'redis_up')).toBe(0);
+    } finally {
+      signal(redis.proc.pid, 'SIGCONT');
+    }
+    expect((await probe(`${health.url}/readyz`, readyTimeoutMs * 3)).seen).toBe('200 ok');
+  });
+
+  test('the health adapter hung (SIGSTOP): both probes time out (NotReady, then restarted by liveness); the app still answers', async () => {
+    signal(health.proc.pid, 'SIGSTOP');
+    try {
+      expect((await probe(`${health.url}/readyz`, readyTimeoutMs)).seen).toBe('timeout');
+      expect((await probe(`${health.url}/livez`, liveTimeoutMs)).seen).toBe('timeout');
+      expect(await tcpExchange(redis.host, redis.port, `*2\r\n$4\r\nAUTH\r\n$${password.length}\r\n${password}\r\n*1\r\n$4\r\nPING\r\n`, { until: /PONG\r\n$/ })).toBe('+OK\r\n+PONG\r\n');
+    } finally {
+      signal(health.proc.pid, 'SIGCONT');
+    }
+    expect((await probe(`${health.url}/readyz`, readyTimeoutMs * 3)).seen).toBe('200 ok');
+  });
+
+  test('the exporter hung (SIGSTOP), then killed (SIGKILL): the scrape times out, then is refused; the probes and the app do not notice', async () => {
+    const metrics = `http://${exporter.host}:${exporter.port}/metrics`;
+    signal(exporter.proc.pid, 'SIGSTOP');
+    expect((await probe(metrics, 3000)).seen).toBe('timeout');
+    expect((await probe(`${health.url}/readyz`, readyTimeoutMs * 3)).seen).toBe('200 ok');
+    signal(exporter.proc.pid, 'SIGKILL');
+    await waitFor(() => exporter.proc.exited !== undefined);
+    expect((await probe(metrics, 3000)).seen).toBe('error ECONNREFUSED');
+    expect((await probe(`${health.url}/readyz`, readyTimeoutMs * 3)).seen).toBe('200 ok');
+  });
+
+  test('the health adapter killed (SIGKILL): probes are refused at once (NotReady at the next probe; the kubelet restarts it); the app still answers', async () => {
+    signal(health.proc.pid, 'SIGKILL');
+    await waitFor(() => health.proc.exited !== undefined);
+    const r = await probe(`${health.url}/readyz`, readyTimeoutMs);
+    expect(r.seen).toBe('error ECONNREFUSED');
+    expect(r.ms).toBeLessThan(readyTimeoutMs);
+    expect(await tcpExchange(redis.host, redis.port, `*2\r\n$4\r\nAUTH\r\n$${password.length}\r\n${password}\r\n*1\r\n$4\r\nPING\r\n`, { until: /PONG\r\n$/ })).toBe('+OK\r\n+PONG\r\n');
+    // the kubelet's restart: the same program with the same env answers again
+    health = await startHealthAdapter(objs, 'Deployment', 'cache-health', envOf(healthContainer, secrets), redis.host);
+    expect((await probe(`${health.url}/readyz`, readyTimeoutMs * 3)).seen).toBe('200 ok');
+  });
+
+  test('the app killed (SIGKILL): /readyz is a 503 (connection refused) at once, /livez stays 200', async () => {
+    signal(redis.proc.pid, 'SIGKILL');
+    await waitFor(() => redis.proc.exited !== undefined);
+    const r = await probe(`${health.url}/readyz`, readyTimeoutMs);
+    expect(r.seen).toMatch(/^503 .*ECONNREFUSED/);
+    expect(r.ms).toBeLessThan(health.timeoutMs);
+    expect((await probe(`${health.url}/livez`, liveTimeoutMs * 3)).seen).toBe('200 ok');
+  });
+});
+
+async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}

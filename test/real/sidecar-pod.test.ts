@@ -180,3 +180,63 @@ describe('SidecarPod process inspector (prometheus-process-exporter 0.7.10, Debi
     await expect(httpGet(`http://127.0.0.2:${port}/metrics`, { timeoutMs: 2000 })).rejects.toThrow(/ECONNREFUSED/);
   });
 });
+
+describe('SidecarPod failure contract (README): the terminator and the app SIGKILLed or SIGSTOPped on loopback', () => {
+  /** The app as its own process (so it can be stopped and killed): plain HTTP on 127.0.0.1:<port>. */
+  async function appProcess(port: number) {
+    const program = `require('http').createServer((q, s) => s.end('app ' + q.url)).listen(${port}, '127.0.0.1')`;
+    return start({ name: `legacy-app-${port}`, command: process.execPath, args: ['-e', program], readyPort: { host: '127.0.0.1', port } });
+  }
+
+  /** What an HTTPS client sees within `timeoutMs`. */
+  async function seen(host: string, ca: string, timeoutMs: number): Promise<string> {
+    const t = new Promise<string>((r) => setTimeout(() => r('pending'), timeoutMs));
+    const q = httpsGet(host, 8443, '/x', ca).then((r) => `${r.status} ${r.status === 200 ? r.body : ''}`.trim(), (e) => `error ${e.code ?? e.message}`);
+    return Promise.race([q, t]);
+  }
+
+  test('app hung: requests wait (up to proxy_read_timeout, 60 s, then 504) and complete once it runs; app killed: 502 at once; terminator killed: refused', async () => {
+    const appPort = await freePort();
+    const app = await appProcess(appPort);
+    const cert = certificate();
+    const nginx = await startNginx(renderedConfig(appPort), { mounts: { '/etc/nginx/tls': cert } });
+    const ca = cert['tls.crt'];
+    expect(await seen(nginx.host, ca, 10_000)).toBe('200 app /x');
+
+    // the app hung: the request is held, not failed, and answered once the app runs again
+    process.kill(app.pid, 'SIGSTOP');
+    const held = httpsGet(nginx.host, 8443, '/x', ca);
+    const early = await Promise.race([held.then(() => 'answered', () => 'failed'), new Promise<string>((r) => setTimeout(() => r('pending'), 3000))]);
+    process.kill(app.pid, 'SIGCONT');
+    expect(early).toBe('pending');
+    expect(await held).toMatchObject({ status: 200, body: 'app /x' });
+
+    // the app killed: nginx answers 502 at once (the connection to 127.0.0.1 is refused), and keeps serving TLS
+    process.kill(app.pid, 'SIGKILL');
+    while (app.exited === undefined) await new Promise((r) => setTimeout(r, 20));
+    const t0 = Date.now();
+    expect(await seen(nginx.host, ca, 10_000)).toBe('502');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(nginx.proc.exited).toBeUndefined();
+
+    // the terminator hung: the TCP handshake still succeeds (its readiness probe is TCP), TLS does not
+    const again = await appProcess(appPort);
+    expect(await seen(nginx.host, ca, 10_000)).toBe('200 app /x');
+    process.kill(-nginx.proc.pid, 'SIGSTOP'); // master and workers
+    const accepted = await new Promise<boolean>((r) => {
+      const s = net.connect({ host: nginx.host, port: 8443 }, () => { s.destroy(); r(true); });
+      s.on('error', () => r(false));
+    });
+    expect(accepted).toBe(true);
+    expect(await seen(nginx.host, ca, 3000)).toBe('pending');
+    process.kill(-nginx.proc.pid, 'SIGCONT');
+
+    // the terminator killed (its master and workers): HTTPS is refused until the kubelet restarts it; the app is not touched
+    process.kill(-nginx.proc.pid, 'SIGKILL');
+    while (nginx.proc.exited === undefined) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await seen(nginx.host, ca, 10_000)).toBe('error ECONNREFUSED');
+    expect((await httpGet(`http://127.0.0.1:${appPort}/direct`)).body).toBe('app /direct');
+    await again.stop();
+  });
+});

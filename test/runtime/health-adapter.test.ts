@@ -49,24 +49,32 @@ async function freePort(): Promise<number> {
 
 interface Adapter { port: number; child: ChildProcess; output: () => string }
 
-/** Starts the program with `env` (plus a loopback listen address and a free port) and waits for its first log line. */
+/**
+ * Starts the program with `env` (plus a loopback listen address and a free port) and waits for its first log line.
+ * The port is free when it is picked, but another process on a busy machine may bind it before the adapter does:
+ * then the adapter exits with 'cannot listen … EADDRINUSE' and it is started again on another port (the harness'
+ * race, not the program's, so retried here).
+ */
 async function startAdapter(env: Record<string, string>): Promise<Adapter> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [program], {
-    env: { PATH: process.env.PATH ?? '', HEALTH_LISTEN_HOST: '127.0.0.1', HEALTH_PORT: String(port), HEALTH_TARGET_HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
-  const deadline = Date.now() + 10_000;
-  while (!out.includes('listening on')) {
-    if (child.exitCode !== null) throw new Error(`adapter exited ${child.exitCode}: ${out}`);
-    if (Date.now() > deadline) throw new Error(`adapter did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 20));
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [program], {
+      env: { PATH: process.env.PATH ?? '', HEALTH_LISTEN_HOST: '127.0.0.1', HEALTH_PORT: String(port), HEALTH_TARGET_HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => { out += d; });
+    child.stderr!.on('data', (d) => { out += d; });
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('listening on')) {
+      if (child.exitCode !== null) break;
+      if (Date.now() > deadline) throw new Error(`adapter did not start: ${out}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (out.includes('listening on')) return { port, child, output: () => out };
+    if (!out.includes('EADDRINUSE') || attempt >= 5) throw new Error(`adapter exited ${child.exitCode}: ${out}`);
   }
-  return { port, child, output: () => out };
 }
 
 function get(port: number, urlPath: string, method = 'GET'): Promise<{ status: number; body: any; ms: number }> {
@@ -74,6 +82,7 @@ function get(port: number, urlPath: string, method = 'GET'): Promise<{ status: n
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, agent: false }, (res) => {
       let text = '';
+      res.on('error', reject); // a reset after the status line: the test fails with it, never the suite
       res.on('data', (d) => { text += d; });
       res.on('end', () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined, ms: Date.now() - t0 }));
     });
@@ -245,6 +254,116 @@ describe('health adapter process', () => {
       expect(r.ms).toBeLessThan(2000);
     }
     expect(connections).toBe(1);
+  });
+
+  describe('every read is bounded: an app that floods the probed port gets a 503, the adapter keeps running', () => {
+    /**
+     * A misbehaving app: on each connection it writes `head`, then `chunk` for as long as the peer reads (paced by
+     * 'drain', so this process holds no backlog). Counts the bytes it got out.
+     */
+    function flooder(head: Buffer, chunk: Buffer) {
+      const stats = { connections: 0, bytesSent: 0 };
+      const server = net.createServer((s) => {
+        stats.connections++;
+        s.on('data', () => undefined);
+        const pump = () => {
+          while (!s.destroyed && s.writable && chunk.length > 0) {
+            stats.bytesSent += chunk.length;
+            if (!s.write(chunk)) return;
+          }
+        };
+        s.on('drain', pump);
+        s.write(head);
+        stats.bytesSent += head.length;
+        pump();
+      });
+      return { server, stats };
+    }
+
+    /** Asks /readyz three times (three checks), then /livez; returns the answers. */
+    async function ask(a: Adapter) {
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push(await get(a.port, '/readyz'));
+      return { answers, livez: await get(a.port, '/livez') };
+    }
+
+    test('redis: a reply line without an end is cut at 64 KiB', async () => {
+      const { server, stats } = flooder(Buffer.alloc(0), Buffer.alloc(256 * 1024, 'x'));
+      const a = await startAdapter({ HEALTH_CHECK: 'redis', HEALTH_TARGET_PORT: String(await listen(server)), HEALTH_TIMEOUT_MS: '5000' });
+      const { answers, livez } = await ask(a);
+      for (const r of answers) expect(r).toMatchObject({ status: 503, body: { status: 'fail', error: 'redis sent a reply line longer than 65536 bytes' } });
+      expect(livez.status).toBe(200);
+      expect(stats.connections).toBe(3);
+      expect(a.child.exitCode).toBeNull();
+    });
+
+    test('redis: endless well-formed lines that are not the answer fail at the first one', async () => {
+      const { server } = flooder(Buffer.alloc(0), Buffer.from('+HELLO\r\n'.repeat(10_000)));
+      const a = await startAdapter({ HEALTH_CHECK: 'redis', HEALTH_TARGET_PORT: String(await listen(server)) });
+      expect((await ask(a)).answers.map((r) => r.body.error)).toEqual(Array(3).fill("redis answered '+HELLO', expected '+PONG'"));
+    });
+
+    test('redis: a reply line of exactly 64 KiB is still read (the bound is not below it)', async () => {
+      const line = `-ERR ${'y'.repeat(64 * 1024 - 5)}`;
+      const { server } = flooder(Buffer.from(`${line}\r\n`), Buffer.alloc(0));
+      const a = await startAdapter({ HEALTH_CHECK: 'redis', HEALTH_TARGET_PORT: String(await listen(server)) });
+      const r = await get(a.port, '/readyz');
+      expect(r.status).toBe(503);
+      expect(r.body.error).toBe(`redis answered ${line.slice(1)}`);
+    });
+
+    test('postgres: a message that claims 2 GiB is refused at its header', async () => {
+      const head = Buffer.from([0x52, 0x7f, 0xff, 0xff, 0xff]); // 'R', length 2^31 - 1
+      const { server } = flooder(head, Buffer.alloc(64 * 1024, 0));
+      const a = await startAdapter({ HEALTH_CHECK: 'postgres', HEALTH_PG_USER: 'u', HEALTH_TARGET_PORT: String(await listen(server)) });
+      for (const r of (await ask(a)).answers) {
+        expect(r).toMatchObject({ status: 503, body: { error: "postgres sent a 'R' message of 2147483647 bytes (the adapter reads messages of 4 to 65536 bytes)" } });
+      }
+    });
+
+    test('postgres: endless small messages fail once the reply passes 1 MiB', async () => {
+      // NoticeResponse messages ('N'), each well-formed and of no consequence
+      const notice = Buffer.concat([Buffer.from('N'), Buffer.from([0, 0, 0, 13]), Buffer.from('Mflood!\0\0', 'latin1')]);
+      expect(notice.readInt32BE(1)).toBe(notice.length - 1);
+      const { server } = flooder(Buffer.alloc(0), Buffer.concat(Array(4096).fill(notice)));
+      const a = await startAdapter({ HEALTH_CHECK: 'postgres', HEALTH_PG_USER: 'u', HEALTH_TARGET_PORT: String(await listen(server)), HEALTH_TIMEOUT_MS: '5000' });
+      for (const r of (await ask(a)).answers) {
+        expect(r).toMatchObject({ status: 503, body: { error: 'the app sent more than 1048576 bytes without completing the check' } });
+      }
+    });
+
+    test('http: endless headers are a 503 (header overflow); an endless body is not read: the status answers', async () => {
+      // GIVEN one app that never ends its headers and one that answers 200 with a body that never ends
+      const headers = flooder(Buffer.from('HTTP/1.1 200 OK\r\n'), Buffer.from('x-flood: yes\r\n'.repeat(1000)));
+      const body = flooder(Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n'), Buffer.alloc(256 * 1024, 'z'));
+      const h = await startAdapter({ HEALTH_CHECK: 'http', HEALTH_TARGET_PORT: String(await listen(headers.server)), HEALTH_TIMEOUT_MS: '5000' });
+      const b = await startAdapter({ HEALTH_CHECK: 'http', HEALTH_TARGET_PORT: String(await listen(body.server)), HEALTH_TIMEOUT_MS: '5000' });
+      // THEN
+      for (const r of (await ask(h)).answers) {
+        expect(r.status).toBe(503);
+        expect(r.body.error).toMatch(/Header overflow|HPE_HEADER_OVERFLOW/);
+      }
+      for (const r of (await ask(b)).answers) expect(r.status).toBe(200);
+    });
+
+    test('its own clients: request headers over 16 KiB get a 431, and it keeps answering', async () => {
+      const server = net.createServer((s) => s.end());
+      const a = await startAdapter({ HEALTH_CHECK: 'tcp', HEALTH_TARGET_PORT: String(await listen(server)) });
+      // The adapter answers 431 and closes while the client may still be sending its headers: the kernel then
+      // resets the connection, and on a busy machine the reset can arrive before the client has read the 431. Both
+      // are the bound working (the request was refused, never answered); what is read is taken from a raw socket.
+      const seen = await new Promise<string>((resolve) => {
+        let got = '';
+        const s = net.connect({ host: '127.0.0.1', port: a.port }, () => {
+          s.write(`GET /readyz HTTP/1.1\r\nhost: x\r\nx-big: ${'b'.repeat(20 * 1024)}\r\n\r\n`);
+        });
+        s.on('data', (d) => { got += d; });
+        s.on('error', (e: NodeJS.ErrnoException) => resolve(got || String(e.code)));
+        s.on('close', () => resolve(got));
+      });
+      expect(seen).toMatch(/^(HTTP\/1\.1 431 |ECONNRESET$|EPIPE$)/);
+      expect((await get(a.port, '/readyz')).status).toBe(200);
+    });
   });
 
   test('/livez is 200 while the app is down; unknown paths 404; other methods 405; HEAD works', async () => {

@@ -32,13 +32,23 @@
     const log = (level, message, extra = {}) => {
         process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, check: kind, target, ...extra })}\n`);
     };
+    // Every read is bounded, so an app that floods the probed port cannot grow the adapter past its memory limit:
+    // one check reads at most MAX_REPLY_BYTES in all, and one reply line (redis) or protocol message (postgres) is
+    // at most MAX_MESSAGE_BYTES; more fails the check (503) and closes the connection. The TCP checks read into one
+    // buffer allocated here (one check runs at a time), so a flood allocates nothing either; the HTTP check reads the
+    // status line and headers only (at most MAX_HEADER_BYTES) and never the body.
+    const MAX_REPLY_BYTES = 1024 * 1024;
+    const MAX_MESSAGE_BYTES = 64 * 1024;
+    const MAX_HEADER_BYTES = 16 * 1024;
+    const readBuffer = Buffer.alloc(64 * 1024);
     /**
-     * Opens a TCP connection to the app and hands it to `talk`, which resolves the check. Everything is bounded by
-     * the timeout; the socket is always destroyed.
+     * Opens a TCP connection to the app and hands it to `talk`, which returns the handler of what the app sends and
+     * resolves the check. Everything is bounded by the timeout and by MAX_REPLY_BYTES; the socket is always destroyed.
      */
     const withSocket = (talk) => new Promise((resolve, reject) => {
         let finished = false;
-        const socket = net.connect({ host: targetHost, port: targetPort });
+        let received = 0;
+        let onData = (_chunk) => undefined;
         const done = (err) => {
             if (finished)
                 return;
@@ -50,10 +60,31 @@
             else
                 resolve();
         };
+        const socket = net.connect({
+            host: targetHost,
+            port: targetPort,
+            // The app's bytes land in readBuffer and are valid only during the callback: handlers copy what they keep.
+            onread: {
+                buffer: readBuffer,
+                callback: (n, buf) => {
+                    if (finished)
+                        return false;
+                    received += n;
+                    if (received > MAX_REPLY_BYTES) {
+                        done(new Error(`the app sent more than ${MAX_REPLY_BYTES} bytes without completing the check`));
+                        return false;
+                    }
+                    onData(buf.subarray(0, n));
+                    return !finished;
+                },
+            },
+        });
         const timer = setTimeout(() => done(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs);
         socket.once('error', (err) => done(err));
         socket.once('close', () => done(new Error('connection closed by the app')));
-        socket.once('connect', () => talk(socket, done));
+        socket.once('connect', () => {
+            onData = talk(socket, done) || onData;
+        });
     });
     const tcpCheck = () => withSocket((_socket, done) => done());
     const redisCheck = () => withSocket((socket, done) => {
@@ -68,17 +99,22 @@
         }
         payload += resp('PING');
         expected.push('+PONG');
-        let buffer = '';
-        socket.setEncoding('utf8');
-        socket.on('data', (chunk) => {
-            buffer += chunk;
+        let pending = Buffer.alloc(0);
+        socket.write(payload);
+        return (chunk) => {
+            // A reply line may end in a later chunk: what is kept of it is at most MAX_MESSAGE_BYTES (checked below).
+            let rest = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
             let eol;
-            while ((eol = buffer.indexOf('\r\n')) >= 0) {
-                const line = buffer.slice(0, eol);
-                buffer = buffer.slice(eol + 2);
+            while ((eol = rest.indexOf('\r\n')) >= 0) {
+                if (eol > MAX_MESSAGE_BYTES) {
+                    done(new Error(`redis sent a reply line longer than ${MAX_MESSAGE_BYTES} bytes`));
+                    return;
+                }
+                const line = rest.subarray(0, eol).toString('utf8');
+                rest = rest.subarray(eol + 2);
                 const want = expected.shift();
                 if (line !== want) {
-                    done(new Error(line.startsWith('-') ? `redis answered ${line.slice(1)}` : `redis answered '${line}', expected '${want}'`));
+                    done(new Error(line.startsWith('-') ? `redis answered ${line.slice(1)}` : `redis answered '${line.slice(0, 200)}', expected '${want}'`));
                     return;
                 }
                 if (expected.length === 0) {
@@ -86,8 +122,12 @@
                     return;
                 }
             }
-        });
-        socket.write(payload);
+            if (rest.length > MAX_MESSAGE_BYTES) {
+                done(new Error(`redis sent a reply line longer than ${MAX_MESSAGE_BYTES} bytes`));
+                return;
+            }
+            pending = Buffer.from(rest); // a copy: `chunk` is the shared read buffer
+        };
     });
     const httpCheck = () => new Promise((resolve, reject) => {
         const path = env.HEALTH_HTTP_PATH || '/';
@@ -103,8 +143,10 @@
             else
                 resolve();
         };
-        const req = http.get({ host: targetHost, port: targetPort, path, agent: false, headers: { 'user-agent': 'cdk8s-dp-health-adapter' } }, (res) => {
-            res.resume();
+        const req = http.get({
+            host: targetHost, port: targetPort, path, agent: false, maxHeaderSize: MAX_HEADER_BYTES, headers: { 'user-agent': 'cdk8s-dp-health-adapter' },
+        }, (res) => {
+            // The status is the answer: the body is never read (finish destroys the request).
             const status = res.statusCode ?? 0;
             finish(status >= 200 && status < 400 ? undefined : new Error(`GET ${path} answered ${status}`));
         });
@@ -200,14 +242,17 @@
                 throw new Error(`postgres asks for an authentication method this adapter does not speak (code ${code})`);
             }
         };
-        socket.on('data', (chunk) => {
+        return (chunk) => {
+            // What is kept is less than one message (at most MAX_MESSAGE_BYTES) plus the chunk.
             buffer = Buffer.concat([buffer, chunk]);
             try {
                 while (buffer.length >= 5) {
                     const length = buffer.readInt32BE(1);
-                    if (buffer.length < length + 1)
-                        return;
                     const type = String.fromCharCode(buffer[0]);
+                    if (length < 4 || length > MAX_MESSAGE_BYTES)
+                        throw new Error(`postgres sent a ${/^[A-Za-z]$/.test(type) ? `'${type}'` : `type ${buffer[0]}`} message of ${length} bytes (the adapter reads messages of 4 to ${MAX_MESSAGE_BYTES} bytes)`);
+                    if (buffer.length < length + 1)
+                        break;
                     const body = buffer.subarray(5, length + 1);
                     buffer = buffer.subarray(length + 1);
                     if (type === 'R') {
@@ -233,11 +278,12 @@
                     }
                     // S (parameter status), K (key data), N (notice), T/D/C/I (query results) need no answer.
                 }
+                buffer = Buffer.from(buffer); // a copy: `chunk` is the shared read buffer
             }
             catch (err) {
                 done(err instanceof Error ? err : new Error(String(err)));
             }
-        });
+        };
     });
     // MySQL / MariaDB client/server protocol 4.1: the server's handshake v10, the client's HandshakeResponse41
     // (mysql_native_password, or caching_sha2_password: fast path, and full authentication with the server's RSA
@@ -419,7 +465,10 @@
         }
         return inflight;
     };
-    const server = http.createServer((req, res) => {
+    // The adapter's own clients are bounded too: request headers at most MAX_HEADER_BYTES and within 10 s, bodies
+    // never read (Node discards them), at most MAX_CLIENTS connections at once (a probe is one).
+    const MAX_CLIENTS = 256;
+    const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 10_000 }, (req, res) => {
         const path = (req.url || '/').split('?')[0];
         const reply = (status, body) => {
             const text = `${JSON.stringify(body)}\n`;
@@ -440,6 +489,7 @@
         }
     });
     server.keepAliveTimeout = 65_000;
+    server.maxConnections = MAX_CLIENTS;
     server.on('error', (err) => fatal(`cannot listen on ${listenHost}:${port}: ${err.message}`));
     server.listen(port, listenHost, () => log('info', `listening on ${listenHost}:${port}`, { timeoutMs }));
     const stop = () => {

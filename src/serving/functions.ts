@@ -332,7 +332,8 @@ export class FunctionService extends Construct {
       config.successors = extras.successors.map((s) => ({ name: s.name, ...(s.when ? { when: s.when } : {}), urlEnv: envName(s.name) }));
       for (const s of extras.successors) env[envName(s.name)] = kplus.EnvValue.fromValue(`http://${s.host}`);
     }
-    this.runtimeConfig = `${JSON.stringify(config, undefined, 2)}\n`;
+    // One line: a multi-line JSON string inside a snapshot's ConfigMap reads ambiguously to the line snapshot compare.
+    this.runtimeConfig = `${JSON.stringify(config)}\n`;
 
     const labelOptions = { name: base, instance: base, component: 'function', partOf, version: RecommendedLabels.versionOf(image) };
     const labels = RecommendedLabels.of(labelOptions);

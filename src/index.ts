@@ -22,6 +22,7 @@ export * from './crds/prometheus-operator';
 export * from './crds/keda';
 export * from './crds/strimzi';
 export * from './crds/gateway-api';
+export * from './crds/knative';
 // blocks: what two or more patterns share
 export * from './blocks';
 // the patterns
@@ -48,6 +49,8 @@ export * from './serving/scatter-gather/merge-strategy';
 export * from './serving/scatter-gather/hedge-policy';
 export * from './serving/ownership-election';
 export * from './serving/ownership-election/loss-action';
+export * from './serving/functions';
+export * from './serving/functions/code';
 export * from './batch/work-queue-jobs';
 export * from './batch/work-queue-jobs/worker-mode';
 export * from './batch/work-queue-jobs/work-items';

@@ -39,6 +39,8 @@ export enum ImageKey {
   TWEMPROXY = 'twemproxy',
   /** Bento (MIT), the Benthos-compatible stream processor that runs the stages of `KafkaWorkflow`. */
   BENTO = 'bento',
+  /** The official Python image, running the library's Python function runtime (`FunctionService`). */
+  PYTHON = 'python',
 }
 
 /**
@@ -95,6 +97,12 @@ export interface ImageOverrides {
    * @default - `ContainerImages.defaultImage(ImageKey.NODE)`
    */
   readonly node?: string;
+  /**
+   * The image for `ImageKey.PYTHON`.
+   *
+   * @default - `ContainerImages.defaultImage(ImageKey.PYTHON)`
+   */
+  readonly python?: string;
   /**
    * The image for `ImageKey.KAFKA`.
    *
@@ -186,6 +194,9 @@ const TABLE: ImageDefault[] = [
   // Bento's release workflow pushes `ghcr.io/warpstreamlabs/bento:<version>` (busybox base, `USER bento`, created
   // by `useradd -u 10001 bento` in its build stage, so uid and gid 10001).
   { key: ImageKey.BENTO, image: 'ghcr.io/warpstreamlabs/bento:1.20.0', uid: 10001, gid: 10001, source: 'WarpStream Labs (upstream, MIT)' },
+  // The image has no USER (it runs as root); the function runtime needs no writable path but /tmp, so it runs as
+  // alpine's nobody (65534), which the image's /etc/passwd has.
+  { key: ImageKey.PYTHON, image: 'python:3.13.1-alpine3.21', uid: 65534, gid: 65534, source: 'Docker official image (runs as root by default, here as nobody 65534)' },
 ];
 
 /**

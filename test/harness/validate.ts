@@ -19,7 +19,7 @@ export interface Finding {
  * Groups whose kinds are custom resources the library targets. Tier 1 checks their metadata and any pod
  * templates they embed; their schemas are checked for real in tier 2, where the CRDs are installed.
  */
-export const CUSTOM_RESOURCE_GROUPS = ['keda.sh', 'monitoring.coreos.com', 'kafka.strimzi.io', 'gateway.networking.k8s.io'];
+export const CUSTOM_RESOURCE_GROUPS = ['keda.sh', 'monitoring.coreos.com', 'kafka.strimzi.io', 'gateway.networking.k8s.io', 'serving.knative.dev'];
 
 /**
  * The group-versions a 1.27 API server serves by default. `kubernetes-models` also carries removed ones
@@ -246,6 +246,15 @@ function checkMetadata(obj: any, out: Array<{ path: string; message: string }>) 
   }
 }
 
+/** A Knative revision's pod spec is a PodSpec plus the revision's own fields (knative.dev/serving RevisionSpec). */
+const KNATIVE_REVISION_FIELDS = ['containerConcurrency', 'timeoutSeconds', 'idleTimeoutSeconds', 'responseStartTimeoutSeconds'];
+function withoutRevisionFields(group: string, spec: any): any {
+  if (group !== 'serving.knative.dev') return spec;
+  const out = { ...spec };
+  for (const k of KNATIVE_REVISION_FIELDS) delete out[k];
+  return out;
+}
+
 /** Validate one object; returns its findings (empty when valid). */
 export function validateObject(obj: any): Finding[] {
   const id = objectId(obj);
@@ -266,7 +275,7 @@ export function validateObject(obj: any): Finding[] {
     for (const k of Object.keys(obj)) if (!allowedTop.has(k)) out.push({ path: `/${k}`, message: `unknown field '${k}'` });
     if (obj.metadata) strictWalk(obj.metadata, { kind: 'ref', name: schema.objectMetaRef }, '/metadata', out);
     // Pod templates embedded in a custom resource are checked against the line's PodSpec.
-    for (const { path: p, spec } of podSpecsOf(obj)) strictWalk(spec, { kind: 'ref', name: schema.podSpecRef }, p, out);
+    for (const { path: p, spec } of podSpecsOf(obj)) strictWalk(withoutRevisionFields(group, spec), { kind: 'ref', name: schema.podSpecRef }, p, out);
   }
   checkMetadata(obj, out);
   checkPorts(obj, out);

@@ -1,0 +1,233 @@
+import * as path from 'path';
+import { Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import {
+  FunctionCode, FunctionDecorator, FunctionEngine, FunctionPipeline, FunctionRuntime, FunctionService, KnativeService,
+} from '../../src';
+import { findCycle, graphProblem } from '../../src/serving/functions/_graph';
+import { ofKind, one, synthValid } from '../harness';
+
+const HANDLERS = path.join(__dirname, '..', '..', 'examples', 'functions-signup');
+const PY = FunctionCode.fromFile(path.join(HANDLERS, 'defaults.py'));
+const JS = FunctionCode.fromFile(path.join(HANDLERS, 'welcome_email.js'));
+
+describe('FunctionService', () => {
+  test('defaults: a Python handler on a Deployment + Service + HPA, restricted, with its runtime (snapshot)', () => {
+    // GIVEN / WHEN
+    const chart = Testing.chart();
+    const fn = new FunctionService(chart, 'defaults', { code: PY });
+    const objs = synthValid(chart);
+    // THEN
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ConfigMap/test-defaults-c8dd1e9c', 'Deployment/test-defaults-c8dd1e9c', 'HorizontalPodAutoscaler/test-defaults-c8dd1e9c',
+      'PodDisruptionBudget/test-defaults-c8dd1e9c', 'Service/test-defaults-c8dd1e9c', 'NetworkPolicy/test-defaults-c8dd1e9c',
+    ].map((s) => s.replace(/test-defaults-c8dd1e9c/, fn.host)));
+    expect(objs).toMatchSnapshot();
+    expect(fn.runtime).toBe(FunctionRuntime.PYTHON);
+    expect(fn.engine).toBe(FunctionEngine.DEPLOYMENT);
+    expect(fn.url).toBe(`http://${fn.host}`);
+    const cm = one(objs, 'ConfigMap');
+    expect(Object.keys(cm.data).sort()).toEqual(['config.json', 'handler.py', 'runtime.py']);
+    expect(cm.data['runtime.py']).toBe(FunctionService.pythonRuntime());
+    expect(JSON.parse(cm.data['config.json'])).toEqual({
+      name: fn.host,
+      port: 8080,
+      handlerFile: '/etc/function/handler.py',
+      handlerName: 'handler',
+      timeoutMs: 10000,
+      maxBodyBytes: 1048576,
+      maxConcurrency: 100,
+    });
+    const dep = one(objs, 'Deployment');
+    expect(dep.spec.replicas).toBeUndefined();
+    const c = dep.spec.template.spec.containers[0];
+    expect(c.image).toBe('python:3.13.1-alpine3.21');
+    expect(c.command).toEqual(['python3', '/etc/function/runtime.py', '/etc/function/config.json']);
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 8080, scheme: 'HTTP' });
+    expect(c.securityContext.runAsUser).toBe(65534);
+    const hpa = one(objs, 'HorizontalPodAutoscaler');
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas, hpa.spec.metrics[0].resource.target.averageUtilization]).toEqual([1, 10, 80]);
+    expect(one(objs, 'Service').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 8080 }]);
+    expect(fn.describeTraffic()).toEqual([`every pod of this namespace → ${fn.host}: 8080/TCP (clients call the function)`]);
+  });
+
+  test('a Node handler with bounds: node image, the Node runtime, timeout, body limit, concurrency, fixed replicas', () => {
+    const chart = Testing.chart();
+    const fn = new FunctionService(chart, 'mail', {
+      name: 'mail', code: JS, timeout: Duration.millis(1500), maxBodySize: Size.kibibytes(64), concurrency: 8, minScale: 2, maxScale: 2,
+    });
+    const objs = synthValid(chart);
+    expect(objs.map((o) => o.kind)).toEqual(['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Service', 'NetworkPolicy']);
+    const cm = one(objs, 'ConfigMap');
+    expect(cm.data['runtime.js']).toBe(FunctionService.nodeRuntime());
+    expect(JSON.parse(cm.data['config.json'])).toMatchObject({ handlerFile: '/etc/function/handler.js', timeoutMs: 1500, maxBodyBytes: 65536, maxConcurrency: 8 });
+    const dep = one(objs, 'Deployment');
+    expect(dep.spec.replicas).toBe(2);
+    expect(dep.spec.template.spec.containers[0].image).toBe('node:22.11.0-alpine3.20');
+    expect(fn.host).toBe('mail');
+  });
+
+  test('the Knative engine: one serving.knative.dev/v1 Service with concurrency, scale bounds, timeout (snapshot)', () => {
+    const chart = Testing.chart();
+    const fn = new FunctionService(chart, 'fn', {
+      name: 'defaults',
+      code: PY,
+      engine: FunctionEngine.KNATIVE,
+      minScale: 0,
+      maxScale: 5,
+      concurrency: 20,
+      knative: { concurrencyTarget: 10 },
+      timeout: Duration.seconds(3),
+    });
+    const objs = synthValid(chart);
+    expect(objs.map((o) => `${o.apiVersion} ${o.kind}/${o.metadata.name}`)).toEqual(['v1 ConfigMap/defaults', 'serving.knative.dev/v1 Service/defaults']);
+    expect(objs).toMatchSnapshot();
+    const ks = objs[1];
+    expect(fn.knativeService).toBeInstanceOf(KnativeService);
+    expect(fn.deployment).toBeUndefined();
+    expect(ks.spec.template.metadata.annotations).toMatchObject({
+      'autoscaling.knative.dev/min-scale': '0', 'autoscaling.knative.dev/max-scale': '5', 'autoscaling.knative.dev/target': '10',
+    });
+    expect(ks.spec.template.spec.containerConcurrency).toBe(20);
+    expect(ks.spec.template.spec.timeoutSeconds).toBe(4);
+    expect(ks.spec.template.spec.containers[0].ports).toEqual([{ containerPort: 8080, name: 'http1' }]);
+    expect(KnativeService.unsupportedPodFields(ks.spec.template.spec).filter((f) => !['/containerConcurrency', '/timeoutSeconds'].includes(f))).toEqual([]);
+  });
+
+  test('fails when the Knative options are given to the plain rendering, or scale to zero without Knative', () => {
+    const chart = Testing.chart();
+    expect(() => new FunctionService(chart, 'a', { code: PY, knative: { concurrencyTarget: 5 } })).toThrow(/'knative' must be unset unless 'engine' is FunctionEngine.KNATIVE/);
+    expect(() => new FunctionService(chart, 'b', { code: PY, minScale: 0 })).toThrow(/'minScale' must be an integer from 1 to 1000, got 0/);
+    expect(() => new FunctionService(chart, 'c', { code: PY, minScale: 3, maxScale: 2 })).toThrow(/'maxScale' must be at least 'minScale' \(3\), got 2/);
+  });
+});
+
+describe('FunctionDecorator', () => {
+  test('forwards to the target Service: config, env URL, egress to the target port', () => {
+    const chart = Testing.chart();
+    const api = new kplus.Service(chart, 'Api', {
+      metadata: { name: 'orders' },
+      selector: kplus.Pods.select(chart, 'P', { labels: { app: 'orders' } }),
+      ports: [{ port: 80, targetPort: 8080 }],
+    });
+    const d = new FunctionDecorator(chart, 'defaults', { name: 'order-defaults', code: PY, target: api, timeout: Duration.seconds(2) });
+    const objs = synthValid(chart);
+    const cm = ofKind(objs, 'ConfigMap').find((o) => o.metadata.name === 'order-defaults');
+    expect(JSON.parse(cm.data['config.json']).forward).toEqual({ urlEnv: 'FUNCTION_URL_TARGET', timeoutMs: 2000 });
+    const dep = ofKind(objs, 'Deployment')[0];
+    expect(dep.spec.template.spec.containers[0].env).toContainEqual({ name: 'FUNCTION_URL_TARGET', value: 'http://orders' });
+    expect(d.describeTraffic()).toEqual([
+      'every pod of this namespace → order-defaults: 8080/TCP (clients call the function)',
+      'order-defaults → every pod of this namespace: 8080/TCP (the decorator calls its target)',
+    ]);
+  });
+});
+
+describe('FunctionPipeline', () => {
+  function signup() {
+    const chart = Testing.chart();
+    const p = new FunctionPipeline(chart, 'signup', { name: 'signup', deadLetter: 'dead', deliveryAttempts: 4, retryBackoff: Duration.millis(50), deliveryTimeout: Duration.seconds(1) });
+    p.addFunction('create', { code: FunctionCode.fromFile(path.join(HANDLERS, 'create_user.py')), successors: [{ target: 'mail' }, { target: 'sms', when: 'phone' }] });
+    p.addFunction('mail', { code: JS });
+    p.addFunction('sms', { code: FunctionCode.fromFile(path.join(HANDLERS, 'two_factor.py')) });
+    p.addFunction('dead', { code: FunctionCode.fromFile(path.join(HANDLERS, 'dead_letters.js')), maxScale: 1 });
+    return { chart, p };
+  }
+
+  test('successors by env URL, required and optional, bounded retries and the dead letter (snapshot)', () => {
+    const { chart, p } = signup();
+    const objs = synthValid(chart);
+    expect(objs).toMatchSnapshot();
+    expect(p.entry).toBe('create');
+    expect(p.url).toBe('http://signup-create');
+    expect(p.functions.map((f) => f.host)).toEqual(['signup-create', 'signup-mail', 'signup-sms', 'signup-dead']);
+    const config = JSON.parse(ofKind(objs, 'ConfigMap').find((o) => o.metadata.name === 'signup-create').data['config.json']);
+    expect(config.successors).toEqual([
+      { name: 'mail', urlEnv: 'FUNCTION_URL_MAIL' },
+      { name: 'sms', when: 'phone', urlEnv: 'FUNCTION_URL_SMS' },
+    ]);
+    expect(config.delivery).toEqual({ attempts: 4, backoffMs: 50, attemptTimeoutMs: 1000, deadLetterUrlEnv: 'FUNCTION_URL_DEAD_LETTER' });
+    const env = ofKind(objs, 'Deployment').find((o) => o.metadata.name === 'signup-create').spec.template.spec.containers[0].env;
+    expect(env.filter((e: any) => e.name.startsWith('FUNCTION_URL_'))).toEqual([
+      { name: 'FUNCTION_URL_DEAD_LETTER', value: 'http://signup-dead' },
+      { name: 'FUNCTION_URL_MAIL', value: 'http://signup-mail' },
+      { name: 'FUNCTION_URL_SMS', value: 'http://signup-sms' },
+    ].sort((a, b) => env.findIndex((e: any) => e.name === a.name) - env.findIndex((e: any) => e.name === b.name)));
+    // Only the entry has a front door; the others take their predecessors only.
+    expect(p.describeTraffic()).toEqual([
+      'every pod of this namespace → signup-create: 8080/TCP (clients call the function)',
+      'signup-create → signup-mail: 8080/TCP (required successor)',
+      'signup-create → signup-sms: 8080/TCP (optional successor (when phone))',
+      'signup-create → signup-dead: 8080/TCP (dead letters)',
+    ]);
+    expect(ofKind(objs, 'NetworkPolicy').map((o) => o.metadata.name)).toEqual(['signup-create', 'signup-mail', 'signup-sms', 'signup-dead']);
+  });
+
+  test('toMermaid(): the blueprint', () => {
+    const { p } = signup();
+    expect(p.toMermaid()).toBe([
+      'flowchart LR',
+      '  %% signup: function pipeline (required: solid; optional: dashed, with the field)',
+      '  clients(["clients"])',
+      '  f_create["create<br/>python · signup-create"]',
+      '  f_mail["mail<br/>node · signup-mail"]',
+      '  f_sms["sms<br/>python · signup-sms"]',
+      '  f_dead["dead<br/>node · signup-dead"]',
+      '  clients -->|POST| f_create',
+      '  f_create --> f_mail',
+      '  f_create -.->|phone| f_sms',
+      '  f_create -. "dead letter" .-> f_dead',
+      '',
+    ].join('\n'));
+  });
+
+  test('the Knative engine renders every function as a Knative Service', () => {
+    const chart = Testing.chart();
+    const p = new FunctionPipeline(chart, 'p', { name: 'p', engine: FunctionEngine.KNATIVE });
+    p.addFunction('a', { code: PY, successors: [{ target: 'b' }], minScale: 0 });
+    p.addFunction('b', { code: JS, minScale: 0 });
+    const objs = synthValid(chart);
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ConfigMap/p-a', 'Service/p-a', 'ConfigMap/p-b', 'Service/p-b']);
+    expect(objs[1].spec.template.spec.timeoutSeconds).toBe(Math.ceil((10000 + 3 * 10000 + 200 * 3) / 1000) + 1);
+  });
+
+  test('fails when the graph has an unknown successor, a cycle or an unreachable function (at synthesis)', () => {
+    const cases: Array<[(p: FunctionPipeline) => void, RegExp]> = [
+      [(p) => p.addFunction('a', { code: PY, successors: [{ target: 'x' }] }), /'a.successors' must be names of the pipeline's functions \(a\), got 'x'/],
+      [(p) => {
+        p.addFunction('a', { code: PY, successors: [{ target: 'b' }] });
+        p.addFunction('b', { code: PY, successors: [{ target: 'a' }] });
+      }, /'successors' must be acyclic .*got 'a → b → a'/],
+      [(p) => {
+        p.addFunction('a', { code: PY });
+        p.addFunction('b', { code: PY });
+      }, /'successors' must be to reach every function from the entry 'a', got 'b'/],
+    ];
+    for (const [build, message] of cases) {
+      const chart = Testing.chart();
+      build(new FunctionPipeline(chart, 'p'));
+      expect(() => Testing.synth(chart)).toThrow(message);
+    }
+  });
+
+  test('a declared cycle is allowed', () => {
+    const chart = Testing.chart();
+    const p = new FunctionPipeline(chart, 'p', { allowCycles: true });
+    p.addFunction('a', { code: PY, successors: [{ target: 'b' }] });
+    p.addFunction('b', { code: PY, successors: [{ target: 'a' }] });
+    expect(() => synthValid(chart)).not.toThrow();
+  });
+});
+
+describe('graph checks (pure)', () => {
+  test('findCycle and graphProblem', () => {
+    const n = (name: string, ...to: string[]) => ({ name, successors: to.map((target) => ({ target })) });
+    expect(findCycle([n('a', 'b'), n('b', 'c'), n('c')])).toBeUndefined();
+    expect(findCycle([n('a', 'b'), n('b', 'c'), n('c', 'b')])).toEqual(['b', 'c', 'b']);
+    expect(graphProblem([n('a', 'b'), n('b')], 'a', undefined, false)).toBeUndefined();
+    expect(graphProblem([n('a', 'b'), n('b'), n('dl')], 'a', 'dl', false)).toBeUndefined();
+    expect(graphProblem([n('a', 'dl'), n('dl')], 'a', 'dl', false)?.expectation).toMatch(/free of the dead-letter sink/);
+    expect(graphProblem([n('a')], 'z', undefined, false)?.prop).toBe('entry');
+    expect(graphProblem([], 'a', undefined, false)?.prop).toBe('addFunction()');
+  });
+});

@@ -33,7 +33,7 @@
         process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, check: kind, target, ...extra })}\n`);
     };
     // Every read is bounded, so an app that floods the probed port cannot grow the adapter past its memory limit:
-    // one check reads at most MAX_REPLY_BYTES in all, and one reply line (redis) or protocol message (postgres) is
+    // one check reads at most MAX_REPLY_BYTES in all, and one reply line (redis) or protocol message (postgres, mysql) is
     // at most MAX_MESSAGE_BYTES; more fails the check (503) and closes the connection. The TCP checks read into one
     // buffer allocated here (one check runs at a time), so a flood allocates nothing either; the HTTP check reads the
     // status line and headers only (at most MAX_HEADER_BYTES) and never the body.
@@ -425,11 +425,14 @@
             send(0, Buffer.from([0x01])); // COM_QUIT
             done();
         };
-        socket.on('data', (chunk) => {
+        // What the server sends (withSocket's bounded reads; the chunk is copied, its buffer is reused).
+        return (chunk) => {
             buffer = Buffer.concat([buffer, chunk]);
             try {
                 while (buffer.length >= 4 && phase !== 'done') {
                     const length = buffer.readUIntLE(0, 3);
+                    if (length > MAX_MESSAGE_BYTES)
+                        throw new Error(`mysql sent a packet of ${length} bytes, more than ${MAX_MESSAGE_BYTES}`);
                     if (buffer.length < length + 4)
                         return;
                     const seq = buffer[3];
@@ -441,7 +444,7 @@
             catch (err) {
                 done(err instanceof Error ? err : new Error(String(err)));
             }
-        });
+        };
     });
     const checks = { tcp: tcpCheck, redis: redisCheck, http: httpCheck, postgres: postgresCheck, mysql: mysqlCheck };
     const runCheck = checks[kind];

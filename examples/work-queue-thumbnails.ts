@@ -13,7 +13,7 @@
 import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { PodOptions, QueueEngine, WorkerMode, WorkItems, WorkQueueJobs } from '../src';
+import { NetworkPeer, NetworkPolicyOptions, PodOptions, QueueEngine, WorkerMode, WorkItems, WorkQueueJobs } from '../src';
 
 const STORE = 'http://photo-store.media.svc.cluster.local:9000';
 const IMAGE = 'node:22.11.0-bookworm';
@@ -32,6 +32,11 @@ export class ThumbnailsChart extends Chart {
       tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }],
     };
     const env = { STORE: kplus.EnvValue.fromValue(STORE) };
+    // Each construct's NetworkPolicies allow its own traffic only (the queue reachable from its seeder, workers and
+    // reaper); the workers' own traffic is the photo store, on its port.
+    const networkPolicy: NetworkPolicyOptions = {
+      extraEgress: [{ peer: NetworkPeer.pods({ 'app.kubernetes.io/name': 'photo-store' }), ports: [{ port: 9000 }] }],
+    };
 
     const backlog = Array.from({ length: 48 }, (_, i) => `uploads/2024-11-02/IMG_${String(4100 + i).padStart(4, '0')}.jpg`);
     new WorkQueueJobs(this, 'thumbnails', {
@@ -45,6 +50,7 @@ export class ThumbnailsChart extends Chart {
       activeDeadline: Duration.hours(1),
       partOf: 'photo-store',
       pod,
+      networkPolicy,
       worker: {
         image: IMAGE,
         command: ['node', '/etc/work-queue/scripts/worker.js', 'sh', '-c', [
@@ -65,6 +71,7 @@ export class ThumbnailsChart extends Chart {
       backoffLimit: 10,
       partOf: 'photo-store',
       pod,
+      networkPolicy,
       stages: [
         {
           name: 'fetch',

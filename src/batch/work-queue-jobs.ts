@@ -2,6 +2,7 @@ import { Chart, Cron, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { QueueTake, WorkerJobShape, WorkQueueHost, WorkQueueParts } from './work-queue-jobs/_host';
+import { addQueueTraffic } from './work-queue-jobs/_network';
 import {
   cliEnv, createQueueServer, createReaper, createSeeder, EngineBinaries, engineBinaries, engineLabels, NO_TTL_ANNOTATION,
   QUEUE_RESOURCES, QueueObjectsScope, REDIS_PORT, redisServerArgs, retryEnv, shortHash, SMALL_RESOURCES,
@@ -14,6 +15,7 @@ import { WorkItems } from './work-queue-jobs/work-items';
 import { WorkerMode, WorkerModeKind } from './work-queue-jobs/worker-mode';
 import { WorkerStageProps } from './work-queue-jobs/worker-stage';
 import { checkPodOptions } from '../blocks/_pod-options';
+import { TrafficGraph } from '../blocks/_traffic';
 import { WorkQueueEnv, WorkQueueKeyNames, WorkQueueScripts } from '../config/work-queue';
 import { assertNotSynthesized } from '../core/_app-checks';
 import { CronSchedule } from '../core/_cron';
@@ -24,6 +26,7 @@ import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { NetworkPolicyOptions } from '../core/network';
 import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
@@ -224,6 +227,18 @@ export interface WorkQueueJobsProps {
    */
   readonly pod?: PodOptions;
   /**
+   * The NetworkPolicies: one per pod group (the queue server, the seeder, the workers, the reaper), each a default
+   * deny for ingress and egress plus exactly the pattern's own traffic — the server accepts the seeder, the workers,
+   * the reaper and (KEDA mode) KEDA's operator (namespace `keda`, pods `app.kubernetes.io/name: keda-operator`) on
+   * its port and sends nothing; the others reach it and the cluster DNS. `clients` (none by default) may reach the
+   * created server too (producers that push items). With `queueAddress`, the clients may reach that address's port
+   * (any address for a DNS name). Your worker's own traffic (the store it reads and writes) goes in `extraEgress`,
+   * which widens the workers' policy only (the other pods run the library's code); `extraIngress` widens every one.
+   *
+   * @default - on; nobody but the pattern's own pods reaches the queue
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
+  /**
    * `app.kubernetes.io/part-of` of every object.
    *
    * @default - the app-wide `RecommendedLabels.PART_OF_CONTEXT_KEY`, else the base name
@@ -305,6 +320,7 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
   public readonly scaledJob?: KedaScaledJob;
 
   private readonly props: WorkQueueJobsProps;
+  private readonly graph: TrafficGraph;
   private readonly binaries: EngineBinaries;
   private readonly engineImage: string;
   private readonly partOf: string;
@@ -358,6 +374,7 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
     for (const prop of ['seederResources', 'reaperResources', 'workerInitResources'] as const) checkResources(this, prop, props[prop]);
 
     if (this._items !== undefined) this.itemsRun = WorkQueueScripts.seedRunId(this._items);
+    this.graph = new TrafficGraph(this, 'networkPolicy', props.networkPolicy);
 
     const made = mode._bind(this);
     this.workerJob = made.workerJob;
@@ -376,6 +393,24 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
       this.reaper = queue.reaper;
       this.persistence = queue.persistence;
     }
+    addQueueTraffic(this.graph, this, {
+      baseName: this.name,
+      engine: this.binaries.engine,
+      labelsOf: (component, engineObject) => (engineObject ? engineLabels(this.objects(), component) : this.ownLabels(component)),
+      queue: queue === undefined ? undefined : {
+        port: queue.port,
+        external: queue.deployment === undefined ? { host: queue.host } : undefined,
+        seeder: queue.seeder !== undefined,
+        reaper: queue.reaper !== undefined,
+        keda: made.scaledJob !== undefined,
+      },
+      clients: props.networkPolicy?.clients ?? [],
+    });
+  }
+
+  /** The pods' traffic as a Mermaid flowchart: the same graph the NetworkPolicies are made from. */
+  public toMermaid(): string {
+    return this.graph.toMermaid(`WorkQueueJobs ${this.node.path}`);
   }
 
   /** The ConfigMap with the items file (when there are items; in the Indexed mode also the item writer `item.sh`). */

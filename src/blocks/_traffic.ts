@@ -21,6 +21,11 @@ export interface TrafficGroup {
   readonly selector: { [key: string]: string };
   /** How the Mermaid drawing names it. */
   readonly title: string;
+  /**
+   * The group runs only the library's own code, whose traffic the graph knows: the options' `extraEgress` does not
+   * widen its policy (it is meant for the user's containers). Default false.
+   */
+  readonly ownCodeOnly?: boolean;
 }
 
 interface Edge {
@@ -144,7 +149,7 @@ export class TrafficGraph {
       if (e.from === group) egress.push(this.rule(e.to, e.ports, 'to'));
     }
     for (const r of this.options.extraIngress ?? []) ingress.push(this.rule(r.peer, r.ports ?? [], 'from'));
-    for (const r of this.options.extraEgress ?? []) egress.push(this.rule(r.peer, r.ports ?? [], 'to'));
+    if (!group.ownCodeOnly) for (const r of this.options.extraEgress ?? []) egress.push(this.rule(r.peer, r.ports ?? [], 'to'));
     const dns = this.options.dns ?? NetworkPeer.pods({ 'k8s-app': 'kube-dns' }, { 'kubernetes.io/metadata.name': 'kube-system' });
     if (this.dnsUsers.has(group)) egress.push(this.rule(dns, DNS_PORTS, 'to'));
     return {

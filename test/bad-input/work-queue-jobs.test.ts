@@ -3,7 +3,7 @@
 import { App, Chart, Cron, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, PodFailureRule, QueueEngine, QueuePersistence, WorkerMode, WorkItems,
+  AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, NetworkPeer, PodFailureRule, QueueEngine, QueuePersistence, WorkerMode, WorkItems,
   WorkQueueJobs, WorkQueueJobsProps,
 } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
@@ -216,8 +216,14 @@ const cases: BadInput[] = [
     },
     message: "WorkQueueJobs 'test/late': new WorkQueueJobs() was called after the app was synthesized; it would be missing from the YAML already written (call it before app.synth())",
   },
+  // network policy (the options can only widen the pattern's own traffic, so no override can cut it)
+  { class: 'policy', what: 'networkPolicy is a string', build: q({ networkPolicy: 'on' }), message: `${AT}: 'networkPolicy' must be a NetworkPolicyOptions object, got 'on'` },
+  { class: 'policy', what: 'enabled is a string', build: q({ networkPolicy: { enabled: 'no' } }), message: `${AT}: 'networkPolicy.enabled' must be true or false, got 'no'` },
+  { class: 'policy', what: 'a client peer that selects nothing', build: q({ networkPolicy: { clients: [NetworkPeer.pods({})] } }), message: `${AT}: 'networkPolicy.clients[0]' must be a peer that selects something` },
+  { class: 'policy', what: 'a client that is not a NetworkPeer', build: q({ networkPolicy: { clients: [{ app: 'web' }] } }), message: `${AT}: 'networkPolicy.clients[0]' must be a NetworkPeer` },
+  { class: 'policy', what: 'an extra egress port 0', build: q({ networkPolicy: { extraEgress: [{ peer: NetworkPeer.pods({ app: 's' }), ports: [{ port: 0 }] }] } }), message: `${AT}: 'networkPolicy.extraEgress[0].ports[0].port' must be an integer from 1 to 65535, got 0` },
+  { class: 'policy', what: 'an extra ingress IP block outside its CIDR', build: q({ networkPolicy: { extraIngress: [{ peer: NetworkPeer.ipBlock('10.0.0.0/8', ['192.168.0.0/16']) }] } }), message: `${AT}: 'networkPolicy.extraIngress[0].peer' must be 'except' blocks inside 10.0.0.0/8, got '192.168.0.0/16'` },
 ];
-
 badInputs('WorkQueueJobs', cases);
 
 test('the suite covers every class the pattern has, with at least 60 cases', () => {

@@ -4,7 +4,8 @@ import * as path from 'path';
 import { Chart, Cron, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, PodFailureRule, PodOptions, QueueEngine, QueuePersistence, RecommendedLabels,
+  AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, NetworkPeer, PodFailureRule, PodOptions, QueueEngine, QueuePersistence,
+  RecommendedLabels,
   WorkerMode, WorkerModeKind, WorkerStageProps, WorkItems, WorkQueueJobs, WorkQueueJobsProps, WorkQueueScripts,
 } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
@@ -52,6 +53,9 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
       'ConfigMap/thumbs-scripts',
       `Job/${q.seeder!.name}`,
       `Job/${q.workerJob!.name}`,
+      'NetworkPolicy/thumbs-workers',
+      'NetworkPolicy/thumbs-seeder',
+      'NetworkPolicy/thumbs-redis',
     ]);
     expect(q.reaper).toBeUndefined();
     expect(q.persistence).toBe(QueuePersistence.APPEND_FSYNC_EVERY_SECOND);
@@ -187,7 +191,7 @@ describe('WorkQueueJobs, Indexed mode', () => {
   });
 
   test('only the items and one Indexed Job: one completion per item, no Redis', () => {
-    expect(objs.map((o) => o.kind)).toEqual(['ConfigMap', 'Job']);
+    expect(objs.map((o) => o.kind)).toEqual(['ConfigMap', 'Job', 'NetworkPolicy']);
     expect(q.mode).toBe(WorkerModeKind.INDEXED);
     expect(q.queue).toBeUndefined();
     expect(q.keys).toBeUndefined();
@@ -294,7 +298,7 @@ describe('WorkQueueJobs options', () => {
   test('an external queue: no Redis objects, workers get its address', () => {
     const { chart, q } = build({ queueAddress: '10.0.0.7:6380', queueName: 'jobs' });
     const objs = synthValid(chart);
-    expect(objs.map((o) => o.kind)).toEqual(['ConfigMap', 'Job']);
+    expect(objs.map((o) => o.kind)).toEqual(['ConfigMap', 'Job', 'NetworkPolicy']);
     expect(q.queue).toBeUndefined();
     expect(q.seeder).toBeUndefined();
     expect(q.persistence).toBeUndefined();
@@ -597,6 +601,9 @@ describe('WorkQueueJobs labels', () => {
       ['ConfigMap/thumbs-scripts', 'redis', 'scripts', '7.2.5-alpine'],
       [`Job/${q.seeder!.name}`, 'redis', 'seeder', '7.2.5-alpine'],
       [`Job/${q.workerJob!.name}`, 'thumbs', 'worker', '22.11.0-bookworm'],
+      ['NetworkPolicy/thumbs-workers', 'thumbs', 'worker', '22.11.0-bookworm'],
+      ['NetworkPolicy/thumbs-seeder', 'redis', 'seeder', '7.2.5-alpine'],
+      ['NetworkPolicy/thumbs-redis', 'redis', 'queue', '7.2.5-alpine'],
     ]);
     for (const o of objs) {
       expect(o.metadata.labels).toMatchObject({
@@ -723,5 +730,92 @@ describe('WorkQueueJobs resources of the inner containers', () => {
         }
       }
     }
+  });
+});
+
+describe('WorkQueueJobs NetworkPolicies (from the traffic graph)', () => {
+  const sel = (name: string, component: string, instance = 'thumbs') => ({
+    matchLabels: { 'app.kubernetes.io/component': component, 'app.kubernetes.io/instance': instance, 'app.kubernetes.io/name': name },
+  });
+  const DNS = {
+    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+    ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+  };
+  const REDIS = [{ protocol: 'TCP', port: 6379 }];
+  const policy = (objs: any[], name: string) => one(ofKind(objs, 'NetworkPolicy').filter((p) => p.metadata.name === name), 'NetworkPolicy').spec;
+
+  test('parallel mode: the queue server accepts only the seeder and the workers and sends nothing; they reach it and DNS', () => {
+    const objs = synthValid(build({ items: WorkItems.fromList(ITEMS) }).chart);
+    expect(ofKind(objs, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['thumbs-workers', 'thumbs-seeder', 'thumbs-redis']);
+    expect(policy(objs, 'thumbs-redis')).toEqual({
+      podSelector: sel('redis', 'queue'),
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: sel('thumbs', 'worker') }], ports: REDIS }, { from: [{ podSelector: sel('redis', 'seeder') }], ports: REDIS }],
+    });
+    for (const [name, pods] of [['thumbs-workers', sel('thumbs', 'worker')], ['thumbs-seeder', sel('redis', 'seeder')]] as const) {
+      expect(policy(objs, name)).toEqual({
+        podSelector: pods, policyTypes: ['Ingress', 'Egress'], egress: [{ to: [{ podSelector: sel('redis', 'queue') }], ports: REDIS }, DNS],
+      });
+    }
+  });
+
+  test('each policy selects exactly the pods of its workload', () => {
+    const objs = synthValid(build({ items: WorkItems.fromList(ITEMS), mode: WorkerMode.scaledJob() }, 'batch').chart);
+    const templates: { [policy: string]: any } = {
+      'thumbs-redis': one(objs, 'Deployment').spec.template,
+      'thumbs-seeder': one(objs, 'Job').spec.template,
+      'thumbs-reaper': one(objs, 'CronJob').spec.jobTemplate.spec.template,
+      'thumbs-workers': one(objs, 'ScaledJob').spec.jobTargetRef.template,
+    };
+    for (const p of ofKind(objs, 'NetworkPolicy')) {
+      for (const [name, template] of Object.entries(templates)) {
+        const matches = Object.entries(p.spec.podSelector.matchLabels).every(([k, v]) => template.metadata.labels[k] === v);
+        expect([p.metadata.name, name, matches]).toEqual([p.metadata.name, name, p.metadata.name === name]);
+      }
+    }
+  });
+
+  test("KEDA mode: the reaper reaches the queue, KEDA's operator reads it; the Mermaid is the same graph", () => {
+    const { chart, q } = build({ items: WorkItems.fromList(ITEMS), mode: WorkerMode.scaledJob() }, 'batch');
+    const objs = synthValid(chart);
+    expect(policy(objs, 'thumbs-redis').ingress).toEqual([
+      { from: [{ podSelector: sel('thumbs', 'worker') }], ports: REDIS },
+      { from: [{ podSelector: sel('redis', 'seeder') }], ports: REDIS },
+      { from: [{ podSelector: sel('redis', 'reaper') }], ports: REDIS },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } }], ports: REDIS },
+    ]);
+    expect(policy(objs, 'thumbs-redis').egress).toBeUndefined();
+    expect(policy(objs, 'thumbs-reaper').egress).toEqual([{ to: [{ podSelector: sel('redis', 'queue') }], ports: REDIS }, DNS]);
+    const mermaid = q.toMermaid();
+    expect(mermaid).toContain('%% WorkQueueJobs c/thumbs');
+    expect(mermaid.split('\n').filter((l) => l.includes('-->|6379/TCP|'))).toHaveLength(4);
+    expect(mermaid.split('\n').filter((l) => l.includes('-.->|53/UDP, 53/TCP| dns'))).toHaveLength(3);
+  });
+
+  test('Indexed mode: the workers only, DNS out, nothing in', () => {
+    const objs = synthValid(build({ items: WorkItems.fromList(ITEMS), mode: WorkerMode.indexed() }).chart);
+    expect(ofKind(objs, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['thumbs-workers']);
+    expect(policy(objs, 'thumbs-workers')).toEqual({ podSelector: sel('thumbs', 'worker'), policyTypes: ['Ingress', 'Egress'], egress: [DNS] });
+  });
+
+  test('an external queue: its port at its address (an IPv4 /32, or any address for a name), no server policy', () => {
+    const byIp = synthValid(build({ items: WorkItems.fromList(ITEMS), queueAddress: '10.1.2.3:6380' }).chart);
+    expect(ofKind(byIp, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['thumbs-workers', 'thumbs-seeder']);
+    expect(policy(byIp, 'thumbs-workers').egress).toEqual([{ to: [{ ipBlock: { cidr: '10.1.2.3/32' } }], ports: [{ protocol: 'TCP', port: 6380 }] }, DNS]);
+    const byName = synthValid(build({ items: WorkItems.fromList(ITEMS), queueAddress: 'redis.shared.svc:6379' }).chart);
+    expect(policy(byName, 'thumbs-seeder').egress).toEqual([{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: REDIS }, DNS]);
+  });
+
+  test("clients reach the created server; extraEgress widens the workers' policy only (the others run the library's code); enabled: false emits none", () => {
+    const producers = NetworkPeer.pods({ app: 'uploader' });
+    const store = NetworkPeer.pods({ app: 'store' });
+    const networkPolicy = { clients: [producers], extraEgress: [{ peer: store, ports: [{ port: 9000 }] }] };
+    const objs = synthValid(build({ items: WorkItems.fromList(ITEMS), networkPolicy }).chart);
+    expect(policy(objs, 'thumbs-redis').ingress).toContainEqual({ from: [{ podSelector: { matchLabels: { app: 'uploader' } } }], ports: REDIS });
+    expect(policy(objs, 'thumbs-workers').egress).toContainEqual({ to: [{ podSelector: { matchLabels: { app: 'store' } } }], ports: [{ protocol: 'TCP', port: 9000 }] });
+    expect(policy(objs, 'thumbs-seeder').egress).toEqual([{ to: [{ podSelector: sel('redis', 'queue') }], ports: REDIS }, DNS]);
+    expect(policy(objs, 'thumbs-redis').egress).toBeUndefined();
+    const off = synthValid(build({ items: WorkItems.fromList(ITEMS), networkPolicy: { enabled: false } }).chart);
+    expect(ofKind(off, 'NetworkPolicy')).toEqual([]);
   });
 });

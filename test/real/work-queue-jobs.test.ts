@@ -19,10 +19,12 @@ import Ajv from 'ajv';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parseAllDocuments } from 'yaml';
+import { buildApp as buildThumbnails } from '../../examples/work-queue-thumbnails';
 import { AppContainerProps, QueueEngine, QueuePersistence, WorkerMode, WorkItems, WorkQueueJobs, WorkQueueJobsProps } from '../../src';
 import { assertValid, one } from '../harness';
 import { serverDryRun, startApiServer } from '../harness/apiserver';
 import { freeHost, nssWrapperEnv, redisCommand, redisPipeline } from '../harness/daemons';
+import { cyclonusVersion, ExtraPod, netpolTruthTable } from '../harness/netpol';
 import { run, runAsync, sleep, start, Started, stopAll, tempDir, toolPath, TOOLS_DIR } from '../harness/proc';
 
 afterAll(() => stopAll());
@@ -848,4 +850,37 @@ describe('a real kube-apiserver 1.27 with KEDA\'s CRDs, in a namespace enforcing
     expect(withPods.filter((k) => k === 'ScaledJob')).toHaveLength(1);
     expect(withPods).toHaveLength(objs.filter((o) => ['Deployment', 'Job', 'CronJob', 'ScaledJob'].includes(o.kind)).length);
   }, 240_000);
+});
+
+describe('the NetworkPolicies of the example, computed by cyclonus (an engine nobody here wrote)', () => {
+  test('every pod to every declared port: the allowed connections are exactly the intended graph', () => {
+    // GIVEN the example's objects, the cluster DNS, KEDA's operator, the photo store and a stranger pod
+    const objs = buildThumbnails().charts.flatMap((c) => c.toJson());
+    const extraPods: ExtraPod[] = [
+      { namespace: 'kube-system', name: 'coredns', labels: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53 }] },
+      { namespace: 'keda', name: 'keda-operator', labels: { 'app.kubernetes.io/name': 'keda-operator' } },
+      { namespace: 'media', name: 'photo-store', labels: { 'app.kubernetes.io/name': 'photo-store' }, ports: [{ port: 9000 }] },
+      { namespace: 'media', name: 'stranger', labels: { app: 'stranger' } },
+    ];
+    // WHEN cyclonus computes the truth table of every pod to every port any pod declares
+    const t = netpolTruthTable(objs, undefined, { extraPods });
+    const seeder = t.pods.find((p) => p.name.startsWith('thumbnails-seed-'))!.id;
+    const archive = t.pods.find((p) => /^archive-[0-9a-f]{8}$/.test(p.name))!.id;
+    // THEN the queue is reachable from its seeder, workers, reaper and KEDA only; they reach it and DNS; the
+    // workers (of both constructs) reach the photo store; nothing else (the queue server sends nothing)
+    const dns = (from: string) => [`${from} → kube-system/coredns 53/TCP`, `${from} → kube-system/coredns 53/UDP`];
+    const intended = [
+      ...[seeder, 'media/thumbnails-workers', 'media/thumbnails-reaper', 'keda/keda-operator'].map((f) => `${f} → media/thumbnails-valkey 6379/TCP`),
+      ...[seeder, 'media/thumbnails-workers', 'media/thumbnails-reaper', archive].flatMap(dns),
+      ...['media/thumbnails-workers', archive].map((f) => `${f} → media/photo-store 9000/TCP`),
+      // the pods without a policy (the stand-ins for the DNS, KEDA, the store and a stranger) among themselves
+      ...['kube-system/coredns', 'keda/keda-operator', 'media/photo-store', 'media/stranger'].flatMap((f) => [
+        ...dns(f), `${f} → media/photo-store 9000/TCP`,
+      ]),
+    ].sort();
+    expect(t.allowed).toEqual(intended);
+    expect(t.results).toHaveLength(t.pods.length * 4); // to the queue, to DNS (UDP, TCP), to the store
+    // eslint-disable-next-line no-console
+    console.log(`work queue example, cyclonus ${cyclonusVersion()}: ${t.pods.length} pods, ${t.results.length} probes, ${t.allowed.length} allowed (the intended graph exactly)`);
+  }, 120_000);
 });

@@ -82,7 +82,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
   // lines/<line>/: the generated package of each other cdk8s-plus line (scripts/line.ts).
   gitignore: ['/.tools/', '/test-reports/', '/dist/', '/.venv-pyproof/', 'dump.rdb', '/lines/[0-9]*/'],
-  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/tools/', '/bench/', '/docs/', '/lines/', '!/lib/runtime/programs/**'] },
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/tools/', '/bench/', '/docs/', '/lines/', '/API.python.md', '!/lib/runtime/programs/**'] },
 });
 
 // Programs that run in pods are real files under src/runtime/programs/ (read at synthesis, see
@@ -169,5 +169,8 @@ const pkg = project.tasks.tryFind('package')!;
 pkg.reset();
 pkg.spawn(project.tasks.tryFind('package:js')!);
 pkg.spawn(project.tasks.tryFind('package:python')!);
+
+// The API reference in Python names too (jsii-docgen renders per language): API.python.md beside API.md.
+project.tasks.tryFind('docgen')!.exec('jsii-docgen -l python -o API.python.md');
 
 project.synth();

@@ -322,14 +322,14 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
   /** @internal */
   public _addContainer(key: ImageKey, props: kplus.ContainerProps): kplus.Container {
     const user = ContainerImages.user(key);
-    const container = RestrictedSecurity.addContainer(this.workload, props, { uid: user.uid, gid: user.gid });
+    // An adapter runs beside the app for the pod's whole life: a native sidecar on a line that has them (docs/LINES.md).
+    const placed = RestrictedSecurity._addSidecar(this.workload, props, { uid: user.uid, gid: user.gid });
     if (!this.ownsWorkload) {
       // The workload's pod-level seccomp profile is the user's; the adapter sets its own.
       const obj = ApiObject.of(this.workload);
-      const index = this.workload.containers.length - 1;
-      obj.addJsonPatch(JsonPatch.add(`${RestrictedSecurity.podSpecPointer(obj.kind)}/containers/${index}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
+      obj.addJsonPatch(JsonPatch.add(`${RestrictedSecurity.podSpecPointer(obj.kind)}/${placed.list}/${placed.index}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
     }
-    return container;
+    return placed.container;
   }
 
   /** @internal */

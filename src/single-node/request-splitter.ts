@@ -239,7 +239,11 @@ export class RequestSplitter extends Construct {
     const probePort = healthPort ?? this.port;
     ports.claim({ container: 'nginx', number: this.port, numberProp: 'port', ...(ambassador ? {} : { name: 'http', nameProp: 'port' }) });
     if (healthPort !== undefined) ports.claim({ container: 'nginx', number: healthPort, numberProp: 'healthPort', name: 'split-health', nameProp: 'healthPort' });
-    const nginx = RestrictedSecurity.addContainer(this.deployment, {
+    // In the pod, the splitter is an ambassador beside the app: a native sidecar on a line that has them (docs/LINES.md).
+    const addNginx = (p: kplus.ContainerProps, u: { uid: number; gid: number }) => (ambassador
+      ? RestrictedSecurity._addSidecar(this.deployment, p, u).container
+      : RestrictedSecurity.addContainer(this.deployment, p, u));
+    const nginx = addNginx({
       name: 'nginx',
       image,
       command: ['nginx', '-c', `${CONFIG_DIR}/nginx.conf`, '-e', 'stderr'],

@@ -244,6 +244,7 @@ export class SidecarPod extends Construct implements SidecarHost {
 
     const c = app.props;
     this.appContainer = this._addRestricted({
+      app: true,
       name: appName,
       prop: 'appContainerName',
       image: c.image,
@@ -412,9 +413,12 @@ export class SidecarPod extends Construct implements SidecarHost {
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     };
     const user = { uid: spec.uid, gid: spec.gid };
+    // A sidecar runs beside the app for the pod's whole life: a native sidecar on a line that has them (docs/LINES.md).
     const container = spec.init
       ? RestrictedSecurity.addInitContainer(this.deployment, props, user)
-      : RestrictedSecurity.addContainer(this.deployment, props, user);
+      : spec.app
+        ? RestrictedSecurity.addContainer(this.deployment, props, user)
+        : RestrictedSecurity._addSidecar(this.deployment, props, user).container;
     this.containerNames.push(spec.name);
     this.mountPaths.set(spec.name, paths);
     for (const p of spec.ports ?? []) {

@@ -1,4 +1,4 @@
-// The TypeScript twin of test/python/app.py: the same app, in TypeScript, for the byte-identity proof of the
+// The TypeScript twin of examples/python/app.py: the same app, in TypeScript, for the byte-identity proof of the
 // Python package (test/real/python-package.test.ts for the 27 line, test/real/line-packages.test.ts for the other
 // lines). The library and its cdk8s-plus are parameters, so every line's twin is this one app.
 import { App, Chart, Size, YamlOutputType } from 'cdk8s';

@@ -3,7 +3,7 @@
 //   - a consumer app — a fresh `cdk8s init typescript-app`-style app (lines/consumer/main.ts, cdk8s init's compiler
 //     options) with the line's cdk8s-plus from npm and the line's tarball — compiles with no type error while it
 //     passes its own cdk8s-plus objects (Deployment, Probe, Secret) into the patterns, and synthesizes valid YAML;
-//   - the line's Python wheel, in a virtualenv with the line's cdk8s-plus from PyPI, synthesizes test/python/app.py
+//   - the line's Python wheel, in a virtualenv with the line's cdk8s-plus from PyPI, synthesizes examples/python/app.py
 //     byte-identical to its TypeScript twin (test/python/twin.ts) built from the line's copy of src/.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -121,8 +121,8 @@ describe.each(lines)('line %s', (line) => {
     const check = run(py, ['-m', 'pip', 'check'], { timeoutMs: 60_000 });
     expect(check.stdout).toMatch(/No broken requirements/);
 
-    // WHEN the line's copy of test/python/app.py (its imports rewritten to the line's modules) synthesizes
-    const appPy = path.join(dir, 'test', 'python', 'app.py');
+    // WHEN the line's copy of examples/python/app.py (its imports rewritten to the line's modules) synthesizes
+    const appPy = path.join(dir, 'examples', 'python', 'app.py');
     expect(fs.readFileSync(appPy, 'utf8')).toContain(`import ${c.python.cdk8sPlusModule} as kplus`);
     const out = tempDir(`pyapp-${line}`);
     const r = run(py, [appPy, out], { timeoutMs: 300_000, env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });

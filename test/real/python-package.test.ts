@@ -43,7 +43,7 @@ beforeAll(() => {
 test('the Python package synthesizes the same manifests as TypeScript', () => {
   // WHEN the Python app synthesizes
   const out = tempDir('pyapp');
-  const r = run(py, [path.join(root, 'test', 'python', 'app.py'), out], { timeoutMs: 300_000, env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });
+  const r = run(py, [path.join(root, 'examples', 'python', 'app.py'), out], { timeoutMs: 300_000, env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });
   if (r.code !== 0) throw new Error(`${r.stdout}\n${r.stderr}`);
   expect(r.stdout).toMatch(/server for user:42 = sharded-redis-[0-3]; resize 4->5 moves 0\.\d{4}/);
   const files = fs.readdirSync(out);

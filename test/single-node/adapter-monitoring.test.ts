@@ -4,7 +4,9 @@ import {
   AdapterMonitoring, AppContainerProps, ConfigChecksum, ContainerImages, FluentBitConfig, HealthAdapterProgram, HealthCheck,
   HealthCheckProtocol, ImageKey, LogFormat, MonitoringAdapter, MonitoringAdapterType, RestrictedSecurity,
 } from '../../src';
+import { LINE } from '../../src/line';
 import { checkRestricted, ofKind, one, synthValid } from '../harness';
+import { sidecarNamed } from '../harness/sidecars';
 
 const redisApp = (extra: Partial<AppContainerProps> = {}): AppContainerProps => ({
   image: 'redis:7.2.5-alpine',
@@ -20,8 +22,16 @@ const redisApp = (extra: Partial<AppContainerProps> = {}): AppContainerProps => 
   ...extra,
 });
 
+/**
+ * The pod's app container(s) and the containers the library added beside them, in the order the 27 line lists them:
+ * on a line with native sidecars those are init containers with `restartPolicy: Always` (test/harness/sidecars.ts).
+ */
+function appAndSidecars(spec: any): any[] {
+  return [...spec.containers, ...(spec.initContainers ?? []).filter((c: any) => c.restartPolicy === 'Always')];
+}
+
 function containers(objs: any[]): any[] {
-  return one(objs, 'Deployment').spec.template.spec.containers;
+  return appAndSidecars(one(objs, 'Deployment').spec.template.spec);
 }
 
 function container(objs: any[], name: string): any {
@@ -74,6 +84,10 @@ describe('AdapterMonitoring with an app container', () => {
       'Deployment/cache', 'ConfigMap/cache-health', 'ConfigMap/cache-log-normalizer', 'Service/cache', 'ServiceMonitor/cache', 'PrometheusRule/cache',
     ]);
     expect(containers(objs).map((c: any) => c.name)).toEqual(['redis', 'redis-exporter', 'health', 'log-normalizer']);
+    // the app is a regular container on every line; the adapters native sidecars where the line has them
+    const spec = one(objs, 'Deployment').spec.template.spec;
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['redis'].concat(LINE.nativeSidecars ? [] : ['redis-exporter', 'health', 'log-normalizer']));
+    for (const n of ['redis-exporter', 'health', 'log-normalizer']) expect(sidecarNamed(spec, n).name).toBe(n);
     expect(am.adapterContainers.map((c) => c.name)).toEqual(['redis-exporter', 'health', 'log-normalizer']);
     expect(am.adapters.map((a) => a.type)).toEqual([MonitoringAdapterType.REDIS_EXPORTER, MonitoringAdapterType.HEALTH, MonitoringAdapterType.LOG]);
     expect(am.healthPort).toBe(8099);
@@ -342,10 +356,10 @@ describe('AdapterMonitoring with an existing workload', () => {
     expect(objs).toMatchSnapshot();
     expect(am.workload).toBe(sts);
     const spec = one(objs, 'StatefulSet').spec.template.spec;
-    expect(spec.containers.map((c: any) => c.name)).toEqual(['redis', 'redis-exporter', 'health']);
+    expect(appAndSidecars(spec).map((c: any) => c.name)).toEqual(['redis', 'redis-exporter', 'health']);
     // the adapters set their own seccomp profile; the pod's is the user's
-    expect(spec.containers[1].securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
-    expect(spec.containers[2].securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+    expect(appAndSidecars(spec)[1].securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+    expect(appAndSidecars(spec)[2].securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(spec.containers[0].securityContext.seccompProfile).toBeUndefined();
     // the user's checksum annotation is kept; ours has its own key
     expect(one(objs, 'StatefulSet').spec.template.metadata.annotations).toEqual({
@@ -375,7 +389,7 @@ describe('AdapterMonitoring with an existing workload', () => {
     });
     const objs = synthValid(chart);
     expect(ofKind(objs, 'Service').map((s) => s.metadata.name)).toEqual(['redis']);
-    const health = one(objs, 'StatefulSet').spec.template.spec.containers[2];
+    const health = appAndSidecars(one(objs, 'StatefulSet').spec.template.spec)[2];
     expect(health.env).toContainEqual({ name: 'HEALTH_TARGET_PORT', value: '6380' });
   });
 });
@@ -432,7 +446,7 @@ describe('AdapterMonitoring keeps a user\'s pod restricted', () => {
     expect(spec.securityContext.seccompProfile).toBeUndefined();
     expect(spec.containers[0].securityContext.capabilities).toBeUndefined();
     // the adapter's own container is still restricted
-    expect(spec.containers[1].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(appAndSidecars(spec)[1].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
   });
 
   const fix = (what: string) => `AdapterMonitoring 'test/monitoring': new AdapterMonitoring({ workload }) keeps 'test/web' passing Pod Security restricted, but ${what} (or pass 'hardenPod: false' and run the pod where restricted is not enforced)`;

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { RequestSplitter, StickyKey } from '../../src';
 import { checkRestricted, ofKind, one, synthValid } from '../harness';
+import { sidecarOf } from '../harness/line';
 
 const backends = [
   { name: 'web', host: 'web', port: 80, weight: 9 },
@@ -53,7 +54,8 @@ describe('RequestSplitter', () => {
     expect(split.service).toBeUndefined();
     expect(ofKind(objs, 'Service')).toEqual([]);
     const dep = one(objs, 'Deployment', 'frontend');
-    const [app, nginx] = dep.spec.template.spec.containers;
+    const [app] = dep.spec.template.spec.containers;
+    const nginx = sidecarOf(dep.spec.template.spec, 'nginx');
     expect(app.name).toBe('app');
     expect(app.env).toContainEqual({ name: 'SPLIT_URL', value: 'http://127.0.0.1:8080' });
     expect(nginx.ports).toEqual([{ containerPort: 8081, name: 'split-health' }]);

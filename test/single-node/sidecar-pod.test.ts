@@ -3,9 +3,19 @@ import * as kplus from 'cdk8s-plus-27';
 import {
   AppContainerProps, ConfigChecksum, GitCredentials, NginxConfig, Sidecar, SidecarPod, SidecarPodProps, TlsVersion,
 } from '../../src';
+import { LINE } from '../../src/line';
 import { ofKind, one, synthValid } from '../harness';
+import { sidecarNamed } from '../harness/sidecars';
 
 const CHECKSUM = ConfigChecksum.ANNOTATION;
+
+/**
+ * The pod's app container(s) and the containers the library added beside them, in the order the 27 line lists them:
+ * on a line with native sidecars those are init containers with `restartPolicy: Always` (test/harness/sidecars.ts).
+ */
+function appAndSidecars(spec: any): any[] {
+  return [...spec.containers, ...(spec.initContainers ?? []).filter((c: any) => c.restartPolicy === 'Always')];
+}
 
 function legacy(props: Partial<SidecarPodProps> = {}, app: Partial<AppContainerProps> = {}) {
   const chart = Testing.chart();
@@ -41,7 +51,10 @@ describe('SidecarPod with the HTTPS terminator', () => {
     expect(added.configMap?.name).toBe('legacy-https');
     expect(pod.service).toBe(service);
     const spec = podSpec(objs);
-    expect(spec.containers.map((c: any) => c.name)).toEqual(['app', 'https']);
+    expect(appAndSidecars(spec).map((c: any) => c.name)).toEqual(['app', 'https']);
+    // the app is a regular container on every line; the terminator a native sidecar where the line has them
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['app'].concat(LINE.nativeSidecars ? [] : ['https']));
+    expect(sidecarNamed(spec, 'https').name).toBe('https');
     expect(spec.shareProcessNamespace).toBeUndefined();
 
     const app = container(objs, 'app');
@@ -175,7 +188,8 @@ describe('SidecarPod with config sync', () => {
     expect(sync.readinessProbe).toBeUndefined();
     const init = container(objs, 'config-sync-init');
     expect(init.args).toEqual([...args, '--one-time']);
-    expect(podSpec(objs).initContainers.map((c: any) => c.name)).toEqual(['config-sync-init']);
+    // the one-shot clone comes first: a native sidecar (34 line) would otherwise start before the checkout exists
+    expect(podSpec(objs).initContainers.map((c: any) => c.name)).toEqual(LINE.nativeSidecars ? ['config-sync-init', 'config-sync'] : ['config-sync-init']);
     expect(added.initContainer?.name).toBe('config-sync-init');
     // The app sees the checkout read-only at /config (current checkout: /config/current).
     expect(container(objs, 'app').volumeMounts).toEqual([
@@ -209,7 +223,7 @@ describe('SidecarPod with config sync', () => {
     ]);
     expect(git.args).toContain('--link=live');
     expect(git.args).toContain('--depth=0');
-    expect(podSpec(objs).initContainers).toBeUndefined();
+    expect((podSpec(objs).initContainers ?? []).filter((c: any) => c.restartPolicy !== 'Always')).toEqual([]);
     expect(container(objs, 'app').volumeMounts).toContainEqual({ mountPath: '/etc/app', name: 'git', readOnly: true });
   });
 

@@ -65,6 +65,8 @@ export interface RestrictedContainerSpec {
   readonly startup?: kplus.Probe;
   /** An init container (it runs to completion before the app starts). */
   readonly init?: boolean;
+  /** The app container: a regular container on every line. Any other container is a sidecar (docs/LINES.md). */
+  readonly app?: boolean;
 }
 
 /** A container added by `SidecarHost._addRestricted`, with the writable-dir volumes made for it. */

@@ -5,8 +5,13 @@ import * as kplus from 'cdk8s-plus-27';
 import { buildApp } from '../../../examples/adapter-mysql';
 import { AdapterMonitoring, ContainerImages, HealthCheck, HealthCheckProtocol, ImageKey, MonitoringAdapter, MonitoringAdapterType } from '../../../src';
 import { one, synthAppValid, synthValid } from '../../harness';
+import { sidecarOf } from '../../harness/line';
 
-const container = (objs: any[], name: string) => one(objs, 'Deployment').spec.template.spec.containers.find((c: any) => c.name === name);
+// The app is a container; the adapters are sidecars (native sidecars on a line that has them).
+const container = (objs: any[], name: string) => {
+  const spec = one(objs, 'Deployment').spec.template.spec;
+  return spec.containers.find((c: any) => c.name === name) ?? sidecarOf(spec, name);
+};
 const secretRef = (name: string, key: string) => ({ valueFrom: { secretKeyRef: { name, key } } });
 
 describe('MySQL health and exporter', () => {

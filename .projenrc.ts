@@ -81,7 +81,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     compilerOptions: {},
   },
   // lines/<line>/: the generated package of each other cdk8s-plus line (scripts/line.ts).
-  gitignore: ['/.tools/', '/test-reports/', '/dist/', '/.venv-pyproof/', 'dump.rdb', '/lines/[0-9]*/'],
+  gitignore: ['/.tools/', '/test-reports/', '/dist/', '/.venv-pyproof/', 'dump.rdb', '/lines/[0-9]*/', '__pycache__/'],
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/scripts/', '/.ci/', '/tools/', '/bench/', '/docs/', '/lines/', '/API.python.md', '!/lib/runtime/programs/**'] },
 });
 

@@ -58,15 +58,16 @@ test('the Python package synthesizes the same manifests as TypeScript', () => {
 });
 
 /** The README's ```python blocks, with the line each starts on. */
-export function pythonBlocks(markdown: string): { line: number; code: string }[] {
-  const blocks: { line: number; code: string }[] = [];
+export function pythonBlocks(markdown: string): { line: number; code: string; inPod: boolean }[] {
+  const blocks: { line: number; code: string; inPod: boolean }[] = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].trim() !== '```python') continue;
     const start = i + 1;
     let j = start;
     while (j < lines.length && lines[j].trim() !== '```') j++;
-    blocks.push({ line: start + 1, code: lines.slice(start, j).join('\n') });
+    // `<!-- python:in-pod -->` on the line before: code that runs inside a pod (against its environment).
+    blocks.push({ line: start + 1, code: lines.slice(start, j).join('\n'), inPod: lines[i - 1]?.trim() === '<!-- python:in-pod -->' });
     i = j;
   }
   return blocks;
@@ -109,7 +110,14 @@ describe("the README's Python blocks", () => {
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual(["README.md:2: x is 'a', the README says 'b'"]);
   });
 
-  test.each(blocks.map((b) => [b.line, b] as const))('README.md:%d runs in an empty directory and says what it gets', (_line, block) => {
+  test.each(blocks.filter((b) => b.inPod).map((b) => [b.line, b] as const))('README.md:%d (in a pod) compiles', (_line, block) => {
+    const dir = tempDir(`readme-py-${block.line}`);
+    fs.writeFileSync(path.join(dir, 'block.py'), block.code);
+    const r = run(py, ['-m', 'py_compile', path.join(dir, 'block.py')], { timeoutMs: 60_000, cwd: dir });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
+  test.each(blocks.filter((b) => !b.inPod).map((b) => [b.line, b] as const))('README.md:%d runs in an empty directory and says what it gets', (_line, block) => {
     const dir = tempDir(`readme-py-${block.line}`);
     fs.writeFileSync(path.join(dir, 'block.py'), instrumentPython(block).program);
     const r = run(py, [path.join(dir, 'block.py')], { timeoutMs: 300_000, cwd: dir, env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });

@@ -28,6 +28,8 @@ export const SCANNER_EXCEPTIONS: { readonly [tool in ScannerName]: { readonly [c
     'deployment-has-host-podantiaffinity': 'TODO-triage: replicas are spread by topologySpreadConstraints over kubernetes.io/hostname, which kube-score does not read',
     'deployment-has-poddisruptionbudget': 'TODO-triage: hit-counter and web (core-restricted-web) have no PodDisruptionBudget',
     'deployment-replicas': 'TODO-triage: single-replica Deployments behind a Service in the examples (adapter cache, prometheus, the work-queue redis)',
+    'horizontalpodautoscaler-replicas': "FunctionService's HPA scales from minScale, default 1 (one warm replica, no idle second one); set minScale >= 2 where a replica's restart must not interrupt the function",
+    'networkpolicy-targets-pod': "the work-queue workers of KEDA mode are the pods of a ScaledJob (a KEDA custom resource), whose pod template kube-score does not read; the policy selects exactly those pods (tier 1 checks the labels, tier 2's cyclonus truth table the edges)",
     'deployment-strategy': 'TODO-triage: the work-queue redis uses strategy Recreate (one pod on its volume at a time), not RollingUpdate',
     'pod-networkpolicy': 'TODO-triage: no NetworkPolicy selects the pod yet (see checkov CKV2_K8S_6)',
     'pod-probes-identical': 'TODO-triage: readiness and liveness are the same probe on the sharded-cache proxy and shards and the sharded-http-service router',

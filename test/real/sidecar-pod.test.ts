@@ -165,6 +165,8 @@ describe('SidecarPod process inspector (prometheus-process-exporter 0.7.10, Debi
     expect(args).toEqual([`-config.path=${dir}/config.yml`, `-web.listen-address=127.0.0.1:${port}`, '-children=false']);
     // AND a process of "another container" to find
     const sleeper = await start({ name: 'sleep', command: 'sleep', args: ['300'], readyCheck: async () => true });
+    // AND one of a second command (each command is its own group)
+    const tail = await start({ name: 'tail', command: 'tail', args: ['-f', '/dev/null'], readyCheck: async () => true });
 
     // WHEN the exporter runs with exactly those arguments
     await start({ name: 'process-exporter', command: toolPath('prometheus-process-exporter'), args, readyPort: { host: '127.0.0.1', port } });
@@ -174,8 +176,9 @@ describe('SidecarPod process inspector (prometheus-process-exporter 0.7.10, Debi
     expect(metrics.status).toBe(200);
     expect(metrics.body).toMatch(/^namedprocess_namegroup_num_procs\{groupname="sleep"\} [1-9]\d*$/m);
     expect(metrics.body).toMatch(/^namedprocess_namegroup_memory_bytes\{groupname="sleep",memtype="resident"\} [1-9][\d.]*(e\+\d+)?$/m);
-    expect(metrics.body).toMatch(/^namedprocess_namegroup_num_procs\{groupname="node"\} [1-9]\d*$/m);
+    expect(metrics.body).toMatch(/^namedprocess_namegroup_num_procs\{groupname="tail"\} [1-9]\d*$/m);
     expect(sleeper.exited).toBeUndefined();
+    expect(tail.exited).toBeUndefined();
     // Bound to loopback only, as in the pod: not reachable on another address of this machine.
     await expect(httpGet(`http://127.0.0.2:${port}/metrics`, { timeoutMs: 2000 })).rejects.toThrow(/ECONNREFUSED/);
   });

@@ -5,6 +5,7 @@ import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { NESTED_SHARD_IDS, ReplicatedShards, SHARD_INDEX_LABEL } from '../blocks/_replicated-shards';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
+import { TrafficGraph } from '../blocks/_traffic';
 import { containerResources } from '../core/_resources';
 import { checkResources } from '../core/_rules';
 import { bytes } from '../core/_value-problems';
@@ -15,6 +16,7 @@ import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { NetworkPolicyOptions } from '../core/network';
 import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
@@ -180,6 +182,16 @@ export interface ScatterGatherProps {
    */
   readonly rootResources?: kplus.ContainerResources;
   /**
+   * The NetworkPolicies: one per pod group (the root, each shard's leaves), each a default deny plus exactly the
+   * tree's own traffic — the clients to the root's `port`, the root to every shard's leaves on `leaf.port`, the
+   * root to the cluster DNS (it resolves the shards' headless Services), and with `monitoring` the scrapers to the
+   * root's `port` (its `/metrics`). `extraEgress` widens the leaves' policies only (the root runs the library's
+   * program, whose traffic is known); `extraIngress` widens every policy.
+   *
+   * @default - on, clients from the same namespace, no scrapers
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
+  /**
    * The base name of the objects: the root Deployment and Service are `<name>`, the root's ConfigMap
    * `<name>-root`, shard `i` is `<name>-shard-<i>`.
    *
@@ -255,6 +267,7 @@ export class ScatterGather extends Construct {
   private readonly shardDeploymentList: kplus.Deployment[] = [];
   private readonly shardServiceList: kplus.Service[] = [];
   private readonly leafContainerList: kplus.Container[] = [];
+  private readonly graph: TrafficGraph;
 
   /**
    * @param scope the parent construct
@@ -411,6 +424,24 @@ export class ScatterGather extends Construct {
       selector: kplus.Pods.select(this, 'Pods', { labels: selector }),
       ports: [{ name: 'http', port, targetPort: port }],
     });
+
+    // ---- network: the clients → the root → every shard's leaves; the root resolves the leaves' names
+    this.graph = new TrafficGraph(this, 'networkPolicy', props.networkPolicy);
+    const rootGroup = this.graph.group(this, 'NetworkPolicy', { name: base, selector, title: `root ×${replicas}`, ownCodeOnly: true }, labels);
+    this.graph.frontDoor(rootGroup, [{ port }], 'requests to fan out');
+    this.graph.metrics(rootGroup, [{ port }], 'the root\'s /metrics');
+    this.graph.resolvesNames(rootGroup);
+    leaves.forEach((shard, i) => {
+      const group = this.graph.group(shard.deployment.node.scope as Construct, 'NetworkPolicy', {
+        name: shard.name, selector: shard.deployment.matchLabels, title: `shard ${i}: leaves ×${replicasPerShard}`,
+      }, shard.deployment.metadata.toJson().labels);
+      this.graph.allow(rootGroup, group, [{ port: leafPort }], 'the fan-out');
+    });
+  }
+
+  /** The tree's traffic as a Mermaid flowchart: the same graph the NetworkPolicies are made from. */
+  public toMermaid(): string {
+    return this.graph.toMermaid(`ScatterGather ${this.node.path}`);
   }
 
   /** The Deployments of the shards, in shard order (a copy). */

@@ -5,6 +5,7 @@ import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { FLAT_SHARD_IDS, ReplicatedShards, SHARD_INDEX_LABEL } from '../blocks/_replicated-shards';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
+import { TrafficGraph } from '../blocks/_traffic';
 import { throwFirstPropProblem } from '../config/_problems';
 import { DownShard, NginxRouterConfig, ShardKey } from '../config/nginx-router';
 import { containerResources } from '../core/_resources';
@@ -16,6 +17,7 @@ import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { NetworkPolicyOptions } from '../core/network';
 import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
@@ -114,6 +116,16 @@ export interface ShardedServiceProps {
    */
   readonly servicePort?: number;
   /**
+   * The NetworkPolicies: one per pod group (the router, each shard), each a default deny plus exactly the
+   * service's own traffic — the clients to the router (its pod port 8080, behind `servicePort`), the router to
+   * every shard on `shard.port`, the router to the cluster DNS (nginx resolves the shards' Service names).
+   * `extraEgress` widens the shards' policies only (the router runs nginx with the library's config, whose
+   * traffic is known); `extraIngress` widens every policy. There is no metrics port: `monitoring` opens nothing.
+   *
+   * @default - on, clients from the same namespace
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
+  /**
    * Image overrides (`nginx` for the router).
    *
    * @default - the default image table
@@ -149,6 +161,8 @@ export class ShardedService extends Construct {
   public readonly shardDeployments: kplus.Deployment[] = [];
   /** The shard Services, in order. */
   public readonly shardServices: kplus.Service[] = [];
+
+  private readonly graph: TrafficGraph;
 
   /**
    * @param scope the parent construct
@@ -256,5 +270,20 @@ export class ShardedService extends Construct {
       selector: kplus.Pods.select(this, 'RouterPods', { labels: selector }),
       ports: [{ name: 'http', port: servicePort, targetPort: ROUTER_PORT }],
     });
+
+    // ---- network: the clients → the router → every shard; nginx resolves the shards' names
+    this.graph = new TrafficGraph(this, 'networkPolicy', props.networkPolicy);
+    const routerGroup = this.graph.group(this, 'RouterNetworkPolicy', { name: routerName, selector, title: `router ×${routerReplicas} (nginx)`, ownCodeOnly: true }, labels);
+    this.graph.frontDoor(routerGroup, [{ port: ROUTER_PORT }], 'requests, hashed to a shard');
+    this.graph.resolvesNames(routerGroup);
+    this.shardDeployments.forEach((d, i) => {
+      const group = this.graph.group(this, `Shard${i}NetworkPolicy`, { name: d.name, selector: d.matchLabels, title: `shard ${i} ×${replicasPerShard}` }, d.metadata.toJson().labels);
+      this.graph.allow(routerGroup, group, [{ port }], 'the shard\'s keys');
+    });
+  }
+
+  /** The service's traffic as a Mermaid flowchart: the same graph the NetworkPolicies are made from. */
+  public toMermaid(): string {
+    return this.graph.toMermaid(`ShardedService ${this.node.path}`);
   }
 }

@@ -2,7 +2,7 @@
 // mistakes and the same props as a JavaScript or Python caller may pass them.
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AppContainerProps, HedgePolicy, MergeStrategy, ScatterGather, ScatterGatherProps } from '../../src';
+import { AppContainerProps, HedgePolicy, MergeStrategy, NetworkPeer, ScatterGather, ScatterGatherProps } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
 import { chartWithContext } from '../serving/pod-template-checks';
 
@@ -144,6 +144,13 @@ const cases: BadInput[] = [
   { class: 'untyped', what: 'the client timeout as \'10s\'', build: (c) => sg(c, { clientTimeout: '10s' }), message: "'clientTimeout' must be a Duration (e.g. Duration.seconds(30)), got '10s'" },
   { class: 'untyped', what: 'the path as a number', build: (c) => sg(c, { path: 42 }), message: "'path' must be an absolute URL path without query or trailing '/', not under the root's /healthz, /readyz or /metrics, got 42" },
   { class: 'untyped', what: 'a pod annotation value as a number', build: (c) => sg(c, { pod: { annotations: { 'example.com/cost': 3 } } }), message: "'pod.annotations.example.com/cost' must be a string, got 3" },
+  // network policy (the options can only widen the pattern's own traffic, so no override can cut it)
+  { class: 'policy', what: 'networkPolicy is a string', build: (c) => sg(c, { networkPolicy: 'on' }), message: `${AT}: 'networkPolicy' must be a NetworkPolicyOptions object, got 'on'` },
+  { class: 'policy', what: 'networkPolicy.enabled is a string', build: (c) => sg(c, { networkPolicy: { enabled: 'no' } }), message: `${AT}: 'networkPolicy.enabled' must be true or false, got 'no'` },
+  { class: 'policy', what: 'a client peer that selects nothing', build: (c) => sg(c, { networkPolicy: { clients: [NetworkPeer.pods({})] } }), message: `${AT}: 'networkPolicy.clients[0]' must be a peer that selects something: pod labels must not be empty` },
+  { class: 'policy', what: 'a monitoring peer that selects nothing', build: (c) => sg(c, { networkPolicy: { monitoring: NetworkPeer.namespaces({}) } }), message: `${AT}: 'networkPolicy.monitoring' must be a peer that selects something: namespace labels must not be empty` },
+  { class: 'policy', what: 'an extra egress IP block whose except removes it all', build: (c) => sg(c, { networkPolicy: { extraEgress: [{ peer: NetworkPeer.ipBlock('10.0.0.0/8', ['10.0.0.0/8']) }] } }), message: `${AT}: 'networkPolicy.extraEgress[0].peer' must be a peer that selects something: 'except' 10.0.0.0/8 removes the whole of 10.0.0.0/8, got '10.0.0.0/8'` },
+  { class: 'policy', what: 'a client that is not a NetworkPeer', build: (c) => sg(c, { networkPolicy: { clients: [{ app: 'web' }] } }), message: `${AT}: 'networkPolicy.clients[0]' must be a NetworkPeer` },
 ];
 
 badInputs('ScatterGather', cases);

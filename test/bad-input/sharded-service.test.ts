@@ -2,7 +2,7 @@
 // mistakes and the same props as a JavaScript or Python caller may pass them.
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AppContainerProps, DownShard, ShardedService, ShardedServiceProps, ShardKey } from '../../src';
+import { AppContainerProps, DownShard, NetworkPeer, ShardedService, ShardedServiceProps, ShardKey } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
 import { chartWithContext } from '../serving/pod-template-checks';
 
@@ -119,6 +119,13 @@ const cases: BadInput[] = [
   { class: 'untyped', what: 'the pod options as a list', build: (c) => ss(c, { pod: [] }), message: "'pod' must be a PodOptions object, got []" },
   { class: 'untyped', what: 'a misspelt pod option', build: (c) => ss(c, { pod: { nodeselector: { pool: 'a' } } }), message: "'pod' must be a PodOptions object with fields among 'imagePullSecrets', 'serviceAccount'" },
   { class: 'untyped', what: 'the writable dirs as a string', build: (c) => ss(c, {}, { writableDirs: '/tmp' }), message: "'shard.writableDirs' must be a list of absolute paths, got '/tmp'" },
+  // network policy (the options can only widen the pattern's own traffic, so no override can cut it)
+  { class: 'policy', what: 'networkPolicy is a string', build: (c) => ss(c, { networkPolicy: 'on' }), message: `${AT}: 'networkPolicy' must be a NetworkPolicyOptions object, got 'on'` },
+  { class: 'policy', what: 'networkPolicy.enabled is a string', build: (c) => ss(c, { networkPolicy: { enabled: 'no' } }), message: `${AT}: 'networkPolicy.enabled' must be true or false, got 'no'` },
+  { class: 'policy', what: 'a client peer that selects nothing', build: (c) => ss(c, { networkPolicy: { clients: [NetworkPeer.pods({})] } }), message: `${AT}: 'networkPolicy.clients[0]' must be a peer that selects something: pod labels must not be empty` },
+  { class: 'policy', what: 'a monitoring peer that selects nothing', build: (c) => ss(c, { networkPolicy: { monitoring: NetworkPeer.namespaces({}) } }), message: `${AT}: 'networkPolicy.monitoring' must be a peer that selects something: namespace labels must not be empty` },
+  { class: 'policy', what: 'an extra egress IP block whose except removes it all', build: (c) => ss(c, { networkPolicy: { extraEgress: [{ peer: NetworkPeer.ipBlock('10.0.0.0/8', ['10.0.0.0/8']) }] } }), message: `${AT}: 'networkPolicy.extraEgress[0].peer' must be a peer that selects something: 'except' 10.0.0.0/8 removes the whole of 10.0.0.0/8, got '10.0.0.0/8'` },
+  { class: 'policy', what: 'a client that is not a NetworkPeer', build: (c) => ss(c, { networkPolicy: { clients: [{ app: 'web' }] } }), message: `${AT}: 'networkPolicy.clients[0]' must be a NetworkPeer` },
 ];
 
 badInputs('ShardedService', cases);

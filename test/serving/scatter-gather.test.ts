@@ -4,8 +4,8 @@ import * as path from 'path';
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppContainerProps, HedgeMode, HedgePolicy, MergeStrategy, MergeStrategyKind, MissingShards, RecommendedLabels, ScatterGather, ScatterGatherProps,
-  SortOrder,
+  AppContainerProps, HedgeMode, HedgePolicy, MergeStrategy, MergeStrategyKind, MissingShards, NetworkPeer, RecommendedLabels, ScatterGather,
+  ScatterGatherProps, SortOrder,
 } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 import { chartWithContext, everyPodOption, expectEveryPodOptionOn, expectLabelRule } from './pod-template-checks';
@@ -50,10 +50,10 @@ describe('ScatterGather', () => {
     const { objs, sg } = synth();
     // THEN the objects, strictly valid (synthValid) and as snapshotted
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'Deployment/search-shard-0', 'PodDisruptionBudget/search-shard-0', 'Service/search-shard-0',
-      'Deployment/search-shard-1', 'PodDisruptionBudget/search-shard-1', 'Service/search-shard-1',
-      'Deployment/search-shard-2', 'PodDisruptionBudget/search-shard-2', 'Service/search-shard-2',
-      'ConfigMap/search-root', 'Deployment/search', 'PodDisruptionBudget/search', 'Service/search',
+      'Deployment/search-shard-0', 'PodDisruptionBudget/search-shard-0', 'Service/search-shard-0', 'NetworkPolicy/search-shard-0',
+      'Deployment/search-shard-1', 'PodDisruptionBudget/search-shard-1', 'Service/search-shard-1', 'NetworkPolicy/search-shard-1',
+      'Deployment/search-shard-2', 'PodDisruptionBudget/search-shard-2', 'Service/search-shard-2', 'NetworkPolicy/search-shard-2',
+      'ConfigMap/search-root', 'Deployment/search', 'PodDisruptionBudget/search', 'Service/search', 'NetworkPolicy/search',
     ]);
     expect(objs).toMatchSnapshot();
     expect(sg.host).toBe('search');
@@ -306,5 +306,83 @@ describe('ScatterGather', () => {
       const { sg } = synth({ shards: 2 });
       expect(() => sg.shardHost(2)).toThrow("ScatterGather 'test/search': shard index must be an integer from 0 to 1, got 2");
     });
+  });
+  test('NetworkPolicies: the clients → the root → each shard\'s leaves on the leaf port, the root to DNS; the Mermaid from the same graph', () => {
+    // GIVEN two shards and the defaults of networkPolicy
+    const { objs, sg } = synth({ shards: 2 });
+    const root = { 'app.kubernetes.io/component': 'root', 'app.kubernetes.io/instance': 'search', 'app.kubernetes.io/name': 'node' };
+    const leaves = (i: number) => ({
+      'app.kubernetes.io/component': 'leaf', 'app.kubernetes.io/instance': 'search', 'app.kubernetes.io/name': 'search', 'cdk8s-distributed-patterns/shard': String(i),
+    });
+    const dns = { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] };
+    // THEN the root's policy selects the root Deployment's pods: ingress from this namespace on its port only;
+    // egress to each shard's leaves on the leaf port and to the cluster DNS
+    const rootPolicy = one(objs, 'NetworkPolicy', 'search');
+    expect(rootPolicy.spec).toEqual({
+      podSelector: { matchLabels: root },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8080 }] }],
+      egress: [
+        { to: [{ podSelector: { matchLabels: leaves(0) } }], ports: [{ protocol: 'TCP', port: 9000 }] },
+        { to: [{ podSelector: { matchLabels: leaves(1) } }], ports: [{ protocol: 'TCP', port: 9000 }] },
+        dns,
+      ],
+    });
+    expect(rootPolicy.spec.podSelector.matchLabels).toEqual(one(objs, 'Deployment', 'search').spec.selector.matchLabels);
+    expect(rootPolicy.metadata.labels).toEqual(one(objs, 'Deployment', 'search').metadata.labels);
+    // each shard's policy selects that shard's pods: ingress from the root on the leaf port; no egress at all
+    for (const i of [0, 1]) {
+      const p = one(objs, 'NetworkPolicy', `search-shard-${i}`);
+      expect(p.spec).toEqual({
+        podSelector: { matchLabels: leaves(i) },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: root } }], ports: [{ protocol: 'TCP', port: 9000 }] }],
+      });
+      expect(p.spec.podSelector.matchLabels).toEqual(one(objs, 'Deployment', `search-shard-${i}`).spec.selector.matchLabels);
+    }
+    expect(ofKind(objs, 'NetworkPolicy')).toHaveLength(3);
+    expect(sg.toMermaid()).toBe([
+      'flowchart LR',
+      '  %% ScatterGather test/search',
+      '  n0["root ×2<br/>search"]',
+      '  n1["shard 0: leaves ×2<br/>search-shard-0"]',
+      '  n2["shard 1: leaves ×2<br/>search-shard-1"]',
+      '  n3(["every pod of this namespace"])',
+      '  n3 -->|8080/TCP| n0',
+      '  n0 -->|9000/TCP| n1',
+      '  n0 -->|9000/TCP| n2',
+      '  dns(["cluster DNS"])',
+      '  n0 -.->|53/UDP, 53/TCP| dns',
+      '',
+    ].join('\n'));
+  });
+
+  test('NetworkPolicies: clients and monitoring reach the root\'s port, extraEgress widens the leaves only, enabled false emits none', () => {
+    // GIVEN named clients, a monitoring namespace, extra egress for the leaves and extra ingress
+    const store = NetworkPeer.pods({ app: 'index-store' });
+    const { objs } = synth({
+      shards: 1,
+      port: 8000,
+      networkPolicy: {
+        clients: [NetworkPeer.pods({ app: 'web' })],
+        monitoring: NetworkPeer.namespace('monitoring'),
+        extraEgress: [{ peer: store, ports: [{ port: 7000 }] }],
+        extraIngress: [{ peer: NetworkPeer.ipBlock('10.1.0.0/16'), ports: [{ port: 9999 }] }],
+      },
+    });
+    const rootPolicy = one(objs, 'NetworkPolicy', 'search');
+    // THEN the root accepts the clients and the scrapers on its port (and the extra ingress), and sends to no store
+    expect(rootPolicy.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ protocol: 'TCP', port: 8000 }] },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 8000 }] },
+      { from: [{ ipBlock: { cidr: '10.1.0.0/16' } }], ports: [{ protocol: 'TCP', port: 9999 }] },
+    ]);
+    expect(JSON.stringify(rootPolicy.spec.egress)).not.toContain('index-store');
+    // the leaves may reach the store (their own code's traffic) and accept the extra ingress too
+    const leafPolicy = one(objs, 'NetworkPolicy', 'search-shard-0');
+    expect(leafPolicy.spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: { app: 'index-store' } } }], ports: [{ protocol: 'TCP', port: 7000 }] }]);
+    expect(leafPolicy.spec.ingress[1]).toEqual({ from: [{ ipBlock: { cidr: '10.1.0.0/16' } }], ports: [{ protocol: 'TCP', port: 9999 }] });
+    // and off is off
+    expect(ofKind(synth({ networkPolicy: { enabled: false } }).objs, 'NetworkPolicy')).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AppContainerProps, DownShard, RecommendedLabels, ShardedService, ShardedServiceProps, ShardKey } from '../../src';
+import { AppContainerProps, DownShard, NetworkPeer, RecommendedLabels, ShardedService, ShardedServiceProps, ShardKey } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 import { chartWithContext, everyPodOption, expectEveryPodOptionOn, expectLabelRule, resources } from './pod-template-checks';
 
@@ -116,6 +116,78 @@ describe('ShardedService', () => {
     const router = one(objs, 'Deployment', 'search-router').spec.template.spec.containers[0];
     expect(router.resources).toEqual({ requests: { cpu: '200m', memory: '32Mi' }, limits: { cpu: '400m', memory: '64Mi' } });
     for (const d of ofKind(objs, 'Deployment')) expect(d.spec.template.spec.containers[0].imagePullPolicy).toBe('IfNotPresent');
+  });
+  test('NetworkPolicies: the clients → the router (its pod port) → each shard on the shard port, the router to DNS; the Mermaid from the same graph', () => {
+    // GIVEN two shards behind Service port 80
+    const chart = Testing.chart();
+    const svc = new ShardedService(chart, 'search', { ...base, shards: 2 });
+    const objs = synthValid(chart);
+    const router = { 'app.kubernetes.io/component': 'router', 'app.kubernetes.io/instance': 'search', 'app.kubernetes.io/name': 'nginx' };
+    const shard = (i: number) => ({
+      'app.kubernetes.io/component': 'shard', 'app.kubernetes.io/instance': 'search', 'app.kubernetes.io/name': 'search', 'cdk8s-distributed-patterns/shard': String(i),
+    });
+    // THEN the router accepts this namespace on 8080 (the pod port behind the Service's 80), sends to the shards
+    // on the shard port and to the cluster DNS
+    const routerPolicy = one(objs, 'NetworkPolicy', 'search-router');
+    expect(routerPolicy.spec).toEqual({
+      podSelector: { matchLabels: router },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8080 }] }],
+      egress: [
+        { to: [{ podSelector: { matchLabels: shard(0) } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+        { to: [{ podSelector: { matchLabels: shard(1) } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+        {
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+        },
+      ],
+    });
+    expect(routerPolicy.spec.podSelector.matchLabels).toEqual(one(objs, 'Deployment', 'search-router').spec.selector.matchLabels);
+    expect(one(objs, 'Service', 'search').spec.ports[0].targetPort).toBe(8080);
+    // each shard accepts the router only, on its port, and sends nothing
+    for (const i of [0, 1]) {
+      const p = one(objs, 'NetworkPolicy', `search-shard-${i}`);
+      expect(p.spec).toEqual({
+        podSelector: { matchLabels: shard(i) },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: router } }], ports: [{ protocol: 'TCP', port: 8080 }] }],
+      });
+      expect(p.spec.podSelector.matchLabels).toEqual(one(objs, 'Deployment', `search-shard-${i}`).spec.selector.matchLabels);
+      expect(p.metadata.labels).toEqual(one(objs, 'Deployment', `search-shard-${i}`).metadata.labels);
+    }
+    expect(svc.toMermaid()).toBe([
+      'flowchart LR',
+      '  %% ShardedService test/search',
+      '  n0["router ×2 (nginx)<br/>search-router"]',
+      '  n1["shard 0 ×1<br/>search-shard-0"]',
+      '  n2["shard 1 ×1<br/>search-shard-1"]',
+      '  n3(["every pod of this namespace"])',
+      '  n3 -->|8080/TCP| n0',
+      '  n0 -->|8080/TCP| n1',
+      '  n0 -->|8080/TCP| n2',
+      '  dns(["cluster DNS"])',
+      '  n0 -.->|53/UDP, 53/TCP| dns',
+      '',
+    ].join('\n'));
+  });
+
+  test('NetworkPolicies: named clients reach the router, extraEgress widens the shards only, enabled false emits none', () => {
+    const chart = Testing.chart();
+    new ShardedService(chart, 'search', {
+      ...base,
+      shard: { ...SHARD, port: 9090 },
+      shards: 1,
+      networkPolicy: { clients: [NetworkPeer.pods({ app: 'web' }, { team: 'shop' })], extraEgress: [{ peer: NetworkPeer.ipBlock('10.2.0.0/16'), ports: [{ port: 5432 }] }] },
+    });
+    const objs = synthValid(chart);
+    const routerPolicy = one(objs, 'NetworkPolicy', 'search-router');
+    expect(routerPolicy.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { team: 'shop' } }, podSelector: { matchLabels: { app: 'web' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    expect(routerPolicy.spec.egress[0].ports).toEqual([{ protocol: 'TCP', port: 9090 }]);
+    expect(JSON.stringify(routerPolicy.spec.egress)).not.toContain('10.2.0.0/16');
+    expect(one(objs, 'NetworkPolicy', 'search-shard-0').spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '10.2.0.0/16' } }], ports: [{ protocol: 'TCP', port: 5432 }] }]);
+    const off = Testing.chart();
+    new ShardedService(off, 'search', { ...base, networkPolicy: { enabled: false } });
+    expect(ofKind(synthValid(off), 'NetworkPolicy')).toEqual([]);
   });
 });
 

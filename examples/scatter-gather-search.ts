@@ -5,11 +5,15 @@
 //
 // The leaves are a small real search server (an inverted index over the documents of its shard, no
 // dependencies) run by the official node image from a ConfigMap; in production the leaf image is your own.
+//
+// NetworkPolicies (on by default): the namespace's pods reach the root's port, the root reaches the leaves of
+// every shard on the leaf port and the cluster DNS, Prometheus in namespace `monitoring` scrapes the root's
+// /metrics; the leaves send nothing. `search.toMermaid()` draws that graph.
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
-  ConfigChecksum, ContainerImages, HedgePolicy, ImageKey, MergeStrategy, MissingShards, RecommendedLabels, ScatterGather,
+  ConfigChecksum, ContainerImages, HedgePolicy, ImageKey, MergeStrategy, MissingShards, NetworkPeer, RecommendedLabels, ScatterGather,
 } from '../src';
 
 const LEAF_PORT = 9090;
@@ -110,6 +114,7 @@ export class ScatterGatherSearchChart extends Chart {
       timeout: Duration.millis(300),
       missingShards: MissingShards.PARTIAL,
       hedge: HedgePolicy.percentile({ percentile: 95, minDelay: Duration.millis(5) }),
+      networkPolicy: { monitoring: NetworkPeer.namespace('monitoring') },
       leaf: {
         image,
         command: ['node', 'leaf.js'],

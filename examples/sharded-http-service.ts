@@ -1,10 +1,13 @@
 // The book's "consistent HTTP sharding proxy" (ch. 6): four shards of a caching web server behind a replicated
 // nginx router that hashes the request URI (`hash $request_uri consistent`), so each page lives on one shard and
 // removing a shard moves only its pages.
+//
+// NetworkPolicies (on by default): only the ingress-nginx controller reaches the router (on its pod port 8080),
+// the router reaches each shard on 8080 and the cluster DNS; the shards send nothing.
 import { App, Chart, ChartProps, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ShardedService, ShardKey } from '../src';
+import { NetworkPeer, ShardedService, ShardKey } from '../src';
 
 export class ShardedHttpChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
@@ -26,6 +29,10 @@ export class ShardedHttpChart extends Chart {
       replicasPerShard: 2,
       shardKey: ShardKey.requestUri(),
       routerReplicas: 3,
+      // The pages are served through the cluster's ingress-nginx controller (as its Helm chart installs it).
+      networkPolicy: {
+        clients: [NetworkPeer.pods({ 'app.kubernetes.io/name': 'ingress-nginx' }, { 'kubernetes.io/metadata.name': 'ingress-nginx' })],
+      },
     });
   }
 }

@@ -18,7 +18,7 @@ import { HedgePolicy, MergeStrategy, MissingShards, ScatterGather, ScatterGather
 import { assertValid } from '../harness';
 import { freeHost, nssWrapperLib } from '../harness/daemons';
 import { memoryCgroup, peakRss } from '../harness/memory-cgroup';
-import { cyclonusVersion, ExtraPod, netpolTruthTable } from '../harness/netpol';
+import { dnsFrom, exampleTruthTable } from '../harness/netpol/proof';
 import { freePort, start, Started, stopAll, tempDir } from '../harness/proc';
 
 // The root's and the leaves' ports: chosen per run (the charts set them as props), because other suites on this
@@ -311,31 +311,24 @@ describe('the example scatter-gather-search', () => {
 describe('the NetworkPolicies of the example, computed by cyclonus (an engine nobody here wrote)', () => {
   test('every pod to every declared port: the allowed connections are exactly the intended graph', () => {
     // GIVEN the example's objects, the cluster DNS, Prometheus in namespace monitoring and a stranger pod
-    const objs = buildApp().charts.flatMap((c) => c.toJson());
-    assertValid(objs);
-    const extraPods: ExtraPod[] = [
-      { namespace: 'kube-system', name: 'coredns', labels: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53 }] },
+    // WHEN cyclonus computes the truth table of every pod to every port any pod declares
+    const t = exampleTruthTable('scatter-gather example', buildApp().charts, [
       { namespace: 'monitoring', name: 'prometheus', labels: { 'app.kubernetes.io/name': 'prometheus' } },
       { namespace: 'default', name: 'stranger', labels: { app: 'stranger' } },
-    ];
-    // WHEN cyclonus computes the truth table of every pod to every port any pod declares
-    const t = netpolTruthTable(objs, undefined, { extraPods });
+    ]);
     // THEN the root is reached on its port by its namespace's other pods (the leaves send nothing) and by the
     // scrapers; the root reaches every shard's leaves on the leaf port and the DNS; nothing else
-    const shards = [0, 1, 2, 3].map((i) => `default/search-shard-${i}`);
-    const dns = (from: string) => [`${from} → kube-system/coredns 53/TCP`, `${from} → kube-system/coredns 53/UDP`];
-    const intended = [
+    const leaves = [0, 1, 2, 3].map((i) => `default/search-shard-${i}`);
+    expect(t.pods.map((p) => p.id)).toEqual([...leaves, 'default/search', 'kube-system/coredns', 'monitoring/prometheus', 'default/stranger']);
+    expect(t.allowed).toEqual([
       ...['default/stranger', 'monitoring/prometheus'].map((f) => `${f} → default/search 8080/TCP`),
-      ...shards.map((s) => `default/search → ${s} 9090/TCP`),
-      ...dns('default/search'),
-      // the pods without a policy (the stand-ins for the DNS, Prometheus and a stranger) among themselves
-      ...['kube-system/coredns', 'monitoring/prometheus', 'default/stranger'].flatMap(dns),
-    ].sort();
-    expect(t.pods.map((p) => p.id)).toEqual([...shards, 'default/search', 'kube-system/coredns', 'monitoring/prometheus', 'default/stranger']);
-    expect(t.allowed).toEqual(intended);
+      ...leaves.map((l) => `default/search → ${l} 9090/TCP`),
+      ...dnsFrom('default/search'),
+      ...t.amongStandIns,
+    ].sort());
     expect(t.results).toHaveLength(t.pods.length * 7); // to the 4 shards, the root, DNS (UDP, TCP)
     // eslint-disable-next-line no-console
-    console.log(`scatter-gather example, cyclonus ${cyclonusVersion()}: ${t.pods.length} pods, ${t.results.length} probes, ${t.allowed.length} allowed (the intended graph exactly)`);
+    console.log(`${t.summary} (the intended graph exactly)`);
   }, 120_000);
 });
 

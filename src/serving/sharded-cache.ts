@@ -4,10 +4,10 @@ import { Construct } from 'constructs';
 import { checkPodOptions } from '../blocks/_pod-options';
 import { REDIS_PORT, redisEngineSpec, redisShardContainer, RedisShardContainerOptions } from '../blocks/_redis-server';
 import { FLAT_SHARD_IDS, ReplicatedShards } from '../blocks/_replicated-shards';
+import { TrafficGraph } from '../blocks/_traffic';
 import { addTwemproxySidecar, checkTwemproxyPoolProps, checkTwemproxyPort, twemproxyConfigMap } from '../blocks/_twemproxy';
 import { RedisEngine } from '../blocks/redis-engine';
 import { StatefulShards } from '../blocks/stateful-shards';
-import { TrafficGraph } from '../blocks/_traffic';
 import { TwemproxyConfig, TwemproxyProtocol, TwemproxyServer } from '../config/twemproxy';
 import { assertNotSynthesized } from '../core/_app-checks';
 import { containerResources } from '../core/_resources';
@@ -394,7 +394,9 @@ export class ShardedCache extends Construct {
       shardLabels: { name: engine, instance: this.baseName, component: 'shard', partOf, version: RecommendedLabels.versionOf(image) },
       shards,
       shardPort,
-      sharedTier: this.proxyDeployment && { labels: proxyLabels, replicas: proxy.replicas, port: this.port, statsPort: proxy.exposeStats ? statsPort : undefined },
+      sharedTier: this.proxyDeployment && {
+        labels: proxyLabels, replicas: proxy.replicas, port: this.port, statsPort: proxy.exposeStats ? statsPort : undefined,
+      },
     }, props.networkPolicy?.clients);
   }
 

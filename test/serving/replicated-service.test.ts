@@ -1,7 +1,8 @@
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppContainerProps, ConfigChecksum, NetworkPeer, NginxConfig, RecommendedLabels, ReplicatedService, ReplicatedServiceProps, TlsVersion, VarnishConfig,
+  AppContainerProps, ConfigChecksum, NetworkPeer, NginxConfig, RecommendedLabels, ReplicatedService, ReplicatedServiceProps, TlsVersion,
+  VarnishConfig,
 } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 import { chartWithContext, everyPodOption, expectEveryPodOptionOn, expectLabelRule, resources } from './pod-template-checks';

@@ -396,7 +396,8 @@ describe('ShardedCache NetworkPolicies (from the traffic graph)', () => {
         for (const w of templates) {
           const matches = Object.entries(p.spec.podSelector.matchLabels).every(([k, v]) => w.spec.template.metadata.labels[k] === v);
           const expected = p.metadata.name === 'cache-proxy' ? w.metadata.name === 'cache-proxy' : w.metadata.name.startsWith('cache-shard');
-          expect([replicasPerShard, p.metadata.name, w.metadata.name, matches]).toEqual([replicasPerShard, p.metadata.name, w.metadata.name, expected]);
+          const at = [replicasPerShard, p.metadata.name, w.metadata.name];
+          expect([...at, matches]).toEqual([...at, expected]);
         }
       }
       expect(policy(objs, 'cache-shards').ingress).toEqual([{ from: [{ podSelector: sel('twemproxy', 'proxy') }], ports: tcp(6379) }]);

@@ -157,7 +157,7 @@ export interface ReplicatedServiceProps {
    * load balancer's and nodes' addresses are not known) as well as the namespace's pods. Your app's own traffic
    * (a database, an API it calls) goes in `extraEgress`, which widens the app's policy only (the tiers run the
    * library's configuration of varnish and nginx) and gives the app the cluster DNS; `extraIngress` widens every
-   * policy.
+   * policy. `monitoring` opens nothing here (no tier serves metrics); give your app's scrape port in `extraIngress`.
    *
    * @default - on; clients from the same namespace (any address for an exposed Service)
    */

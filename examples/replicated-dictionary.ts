@@ -14,7 +14,7 @@
 import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ConfigChecksum, ContainerImages, ImageKey, RecommendedLabels, ReplicatedService, TlsVersion } from '../src';
+import { ConfigChecksum, ContainerImages, ImageKey, NetworkPeer, RecommendedLabels, ReplicatedService, TlsVersion } from '../src';
 
 /** The dictionary the book's server downloads, pinned to the repository's last commit. */
 const DICTIONARY_URL = 'https://raw.githubusercontent.com/adambom/dictionary/0ae109fdbebaf550d406672913b4350ba97bfe15/dictionary.json';
@@ -102,6 +102,9 @@ export class ReplicatedDictionaryChart extends Chart {
         writableDirs: [],
       },
       autoscaling: { minReplicas: 3, maxReplicas: 10 },
+      // Each tier accepts only the tier in front of it (the TLS tier: anyone, it is a LoadBalancer); the app's own
+      // traffic is the dictionary download, HTTPS to GitHub's addresses (which vary).
+      networkPolicy: { extraEgress: [{ peer: NetworkPeer.anywhere(), ports: [{ port: 443 }] }] },
     });
     dictionary.container.mount('/app', kplus.Volume.fromConfigMap(this, 'server-volume', code, { name: 'server' }), { readOnly: true });
     ConfigChecksum.annotate(dictionary.deployment, [code]); // new code rolls the replicas

@@ -4,26 +4,30 @@
 import { App, Chart, ChartProps, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { CacheEngine, ShardedCache, ShardedCacheProxy } from '../src';
+import { CacheEngine, NetworkPeer, ShardedCache, ShardedCacheProxy } from '../src';
 
 export class ShardedCacheChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, props);
-    // Shared tier: any client in the namespace uses `page-cache:11211`.
+    // Shared tier: any client in the namespace uses `page-cache:11211`; Prometheus (namespace `monitoring`) scrapes
+    // twemproxy's stats port. Each cache's NetworkPolicies let only its proxy reach its shards.
     new ShardedCache(this, 'page-cache', {
       shards: 5,
       memoryPerShard: Size.gibibytes(1),
-      proxy: ShardedCacheProxy.sharedTier({ replicas: 3 }),
+      proxy: ShardedCacheProxy.sharedTier({ replicas: 3, exposeStats: true }),
       partOf: 'shop',
+      networkPolicy: { monitoring: NetworkPeer.namespace('monitoring') },
     });
 
-    // Valkey behind the shared tier, with a password (create the Secret yourself); clients AUTH to `rate-limits:6379`.
+    // Valkey behind the shared tier, with a password (create the Secret yourself); clients AUTH to `rate-limits:6379`
+    // — only the web pods may.
     new ShardedCache(this, 'rate-limits', {
       engine: CacheEngine.VALKEY,
       shards: 3,
       memoryPerShard: Size.mebibytes(128),
       password: { secret: kplus.Secret.fromSecretName(this, 'rate-limits-auth', 'rate-limits-auth'), key: 'password' },
       partOf: 'shop',
+      networkPolicy: { clients: [NetworkPeer.pods({ 'app.kubernetes.io/name': 'web' })] },
     });
 
     // Ambassador mode: each web pod talks to its own twemproxy on 127.0.0.1:11211.
@@ -37,6 +41,7 @@ export class ShardedCacheChart extends Chart {
     // The web Deployment is plain cdk8s-plus; `addClient` keeps its pod passing Pod Security restricted.
     const web = new kplus.Deployment(this, 'web', {
       metadata: { name: 'web' },
+      podMetadata: { labels: { 'app.kubernetes.io/name': 'web' } },
       replicas: 2,
       securityContext: { user: 101, group: 101, fsGroup: 101 },
     });

@@ -103,6 +103,14 @@ export class TrafficGraph {
     for (const c of this.options.clients ?? [NetworkPeer.sameNamespace()]) this.allowFrom(c, to, ports, why);
   }
 
+  /**
+   * Withdraws the edges into `to` that were added for `why` (a front door that moved: a tier added in front of
+   * `to` now holds it, and `to` accepts that tier instead).
+   */
+  public withdraw(to: TrafficGroup, why: string): void {
+    for (let i = this.edges.length - 1; i >= 0; i--) if (this.edges[i].to === to && this.edges[i].why === why) this.edges.splice(i, 1);
+  }
+
   /** A metrics port: open to the monitoring peer of the options, if one is given. */
   public metrics(to: TrafficGroup, ports: NetworkPort[], why: string): void {
     if (this.options.monitoring) this.allowFrom(this.options.monitoring, to, ports, why);

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
+import { TrafficGraph, TrafficGroup } from '../blocks/_traffic';
 import { throwFirstPropProblem } from '../config/_problems';
 import { NginxConfig } from '../config/nginx';
 import { VarnishConfig } from '../config/varnish';
@@ -16,6 +17,7 @@ import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { NetworkPeer, NetworkPolicyOptions, NetworkPort } from '../core/network';
 import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { addTier } from './replicated-service/_tier';
@@ -146,6 +148,20 @@ export interface ReplicatedServiceProps {
    * @default - the defaults of `ContainerImages`
    */
   readonly images?: ImageOverrides;
+  /**
+   * The NetworkPolicies: one per pod group (the app, the cache tier, the TLS tier), each a default deny for ingress
+   * and egress plus exactly the service's own traffic — `clients` reach the outermost tier only (the TLS tier, else
+   * the cache tier, else the app) on its container ports; the TLS tier reaches the tier behind it, the cache tier
+   * the app, both the cluster DNS (they resolve the Service names they proxy to); nothing else reaches the app.
+   * When the outermost Service is a NodePort or LoadBalancer and `clients` is unset, any address may reach it (the
+   * load balancer's and nodes' addresses are not known) as well as the namespace's pods. Your app's own traffic
+   * (a database, an API it calls) goes in `extraEgress`, which widens the app's policy only (the tiers run the
+   * library's configuration of varnish and nginx) and gives the app the cluster DNS; `extraIngress` widens every
+   * policy. `monitoring` opens nothing here (no tier serves metrics); give your app's scrape port in `extraIngress`.
+   *
+   * @default - on; clients from the same namespace (any address for an exposed Service)
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
 }
 
 /**
@@ -193,6 +209,10 @@ export class ReplicatedService extends Construct {
   private readonly serviceType: kplus.ServiceType;
   private cache?: ServiceTier;
   private tls?: ServiceTier;
+  private readonly graph: TrafficGraph;
+  private readonly clients?: NetworkPeer[];
+  /** The outermost pod group (the one clients reach) and the ports it listens on. */
+  private front: { group: TrafficGroup; ports: NetworkPort[] };
 
   /**
    * @param scope the parent construct
@@ -285,6 +305,16 @@ export class ReplicatedService extends Construct {
       selector: kplus.Pods.select(this, 'ServicePods', { labels: selector }),
       ports: [{ name: app.portName, port: this.appServicePort, targetPort: this.appPort }],
     });
+
+    // ---- network: default deny per pod group; clients reach the outermost tier only
+    this.graph = new TrafficGraph(this, 'networkPolicy', props.networkPolicy);
+    this.clients = props.networkPolicy?.clients;
+    const replicaText = auto ? `${auto.minReplicas}–${auto.maxReplicas}` : `${replicas}`;
+    const group = this.graph.group(this, 'NetworkPolicy', { name: this.name, selector, title: `app replicas ×${replicaText}` }, labels);
+    // The app's own traffic (extraEgress) is to Services by name, so it resolves names then; with none it sends nothing.
+    if (props.networkPolicy?.extraEgress?.length) this.graph.resolvesNames(group);
+    this.front = { group, ports: [{ port: this.appPort }] };
+    this.openFrontDoor(this.serviceType);
     if (affinitySeconds !== undefined) {
       // cdk8s-plus' Service has no session affinity. The L1 maps its props to the API's names after the patches
       // are applied, so the patch uses the L1's spelling `clientIp` (it becomes `clientIP`).
@@ -362,7 +392,7 @@ export class ReplicatedService extends Construct {
     const vcl = VarnishConfig.vcl(vclOptions);
     const name = `${this.name}-cache`;
     const user = ContainerImages.user(ImageKey.VARNISH);
-    this.cache = addTier(this, this.name, {
+    const added = addTier(this, this.name, {
       id: 'Cache',
       name,
       component: 'cache',
@@ -383,7 +413,11 @@ export class ReplicatedService extends Construct {
       upstream: { host: this.name, port: this.appServicePort },
       partOf: this.partOf,
       pod: this.podOptions,
+      graph: this.graph,
+      title: `cache tier (varnish) ×${replicas}`,
     });
+    this.cache = added.tier;
+    this.putInFront(added.group, [{ port }], kplus.ServiceType.CLUSTER_IP, 'varnish: the app Service (requests, health probes)');
     return this.cache;
   }
 
@@ -430,7 +464,7 @@ export class ReplicatedService extends Construct {
     const user = ContainerImages.user(ImageKey.NGINX);
     const ports = [{ number: port, name: 'https', servicePort }];
     if (redirect !== undefined) ports.push({ number: redirect, name: 'http-redirect', servicePort: 80 });
-    this.tls = addTier(this, this.name, {
+    const added = addTier(this, this.name, {
       id: 'Tls',
       name: `${this.name}-tls`,
       component: 'tls',
@@ -453,11 +487,37 @@ export class ReplicatedService extends Construct {
       upstream,
       partOf: this.partOf,
       pod: this.podOptions,
+      graph: this.graph,
+      title: `TLS tier (nginx) ×${replicas}`,
     });
+    this.tls = added.tier;
+    this.putInFront(added.group, ports.map((p) => ({ port: p.number })), serviceType, `nginx: the ${this.cache ? 'cache tier' : 'app'} Service (proxied requests)`);
     return this.tls;
   }
 
+  /** The pods' traffic as a Mermaid flowchart: the same graph the NetworkPolicies are made from. */
+  public toMermaid(): string {
+    return this.graph.toMermaid(`ReplicatedService ${this.node.path}`);
+  }
+
   // -------------------------------------------------------------------------------------------------------------
+
+  /** A new outermost tier: it reaches the previous one on its ports and takes over the front door. */
+  private putInFront(group: TrafficGroup, ports: NetworkPort[], type: kplus.ServiceType, why: string) {
+    const behind = this.front;
+    this.graph.allow(group, behind.group, behind.ports, why);
+    this.graph.resolvesNames(group);
+    this.graph.withdraw(behind.group, FRONT_DOOR);
+    this.front = { group, ports };
+    this.openFrontDoor(type);
+  }
+
+  /** The clients reach the outermost tier: `clients`, else the namespace (and any address for an exposed Service). */
+  private openFrontDoor(type: kplus.ServiceType) {
+    const exposed = type !== kplus.ServiceType.CLUSTER_IP;
+    const clients = this.clients ?? (exposed ? [NetworkPeer.sameNamespace(), NetworkPeer.anywhere()] : [NetworkPeer.sameNamespace()]);
+    for (const c of clients) this.graph.allowFrom(c, this.front.group, this.front.ports, FRONT_DOOR);
+  }
 
   /** A tier may go in front only while the app's Service is internal and not pinning clients by IP. */
   private checkTierInFront() {
@@ -480,6 +540,9 @@ export class ReplicatedService extends Construct {
     }
   }
 }
+
+/** Why the clients' edges exist (the front door moves to each tier added in front). */
+const FRONT_DOOR = 'clients of the Service';
 
 /** 1 TiB: the largest memory a tier is given. */
 const MAX_MIB = 1_048_576;

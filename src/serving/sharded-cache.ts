@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { checkPodOptions } from '../blocks/_pod-options';
 import { REDIS_PORT, redisEngineSpec, redisShardContainer, RedisShardContainerOptions } from '../blocks/_redis-server';
 import { FLAT_SHARD_IDS, ReplicatedShards } from '../blocks/_replicated-shards';
+import { TrafficGraph } from '../blocks/_traffic';
 import { addTwemproxySidecar, checkTwemproxyPoolProps, checkTwemproxyPort, twemproxyConfigMap } from '../blocks/_twemproxy';
 import { RedisEngine } from '../blocks/redis-engine';
 import { StatefulShards } from '../blocks/stateful-shards';
@@ -15,12 +16,14 @@ import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { NetworkPolicyOptions } from '../core/network';
 import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { TwemproxyHash } from '../hashing/hash-functions';
 import { ResizePlan, TwemproxyHashing, TwemproxyHashingOptions } from '../hashing/ketama';
 import { BoundShardedCacheProxy } from './sharded-cache/_host';
+import { CacheTrafficGraph } from './sharded-cache/_network';
 import { AddClientOptions } from './sharded-cache/options';
 import { ShardedCacheProxy } from './sharded-cache/proxy';
 
@@ -193,6 +196,18 @@ export interface ShardedCacheProps {
    * @default - the app-wide `RecommendedLabels.PART_OF_CONTEXT_KEY`, else the base name
    */
   readonly partOf?: string;
+  /**
+   * The NetworkPolicies: one per pod group (the shards, the shared proxy tier), each a default deny for ingress and
+   * egress plus exactly the cache's own traffic — the shards accept only twemproxy on the engine's port and send
+   * nothing; the shared tier accepts `clients` on `port` (and `monitoring` on `statsPort` with
+   * `exposeStats`) and reaches the shards and the cluster DNS. In ambassador mode the shards accept the pods of
+   * every workload wired with `addClient` (whose twemproxy runs inside them) and `clients` (none by default); the
+   * client pods themselves are yours and get no policy. `extraEgress` widens nothing here (every pod runs the
+   * library's daemons); `extraIngress` widens every policy.
+   *
+   * @default - on; clients of the shared tier from the same namespace
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
 }
 
 const MEMCACHED_PORT = 11211;
@@ -228,6 +243,8 @@ export class ShardedCache extends Construct {
   public readonly port: number;
   private readonly baseName: string;
   private readonly proxy: BoundShardedCacheProxy;
+  private readonly graph: TrafficGraph;
+  private readonly traffic: CacheTrafficGraph;
 
   private readonly hashingOptions: TwemproxyHashingOptions;
   private ring?: TwemproxyHashing;
@@ -369,6 +386,23 @@ export class ShardedCache extends Construct {
     this.proxyDeployment = this.proxy.deployment;
     this.service = this.proxy.service;
     this.endpoint = this.proxy.endpoint;
+
+    // ---- network: default deny per pod group, the pool's own traffic
+    this.graph = new TrafficGraph(this, 'networkPolicy', props.networkPolicy);
+    this.traffic = new CacheTrafficGraph(this.graph, this, {
+      baseName: this.baseName,
+      shardLabels: { name: engine, instance: this.baseName, component: 'shard', partOf, version: RecommendedLabels.versionOf(image) },
+      shards,
+      shardPort,
+      sharedTier: this.proxyDeployment && {
+        labels: proxyLabels, replicas: proxy.replicas, port: this.port, statsPort: proxy.exposeStats ? statsPort : undefined,
+      },
+    }, props.networkPolicy?.clients);
+  }
+
+  /** The pods' traffic as a Mermaid flowchart: the same graph the NetworkPolicies are made from. */
+  public toMermaid(): string {
+    return this.graph.toMermaid(`ShardedCache ${this.node.path}`);
   }
 
   /**
@@ -378,7 +412,9 @@ export class ShardedCache extends Construct {
    */
   public addClient(workload: kplus.AbstractPod, options: AddClientOptions = {}): kplus.Container {
     assertNotSynthesized(this, 'addClient()');
-    return this.proxy.addClient(workload, options);
+    const container = this.proxy.addClient(workload, options);
+    this.traffic.addClient(workload);
+    return container;
   }
 
   /**

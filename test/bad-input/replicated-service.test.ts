@@ -2,7 +2,7 @@
 // typed mistakes and the same props as a JavaScript or Python caller may pass them.
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AppContainerProps, ReplicatedService, ReplicatedServiceProps } from '../../src';
+import { AppContainerProps, NetworkPeer, ReplicatedService, ReplicatedServiceProps } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
 import { chartWithContext } from '../serving/pod-template-checks';
 
@@ -251,6 +251,13 @@ const cases: BadInput[] = [
   { class: 'untyped', what: 'the cache tier options as a string', build: (c) => rs(c).addCacheTier('big' as any), message: "'cacheTier' must be a CacheTierOptions object, got 'big'" },
   { class: 'untyped', what: 'the TLS tier options as null', build: (c) => rs(c).addTlsTier(null as any), message: "'tlsTier' must be a TlsTierOptions object, got null" },
   { class: 'untyped', what: 'the pod options as a string', build: (c) => rs(c, { pod: 'restricted' }), message: "'pod' must be a PodOptions object, got 'restricted'" },
+  // network policy (the options only widen the service's own traffic, so no override can cut it)
+  { class: 'policy', what: 'networkPolicy is a string', build: (c) => rs(c, { networkPolicy: 'on' }), message: `${AT}: 'networkPolicy' must be a NetworkPolicyOptions object, got 'on'` },
+  { class: 'policy', what: 'a client peer that selects nothing', build: (c) => rs(c, { networkPolicy: { clients: [NetworkPeer.pods({})] } }), message: `${AT}: 'networkPolicy.clients[0]' must be a peer that selects something: pod labels must not be empty` },
+  { class: 'policy', what: 'a monitoring namespace peer that selects nothing', build: (c) => rs(c, { networkPolicy: { monitoring: NetworkPeer.namespaces({}) } }), message: `${AT}: 'networkPolicy.monitoring' must be a peer that selects something: namespace labels must not be empty` },
+  { class: 'policy', what: 'an extra egress block that excepts all of itself', build: (c) => rs(c, { networkPolicy: { extraEgress: [{ peer: NetworkPeer.ipBlock('10.0.0.0/8', ['10.0.0.0/8']) }] } }), message: `${AT}: 'networkPolicy.extraEgress[0].peer' must be a peer that selects something: 'except' 10.0.0.0/8 removes the whole of 10.0.0.0/8` },
+  { class: 'policy', what: 'a client that is a label map', build: (c) => rs(c, { networkPolicy: { clients: [{ app: 'web' }] } }), message: `${AT}: 'networkPolicy.clients[0]' must be a NetworkPeer` },
+  { class: 'untyped', what: 'networkPolicy.enabled as \'no\'', build: (c) => rs(c, { networkPolicy: { enabled: 'no' } }), message: `${AT}: 'networkPolicy.enabled' must be true or false, got 'no'` },
   { class: 'untyped', what: 'the image overrides as a string', build: (c) => rs(c, { images: 'nginx:1.27.3' }).addTlsTier({ secret: tls(c) }), message: "'images' must be an ImageOverrides object (e.g. { nginx: 'registry.example.com/nginx:1.27.3' }), got 'nginx:1.27.3'" },
 ];
 

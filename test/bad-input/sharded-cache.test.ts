@@ -2,7 +2,7 @@
 // pass it, must fail with a message naming the construct path, the prop and the value.
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { CacheEngine, ShardedCache, ShardedCacheProps, ShardedCacheProxy } from '../../src';
+import { CacheEngine, NetworkPeer, ShardedCache, ShardedCacheProps, ShardedCacheProxy } from '../../src';
 import { badInputs } from '../harness/bad-input';
 
 const at = "ShardedCache 'test/c'";
@@ -96,6 +96,11 @@ badInputs('ShardedCache', [
   { class: 'policy', what: 'a client pod that runs as uid 0', build: (c) => ambassador(c).addClient(client(c, { securityContext: { user: 0 } })), message: `${at}: addClient() keeps 'test/web' passing Pod Security restricted, but container 'web' runs as uid 0` },
   { class: 'policy', what: 'a client pod with a hostPort', build: (c) => ambassador(c).addClient(client(c, { ports: [{ number: 8080, hostPort: 80 }] })), message: `${at}: addClient() keeps 'test/web' passing Pod Security restricted, but container 'web' sets hostPort 80: remove the hostPort` },
   { class: 'policy', what: 'a client container added after addClient', build: (c) => { const w = client(c); ambassador(c).addClient(w); w.addContainer({ name: 'late', image: 'node:22.11.0-alpine3.20', securityContext: { user: 1000 } }); }, message: `${at}: addClient() keeps 'test/web' passing Pod Security restricted, but container 'late' (added after addClient()) does not drop ALL capabilities` },
+  // ---- network policy (the options only widen the cache's own traffic, so no override can cut it)
+  { class: 'policy', what: 'a client peer that selects nothing', build: (c) => cache(c, { networkPolicy: { clients: [NetworkPeer.pods({})] } }), message: `${at}: 'networkPolicy.clients[0]' must be a peer that selects something: pod labels must not be empty` },
+  { class: 'policy', what: 'a monitoring peer that selects nothing', build: (c) => cache(c, { proxy: ShardedCacheProxy.sharedTier({ exposeStats: true }), networkPolicy: { monitoring: NetworkPeer.pods({}, { team: 'obs' }) } }), message: `${at}: 'networkPolicy.monitoring' must be a peer that selects something: pod labels must not be empty` },
+  { class: 'policy', what: 'an extra ingress port 70000', build: (c) => cache(c, { networkPolicy: { extraIngress: [{ peer: NetworkPeer.sameNamespace(), ports: [{ port: 70000 }] }] } }), message: `${at}: 'networkPolicy.extraIngress[0].ports[0].port' must be an integer from 1 to 65535, got 70000` },
+  { class: 'untyped', what: 'networkPolicy as true', build: (c) => cache(c, { networkPolicy: true }), message: `${at}: 'networkPolicy' must be a NetworkPolicyOptions object, got true` },
   // ---- mutation after synthesis
   { class: 'mutation', what: 'addClient after app.synth()', build: (c) => { const a = ambassador(c); a.addClient(client(c)); c.node.root.node.findAll(); (c.node.root as any).synth(); a.addClient(client(c, {}, 'late')); }, message: `${at}: addClient() was called after the app was synthesized` },
   // ---- untyped (a JavaScript or Python caller)

@@ -71,6 +71,20 @@ describe('TrafficGraph', () => {
     expect(graph.toMermaid('sg')).toContain('-->|9090/TCP|');
   });
 
+  test('withdraw: a front door that moved behind a new tier leaves the group it was on (its other edges stay)', () => {
+    const { chart, graph, root, leaf } = build();
+    graph.frontDoor(leaf, [{ port: 9090 }], 'requests');
+    graph.withdraw(root, 'requests');
+    const pols = synthValid(chart).filter((o) => o.kind === 'NetworkPolicy');
+    expect(pols[0].spec.ingress).toBeUndefined();
+    expect(pols[0].spec.egress).toHaveLength(2); // the fan-out and DNS stay
+    expect(pols[1].spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/component': 'root' } } }], ports: [{ protocol: 'TCP', port: 9090 }] },
+      { from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 9090 }] },
+    ]);
+    expect(graph.describe().filter((l) => l.includes('(requests)'))).toEqual(['every pod of this namespace → sg-shard-0: 9090/TCP (requests)']);
+  });
+
   test('the Mermaid drawing shows the groups, peers and every edge', () => {
     expect(build().graph.toMermaid('ScatterGather sg')).toBe([
       'flowchart LR',

@@ -10,9 +10,11 @@ import * as net from 'net';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { buildApp as buildDictionary } from '../../examples/replicated-dictionary';
 import { ReplicatedService } from '../../src';
 import { one, synthValid } from '../harness';
 import { allocHost, startNginx, startVarnish, testNginxConfig, testVcl } from '../harness/daemons';
+import { cyclonusVersion, ExtraPod, netpolTruthTable } from '../harness/netpol';
 import { freePort, run, runAsync, sleep, stopAll, tempDir, toolPath } from '../harness/proc';
 
 const servers: http.Server[] = [];
@@ -198,4 +200,38 @@ describe('ReplicatedService tiers (varnish 7.1, nginx 1.22, Debian)', () => {
     expect(nginx.proc.exited).toBeUndefined();
     expect(net.isIPv4(appHost)).toBe(true);
   });
+});
+
+describe('the NetworkPolicies of the example, computed by cyclonus (an engine nobody here wrote)', () => {
+  test('every pod to every declared port: the allowed connections are exactly the intended graph', () => {
+    // GIVEN the example's objects (client → nginx TLS, a LoadBalancer → varnish → the app, which downloads from
+    // GitHub), the cluster DNS, an address on the internet, a stranger pod in the namespace and one in another
+    const objs = buildDictionary().charts.flatMap((c) => c.toJson());
+    const extraPods: ExtraPod[] = [
+      { namespace: 'kube-system', name: 'coredns', labels: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53 }] },
+      { namespace: 'internet', name: 'github', ports: [{ port: 443 }], ip: '140.82.112.3' },
+      { namespace: 'default', name: 'stranger', labels: { app: 'stranger' } },
+      { namespace: 'other', name: 'outsider', labels: { app: 'outsider' } },
+    ];
+    // WHEN cyclonus computes the truth table of every pod to every port its destination declares
+    const t = netpolTruthTable(objs, undefined, { extraPods });
+    // THEN the intended graph, written from the README's table (not from the policies):
+    const [app, cache, tls] = ['default/dictionary', 'default/dictionary-cache', 'default/dictionary-tls'];
+    const unpoliced = ['kube-system/coredns', 'internet/github', 'default/stranger', 'other/outsider'];
+    const dns = (from: string) => [`${from} → kube-system/coredns 53/TCP`, `${from} → kube-system/coredns 53/UDP`];
+    const intended = [
+      // anyone may reach the TLS tier (a LoadBalancer: any address), on HTTPS and the redirect port
+      ...unpoliced.flatMap((f) => [`${f} → ${tls} 8443/TCP`, `${f} → ${tls} 8081/TCP`]),
+      // TLS → cache → app, nothing else reaches the cache or the app
+      `${tls} → ${cache} 6081/TCP`,
+      `${cache} → ${app} 8080/TCP`,
+      // the tiers and the app resolve names; the app (extraEgress) reaches any address on 443
+      ...[app, cache, tls, ...unpoliced].flatMap(dns),
+      ...[app, ...unpoliced].map((f) => `${f} → internet/github 443/TCP`),
+    ].sort();
+    expect(t.allowed).toEqual(intended);
+    expect(t.pods.map((p) => p.id)).toEqual([app, cache, tls, ...unpoliced]);
+    // eslint-disable-next-line no-console
+    console.log(`replicated dictionary example, cyclonus ${cyclonusVersion()}: ${t.pods.length} pods, ${t.results.length} probes, ${t.allowed.length} allowed (the intended graph exactly)`);
+  }, 120_000);
 });

@@ -8,9 +8,11 @@ import * as net from 'net';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
+import { buildApp as buildShardedCaches } from '../../examples/sharded-cache';
 import { CacheEngine, ShardedCache, ShardedCacheProps, TwemproxyHashing } from '../../src';
 import { one, synthValid } from '../harness';
 import { allocHost, Daemon, redisPipeline, startMemcached, startNutcracker, startRedis } from '../harness/daemons';
+import { cyclonusVersion, ExtraPod, netpolTruthTable } from '../harness/netpol';
 import { sleep, stopAll } from '../harness/proc';
 import { runAuthRenderScript } from '../harness/twemproxy-auth';
 import { Answer, killAndRestart, killNow, Load, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
@@ -302,4 +304,49 @@ describe('ShardedCache failure contract: parts killed under load', () => {
     expect(after.length).toBeGreaterThan(20);
     expect(tally(after)).toEqual({ ok: after.length, wrong: 0, miss: 0, error: 0 });
   });
+});
+
+describe('the NetworkPolicies of the example, computed by cyclonus (an engine nobody here wrote)', () => {
+  test('every pod to every declared port: the allowed connections are exactly the intended graph', () => {
+    // GIVEN the example's three caches (page-cache: shared tier with stats for monitoring; rate-limits: shared tier
+    // for the web pods only; sessions: ambassadors in the web pods), the cluster DNS, Prometheus, a stranger pod in
+    // the namespace and one in another namespace
+    const objs = buildShardedCaches().charts.flatMap((c) => c.toJson());
+    const extraPods: ExtraPod[] = [
+      { namespace: 'kube-system', name: 'coredns', labels: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53 }] },
+      { namespace: 'monitoring', name: 'prometheus', labels: { app: 'prometheus' } },
+      { namespace: 'default', name: 'stranger', labels: { app: 'stranger' } },
+      { namespace: 'other', name: 'outsider', labels: { app: 'outsider' } },
+    ];
+    // WHEN cyclonus computes the truth table of every pod to every port its destination declares
+    const t = netpolTruthTable(objs, undefined, { extraPods });
+    // THEN the intended graph, written from the README's table (not from the policies):
+    const d = (name: string) => `default/${name}`;
+    const sessions = [0, 1, 2].map((i) => d(`sessions-shard-${i}`));
+    const unpoliced = [d('web'), 'kube-system/coredns', 'monitoring/prometheus', d('stranger'), 'other/outsider'];
+    const dns = (from: string) => [`${from} → kube-system/coredns 53/TCP`, `${from} → kube-system/coredns 53/UDP`];
+    const intended = [
+      // page-cache: the namespace's pods reach its proxy (those without a policy of their own: the others send only
+      // to their own parts), Prometheus its stats; only the proxy reaches the shards
+      ...[d('web'), d('stranger')].map((f) => `${f} → ${d('page-cache-proxy')} 11211/TCP`),
+      `monitoring/prometheus → ${d('page-cache-proxy')} 22222/TCP`,
+      `${d('page-cache-proxy')} → ${d('page-cache-shard')} 11211/TCP`,
+      // rate-limits: only the web pods reach its proxy; only the proxy its shards
+      `${d('web')} → ${d('rate-limits-proxy')} 6379/TCP`,
+      `${d('rate-limits-proxy')} → ${d('rate-limits-shard')} 6379/TCP`,
+      // sessions: the web pods (their ambassadors) reach each shard, nobody else
+      ...sessions.map((s) => `${d('web')} → ${s} 11211/TCP`),
+      // the proxies resolve the shards' names; the shards send nothing
+      ...[d('page-cache-proxy'), d('rate-limits-proxy'), ...unpoliced].flatMap(dns),
+      // the web pods are yours (no policy): anyone without a policy reaches them
+      ...unpoliced.map((f) => `${f} → ${d('web')} 8080/TCP`),
+    ].sort();
+    expect(t.allowed).toEqual(intended);
+    expect(t.pods.map((p) => p.id).sort()).toEqual([
+      ...['page-cache-shard', 'page-cache-proxy', 'rate-limits-shard', 'rate-limits-proxy', 'web'].map(d), ...sessions,
+      'kube-system/coredns', 'monitoring/prometheus', d('stranger'), 'other/outsider',
+    ].sort());
+    // eslint-disable-next-line no-console
+    console.log(`sharded cache example, cyclonus ${cyclonusVersion()}: ${t.pods.length} pods, ${t.results.length} probes, ${t.allowed.length} allowed (the intended graph exactly)`);
+  }, 120_000);
 });

@@ -1,7 +1,8 @@
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppContainerProps, ConfigChecksum, NginxConfig, RecommendedLabels, ReplicatedService, ReplicatedServiceProps, TlsVersion, VarnishConfig,
+  AppContainerProps, ConfigChecksum, NetworkPeer, NginxConfig, RecommendedLabels, ReplicatedService, ReplicatedServiceProps, TlsVersion,
+  VarnishConfig,
 } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 import { chartWithContext, everyPodOption, expectEveryPodOptionOn, expectLabelRule, resources } from './pod-template-checks';
@@ -28,7 +29,7 @@ describe('ReplicatedService', () => {
     const { chart, rs } = service();
     const objs = synthValid(chart);
     expect(objs).toMatchSnapshot();
-    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Deployment/dictionary', 'PodDisruptionBudget/dictionary', 'Service/dictionary']);
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Deployment/dictionary', 'PodDisruptionBudget/dictionary', 'Service/dictionary', 'NetworkPolicy/dictionary']);
     const d = one(objs, 'Deployment', 'dictionary');
     expect(d.spec.replicas).toBe(2);
     expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
@@ -66,6 +67,7 @@ describe('ReplicatedService', () => {
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ConfigMap/dictionary-cache', 'ConfigMap/dictionary-tls',
       'Deployment/dictionary', 'Deployment/dictionary-cache', 'Deployment/dictionary-tls',
+      'NetworkPolicy/dictionary', 'NetworkPolicy/dictionary-cache', 'NetworkPolicy/dictionary-tls',
       'PodDisruptionBudget/dictionary', 'PodDisruptionBudget/dictionary-cache', 'PodDisruptionBudget/dictionary-tls',
       'Service/dictionary', 'Service/dictionary-cache', 'Service/dictionary-tls',
     ]);
@@ -247,14 +249,14 @@ describe('ReplicatedService', () => {
       cache: { name: 'varnish', instance: 'dictionary', component: 'cache', partOf: 'shop', version: '7.6.1-alpine' },
       tls: { name: 'nginx', instance: 'dictionary', component: 'tls', partOf: 'shop', version: '1.27.3-alpine' },
     };
-    expect(objs).toHaveLength(11);
+    expect(objs).toHaveLength(14);
     for (const o of objs) expectLabelRule(o, rules[o.metadata.labels['app.kubernetes.io/component']]);
 
     // AND without the prop: the app-wide context, else the base name
     const c = chartWithContext(RecommendedLabels.PART_OF_CONTEXT_KEY, 'storefront');
     new ReplicatedService(c, 'dictionary', { app: APP_CONTAINER });
-    expect(synthValid(c).map((o) => o.metadata.labels['app.kubernetes.io/part-of'])).toEqual(['storefront', 'storefront', 'storefront']);
-    expect(synthValid(service().chart).map((o) => o.metadata.labels['app.kubernetes.io/part-of'])).toEqual(['dictionary', 'dictionary', 'dictionary']);
+    expect(synthValid(c).map((o) => o.metadata.labels['app.kubernetes.io/part-of'])).toEqual(['storefront', 'storefront', 'storefront', 'storefront']);
+    expect(synthValid(service().chart).map((o) => o.metadata.labels['app.kubernetes.io/part-of'])).toEqual(['dictionary', 'dictionary', 'dictionary', 'dictionary']);
   });
 
   test('the app\'s env takes Secrets by reference; the tiers take their own resources', () => {
@@ -277,5 +279,88 @@ describe('ReplicatedService', () => {
       return JSON.stringify(synthValid(chart));
     };
     expect(yaml()).toBe(yaml());
+  });
+});
+
+describe('ReplicatedService NetworkPolicies (from the traffic graph)', () => {
+  const sel = (labels: { [k: string]: string }) => ({ matchLabels: Object.fromEntries(Object.entries(labels).sort()) });
+  const DNS = {
+    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+    ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+  };
+  const NAMESPACE = [{ podSelector: {} }];
+  const ANYWHERE = [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }];
+  const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port }));
+  const policy = (objs: any[], name: string) => one(ofKind(objs, 'NetworkPolicy').filter((p) => p.metadata.name === name), 'NetworkPolicy').spec;
+
+  test('the app alone: the namespace reaches the app port; the app sends nothing', () => {
+    const { chart, rs } = service();
+    const objs = synthValid(chart);
+    expect(policy(objs, 'dictionary')).toEqual({
+      podSelector: sel(APP), policyTypes: ['Ingress', 'Egress'], ingress: [{ from: NAMESPACE, ports: tcp(8080) }],
+    });
+    expect(rs.toMermaid()).toContain('%% ReplicatedService test/dictionary');
+  });
+
+  test('all tiers: clients reach the TLS tier only, TLS → cache → app on their container ports, the tiers resolve names', () => {
+    const { chart, rs, tls } = service();
+    rs.addCacheTier();
+    rs.addTlsTier({ secret: tls, redirectHttpPort: 8081 });
+    const objs = synthValid(chart);
+    expect(ofKind(objs, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['dictionary', 'dictionary-cache', 'dictionary-tls']);
+    // the app accepts the cache tier only: nobody can bypass the cache or TLS
+    expect(policy(objs, 'dictionary')).toEqual({
+      podSelector: sel(APP), policyTypes: ['Ingress', 'Egress'], ingress: [{ from: [{ podSelector: sel(CACHE) }], ports: tcp(8080) }],
+    });
+    expect(policy(objs, 'dictionary-cache')).toEqual({
+      podSelector: sel(CACHE),
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: sel(TLS) }], ports: tcp(6081) }],
+      egress: [{ to: [{ podSelector: sel(APP) }], ports: tcp(8080) }, DNS],
+    });
+    expect(policy(objs, 'dictionary-tls')).toEqual({
+      podSelector: sel(TLS),
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: NAMESPACE, ports: tcp(NginxConfig.DEFAULT_HTTPS_PORT, 8081) }],
+      egress: [{ to: [{ podSelector: sel(CACHE) }], ports: tcp(6081) }, DNS],
+    });
+    // each policy selects exactly its tier's pods
+    for (const p of ofKind(objs, 'NetworkPolicy')) {
+      for (const d of ofKind(objs, 'Deployment')) {
+        const matches = Object.entries(p.spec.podSelector.matchLabels).every(([k, v]) => d.spec.template.metadata.labels[k] === v);
+        expect([p.metadata.name, d.metadata.name, matches]).toEqual([p.metadata.name, d.metadata.name, p.metadata.name === d.metadata.name]);
+      }
+    }
+    // the Mermaid drawing is the same graph
+    const mermaid = rs.toMermaid();
+    expect(mermaid.split('\n').filter((l) => l.includes('-->|'))).toHaveLength(3);
+    expect(mermaid.split('\n').filter((l) => l.includes('-.->|53/UDP, 53/TCP| dns'))).toHaveLength(2);
+  });
+
+  test('TLS straight in front of the app; an exposed outermost Service accepts any address unless clients are named', () => {
+    const { chart, rs, tls } = service();
+    rs.addTlsTier({ secret: tls, serviceType: kplus.ServiceType.LOAD_BALANCER });
+    const objs = synthValid(chart);
+    expect(policy(objs, 'dictionary').ingress).toEqual([{ from: [{ podSelector: sel(TLS) }], ports: tcp(8080) }]);
+    expect(policy(objs, 'dictionary-tls').ingress).toEqual([{ from: NAMESPACE, ports: tcp(NginxConfig.DEFAULT_HTTPS_PORT) }, { from: ANYWHERE, ports: tcp(NginxConfig.DEFAULT_HTTPS_PORT) }]);
+    expect(policy(objs, 'dictionary-tls').egress).toEqual([{ to: [{ podSelector: sel(APP) }], ports: tcp(8080) }, DNS]);
+    // an exposed app without tiers: the same default
+    const exposed = service({ serviceType: kplus.ServiceType.NODE_PORT });
+    expect(policy(synthValid(exposed.chart), 'dictionary').ingress).toEqual([{ from: NAMESPACE, ports: tcp(8080) }, { from: ANYWHERE, ports: tcp(8080) }]);
+  });
+
+  test("clients replace the default; extraEgress widens the app's policy only (with DNS); monitoring opens nothing; enabled: false emits none", () => {
+    const web = NetworkPeer.pods({ app: 'web' });
+    const db = NetworkPeer.pods({ app: 'db' });
+    const { chart, rs } = service({ networkPolicy: { clients: [web], monitoring: NetworkPeer.namespace('monitoring'), extraEgress: [{ peer: db, ports: [{ port: 5432 }] }] } });
+    rs.addCacheTier();
+    const objs = synthValid(chart);
+    expect(policy(objs, 'dictionary-cache').ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: tcp(6081) }]);
+    expect(policy(objs, 'dictionary-cache').egress).toEqual([{ to: [{ podSelector: sel(APP) }], ports: tcp(8080) }, DNS]);
+    expect(policy(objs, 'dictionary').egress).toEqual([{ to: [{ podSelector: { matchLabels: { app: 'db' } } }], ports: tcp(5432) }, DNS]);
+    expect(policy(objs, 'dictionary').ingress).toEqual([{ from: [{ podSelector: sel(CACHE) }], ports: tcp(8080) }]);
+    const off = service({ networkPolicy: { enabled: false } });
+    off.rs.addCacheTier();
+    expect(ofKind(synthValid(off.chart), 'NetworkPolicy')).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { CacheEngine, RestrictedSecurity, ShardedCache, ShardedCacheProxy, ShardedCacheProxyMode, TwemproxyHash } from '../../src';
+import { CacheEngine, NetworkPeer, RestrictedSecurity, ShardedCache, ShardedCacheProxy, ShardedCacheProxyMode, TwemproxyHash } from '../../src';
 import { LINE } from '../../src/line';
 import { checkRestricted, ofKind, one, synthValid } from '../harness';
 import { containerNames, sidecarNamed } from '../harness/sidecars';
@@ -351,5 +351,100 @@ describe('ShardedCache', () => {
       amb.addClient(w);
       expect(() => amb.addClient(w)).toThrow("'test/w2' is already a client");
     });
+  });
+});
+
+describe('ShardedCache NetworkPolicies (from the traffic graph)', () => {
+  const sel = (name: string, component: string) => ({
+    matchLabels: { 'app.kubernetes.io/component': component, 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/name': name },
+  });
+  const DNS = {
+    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+    ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+  };
+  const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port }));
+  const policy = (objs: any[], name: string) => one(ofKind(objs, 'NetworkPolicy').filter((p) => p.metadata.name === name), 'NetworkPolicy').spec;
+
+  test('shared tier: the shards accept the proxy only and send nothing; the proxy accepts the namespace, reaches the shards and DNS', () => {
+    const chart = Testing.chart();
+    const cache = new ShardedCache(chart, 'cache');
+    const objs = synthValid(chart);
+    expect(ofKind(objs, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['cache-shards', 'cache-proxy']);
+    expect(policy(objs, 'cache-shards')).toEqual({
+      podSelector: sel('memcached', 'shard'), policyTypes: ['Ingress', 'Egress'], ingress: [{ from: [{ podSelector: sel('twemproxy', 'proxy') }], ports: tcp(11211) }],
+    });
+    expect(policy(objs, 'cache-proxy')).toEqual({
+      podSelector: sel('twemproxy', 'proxy'),
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: {} }], ports: tcp(11211) }],
+      egress: [{ to: [{ podSelector: sel('memcached', 'shard') }], ports: tcp(11211) }, DNS],
+    });
+    expect(one(ofKind(objs, 'NetworkPolicy'), 'NetworkPolicy', 'cache-shards').metadata.labels).toEqual(labels('memcached', 'shard', '1.6.31-alpine'));
+    expect(one(ofKind(objs, 'NetworkPolicy'), 'NetworkPolicy', 'cache-proxy').metadata.labels).toEqual(labels('twemproxy', 'proxy', '0.5.0'));
+    const mermaid = cache.toMermaid();
+    expect(mermaid).toContain('%% ShardedCache test/cache');
+    expect(mermaid.split('\n').filter((l) => l.includes('-->|11211/TCP|'))).toHaveLength(2);
+  });
+
+  test('each policy selects exactly its pods, in both shard modes', () => {
+    for (const replicasPerShard of [1, 3]) {
+      const chart = Testing.chart();
+      new ShardedCache(chart, 'cache', { engine: CacheEngine.VALKEY, shards: 2, replicasPerShard });
+      const objs = synthValid(chart);
+      const templates = [...ofKind(objs, 'Deployment'), ...ofKind(objs, 'StatefulSet')];
+      for (const p of ofKind(objs, 'NetworkPolicy')) {
+        for (const w of templates) {
+          const matches = Object.entries(p.spec.podSelector.matchLabels).every(([k, v]) => w.spec.template.metadata.labels[k] === v);
+          const expected = p.metadata.name === 'cache-proxy' ? w.metadata.name === 'cache-proxy' : w.metadata.name.startsWith('cache-shard');
+          const at = [replicasPerShard, p.metadata.name, w.metadata.name];
+          expect([...at, matches]).toEqual([...at, expected]);
+        }
+      }
+      expect(policy(objs, 'cache-shards').ingress).toEqual([{ from: [{ podSelector: sel('twemproxy', 'proxy') }], ports: tcp(6379) }]);
+    }
+  });
+
+  test('stats exposed: open to monitoring only when it is given; clients replace the namespace; extraEgress widens nothing', () => {
+    const chart = Testing.chart();
+    new ShardedCache(chart, 'cache', {
+      proxy: ShardedCacheProxy.sharedTier({ exposeStats: true }),
+      networkPolicy: {
+        clients: [NetworkPeer.pods({ app: 'web' })],
+        monitoring: NetworkPeer.namespace('monitoring'),
+        extraEgress: [{ peer: NetworkPeer.anywhere() }],
+      },
+    });
+    const objs = synthValid(chart);
+    expect(policy(objs, 'cache-proxy').ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: tcp(11211) },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: tcp(22222) },
+    ]);
+    expect(policy(objs, 'cache-proxy').egress).toEqual([{ to: [{ podSelector: sel('memcached', 'shard') }], ports: tcp(11211) }, DNS]);
+    expect(policy(objs, 'cache-shards').egress).toBeUndefined();
+    const closed = Testing.chart();
+    new ShardedCache(closed, 'cache', { proxy: ShardedCacheProxy.sharedTier({ exposeStats: true }) });
+    expect(policy(synthValid(closed), 'cache-proxy').ingress).toEqual([{ from: [{ podSelector: {} }], ports: tcp(11211) }]);
+  });
+
+  test('ambassador: the shards accept the pods wired with addClient (and clients), no proxy policy, the client pods untouched', () => {
+    const chart = Testing.chart();
+    const cache = new ShardedCache(chart, 'cache', { proxy: ShardedCacheProxy.ambassador(), networkPolicy: { clients: [NetworkPeer.pods({ app: 'batch' })] } });
+    const web = client(chart, 'web');
+    cache.addClient(web);
+    const job = new kplus.Job(chart, 'warm', { metadata: { name: 'warm' } });
+    job.addContainer({ name: 'worker', image: 'node:22.11.0-alpine3.20', securityContext: { user: 1000 } });
+    cache.addClient(job);
+    const objs = synthValid(chart);
+    expect(ofKind(objs, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['cache-shards']);
+    // the Deployment by its selector, the Job (no selector) by its pod template's labels
+    const jobLabels = one(objs, 'Job', 'warm').spec.template.metadata.labels;
+    expect(Object.keys(web.matchLabels)).not.toHaveLength(0);
+    expect(policy(objs, 'cache-shards').ingress).toEqual([{ podSelector: { matchLabels: { app: 'batch' } } }, { podSelector: { matchLabels: web.matchLabels } }, { podSelector: { matchLabels: jobLabels } }]
+      .map((peer) => ({ from: [peer], ports: tcp(11211) })));
+    for (const [k, v] of Object.entries(web.matchLabels)) expect(one(objs, 'Deployment', 'web').spec.template.metadata.labels[k]).toBe(v);
+    const off = Testing.chart();
+    const c2 = new ShardedCache(off, 'cache', { proxy: ShardedCacheProxy.ambassador(), networkPolicy: { enabled: false } });
+    c2.addClient(client(off, 'web'));
+    expect(ofKind(synthValid(off), 'NetworkPolicy')).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { ServiceTier } from './tier-options';
 import { applyPodOptions } from '../../blocks/_pod-options';
 import { RestrictedWorkloads } from '../../blocks/_restricted-workload';
+import { TrafficGraph, TrafficGroup } from '../../blocks/_traffic';
 import { NginxConfig } from '../../config/nginx';
 import { Availability } from '../../core/availability';
 import { ConfigChecksum } from '../../core/checksum';
@@ -12,7 +13,8 @@ import { PodOptions } from '../../core/pod-options';
 import { RestrictedSecurity } from '../../core/security';
 
 // Internal: one tier in front of a ReplicatedService's app (the varnish cache, the nginx TLS terminator) — its
-// ConfigMap, a replicated Deployment that mounts it, a PDB and a Service, under the scope `owner/<id>`.
+// ConfigMap, a replicated Deployment that mounts it, a PDB and a Service, under the scope `owner/<id>`, and its
+// pod group in the service's traffic graph (its NetworkPolicy `owner/<id>/NetworkPolicy`, named like the tier).
 
 /** What `addTier` makes. */
 export interface TierSpec {
@@ -40,10 +42,20 @@ export interface TierSpec {
   readonly partOf: string;
   /** The construct's checked pod options. */
   readonly pod: PodOptions;
+  /** The service's traffic graph (the tier runs only the library's configuration of its daemon). */
+  readonly graph: TrafficGraph;
+  /** How the graph's drawing names the tier. */
+  readonly title: string;
+}
+
+/** A tier and its pod group. */
+export interface AddedTier {
+  readonly tier: ServiceTier;
+  readonly group: TrafficGroup;
 }
 
 /** Adds a tier to `owner`: objects named `t.name`, labelled as part of `instance`. */
-export function addTier(owner: Construct, instance: string, t: TierSpec): ServiceTier {
+export function addTier(owner: Construct, instance: string, t: TierSpec): AddedTier {
   const scope = new Construct(owner, t.id);
   const selector = RecommendedLabels.selector({ name: t.software, instance, component: t.component });
   const version = RecommendedLabels.versionOf(t.image);
@@ -82,7 +94,8 @@ export function addTier(owner: Construct, instance: string, t: TierSpec): Servic
     selector: kplus.Pods.select(scope, 'ServicePods', { labels: selector }),
     ports: t.ports.map((p) => ({ name: p.name, port: p.servicePort, targetPort: p.number })),
   });
-  return {
+  const group = t.graph.group(scope, 'NetworkPolicy', { name: t.name, selector, title: t.title, ownCodeOnly: true }, labels);
+  const tier = {
     deployment: d,
     service,
     configMap,
@@ -93,4 +106,5 @@ export function addTier(owner: Construct, instance: string, t: TierSpec): Servic
     upstreamPort: t.upstream.port,
     podDisruptionBudget: pdb,
   };
+  return { tier, group };
 }

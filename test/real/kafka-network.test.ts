@@ -3,10 +3,18 @@
  * wrote, `test/harness/netpol`): one pod per workload of the example (the brokers, the topics Job, every stage),
  * the cluster DNS, KEDA's operator, the upload API (the producers of `networkPolicy.clients`), Prometheus in
  * the monitoring namespace, the photo store (the stages' `extraEgress`) and a stranger; every pod to every port any
- * pod declares. The allowed connections must be the intended graph exactly.
+ * pod declares. The allowed connections must be the intended graph exactly. And the policies of every cluster kind
+ * are accepted by the real kube-apiserver.
  */
+import { Chart, Testing } from 'cdk8s';
 import { buildApp as buildPhotoApp } from '../../examples/kafka-photo-pipeline';
+import { KafkaCluster, KafkaWorkflow, NetworkPeer } from '../../src';
+import { assertValid } from '../harness';
+import { serverDryRun, startApiServer } from '../harness/apiserver';
 import { cyclonusVersion, ExtraPod, netpolTruthTable } from '../harness/netpol';
+import { stopAll } from '../harness/proc';
+
+afterAll(() => stopAll());
 
 describe('the NetworkPolicies of the Kafka example, computed by cyclonus', () => {
   test('every pod to every declared port: the allowed connections are exactly the intended graph', () => {
@@ -47,4 +55,31 @@ describe('the NetworkPolicies of the Kafka example, computed by cyclonus', () =>
     // eslint-disable-next-line no-console
     console.log(`kafka example, cyclonus ${cyclonusVersion()}: ${t.pods.length} pods, ${t.results.length} probes, ${t.allowed.length} allowed (the intended graph exactly)`);
   }, 120_000);
+});
+
+describe('the NetworkPolicies of every cluster kind, accepted by the real kube-apiserver', () => {
+  test('embedded (the example), Strimzi and external: every policy accepted strictly, without warnings', async () => {
+    const api = await startApiServer();
+    const example = buildPhotoApp().charts.flatMap((c) => c.toJson()).filter((o) => o.kind === 'NetworkPolicy');
+    const app = Testing.app();
+    const chart = new Chart(app, 'kinds', { namespace: api.namespace });
+    const kinds = [
+      ['strimzi', KafkaCluster.strimzi()],
+      ['external', KafkaCluster.external({ bootstrapServers: ['kafka.data.svc:9092', '10.0.0.7:9094'] })],
+    ] as const;
+    for (const [id, cluster] of kinds) {
+      const wf = new KafkaWorkflow(chart, id, { cluster, networkPolicy: { monitoring: NetworkPeer.namespace('monitoring') } });
+      wf.addTopic('in', { partitions: 3, source: true });
+      wf.addTopic('out', { partitions: 3, sink: true });
+      wf.addFilter('keep', { input: 'in', output: 'out', condition: 'this.ok', autoscaling: { maxReplicas: 3 } });
+    }
+    app.synth();
+    const policies = [...example, ...chart.toJson().filter((o) => o.kind === 'NetworkPolicy')];
+    assertValid(policies);
+    const verdicts = await serverDryRun(api, policies);
+    expect(verdicts.map((v) => `${v.kind}/${v.name}`)).toEqual(policies.map((o) => `${o.kind}/${o.metadata.name}`));
+    expect(verdicts.filter((v) => !v.accepted || v.warnings.length > 0)).toEqual([]);
+    expect(policies.length).toBe(12 + 1 + 2); // the example's brokers, topics Job and 10 stages; Strimzi's stage; external's topics Job and stage
+    await api.stop();
+  }, 300_000);
 });

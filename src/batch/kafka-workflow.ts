@@ -3,8 +3,8 @@ import { Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
-import { TrafficGraph } from '../blocks/_traffic';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
+import { TrafficGraph } from '../blocks/_traffic';
 import { StatefulShards } from '../blocks/stateful-shards';
 import { KafkaConfig } from '../config/kafka';
 import { StreamConfigProblem, StreamProcessorConfig } from '../config/stream-processor';
@@ -23,8 +23,8 @@ import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { StrimziKafka, StrimziKafkaNodePool } from '../crds/strimzi';
 import { declaredList, firstUndeclared, GraphModel, graphMermaid, graphProblems } from './kafka-workflow/_graph';
-import { KafkaCluster } from './kafka-workflow/cluster';
 import { addBrokerTraffic, addStageTraffic, toBrokers, WorkflowBrokers } from './kafka-workflow/_network';
+import { KafkaCluster } from './kafka-workflow/cluster';
 import { KafkaStage, KafkaStageKind } from './kafka-workflow/stage';
 import {
   CopierStageOptions, CustomStageOptions, FilterStageOptions, JoinStageOptions, KafkaStageOptions, MergerStageOptions,

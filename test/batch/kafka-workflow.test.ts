@@ -3,7 +3,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { buildApp as buildPhotoApp, PhotoPipelineChart } from '../../examples/kafka-photo-pipeline';
 import {
-  ConfigChecksum, CustomStageEnv, KafkaCluster, KafkaClusterKind, KafkaStage, KafkaStageKind, KafkaWorkflow, NetworkPeer, ReduceAggregation, StrimziKafka,
+  ConfigChecksum, CustomStageEnv, KafkaCluster, KafkaClusterKind, KafkaStage, KafkaStageKind, KafkaWorkflow, NetworkPeer, ReduceAggregation,
+  StrimziKafka,
 } from '../../src';
 import { one, ofKind, synthValid } from '../harness';
 
@@ -786,7 +787,9 @@ test('cdk8s-plus is the L2 used for the stage Deployments', () => {
 describe('KafkaWorkflow NetworkPolicies (from the traffic graph)', () => {
   const sel = (name: string, component: string, stage?: string) => ({
     matchLabels: {
-      'app.kubernetes.io/component': component, 'app.kubernetes.io/instance': 'orders', 'app.kubernetes.io/name': name,
+      'app.kubernetes.io/component': component,
+      'app.kubernetes.io/instance': 'orders',
+      'app.kubernetes.io/name': name,
       ...(stage ? { 'cdk8s-distributed-patterns/stage': stage } : {}),
     },
   });

@@ -33,7 +33,12 @@ export interface WorkflowBrokers {
 export interface ClusterTraffic {
   readonly baseName: string;
   /** The embedded brokers: their selector and labels, the client and controller ports. */
-  readonly embedded?: { readonly selector: { [key: string]: string }; readonly labels: { [key: string]: string }; readonly port: number; readonly controllerPort: number };
+  readonly embedded?: {
+    readonly selector: { [key: string]: string };
+    readonly labels: { [key: string]: string };
+    readonly port: number;
+    readonly controllerPort: number;
+  };
   /** The Strimzi `Kafka`'s name and its listener's port. */
   readonly strimzi?: { readonly cluster: string; readonly port: number };
   /** The bootstrap addresses (`host:port`). */

@@ -17,7 +17,7 @@ import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
-import { NetworkPolicyOptions } from '../core/network';
+import { NetworkPeer, NetworkPolicyOptions } from '../core/network';
 import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
@@ -112,7 +112,8 @@ export interface KafkaWorkflowProps {
  *
  * The graph is checked at synthesis: every topic a stage reads is written by a stage or declared a source, every
  * topic written is read by a stage or declared a sink, no cycles unless a stage on them allows one. `toMermaid()`
- * draws it.
+ * draws it. A NetworkPolicy per pod group allows exactly the workflow's own traffic (`networkPolicy`), drawn by
+ * `networkMermaid()`.
  *
  * One vocabulary for every stage kind: a topic a stage reads is its `input` (or `inputs`, a list), a topic it writes
  * its `output` (or `outputs`), a secondary output `<what>Output` (`unmatchedOutput`, `expiredOutput`), and a
@@ -483,6 +484,23 @@ export class KafkaWorkflow extends Construct {
    */
   public toMermaid(): string {
     return graphMermaid(this.graph(), `KafkaWorkflow ${this.baseName}: ${this.clusterDescription}`);
+  }
+
+  /**
+   * Lets `peer` reach the embedded brokers' client port, as `networkPolicy.clients` does: for producers and consumers
+   * outside the workflow that another construct wires to its topics (e.g. a function pipeline delivering through
+   * them). With a Strimzi or external cluster nothing is added and the answer is false: the brokers' ingress is not
+   * the workflow's (Strimzi's own NetworkPolicies, or the external cluster's network).
+   *
+   * @returns whether a rule was added
+   */
+  public allowClient(peer: NetworkPeer): boolean {
+    assertNotSynthesized(this, 'allowClient()');
+    if (!(peer instanceof NetworkPeer)) throw propError(this, 'allowClient() peer', 'a NetworkPeer (NetworkPeer.pods(...), .namespace(...), .ipBlock(...), …)', peer);
+    peer._check(this, 'allowClient() peer');
+    if (this.trafficBrokers.group === undefined) return false;
+    this.traffic.allowFrom(peer, this.trafficBrokers.group, this.trafficBrokers.ports, 'allowClient()');
+    return true;
   }
 
   /**

@@ -665,6 +665,12 @@ const cases: BadInput[] = [
   // --- mutation after synthesis
   {
     class: 'mutation',
+    what: 'allowClient after app.synth()',
+    build: (c) => { const w = io(c); w.addFilter('f', { input: 'in', output: 'out', condition: 'true' }); synth(c); w.allowClient(NetworkPeer.pods({ app: 'late' })); },
+    message: `${WF}: allowClient() was called after the app was synthesized`,
+  },
+  {
+    class: 'mutation',
     what: 'addTopic after app.synth()',
     build: (c) => { const w = wf(c, { cluster: KafkaCluster.external({ bootstrapServers: ['k:9092'], createTopics: false }) }); synth(c); w.addTopic('late'); },
     message: `${WF}: addTopic() was called after the app was synthesized; it would be missing from the YAML already written (call it before app.synth())`,
@@ -945,6 +951,13 @@ const cases: BadInput[] = [
     build: (c) => io(c).addCopier('kafka', { input: 'in', outputs: ['out'] }),
     message: `${WF}: 'stage name' must be other than 'kafka' and 'topics' (the brokers' and the topics Job's objects are named 'wf-kafka' and 'wf-topics'), got 'kafka'`,
   },
+  {
+    class: 'policy',
+    what: 'allowClient() with a peer that selects nothing',
+    build: (c) => io(c).allowClient(NetworkPeer.pods({})),
+    message: `${WF}: 'allowClient() peer' must be a peer that selects something: pod labels must not be empty`,
+  },
+  { class: 'policy', what: 'allowClient() with a label map', build: (c) => io(c).allowClient(js({ app: 'web' })), message: `${WF}: 'allowClient() peer' must be a NetworkPeer` },
 ];
 
 badInputs('KafkaWorkflow', cases);

@@ -911,6 +911,25 @@ describe('KafkaWorkflow NetworkPolicies (from the traffic graph)', () => {
     expect(wfOff.toMermaid()).toEqual(wfOn.toMermaid());
   });
 
+  test('allowClient() opens the embedded brokers to another construct\'s pods; with Strimzi or external it adds nothing and says so', () => {
+    const { chart: c } = chart('shop');
+    const wf = new KafkaWorkflow(c, 'orders');
+    minimal(wf);
+    expect(wf.allowClient(NetworkPeer.pods({ app: 'functions' }, { team: 'fn' }))).toBe(true);
+    const objs = synthValid(c);
+    expect(policy(objs, 'orders-kafka').ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { team: 'fn' } }, podSelector: { matchLabels: { app: 'functions' } } }], ports: KAFKA,
+    });
+    expect(wf.networkMermaid()).toContain('(["pods app=functions in namespaces team=fn"])');
+    for (const cluster of [KafkaCluster.strimzi(), KafkaCluster.external({ bootstrapServers: ['k:9092'] })]) {
+      const other = chart('shop');
+      const w = new KafkaWorkflow(other.chart, 'orders', { cluster });
+      minimal(w);
+      expect(w.allowClient(NetworkPeer.pods({ app: 'functions' }))).toBe(false);
+      expect(ofKind(synthValid(other.chart), 'NetworkPolicy').flatMap((p) => p.spec.ingress ?? [])).toEqual([]);
+    }
+  });
+
   test('networkMermaid() draws the graph the policies are made from: every stage of toMermaid() to the brokers', () => {
     const { chart: c } = chart('shop');
     const wf = new KafkaWorkflow(c, 'orders', { networkPolicy: { clients: [NetworkPeer.pods({ app: 'checkout' })] } });

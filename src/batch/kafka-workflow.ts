@@ -492,6 +492,7 @@ export class KafkaWorkflow extends Construct {
    * them). With a Strimzi or external cluster nothing is added and the answer is false: the brokers' ingress is not
    * the workflow's (Strimzi's own NetworkPolicies, or the external cluster's network).
    *
+   * @param peer the pods (or addresses) that connect to the brokers
    * @returns whether a rule was added
    */
   public allowClient(peer: NetworkPeer): boolean {

@@ -1,13 +1,14 @@
 // The book's image tagging and processing pipeline (ch. 11-12) as a KafkaWorkflow on an embedded 3-node KRaft
 // cluster: uploads from two sources are merged, validated, copied to three detectors (your images), joined back
 // per image, then routed, sharded by user and counted per label. `npx ts-node examples/kafka-photo-pipeline.ts`
-// writes the manifests and, next to them, the Mermaid blueprint of the graph (dist/kafka-photo-pipeline.mmd).
+// writes the manifests and, next to them, the Mermaid blueprint of the graph (dist/kafka-photo-pipeline.mmd) and of
+// the pods' traffic the NetworkPolicies allow (dist/kafka-photo-pipeline-network.mmd).
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { KafkaCluster, KafkaWorkflow, ReduceAggregation } from '../src';
+import { KafkaCluster, KafkaWorkflow, NetworkPeer, ReduceAggregation } from '../src';
 
 export class PhotoPipelineChart extends Chart {
   /** The workflow, whose `toMermaid()` is the blueprint. */
@@ -21,6 +22,13 @@ export class PhotoPipelineChart extends Chart {
       partOf: 'photo-app',
       // every pod of the workflow (brokers, topics Job, stages) may run on the batch nodes
       pod: { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }] },
+      // NetworkPolicies (on by default): the upload API produces to the source topics, Prometheus scrapes the stream
+      // processor's /metrics, and the stages (your detectors) fetch the image bytes from the photo store
+      networkPolicy: {
+        clients: [NetworkPeer.pods({ 'app.kubernetes.io/name': 'upload-api' })],
+        monitoring: NetworkPeer.namespace('monitoring'),
+        extraEgress: [{ peer: NetworkPeer.pods({ 'app.kubernetes.io/name': 'photo-store' }, { 'kubernetes.io/metadata.name': 'media' }), ports: [{ port: 9000 }] }],
+      },
     });
     this.workflow = wf;
 
@@ -116,4 +124,5 @@ if (require.main === module) {
   app.synth();
   const chart = app.node.findChild('kafka-photo-pipeline') as PhotoPipelineChart;
   fs.writeFileSync(path.join(app.outdir, 'kafka-photo-pipeline.mmd'), chart.workflow.toMermaid());
+  fs.writeFileSync(path.join(app.outdir, 'kafka-photo-pipeline-network.mmd'), chart.workflow.networkMermaid());
 }

@@ -4,6 +4,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
+import { TrafficGraph } from '../blocks/_traffic';
 import { StatefulShards } from '../blocks/stateful-shards';
 import { KafkaConfig } from '../config/kafka';
 import { StreamConfigProblem, StreamProcessorConfig } from '../config/stream-processor';
@@ -16,11 +17,13 @@ import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { NetworkPeer, NetworkPolicyOptions } from '../core/network';
 import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { StrimziKafka, StrimziKafkaNodePool } from '../crds/strimzi';
 import { declaredList, firstUndeclared, GraphModel, graphMermaid, graphProblems } from './kafka-workflow/_graph';
+import { addBrokerTraffic, addStageTraffic, toBrokers, WorkflowBrokers } from './kafka-workflow/_network';
 import { KafkaCluster } from './kafka-workflow/cluster';
 import { KafkaStage, KafkaStageKind } from './kafka-workflow/stage';
 import {
@@ -83,6 +86,23 @@ export interface KafkaWorkflowProps {
    * @default - the app-wide `RecommendedLabels.PART_OF_CONTEXT_KEY` context value, else the base name
    */
   readonly partOf?: string;
+  /**
+   * The NetworkPolicies: one per pod group (each stage, the topics Job, the embedded brokers), each a default deny
+   * for ingress and egress plus exactly the workflow's own traffic — every stage and the topics Job reach the
+   * brokers' client port and the cluster DNS; the embedded brokers accept them, each other (client and KRaft
+   * controller ports), KEDA's operator (namespace `keda`, pods `app.kubernetes.io/name: keda-operator`) when a stage
+   * autoscales, and `clients` (none by default: producers that write the source topics) on the client port.
+   * `monitoring` may scrape the stream processor's `/metrics` (port 4195) of the stages that run it. With a Strimzi
+   * cluster the stages reach the pods labelled `strimzi.io/cluster: <name>`, `strimzi.io/kind: Kafka` on the
+   * listener's port, and the brokers' ingress is Strimzi's (the operator writes a NetworkPolicy per listener): no
+   * policy of the workflow selects them, and `clients` must be unset. With an external cluster the stages and the
+   * topics Job reach any address on the bootstrap ports (the brokers' addresses are not pods the library knows);
+   * `clients` must be unset. A stage runs your code (your image, or your Bloblang): `extraEgress` widens the stages'
+   * policies only (the topics Job and the brokers run the library's code); `extraIngress` widens every one.
+   *
+   * @default - on; nobody but the workflow's own pods reaches the brokers
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
 }
 
 /**
@@ -92,7 +112,8 @@ export interface KafkaWorkflowProps {
  *
  * The graph is checked at synthesis: every topic a stage reads is written by a stage or declared a source, every
  * topic written is read by a stage or declared a sink, no cycles unless a stage on them allows one. `toMermaid()`
- * draws it.
+ * draws it. A NetworkPolicy per pod group allows exactly the workflow's own traffic (`networkPolicy`), drawn by
+ * `networkMermaid()`.
  *
  * One vocabulary for every stage kind: a topic a stage reads is its `input` (or `inputs`, a list), a topic it writes
  * its `output` (or `outputs`), a secondary output `<what>Output` (`unmatchedOutput`, `expiredOutput`), and a
@@ -157,6 +178,12 @@ export class KafkaWorkflow extends Construct {
   public readonly _pod: PodOptions;
 
   private readonly topicMap = new Map<string, KafkaWorkflowTopic>();
+  /** The traffic graph the NetworkPolicies (and `networkMermaid()`) are made from. */
+  private readonly traffic: TrafficGraph;
+  /** Where the stages find the brokers, in the traffic graph. */
+  private readonly trafficBrokers: WorkflowBrokers;
+  /** KEDA's operator may already reach the embedded brokers (an earlier stage autoscales). */
+  private kedaAllowed = false;
   private readonly stageMap = new Map<string, KafkaStage>();
   private readonly strimziCluster?: string;
   private readonly remoteStorage?: boolean;
@@ -187,6 +214,7 @@ export class KafkaWorkflow extends Construct {
     this.topicsJobResources = checkResources(this, 'topicsJobResources', props.topicsJobResources)
       ?? containerResources({ cpu: ['100m', '1'], memory: ['384Mi', '512Mi'] });
 
+    this.traffic = new TrafficGraph(this, 'networkPolicy', props.networkPolicy);
     const bound = this.cluster._bind(this);
     this.brokers = bound.brokers;
     this.brokerMinInsyncReplicas = bound.minInsyncReplicas;
@@ -198,6 +226,34 @@ export class KafkaWorkflow extends Construct {
     this.strimziCluster = bound.strimziCluster;
     this.clusterDescription = bound.minInsyncReplicasAssumed ? `${bound.description} (min.insync.replicas assumed 1)` : bound.description;
     if (bound.createTopics) this.topicsJob = this.topicJob();
+    const clients = props.networkPolicy?.clients ?? [];
+    if (clients.length > 0 && this.kafkaNodes === undefined) {
+      throw propError(this, 'networkPolicy.clients', `unset with ${this.strimziCluster !== undefined
+        ? 'a Strimzi cluster (Strimzi\'s own NetworkPolicies decide who reaches its brokers: its listener\'s networkPolicyPeers)'
+        : 'an external cluster (its brokers are not pods of the workflow)'}`, clients.map((c) => c?._description));
+    }
+    const kafkaVersion = RecommendedLabels.versionOf(ContainerImages.resolve(this, ImageKey.KAFKA, this._images));
+    this.trafficBrokers = addBrokerTraffic(this.traffic, this, {
+      baseName: this.baseName,
+      embedded: this.kafkaNodes === undefined ? undefined : {
+        selector: this.kafkaNodes.selector,
+        labels: this._labelsOf('kafka', 'broker', kafkaVersion),
+        port: bound.clientPort!,
+        controllerPort: bound.controllerPort!,
+      },
+      strimzi: this.strimziCluster === undefined ? undefined : { cluster: this.strimziCluster, port: bound.clientPort! },
+      bootstrapServers: this.bootstrapServers,
+      clients,
+    });
+    if (this.topicsJob !== undefined) {
+      const topics = this.traffic.group(this, 'TopicsNetworkPolicy', {
+        name: `${this.baseName}-topics`,
+        selector: RecommendedLabels.selector({ name: 'kafka', instance: this.baseName, component: 'topics' }),
+        title: 'topics Job (kafka-topics.sh)',
+        ownCodeOnly: true,
+      }, this._labelsOf('kafka', 'topics', kafkaVersion));
+      toBrokers(this.traffic, topics, this.trafficBrokers, 'creates the topics');
+    }
 
     if (props.deadLetterTopic !== undefined) {
       const problem = KafkaConfig.topicNameProblem(props.deadLetterTopic);
@@ -430,6 +486,33 @@ export class KafkaWorkflow extends Construct {
     return graphMermaid(this.graph(), `KafkaWorkflow ${this.baseName}: ${this.clusterDescription}`);
   }
 
+  /**
+   * Lets `peer` reach the embedded brokers' client port, as `networkPolicy.clients` does: for producers and consumers
+   * outside the workflow that another construct wires to its topics (e.g. a function pipeline delivering through
+   * them). With a Strimzi or external cluster nothing is added and the answer is false: the brokers' ingress is not
+   * the workflow's (Strimzi's own NetworkPolicies, or the external cluster's network).
+   *
+   * @param peer the pods (or addresses) that connect to the brokers
+   * @returns whether a rule was added
+   */
+  public allowClient(peer: NetworkPeer): boolean {
+    assertNotSynthesized(this, 'allowClient()');
+    if (!(peer instanceof NetworkPeer)) throw propError(this, 'allowClient() peer', 'a NetworkPeer (NetworkPeer.pods(...), .namespace(...), .ipBlock(...), …)', peer);
+    peer._check(this, 'allowClient() peer');
+    if (this.trafficBrokers.group === undefined) return false;
+    this.traffic.allowFrom(peer, this.trafficBrokers.group, this.trafficBrokers.ports, 'allowClient()');
+    return true;
+  }
+
+  /**
+   * The pods' traffic as a Mermaid flowchart: the pod groups (stages, topics Job, embedded brokers), the peers, and
+   * every connection the NetworkPolicies allow, with its ports — the same graph the policies are made from, whose
+   * stages are the nodes of `toMermaid()`'s graph.
+   */
+  public networkMermaid(): string {
+    return this.traffic.toMermaid(`KafkaWorkflow ${this.baseName} traffic: ${this.clusterDescription}`);
+  }
+
   /** The graph as plain data, for the checks and the blueprint. */
   private graph(): GraphModel {
     return {
@@ -473,6 +556,9 @@ export class KafkaWorkflow extends Construct {
       throw propError(this, 'stage name', `a DNS-1123 label of at most ${maxName} characters (room for '${this.baseName}-' and '-config')`, name);
     }
     if (this.stageMap.has(name)) throw propError(this, 'stage name', 'unique in the workflow', name);
+    if (name === 'kafka' || name === 'topics') {
+      throw propError(this, 'stage name', `other than 'kafka' and 'topics' (the brokers' and the topics Job's objects are named '${this.baseName}-kafka' and '${this.baseName}-topics')`, name);
+    }
     const streamOptions = spec.options as StreamStageOptions;
     const common: StreamStageCommonOptions = {
       seedBrokers: this.bootstrapServers,
@@ -530,6 +616,10 @@ export class KafkaWorkflow extends Construct {
       pod: this._pod,
     });
     this.stageMap.set(name, stage);
+    addStageTraffic(this.traffic, stage, this.trafficBrokers, {
+      stage: stage._graph, name: stage.consumerGroup, selector: stage._selector, labels: stage._labels, autoscaled: stage.scaledObject !== undefined,
+    }, this.kedaAllowed);
+    this.kedaAllowed ||= stage.scaledObject !== undefined;
     return stage;
   }
 

@@ -7,7 +7,7 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  KafkaCluster, KafkaWorkflow, KafkaWorkflowProps, ReduceAggregation, StreamLogLevel,
+  KafkaCluster, KafkaWorkflow, KafkaWorkflowProps, NetworkPeer, ReduceAggregation, StreamLogLevel,
 } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
 
@@ -665,6 +665,12 @@ const cases: BadInput[] = [
   // --- mutation after synthesis
   {
     class: 'mutation',
+    what: 'allowClient after app.synth()',
+    build: (c) => { const w = io(c); w.addFilter('f', { input: 'in', output: 'out', condition: 'true' }); synth(c); w.allowClient(NetworkPeer.pods({ app: 'late' })); },
+    message: `${WF}: allowClient() was called after the app was synthesized`,
+  },
+  {
+    class: 'mutation',
     what: 'addTopic after app.synth()',
     build: (c) => { const w = wf(c, { cluster: KafkaCluster.external({ bootstrapServers: ['k:9092'], createTopics: false }) }); synth(c); w.addTopic('late'); },
     message: `${WF}: addTopic() was called after the app was synthesized; it would be missing from the YAML already written (call it before app.synth())`,
@@ -893,6 +899,65 @@ const cases: BadInput[] = [
     build: (c) => io(c).addFilter('f', { input: 'in', output: 'out', condition: ' ' }),
     message: `${WF}: 'condition' of stage 'f' must be a non-empty Bloblang query, got ' '`,
   },
+  // --- NetworkPolicies
+  { class: 'policy', what: 'networkPolicy is a string', build: (c) => wf(c, js({ networkPolicy: 'on' })), message: `${WF}: 'networkPolicy' must be a NetworkPolicyOptions object, got 'on'` },
+  { class: 'policy', what: 'enabled is a string', build: (c) => wf(c, { networkPolicy: { enabled: js('no') } }), message: `${WF}: 'networkPolicy.enabled' must be true or false, got 'no'` },
+  {
+    class: 'policy',
+    what: 'a client peer that selects nothing',
+    build: (c) => wf(c, { networkPolicy: { clients: [NetworkPeer.pods({})] } }),
+    message: `${WF}: 'networkPolicy.clients[0]' must be a peer that selects something: pod labels must not be empty`,
+  },
+  { class: 'policy', what: 'a client that is not a NetworkPeer', build: (c) => wf(c, { networkPolicy: { clients: [js({ app: 'web' })] } }), message: `${WF}: 'networkPolicy.clients[0]' must be a NetworkPeer` },
+  {
+    class: 'policy',
+    what: 'a monitoring peer with an empty namespace selector',
+    build: (c) => wf(c, { networkPolicy: { monitoring: NetworkPeer.namespaces({}) } }),
+    message: `${WF}: 'networkPolicy.monitoring' must be a peer that selects something: namespace labels must not be empty`,
+  },
+  {
+    class: 'policy',
+    what: 'clients with a Strimzi cluster (its own policies decide who reaches the brokers)',
+    build: (c) => wf(c, { cluster: KafkaCluster.strimzi(), networkPolicy: { clients: [NetworkPeer.pods({ app: 'checkout' })] } }),
+    message: `${WF}: 'networkPolicy.clients' must be unset with a Strimzi cluster (Strimzi's own NetworkPolicies decide who reaches its brokers: its listener's networkPolicyPeers), got ["pods app=checkout"]`,
+  },
+  {
+    class: 'policy',
+    what: 'clients with an external cluster (its brokers are not the workflow\'s pods)',
+    build: (c) => wf(c, { cluster: KafkaCluster.external({ bootstrapServers: ['k:9092'] }), networkPolicy: { clients: [NetworkPeer.namespace('shop')] } }),
+    message: `${WF}: 'networkPolicy.clients' must be unset with an external cluster (its brokers are not pods of the workflow), got ["namespace shop"]`,
+  },
+  {
+    class: 'policy',
+    what: 'an extra egress port 0',
+    build: (c) => wf(c, { networkPolicy: { extraEgress: [{ peer: NetworkPeer.pods({ app: 's' }), ports: [{ port: 0 }] }] } }),
+    message: `${WF}: 'networkPolicy.extraEgress[0].ports[0].port' must be an integer from 1 to 65535, got 0`,
+  },
+  {
+    class: 'policy',
+    what: 'an extra ingress IP block outside its CIDR',
+    build: (c) => wf(c, { networkPolicy: { extraIngress: [{ peer: NetworkPeer.ipBlock('10.0.0.0/8', ['192.168.0.0/16']) }] } }),
+    message: `${WF}: 'networkPolicy.extraIngress[0].peer' must be 'except' blocks inside 10.0.0.0/8, got '192.168.0.0/16'`,
+  },
+  {
+    class: 'policy',
+    what: 'a stage named topics (its policy would be the topics Job\'s)',
+    build: (c) => io(c).addFilter('topics', { input: 'in', output: 'out', condition: 'true' }),
+    message: `${WF}: 'stage name' must be other than 'kafka' and 'topics' (the brokers' and the topics Job's objects are named 'wf-kafka' and 'wf-topics'), got 'topics'`,
+  },
+  {
+    class: 'policy',
+    what: 'a stage named kafka (its policy would be the brokers\')',
+    build: (c) => io(c).addCopier('kafka', { input: 'in', outputs: ['out'] }),
+    message: `${WF}: 'stage name' must be other than 'kafka' and 'topics' (the brokers' and the topics Job's objects are named 'wf-kafka' and 'wf-topics'), got 'kafka'`,
+  },
+  {
+    class: 'policy',
+    what: 'allowClient() with a peer that selects nothing',
+    build: (c) => io(c).allowClient(NetworkPeer.pods({})),
+    message: `${WF}: 'allowClient() peer' must be a peer that selects something: pod labels must not be empty`,
+  },
+  { class: 'policy', what: 'allowClient() with a label map', build: (c) => io(c).allowClient(js({ app: 'web' })), message: `${WF}: 'allowClient() peer' must be a NetworkPeer` },
 ];
 
 badInputs('KafkaWorkflow', cases);

@@ -3,7 +3,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { buildApp as buildPhotoApp, PhotoPipelineChart } from '../../examples/kafka-photo-pipeline';
 import {
-  ConfigChecksum, CustomStageEnv, KafkaCluster, KafkaClusterKind, KafkaStage, KafkaStageKind, KafkaWorkflow, ReduceAggregation, StrimziKafka,
+  ConfigChecksum, CustomStageEnv, KafkaCluster, KafkaClusterKind, KafkaStage, KafkaStageKind, KafkaWorkflow, NetworkPeer, ReduceAggregation,
+  StrimziKafka,
 } from '../../src';
 import { one, ofKind, synthValid } from '../harness';
 
@@ -42,9 +43,12 @@ describe('KafkaWorkflow with the embedded cluster', () => {
       'PodDisruptionBudget/orders-kafka',
       'ConfigMap/orders-topics',
       expect.stringMatching(/^Job\/orders-topics-[0-9a-f]{8}$/),
+      'NetworkPolicy/orders-kafka',
+      'NetworkPolicy/orders-topics',
       'Deployment/orders-keep',
       'ConfigMap/orders-keep-config',
       'PodDisruptionBudget/orders-keep',
+      'NetworkPolicy/orders-keep',
     ]);
     const sts = one(objects, 'StatefulSet');
     expect(sts.spec.replicas).toBe(3);
@@ -235,7 +239,7 @@ describe('KafkaWorkflow with an external cluster', () => {
     wf.addTopic('out', { sink: true });
     wf.addCopier('copy', { input: 'in', outputs: ['out'] });
     const objects = synthValid(c);
-    expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Job', 'Deployment', 'ConfigMap', 'PodDisruptionBudget']);
+    expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Job', 'NetworkPolicy', 'Deployment', 'ConfigMap', 'PodDisruptionBudget', 'NetworkPolicy']);
     expect(env(one(objects, 'Job').spec.template.spec.containers[0]).KAFKA_BOOTSTRAP_SERVERS).toBe('kafka.data.svc:9092');
     expect(wf.topic('out')!.replicationFactor).toBe(3);
     expect(wf.brokers).toBeUndefined();
@@ -428,11 +432,15 @@ describe('pod options, labels and resources', () => {
       ['PodDisruptionBudget', 'wf-kafka', 'kafka', 'wf', 'broker', '4.3.1'],
       ['ConfigMap', 'wf-topics', 'kafka', 'wf', 'topics', '4.3.1'],
       ['Job', expect.stringMatching(/^wf-topics-/), 'kafka', 'wf', 'topics', '4.3.1'],
+      ['NetworkPolicy', 'wf-kafka', 'kafka', 'wf', 'broker', '4.3.1'],
+      ['NetworkPolicy', 'wf-topics', 'kafka', 'wf', 'topics', '4.3.1'],
       ['Deployment', 'wf-keep', 'bento', 'wf', 'stage', '1.20.0'],
       ['ConfigMap', 'wf-keep-config', 'bento', 'wf', 'stage', '1.20.0'],
       ['PodDisruptionBudget', 'wf-keep', 'bento', 'wf', 'stage', '1.20.0'],
+      ['NetworkPolicy', 'wf-keep', 'bento', 'wf', 'stage', '1.20.0'],
       ['Deployment', 'wf-mine', 'wf', 'wf', 'stage', '1.4.2'],
       ['PodDisruptionBudget', 'wf-mine', 'wf', 'wf', 'stage', '1.4.2'],
+      ['NetworkPolicy', 'wf-mine', 'wf', 'wf', 'stage', '1.4.2'],
     ]);
     expect(one(objects, 'Deployment', 'wf-mine').spec.selector.matchLabels[KafkaStage.STAGE_LABEL]).toBe('mine');
   });
@@ -774,4 +782,167 @@ test('cdk8s-plus is the L2 used for the stage Deployments', () => {
   minimal(wf);
   expect(wf.stage('keep')!.deployment).toBeInstanceOf(kplus.Deployment);
   expect(wf.kafkaNodes!.statefulSet).toBeInstanceOf(kplus.StatefulSet);
+});
+
+describe('KafkaWorkflow NetworkPolicies (from the traffic graph)', () => {
+  const sel = (name: string, component: string, stage?: string) => ({
+    matchLabels: {
+      'app.kubernetes.io/component': component,
+      'app.kubernetes.io/instance': 'orders',
+      'app.kubernetes.io/name': name,
+      ...(stage ? { 'cdk8s-distributed-patterns/stage': stage } : {}),
+    },
+  });
+  const DNS = {
+    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+    ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+  };
+  const KAFKA = [{ protocol: 'TCP', port: 9092 }];
+  const BROKERS = sel('kafka', 'broker');
+  const policy = (objs: any[], name: string) => one(ofKind(objs, 'NetworkPolicy').filter((p) => p.metadata.name === name), 'NetworkPolicy').spec;
+  const custom = (wf: KafkaWorkflow, autoscaling?: { maxReplicas: number }) => wf.addCustom('enrich', {
+    inputs: ['mid'], outputs: ['out'], container: { image: 'ghcr.io/example/enrich:1.0.0', uid: 10001 }, autoscaling,
+  });
+  const twoStages = (wf: KafkaWorkflow, autoscaling?: { maxReplicas: number }) => {
+    wf.addTopic('in', { partitions: 3, source: true });
+    wf.addTopic('mid', { partitions: 3 });
+    wf.addTopic('out', { partitions: 3, sink: true });
+    wf.addFilter('keep', { input: 'in', output: 'mid', condition: 'this.ok' });
+    custom(wf, autoscaling);
+  };
+
+  test('embedded: the brokers accept each other, the topics Job and the stages; those reach the client port and DNS', () => {
+    const { chart: c } = chart('shop');
+    const wf = new KafkaWorkflow(c, 'orders');
+    twoStages(wf);
+    const objs = synthValid(c);
+    expect(ofKind(objs, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['orders-kafka', 'orders-topics', 'orders-keep', 'orders-enrich']);
+    expect(policy(objs, 'orders-kafka')).toEqual({
+      podSelector: BROKERS,
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        { from: [{ podSelector: BROKERS }], ports: [...KAFKA, { protocol: 'TCP', port: 9093 }] },
+        { from: [{ podSelector: sel('kafka', 'topics') }], ports: KAFKA },
+        { from: [{ podSelector: sel('bento', 'stage', 'keep') }], ports: KAFKA },
+        { from: [{ podSelector: sel('orders', 'stage', 'enrich') }], ports: KAFKA },
+      ],
+      egress: [{ to: [{ podSelector: BROKERS }], ports: [...KAFKA, { protocol: 'TCP', port: 9093 }] }, DNS],
+    });
+    for (const [name, pods] of [['orders-topics', sel('kafka', 'topics')], ['orders-keep', sel('bento', 'stage', 'keep')], ['orders-enrich', sel('orders', 'stage', 'enrich')]] as const) {
+      expect(policy(objs, name)).toEqual({ podSelector: pods, policyTypes: ['Ingress', 'Egress'], egress: [{ to: [{ podSelector: BROKERS }], ports: KAFKA }, DNS] });
+    }
+  });
+
+  test('each policy selects exactly the pods of its workload', () => {
+    const { chart: c } = chart('shop');
+    const wf = new KafkaWorkflow(c, 'orders');
+    twoStages(wf);
+    const objs = synthValid(c);
+    const templates: { [policy: string]: any } = {
+      'orders-kafka': one(objs, 'StatefulSet').spec.template,
+      'orders-topics': one(objs, 'Job').spec.template,
+      'orders-keep': ofKind(objs, 'Deployment').find((d) => d.metadata.name === 'orders-keep').spec.template,
+      'orders-enrich': ofKind(objs, 'Deployment').find((d) => d.metadata.name === 'orders-enrich').spec.template,
+    };
+    for (const p of ofKind(objs, 'NetworkPolicy')) {
+      for (const [name, template] of Object.entries(templates)) {
+        const matches = Object.entries(p.spec.podSelector.matchLabels).every(([k, v]) => template.metadata.labels[k] === v);
+        expect([p.metadata.name, name, matches]).toEqual([p.metadata.name, name, p.metadata.name === name]);
+      }
+    }
+  });
+
+  test("clients and KEDA's operator reach the brokers; monitoring the stream processor's metrics; extraEgress widens the stages only", () => {
+    const { chart: c } = chart('shop');
+    const producers = NetworkPeer.pods({ app: 'checkout' });
+    const store = NetworkPeer.pods({ app: 'store' });
+    const wf = new KafkaWorkflow(c, 'orders', {
+      networkPolicy: { clients: [producers], monitoring: NetworkPeer.namespace('monitoring'), extraEgress: [{ peer: store, ports: [{ port: 9000 }] }] },
+    });
+    twoStages(wf, { maxReplicas: 3 });
+    const objs = synthValid(c);
+    const ingress = policy(objs, 'orders-kafka').ingress;
+    expect(ingress).toContainEqual({ from: [{ podSelector: { matchLabels: { app: 'checkout' } } }], ports: KAFKA });
+    expect(ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } }], ports: KAFKA,
+    });
+    expect(ingress).toHaveLength(6);
+    expect(policy(objs, 'orders-keep').ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 4195 }] }]);
+    expect(policy(objs, 'orders-enrich').ingress).toBeUndefined(); // your image: its metrics port is not known
+    const toStore = { to: [{ podSelector: { matchLabels: { app: 'store' } } }], ports: [{ protocol: 'TCP', port: 9000 }] };
+    for (const name of ['orders-keep', 'orders-enrich']) expect(policy(objs, name).egress).toEqual([{ to: [{ podSelector: BROKERS }], ports: KAFKA }, toStore, DNS]);
+    expect(policy(objs, 'orders-topics').egress).toEqual([{ to: [{ podSelector: BROKERS }], ports: KAFKA }, DNS]);
+    expect(policy(objs, 'orders-kafka').egress).toEqual([{ to: [{ podSelector: BROKERS }], ports: [...KAFKA, { protocol: 'TCP', port: 9093 }] }, DNS]);
+  });
+
+  test("Strimzi: the stages reach the operator's broker pods by Strimzi's labels; no policy selects the brokers", () => {
+    const { chart: c } = chart('shop');
+    const wf = new KafkaWorkflow(c, 'orders', { cluster: KafkaCluster.strimzi({ clusterName: 'events' }) });
+    minimal(wf);
+    const objs = synthValid(c);
+    expect(ofKind(objs, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['orders-keep']);
+    expect(policy(objs, 'orders-keep')).toEqual({
+      podSelector: sel('bento', 'stage', 'keep'),
+      policyTypes: ['Ingress', 'Egress'],
+      egress: [{ to: [{ podSelector: { matchLabels: { 'strimzi.io/cluster': 'events', 'strimzi.io/kind': 'Kafka' } } }], ports: KAFKA }, DNS],
+    });
+  });
+
+  test('external: the stages and the topics Job reach any address on the bootstrap ports', () => {
+    const { chart: c } = chart('shop');
+    const wf = new KafkaWorkflow(c, 'orders', { cluster: KafkaCluster.external({ bootstrapServers: ['k0.data.svc:9094', 'k1.data.svc:9094', '10.0.0.7:9092'] }) });
+    minimal(wf);
+    const objs = synthValid(c);
+    expect(ofKind(objs, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['orders-topics', 'orders-keep']);
+    const anywhere = [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }];
+    for (const name of ['orders-topics', 'orders-keep']) {
+      expect(policy(objs, name).egress).toEqual([{ to: anywhere, ports: [{ protocol: 'TCP', port: 9094 }, { protocol: 'TCP', port: 9092 }] }, DNS]);
+    }
+  });
+
+  test('enabled: false emits none; the data-flow blueprint is unchanged by the policies', () => {
+    const on = chart('shop');
+    const wfOn = new KafkaWorkflow(on.chart, 'orders');
+    twoStages(wfOn);
+    const off = chart('shop');
+    const wfOff = new KafkaWorkflow(off.chart, 'orders', { networkPolicy: { enabled: false } });
+    twoStages(wfOff);
+    expect(ofKind(synthValid(off.chart), 'NetworkPolicy')).toEqual([]);
+    expect(wfOff.toMermaid()).toEqual(wfOn.toMermaid());
+  });
+
+  test('allowClient() opens the embedded brokers to another construct\'s pods; with Strimzi or external it adds nothing and says so', () => {
+    const { chart: c } = chart('shop');
+    const wf = new KafkaWorkflow(c, 'orders');
+    minimal(wf);
+    expect(wf.allowClient(NetworkPeer.pods({ app: 'functions' }, { team: 'fn' }))).toBe(true);
+    const objs = synthValid(c);
+    expect(policy(objs, 'orders-kafka').ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { team: 'fn' } }, podSelector: { matchLabels: { app: 'functions' } } }], ports: KAFKA,
+    });
+    expect(wf.networkMermaid()).toContain('(["pods app=functions in namespaces team=fn"])');
+    for (const cluster of [KafkaCluster.strimzi(), KafkaCluster.external({ bootstrapServers: ['k:9092'] })]) {
+      const other = chart('shop');
+      const w = new KafkaWorkflow(other.chart, 'orders', { cluster });
+      minimal(w);
+      expect(w.allowClient(NetworkPeer.pods({ app: 'functions' }))).toBe(false);
+      expect(ofKind(synthValid(other.chart), 'NetworkPolicy').flatMap((p) => p.spec.ingress ?? [])).toEqual([]);
+    }
+  });
+
+  test('networkMermaid() draws the graph the policies are made from: every stage of toMermaid() to the brokers', () => {
+    const { chart: c } = chart('shop');
+    const wf = new KafkaWorkflow(c, 'orders', { networkPolicy: { clients: [NetworkPeer.pods({ app: 'checkout' })] } });
+    twoStages(wf, { maxReplicas: 3 });
+    const m = wf.networkMermaid();
+    expect(m).toContain('%% KafkaWorkflow orders traffic: embedded Kafka, 3 brokers');
+    expect(m).toContain('["Kafka brokers (embedded, KRaft)<br/>orders-kafka"]');
+    expect(m).toContain('["stage keep (filter)<br/>orders-keep"]');
+    expect(m).toContain('["stage enrich (custom: ghcr.io/example/enrich:1.0.0)<br/>orders-enrich"]');
+    // brokers ↔ brokers, the topics Job, 2 stages, the client, KEDA
+    expect(m.split('\n').filter((l) => / n0$/.test(l) && l.includes('-->|'))).toHaveLength(6);
+    expect(m.split('\n').filter((l) => l.includes('-.->|53/UDP, 53/TCP| dns'))).toHaveLength(4);
+    // the stages of the data-flow drawing are the stage groups of the traffic drawing
+    for (const s of wf.stages) expect(m).toContain(`stage ${s.stageName} (`);
+  });
 });

@@ -317,7 +317,7 @@ describe('Strimzi', () => {
     const summary = verdicts.map((v) => ({ kind: v.kind, name: v.name, accepted: v.accepted, warnings: v.warnings, message: v.accepted ? '' : v.message }));
     expect(summary.filter((v) => !v.accepted || v.warnings.length > 0)).toEqual([]);
     // the autoscaled stage (1..6 replicas) has a PodDisruptionBudget: it is sized for KEDA's maximum
-    expect(verdicts.map((v) => v.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'KafkaTopic', 'PodDisruptionBudget', 'ScaledObject']);
+    expect(verdicts.map((v) => v.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Kafka', 'KafkaNodePool', 'KafkaTopic', 'KafkaTopic', 'NetworkPolicy', 'PodDisruptionBudget', 'ScaledObject']);
     await api.stop();
   }, 300_000);
 });

@@ -43,6 +43,10 @@ export interface BoundKafkaCluster {
   readonly strimziKafka?: StrimziKafka;
   /** The Strimzi `KafkaNodePool`. */
   readonly strimziNodePool?: StrimziKafkaNodePool;
+  /** The brokers' client port (the embedded and Strimzi clusters'). */
+  readonly clientPort?: number;
+  /** The embedded brokers' KRaft controller port. */
+  readonly controllerPort?: number;
   /** What the blueprint says about the cluster (`embedded Kafka, 3 brokers`). */
   readonly description: string;
 }

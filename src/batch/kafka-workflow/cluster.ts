@@ -255,6 +255,8 @@ class EmbeddedCluster implements ClusterVariant {
       kafkaNodes,
       bootstrapServers: Array.from({ length: brokers }, (_, i) => `${kafkaNodes.hostOf(i)}:${KAFKA_PORT}`),
       createTopics: true,
+      clientPort: KAFKA_PORT,
+      controllerPort: CONTROLLER_PORT,
       description: brokersText(this.kind, brokers),
     };
   }
@@ -381,6 +383,7 @@ class StrimziCluster implements ClusterVariant {
       strimziNodePool,
       bootstrapServers: [`${namespace ? `${svc}.${namespace}.svc.cluster.local` : svc}:${KAFKA_PORT}`],
       createTopics: false,
+      clientPort: KAFKA_PORT,
       description: brokersText(this.kind, brokers),
     };
   }

@@ -197,6 +197,18 @@ export class KafkaStage extends Construct {
    * @internal
    */
   public readonly _graph: GraphStage;
+  /**
+   * The labels that select its pods.
+   *
+   * @internal
+   */
+  public readonly _selector: { [key: string]: string };
+  /**
+   * The labels of its objects.
+   *
+   * @internal
+   */
+  public readonly _labels: { [key: string]: string };
 
   /**
    * Use the `add*` methods of `KafkaWorkflow`, which check the graph.
@@ -241,6 +253,8 @@ export class KafkaStage extends Construct {
     };
     const selector = { ...RecommendedLabels.selector(labelOptions), [STAGE_LABEL]: name };
     const labels = { ...RecommendedLabels.of(labelOptions), [STAGE_LABEL]: name };
+    this._selector = selector;
+    this._labels = labels;
     this.deployment = RestrictedWorkloads.deployment(this, 'Resource', {
       name: this.consumerGroup,
       labels,

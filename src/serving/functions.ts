@@ -625,7 +625,8 @@ export class FunctionPipeline extends Construct {
     if (props.delivery !== undefined && !(props.delivery instanceof PipelineDelivery)) {
       throw propError(this, 'delivery', 'a PipelineDelivery (PipelineDelivery.http(), PipelineDelivery.kafka({ … }))', props.delivery);
     }
-    const delivery = (props.delivery ?? PipelineDelivery.http())._bind(this, { name: this.name, partOf: this.partOf, pod: props.pod, images: props.images });
+    const host = { name: this.name, partOf: this.partOf, pod: props.pod, images: props.images };
+    const delivery = (props.delivery ?? PipelineDelivery.http())._bind(this, host);
     this.workflow = delivery.workflow;
     this.partitions = delivery.partitions ?? 0;
     if (this.workflow && props.deadLetter !== undefined) {

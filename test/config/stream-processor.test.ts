@@ -188,7 +188,12 @@ describe('StreamProcessorConfig', () => {
 
   test('httpCall: a POST per message with bounded retries, 4xx final, the answer to every route whose condition holds', () => {
     const c = parse(StreamProcessorConfig.httpCall({
-      ...common, inputs: ['p.create'], url: 'http://p-create', attempts: 4, retryPeriod: Duration.millis(50), timeout: Duration.seconds(2),
+      ...common,
+      inputs: ['p.create'],
+      url: 'http://p-create',
+      attempts: 4,
+      retryPeriod: Duration.millis(50),
+      timeout: Duration.seconds(2),
       routes: [{ condition: 'true', output: 'p.mail' }, { condition: 'this.phone != null', output: 'p.sms' }],
     }));
     const [id, call, answer, routes] = c.pipeline.processors;

@@ -14,8 +14,8 @@ import * as http from 'http';
 import { Server } from 'net';
 import { Testing } from 'cdk8s';
 import { SignupKafkaChart } from '../../examples/functions-signup-kafka';
-import { FunctionProcess, startFunction } from '../harness/functions';
 import { allocHost, nssWrapperEnv } from '../harness/daemons';
+import { FunctionProcess, startFunction } from '../harness/functions';
 import { KafkaBroker, lintStreamConfig, runStreamProcessor, startForwarder, startKafka } from '../harness/kafka';
 import { runAsync, stopAll, toolPath } from '../harness/proc';
 

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
+import { BoundDelivery, DeliveryHost } from './_delivery';
 import { KafkaWorkflow } from '../../batch/kafka-workflow';
 import { KafkaCluster } from '../../batch/kafka-workflow/cluster';
 import { PropCheck } from '../../core/errors';
 import { propError } from '../../core/prop-error';
-import { BoundDelivery, DeliveryHost } from './_delivery';
 
 /**
  * Options for `PipelineDelivery.kafka`.

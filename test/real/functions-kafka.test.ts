@@ -55,7 +55,8 @@ async function functionProxy(targets: Record<string, number>, calls: Call[]): Pr
       if (port === undefined) {
         record(502);
         res.writeHead(502);
-        return res.end();
+        res.end();
+        return;
       }
       const up = http.request({ host: '127.0.0.1', port, method: req.method, path: new URL(req.url ?? '/', 'http://x').pathname, headers: req.headers }, (r) => {
         record(r.statusCode ?? 0);

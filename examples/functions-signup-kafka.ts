@@ -6,13 +6,11 @@
 // The workflow runs its own one-broker KRaft cluster here (`KafkaCluster.strimzi()` or `.external()` for a real one).
 //
 // Its blueprint, `pipeline.toMermaid()`, is in the README.
-import * as path from 'path';
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { FunctionCode, FunctionPipeline, KafkaCluster, NetworkPeer, PipelineDelivery } from '../src';
-
-const HANDLERS = path.join(__dirname, 'functions-signup');
+import { addSignupFunctions } from './functions-signup';
+import { FunctionPipeline, KafkaCluster, NetworkPeer, PipelineDelivery } from '../src';
 
 export class SignupKafkaChart extends Chart {
   public readonly pipeline: FunctionPipeline;
@@ -27,20 +25,7 @@ export class SignupKafkaChart extends Chart {
       retryBackoff: Duration.millis(200),
       networkPolicy: { extraEgress: [{ peer: NetworkPeer.pods({ 'app.kubernetes.io/name': 'sms-provider' }), ports: [{ port: 8080 }] }] },
     });
-    this.pipeline.addFunction('create-user', {
-      code: FunctionCode.fromFile(path.join(HANDLERS, 'create_user.py')),
-      successors: [{ target: 'welcome-email' }, { target: 'two-factor', when: 'phone' }],
-      timeout: Duration.seconds(5),
-    });
-    this.pipeline.addFunction('welcome-email', { code: FunctionCode.fromFile(path.join(HANDLERS, 'welcome_email.js')) });
-    this.pipeline.addFunction('two-factor', {
-      code: FunctionCode.fromFile(path.join(HANDLERS, 'two_factor.py')),
-      env: {
-        SMS_PROVIDER_URL: kplus.EnvValue.fromValue('http://sms-provider'),
-        SMS_PROVIDER_TOKEN: kplus.EnvValue.fromSecretValue({ secret: smsToken, key: 'token' }),
-      },
-      kafkaStage: { replicas: 1 },
-    });
+    addSignupFunctions(this.pipeline, smsToken);
   }
 }
 

@@ -326,6 +326,18 @@ describe('FunctionPipeline with PipelineDelivery.kafka()', () => {
     expect(wf.checkGraph()).toEqual([]);
   });
 
+  test('on Knative: the stages call the Knative Services by the same URLs, and there are no NetworkPolicies of the functions', () => {
+    const chart = Testing.chart();
+    const p = new FunctionPipeline(chart, 'p', { name: 'p', engine: FunctionEngine.KNATIVE, delivery: PipelineDelivery.kafka({ cluster: KafkaCluster.embedded({ brokers: 1 }) }) });
+    p.addFunction('a', { code: PY, successors: [{ target: 'b' }], minScale: 0 });
+    p.addFunction('b', { code: JS, minScale: 0 });
+    const objs = synthValid(chart);
+    expect(ofKind(objs, 'Service').filter((o) => o.apiVersion === 'serving.knative.dev/v1').map((o) => o.metadata.name)).toEqual(['p-a', 'p-b']);
+    const yaml = ofKind(objs, 'ConfigMap').find((o) => o.metadata.name === 'p-a-stage-config').data['config.yaml'];
+    expect(yaml).toContain('url: "http://p-a"');
+    expect(ofKind(objs, 'NetworkPolicy').filter((o) => ['p-a', 'p-b'].includes(o.metadata.name))).toEqual([]);
+  });
+
   test('a declared cycle is allowed on both graphs (the pipeline\'s and the workflow\'s)', () => {
     const chart = Testing.chart();
     const p = new FunctionPipeline(chart, 'p', { allowCycles: true, delivery: PipelineDelivery.kafka({ cluster: KafkaCluster.embedded({ brokers: 1 }) }) });

@@ -14,6 +14,23 @@ import { FunctionCode, FunctionDecorator, FunctionPipeline, NetworkPeer } from '
 
 const HANDLERS = path.join(__dirname, 'functions-signup');
 
+/** The sign-up's functions (the same on both deliveries): create-user → welcome-email always, two-factor with a phone. */
+export function addSignupFunctions(pipeline: FunctionPipeline, smsToken: kplus.ISecret): void {
+  pipeline.addFunction('create-user', {
+    code: FunctionCode.fromFile(path.join(HANDLERS, 'create_user.py')),
+    successors: [{ target: 'welcome-email' }, { target: 'two-factor', when: 'phone' }],
+    timeout: Duration.seconds(5),
+  });
+  pipeline.addFunction('welcome-email', { code: FunctionCode.fromFile(path.join(HANDLERS, 'welcome_email.js')) });
+  pipeline.addFunction('two-factor', {
+    code: FunctionCode.fromFile(path.join(HANDLERS, 'two_factor.py')),
+    env: {
+      SMS_PROVIDER_URL: kplus.EnvValue.fromValue('http://sms-provider'),
+      SMS_PROVIDER_TOKEN: kplus.EnvValue.fromSecretValue({ secret: smsToken, key: 'token' }),
+    },
+  });
+}
+
 export class SignupChart extends Chart {
   public readonly pipeline: FunctionPipeline;
 
@@ -28,19 +45,7 @@ export class SignupChart extends Chart {
       // two-factor calls the SMS provider's pods (every function's policy gets the extra edges).
       networkPolicy: { extraEgress: [{ peer: NetworkPeer.pods({ 'app.kubernetes.io/name': 'sms-provider' }), ports: [{ port: 8080 }] }] },
     });
-    this.pipeline.addFunction('create-user', {
-      code: FunctionCode.fromFile(path.join(HANDLERS, 'create_user.py')),
-      successors: [{ target: 'welcome-email' }, { target: 'two-factor', when: 'phone' }],
-      timeout: Duration.seconds(5),
-    });
-    this.pipeline.addFunction('welcome-email', { code: FunctionCode.fromFile(path.join(HANDLERS, 'welcome_email.js')) });
-    this.pipeline.addFunction('two-factor', {
-      code: FunctionCode.fromFile(path.join(HANDLERS, 'two_factor.py')),
-      env: {
-        SMS_PROVIDER_URL: kplus.EnvValue.fromValue('http://sms-provider'),
-        SMS_PROVIDER_TOKEN: kplus.EnvValue.fromSecretValue({ secret: smsToken, key: 'token' }),
-      },
-    });
+    addSignupFunctions(this.pipeline, smsToken);
     this.pipeline.addFunction('dead-letters', { code: FunctionCode.fromFile(path.join(HANDLERS, 'dead_letters.js')), maxScale: 1 });
 
     // The decorator: defaults for requests to an existing orders API.

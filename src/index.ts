@@ -51,6 +51,7 @@ export * from './serving/ownership-election';
 export * from './serving/ownership-election/loss-action';
 export * from './serving/functions';
 export * from './serving/functions/code';
+export * from './serving/functions/delivery';
 export * from './batch/work-queue-jobs';
 export * from './batch/work-queue-jobs/worker-mode';
 export * from './batch/work-queue-jobs/work-items';

@@ -27,7 +27,7 @@ import { addBrokerTraffic, addStageTraffic, toBrokers, WorkflowBrokers } from '.
 import { KafkaCluster } from './kafka-workflow/cluster';
 import { KafkaStage, KafkaStageKind } from './kafka-workflow/stage';
 import {
-  CopierStageOptions, CustomStageOptions, FilterStageOptions, JoinStageOptions, KafkaStageOptions, MergerStageOptions,
+  CopierStageOptions, CustomStageOptions, FilterStageOptions, HttpCallStageOptions, JoinStageOptions, KafkaStageOptions, MergerStageOptions,
   ReduceStageOptions, SharderStageOptions, SplitterStageOptions, StreamStageOptions,
 } from './kafka-workflow/stage-options';
 import { KafkaTopicOptions, KafkaWorkflowTopic } from './kafka-workflow/topic';
@@ -420,6 +420,31 @@ export class KafkaWorkflow extends Construct {
         aggregations: options.aggregations,
         window,
         maxInFlightPerPartition: options.maxInFlightPerPartition,
+      }),
+    });
+  }
+
+  /**
+   * An HTTP call: each message of `input` is POSTed to `url` and the answer goes to every route whose condition
+   * holds; bounded attempts, then the dead-letter topic (see `StreamProcessorConfig.httpCall`). `FunctionPipeline`
+   * delivers events through Kafka with one such stage per function.
+   */
+  public addHttpCall(name: string, options: HttpCallStageOptions): KafkaStage {
+    assertNotSynthesized(this, 'addHttpCall()');
+    checkStageOptions(this, name, options);
+    const routes = list(options.routes ?? []).filter((r) => r !== null && typeof r === 'object');
+    const edgeLabels: { [topic: string]: string } = {};
+    for (const r of routes) if (r.condition !== 'true') edgeLabels[r.output] = r.condition;
+    return this.addStage({
+      name,
+      kind: KafkaStageKind.HTTP_CALL,
+      options,
+      inputs: [options.input],
+      outputs: [...new Set(routes.map((r) => r.output))],
+      edgeLabels,
+      label: () => `http call: ${options.url}`,
+      bento: bento(StreamProcessorConfig.httpCallProblem, StreamProcessorConfig.httpCall, {
+        url: options.url, routes: options.routes, attempts: options.attempts, retryPeriod: options.retryPeriod, timeout: options.timeout,
       }),
     });
   }

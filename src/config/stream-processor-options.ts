@@ -119,6 +119,40 @@ export interface SplitterConfigOptions extends StreamStageCommonOptions {
 }
 
 /**
+ * Options for `StreamProcessorConfig.httpCall`.
+ */
+export interface HttpCallConfigOptions extends StreamStageCommonOptions {
+  /** The URL each message is POSTed to (`application/json`), e.g. `http://signup-create-user`. */
+  readonly url: string;
+  /**
+   * Where the answer goes: to every route whose condition holds (a condition `true` takes every answer). An empty
+   * answer (204) passes the message read on instead.
+   *
+   * @default - none: the answers are dropped
+   */
+  readonly routes?: SplitterRoute[];
+  /**
+   * Attempts per message: connection errors, timeouts, 408, 429 and 5xx are tried again; after the last attempt, or
+   * at once for any other 4xx, the message fails (to the dead-letter topic when there is one).
+   *
+   * @default 3
+   */
+  readonly attempts?: number;
+  /**
+   * The wait between attempts (Bento's `retry_period`).
+   *
+   * @default Duration.millis(200)
+   */
+  readonly retryPeriod?: Duration;
+  /**
+   * The time bound of one attempt.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
  * Options for `StreamProcessorConfig.sharder`.
  */
 export interface SharderConfigOptions extends StreamStageCommonOptions {

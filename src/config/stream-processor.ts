@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { toYaml } from './_yaml';
 import { KafkaConfig } from './kafka';
 import {
-  CopierConfigOptions, FilterConfigOptions, JoinConfigOptions, MergerConfigOptions, ReduceAggregation, ReduceConfigOptions,
+  CopierConfigOptions, FilterConfigOptions, HttpCallConfigOptions, JoinConfigOptions, MergerConfigOptions, ReduceAggregation, ReduceConfigOptions,
   SharderConfigOptions, SplitterConfigOptions, StreamLogLevel, StreamStageCommonOptions,
 } from './stream-processor-options';
 import { ValueProblem, ValueProblems } from '../core/_value-problems';
@@ -45,6 +45,15 @@ const MAX_JOIN_TIMEOUT_S = 7 * 86400;
 const MAX_IN_FLIGHT = 1_000_000;
 const LOG_LEVELS: string[] = Object.values(StreamLogLevel);
 const REDUCE_WINDOW = Duration.minutes(1);
+const HTTP_CALL_ATTEMPTS = 3;
+const HTTP_CALL_RETRY = Duration.millis(200);
+const HTTP_CALL_TIMEOUT = Duration.seconds(10);
+/**
+ * The registered 4xx codes (RFC 9110 and its registry) but 408 and 429: an answer the same request would get
+ * again, so it fails at once instead of being tried again.
+ */
+const HTTP_CALL_FINAL = [400, 401, 402, 403, 404, 405, 406, 407, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 423,
+  424, 425, 426, 428, 431, 451];
 
 /**
  * The configs of the stream processor (Bento, a Benthos-compatible processor) that runs each `KafkaWorkflow` stage:
@@ -258,6 +267,60 @@ export class StreamProcessorConfig {
       checkpointLimit: options.maxInFlightPerPartition ?? DEFAULT_MAX_IN_FLIGHT,
       keyOverride: true,
     });
+  }
+
+  /**
+   * An HTTP call: each message is POSTed to `url` (`application/json`, with the headers `x-function-event-id` — the
+   * record's `fn_event_id` header, else its topic/partition/offset — and `x-function-source: kafka`), and the answer
+   * goes to every route whose condition holds, with the event id in its `fn_event_id` header. Connection errors,
+   * timeouts, 408, 429 and 5xx are tried again up to `attempts`, `retryPeriod` apart; then, or at once for another
+   * 4xx, the message read fails: to the dead-letter topic when there is one (with `dlq_error` naming the status).
+   * An empty answer (204) passes the message read on.
+   */
+  public static httpCall(options: HttpCallConfigOptions): string {
+    fail(StreamProcessorConfig.httpCallProblem(options));
+    const routes = options.routes ?? [];
+    const processors: any[] = [
+      { mutation: 'meta fn_event_id = @fn_event_id.or("%s/%v/%v".format(@kafka_topic, @kafka_partition, @kafka_offset))\nmeta fn_in = content().string()\n' },
+      {
+        http: {
+          url: options.url,
+          verb: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-Function-Event-Id': '${! @fn_event_id }', 'X-Function-Source': 'kafka' },
+          timeout: bentoDuration(options.timeout ?? HTTP_CALL_TIMEOUT),
+          retries: (options.attempts ?? HTTP_CALL_ATTEMPTS) - 1,
+          retry_period: bentoDuration(options.retryPeriod ?? HTTP_CALL_RETRY),
+          drop_on: HTTP_CALL_FINAL,
+        },
+      },
+      // a failed call keeps the message read (for the dead letter); an empty answer passes it on
+      { mutation: 'root = if errored() || content().length() == 0 { @fn_in.parse_json() } else { this }\nmeta fn_in = deleted()\n' },
+    ];
+    const lines = routes.map((r, i) => `meta http_route_${i} = if (\n${indentLines(userQuery(r.condition))}\n) { true } else { false }`);
+    if (lines.length > 0) processors.push({ mutation: lines.join('\n') + '\n' });
+    const cases = routes.map((r, i) => ({
+      check: `@http_route_${i} == true`,
+      output: kafkaOutput(options, r.output, undefined, ['^fn_event_id$']),
+      continue: true,
+    }));
+    return render(options, processors, cases.length > 0 ? { switch: { strict_mode: false, cases } } : { drop: {} });
+  }
+
+  /** Why `httpCall` refuses `options`, or undefined. */
+  public static httpCallProblem(options: HttpCallConfigOptions): StreamConfigProblem | undefined {
+    const common = commonProblem(options);
+    if (common) return common;
+    if (typeof options.url !== 'string' || !/^https?:\/\/[^\s${}]+$/.test(options.url)) return problem('url', 'an http:// or https:// URL (no spaces, no ${…})', options.url);
+    const routes = options.routes ?? [];
+    if (!Array.isArray(routes)) return problem('routes', 'a list of routes', routes);
+    for (const [i, r] of routes.entries()) {
+      if (r === null || typeof r !== 'object') return problem(`routes[${i}]`, 'a route ({ condition, output })', r);
+      const route = topicProblem(`routes[${i}].output`, r.output) ?? queryProblem(`routes[${i}].condition`, r.condition);
+      if (route) return route;
+    }
+    return valueProblem('attempts', ValueProblems.integer(1, 100, options.attempts ?? HTTP_CALL_ATTEMPTS))
+      ?? valueProblem('retryPeriod', ValueProblems.wholeMillis(0, 3_600_000, options.retryPeriod ?? HTTP_CALL_RETRY))
+      ?? valueProblem('timeout', ValueProblems.wholeMillis(1, 3_600_000, options.timeout ?? HTTP_CALL_TIMEOUT));
   }
 
   /** Why `copier` refuses `options`, or undefined. */

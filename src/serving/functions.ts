@@ -1,6 +1,9 @@
 import { ApiObject, App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { KafkaWorkflow } from '../batch/kafka-workflow';
+import { KafkaStage } from '../batch/kafka-workflow/stage';
+import { KafkaStageOptions } from '../batch/kafka-workflow/stage-options';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { TrafficGraph, TrafficGroup } from '../blocks/_traffic';
@@ -20,6 +23,7 @@ import { KnativeService, knativeTemplateOfJson } from '../crds/knative';
 import { functionRuntimeProgram, NODE_FUNCTION_RUNTIME, PYTHON_FUNCTION_RUNTIME } from '../runtime/function-runtime';
 import { graphProblem } from './functions/_graph';
 import { BoundFunctionCode, FunctionCode, FunctionRuntime } from './functions/code';
+import { PipelineDelivery } from './functions/delivery';
 
 /**
  * Where a function runs.
@@ -503,6 +507,13 @@ export interface PipelineFunctionOptions extends FunctionOptions {
    * @default - none
    */
   readonly successors?: FunctionSuccessor[];
+  /**
+   * Options of the function's Kafka stage (`replicas`, `autoscaling` on its topic's lag): `PipelineDelivery.kafka()`
+   * only. Its `allowCycle` is the pipeline's `allowCycles`.
+   *
+   * @default - 2 replicas (or the topic's partitions when fewer)
+   */
+  readonly kafkaStage?: KafkaStageOptions;
 }
 
 /**
@@ -510,19 +521,28 @@ export interface PipelineFunctionOptions extends FunctionOptions {
  */
 export interface FunctionPipelineProps extends FunctionPlacement {
   /**
-   * The function events come in at (the front door).
+   * How events go from a function to its successors: direct HTTP calls, or Kafka topics with a `KafkaWorkflow`
+   * stage per function.
+   *
+   * @default PipelineDelivery.http()
+   */
+  readonly delivery?: PipelineDelivery;
+  /**
+   * The function events come in at (the front door; with `PipelineDelivery.kafka()`, its topic).
    *
    * @default - the first function added
    */
   readonly entry?: string;
   /**
-   * Attempts per delivery to a successor (connection errors, timeouts, 408, 429 and 5xx are retried).
+   * Attempts per delivery to a successor (connection errors, timeouts, 408, 429 and 5xx are retried; with
+   * `PipelineDelivery.kafka()`, attempts of a function's stage to call it, then the dead-letter topic).
    *
    * @default 3
    */
   readonly deliveryAttempts?: number;
   /**
-   * The backoff before the second attempt; it doubles for each further one.
+   * The backoff before the second attempt; it doubles for each further one (with `PipelineDelivery.kafka()`, the
+   * constant wait between attempts).
    *
    * @default Duration.millis(200)
    */
@@ -537,7 +557,8 @@ export interface FunctionPipelineProps extends FunctionPlacement {
    * The function that gets what cannot be delivered after every attempt, as an envelope
    * `{ event, eventId, function, successor, error, status, attempts }`.
    *
-   * @default - none: an undeliverable event makes the caller's answer 502
+   * @default - none: an undeliverable event makes the caller's answer 502 (with `PipelineDelivery.kafka()`, which
+   * takes no `deadLetter`, it goes to the workflow's dead-letter topic with `dlq_*` headers)
    */
   readonly deadLetter?: string;
   /**
@@ -561,8 +582,11 @@ export class FunctionPipeline extends Construct {
   public readonly name: string;
   /** The engine. */
   public readonly engine: FunctionEngine;
+  /** The workflow whose topics and stages deliver the events (`PipelineDelivery.kafka()`). */
+  public readonly workflow?: KafkaWorkflow;
 
   private readonly nodes: PipelineNode[] = [];
+  private readonly partitions: number;
   private readonly placement: FunctionPlacement;
   private readonly partOf: string;
   private readonly traffic?: TrafficGraph;
@@ -598,6 +622,16 @@ export class FunctionPipeline extends Construct {
     this.deadLetter = props.deadLetter;
     this.allowCycles = PropCheck.boolean(this, 'allowCycles', false, props.allowCycles);
     this.placement = { engine: this.engine, partOf: this.partOf, pod: props.pod, images: props.images };
+    if (props.delivery !== undefined && !(props.delivery instanceof PipelineDelivery)) {
+      throw propError(this, 'delivery', 'a PipelineDelivery (PipelineDelivery.http(), PipelineDelivery.kafka({ … }))', props.delivery);
+    }
+    const host = { name: this.name, partOf: this.partOf, pod: props.pod, images: props.images };
+    const delivery = (props.delivery ?? PipelineDelivery.http())._bind(this, host);
+    this.workflow = delivery.workflow;
+    this.partitions = delivery.partitions ?? 0;
+    if (this.workflow && props.deadLetter !== undefined) {
+      throw propError(this, 'deadLetter', "unset with PipelineDelivery.kafka() (events a function cannot take go to the workflow's dead-letter topic)", props.deadLetter);
+    }
     if (this.engine === FunctionEngine.DEPLOYMENT) this.traffic = new TrafficGraph(this, 'networkPolicy', props.networkPolicy);
     this.node.addValidation({
       validate: () => {
@@ -622,6 +656,21 @@ export class FunctionPipeline extends Construct {
     return `http://${this.hostOf(this.entry)}`;
   }
 
+  /** The topic events are produced to (the entry function's, `PipelineDelivery.kafka()`). */
+  public get entryTopic(): string | undefined {
+    return this.workflow ? this.topicOf(this.entry) : undefined;
+  }
+
+  /** The topic function `name` reads (`<pipeline>.<name>`, `PipelineDelivery.kafka()`). */
+  public topicOf(name: string): string {
+    return `${this.name}.${name}`;
+  }
+
+  /** The Kafka stage that delivers function `name`'s events (`PipelineDelivery.kafka()`). */
+  public stageOf(name: string): KafkaStage | undefined {
+    return this.workflow?.stage(`${name}-stage`);
+  }
+
   /**
    * Adds the function `name` (its objects are `<pipeline>-<name>`), calling `options.successors` with its answer.
    */
@@ -642,21 +691,28 @@ export class FunctionPipeline extends Construct {
       }
       return { name: s.target, when: s.when, host: this.hostOf(s.target) };
     });
+    if (!this.workflow && options.kafkaStage !== undefined) throw propError(this, `${name}.kafkaStage`, "unset unless 'delivery' is PipelineDelivery.kafka()", options.kafkaStage);
     const isDeadLetter = name === this.deadLetter;
-    const props: FunctionServiceProps = { ...options, ...this.placement, name: this.hostOf(name) };
-    const extras: Extras = {
-      successors,
-      delivery: successors.length > 0
-        ? { ...this.delivery, deadLetterHost: this.deadLetter !== undefined ? this.hostOf(this.deadLetter) : undefined }
-        : undefined,
-      traffic: this.traffic,
-      group: this.traffic ? this.groupOf(name) : undefined,
-      frontDoor: name === this.entry || (this.entryName === undefined && this.nodes.length === 0),
-    };
+    const isEntry = name === this.entry || (this.entryName === undefined && this.nodes.length === 0);
+    const { kafkaStage, successors: _s, ...fnOptions } = options;
+    const props: FunctionServiceProps = { ...fnOptions, ...this.placement, name: this.hostOf(name) };
+    const extras: Extras = this.workflow
+      ? { successors: [], traffic: this.traffic, group: this.traffic ? this.groupOf(name) : undefined, frontDoor: false }
+      : {
+        successors,
+        delivery: successors.length > 0
+          ? { ...this.delivery, deadLetterHost: this.deadLetter !== undefined ? this.hostOf(this.deadLetter) : undefined }
+          : undefined,
+        traffic: this.traffic,
+        group: this.traffic ? this.groupOf(name) : undefined,
+        frontDoor: isEntry,
+      };
     EXTRAS.set(props, extras);
     const fn = new FunctionService(this, name, props);
     this.nodes.push({ name, successors: successorList.map((s) => ({ ...s })), fn });
-    if (this.traffic) {
+    if (this.workflow) {
+      this.addStage(this.workflow, name, fn, successors, isEntry, kafkaStage);
+    } else if (this.traffic) {
       for (const s of successors) this.traffic.allow(this.groupOf(name), this.groupOf(s.name), [{ port: PORT }], s.when ? `optional successor (when ${s.when})` : 'required successor');
       if (successors.length > 0 && this.deadLetter !== undefined && !isDeadLetter) {
         this.traffic.allow(this.groupOf(name), this.groupOf(this.deadLetter), [{ port: PORT }], 'dead letters');
@@ -672,12 +728,16 @@ export class FunctionPipeline extends Construct {
   public toMermaid(): string {
     const id = (n: string) => `f_${n.replace(/-/g, '_')}`;
     const lines = ['flowchart LR', `  %% ${this.name}: function pipeline (required: solid; optional: dashed, with the field)`];
+    const wf = this.workflow;
+    if (wf) lines.push(`  %% delivered through Kafka: function x reads topic ${this.name}.x; dead letters to ${wf.deadLetterTopic}`);
     lines.push('  clients(["clients"])');
     for (const n of this.nodes) lines.push(`  ${id(n.name)}["${n.name}<br/>${n.fn.runtime} · ${this.hostOf(n.name)}"]`);
-    lines.push(`  clients -->|POST| ${id(this.entry)}`);
+    if (wf) lines.push(`  dead_letter[("${wf.deadLetterTopic}")]`);
+    lines.push(wf ? `  clients -->|"${this.topicOf(this.entry)}"| ${id(this.entry)}` : `  clients -->|POST| ${id(this.entry)}`);
     for (const n of this.nodes) {
       for (const s of n.successors) lines.push(s.when ? `  ${id(n.name)} -.->|${s.when}| ${id(s.target)}` : `  ${id(n.name)} --> ${id(s.target)}`);
       if (this.deadLetter !== undefined && n.successors.length > 0) lines.push(`  ${id(n.name)} -. "dead letter" .-> ${id(this.deadLetter)}`);
+      if (wf) lines.push(`  ${id(n.name)} -. "dead letter" .-> dead_letter`);
     }
     return `${lines.join('\n')}\n`;
   }
@@ -685,6 +745,28 @@ export class FunctionPipeline extends Construct {
   /** The NetworkPolicy edges of the pipeline, as `from → to: ports (why)` lines. */
   public describeTraffic(): string[] {
     return this.traffic?.describe() ?? [];
+  }
+
+  /** Function `name`'s Kafka stage: its topic → a call to the function → its successors' topics. */
+  private addStage(wf: KafkaWorkflow, name: string, fn: FunctionService, successors: Successor[], isEntry: boolean, stage?: KafkaStageOptions): void {
+    if (stage !== undefined && (stage === null || typeof stage !== 'object')) throw propError(this, `${name}.kafkaStage`, 'KafkaStageOptions ({ replicas, autoscaling })', stage);
+    const topic = (n: string, source: boolean) => {
+      if (!wf.topic(this.topicOf(n))) wf.addTopic(this.topicOf(n), { partitions: this.partitions, source });
+      return this.topicOf(n);
+    };
+    const input = topic(name, isEntry);
+    const s = wf.addHttpCall(`${name}-stage`, {
+      ...stage,
+      allowCycle: this.allowCycles,
+      input,
+      url: fn.url,
+      // a dot path present and not null: Bloblang's navigation gives null for a missing field
+      routes: successors.map((x) => ({ condition: x.when ? `this.${x.when} != null` : 'true', output: topic(x.name, false) })),
+      attempts: this.delivery.attempts,
+      retryPeriod: Duration.millis(this.delivery.backoffMs),
+      timeout: Duration.millis(this.delivery.attemptTimeoutMs),
+    });
+    this.traffic?.allowFrom(NetworkPeer.pods(s.deployment.matchLabels), this.groupOf(name), [{ port: PORT }], 'its Kafka stage delivers its events');
   }
 
   private hostOf(name: string): string {

@@ -6,7 +6,8 @@ import * as path from 'path';
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  FunctionCode, FunctionDecorator, FunctionEngine, FunctionPipeline, FunctionRuntime, FunctionService, FunctionServiceProps, NetworkPeer,
+  FunctionCode, FunctionDecorator, FunctionEngine, FunctionPipeline, FunctionRuntime, FunctionService, FunctionServiceProps, KafkaCluster,
+  KafkaWorkflow, NetworkPeer, PipelineDelivery,
 } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
 
@@ -15,6 +16,18 @@ const PY = FunctionCode.fromFile(path.join(HANDLERS, 'defaults.py'));
 const JS = FunctionCode.fromFile(path.join(HANDLERS, 'welcome_email.js'));
 const AT = "FunctionService 'test/fn'";
 const PAT = "FunctionPipeline 'test/p'";
+const WF = "KafkaWorkflow 'test/wf'";
+const js = (v: unknown): any => v;
+const kafka = (options = {}) => PipelineDelivery.kafka(options);
+
+/** A workflow of the user's with a dead-letter topic and a 3-partition source `in`. */
+function userWorkflow(c: Chart, withDeadLetter = true): KafkaWorkflow {
+  const deadLetterTopic = withDeadLetter ? 'dlq' : undefined;
+  const w = new KafkaWorkflow(c, 'wf', { deadLetterTopic });
+  if (deadLetterTopic) w.addTopic(deadLetterTopic, { sink: true });
+  w.addTopic('in', { partitions: 3, source: true });
+  return w;
+}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fn-bad-input-'));
 const file = (name: string, text: string) => {
@@ -142,6 +155,45 @@ const cases: BadInput[] = [
   { class: 'name', what: 'a function name is not a DNS label', build: (c) => pipeline(c, (p) => p.addFunction('Create_User', { code: PY })), message: "'addFunction(name)' must be a DNS-1123 label" },
   { class: 'count', what: 'deliveryAttempts is 0', build: (c) => new FunctionPipeline(c, 'p', { deliveryAttempts: 0 }), message: `${PAT}: 'deliveryAttempts' must be an integer from 1 to 100, got 0` },
   { class: 'duration', what: 'the delivery timeout is 0', build: (c) => new FunctionPipeline(c, 'p', { deliveryTimeout: Duration.millis(0) }), message: "'deliveryTimeout' must be a duration of whole milliseconds from 1ms to 1h, got '0ms'" },
+
+  // the delivery (PipelineDelivery.kafka(): a KafkaWorkflow stage per function)
+  { class: 'untyped', what: 'delivery is a string (JavaScript caller)', build: (c) => new FunctionPipeline(c, 'p', { delivery: 'kafka' as any }), message: `${PAT}: 'delivery' must be a PipelineDelivery (PipelineDelivery.http(), PipelineDelivery.kafka({ … })), got 'kafka'` },
+  { class: 'kafka', what: 'Kafka stage options on the HTTP delivery', build: (c) => pipeline(c, (p) => p.addFunction('a', { code: PY, kafkaStage: { replicas: 2 } })), message: `${PAT}: 'a.kafkaStage' must be unset unless 'delivery' is PipelineDelivery.kafka(), got {"replicas":2}` },
+  { class: 'kafka', what: 'Kafka stage options on an explicit HTTP delivery', build: (c) => pipeline(c, (p) => p.addFunction('a', { code: PY, kafkaStage: {} }), { delivery: PipelineDelivery.http() }), message: `${PAT}: 'a.kafkaStage' must be unset unless 'delivery' is PipelineDelivery.kafka(), got {}` },
+  { class: 'kafka', what: 'a dead-letter function with the Kafka delivery', build: (c) => pipeline(c, (p) => p.addFunction('a', { code: PY }), { delivery: kafka(), deadLetter: 'dead' }), message: `${PAT}: 'deadLetter' must be unset with PipelineDelivery.kafka() (events a function cannot take go to the workflow's dead-letter topic), got 'dead'` },
+  { class: 'kafka', what: 'a workflow without a dead-letter topic', build: (c) => pipeline(c, (p) => p.addFunction('a', { code: PY }), { delivery: kafka({ workflow: userWorkflow(c, false) }) }), message: `${PAT}: 'delivery.workflow' must be a KafkaWorkflow with a deadLetterTopic (events a function cannot take go there), got 'test/wf'` },
+  { class: 'kafka', what: 'a workflow and a cluster', build: (c) => pipeline(c, () => undefined, { delivery: kafka({ workflow: userWorkflow(c), cluster: KafkaCluster.embedded() }) }), message: `${PAT}: 'delivery.cluster' must be unset with delivery.workflow (the workflow has its cluster)` },
+  { class: 'untyped', what: 'the workflow is not a KafkaWorkflow (JavaScript caller)', build: (c) => pipeline(c, () => undefined, { delivery: kafka({ workflow: 'wf' }) }), message: `${PAT}: 'delivery.workflow' must be a KafkaWorkflow, got 'wf'` },
+  { class: 'count', what: 'topics of 0 partitions', build: (c) => pipeline(c, () => undefined, { delivery: kafka({ partitions: 0 }) }), message: `${PAT}: 'delivery.partitions' must be an integer from 1 to 10000, got 0` },
+  { class: 'count', what: 'a stage with more replicas than its topic has partitions', build: (c) => pipeline(c, (p) => p.addFunction('a', { code: PY, kafkaStage: { replicas: 3 } }), { delivery: kafka({ partitions: 2 }) }), message: "KafkaStage 'test/p/Kafka/a-stage': 'replicas' must be an integer from 1 to 2 (the partitions of its input), got 3" },
+  { class: 'untyped', what: 'Kafka stage options are a number (JavaScript caller)', build: (c) => pipeline(c, (p) => p.addFunction('a', { code: PY, kafkaStage: 2 as any }), { delivery: kafka() }), message: `${PAT}: 'a.kafkaStage' must be KafkaStageOptions ({ replicas, autoscaling }), got 2` },
+  {
+    class: 'graph',
+    what: 'a function no event reaches (its topic is no source and no stage writes it)',
+    build: (c) => pipeline(c, (p) => {
+      p.addFunction('a', { code: PY });
+      p.addFunction('b', { code: PY });
+    }, { delivery: kafka() }),
+    message: "'successors' must be to reach every function from the entry 'a', got 'b'",
+  },
+  {
+    class: 'name',
+    what: "a function whose stage name is taken in the user's workflow",
+    build: (c) => {
+      const w = userWorkflow(c);
+      w.addTopic('out', { sink: true });
+      w.addFilter('a-stage', { input: 'in', output: 'out', condition: 'true' });
+      pipeline(c, (p) => p.addFunction('a', { code: PY }), { delivery: kafka({ workflow: w }) });
+    },
+    message: `${WF}: 'stage name' must be unique in the workflow, got 'a-stage'`,
+  },
+  // KafkaWorkflow.addHttpCall, the stage a function is delivered by
+  { class: 'path', what: 'an HTTP-call stage without a URL', build: (c) => userWorkflow(c).addHttpCall('h', { input: 'in', url: js(undefined) }), message: `${WF}: 'url' of stage 'h' must be an http:// or https:// URL (no spaces, no \${…}), got undefined` },
+  { class: 'path', what: 'an HTTP-call URL with an env interpolation', build: (c) => userWorkflow(c).addHttpCall('h', { input: 'in', url: 'http://${HOST}/' }), message: `${WF}: 'url' of stage 'h' must be an http:// or https:// URL (no spaces, no \${…}), got 'http://\${HOST}/'` },
+  { class: 'count', what: 'an HTTP-call stage with 0 attempts', build: (c) => userWorkflow(c).addHttpCall('h', { input: 'in', url: 'http://x', attempts: 0 }), message: `${WF}: 'attempts' of stage 'h' must be an integer from 1 to 100, got 0` },
+  { class: 'duration', what: 'an HTTP-call attempt bound of 0', build: (c) => userWorkflow(c).addHttpCall('h', { input: 'in', url: 'http://x', timeout: Duration.millis(0) }), message: `${WF}: 'timeout' of stage 'h' must be a duration of whole milliseconds from 1ms to 1h, got '0ms'` },
+  { class: 'kafka', what: 'an HTTP-call route to an undeclared topic', build: (c) => userWorkflow(c).addHttpCall('h', { input: 'in', url: 'http://x', routes: [{ condition: 'true', output: 'nowhere' }] }), message: `${WF}: 'routes[0].output' of stage 'h' must be a topic declared with addTopic (declared: dlq, in), got 'nowhere'` },
+  { class: 'untyped', what: 'an HTTP-call route given as a string (JavaScript caller)', build: (c) => userWorkflow(c).addHttpCall('h', { input: 'in', url: 'http://x', routes: [js('out')] }), message: `${WF}: 'routes[0]' of stage 'h' must be a route ({ condition, output }), got 'out'` },
   {
     class: 'mutation',
     what: 'addFunction() after synthesis',

@@ -186,6 +186,51 @@ describe('StreamProcessorConfig', () => {
     expect(ReduceAggregation.count().operation).toBe(ReduceOperation.COUNT);
   });
 
+  test('httpCall: a POST per message with bounded retries, 4xx final, the answer to every route whose condition holds', () => {
+    const c = parse(StreamProcessorConfig.httpCall({
+      ...common,
+      inputs: ['p.create'],
+      url: 'http://p-create',
+      attempts: 4,
+      retryPeriod: Duration.millis(50),
+      timeout: Duration.seconds(2),
+      routes: [{ condition: 'true', output: 'p.mail' }, { condition: 'this.phone != null', output: 'p.sms' }],
+    }));
+    const [id, call, answer, routes] = c.pipeline.processors;
+    expect(id.mutation).toBe('meta fn_event_id = @fn_event_id.or("%s/%v/%v".format(@kafka_topic, @kafka_partition, @kafka_offset))\nmeta fn_in = content().string()\n');
+    expect(call.http).toEqual({
+      url: 'http://p-create',
+      verb: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Function-Event-Id': '${! @fn_event_id }', 'X-Function-Source': 'kafka' },
+      timeout: '2s',
+      retries: 3,
+      retry_period: '50ms',
+      drop_on: expect.arrayContaining([400, 404, 409, 422]),
+    });
+    // 408 and 429 are tried again like 5xx
+    expect(call.http.drop_on).not.toContain(408);
+    expect(call.http.drop_on).not.toContain(429);
+    expect(call.http.drop_on.every((s: number) => s >= 400 && s < 500)).toBe(true);
+    expect(answer.mutation).toBe('root = if errored() || content().length() == 0 { @fn_in.parse_json() } else { this }\nmeta fn_in = deleted()\n');
+    expect(routes.mutation).toBe('meta http_route_0 = if (\n  true\n) { true } else { false }\nmeta http_route_1 = if (\n  this.phone != null\n) { true } else { false }\n');
+    expect(c.output.reject_errored.switch.cases).toEqual(['p.mail', 'p.sms'].map((topic, i) => ({
+      check: `@http_route_${i} == true`,
+      output: { kafka_franz: { seed_brokers: common.seedBrokers, topic, key: '${! @kafka_key }', client_id: 'wf-stage', metadata: { include_patterns: ['^fn_event_id$'] } } },
+      continue: true,
+    })));
+  });
+
+  test('httpCall defaults: 3 attempts 200 ms apart, 10 s each; without routes the answers are dropped', () => {
+    const c = parse(StreamProcessorConfig.httpCall({ ...common, inputs: ['a'], url: 'https://example.com/hook' }));
+    expect(c.pipeline.processors[1].http).toEqual(expect.objectContaining({ retries: 2, retry_period: '200ms', timeout: '10s' }));
+    expect(c.pipeline.processors).toHaveLength(3);
+    expect(c.output.reject_errored).toEqual({ drop: {} });
+    expect(StreamProcessorConfig.httpCallProblem({ ...common, inputs: ['a'], url: 'ftp://x' })).toEqual({
+      option: 'url', expectation: 'an http:// or https:// URL (no spaces, no ${…})', value: 'ftp://x',
+    });
+    expect(() => StreamProcessorConfig.httpCall({ ...common, inputs: ['a'], url: 'http://x', attempts: 101 })).toThrow("'attempts' must be an integer from 1 to 100, got 101");
+  });
+
   test('a dead-letter topic: failed messages go there with the error and their origin in headers', () => {
     const c = parse(StreamProcessorConfig.filter({ ...common, inputs: ['a'], output: 'b', condition: 'this.ok', deadLetterTopic: 'dlq', stageName: 'check', logLevel: StreamLogLevel.DEBUG }));
     expect(c.output.reject_errored).toBeUndefined();

@@ -2,7 +2,8 @@ import * as path from 'path';
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  FunctionCode, FunctionDecorator, FunctionEngine, FunctionPipeline, FunctionRuntime, FunctionService, KnativeService,
+  FunctionCode, FunctionDecorator, FunctionEngine, FunctionPipeline, FunctionRuntime, FunctionService, KafkaCluster, KafkaStageKind,
+  KafkaWorkflow, KnativeService, PipelineDelivery,
 } from '../../src';
 import { findCycle, graphProblem } from '../../src/serving/functions/_graph';
 import { ofKind, one, synthValid } from '../harness';
@@ -191,7 +192,10 @@ describe('FunctionPipeline', () => {
     expect(objs[1].spec.template.spec.timeoutSeconds).toBe(Math.ceil((10000 + 3 * 10000 + 200 * 3) / 1000) + 1);
   });
 
-  test('fails when the graph has an unknown successor, a cycle or an unreachable function (at synthesis)', () => {
+  test.each([
+    ['direct HTTP', () => PipelineDelivery.http()],
+    ['Kafka', () => PipelineDelivery.kafka()],
+  ])('fails when the graph has an unknown successor, a cycle or an unreachable function (at synthesis; %s delivery)', (_name, delivery) => {
     const cases: Array<[(p: FunctionPipeline) => void, RegExp]> = [
       [(p) => p.addFunction('a', { code: PY, successors: [{ target: 'x' }] }), /'a.successors' must be names of the pipeline's functions \(a\), got 'x'/],
       [(p) => {
@@ -205,7 +209,7 @@ describe('FunctionPipeline', () => {
     ];
     for (const [build, message] of cases) {
       const chart = Testing.chart();
-      build(new FunctionPipeline(chart, 'p'));
+      build(new FunctionPipeline(chart, 'p', { delivery: delivery() }));
       expect(() => Testing.synth(chart)).toThrow(message);
     }
   });
@@ -216,6 +220,131 @@ describe('FunctionPipeline', () => {
     p.addFunction('a', { code: PY, successors: [{ target: 'b' }] });
     p.addFunction('b', { code: PY, successors: [{ target: 'a' }] });
     expect(() => synthValid(chart)).not.toThrow();
+  });
+});
+
+describe('FunctionPipeline with PipelineDelivery.kafka()', () => {
+  function signupKafka(delivery = PipelineDelivery.kafka({ cluster: KafkaCluster.embedded({ brokers: 1 }), partitions: 2 })) {
+    const chart = Testing.chart();
+    const p = new FunctionPipeline(chart, 'signup', {
+      name: 'signup', delivery, deliveryAttempts: 4, retryBackoff: Duration.millis(50), deliveryTimeout: Duration.seconds(2),
+    });
+    p.addFunction('create', { code: FunctionCode.fromFile(path.join(HANDLERS, 'create_user.py')), successors: [{ target: 'mail' }, { target: 'sms', when: 'user.phone' }] });
+    p.addFunction('mail', { code: JS });
+    p.addFunction('sms', { code: FunctionCode.fromFile(path.join(HANDLERS, 'two_factor.py')), kafkaStage: { replicas: 1 } });
+    return { chart, p };
+  }
+
+  test('a topic and an HTTP-call stage per function: its topic → the function → its successors\' topics, bounded attempts, the dead-letter topic (snapshot)', () => {
+    // GIVEN the sign-up pipeline delivered through Kafka
+    const { chart, p } = signupKafka();
+    // WHEN synthesized
+    const objs = synthValid(chart);
+    expect(objs).toMatchSnapshot();
+    // THEN the pipeline's own workflow has a topic per function (the entry's a source) and the dead-letter topic
+    const wf = p.workflow!;
+    expect(wf).toBeInstanceOf(KafkaWorkflow);
+    expect(wf.deadLetterTopic).toBe('signup.dead-letter');
+    expect(wf.topics.map((t) => [t.topicName, t.partitions, t.source, t.sink])).toEqual([
+      ['signup.dead-letter', 1, false, true],
+      ['signup.create', 2, true, false],
+      ['signup.mail', 2, false, false],
+      ['signup.sms', 2, false, false],
+    ]);
+    expect(p.entryTopic).toBe('signup.create');
+    expect(p.topicOf('mail')).toBe('signup.mail');
+    // one stage per function, reading its topic, writing its successors' topics
+    expect(wf.stages.map((s) => [s.stageName, s.kind, s.inputs, s.outputs, s.replicas])).toEqual([
+      ['create-stage', KafkaStageKind.HTTP_CALL, ['signup.create'], ['signup.mail', 'signup.sms'], 2],
+      ['mail-stage', KafkaStageKind.HTTP_CALL, ['signup.mail'], [], 2],
+      ['sms-stage', KafkaStageKind.HTTP_CALL, ['signup.sms'], [], 1],
+    ]);
+    expect(p.stageOf('create')).toBe(wf.stage('create-stage'));
+    // the functions themselves deliver nothing: no successors, no delivery, no FUNCTION_URL_* in their pods
+    const fnConfig = JSON.parse(ofKind(objs, 'ConfigMap').find((o) => o.metadata.name === 'signup-create').data['config.json']);
+    expect(fnConfig.successors).toBeUndefined();
+    expect(fnConfig.delivery).toBeUndefined();
+    const fnEnv = ofKind(objs, 'Deployment').find((o) => o.metadata.name === 'signup-create').spec.template.spec.containers[0].env ?? [];
+    expect(fnEnv.filter((e: any) => e.name.startsWith('FUNCTION_URL_'))).toEqual([]);
+    // the stage's config: the function's URL, the attempts, the routes (required: always; optional: the field)
+    const yaml = ofKind(objs, 'ConfigMap').find((o) => o.metadata.name === 'signup-create-stage-config').data['config.yaml'];
+    expect(yaml).toContain('url: "http://signup-create"');
+    expect(yaml).toMatch(/retries: 3\n\s+retry_period: "50ms"/);
+    expect(yaml).toContain('timeout: "2s"');
+    expect(yaml).toMatch(/meta http_route_0 = if \(\n\s+true\n/);
+    expect(yaml).toMatch(/meta http_route_1 = if \(\n\s+this\.user\.phone != null\n/);
+    expect(yaml).toMatch(/topic: "signup\.dead-letter"/);
+    expect(yaml.indexOf('topic: "signup.mail"')).toBeGreaterThan(0);
+    // only the stage that delivers a function's events reaches it
+    expect(p.describeTraffic()).toEqual([
+      'pods app.kubernetes.io/name=bento,app.kubernetes.io/instance=signup,app.kubernetes.io/component=stage,cdk8s-distributed-patterns/stage=create-stage → signup-create: 8080/TCP (its Kafka stage delivers its events)',
+      'pods app.kubernetes.io/name=bento,app.kubernetes.io/instance=signup,app.kubernetes.io/component=stage,cdk8s-distributed-patterns/stage=mail-stage → signup-mail: 8080/TCP (its Kafka stage delivers its events)',
+      'pods app.kubernetes.io/name=bento,app.kubernetes.io/instance=signup,app.kubernetes.io/component=stage,cdk8s-distributed-patterns/stage=sms-stage → signup-sms: 8080/TCP (its Kafka stage delivers its events)',
+    ]);
+  });
+
+  test('toMermaid(): the same graph, events in on the entry\'s topic, dead letters to the topic', () => {
+    const { p } = signupKafka();
+    expect(p.toMermaid()).toBe([
+      'flowchart LR',
+      '  %% signup: function pipeline (required: solid; optional: dashed, with the field)',
+      '  %% delivered through Kafka: function x reads topic signup.x; dead letters to signup.dead-letter',
+      '  clients(["clients"])',
+      '  f_create["create<br/>python · signup-create"]',
+      '  f_mail["mail<br/>node · signup-mail"]',
+      '  f_sms["sms<br/>python · signup-sms"]',
+      '  dead_letter[("signup.dead-letter")]',
+      '  clients -->|"signup.create"| f_create',
+      '  f_create --> f_mail',
+      '  f_create -.->|user.phone| f_sms',
+      '  f_create -. "dead letter" .-> dead_letter',
+      '  f_mail -. "dead letter" .-> dead_letter',
+      '  f_sms -. "dead letter" .-> dead_letter',
+      '',
+    ].join('\n'));
+    expect(p.workflow!.toMermaid()).toContain('http call: http://signup-create');
+  });
+
+  test('joins a workflow of yours: its stage writes the entry\'s topic, the pipeline\'s stages are its stages', () => {
+    // GIVEN a workflow with a dead-letter topic and an upstream filter that writes the entry's topic
+    const chart = Testing.chart();
+    const wf = new KafkaWorkflow(chart, 'wf', { name: 'wf', cluster: KafkaCluster.embedded({ brokers: 1 }), deadLetterTopic: 'dlq' });
+    wf.addTopic('dlq', { sink: true });
+    wf.addTopic('signups', { source: true });
+    wf.addTopic('p.a', {});
+    wf.addFilter('valid', { input: 'signups', output: 'p.a', condition: 'this.email != null' });
+    // WHEN a pipeline is delivered through it
+    const p = new FunctionPipeline(chart, 'p', { name: 'p', delivery: PipelineDelivery.kafka({ workflow: wf }) });
+    p.addFunction('a', { code: PY, successors: [{ target: 'b' }] });
+    p.addFunction('b', { code: JS });
+    const objs = synthValid(chart);
+    // THEN the declared topic is reused and the stages join the workflow
+    expect(wf.stages.map((s) => s.stageName)).toEqual(['valid', 'a-stage', 'b-stage']);
+    expect(wf.topics.map((t) => t.topicName)).toEqual(['dlq', 'signups', 'p.a', 'p.b']);
+    expect(p.workflow).toBe(wf);
+    expect(ofKind(objs, 'Deployment').map((o) => o.metadata.name)).toEqual(['wf-valid', 'wf-a-stage', 'wf-b-stage', 'p-a', 'p-b']);
+    expect(wf.checkGraph()).toEqual([]);
+  });
+
+  test('on Knative: the stages call the Knative Services by the same URLs, and there are no NetworkPolicies of the functions', () => {
+    const chart = Testing.chart();
+    const p = new FunctionPipeline(chart, 'p', { name: 'p', engine: FunctionEngine.KNATIVE, delivery: PipelineDelivery.kafka({ cluster: KafkaCluster.embedded({ brokers: 1 }) }) });
+    p.addFunction('a', { code: PY, successors: [{ target: 'b' }], minScale: 0 });
+    p.addFunction('b', { code: JS, minScale: 0 });
+    const objs = synthValid(chart);
+    expect(ofKind(objs, 'Service').filter((o) => o.apiVersion === 'serving.knative.dev/v1').map((o) => o.metadata.name)).toEqual(['p-a', 'p-b']);
+    const yaml = ofKind(objs, 'ConfigMap').find((o) => o.metadata.name === 'p-a-stage-config').data['config.yaml'];
+    expect(yaml).toContain('url: "http://p-a"');
+    expect(ofKind(objs, 'NetworkPolicy').filter((o) => ['p-a', 'p-b'].includes(o.metadata.name))).toEqual([]);
+  });
+
+  test('a declared cycle is allowed on both graphs (the pipeline\'s and the workflow\'s)', () => {
+    const chart = Testing.chart();
+    const p = new FunctionPipeline(chart, 'p', { allowCycles: true, delivery: PipelineDelivery.kafka({ cluster: KafkaCluster.embedded({ brokers: 1 }) }) });
+    p.addFunction('a', { code: PY, successors: [{ target: 'b' }] });
+    p.addFunction('b', { code: PY, successors: [{ target: 'a' }] });
+    expect(() => synthValid(chart)).not.toThrow();
+    expect(p.workflow!.stages.map((s) => s.allowCycle)).toEqual([true, true]);
   });
 });
 

@@ -232,6 +232,39 @@ export interface ReduceStageOptions extends StreamStageOptions {
   readonly maxInFlightPerPartition?: number;
 }
 
+/** Options for `KafkaWorkflow.addHttpCall`. */
+export interface HttpCallStageOptions extends StreamStageOptions {
+  /** The topic read. */
+  readonly input: string;
+  /** The URL each message is POSTed to (e.g. a function's `http://signup-create-user`). */
+  readonly url: string;
+  /**
+   * Where the answer goes: every route whose condition holds (`true` takes every answer).
+   *
+   * @default - none: the answers are dropped
+   */
+  readonly routes?: SplitterRoute[];
+  /**
+   * Attempts per message (connection errors, timeouts, 408, 429 and 5xx are tried again); then, or at once for
+   * another 4xx, the message goes to the workflow's dead-letter topic.
+   *
+   * @default 3
+   */
+  readonly attempts?: number;
+  /**
+   * The wait between attempts.
+   *
+   * @default Duration.millis(200)
+   */
+  readonly retryPeriod?: Duration;
+  /**
+   * The time bound of one attempt.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+}
+
 /** Options for `KafkaWorkflow.addCustom`. */
 export interface CustomStageOptions extends KafkaStageOptions {
   /** The topics the program reads. */

@@ -43,6 +43,8 @@ export enum KafkaStageKind {
   REDUCE = 'reduce',
   /** A user image with the documented environment contract. */
   CUSTOM = 'custom',
+  /** One input, each message POSTed to an HTTP endpoint, the answer to the outputs whose conditions hold. */
+  HTTP_CALL = 'http-call',
 }
 
 /**

@@ -17,7 +17,7 @@ import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
-import { NetworkPeer, NetworkPolicyOptions } from '../core/network';
+import { NetworkPeer, NetworkPolicyOptions, NetworkRule } from '../core/network';
 import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
@@ -443,10 +443,27 @@ export class KafkaWorkflow extends Construct {
       outputs: [...new Set(routes.map((r) => r.output))],
       edgeLabels,
       label: () => `http call: ${options.url}`,
+      call: () => this.callRule(name, options),
       bento: bento(StreamProcessorConfig.httpCallProblem, StreamProcessorConfig.httpCall, {
         url: options.url, routes: options.routes, attempts: options.attempts, retryPeriod: options.retryPeriod, timeout: options.timeout,
       }),
     });
+  }
+
+  /** An HTTP call stage's egress besides the brokers: `callTarget`, or any address on the URL's port. */
+  private callRule(name: string, options: HttpCallStageOptions): NetworkRule {
+    const t = options.callTarget;
+    if (t === undefined) {
+      const url = new URL(options.url);
+      return { peer: NetworkPeer.anywhere(), ports: [{ port: url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80 }] };
+    }
+    if (t === null || typeof t !== 'object' || !(t.peer instanceof NetworkPeer)) {
+      throw this.stageError(name, 'callTarget', 'a NetworkRule ({ peer: NetworkPeer.pods(…), ports: [{ port }] })', t);
+    }
+    if (t.ports !== undefined && (!Array.isArray(t.ports) || t.ports.some((p) => p === null || typeof p !== 'object' || !Number.isInteger(p.port) || p.port < 1 || p.port > 65535))) {
+      throw this.stageError(name, 'callTarget.ports', 'a list of { port } with port an integer 1–65535', t.ports);
+    }
+    return t;
   }
 
   /**
@@ -598,6 +615,7 @@ export class KafkaWorkflow extends Construct {
     // refuses) before the graph is asked about topics.
     const problem = spec.bento?.problem(common);
     if (problem) throw this.stageError(name, problem.option, problem.expectation, problem.value);
+    const call = spec.call?.();
     const { topics } = this.graph();
     const undeclared = firstUndeclared(topics, [...inputs, ...outputs]);
     if (undeclared !== undefined) {
@@ -643,6 +661,7 @@ export class KafkaWorkflow extends Construct {
     this.stageMap.set(name, stage);
     addStageTraffic(this.traffic, stage, this.trafficBrokers, {
       stage: stage._graph, name: stage.consumerGroup, selector: stage._selector, labels: stage._labels, autoscaled: stage.scaledObject !== undefined,
+      call,
     }, this.kedaAllowed);
     this.kedaAllowed ||= stage.scaledObject !== undefined;
     return stage;
@@ -724,6 +743,8 @@ interface StageSpec {
   readonly label?: () => string;
   /** Labels of the edges to its outputs in the blueprint. */
   readonly edgeLabels?: { [topic: string]: string };
+  /** Where the stage calls out besides the brokers (an HTTP call's target), for its NetworkPolicy. */
+  readonly call?: () => NetworkRule;
 }
 
 /** A stage's stream processor config: what the renderer would refuse in it, and the text. */

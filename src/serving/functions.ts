@@ -760,6 +760,11 @@ export class FunctionPipeline extends Construct {
       allowCycle: this.allowCycles,
       input,
       url: fn.url,
+      // the stage's egress: the function's pods on the runtime's port; a Knative function is reached through
+      // Knative's ingress (its gateway pods and port are the cluster's, not known here): any address, any port
+      callTarget: fn.knativeService !== undefined
+        ? { peer: NetworkPeer.anywhere() }
+        : { peer: NetworkPeer.pods(functionSelector(this.hostOf(name), this.partOf)), ports: [{ port: PORT }] },
       // a dot path present and not null: Bloblang's navigation gives null for a missing field
       routes: successors.map((x) => ({ condition: x.when ? `this.${x.when} != null` : 'true', output: topic(x.name, false) })),
       attempts: this.delivery.attempts,

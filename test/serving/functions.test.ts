@@ -3,7 +3,7 @@ import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   FunctionCode, FunctionDecorator, FunctionEngine, FunctionPipeline, FunctionRuntime, FunctionService, KafkaCluster, KafkaStageKind,
-  KafkaWorkflow, KnativeService, PipelineDelivery,
+  KafkaWorkflow, KnativeService, NetworkPeer, PipelineDelivery,
 } from '../../src';
 import { findCycle, graphProblem } from '../../src/serving/functions/_graph';
 import { ofKind, one, synthValid } from '../harness';
@@ -281,6 +281,12 @@ describe('FunctionPipeline with PipelineDelivery.kafka()', () => {
       'pods app.kubernetes.io/name=bento,app.kubernetes.io/instance=signup,app.kubernetes.io/component=stage,cdk8s-distributed-patterns/stage=mail-stage → signup-mail: 8080/TCP (its Kafka stage delivers its events)',
       'pods app.kubernetes.io/name=bento,app.kubernetes.io/instance=signup,app.kubernetes.io/component=stage,cdk8s-distributed-patterns/stage=sms-stage → signup-sms: 8080/TCP (its Kafka stage delivers its events)',
     ]);
+    // AND each stage's own NetworkPolicy (the workflow's) lets it reach exactly its function's pods on the
+    // runtime's port, besides the brokers and DNS
+    const stagePolicy = ofKind(objs, 'NetworkPolicy').find((o) => o.metadata.name === 'signup-create-stage');
+    const fnSelector = ofKind(objs, 'Deployment').find((o) => o.metadata.name === 'signup-create').spec.selector.matchLabels;
+    expect(stagePolicy.spec.egress).toContainEqual({ to: [{ podSelector: { matchLabels: fnSelector } }], ports: [{ protocol: 'TCP', port: 8080 }] });
+    expect(stagePolicy.spec.egress).toHaveLength(3);
   });
 
   test('toMermaid(): the same graph, events in on the entry\'s topic, dead letters to the topic', () => {
@@ -303,6 +309,25 @@ describe('FunctionPipeline with PipelineDelivery.kafka()', () => {
       '',
     ].join('\n'));
     expect(p.workflow!.toMermaid()).toContain('http call: http://signup-create');
+  });
+
+  test('KafkaWorkflow.addHttpCall without a callTarget: the stage may reach any address on the URL\'s port (explicit, else 80 or 443)', () => {
+    // GIVEN three HTTP-call stages of your own workflow, to URLs with an explicit port, http and https
+    const chart = Testing.chart();
+    const wf = new KafkaWorkflow(chart, 'wf', { name: 'wf', cluster: KafkaCluster.embedded({ brokers: 1 }), deadLetterTopic: 'dlq' });
+    wf.addTopic('dlq', { sink: true });
+    wf.addTopic('in', { source: true });
+    wf.addHttpCall('a', { input: 'in', url: 'http://scoring.ml:8081/score' });
+    wf.addHttpCall('b', { input: 'in', url: 'http://audit' });
+    wf.addHttpCall('c', { input: 'in', url: 'https://hooks.example.com/x', callTarget: { peer: NetworkPeer.namespaces({ team: 'hooks' }), ports: [{ port: 8443 }] } });
+    // WHEN synthesized
+    const objs = synthValid(chart);
+    // THEN each stage's policy has one egress rule for its call: anywhere on 8081 and 80, the given peer on 8443
+    const callRule = (stage: string) => ofKind(objs, 'NetworkPolicy').find((o) => o.metadata.name === `wf-${stage}`).spec.egress[1];
+    const anywhere = [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }];
+    expect(callRule('a')).toEqual({ to: anywhere, ports: [{ protocol: 'TCP', port: 8081 }] });
+    expect(callRule('b')).toEqual({ to: anywhere, ports: [{ protocol: 'TCP', port: 80 }] });
+    expect(callRule('c')).toEqual({ to: [{ namespaceSelector: { matchLabels: { team: 'hooks' } } }], ports: [{ protocol: 'TCP', port: 8443 }] });
   });
 
   test('joins a workflow of yours: its stage writes the entry\'s topic, the pipeline\'s stages are its stages', () => {

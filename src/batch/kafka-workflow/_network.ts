@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { GraphStage } from './_graph';
 import { TrafficGraph, TrafficGroup } from '../../blocks/_traffic';
-import { NetworkPeer, NetworkPort } from '../../core/network';
+import { NetworkPeer, NetworkPort, NetworkRule } from '../../core/network';
 import { KEDA_OPERATOR } from '../work-queue-jobs/_network';
 
 // Internal: the workflow's traffic graph, drawn from the same stages as its data-flow graph (each `GraphStage`
@@ -86,6 +86,8 @@ export interface StageTraffic {
   readonly labels: { [key: string]: string };
   /** KEDA scales it (its operator reads the lag from the brokers). */
   readonly autoscaled: boolean;
+  /** Where it calls out besides the brokers (an HTTP call stage's target). */
+  readonly call?: NetworkRule;
 }
 
 /** Adds a stage's group: to the brokers and DNS; its metrics port to monitoring (the stream processor's stages). */
@@ -93,6 +95,7 @@ export function addStageTraffic(graph: TrafficGraph, scope: Construct, brokers: 
   // Stages run your code (a custom image, or your Bloblang): `extraEgress` widens them.
   const group = graph.group(scope, 'NetworkPolicy', { name: s.name, selector: s.selector, title: `stage ${s.stage.name} (${s.stage.label})` }, s.labels);
   toBrokers(graph, group, brokers, `reads ${s.stage.inputs.join(', ')}; writes ${s.stage.outputs.join(', ') || 'nothing'}`);
+  if (s.call) graph.allowTo(group, s.call.peer, [...(s.call.ports ?? [])], 'the HTTP call it makes for each message');
   if (!s.stage.custom) graph.metrics(group, [{ port: BENTO_HTTP_PORT }], 'the stream processor\'s /metrics');
   if (s.autoscaled && brokers.group && !kedaAllowed) graph.allowFrom(KEDA_OPERATOR, brokers.group, brokers.ports, "KEDA's kafka trigger (the consumer groups' lag)");
 }

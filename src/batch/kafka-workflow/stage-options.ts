@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ReduceAggregation, SplitterRoute, StreamLogLevel } from '../../config/stream-processor-options';
 import { AppContainerProps } from '../../core/app-container';
+import { NetworkRule } from '../../core/network';
 
 // The one vocabulary of stage options: a topic a stage reads is `input` (one) or `inputs` (a list); a topic it
 // writes is `output` or `outputs`, and a secondary output is `<what>Output` (`unmatchedOutput`, `expiredOutput`);
@@ -263,6 +264,14 @@ export interface HttpCallStageOptions extends StreamStageOptions {
    * @default Duration.seconds(10)
    */
   readonly timeout?: Duration;
+  /**
+   * The pods the URL reaches and their ports, for the stage's NetworkPolicy (its egress). Give the **pod** port:
+   * NetworkPolicies match after a Service's translation, so a Service port 80 in front of pods on 8080 is 8080
+   * here. `FunctionPipeline` sets it to its function's pods.
+   *
+   * @default - any address on the URL's port (its explicit port, else 80 for http and 443 for https)
+   */
+  readonly callTarget?: NetworkRule;
 }
 
 /** Options for `KafkaWorkflow.addCustom`. */

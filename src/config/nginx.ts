@@ -1,4 +1,5 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { nginxPreamble } from './_nginx';
 import { given, OptionProblem, problemsOf, throwFirstProblem } from './_problems';
 import { millis, ValueProblems } from '../core/_value-problems';
 
@@ -206,34 +207,24 @@ export class NginxConfig {
     const readTimeout = millis(options.proxyReadTimeout ?? DEFAULT_READ_TIMEOUT) / 1000;
     const minTls = options.minTlsVersion ?? TlsVersion.TLS_1_2;
     const hsts = options.hstsMaxAge === undefined ? undefined : millis(options.hstsMaxAge) / 1000;
-    const run = (name: string) => `${runDir === '/' ? '' : runDir}/${name}`;
     const location = publicPort === 443 ? 'https://$host$request_uri' : `https://$host:${publicPort}$request_uri`;
 
     const lines: string[] = [
-      '# Rendered by cdk8s-distributed-patterns: a TLS terminator.',
-      `# Upstream: ${upstreamHost}:${upstreamPort}. Runs unprivileged, read-only root:`,
-      `# pid and temp files in ${runDir}, logs to stdout and stderr.`,
-      `worker_processes ${workers};`,
-      'daemon off;',
-      `pid ${run('nginx.pid')};`,
-      'error_log stderr warn;',
-      '',
-      'events {',
-      `    worker_connections ${connections};`,
-      '}',
-      '',
-      'http {',
-      '    default_type application/octet-stream;',
-      '    access_log /dev/stdout;',
-      '    server_tokens off;',
-      '    keepalive_timeout 65s;',
-      `    client_max_body_size ${bodyKib % 1024 === 0 ? `${bodyKib / 1024}m` : `${bodyKib}k`};`,
-      `    client_body_temp_path ${run('client_temp')};`,
-      `    proxy_temp_path ${run('proxy_temp')};`,
-      `    fastcgi_temp_path ${run('fastcgi_temp')};`,
-      `    uwsgi_temp_path ${run('uwsgi_temp')};`,
-      `    scgi_temp_path ${run('scgi_temp')};`,
-      '',
+      ...nginxPreamble({
+        comments: [
+          'Rendered by cdk8s-distributed-patterns: a TLS terminator.',
+          `Upstream: ${upstreamHost}:${upstreamPort}. Runs unprivileged, read-only root:`,
+          `pid and temp files in ${runDir}, logs to stdout and stderr.`,
+        ],
+        workerProcesses: workers,
+        workerConnections: connections,
+        runDir,
+        httpFirst: ['    default_type application/octet-stream;'],
+        httpSettings: [
+          '    keepalive_timeout 65s;',
+          `    client_max_body_size ${bodyKib % 1024 === 0 ? `${bodyKib / 1024}m` : `${bodyKib}k`};`,
+        ],
+      }),
       '    upstream backend {',
       `        server ${upstreamHost}:${upstreamPort};`,
       '        keepalive 16;',

@@ -1,9 +1,11 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
+import { synthExample } from '../../scripts/synth-examples';
 import { CacheEngine, RestrictedSecurity, ShardedCache, ShardedCacheProxy, ShardedCacheProxyMode, TwemproxyHash } from '../../src';
 import { LINE } from '../../src/line';
-import { checkRestricted, ofKind, one, synthValid } from '../harness';
+import { assertValid, checkRestricted, ofKind, one, synthValid } from '../harness';
+import { harnessLine } from '../harness/line';
 import { containerNames, sidecarOf } from '../harness/sidecars';
 
 function client(chart: Chart, id = 'web', ports: number[] = [8080]) {
@@ -115,6 +117,21 @@ describe('ShardedCache', () => {
     expect(spec.initContainers[0].restartPolicy).toBeUndefined();
     // the Job's regular containers are the worker alone on a line with native sidecars
     expect(spec.containers.map((c: any) => c.name)).toEqual(LINE.nativeSidecars ? ['worker'] : ['worker', 'twemproxy']);
+  });
+
+  test("the example's cache-warming Job (examples/sharded-cache.ts): on a line with native sidecars its pod's only container is the worker, so the Job completes when it exits", () => {
+    const objects = parseAllDocuments(synthExample('sharded-cache')).map((d) => d.toJS());
+    assertValid(objects);
+    const job = one(objects, 'Job', 'sessions-warm');
+    const spec = job.spec.template.spec;
+    const native = harnessLine().id !== '27';
+    // the ambassador: an init container with restartPolicy Always on 34, a second regular container on 27
+    expect(sidecarOf(spec, 'twemproxy').volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'sessions-twemproxy', readOnly: true }]);
+    expect(spec.containers.map((c: any) => c.name)).toEqual(native ? ['warm'] : ['warm', 'twemproxy']);
+    expect((spec.initContainers ?? []).map((c: any) => [c.name, c.restartPolicy])).toEqual(native ? [['twemproxy', 'Always']] : []);
+    expect(spec.restartPolicy).toBe('Never');
+    expect(job.spec.activeDeadlineSeconds).toBe(600);
+    expect(spec.containers[0].command[2]).toContain('127.0.0.1 11211');
   });
 
   test('replicated (hot) shards: a Deployment and a Service per shard, twemproxy lists the shard Services', () => {

@@ -11,7 +11,7 @@
 // runs pods as non-root with a read-only root filesystem, so this example runs a dictionary server of its own,
 // written for this example and equivalent to the book's (GET /<word>, GET /readyz, download at start), on the
 // pinned official Node.js image from the library's image table, as Node's non-root user.
-import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
+import { ApiObject, App, Chart, ChartProps, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ConfigChecksum, ContainerImages, ImageKey, NetworkPeer, RecommendedLabels, ReplicatedService, TlsVersion } from '../src';
@@ -114,13 +114,19 @@ export class ReplicatedDictionaryChart extends Chart {
 
     // The edge certificate (kubernetes.io/tls, e.g. from cert-manager) is the TLS tier's own; the tiers behind it
     // speak plain HTTP inside the cluster.
-    dictionary.addTlsTier({
+    // Each client address may make 20 requests per second through each nginx replica, in bursts of 40 more;
+    // above that it gets 429 with Retry-After. The Service keeps the client's address (externalTrafficPolicy:
+    // Local): with the default (Cluster), the nodes' address would stand for every client they forward.
+    const edge = dictionary.addTlsTier({
       secret: kplus.Secret.fromSecretName(this, 'edge-certificate', 'dictionary-tls'),
       replicas: 4,
       redirectHttpPort: 8081,
       minTlsVersion: TlsVersion.TLS_1_2,
       serviceType: kplus.ServiceType.LOAD_BALANCER,
+      rateLimitPerSecond: 20,
+      rateLimitBurst: 40,
     });
+    ApiObject.of(edge.service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', 'Local'));
   }
 }
 

@@ -1,7 +1,8 @@
 // The book's sharded cache (ch. 6): five memcached shards behind a shared, replicated twemproxy tier (the
 // `shard-router`), a second cache for sessions in ambassador mode inside the web pods, with hot shards
-// replicated three times, and a Valkey cache with a password for rate limits.
-import { App, Chart, ChartProps, Size } from 'cdk8s';
+// replicated three times, a Job that warms the session cache through its own ambassador, and a Valkey cache with
+// a password for rate limits.
+import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { CacheEngine, NetworkPeer, ShardedCache, ShardedCacheProxy } from '../src';
@@ -60,6 +61,30 @@ export class ShardedCacheChart extends Chart {
     nginx.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'web-tmp', 'tmp'));
     nginx.mount('/var/cache/nginx', kplus.Volume.fromEmptyDir(this, 'web-cache', 'nginx-cache'));
     sessions.addClient(web);
+
+    // A Job is a client too: it warms the session cache through its own twemproxy on 127.0.0.1:11211. On the 34
+    // package (Kubernetes 1.34) the ambassador is a native sidecar (an init container with `restartPolicy: Always`):
+    // it starts before the worker and stops after it, so the Job completes when the worker exits. On the 27 package
+    // it is a regular container that never exits: the pod would not complete, and the deadline ends the Job.
+    const warm = new kplus.Job(this, 'sessions-warm', {
+      metadata: { name: 'sessions-warm' },
+      backoffLimit: 2,
+      activeDeadline: Duration.minutes(10),
+      ttlAfterFinished: Duration.hours(1),
+      securityContext: { user: 1000, group: 1000 },
+    });
+    warm.addContainer({
+      name: 'warm',
+      image: 'busybox:1.36.1',
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      command: ['sh', '-c', 'printf \'set warmed 0 3600 1\\r\\n1\\r\\n\' | nc -w 5 127.0.0.1 11211 | grep -q STORED'],
+      securityContext: { user: 1000, group: 1000 },
+      resources: {
+        cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
+        memory: { request: Size.mebibytes(8), limit: Size.mebibytes(32) },
+      },
+    });
+    sessions.addClient(warm);
   }
 }
 

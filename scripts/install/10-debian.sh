@@ -24,35 +24,7 @@ PKGS=(
 DAEMONS=(nutcracker redis-server memcached nginx varnishd varnishncsa redis_exporter prometheus-redis-exporter haproxy
   prometheus postgres prometheus-postgres-exporter prometheus-process-exporter)
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
-
-missing=()
-for p in "${PKGS[@]}"; do installed "$p" || missing+=("$p"); done
-
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "10-debian.sh: missing packages (${missing[*]}); run as root" >&2
-    exit 1
-  fi
-  say "apt: installing ${missing[*]}"
-  # Keep the maintainer scripts from starting the daemons as system services.
-  created_policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\n# created by cdk8s-distributed-patterns scripts/install/10-debian.sh\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d
-    created_policy=1
-  fi
-  cleanup_policy() { if [ -n "$created_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; }
-  trap cleanup_policy EXIT
-  export DEBIAN_FRONTEND=noninteractive
-  APT_OPTS=(-o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
-  apt-get "${APT_OPTS[@]}" update -qq
-  apt-get "${APT_OPTS[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  cleanup_policy
-  trap - EXIT
-else
-  say "apt: all ${#PKGS[@]} packages already installed"
-fi
+apt_install_missing 10-debian.sh "apt: all ${#PKGS[@]} packages already installed" "${PKGS[@]}"
 
 # No daemon of ours may be left running as a system service (there is no systemd here; check processes).
 service_pids() {

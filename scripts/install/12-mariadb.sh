@@ -6,33 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PKGS=(mariadb-server mariadb-client)
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
-missing=()
-for p in "${PKGS[@]}"; do installed "$p" || missing+=("$p"); done
-
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "12-mariadb.sh: missing packages (${missing[*]}); run as root" >&2
-    exit 1
-  fi
-  say "apt: installing ${missing[*]}"
-  created_policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\n# created by cdk8s-distributed-patterns scripts/install/12-mariadb.sh\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d
-    created_policy=1
-  fi
-  cleanup_policy() { if [ -n "$created_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; }
-  trap cleanup_policy EXIT
-  export DEBIAN_FRONTEND=noninteractive
-  APT_OPTS=(-o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
-  apt-get "${APT_OPTS[@]}" update -qq
-  apt-get "${APT_OPTS[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  cleanup_policy
-  trap - EXIT
-else
-  say "apt: mariadb-server and mariadb-client already installed"
-fi
+apt_install_missing 12-mariadb.sh "apt: mariadb-server and mariadb-client already installed" "${PKGS[@]}"
 
 # A system-service mariadbd (a child of PID 1) is never left running; the harness runs its own.
 pids="$(pgrep -x mariadbd -P 1 || true)"

@@ -52,34 +52,18 @@ fi
 say "etcd: $("$ETCD" --version 2>/dev/null | head -1) ($ETCD)"
 
 # --- kube-apiserver + kubectl ---
-# The stamp covers what the binaries are built from: the module, its mains, this script (flags) and the Go version.
+# The stamp covers what the binaries are built from: the module, its mains, this script, lib.sh's kube_build (flags)
+# and the Go version.
 stamp="$( (cd "$K8S_DIR" && cat go.mod go.sum cmd/kube-apiserver/main.go cmd/kubectl/main.go; cat "$SELF";
-  "$GO" version) | sha256sum | cut -d' ' -f1)"
+  declare -f kube_build; "$GO" version) | sha256sum | cut -d' ' -f1)"
 if [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kubectl" ] && stamp_ok kube "$stamp" \
   && "$BIN/kube-apiserver" --version >/dev/null 2>&1; then
   say "kube-apiserver and kubectl ${K8S_VERSION} already built (stamp matches), skipping"
 else
   say "building kube-apiserver and kubectl ${K8S_VERSION} with $("$GO" version) (slow the first time)"
   t0=$(date +%s)
-  # - GOTOOLCHAIN=local: the installed Go builds 1.27's code (go.mod says go 1.20).
-  # - GOSUMDB=off: only the module proxy is reachable; tools/k8s/go.sum pins every module's hash, and
-  #   -mod=readonly refuses anything not in it.
-  # - Go 1.26 links 1.27.16 as is; should a newer Go refuse a //go:linkname pull, add -checklinkname=0 below.
-  # - -X ...: the version the binaries report (discovery's /version, kubectl version), else v0.0.0-master.
-  ver_flags=""
-  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ver_flags+=" -X $pkg.gitVersion=${K8S_VERSION} -X $pkg.gitMajor=1"
-    ver_flags+=" -X $pkg.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2) -X $pkg.gitTreeState=clean"
-    ver_flags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z -X $pkg.gitCommit="
-  done
-  (
-    cd "$K8S_DIR"
-    GOTOOLCHAIN=local GOSUMDB=off GOFLAGS="-mod=readonly -buildvcs=false" \
-      "$GO" build -trimpath -ldflags="-s -w${ver_flags}" -o "$BIN/" ./cmd/kube-apiserver ./cmd/kubectl
-  )
-  # Both must run and report the pinned version before the stamp says they are done.
-  "$BIN/kube-apiserver" --version | grep -F "Kubernetes ${K8S_VERSION}" >/dev/null
-  "$BIN/kubectl" version --client -o yaml | grep -F "gitVersion: ${K8S_VERSION}" >/dev/null
+  # GOTOOLCHAIN=local: the installed Go builds 1.27's code (go.mod says go 1.20).
+  GOTOOLCHAIN=local kube_build "$K8S_DIR" "$K8S_VERSION" "$BIN"
   stamp_set kube "$stamp"
   say "built in $(( $(date +%s) - t0 ))s"
 fi

@@ -7,8 +7,8 @@
 # validates the 1.34 line with (lines/schemas/) is this file.
 #
 # Skips the build when both binaries are there and were built from the same sources (a sha256 stamp of the module,
-# its mains, this script and the Go version). The first build takes long on a small machine (about 10 to 15 minutes
-# on 2 cores); later builds reuse Go's caches.
+# its mains, this script, lib.sh's kube_build and the Go version). The first build takes long on a small machine
+# (about 10 to 15 minutes on 2 cores); later builds reuse Go's caches.
 #   KUBE_CURRENT_GOTOOLCHAIN  the Go toolchain (default: local, the installed Go). A release whose go.mod needs a
 #                             newer Go than the installed one builds with e.g. KUBE_CURRENT_GOTOOLCHAIN=go1.27.3
 #                             (fetched through the module proxy); set it in scripts/test.sh too.
@@ -27,30 +27,16 @@ DATA="$CDK8S_DP_TOOLS/k8s-$MINOR"
 [ -x "$GO" ] || { echo "Go is needed to build kube-apiserver $K8S_VERSION; none at $GO" >&2; exit 1; }
 
 stamp="$( (cd "$K8S_DIR" && cat go.mod go.sum cmd/kube-apiserver/main.go cmd/kubectl/main.go; cat "$SELF";
-  "$GO" version) | sha256sum | cut -d' ' -f1)"
+  declare -f kube_build; "$GO" version) | sha256sum | cut -d' ' -f1)"
 if [ -x "$APISERVER" ] && [ -x "$KUBECTL" ] && [ -s "$DATA/swagger.json" ] && stamp_ok "kube-$MINOR" "$stamp" \
   && "$APISERVER" --version >/dev/null 2>&1; then
   say "kube-apiserver-$MINOR and kubectl-$MINOR ${K8S_VERSION} already built (stamp matches), skipping"
 else
   say "building kube-apiserver and kubectl ${K8S_VERSION} with $("$GO" version) (GOTOOLCHAIN=$GOTOOLCHAIN; slow the first time)"
   t0=$(date +%s)
-  # As in 20-kube.sh: GOSUMDB=off and -mod=readonly (tools/k8s-1.34/go.sum pins every module's hash); -X sets the
-  # version the binaries report (discovery's /version, kubectl version).
-  ver_flags=""
-  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ver_flags+=" -X $pkg.gitVersion=${K8S_VERSION} -X $pkg.gitMajor=1"
-    ver_flags+=" -X $pkg.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2) -X $pkg.gitTreeState=clean"
-    ver_flags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z -X $pkg.gitCommit="
-  done
+  # Built and checked (both report the pinned version) before they replace anything.
   out="$(mktemp -d)"
-  (
-    cd "$K8S_DIR"
-    GOSUMDB=off GOFLAGS="-mod=readonly -buildvcs=false" \
-      "$GO" build -trimpath -ldflags="-s -w${ver_flags}" -o "$out/" ./cmd/kube-apiserver ./cmd/kubectl
-  )
-  # Both must run and report the pinned version before they replace anything.
-  "$out/kube-apiserver" --version | grep -F "Kubernetes ${K8S_VERSION}" >/dev/null
-  "$out/kubectl" version --client -o yaml | grep -F "gitVersion: ${K8S_VERSION}" >/dev/null
+  kube_build "$K8S_DIR" "$K8S_VERSION" "$out"
   mv -f "$out/kube-apiserver" "$APISERVER"
   mv -f "$out/kubectl" "$KUBECTL"
   rm -rf "$out"

@@ -45,21 +45,6 @@ java21() {
   return 1
 }
 
-# go_module_dir MODULE VERSION SUM: download through the module proxy, check the pinned hash, print the directory.
-go_module_dir() {
-  local json sum dir tmp
-  tmp="$(mktemp -d)"
-  json="$(cd "$tmp" && GOTOOLCHAIN=local GOFLAGS=-mod=mod GOSUMDB=off "$GO" mod download -json "$1@$2")"
-  rm -rf "$tmp"
-  sum="$(printf '%s\n' "$json" | sed -n 's/^\t"Sum": "\(.*\)",$/\1/p')"
-  dir="$(printf '%s\n' "$json" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
-  if [ "$sum" != "$3" ]; then
-    echo "$1@$2: hash $sum, expected $3" >&2
-    return 1
-  fi
-  printf '%s' "$dir"
-}
-
 [ -x "$GO" ] || { echo "Go is needed to fetch the KEDA and prometheus-operator modules; none at $GO" >&2; exit 1; }
 JAVA21="$(java21)"
 ensure_java_maven

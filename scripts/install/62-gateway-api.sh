@@ -23,15 +23,7 @@ if stamp_ok crds-gateway-api "$stamp" && all_there; then
   exit 0
 fi
 [ -x "$GO" ] || { echo "Go is needed to fetch sigs.k8s.io/gateway-api; none at $GO" >&2; exit 1; }
-tmp="$(mktemp -d)"
-json="$(cd "$tmp" && GOTOOLCHAIN=local GOFLAGS=-mod=mod GOSUMDB=off "$GO" mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")"
-rm -rf "$tmp"
-sum="$(printf '%s\n' "$json" | sed -n 's/^\t"Sum": "\(.*\)",$/\1/p')"
-dir="$(printf '%s\n' "$json" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
-if [ "$sum" != "$GATEWAY_API_SUM" ]; then
-  echo "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION: hash $sum, expected $GATEWAY_API_SUM" >&2
-  exit 1
-fi
+dir="$(go_module_dir sigs.k8s.io/gateway-api "$GATEWAY_API_VERSION" "$GATEWAY_API_SUM")"
 for CRDS in "${TARGETS[@]}"; do
   mkdir -p "$(dirname "$CRDS")"
   rm -rf "$CRDS.new"

@@ -30,15 +30,7 @@ if stamp_ok knative-crds "$stamp" && all_there; then
 fi
 [ -x "$GO" ] || { echo "Go is needed to fetch the knative.dev/serving module; none at $GO" >&2; exit 1; }
 
-tmp="$(mktemp -d)"
-json="$(cd "$tmp" && GOTOOLCHAIN=local GOFLAGS=-mod=mod GOSUMDB=off "$GO" mod download -json "knative.dev/serving@$KNATIVE_SERVING_VERSION")"
-rm -rf "$tmp"
-sum="$(printf '%s\n' "$json" | sed -n 's/^\t"Sum": "\(.*\)",$/\1/p')"
-dir="$(printf '%s\n' "$json" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
-if [ "$sum" != "$KNATIVE_SERVING_SUM" ]; then
-  echo "knative.dev/serving@$KNATIVE_SERVING_VERSION: hash $sum, expected $KNATIVE_SERVING_SUM" >&2
-  exit 1
-fi
+dir="$(go_module_dir knative.dev/serving "$KNATIVE_SERVING_VERSION" "$KNATIVE_SERVING_SUM")"
 
 rm -rf "$OUT.new"
 mkdir -p "$OUT.new"

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { nginxPreamble } from './_nginx';
 import { given, OptionProblem, problemsOf, throwFirstProblem } from './_problems';
 import { millis, ValueProblem, ValueProblems } from '../core/_value-problems';
 
@@ -168,25 +169,7 @@ export class NginxRouterConfig {
       : ' max_fails=0';
     const key = options.key ?? ShardKey.requestUri();
     return [
-      `# Rendered by cdk8s-distributed-patterns: a consistent-hash HTTP sharding router on ${key.description}.`,
-      `worker_processes ${workers};`,
-      'daemon off;',
-      `pid ${runDir}/nginx.pid;`,
-      'error_log stderr warn;',
-      '',
-      'events {',
-      '    worker_connections 1024;',
-      '}',
-      '',
-      'http {',
-      '    access_log /dev/stdout;',
-      '    server_tokens off;',
-      `    client_body_temp_path ${runDir}/client_temp;`,
-      `    proxy_temp_path ${runDir}/proxy_temp;`,
-      `    fastcgi_temp_path ${runDir}/fastcgi_temp;`,
-      `    uwsgi_temp_path ${runDir}/uwsgi_temp;`,
-      `    scgi_temp_path ${runDir}/scgi_temp;`,
-      '',
+      ...nginxPreamble({ comments: [`Rendered by cdk8s-distributed-patterns: a consistent-hash HTTP sharding router on ${key.description}.`], workerProcesses: workers, workerConnections: 1024, runDir }),
       '    upstream shards {',
       `        hash ${key.variable} consistent;`,
       failover

@@ -1,3 +1,4 @@
+import { nginxPreamble } from './_nginx';
 import { given, OptionProblem, problemsOf, throwFirstProblem } from './_problems';
 import { ValueProblem, ValueProblems } from '../core/_value-problems';
 
@@ -169,25 +170,7 @@ export class NginxSplitConfig {
     ];
     const splitOn = key.isClientAddress ? '$remote_addr' : '$split_key';
     return [
-      `# Rendered by cdk8s-distributed-patterns: a sticky request split on ${key.description}, ${backends.map((b, i) => `${b.name} ${percent(shares[i])}`).join(', ')}.`,
-      `worker_processes ${workers};`,
-      'daemon off;',
-      `pid ${runDir}/nginx.pid;`,
-      'error_log stderr warn;',
-      '',
-      'events {',
-      '    worker_connections 1024;',
-      '}',
-      '',
-      'http {',
-      '    access_log /dev/stdout;',
-      '    server_tokens off;',
-      `    client_body_temp_path ${runDir}/client_temp;`,
-      `    proxy_temp_path ${runDir}/proxy_temp;`,
-      `    fastcgi_temp_path ${runDir}/fastcgi_temp;`,
-      `    uwsgi_temp_path ${runDir}/uwsgi_temp;`,
-      `    scgi_temp_path ${runDir}/scgi_temp;`,
-      '',
+      ...nginxPreamble({ comments: [`Rendered by cdk8s-distributed-patterns: a sticky request split on ${key.description}, ${backends.map((b, i) => `${b.name} ${percent(shares[i])}`).join(', ')}.`], workerProcesses: workers, workerConnections: 1024, runDir }),
       ...(key.isClientAddress ? [] : [
         `    # Without ${key.description}, a request is sticky by its client address.`,
         `    map ${key.variable} $split_key {`,

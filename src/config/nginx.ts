@@ -1,4 +1,5 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { nginxPreamble } from './_nginx';
 import { given, OptionProblem, problemsOf, throwFirstProblem } from './_problems';
 import { millis, ValueProblems } from '../core/_value-problems';
 
@@ -108,6 +109,24 @@ export interface NginxTlsProxyOptions {
    * @default "_" (any host)
    */
   readonly serverName?: string;
+  /**
+   * A per-client request rate limit (`limit_req`): requests per second each client address may make, counted by
+   * each nginx process on its own. A request above it (and above `rateLimitBurst`) is answered `429 Too Many
+   * Requests` with `Retry-After: 1`, without reaching the upstream. The client address is the connection's
+   * (`$binary_remote_addr`): clients behind one NAT share a limit, and so do all clients behind a proxy or a
+   * load balancer that does not keep the source address.
+   *
+   * @default - no rate limit
+   * @see https://nginx.org/en/docs/http/ngx_http_limit_req_module.html
+   */
+  readonly rateLimitPerSecond?: number;
+  /**
+   * How many requests above `rateLimitPerSecond` a client may send at once before it is refused (`burst`, served
+   * without delay: `nodelay`). Only with `rateLimitPerSecond`.
+   *
+   * @default 0 (every request above the rate is refused)
+   */
+  readonly rateLimitBurst?: number;
 }
 
 /**
@@ -155,9 +174,9 @@ export class NginxConfig {
 
   /**
    * @internal What nginx would reject in `options` (the options given; `upstreamHost` and `upstreamPort` are
-   * required).
+   * required). `prefix` goes before the names of other options an expectation mentions (a construct's `tlsTier.`).
    */
-  public static _tlsProxyProblems(options: Partial<NginxTlsProxyOptions>): OptionProblem[] {
+  public static _tlsProxyProblems(options: Partial<NginxTlsProxyOptions>, prefix: string = ''): OptionProblem[] {
     const o = options;
     const httpsPort = o.httpsPort ?? NginxConfig.DEFAULT_HTTPS_PORT;
     return problemsOf({
@@ -181,6 +200,10 @@ export class NginxConfig {
       proxyReadTimeout: given(o.proxyReadTimeout, (v) => ValueProblems.wholeSeconds(1, 86400, v)),
       minTlsVersion: given(o.minTlsVersion, (v) => ValueProblems.oneOf(Object.values(TlsVersion), v)),
       hstsMaxAge: given(o.hstsMaxAge, (v) => ValueProblems.wholeSeconds(1, 2 ** 31 - 1, v)),
+      rateLimitPerSecond: given(o.rateLimitPerSecond, (v) => ValueProblems.integer(1, MAX_RATE, v)),
+      rateLimitBurst: given(o.rateLimitBurst, (v) => (o.rateLimitPerSecond === undefined
+        ? { expectation: `given only with '${prefix}rateLimitPerSecond'`, got: v }
+        : ValueProblems.integer(0, MAX_RATE, v))),
     });
   }
 
@@ -206,34 +229,37 @@ export class NginxConfig {
     const readTimeout = millis(options.proxyReadTimeout ?? DEFAULT_READ_TIMEOUT) / 1000;
     const minTls = options.minTlsVersion ?? TlsVersion.TLS_1_2;
     const hsts = options.hstsMaxAge === undefined ? undefined : millis(options.hstsMaxAge) / 1000;
-    const run = (name: string) => `${runDir === '/' ? '' : runDir}/${name}`;
+    const rate = options.rateLimitPerSecond;
+    const burst = options.rateLimitBurst ?? 0;
     const location = publicPort === 443 ? 'https://$host$request_uri' : `https://$host:${publicPort}$request_uri`;
 
     const lines: string[] = [
-      '# Rendered by cdk8s-distributed-patterns: a TLS terminator.',
-      `# Upstream: ${upstreamHost}:${upstreamPort}. Runs unprivileged, read-only root:`,
-      `# pid and temp files in ${runDir}, logs to stdout and stderr.`,
-      `worker_processes ${workers};`,
-      'daemon off;',
-      `pid ${run('nginx.pid')};`,
-      'error_log stderr warn;',
-      '',
-      'events {',
-      `    worker_connections ${connections};`,
-      '}',
-      '',
-      'http {',
-      '    default_type application/octet-stream;',
-      '    access_log /dev/stdout;',
-      '    server_tokens off;',
-      '    keepalive_timeout 65s;',
-      `    client_max_body_size ${bodyKib % 1024 === 0 ? `${bodyKib / 1024}m` : `${bodyKib}k`};`,
-      `    client_body_temp_path ${run('client_temp')};`,
-      `    proxy_temp_path ${run('proxy_temp')};`,
-      `    fastcgi_temp_path ${run('fastcgi_temp')};`,
-      `    uwsgi_temp_path ${run('uwsgi_temp')};`,
-      `    scgi_temp_path ${run('scgi_temp')};`,
-      '',
+      ...nginxPreamble({
+        comments: [
+          'Rendered by cdk8s-distributed-patterns: a TLS terminator.',
+          `Upstream: ${upstreamHost}:${upstreamPort}. Runs unprivileged, read-only root:`,
+          `pid and temp files in ${runDir}, logs to stdout and stderr.`,
+        ],
+        workerProcesses: workers,
+        workerConnections: connections,
+        runDir,
+        httpFirst: ['    default_type application/octet-stream;'],
+        httpSettings: [
+          '    keepalive_timeout 65s;',
+          `    client_max_body_size ${bodyKib % 1024 === 0 ? `${bodyKib / 1024}m` : `${bodyKib}k`};`,
+        ],
+      }),
+      ...(rate === undefined ? [] : [
+        `    # Per-client rate limit: ${rate} request(s) per second per client address, bursts of ${burst} more; above it`,
+        '    # 429 with Retry-After (only on refusals of this nginx: an upstream 429 keeps its own headers).',
+        `    limit_req_zone $binary_remote_addr zone=${RATE_ZONE}:10m rate=${rate}r/s;`,
+        '    limit_req_status 429;',
+        '    map "$status:$upstream_status" $retry_after {',
+        '        "429:"  1;',
+        '        default "";',
+        '    }',
+        '',
+      ]),
       '    upstream backend {',
       `        server ${upstreamHost}:${upstreamPort};`,
       '        keepalive 16;',
@@ -252,8 +278,10 @@ export class NginxConfig {
       '        ssl_session_timeout 1d;',
       '        ssl_session_tickets off;',
       ...(hsts === undefined ? [] : [`        add_header Strict-Transport-Security "max-age=${hsts}" always;`]),
+      ...(rate === undefined ? [] : ['        add_header Retry-After $retry_after always;']),
       '',
       '        location / {',
+      ...(rate === undefined ? [] : [`            limit_req zone=${RATE_ZONE}${burst > 0 ? ` burst=${burst}` : ''} nodelay;`]),
       '            proxy_pass http://backend;',
       '            proxy_http_version 1.1;',
       '            proxy_set_header Connection "";',
@@ -285,5 +313,7 @@ export class NginxConfig {
 }
 
 const ABSOLUTE_PATH = /^\/[A-Za-z0-9._\-/]*$/;
+const MAX_RATE = 1_000_000;
+const RATE_ZONE = 'per_client';
 const DEFAULT_BODY = Size.mebibytes(1);
 const DEFAULT_READ_TIMEOUT = Duration.seconds(60);

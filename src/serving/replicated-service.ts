@@ -458,8 +458,10 @@ export class ReplicatedService extends Construct {
       publicHttpsPort: servicePort,
       minTlsVersion: options.minTlsVersion,
       hstsMaxAge: options.hstsMaxAge,
+      rateLimitPerSecond: options.rateLimitPerSecond,
+      rateLimitBurst: options.rateLimitBurst,
     };
-    throwFirstPropProblem(this, NginxConfig._tlsProxyProblems(nginxOptions), 'tlsTier.');
+    throwFirstPropProblem(this, NginxConfig._tlsProxyProblems(nginxOptions, 'tlsTier.'), 'tlsTier.');
     const conf = NginxConfig.tlsProxy(nginxOptions);
     const user = ContainerImages.user(ImageKey.NGINX);
     const ports = [{ number: port, name: 'https', servicePort }];

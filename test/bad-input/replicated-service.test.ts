@@ -44,6 +44,13 @@ const cases: BadInput[] = [
   },
   { class: 'count', what: 'the CPU target is 0%', build: (c) => rs(c, { autoscaling: { minReplicas: 1, maxReplicas: 3, cpuUtilizationPercent: 0 } }), message: "'autoscaling.cpuUtilizationPercent' must be an integer from 1 to 1000, got 0" },
   { class: 'count', what: 'the cache tier has 0 replicas', build: (c) => rs(c).addCacheTier({ replicas: 0 }), message: "'cacheTier.replicas' must be an integer from 1 to 1000, got 0" },
+  { class: 'count', what: 'the TLS tier\'s rate limit is 0', build: (c) => rs(c).addTlsTier({ secret: tls(c), rateLimitPerSecond: 0 }), message: `${AT}: 'tlsTier.rateLimitPerSecond' must be an integer from 1 to 1000000, got 0` },
+  { class: 'count', what: 'the TLS tier\'s rate limit is negative', build: (c) => rs(c).addTlsTier({ secret: tls(c), rateLimitPerSecond: -5 }), message: `${AT}: 'tlsTier.rateLimitPerSecond' must be an integer from 1 to 1000000, got -5` },
+  { class: 'count', what: 'the TLS tier\'s rate limit is fractional', build: (c) => rs(c).addTlsTier({ secret: tls(c), rateLimitPerSecond: 0.5 }), message: `${AT}: 'tlsTier.rateLimitPerSecond' must be an integer from 1 to 1000000, got 0.5` },
+  { class: 'count', what: 'the TLS tier\'s rate limit is a string', build: (c) => rs(c).addTlsTier({ secret: tls(c), rateLimitPerSecond: '10r/s' as any }), message: `${AT}: 'tlsTier.rateLimitPerSecond' must be an integer from 1 to 1000000, got '10r/s'` },
+  { class: 'count', what: 'the TLS tier\'s burst is negative', build: (c) => rs(c).addTlsTier({ secret: tls(c), rateLimitPerSecond: 10, rateLimitBurst: -1 }), message: `${AT}: 'tlsTier.rateLimitBurst' must be an integer from 0 to 1000000, got -1` },
+  { class: 'count', what: 'the TLS tier\'s burst is fractional', build: (c) => rs(c).addTlsTier({ secret: tls(c), rateLimitPerSecond: 10, rateLimitBurst: 1.5 }), message: `${AT}: 'tlsTier.rateLimitBurst' must be an integer from 0 to 1000000, got 1.5` },
+  { class: 'count', what: 'the TLS tier has a burst without a rate', build: (c) => rs(c).addTlsTier({ secret: tls(c), rateLimitBurst: 5 }), message: `${AT}: 'tlsTier.rateLimitBurst' must be given only with 'tlsTier.rateLimitPerSecond', got 5` },
   { class: 'count', what: 'the TLS tier has 1001 replicas', build: (c) => rs(c).addTlsTier({ secret: tls(c), replicas: 1001 }), message: "'tlsTier.replicas' must be an integer from 1 to 1000, got 1001" },
 
   // names and labels

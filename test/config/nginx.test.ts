@@ -86,6 +86,28 @@ describe('NginxConfig.tlsProxy', () => {
     expect(d).toContain('return 301 https://$host$request_uri;');
   });
 
+  test('a per-client rate limit: one limit_req zone keyed by the client address, 429 with Retry-After on its own refusals', () => {
+    const conf = NginxConfig.tlsProxy({ upstreamHost: 'web', upstreamPort: 80, rateLimitPerSecond: 20, rateLimitBurst: 40, hstsMaxAge: Duration.days(1) });
+    const d = directives(conf);
+    expect(d).toContain('limit_req_zone $binary_remote_addr zone=per_client:10m rate=20r/s;');
+    expect(d).toContain('limit_req_status 429;');
+    // Retry-After only when this nginx refused (a 429 with no upstream answer), never on an upstream's own 429
+    const map = d.indexOf('map "$status:$upstream_status" $retry_after {');
+    expect(d.slice(map, map + 4)).toEqual(['map "$status:$upstream_status" $retry_after {', '"429:"  1;', 'default "";', '}']);
+    // at server level beside HSTS (a location with its own add_header would drop the server's), in the one location
+    const server = d.indexOf('listen 8443 ssl;');
+    expect(d.indexOf('add_header Retry-After $retry_after always;')).toBeGreaterThan(server);
+    expect(d.indexOf('add_header Strict-Transport-Security "max-age=86400" always;')).toBeGreaterThan(server);
+    expect(d[d.indexOf('location / {') + 1]).toBe('limit_req zone=per_client burst=40 nodelay;');
+    expect(d.filter((l) => l.startsWith('limit_req ') || l.startsWith('add_header'))).toHaveLength(3);
+    expect(conf).toContain('# Per-client rate limit: 20 request(s) per second per client address, bursts of 40 more');
+  });
+
+  test('without a burst every request above the rate is refused; without a rate, no limit_req at all', () => {
+    expect(directives(NginxConfig.tlsProxy({ upstreamHost: 'web', upstreamPort: 80, rateLimitPerSecond: 5 }))).toContain('limit_req zone=per_client nodelay;');
+    expect(sidecar()).not.toMatch(/limit_req|Retry-After/);
+  });
+
   test('command runs the mounted config, bypassing the entrypoint', () => {
     expect(NginxConfig.command()).toEqual(['nginx', '-c', '/etc/nginx/tls-proxy/nginx.conf', '-e', 'stderr']);
   });
@@ -103,6 +125,10 @@ describe('NginxConfig.tlsProxy', () => {
     [{ clientMaxBodySize: Size.kibibytes(0.5) }, "NginxConfig.tlsProxy: 'clientMaxBodySize' must be a whole number of KiB up to 1 TiB, got '0.5Ki'"],
     [{ clientMaxBodySize: '1Mb' }, "NginxConfig.tlsProxy: 'clientMaxBodySize' must be a Size (e.g. Size.mebibytes(1)), got '1Mb'"],
     [{ hstsMaxAge: Duration.millis(1500) }, "NginxConfig.tlsProxy: 'hstsMaxAge' must be a whole number of seconds from 1 to 2147483647, got '1500ms'"],
+    [{ rateLimitPerSecond: 0 }, "NginxConfig.tlsProxy: 'rateLimitPerSecond' must be an integer from 1 to 1000000, got 0"],
+    [{ rateLimitPerSecond: 2.5 }, "NginxConfig.tlsProxy: 'rateLimitPerSecond' must be an integer from 1 to 1000000, got 2.5"],
+    [{ rateLimitPerSecond: 10, rateLimitBurst: -1 }, "NginxConfig.tlsProxy: 'rateLimitBurst' must be an integer from 0 to 1000000, got -1"],
+    [{ rateLimitBurst: 5 }, "NginxConfig.tlsProxy: 'rateLimitBurst' must be given only with 'rateLimitPerSecond', got 5"],
   ])('fails when %j', (bad, message) => {
     expect(() => NginxConfig.tlsProxy({ upstreamHost: '127.0.0.1', upstreamPort: 8080, ...(bad as any) })).toThrow(message);
   });

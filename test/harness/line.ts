@@ -50,25 +50,6 @@ export function harnessLine(): HarnessLine {
   return line;
 }
 
-/**
- * The container `name` the library added beside the app (a sidecar), from a pod `spec`, after checking it is where
- * this line puts sidecars: a native sidecar (an init container with `restartPolicy: Always`) on a line that has
- * them, a regular container on 1.27. Tests read sidecars through this, so one test holds on every line.
- */
-export function sidecarOf(spec: any, name: string): any {
-  const native = harnessLine().id !== '27';
-  const [list, other] = native ? ['initContainers', 'containers'] : ['containers', 'initContainers'];
-  const found = (spec[list] ?? []).find((c: any) => c.name === name);
-  if (!found) {
-    const elsewhere = (spec[other] ?? []).some((c: any) => c.name === name);
-    throw new Error(`sidecar '${name}' is not in ${list} on line ${harnessLine().id}${elsewhere ? ` (it is in ${other})` : ''}`);
-  }
-  if (native && found.restartPolicy !== 'Always') throw new Error(`sidecar '${name}' on line ${harnessLine().id} has restartPolicy ${found.restartPolicy}, not Always`);
-  if (!native && found.restartPolicy !== undefined) throw new Error(`sidecar '${name}' on line 27 has a restartPolicy`);
-  const { restartPolicy: _native, ...container } = found;
-  return container;
-}
-
 /** The pod's containers by name in start order: native sidecars (init containers that keep running) first. */
 export function runningContainerNames(spec: any): string[] {
   return [...(spec.initContainers ?? []).filter((c: any) => c.restartPolicy === 'Always'), ...(spec.containers ?? [])].map((c: any) => c.name);

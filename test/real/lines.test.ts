@@ -4,7 +4,8 @@
 //   - every example of the line (generated copy lines/<line>/, `npx projen line:<line>:build`) passes
 //     `kubectl apply --dry-run=server --validate=strict`, CRD objects included, and the server keeps every field;
 //   - the 27 line's examples too (forward compatibility), with every warning reported;
-//   - a Job whose sidecar the line's adapter made a native sidecar is admitted with its restartPolicy kept;
+//   - a Job whose sidecar the line's adapter made a native sidecar is admitted with its restartPolicy kept, and so is
+//     the sharded-cache example's cache-warming Job (its twemproxy ambassador: the worker is its only container);
 //   - the server serves exactly the group-versions tier 1 allows, and tier 1's schema is this release's OpenAPI.
 // The warnings of every dry run are written to test-reports/line-<line>-warnings.txt.
 import * as fs from 'fs';
@@ -132,5 +133,21 @@ describe.each(lines)('line %s', (line) => {
     expect(returned.initContainers.map((x: any) => [x.name, x.restartPolicy])).toEqual([['proxy', 'Always']]);
     expect(returned.containers.map((x: any) => x.name)).toEqual(['app']);
     expect(droppedFields(objects[0], verdicts[0].returned)).toEqual([]);
+  });
+
+  test("the line's sharded-cache example: its cache-warming Job's ambassador is a native sidecar the server admits, so the worker is the Job's only container", async () => {
+    const objects = parseAllDocuments(lineExamples.synthExample('sharded-cache')).map((d) => d.toJS());
+    const job = objects.find((o) => o.kind === 'Job' && o.metadata.name === 'sessions-warm');
+    const twemproxyConfig = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'sessions-twemproxy');
+    const verdicts = await serverDryRun(api, [twemproxyConfig, job]);
+    record(`[${line}] sharded-cache Job`, verdicts);
+    expect(verdicts.map((v) => [v.kind, v.accepted, v.message, v.podTemplate?.accepted ?? null])).toEqual([['ConfigMap', true, '', null], ['Job', true, '', true]]);
+    // the Pod built from the Job's template passed Pod Security restricted with no warning
+    expect([...verdicts[1].warnings, ...(verdicts[1].podTemplate?.warnings ?? [])].filter((w) => /PodSecurity/.test(w))).toEqual([]);
+    const returned = verdicts[1].returned;
+    expect(returned.spec.template.spec.initContainers.map((x: any) => [x.name, x.restartPolicy])).toEqual([['twemproxy', 'Always']]);
+    expect(returned.spec.template.spec.containers.map((x: any) => x.name)).toEqual(['warm']);
+    expect(returned.spec.template.spec.restartPolicy).toBe('Never');
+    expect(droppedFields(job, returned)).toEqual([]);
   });
 });

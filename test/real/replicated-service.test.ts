@@ -52,6 +52,11 @@ async function dictionaryApp(host: string, port: number) {
   const state = { ready: true, fetches: new Map<string, number>(), headers: [] as http.IncomingHttpHeaders[] };
   const srv = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/busy') { // the app's own 429 (no Retry-After): nginx must not add one
+      res.writeHead(429);
+      res.end('busy');
+      return;
+    }
     if (url.pathname === '/readyz') {
       res.writeHead(state.ready ? 200 : 503);
       res.end(state.ready ? 'ok' : 'not ready');
@@ -80,10 +85,10 @@ function certificate(): { 'tls.crt': string; 'tls.key': string } {
 
 interface Answer { readonly status: number; readonly headers: http.IncomingHttpHeaders; readonly body: string }
 
-function httpsGet(host: string, port: number, urlPath: string, ca: string): Promise<Answer> {
+function httpsGet(host: string, port: number, urlPath: string, ca: string, localAddress?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = https.get({
-      host, port, path: urlPath, ca, servername: 'dictionary.example.com', headers: { host: 'dictionary.example.com' }, agent: false, timeout: 10_000,
+      host, port, path: urlPath, ca, servername: 'dictionary.example.com', headers: { host: 'dictionary.example.com' }, agent: false, timeout: 10_000, localAddress,
     }, (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -199,6 +204,72 @@ describe('ReplicatedService tiers (varnish 7.1, nginx 1.22, Debian)', () => {
     expect(varnish.proc.exited).toBeUndefined();
     expect(nginx.proc.exited).toBeUndefined();
     expect(net.isIPv4(appHost)).toBe(true);
+  });
+
+  test('the TLS tier\'s rate limit, with the exact config: above it a client gets 429 with Retry-After and never reaches the app; below it none is refused; each client address has its own limit', async () => {
+    // GIVEN the TLS tier with 5 requests per second per client and bursts of 10, straight in front of the app
+    const RATE = 5;
+    const BURST = 10;
+    const appHost = allocHost();
+    const appPort = await freePort(appHost);
+    const tlsPort = await freePort();
+    const chart = Testing.chart();
+    const rs = new ReplicatedService(chart, 'dictionary', {
+      app: { image: 'example/dictionary:1.0.0', port: appPort, readiness: kplus.Probe.fromHttpGet('/readyz') }, servicePort: appPort,
+    });
+    rs.addTlsTier({ secret: kplus.Secret.fromSecretName(chart, 'tls', 'dictionary-tls'), port: tlsPort, rateLimitPerSecond: RATE, rateLimitBurst: BURST });
+    const nginxConf = one(synthValid(chart), 'ConfigMap', 'dictionary-tls').data['nginx.conf'] as string;
+    expect(nginxConf).toContain(`limit_req_zone $binary_remote_addr zone=per_client:10m rate=${RATE}r/s;`);
+    const app = await dictionaryApp(appHost, appPort);
+    const cert = certificate();
+    const nginx = await startNginx(nginxConf, { mounts: { '/etc/nginx/tls': cert }, hosts: { dictionary: appHost } });
+    const from = (client: string) => (p: string) => httpsGet(nginx.host, tlsPort, p, cert['tls.crt'], client);
+    const fetches = (word: string) => app.fetches.get(`/define/${word}`) ?? 0;
+
+    // WHEN a client stays below the rate (one request every 400 ms: 2.5/s, half the limit) for 30 requests
+    const calm = from(allocHost());
+    const calmStatuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      calmStatuses.push((await calm('/define/calm')).status);
+      await sleep(400);
+    }
+    // THEN none is refused
+    expect(calmStatuses.filter((st) => st !== 200)).toEqual([]);
+    expect(fetches('calm')).toBe(30);
+
+    // WHEN another client sends 100 requests at once
+    const flood = from(allocHost());
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 100 }, () => flood('/define/flood')));
+    const seconds = (Date.now() - started) / 1000;
+    const ok = answers.filter((a) => a.status === 200);
+    const limited = answers.filter((a) => a.status === 429);
+    // THEN the ones above the rate and the burst are refused with 429 and Retry-After: 1, and never reach the app
+    expect(ok.length + limited.length).toBe(100);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(ok.length).toBeGreaterThanOrEqual(BURST + 1);
+    // at most the burst, the first request, and what the rate let through while the 100 were in flight (+1 for rounding)
+    expect(ok.length).toBeLessThanOrEqual(BURST + 1 + Math.ceil(RATE * seconds) + 1);
+    expect(limited.every((a) => a.headers['retry-after'] === '1')).toBe(true);
+    expect(ok.every((a) => a.headers['retry-after'] === undefined)).toBe(true);
+    expect(fetches('flood')).toBe(ok.length);
+
+    // AND a third client, while the second one is limited, is served: the limit is per client address
+    const limitedNow = await flood('/define/flood');
+    const other = await from(allocHost())('/define/other');
+    expect(other.status).toBe(200);
+    expect(other.headers['retry-after']).toBeUndefined();
+    console.log(`rate limit ${RATE}/s burst ${BURST}: calm client 30 of 30 served; flood 100 at once in ${seconds.toFixed(2)}s: `
+      + `${ok.length} served, ${limited.length} refused (429); right after, the flooder got ${limitedNow.status}, another client ${other.status}`);
+
+    // AND the app's own 429 passes through without a Retry-After of nginx's
+    const busy = await from(allocHost())('/busy');
+    expect([busy.status, busy.body, busy.headers['retry-after']]).toEqual([429, 'busy', undefined]);
+
+    // AND after waiting as Retry-After says, the flooding client is served again
+    await sleep(1000);
+    await waitFor('the flooding client to be served again', 10_000, async () => ((await flood('/define/flood')).status === 200 ? true : undefined));
+    expect(nginx.proc.exited).toBeUndefined();
   });
 });
 

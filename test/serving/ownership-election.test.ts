@@ -5,7 +5,8 @@ import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { NetworkPeer, OwnershipElection, OwnershipElectionProps, OwnershipLossAction } from '../../src';
 import { one, synthValid } from '../harness';
-import { harnessLine, sidecarOf } from '../harness/line';
+import { harnessLine } from '../harness/line';
+import { sidecarOf } from '../harness/sidecars';
 
 const APP = { image: 'ghcr.io/acme/scheduler:2.1.0', port: 8080 };
 

@@ -133,6 +133,19 @@ describe('ReplicatedService', () => {
     expect(nginxChanged[1]).not.toBe(base[1]);
   });
 
+  test('TLS tier rate limit: the per-client limit_req of NginxConfig.tlsProxy, in the tier\'s ConfigMap', () => {
+    const { chart, rs, tls } = service();
+    rs.addCacheTier();
+    const edge = rs.addTlsTier({ secret: tls, rateLimitPerSecond: 50, rateLimitBurst: 100 });
+    const conf = one(synthValid(chart), 'ConfigMap', 'dictionary-tls').data['nginx.conf'];
+    expect(conf).toBe(edge.configText);
+    expect(conf).toBe(NginxConfig.tlsProxy({ upstreamHost: 'dictionary-cache', upstreamPort: 80, publicHttpsPort: 443, httpsPort: 8443, rateLimitPerSecond: 50, rateLimitBurst: 100 }));
+    expect(conf).toContain('limit_req_zone $binary_remote_addr zone=per_client:10m rate=50r/s;');
+    expect(conf).toContain('limit_req zone=per_client burst=100 nodelay;');
+    expect(conf).toContain('limit_req_status 429;');
+    expect(conf).toContain('add_header Retry-After $retry_after always;');
+  });
+
   test('TLS tier straight in front of the app, with redirect; cache tier options', () => {
     const { chart, rs, tls } = service({ servicePort: 8080 });
     const edge = rs.addTlsTier({ secret: tls, redirectHttpPort: 8081, replicas: 3, port: 9443, servicePort: 8443 });

@@ -1,10 +1,12 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
+import { synthExample } from '../../scripts/synth-examples';
 import { CacheEngine, NetworkPeer, RestrictedSecurity, ShardedCache, ShardedCacheProxy, ShardedCacheProxyMode, TwemproxyHash } from '../../src';
 import { LINE } from '../../src/line';
-import { checkRestricted, ofKind, one, synthValid } from '../harness';
-import { containerNames, sidecarNamed } from '../harness/sidecars';
+import { assertValid, checkRestricted, ofKind, one, synthValid } from '../harness';
+import { harnessLine } from '../harness/line';
+import { containerNames, sidecarOf } from '../harness/sidecars';
 
 function client(chart: Chart, id = 'web', ports: number[] = [8080]) {
   const d = new kplus.Deployment(chart, id, { metadata: { name: id }, securityContext: RestrictedSecurity.podSecurityContext(1000, 1000) });
@@ -92,7 +94,7 @@ describe('ShardedCache', () => {
     expect(conf(objs).listen).toBe('127.0.0.1:11211');
     expect(ofKind(objs, 'Deployment').map((d) => d.metadata.name).sort()).toEqual(['api', 'web']);
     for (const d of ofKind(objs, 'Deployment')) {
-      const amb = sidecarNamed(d.spec.template.spec, 'twemproxy');
+      const amb = sidecarOf(d.spec.template.spec, 'twemproxy');
       expect(amb.ports).toBeUndefined();
       expect(amb.volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'cache-twemproxy', readOnly: true }]);
     }
@@ -107,7 +109,7 @@ describe('ShardedCache', () => {
     job.addContainer({ name: 'worker', image: 'node:22.11.0-alpine3.20', securityContext: { user: 1000 } });
     cache.addClient(job);
     const spec = one(synthValid(chart), 'Job', 'warm').spec.template.spec;
-    const amb = sidecarNamed(spec, 'twemproxy');
+    const amb = sidecarOf(spec, 'twemproxy');
     expect(amb.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(amb.securityContext.capabilities).toEqual({ drop: ['ALL'] });
     // the renderer first: a sidecar started before it would wait for a config only the renderer writes
@@ -115,6 +117,21 @@ describe('ShardedCache', () => {
     expect(spec.initContainers[0].restartPolicy).toBeUndefined();
     // the Job's regular containers are the worker alone on a line with native sidecars
     expect(spec.containers.map((c: any) => c.name)).toEqual(LINE.nativeSidecars ? ['worker'] : ['worker', 'twemproxy']);
+  });
+
+  test("the example's cache-warming Job (examples/sharded-cache.ts): on a line with native sidecars its pod's only container is the worker, so the Job completes when it exits", () => {
+    const objects = parseAllDocuments(synthExample('sharded-cache')).map((d) => d.toJS());
+    assertValid(objects);
+    const job = one(objects, 'Job', 'sessions-warm');
+    const spec = job.spec.template.spec;
+    const native = harnessLine().id !== '27';
+    // the ambassador: an init container with restartPolicy Always on 34, a second regular container on 27
+    expect(sidecarOf(spec, 'twemproxy').volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'sessions-twemproxy', readOnly: true }]);
+    expect(spec.containers.map((c: any) => c.name)).toEqual(native ? ['warm'] : ['warm', 'twemproxy']);
+    expect((spec.initContainers ?? []).map((c: any) => [c.name, c.restartPolicy])).toEqual(native ? [['twemproxy', 'Always']] : []);
+    expect(spec.restartPolicy).toBe('Never');
+    expect(job.spec.activeDeadlineSeconds).toBe(600);
+    expect(spec.containers[0].command[2]).toContain('127.0.0.1 11211');
   });
 
   test('replicated (hot) shards: a Deployment and a Service per shard, twemproxy lists the shard Services', () => {
@@ -216,7 +233,7 @@ describe('ShardedCache', () => {
     const r = (m: number) => ({ requests: { cpu: `${m}m`, memory: `${m}Mi` }, limits: { cpu: `${2 * m}m`, memory: `${2 * m}Mi` } });
     expect(one(objs, 'StatefulSet', 'cache-shard').spec.template.spec.containers[0].resources).toEqual(r(300));
     const web = one(objs, 'Deployment', 'web').spec.template.spec;
-    expect(sidecarNamed(web, 'twemproxy').resources).toEqual(r(70));
+    expect(sidecarOf(web, 'twemproxy').resources).toEqual(r(70));
     expect(web.initContainers[0].resources).toEqual(r(20));
     expect(one(objs, 'StatefulSet', 'tier-shard').spec.template.spec.containers[0].resources).toEqual(r(200));
     expect(one(objs, 'Deployment', 'tier-proxy').spec.template.spec.containers[0].resources).toEqual(r(90));
@@ -282,7 +299,7 @@ describe('ShardedCache', () => {
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(spec.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(spec.containers[0].name).toBe('main');
-    expect(sidecarNamed(spec, 'cache-proxy').name).toBe('cache-proxy');
+    expect(sidecarOf(spec, 'cache-proxy').name).toBe('cache-proxy');
     // AND with hardenPod: false, only the library's own container is restricted
     expect(checkRestricted(one(objs, 'Deployment', 'other')).map((f) => f.message)).toEqual([
       "restricted: container 'main' must drop ALL capabilities",

@@ -6,7 +6,7 @@ import {
 } from '../../src';
 import { LINE } from '../../src/line';
 import { checkRestricted, ofKind, one, synthValid } from '../harness';
-import { sidecarNamed } from '../harness/sidecars';
+import { sidecarOf } from '../harness/sidecars';
 
 const redisApp = (extra: Partial<AppContainerProps> = {}): AppContainerProps => ({
   image: 'redis:7.2.5-alpine',
@@ -87,7 +87,7 @@ describe('AdapterMonitoring with an app container', () => {
     // the app is a regular container on every line; the adapters native sidecars where the line has them
     const spec = one(objs, 'Deployment').spec.template.spec;
     expect(spec.containers.map((c: any) => c.name)).toEqual(['redis'].concat(LINE.nativeSidecars ? [] : ['redis-exporter', 'health', 'log-normalizer']));
-    for (const n of ['redis-exporter', 'health', 'log-normalizer']) expect(sidecarNamed(spec, n).name).toBe(n);
+    for (const n of ['redis-exporter', 'health', 'log-normalizer']) expect(sidecarOf(spec, n).name).toBe(n);
     expect(am.adapterContainers.map((c) => c.name)).toEqual(['redis-exporter', 'health', 'log-normalizer']);
     expect(am.adapters.map((a) => a.type)).toEqual([MonitoringAdapterType.REDIS_EXPORTER, MonitoringAdapterType.HEALTH, MonitoringAdapterType.LOG]);
     expect(am.healthPort).toBe(8099);

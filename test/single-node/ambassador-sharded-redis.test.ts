@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { AmbassadorShardedRedis, RecommendedLabels, RedisEngine, RedisEvictionPolicy, RestrictedSecurity, TwemproxyHash } from '../../src';
 import { LINE } from '../../src/line';
 import { checkRestricted, ofKind, one, synthValid } from '../harness';
-import { containerNames, sidecarNamed } from '../harness/sidecars';
+import { containerNames, sidecarOf } from '../harness/sidecars';
 
 /** A restricted app workload built with the library's helpers. */
 function appDeployment(chart: Chart, ports: number[] = [8080]) {
@@ -84,7 +84,7 @@ describe('AmbassadorShardedRedis', () => {
     });
 
     const pod = one(objs, 'Deployment', 'web').spec.template;
-    const ambassador = sidecarNamed(pod.spec, 'twemproxy');
+    const ambassador = sidecarOf(pod.spec, 'twemproxy');
     expect(ambassador.image).toBe('malexer/twemproxy:0.5.0');
     expect(ambassador.imagePullPolicy).toBe('IfNotPresent');
     expect(ambassador.command).toEqual(['nutcracker', '--conf-file', '/etc/nutcracker/nutcracker.yml', '--stats-addr', '127.0.0.1', '--stats-port', '22222', '--verbose', '5']);
@@ -132,7 +132,7 @@ describe('AmbassadorShardedRedis', () => {
       { mountPath: '/etc/nutcracker', name: 'r-twemproxy-auth' },
     ]);
     expect(pod.volumes).toContainEqual({ name: 'r-twemproxy-auth', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
-    expect(sidecarNamed(pod, 'twemproxy').volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'r-twemproxy-auth', readOnly: true }]);
+    expect(sidecarOf(pod, 'twemproxy').volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'r-twemproxy-auth', readOnly: true }]);
   });
 
   test('valkey: the valkey image, its own binaries, the same args, hashing, auth and probes; labelled valkey', () => {
@@ -206,7 +206,7 @@ describe('AmbassadorShardedRedis', () => {
     expect(app.metadata.labels).toEqual({ ...LABELS('r', 'app', '7.2.5-alpine', 'r'), 'app.kubernetes.io/instance': 'r' });
     expect(app.spec.template.spec.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 1000, fsGroup: 1000 });
     const [appC] = app.spec.template.spec.containers;
-    const amb = sidecarNamed(app.spec.template.spec, 'twemproxy');
+    const amb = sidecarOf(app.spec.template.spec, 'twemproxy');
     expect(appC.name).toBe('app');
     expect(appC.env).toEqual([
       { name: 'REDIS_HOST', value: '127.0.0.1' },
@@ -236,7 +236,7 @@ describe('AmbassadorShardedRedis', () => {
     const objs = synthValid(chart);
     expect(one(objs, 'StatefulSet').spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '300m', memory: '300Mi' }, limits: { cpu: '600m', memory: '600Mi' } });
     const pod = one(objs, 'Deployment', 'r-app').spec.template.spec;
-    expect(sidecarNamed(pod, 'twemproxy').resources).toEqual({ requests: { cpu: '70m', memory: '70Mi' }, limits: { cpu: '140m', memory: '140Mi' } });
+    expect(sidecarOf(pod, 'twemproxy').resources).toEqual({ requests: { cpu: '70m', memory: '70Mi' }, limits: { cpu: '140m', memory: '140Mi' } });
     expect(pod.initContainers[0].resources).toEqual({ requests: { cpu: '20m', memory: '20Mi' }, limits: { cpu: '40m', memory: '40Mi' } });
   });
 

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { RequestSplitter, StickyKey } from '../../src';
 import { checkRestricted, ofKind, one, synthValid } from '../harness';
-import { sidecarOf } from '../harness/line';
+import { sidecarOf } from '../harness/sidecars';
 
 const backends = [
   { name: 'web', host: 'web', port: 80, weight: 9 },

@@ -5,7 +5,7 @@ import {
 } from '../../src';
 import { LINE } from '../../src/line';
 import { ofKind, one, synthValid } from '../harness';
-import { sidecarNamed } from '../harness/sidecars';
+import { sidecarOf } from '../harness/sidecars';
 
 const CHECKSUM = ConfigChecksum.ANNOTATION;
 
@@ -54,7 +54,7 @@ describe('SidecarPod with the HTTPS terminator', () => {
     expect(appAndSidecars(spec).map((c: any) => c.name)).toEqual(['app', 'https']);
     // the app is a regular container on every line; the terminator a native sidecar where the line has them
     expect(spec.containers.map((c: any) => c.name)).toEqual(['app'].concat(LINE.nativeSidecars ? [] : ['https']));
-    expect(sidecarNamed(spec, 'https').name).toBe('https');
+    expect(sidecarOf(spec, 'https').name).toBe('https');
     expect(spec.shareProcessNamespace ?? false).toBe(false); // cdk8s-plus-34 writes the default explicitly
 
     const app = container(objs, 'app');

@@ -123,6 +123,24 @@ export interface TlsTierOptions {
    * @default kplus.ServiceType.CLUSTER_IP
    */
   readonly serviceType?: kplus.ServiceType;
+  /**
+   * A per-client request rate limit: requests per second each client address may make through each nginx replica
+   * (a client that reaches two replicas gets twice the rate). Above it (and `rateLimitBurst`) nginx answers
+   * `429 Too Many Requests` with `Retry-After: 1` and the request never reaches the tier behind. The client
+   * address is the connection's: clients behind one NAT share a limit, and behind a `LoadBalancer` Service keep
+   * the source address (`externalTrafficPolicy: Local`) or every client a node forwards counts as that node.
+   *
+   * @default - no rate limit
+   * @see https://nginx.org/en/docs/http/ngx_http_limit_req_module.html
+   */
+  readonly rateLimitPerSecond?: number;
+  /**
+   * How many requests above `rateLimitPerSecond` a client may send at once before it is refused (served at once,
+   * not delayed). Only with `rateLimitPerSecond`.
+   *
+   * @default 0 (every request above the rate is refused)
+   */
+  readonly rateLimitBurst?: number;
 }
 
 /**

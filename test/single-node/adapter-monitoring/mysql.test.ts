@@ -5,7 +5,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { buildApp } from '../../../examples/adapter-mysql';
 import { AdapterMonitoring, ContainerImages, HealthCheck, HealthCheckProtocol, ImageKey, MonitoringAdapter, MonitoringAdapterType } from '../../../src';
 import { one, synthAppValid, synthValid } from '../../harness';
-import { sidecarOf } from '../../harness/line';
+import { sidecarOf } from '../../harness/sidecars';
 
 // The app is a container; the adapters are sidecars (native sidecars on a line that has them).
 const container = (objs: any[], name: string) => {

@@ -313,6 +313,12 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
       if (appPorts.length > 0) this.graph.frontDoor(group, appPorts, 'clients of the app');
       const adapterPorts = [...exporters.map((e) => ({ port: e.metricsPort!.number })), ...(this.healthPort === undefined ? [] : [{ port: this.healthPort }])];
       if (adapterPorts.length > 0) this.graph.metrics(group, adapterPorts, 'scrapes of the exporters, checks of the health adapter');
+      if (props.networkPolicy?.monitoring !== undefined && adapterPorts.length === 0) {
+        throw propError(this, 'networkPolicy.monitoring', 'unset when no adapter serves a port (no exporter, no health adapter: there is nothing to scrape)', 'a NetworkPeer');
+      }
+      if (this.graph.isEnabled && appPorts.length > 0 && props.networkPolicy?.clients?.length === 0) {
+        throw propError(this, 'networkPolicy.clients', `at least one peer: the Service exposes the app's ports (${appPorts.map((p) => p.port).join(', ')}), and no client could reach them (set 'networkPolicy.enabled' to false to emit no policy)`, []);
+      }
       if ((props.networkPolicy?.extraEgress ?? []).length > 0) this.graph.resolvesNames(group);
     }
 

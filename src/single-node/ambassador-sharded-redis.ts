@@ -371,6 +371,9 @@ export class AmbassadorShardedRedis extends Construct {
     if (props.app === undefined && props.networkPolicy?.clients !== undefined) {
       throw propError(this, 'networkPolicy.clients', 'unset without \'app\' (the shards\' only clients are the pods that carry the ambassador)', 'a list of peers');
     }
+    if (props.networkPolicy?.monitoring !== undefined && !(props.app !== undefined && this.exposeStats)) {
+      throw propError(this, 'networkPolicy.monitoring', 'unset without \'app\' and \'exposeStats\' (the stats port of the app\'s pods is the only port to scrape)', 'a NetworkPeer');
+    }
     this.shardGroup = this.graph.group(this, 'ShardsNetworkPolicy', {
       name: this.baseName, selector: this.shards.selector, title: `${engine.name} shards ×${shards}`, ownCodeOnly: true,
     }, RecommendedLabels.of({ name: engine.name, instance: this.baseName, component: 'shard', partOf, version: RecommendedLabels.versionOf(this.shardImage) }));

@@ -224,6 +224,7 @@ export class SidecarPod extends Construct implements SidecarHost {
   private exposedPorts?: number[];
   private readonly graph: TrafficGraph;
   private readonly trafficGroup: TrafficGroup;
+  private readonly noClients: boolean;
 
   /**
    * @param scope the parent construct
@@ -260,6 +261,7 @@ export class SidecarPod extends Construct implements SidecarHost {
 
     // ---- the traffic: the ports the pod serves are known once its sidecars and Service are in
     this.graph = new TrafficGraph(this, 'networkPolicy', props.networkPolicy);
+    this.noClients = props.networkPolicy?.clients?.length === 0;
     this.trafficGroup = this.graph.group(this, 'NetworkPolicy', { name: this.name, selector: this.selector, title: `app + sidecars ×${replicas}` }, this.labels);
     if ((props.networkPolicy?.extraEgress ?? []).length > 0) this.graph.resolvesNames(this.trafficGroup);
     this.graph.atRender(() => {
@@ -376,6 +378,9 @@ export class SidecarPod extends Construct implements SidecarHost {
     for (const c of claims) {
       if (servicePorts.has(c.servicePort)) throw propError(this, 'ports', `ports with distinct Service ports (${c.servicePort} is taken twice)`, options.ports ?? claims.map((x) => x.number));
       servicePorts.add(c.servicePort);
+    }
+    if (this.graph.isEnabled && this.noClients) {
+      throw propError(this, 'networkPolicy.clients', `at least one peer: the Service exposes ports ${claims.map((c) => c.number).join(', ')}, and no client could reach them (set 'networkPolicy.enabled' to false to emit no policy)`, []);
     }
     if (options.ports !== undefined) this.exposedPorts = claims.map((c) => c.number);
     this.exposed = new kplus.Service(this, 'Service', {

@@ -311,7 +311,8 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
       const group = this.graph.group(this, 'NetworkPolicy', { name: this.name, selector, title: `${this.appContainer.name} + adapters` }, labels);
       const appPorts = this.appContainer.ports.map((p) => ({ port: p.number, ...(p.protocol ? { protocol: p.protocol } : {}) }));
       if (appPorts.length > 0) this.graph.frontDoor(group, appPorts, 'clients of the app');
-      const adapterPorts = [...exporters.map((e) => ({ port: e.metricsPort!.number })), ...(this.healthPort === undefined ? [] : [{ port: this.healthPort }])];
+      const adapterPorts = [...exporters.map((e) => e.metricsPort!.number), ...(this.healthPort === undefined ? [] : [this.healthPort])]
+        .map((port) => ({ port }));
       if (adapterPorts.length > 0) this.graph.metrics(group, adapterPorts, 'scrapes of the exporters, checks of the health adapter');
       if (props.networkPolicy?.monitoring !== undefined && adapterPorts.length === 0) {
         throw propError(this, 'networkPolicy.monitoring', 'unset when no adapter serves a port (no exporter, no health adapter: there is nothing to scrape)', 'a NetworkPeer');

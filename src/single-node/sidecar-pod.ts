@@ -392,6 +392,11 @@ export class SidecarPod extends Construct implements SidecarHost {
     return this.exposed;
   }
 
+  /** The pod's traffic as a Mermaid flowchart: the same graph the NetworkPolicy is made from. */
+  public toMermaid(): string {
+    return this.graph.toMermaid(`SidecarPod ${this.node.path}`);
+  }
+
   // -------------------------------------------------------------------------------------------------------------
   // what the presets use (SidecarHost)
 
@@ -458,7 +463,9 @@ export class SidecarPod extends Construct implements SidecarHost {
     this.containerNames.push(spec.name);
     this.mountPaths.set(spec.name, paths);
     for (const p of spec.ports ?? []) {
-      this.candidates.push({ container: spec.name, name: p.name, number: p.number, expose: p.expose, servicePort: p.servicePort, metrics: p.metrics ?? false });
+      this.candidates.push({
+        container: spec.name, name: p.name, number: p.number, expose: p.expose, servicePort: p.servicePort, metrics: p.metrics ?? false,
+      });
     }
     for (const m of spec.mounts ?? []) this.mount(container, m);
     for (const m of spec.volumeMounts ?? []) container.mount(m.path, m.volume, { readOnly: true });
@@ -504,11 +511,6 @@ export class SidecarPod extends Construct implements SidecarHost {
   public _allowEgress(peer: NetworkPeer, ports: NetworkPort[], why: string): void {
     this.graph.allowTo(this.trafficGroup, peer, ports, why);
     this.graph.resolvesNames(this.trafficGroup);
-  }
-
-  /** The pod's traffic as a Mermaid flowchart: the same graph the NetworkPolicy is made from. */
-  public toMermaid(): string {
-    return this.graph.toMermaid(`SidecarPod ${this.node.path}`);
   }
 
   /** @internal */

@@ -5,7 +5,8 @@
 import { ApiObject, App, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AdapterMonitoring, AdapterMonitoringProps, AppContainerProps, HealthCheck, LogFormat, MonitoringAdapter, NetworkPeer, PrometheusRule, ServiceMonitor,
+  AdapterMonitoring, AdapterMonitoringProps, AppContainerProps, HealthCheck, LogFormat, MonitoringAdapter, NetworkPeer, PrometheusRule,
+  ServiceMonitor,
 } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
 

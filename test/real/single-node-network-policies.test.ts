@@ -2,7 +2,7 @@
 // computed by cyclonus (an engine nobody here wrote) over the examples' own objects: every pod to every port any
 // pod declares, and the allowed connections must be the intended graph exactly — every intended edge allowed,
 // nothing else. Stand-in pods play the clients, Prometheus, a git server, the cluster DNS and strangers; the pods
-// the examples do not isolate (the stand-ins, a workload of the user's) reach each other as without policies.
+// the examples do not isolate (the stand-ins) reach each other as without policies.
 import { Testing } from 'cdk8s';
 import { buildApp as buildAdapterMysql } from '../../examples/adapter-mysql';
 import { buildApp as buildAdapterRedis } from '../../examples/adapter-redis';
@@ -115,11 +115,20 @@ describe('AmbassadorShardedRedis NetworkPolicies, computed by cyclonus', () => {
     const objs = objectsOf(buildAmbassador());
     const extraPods: ExtraPod[] = [{ namespace: 'shop', name: 'neighbour', labels: { app: 'neighbour' } }, COREDNS, STRANGER];
     const t = netpolTruthTable(objs, undefined, { extraPods });
-    // the user's hit counter is not isolated by the construct (its policy is the user's)
-    const unisolated = ['shop/hit-counter', 'shop/neighbour', 'kube-system/coredns', 'other/stranger'];
-    const intended = ['shop/hit-counter → shop/sharded-redis 6379/TCP', ...unisolated.flatMap(dns)].sort();
+    const unisolated = ['shop/neighbour', 'kube-system/coredns', 'other/stranger'];
+    const intended = ['shop/hit-counter → shop/sharded-redis 6379/TCP', ...dns('shop/hit-counter'), ...unisolated.flatMap(dns)].sort();
     expect(t.allowed).toEqual(intended);
     log('ambassador-sharded-redis example', t);
+    // the counter's own policy (the user's, written in the example with cdk8s-plus) isolates it both ways: nothing
+    // reaches its pod, and it reaches nothing but the shards and the DNS
+    const isolated = netpolTruthTable(objs, [
+      { from: 'neighbour', to: 'hit-counter', port: 6379 },
+      { from: 'hit-counter', to: 'stranger', port: 443 },
+    ], { extraPods });
+    expect(isolated.results.map((r) => ({ to: r.to, ingress: r.ingress, egress: r.egress, allowed: r.allowed }))).toEqual([
+      { to: 'shop/hit-counter', ingress: false, egress: true, allowed: false },
+      { to: 'other/stranger', ingress: true, egress: false, allowed: false },
+    ]);
   }, 120_000);
 
   test('with the app from props: the app reaches the shards and the DNS; its clients its port; Prometheus the stats; nothing else', () => {

@@ -531,6 +531,12 @@ describe('SidecarPod NetworkPolicy (issue 23)', () => {
     expect(one(synthValid(withService.chart), 'NetworkPolicy').spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8443 }] }]);
   });
 
+  test('a sidecar port with expose: true is served too; one without is not', () => {
+    const { chart, pod } = legacy();
+    pod.addSidecar(Sidecar.container({ name: 'grpc', image: 'example/grpc-gateway:1.0.0', ports: [{ number: 9000, name: 'grpc', expose: true }, { number: 9001, name: 'admin' }] }));
+    expect(one(synthValid(chart), 'NetworkPolicy').spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9000 }] }]);
+  });
+
   test('the app port exposed on purpose through the Service is open on purpose', () => {
     const { chart, pod, tls } = legacy();
     pod.addSidecar(Sidecar.httpsTerminator({ secret: tls }));

@@ -444,7 +444,7 @@ export class AmbassadorShardedRedis extends Construct {
     const podLabels: { [key: string]: string } = w.podMetadata.toJson().labels ?? {};
     const marker = this.markerLabel();
     const labels = selectorOf(w) ?? (podLabels[marker] !== undefined ? { [marker]: podLabels[marker] } : podLabels);
-    if (Object.keys(labels).length === 0) {
+    if (Object.keys(labels).length === 0 && this.graph.isEnabled) {
       throw new Error(`${PropCheck.where(this)}: the shards' NetworkPolicy admits the pods of '${w.node.path}' by their labels, and its pods have none (give them labels, or set 'networkPolicy.enabled' to false)`);
     }
     const ns = w.metadata.namespace ?? Chart.of(w).namespace;

@@ -4,7 +4,7 @@
 import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AdapterMonitoring, HealthCheck, MonitoringAdapter } from '../src';
+import { AdapterMonitoring, HealthCheck, MonitoringAdapter, NetworkPeer } from '../src';
 
 export class AdapterMysqlChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
@@ -38,6 +38,8 @@ export class AdapterMysqlChart extends Chart {
       ],
       serviceMonitor: true,
       prometheusRule: true,
+      // Only Prometheus (namespace monitoring) reaches the exporter and health ports; this namespace the app's.
+      networkPolicy: { monitoring: NetworkPeer.pods({ 'app.kubernetes.io/name': 'prometheus' }, { 'kubernetes.io/metadata.name': 'monitoring' }) },
     });
   }
 }

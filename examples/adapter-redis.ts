@@ -8,7 +8,7 @@
 import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AdapterMonitoring, ContainerImages, HealthCheck, ImageKey, LogFormat, MonitoringAdapter } from '../src';
+import { AdapterMonitoring, ContainerImages, HealthCheck, ImageKey, LogFormat, MonitoringAdapter, NetworkPeer } from '../src';
 
 export class AdapterRedisChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
@@ -41,6 +41,8 @@ export class AdapterRedisChart extends Chart {
       ],
       serviceMonitor: true,
       prometheusRule: true,
+      // Only Prometheus (namespace monitoring) reaches the exporter and health ports; this namespace the app's.
+      networkPolicy: { monitoring: NetworkPeer.pods({ 'app.kubernetes.io/name': 'prometheus' }, { 'kubernetes.io/metadata.name': 'monitoring' }) },
     });
   }
 }

@@ -39,6 +39,21 @@ export class ShardedCounterChart extends Chart {
       },
     });
     redis.addAmbassadorTo(counter);
+
+    // The shards' NetworkPolicy admits the counter's pods only; the counter itself is yours, and so is its policy
+    // (the construct isolates only the pods it makes): here it serves nothing and reaches the shards and the DNS.
+    const counterPolicy = new kplus.NetworkPolicy(this, 'counter-policy', {
+      metadata: { name: 'hit-counter' },
+      selector: counter,
+      ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY },
+      egress: { default: kplus.NetworkPolicyTrafficDefault.DENY },
+    });
+    counterPolicy.addEgressRule(kplus.Pods.select(this, 'shard-pods', { labels: redis.shards.selector }), [kplus.NetworkPolicyPort.tcp(6379)]);
+    const dns = kplus.Pods.select(this, 'cluster-dns', {
+      labels: { 'k8s-app': 'kube-dns' },
+      namespaces: kplus.Namespaces.select(this, 'kube-system', { names: ['kube-system'] }),
+    });
+    counterPolicy.addEgressRule(dns, [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)]);
   }
 }
 

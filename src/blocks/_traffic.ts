@@ -39,6 +39,8 @@ interface Edge {
 export class TrafficGraph {
   private readonly groups: TrafficGroup[] = [];
   private readonly edges: Edge[] = [];
+  private readonly late: Array<() => void> = [];
+  private collecting?: Edge[];
   private readonly dnsUsers = new Set<TrafficGroup>();
   private readonly options: NetworkPolicyOptions;
   private readonly enabled: boolean;
@@ -85,17 +87,26 @@ export class TrafficGraph {
 
   /** The pattern's own traffic: `from` connects to `to` on `ports`. */
   public allow(from: TrafficGroup, to: TrafficGroup, ports: NetworkPort[], why: string): void {
-    this.edges.push({ from, to, ports, why });
+    this.add({ from, to, ports, why });
   }
 
   /** `to` accepts `peer` on `ports` (clients, the wired pods of `addClient`). */
   public allowFrom(peer: NetworkPeer, to: TrafficGroup, ports: NetworkPort[], why: string): void {
-    this.edges.push({ from: peer, to, ports, why });
+    this.add({ from: peer, to, ports, why });
   }
 
   /** `from` may connect to `peer` on `ports` (an external backend, the Kubernetes API). */
   public allowTo(from: TrafficGroup, peer: NetworkPeer, ports: NetworkPort[], why: string): void {
-    this.edges.push({ from, to: peer, ports, why });
+    this.add({ from, to: peer, ports, why });
+  }
+
+  /**
+   * Edges that depend on the finished pattern (e.g. the ports a pod serves once its sidecars are in): `edges` adds
+   * them with the methods above, and runs again each time the policies, the drawing or the description are made,
+   * so what it adds always reflects the pattern as it is then.
+   */
+  public atRender(edges: () => void): void {
+    this.late.push(edges);
   }
 
   /** The front door: the clients of the options (default: the same namespace) may reach `to` on `ports`. */
@@ -123,7 +134,7 @@ export class TrafficGraph {
 
   /** Every edge, as `from → to: ports (why)` lines (for tests and docs). */
   public describe(): string[] {
-    return this.edges.map((e) => `${title(e.from)} → ${title(e.to)}: ${e.ports.map(portText).join(', ') || 'any port'} (${e.why})`);
+    return this.allEdges().map((e) => `${title(e.from)} → ${title(e.to)}: ${e.ports.map(portText).join(', ') || 'any port'} (${e.why})`);
   }
 
   /** The graph as a Mermaid flowchart: the pattern's groups, the peers, and every allowed edge with its ports. */
@@ -135,13 +146,14 @@ export class TrafficGraph {
     };
     const lines = ['flowchart LR', `  %% ${heading}`];
     for (const g of this.groups) lines.push(`  ${id(g)}["${esc(g.title)}<br/>${esc(g.name)}"]`);
+    const edges = this.allEdges();
     const peers = new Map<string, NetworkPeer>();
-    for (const e of this.edges) {
+    for (const e of edges) {
       for (const end of [e.from, e.to]) if (end instanceof NetworkPeer && !peers.has(end._description)) peers.set(end._description, end);
     }
     for (const p of peers.values()) lines.push(`  ${id(p)}(["${esc(p._description)}"])`);
     const ref = (x: TrafficGroup | NetworkPeer) => (x instanceof NetworkPeer ? id(peers.get(x._description)!) : id(x));
-    for (const e of this.edges) lines.push(`  ${ref(e.from)} -->|${esc(e.ports.map(portText).join(', ') || 'any')}| ${ref(e.to)}`);
+    for (const e of edges) lines.push(`  ${ref(e.from)} -->|${esc(e.ports.map(portText).join(', ') || 'any')}| ${ref(e.to)}`);
     if (this.dnsUsers.size > 0) {
       lines.push('  dns(["cluster DNS"])');
       for (const g of this.dnsUsers) lines.push(`  ${id(g)} -.->|53/UDP, 53/TCP| dns`);
@@ -152,7 +164,7 @@ export class TrafficGraph {
   private specOf(group: TrafficGroup): any {
     const ingress: any[] = [];
     const egress: any[] = [];
-    for (const e of this.edges) {
+    for (const e of this.allEdges()) {
       if (e.to === group) ingress.push(this.rule(e.from, e.ports, 'from'));
       if (e.from === group) egress.push(this.rule(e.to, e.ports, 'to'));
     }
@@ -166,6 +178,21 @@ export class TrafficGraph {
       ...(ingress.length ? { ingress: merge(ingress, 'from') } : {}),
       ...(egress.length ? { egress: merge(egress, 'to') } : {}),
     };
+  }
+
+  private add(edge: Edge): void {
+    (this.collecting ?? this.edges).push(edge);
+  }
+
+  private allEdges(): Edge[] {
+    const late: Edge[] = [];
+    this.collecting = late;
+    try {
+      for (const f of this.late) f();
+    } finally {
+      this.collecting = undefined;
+    }
+    return [...this.edges, ...late];
   }
 
   private rule(end: TrafficGroup | NetworkPeer, ports: NetworkPort[], key: 'from' | 'to'): any {

@@ -8,12 +8,14 @@ import { addToHardenedPod } from '../blocks/_host-pod';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { PodPorts } from '../blocks/_pod-ports';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
+import { TrafficGraph } from '../blocks/_traffic';
 import { AppContainerProps } from '../core/app-container';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { NetworkPolicyOptions } from '../core/network';
 import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
@@ -121,6 +123,17 @@ export interface AdapterMonitoringProps {
    * @default - none
    */
   readonly pod?: PodOptions;
+  /**
+   * With `app`: the NetworkPolicy of the pods, a default deny for ingress and egress plus exactly the pod's own
+   * traffic: `clients` may reach the app's ports, `monitoring` (a Prometheus selector or namespace) the exporters'
+   * metrics ports and the health adapter's port; nobody else reaches them (without `monitoring` they are closed
+   * to the network — the adapters reach the app on localhost, which no policy governs). The adapters send nothing;
+   * your app's own egress goes in `extraEgress` (the pod then resolves names through the cluster DNS too). With
+   * `workload` the pod and its policy are yours: unset (allow your Prometheus to the ports of `toMermaid()`).
+   *
+   * @default - on with `app`; clients from the same namespace, the metrics ports closed
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
 }
 
 /** An adapter in the pod. */
@@ -165,6 +178,7 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
   private readonly ownsWorkload: boolean;
   private readonly images?: ImageOverrides;
   private readonly partOf: string;
+  private readonly graph: TrafficGraph;
 
   /**
    * @param scope the parent construct
@@ -288,6 +302,27 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
       });
     }
 
+    // --- the traffic: clients to the app's ports, monitoring to the adapters' ---
+    if (!this.ownsWorkload && props.networkPolicy !== undefined) {
+      throw propError(this, 'networkPolicy', 'unset when \'workload\' is given (the pod is yours, and so is its NetworkPolicy: allow your Prometheus to the metrics ports there)', 'NetworkPolicyOptions');
+    }
+    this.graph = new TrafficGraph(this, 'networkPolicy', props.networkPolicy);
+    if (this.ownsWorkload) {
+      const group = this.graph.group(this, 'NetworkPolicy', { name: this.name, selector, title: `${this.appContainer.name} + adapters` }, labels);
+      const appPorts = this.appContainer.ports.map((p) => ({ port: p.number, ...(p.protocol ? { protocol: p.protocol } : {}) }));
+      if (appPorts.length > 0) this.graph.frontDoor(group, appPorts, 'clients of the app');
+      const adapterPorts = [...exporters.map((e) => e.metricsPort!.number), ...(this.healthPort === undefined ? [] : [this.healthPort])]
+        .map((port) => ({ port }));
+      if (adapterPorts.length > 0) this.graph.metrics(group, adapterPorts, 'scrapes of the exporters, checks of the health adapter');
+      if (props.networkPolicy?.monitoring !== undefined && adapterPorts.length === 0) {
+        throw propError(this, 'networkPolicy.monitoring', 'unset when no adapter serves a port (no exporter, no health adapter: there is nothing to scrape)', 'a NetworkPeer');
+      }
+      if (this.graph.isEnabled && appPorts.length > 0 && props.networkPolicy?.clients?.length === 0) {
+        throw propError(this, 'networkPolicy.clients', `at least one peer: the Service exposes the app's ports (${appPorts.map((p) => p.port).join(', ')}), and no client could reach them (set 'networkPolicy.enabled' to false to emit no policy)`, []);
+      }
+      if ((props.networkPolicy?.extraEgress ?? []).length > 0) this.graph.resolvesNames(group);
+    }
+
     // --- config rolls the pods ---
     if (this.configMaps.length > 0) {
       const list = [...this.configMaps];
@@ -308,6 +343,11 @@ export class AdapterMonitoring extends Construct implements MonitoringHost {
   /** The adapters, in order (a copy). */
   public get adapters(): MonitoringAdapter[] {
     return this.adapterList.map((a) => a.adapter);
+  }
+
+  /** The pod's traffic as a Mermaid flowchart: the same graph the NetworkPolicy is made from (empty with `workload`). */
+  public toMermaid(): string {
+    return this.graph.toMermaid(`AdapterMonitoring ${this.node.path}`);
   }
 
 

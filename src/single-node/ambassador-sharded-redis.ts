@@ -1,4 +1,4 @@
-import { Duration, Size } from 'cdk8s';
+import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
@@ -6,6 +6,7 @@ import { addToHardenedPod } from '../blocks/_host-pod';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { REDIS_PORT, redisEngineSpec, redisShardContainer } from '../blocks/_redis-server';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
+import { TrafficGraph, TrafficGroup } from '../blocks/_traffic';
 import { addTwemproxySidecar, checkTwemproxyPoolProps, checkTwemproxyPort, twemproxyConfigMap } from '../blocks/_twemproxy';
 import { RedisEngine } from '../blocks/redis-engine';
 import { StatefulShards } from '../blocks/stateful-shards';
@@ -17,6 +18,7 @@ import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { NetworkPeer, NetworkPolicyOptions } from '../core/network';
 import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { TwemproxyHash } from '../hashing/hash-functions';
@@ -235,6 +237,18 @@ export interface AmbassadorShardedRedisProps {
    * @default - the app-wide `RecommendedLabels.PART_OF_CONTEXT_KEY`, else the base name
    */
   readonly partOf?: string;
+  /**
+   * The NetworkPolicies: one for the shards and, with `app`, one for the app Deployment, each a default deny for
+   * ingress and egress plus exactly the pattern's traffic. The shards accept only the pods that carry the
+   * ambassador (the `app` Deployment's, and each workload given to `addAmbassadorTo`, by its selector) on the
+   * redis port, and send nothing. The `app` pods may reach the shards and the cluster DNS (twemproxy resolves the
+   * shards' names); `clients` may reach `app.port`, `monitoring` the stats port with `exposeStats`; your app's own
+   * egress goes in `extraEgress` (it widens the app's policy only). Workloads of yours keep their own policies:
+   * the construct does not isolate them (if one of yours isolates their egress, allow the shards' port there).
+   *
+   * @default - on; the shards reachable from the ambassadors' pods only
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
 }
 
 
@@ -267,6 +281,8 @@ export class AmbassadorShardedRedis extends Construct {
   private readonly password?: kplus.SecretValue;
   private readonly exposeStats: boolean;
   private readonly ambassadors: kplus.AbstractPod[] = [];
+  private readonly graph: TrafficGraph;
+  private readonly shardGroup: TrafficGroup;
 
   private readonly hashingOptions: TwemproxyHashingOptions;
   private ring?: TwemproxyHashing;
@@ -350,6 +366,23 @@ export class AmbassadorShardedRedis extends Construct {
     }), this.configText);
     this.hashingOptions = { servers: servers.map((s) => ({ name: s.name })), hash: props.hash, hashTag: props.hashTag };
 
+    // ---- the traffic: the shards accept the ambassadors' pods only
+    this.graph = new TrafficGraph(this, 'networkPolicy', props.networkPolicy);
+    if (props.app === undefined && props.networkPolicy?.clients !== undefined) {
+      throw propError(this, 'networkPolicy.clients', 'unset without \'app\' (the shards\' only clients are the pods that carry the ambassador)', 'a list of peers');
+    }
+    if (props.networkPolicy?.monitoring !== undefined && !(props.app !== undefined && this.exposeStats)) {
+      throw propError(this, 'networkPolicy.monitoring', 'unset without \'app\' and \'exposeStats\' (the stats port of the app\'s pods is the only port to scrape)', 'a NetworkPeer');
+    }
+    this.shardGroup = this.graph.group(this, 'ShardsNetworkPolicy', {
+      name: this.baseName, selector: this.shards.selector, title: `${engine.name} shards ×${shards}`, ownCodeOnly: true,
+    }, RecommendedLabels.of({ name: engine.name, instance: this.baseName, component: 'shard', partOf, version: RecommendedLabels.versionOf(this.shardImage) }));
+    this.graph.atRender(() => {
+      for (const w of this.ambassadors) {
+        if (w !== this.app) this.graph.allowFrom(this.peerOf(w), this.shardGroup, [{ port: REDIS_PORT }], `the ambassador in ${w.node.path}`);
+      }
+    });
+
     // ---- the app, if asked ----
     if (props.app !== undefined) {
       this.app = this.createApp(props.app, partOf, pod);
@@ -401,6 +434,28 @@ export class AmbassadorShardedRedis extends Construct {
     return TwemproxyHashing.planResize(this.hashing, to);
   }
 
+  /** The pods' traffic as a Mermaid flowchart: the same graph the NetworkPolicies are made from. */
+  public toMermaid(): string {
+    return this.graph.toMermaid(`AmbassadorShardedRedis ${this.node.path}`);
+  }
+
+  /** A workload of the user's as a peer of the shards: its selector, in its namespace when that is not ours. */
+  private peerOf(w: kplus.AbstractPod): NetworkPeer {
+    const podLabels: { [key: string]: string } = w.podMetadata.toJson().labels ?? {};
+    const marker = this.markerLabel();
+    const labels = selectorOf(w) ?? (podLabels[marker] !== undefined ? { [marker]: podLabels[marker] } : podLabels);
+    if (Object.keys(labels).length === 0 && this.graph.isEnabled) {
+      throw new Error(`${PropCheck.where(this)}: the shards' NetworkPolicy admits the pods of '${w.node.path}' by their labels, and its pods have none (give them labels, or set 'networkPolicy.enabled' to false)`);
+    }
+    const ns = w.metadata.namespace ?? Chart.of(w).namespace;
+    return ns !== undefined && ns !== Chart.of(this).namespace ? NetworkPeer.pods(labels, { 'kubernetes.io/metadata.name': ns }) : NetworkPeer.pods(labels);
+  }
+
+  /** The label that marks the pods of a workload without a selector (a Job, a CronJob) as carrying this ambassador. */
+  private markerLabel(): string {
+    return `cdk8s-distributed-patterns/ambassador-${this.baseName}`;
+  }
+
   private attach(workload: kplus.AbstractPod, containerName: string, harden: boolean): kplus.Container {
     if (this.ambassadors.includes(workload)) throw new Error(`${PropCheck.where(this)}: '${workload.node.path}' already has the ambassador`);
     const add = () => addTwemproxySidecar({
@@ -422,6 +477,8 @@ export class AmbassadorShardedRedis extends Construct {
       initResources: this.props.authInitResources,
     });
     const ambassador = harden ? addToHardenedPod({ owner: this, method: 'addAmbassadorTo()' }, workload, add) : add();
+    // The shards admit the pods by their workload's selector; pods without one (a Job's) get a label to be admitted by.
+    if (this.graph.isEnabled && selectorOf(workload) === undefined) workload.podMetadata.addLabel(this.markerLabel(), 'true');
     this.ambassadors.push(workload);
     return ambassador;
   }
@@ -450,8 +507,19 @@ export class AmbassadorShardedRedis extends Construct {
     });
     // The pod is the library's own, restricted from the start: nothing to harden.
     this.attach(deployment, 'twemproxy', false);
+    const group = this.graph.group(this, 'AppNetworkPolicy', { name: `${this.baseName}-app`, selector, title: `app + ambassador ×${replicas}` }, labels);
+    this.graph.allow(group, this.shardGroup, [{ port: REDIS_PORT }], 'the ambassador (twemproxy) to the shards');
+    this.graph.resolvesNames(group);
+    if (checked.port !== undefined) this.graph.frontDoor(group, [{ port: checked.port }], 'clients of the app');
+    if (this.exposeStats) this.graph.metrics(group, [{ port: this.statsPort }], 'twemproxy stats');
     applyPodOptions(deployment, pod);
     RestrictedWorkloads.availability(this, deployment, selector, labels, { replicas, pod });
     return deployment;
   }
+}
+
+/** The labels a workload selects its pods by, if it has a selector (a Job's is made by the API server). */
+function selectorOf(w: kplus.AbstractPod): { [key: string]: string } | undefined {
+  const labels = w instanceof kplus.Workload ? w.matchLabels : {};
+  return Object.keys(labels).length > 0 ? labels : undefined;
 }

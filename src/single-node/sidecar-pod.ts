@@ -5,6 +5,7 @@ import { checkAppContainer } from '../blocks/_app-container';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { PodPorts } from '../blocks/_pod-ports';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
+import { TrafficGraph, TrafficGroup } from '../blocks/_traffic';
 import { assertNotSynthesized } from '../core/_app-checks';
 import { AppContainerProps } from '../core/app-container';
 import { ConfigChecksum } from '../core/checksum';
@@ -12,6 +13,7 @@ import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
 import { ResourceNames } from '../core/names';
+import { NetworkPeer, NetworkPolicyOptions, NetworkPort } from '../core/network';
 import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
@@ -150,6 +152,19 @@ export interface SidecarPodProps {
    * @default - none
    */
   readonly pod?: PodOptions;
+  /**
+   * The NetworkPolicy of the pods: a default deny for ingress and egress, plus exactly the pod's own traffic. The
+   * clients may reach the ports the pod serves — those the Service of `exposeViaService` targets, or without a
+   * Service the ports marked to be exposed — and nothing else: behind `Sidecar.httpsTerminator` that is the TLS
+   * port (and the redirect port), never the app's plain port. A process inspector's port, when exposed, is open to
+   * `monitoring` only. `Sidecar.configSync` may reach its repository: any address on the repository URL's port
+   * (443 for `https://`, 80 for `http://`, 22 for ssh, 9418 for `git://`; an IPv4 address as a /32), the same
+   * for a `webhookUrl` that is not on `127.0.0.1`/`localhost`. The pod resolves names through the cluster DNS when
+   * it has any egress. Your app's own egress (its database, an API) goes in `extraEgress`.
+   *
+   * @default - on; clients from the same namespace
+   */
+  readonly networkPolicy?: NetworkPolicyOptions;
 }
 
 /** A port of the pod that a Service may expose. */
@@ -159,6 +174,7 @@ interface ServiceCandidate {
   readonly number: number;
   expose: boolean;
   readonly servicePort: number;
+  readonly metrics: boolean;
 }
 
 /**
@@ -205,6 +221,10 @@ export class SidecarPod extends Construct implements SidecarHost {
   private readonly configMaps: kplus.ConfigMap[] = [];
   private sharesProcessNamespace = false;
   private exposed?: kplus.Service;
+  private exposedPorts?: number[];
+  private readonly graph: TrafficGraph;
+  private readonly trafficGroup: TrafficGroup;
+  private readonly noClients: boolean;
 
   /**
    * @param scope the parent construct
@@ -238,6 +258,18 @@ export class SidecarPod extends Construct implements SidecarHost {
       name: this.name, labels: this.labels, selector: this.selector, uid: app.uid, gid: app.gid, replicas, strategy: props.strategy,
     });
     applyPodOptions(this.deployment, pod);
+
+    // ---- the traffic: the ports the pod serves are known once its sidecars and Service are in
+    this.graph = new TrafficGraph(this, 'networkPolicy', props.networkPolicy);
+    this.noClients = props.networkPolicy?.clients?.length === 0;
+    this.trafficGroup = this.graph.group(this, 'NetworkPolicy', { name: this.name, selector: this.selector, title: `app + sidecars ×${replicas}` }, this.labels);
+    if ((props.networkPolicy?.extraEgress ?? []).length > 0) this.graph.resolvesNames(this.trafficGroup);
+    this.graph.atRender(() => {
+      const served = this.exposedPorts ?? this.candidates.filter((c) => c.expose && !c.metrics).map((c) => c.number);
+      if (served.length > 0) this.graph.frontDoor(this.trafficGroup, served.map((port) => ({ port })), this.exposed ? 'clients of the Service' : 'clients of the served ports');
+      const metrics = this.candidates.filter((c) => c.expose && c.metrics && !served.includes(c.number)).map((c) => ({ port: c.number }));
+      if (metrics.length > 0) this.graph.metrics(this.trafficGroup, metrics, 'scrapes of the process inspector');
+    });
 
     if (props.volumes !== undefined && !Array.isArray(props.volumes)) throw propError(this, 'volumes', 'a list of SharedVolume ({ name, sizeLimit?, memory? })', props.volumes);
     for (const v of props.volumes ?? []) this.addSharedVolume(v?.name, { sizeLimit: v?.sizeLimit, memory: v?.memory });
@@ -347,6 +379,10 @@ export class SidecarPod extends Construct implements SidecarHost {
       if (servicePorts.has(c.servicePort)) throw propError(this, 'ports', `ports with distinct Service ports (${c.servicePort} is taken twice)`, options.ports ?? claims.map((x) => x.number));
       servicePorts.add(c.servicePort);
     }
+    if (this.graph.isEnabled && this.noClients) {
+      throw propError(this, 'networkPolicy.clients', `at least one peer: the Service exposes ports ${claims.map((c) => c.number).join(', ')}, and no client could reach them (set 'networkPolicy.enabled' to false to emit no policy)`, []);
+    }
+    if (options.ports !== undefined) this.exposedPorts = claims.map((c) => c.number);
     this.exposed = new kplus.Service(this, 'Service', {
       metadata: { name: this.name, labels: this.labels },
       type: options.serviceType ?? kplus.ServiceType.CLUSTER_IP,
@@ -354,6 +390,11 @@ export class SidecarPod extends Construct implements SidecarHost {
       ports: claims.map((c) => ({ name: c.name, port: c.servicePort, targetPort: c.number })),
     });
     return this.exposed;
+  }
+
+  /** The pod's traffic as a Mermaid flowchart: the same graph the NetworkPolicy is made from. */
+  public toMermaid(): string {
+    return this.graph.toMermaid(`SidecarPod ${this.node.path}`);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -422,7 +463,9 @@ export class SidecarPod extends Construct implements SidecarHost {
     this.containerNames.push(spec.name);
     this.mountPaths.set(spec.name, paths);
     for (const p of spec.ports ?? []) {
-      this.candidates.push({ container: spec.name, name: p.name, number: p.number, expose: p.expose, servicePort: p.servicePort });
+      this.candidates.push({
+        container: spec.name, name: p.name, number: p.number, expose: p.expose, servicePort: p.servicePort, metrics: p.metrics ?? false,
+      });
     }
     for (const m of spec.mounts ?? []) this.mount(container, m);
     for (const m of spec.volumeMounts ?? []) container.mount(m.path, m.volume, { readOnly: true });
@@ -462,6 +505,12 @@ export class SidecarPod extends Construct implements SidecarHost {
   /** @internal */
   public _frontAppPort(port: number): void {
     for (const c of this.candidates) if (c.container === this.appContainer.name && c.number === port) c.expose = false;
+  }
+
+  /** @internal */
+  public _allowEgress(peer: NetworkPeer, ports: NetworkPort[], why: string): void {
+    this.graph.allowTo(this.trafficGroup, peer, ports, why);
+    this.graph.resolvesNames(this.trafficGroup);
   }
 
   /** @internal */

@@ -5,7 +5,8 @@
 import { ApiObject, App, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AdapterMonitoring, AdapterMonitoringProps, AppContainerProps, HealthCheck, LogFormat, MonitoringAdapter, PrometheusRule, ServiceMonitor,
+  AdapterMonitoring, AdapterMonitoringProps, AppContainerProps, HealthCheck, LogFormat, MonitoringAdapter, NetworkPeer, PrometheusRule,
+  ServiceMonitor,
 } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
 
@@ -173,6 +174,13 @@ const cases: BadInput[] = [
   { class: 'untyped', what: 'an app env value is a plain string', build: (c) => am(c, {}, { env: untyped({ MODE: 'x' }) }), message: `${W}: 'app.env.MODE' must be a kplus.EnvValue (EnvValue.fromValue(...), EnvValue.fromSecretValue(...), …), got 'x'` },
   { class: 'untyped', what: 'the app liveness probe is a string', build: (c) => am(c, {}, { liveness: untyped('redis-cli ping') }), message: `${W}: 'app.liveness' must be a kplus.Probe (Probe.fromHttpGet(...), fromTcpSocket(...), fromCommand(...)), got 'redis-cli ping'` },
   { class: 'untyped', what: 'the listen port is a string', build: (c) => am(c, { adapters: [MonitoringAdapter.redisExporter({ listenPort: untyped('9121') })] }), message: `${W}: 'redis-exporter.listenPort' must be an integer from 1 to 65535, got '9121'` },
+
+  // ---- network policy (the options only widen the pod's traffic; a Service nobody may use is refused)
+  { class: 'policy', what: 'networkPolicy is a string', build: (c) => am(c, { networkPolicy: untyped('on') }), message: `${W}: 'networkPolicy' must be a NetworkPolicyOptions object, got 'on'` },
+  { class: 'policy', what: 'a monitoring peer that selects nothing', build: (c) => am(c, { networkPolicy: { monitoring: NetworkPeer.pods({}, { 'kubernetes.io/metadata.name': 'monitoring' }) } }), message: `${W}: 'networkPolicy.monitoring' must be a peer that selects something: pod labels must not be empty` },
+  { class: 'policy', what: 'monitoring with no port to scrape (only the log adapter)', build: (c) => am(c, { adapters: [logs()], networkPolicy: { monitoring: NetworkPeer.namespace('monitoring') } }), message: `${W}: 'networkPolicy.monitoring' must be unset when no adapter serves a port (no exporter, no health adapter: there is nothing to scrape), got 'a NetworkPeer'` },
+  { class: 'policy', what: 'no client may reach the app\'s Service (cuts its front door)', build: (c) => am(c, { networkPolicy: { clients: [] } }), message: `${W}: 'networkPolicy.clients' must be at least one peer: the Service exposes the app's ports (6379), and no client could reach them (set 'networkPolicy.enabled' to false to emit no policy), got []` },
+  { class: 'policy', what: 'networkPolicy with a workload of yours (its policy is yours)', build: (c) => onWorkload(c, userDeployment(c), { networkPolicy: { monitoring: NetworkPeer.namespace('monitoring') } }), message: `${W}: 'networkPolicy' must be unset when 'workload' is given (the pod is yours, and so is its NetworkPolicy: allow your Prometheus to the metrics ports there), got 'NetworkPolicyOptions'` },
 ];
 
 badInputs('AdapterMonitoring', cases);

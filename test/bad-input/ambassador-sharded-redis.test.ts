@@ -2,7 +2,7 @@
 // caller would pass it, must fail with a message naming the construct path, the prop and the value.
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AmbassadorShardedRedis, AmbassadorShardedRedisProps, RedisEngine } from '../../src';
+import { AmbassadorShardedRedis, AmbassadorShardedRedisProps, NetworkPeer, RedisEngine } from '../../src';
 import { badInputs } from '../harness/bad-input';
 
 const at = "AmbassadorShardedRedis 'test/r'";
@@ -122,4 +122,11 @@ badInputs('AmbassadorShardedRedis', [
   { class: 'untyped', what: 'planResize with a string', build: (c) => withApp(c).planResize('4' as any), message: `${at}: 'newShards' must be an integer from 1 to 1024, got '4'` },
   { class: 'untyped', what: 'a nodeSelector value as a number', build: (c) => withApp(c, { pod: { nodeSelector: { disk: 1 } } }), message: `${at}: 'pod.nodeSelector.disk' must be a label value (at most 63 characters: alphanumerics, '-', '_' and '.', starting and ending with an alphanumeric), got 1` },
   { class: 'untyped', what: 'images as null', build: (c) => withApp(c, { images: null }), message: `${at}: 'images' must be an ImageOverrides object ({ redis: '…' }; this construct runs 'redis', 'twemproxy'), got null` },
+  // ---- network policy (the shards' clients are the ambassadors' pods: nothing to name, nothing to cut)
+  { class: 'policy', what: 'networkPolicy is a string', build: (c) => withApp(c, { networkPolicy: 'on' }), message: `${at}: 'networkPolicy' must be a NetworkPolicyOptions object, got 'on'` },
+  { class: 'policy', what: 'enabled is a string', build: (c) => withApp(c, { networkPolicy: { enabled: 'no' } }), message: `${at}: 'networkPolicy.enabled' must be true or false, got 'no'` },
+  { class: 'policy', what: 'a client peer that selects nothing', build: (c) => withApp(c, { networkPolicy: { clients: [NetworkPeer.pods({})] } }), message: `${at}: 'networkPolicy.clients[0]' must be a peer that selects something` },
+  { class: 'policy', what: 'clients without app (other pods would reach the shards past the ambassador)', build: (c) => redis(c, { networkPolicy: { clients: [NetworkPeer.pods({ app: 'web' })] } }), message: `${at}: 'networkPolicy.clients' must be unset without 'app' (the shards' only clients are the pods that carry the ambassador), got 'a list of peers'` },
+  { class: 'policy', what: 'monitoring without exposeStats (nothing to scrape)', build: (c) => withApp(c, { networkPolicy: { monitoring: NetworkPeer.namespace('monitoring') } }), message: `${at}: 'networkPolicy.monitoring' must be unset without 'app' and 'exposeStats' (the stats port of the app's pods is the only port to scrape), got 'a NetworkPeer'` },
+  { class: 'policy', what: 'an extra egress IP block outside its CIDR', build: (c) => withApp(c, { networkPolicy: { extraEgress: [{ peer: NetworkPeer.ipBlock('10.0.0.0/8', ['192.168.0.0/16']) }] } }), message: `${at}: 'networkPolicy.extraEgress[0].peer' must be 'except' blocks inside 10.0.0.0/8, got '192.168.0.0/16'` },
 ]);

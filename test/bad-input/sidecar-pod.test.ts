@@ -2,7 +2,7 @@
 // Python caller would — fails at synthesis with the construct path, the prop and the value (issue 15).
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AppContainerProps, GitCredentials, Sidecar, SidecarPod, SidecarPodProps } from '../../src';
+import { AppContainerProps, GitCredentials, NetworkPeer, Sidecar, SidecarPod, SidecarPodProps } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
 
 const W = "SidecarPod 'test/legacy'";
@@ -268,6 +268,15 @@ const cases: BadInput[] = [
   { class: 'untyped', what: 'addSidecar() is given a plain object', build: (c) => pod(c).addSidecar(untyped({ name: 'x', image: 'example/x:1.0' })), message: `${W}: 'sidecar' must be a Sidecar (Sidecar.httpsTerminator(...), configSync(...), processInspector(...) or container(...)), got {"name":"x","image":"example/x:1.0"}` },
   { class: 'untyped', what: 'shareProcessNamespace is \'true\'', build: (c) => pod(c, { shareProcessNamespace: untyped('true') }), message: `${W}: 'shareProcessNamespace' must be true or false, got 'true'` },
   { class: 'untyped', what: 'a sidecar port number is a string', build: (c) => pod(c).addSidecar(sidecar({ ports: [{ number: '9000', name: 'x' }] })), message: `${W}: 'other.ports[0].number' must be an integer from 1 to 65535, got '9000'` },
+
+  // ---- network policy (the options only widen the pod's traffic; a front door nobody may use is refused)
+  { class: 'policy', what: 'networkPolicy is a string', build: (c) => pod(c, { networkPolicy: untyped('on') }), message: `${W}: 'networkPolicy' must be a NetworkPolicyOptions object, got 'on'` },
+  { class: 'policy', what: 'a client peer that selects nothing', build: (c) => pod(c, { networkPolicy: { clients: [NetworkPeer.pods({})] } }), message: `${W}: 'networkPolicy.clients[0]' must be a peer that selects something: pod labels must not be empty` },
+  { class: 'policy', what: 'monitoring is a label map', build: (c) => pod(c, { networkPolicy: { monitoring: untyped({ app: 'prometheus' }) } }), message: `${W}: 'networkPolicy.monitoring' must be a NetworkPeer (NetworkPeer.pods(...), .namespace(...), .ipBlock(...), …), got {"app":"prometheus"}` },
+  { class: 'policy', what: 'no client may reach the Service (cuts the pod\'s front door)', build: (c) => pod(c, { networkPolicy: { clients: [] } }).exposeViaService(), message: `${W}: 'networkPolicy.clients' must be at least one peer: the Service exposes ports 8080, and no client could reach them (set 'networkPolicy.enabled' to false to emit no policy), got []` },
+  { class: 'policy', what: 'no client may reach the HTTPS terminator\'s Service', build: (c) => { const p = pod(c, { networkPolicy: { clients: [] } }); p.addSidecar(Sidecar.httpsTerminator({ secret: tls(c) })); p.exposeViaService(); }, message: `${W}: 'networkPolicy.clients' must be at least one peer: the Service exposes ports 8443` },
+  { class: 'port', what: 'the git repository\'s port is 99999 (its egress rule would name no port)', build: (c) => pod(c).addSidecar(sync({ repository: 'https://git.example.com:99999/config.git' })), message: `${W}: 'config-sync.repository' must be a git repository URL whose port is from 1 to 65535, got 'https://git.example.com:99999/config.git'` },
+  { class: 'port', what: 'a remote webhook\'s port is 0', build: (c) => pod(c).addSidecar(sync({ webhookUrl: 'http://hooks.example.com:0/reload' })), message: `${W}: 'config-sync.webhookUrl' must be an http:// or https:// URL whose port is from 1 to 65535, got 'http://hooks.example.com:0/reload'` },
 ];
 
 badInputs('SidecarPod', cases);

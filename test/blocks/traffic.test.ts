@@ -100,6 +100,24 @@ describe('TrafficGraph', () => {
     ].join('\n'));
   });
 
+  test('atRender: edges made from the pattern as it is at each rendering (policies, drawing, description), never twice', () => {
+    // GIVEN a served port that changes after the groups are made
+    const { chart, graph, leaf } = build();
+    const served = [9090];
+    graph.atRender(() => graph.frontDoor(leaf, served.map((port) => ({ port })), 'served ports'));
+    expect(graph.describe()).toContain('every pod of this namespace → sg-shard-0: 9090/TCP (served ports)');
+    // WHEN the pattern changes before synthesis
+    served.splice(0, 1, 9443);
+    // THEN every rendering sees the change, once
+    const leafPolicy = synthValid(chart).find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'sg-shard-0');
+    expect(leafPolicy.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/component': 'root' } } }], ports: [{ protocol: 'TCP', port: 9090 }] },
+      { from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 9443 }] },
+    ]);
+    expect(graph.describe().filter((l) => l.includes('served ports'))).toEqual(['every pod of this namespace → sg-shard-0: 9443/TCP (served ports)']);
+    expect(graph.toMermaid('t').match(/9443/g)).toHaveLength(1);
+  });
+
   describe('fails when', () => {
     test.each([
       ['an ingress peer selects nothing (empty pod labels)', { clients: [NetworkPeer.pods({})] }, "'networkPolicy.clients[0]' must be a peer that selects something: pod labels must not be empty (an empty map would select every pod; say NetworkPeer.sameNamespace() for that)"],

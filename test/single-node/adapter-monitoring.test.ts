@@ -2,7 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   AdapterMonitoring, AppContainerProps, ConfigChecksum, ContainerImages, FluentBitConfig, HealthAdapterProgram, HealthCheck,
-  HealthCheckProtocol, ImageKey, LogFormat, MonitoringAdapter, MonitoringAdapterType, RestrictedSecurity,
+  HealthCheckProtocol, ImageKey, LogFormat, MonitoringAdapter, MonitoringAdapterType, NetworkPeer, RestrictedSecurity,
 } from '../../src';
 import { LINE } from '../../src/line';
 import { checkRestricted, ofKind, one, synthValid } from '../harness';
@@ -82,6 +82,7 @@ describe('AdapterMonitoring with an app container', () => {
     expect(objs).toMatchSnapshot();
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Deployment/cache', 'ConfigMap/cache-health', 'ConfigMap/cache-log-normalizer', 'Service/cache', 'ServiceMonitor/cache', 'PrometheusRule/cache',
+      'NetworkPolicy/cache',
     ]);
     expect(containers(objs).map((c: any) => c.name)).toEqual(['redis', 'redis-exporter', 'health', 'log-normalizer']);
     // the app is a regular container on every line; the adapters native sidecars where the line has them
@@ -215,7 +216,7 @@ describe('AdapterMonitoring with an app container', () => {
     });
     const objs = synthValid(chart);
     expect(objs).toMatchSnapshot();
-    expect(objs.map((o) => o.kind)).toEqual(['Deployment', 'Service']);
+    expect(objs.map((o) => o.kind)).toEqual(['Deployment', 'Service', 'NetworkPolicy']);
     const exporter = container(objs, 'memcached-exporter');
     expect(exporter.image).toBe(ContainerImages.defaultImage(ImageKey.MEMCACHED_EXPORTER));
     expect(exporter.args).toEqual(['--memcached.address=localhost:11211', '--web.listen-address=:9150']);
@@ -593,5 +594,73 @@ describe('AdapterMonitoring: one vocabulary (app container, pod options, labels,
     expect(container(defaults, 'redis-exporter').resources).toEqual({ limits: { cpu: '100m', memory: '64Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
     expect(container(defaults, 'health').resources).toEqual({ limits: { cpu: '100m', memory: '96Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
     expect(container(defaults, 'log-normalizer').resources).toEqual({ limits: { cpu: '200m', memory: '128Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
+  });
+});
+
+describe('AdapterMonitoring NetworkPolicy (issue 23)', () => {
+  const SELECTOR = { 'app.kubernetes.io/component': 'app', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/name': 'cache' };
+
+  test('with app: default deny; the clients to the app port, monitoring to the exporter and health ports, nothing sent', () => {
+    // GIVEN Prometheus in namespace monitoring
+    const chart = Testing.chart();
+    const prometheus = NetworkPeer.pods({ 'app.kubernetes.io/name': 'prometheus' }, { 'kubernetes.io/metadata.name': 'monitoring' });
+    const am = new AdapterMonitoring(chart, 'cache', {
+      app: redisApp(),
+      adapters: [MonitoringAdapter.redisExporter(), MonitoringAdapter.health({ check: HealthCheck.redisPing() })],
+      networkPolicy: { monitoring: prometheus },
+    });
+    const objs = synthValid(chart);
+    // THEN
+    const policy = one(objs, 'NetworkPolicy', 'cache');
+    expect(policy.metadata.labels).toEqual(one(objs, 'Deployment').metadata.labels);
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: SELECTOR },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        { from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 6379 }] },
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+          ports: [{ protocol: 'TCP', port: 9121 }, { protocol: 'TCP', port: am.healthPort }],
+        },
+      ],
+    });
+    expect(one(objs, 'Deployment').spec.selector.matchLabels).toEqual(SELECTOR);
+    expect(am.toMermaid()).toBe([
+      'flowchart LR',
+      '  %% AdapterMonitoring test/cache',
+      '  n0["app + adapters<br/>cache"]',
+      '  n1(["every pod of this namespace"])',
+      '  n2(["pods app.kubernetes.io/name=prometheus in namespaces kubernetes.io/metadata.name=monitoring"])',
+      '  n1 -->|6379/TCP| n0',
+      `  n2 -->|9121/TCP, ${am.healthPort}/TCP| n0`,
+      '',
+    ].join('\n'));
+  });
+
+  test('without monitoring the metrics ports are closed; extraEgress for the app (with DNS); enabled: false emits nothing', () => {
+    const chart = Testing.chart();
+    new AdapterMonitoring(chart, 'cache', {
+      app: redisApp(),
+      adapters: [MonitoringAdapter.redisExporter()],
+      networkPolicy: { clients: [NetworkPeer.pods({ app: 'web' })], extraEgress: [{ peer: NetworkPeer.pods({ app: 'primary' }), ports: [{ port: 6379 }] }] },
+    });
+    const spec = one(synthValid(chart), 'NetworkPolicy').spec;
+    expect(spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ protocol: 'TCP', port: 6379 }] }]);
+    expect(spec.egress).toEqual([
+      { to: [{ podSelector: { matchLabels: { app: 'primary' } } }], ports: [{ protocol: 'TCP', port: 6379 }] },
+      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+    ]);
+    const off = Testing.chart();
+    new AdapterMonitoring(off, 'cache', { app: redisApp(), adapters: [MonitoringAdapter.redisExporter()], networkPolicy: { enabled: false } });
+    expect(ofKind(synthValid(off), 'NetworkPolicy')).toEqual([]);
+  });
+
+  test('with a workload of yours: no policy (the pod and its policy are yours)', () => {
+    const chart = Testing.chart();
+    const d = new kplus.Deployment(chart, 'web', { securityContext: { user: 1000, group: 1000 } });
+    d.addContainer({ name: 'redis', image: 'redis:7.2.5-alpine', ports: [{ number: 6379, name: 'redis' }], securityContext: { user: 999, group: 1000 } });
+    const am = new AdapterMonitoring(chart, 'cache', { workload: d, adapters: [MonitoringAdapter.redisExporter()] });
+    expect(ofKind(synthValid(chart), 'NetworkPolicy')).toEqual([]);
+    expect(am.toMermaid()).toBe('flowchart LR\n  %% AdapterMonitoring test/cache\n');
   });
 });

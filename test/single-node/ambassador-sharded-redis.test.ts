@@ -1,7 +1,7 @@
 import { Chart, Cron, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { AmbassadorShardedRedis, RecommendedLabels, RedisEngine, RedisEvictionPolicy, RestrictedSecurity, TwemproxyHash } from '../../src';
+import { AmbassadorShardedRedis, NetworkPeer, RecommendedLabels, RedisEngine, RedisEvictionPolicy, RestrictedSecurity, TwemproxyHash } from '../../src';
 import { LINE } from '../../src/line';
 import { checkRestricted, ofKind, one, synthValid } from '../harness';
 import { containerNames, sidecarOf } from '../harness/sidecars';
@@ -427,5 +427,102 @@ describe('AmbassadorShardedRedis', () => {
       make({}, chart);
       expect(() => app.synth()).toThrow(/AmbassadorShardedRedis 'c\/r': no workload has the ambassador/);
     });
+  });
+});
+
+describe('AmbassadorShardedRedis NetworkPolicies (issue 23)', () => {
+  const SHARDS = { 'app.kubernetes.io/component': 'shard', 'app.kubernetes.io/instance': 'sharded-redis', 'app.kubernetes.io/name': 'redis' };
+  const APP_SELECTOR = { 'app.kubernetes.io/component': 'app', 'app.kubernetes.io/instance': 'sharded-redis', 'app.kubernetes.io/name': 'sharded-redis' };
+  const DNS = { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] };
+
+  test('the shards accept only the pods that carry the ambassador, on the redis port, and send nothing; your workloads keep their own policies', () => {
+    // GIVEN two workloads of the user's, one in another namespace
+    const app = Testing.app();
+    const chart = new Chart(app, 'test');
+    const other = new Chart(app, 'other', { namespace: 'jobs' });
+    const redis = new AmbassadorShardedRedis(chart, 'sharded-redis');
+    const web = appDeployment(chart);
+    const job = plainDeployment(other, 'batch');
+    // WHEN the ambassador is added to both
+    redis.addAmbassadorTo(web);
+    redis.addAmbassadorTo(job);
+    const objs = synthValid(chart);
+    // THEN one policy, the shards'
+    const policies = ofKind(objs, 'NetworkPolicy');
+    expect(policies.map((p) => p.metadata.name)).toEqual(['sharded-redis']);
+    expect(policies[0].metadata.labels).toEqual(one(objs, 'StatefulSet').metadata.labels);
+    expect(policies[0].spec).toEqual({
+      podSelector: { matchLabels: SHARDS },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        { from: [{ podSelector: { matchLabels: web.matchLabels } }], ports: [{ protocol: 'TCP', port: 6379 }] },
+        { from: [{ podSelector: { matchLabels: job.matchLabels }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'jobs' } } }], ports: [{ protocol: 'TCP', port: 6379 }] },
+      ],
+    });
+    // the shards' selector selects exactly the StatefulSet's pods
+    expect(one(objs, 'StatefulSet').spec.selector.matchLabels).toEqual(SHARDS);
+    expect(redis.toMermaid()).toBe([
+      'flowchart LR',
+      '  %% AmbassadorShardedRedis test/sharded-redis',
+      '  n0["redis shards ×3<br/>sharded-redis"]',
+      `  n1(["pods cdk8s.io/metadata.addr=${web.matchLabels['cdk8s.io/metadata.addr']}"])`,
+      `  n2(["pods cdk8s.io/metadata.addr=${job.matchLabels['cdk8s.io/metadata.addr']} in namespaces kubernetes.io/metadata.name=jobs"])`,
+      '  n1 -->|6379/TCP| n0',
+      '  n2 -->|6379/TCP| n0',
+      '',
+    ].join('\n'));
+  });
+
+  test('the app from props: its own policy — clients to its port, egress to the shards and the DNS, extraEgress, stats to monitoring', () => {
+    const chart = Testing.chart();
+    const prometheus = NetworkPeer.namespace('monitoring');
+    new AmbassadorShardedRedis(chart, 'sharded-redis', {
+      app: { ...APP, port: 8080 },
+      exposeStats: true,
+      networkPolicy: {
+        clients: [NetworkPeer.pods({ app: 'web' })],
+        monitoring: prometheus,
+        extraEgress: [{ peer: NetworkPeer.ipBlock('10.9.0.0/16'), ports: [{ port: 443 }] }],
+      },
+    });
+    const objs = synthValid(chart);
+    expect(ofKind(objs, 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['sharded-redis', 'sharded-redis-app']);
+    expect(one(objs, 'NetworkPolicy', 'sharded-redis').spec).toEqual({
+      podSelector: { matchLabels: SHARDS },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: { matchLabels: APP_SELECTOR } }], ports: [{ protocol: 'TCP', port: 6379 }] }],
+    });
+    expect(one(objs, 'NetworkPolicy', 'sharded-redis-app').spec).toEqual({
+      podSelector: { matchLabels: APP_SELECTOR },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        { from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 22222 }] },
+      ],
+      egress: [
+        { to: [{ podSelector: { matchLabels: SHARDS } }], ports: [{ protocol: 'TCP', port: 6379 }] },
+        { to: [{ ipBlock: { cidr: '10.9.0.0/16' } }], ports: [{ protocol: 'TCP', port: 443 }] },
+        DNS,
+      ],
+    });
+    expect(one(objs, 'Deployment').spec.selector.matchLabels).toEqual(APP_SELECTOR);
+  });
+
+  test('a workload without a selector (a CronJob): its pods get a label the shards admit them by', () => {
+    const chart = Testing.chart();
+    const redis = new AmbassadorShardedRedis(chart, 'sharded-redis');
+    const cron = new kplus.CronJob(chart, 'nightly', { schedule: Cron.daily(), securityContext: { user: 1000, group: 1000 } });
+    cron.addContainer({ name: 'main', image: 'node:22.11.0-alpine3.20', securityContext: { user: 1000, group: 1000 } });
+    redis.addAmbassadorTo(cron);
+    const objs = synthValid(chart);
+    const marker = { 'cdk8s-distributed-patterns/ambassador-sharded-redis': 'true' };
+    expect(one(objs, 'CronJob').spec.jobTemplate.spec.template.metadata.labels).toMatchObject(marker);
+    expect(one(objs, 'NetworkPolicy').spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: marker } }], ports: [{ protocol: 'TCP', port: 6379 }] }]);
+  });
+
+  test('enabled: false emits no policy', () => {
+    const chart = Testing.chart();
+    new AmbassadorShardedRedis(chart, 'sharded-redis', { app: APP, networkPolicy: { enabled: false } });
+    expect(ofKind(synthValid(chart), 'NetworkPolicy')).toEqual([]);
   });
 });

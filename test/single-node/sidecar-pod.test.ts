@@ -1,7 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppContainerProps, ConfigChecksum, GitCredentials, NginxConfig, Sidecar, SidecarPod, SidecarPodProps, TlsVersion,
+  AppContainerProps, ConfigChecksum, GitCredentials, NetworkPeer, NginxConfig, Sidecar, SidecarPod, SidecarPodProps, TlsVersion,
 } from '../../src';
 import { LINE } from '../../src/line';
 import { ofKind, one, synthValid } from '../harness';
@@ -488,5 +488,106 @@ describe('SidecarPod: one vocabulary (app container, pod options, labels, secret
     expect(container(defaults, 'https').resources).toEqual({ limits: { memory: '128Mi' }, requests: { cpu: '50m', memory: '32Mi' } });
     expect(container(defaults, 'config-sync').resources).toEqual({ limits: { memory: '256Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
     expect(container(defaults, 'process-inspector').resources).toEqual({ limits: { memory: '128Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
+  });
+});
+
+describe('SidecarPod NetworkPolicy (issue 23)', () => {
+  const SELECTOR = { 'app.kubernetes.io/component': 'app', 'app.kubernetes.io/instance': 'legacy', 'app.kubernetes.io/name': 'legacy' };
+  const DNS = { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] };
+  const ANYWHERE = [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }];
+
+  test('the app alone: default deny, the clients (this namespace) to the app port, no egress; the Mermaid from the same graph', () => {
+    const { chart, pod } = legacy();
+    const objs = synthValid(chart);
+    const policy = one(objs, 'NetworkPolicy', 'legacy');
+    expect(policy.metadata.labels).toEqual(one(objs, 'Deployment').metadata.labels);
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: SELECTOR },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8080 }] }],
+    });
+    expect(pod.toMermaid()).toBe([
+      'flowchart LR',
+      '  %% SidecarPod test/legacy',
+      '  n0["app + sidecars ×1<br/>legacy"]',
+      '  n1(["every pod of this namespace"])',
+      '  n1 -->|8080/TCP| n0',
+      '',
+    ].join('\n'));
+  });
+
+  test('behind the HTTPS terminator the app\'s plain port is not in the policy: the clients reach the TLS and redirect ports only', () => {
+    const { chart, pod, tls } = legacy({ networkPolicy: { clients: [NetworkPeer.pods({ app: 'shop' })] } });
+    pod.addSidecar(Sidecar.httpsTerminator({ secret: tls, redirectHttpPort: 8081 }));
+    const objs = synthValid(chart);
+    const spec = one(objs, 'NetworkPolicy').spec;
+    expect(spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: 'shop' } } }], ports: [{ protocol: 'TCP', port: 8443 }, { protocol: 'TCP', port: 8081 }] }]);
+    expect(JSON.stringify(spec)).not.toContain('8080');
+    expect(spec.egress).toBeUndefined();
+    // the same with a Service: the policy follows the ports the Service targets
+    const withService = legacy();
+    withService.pod.addSidecar(Sidecar.httpsTerminator({ secret: withService.tls }));
+    withService.pod.exposeViaService();
+    expect(one(synthValid(withService.chart), 'NetworkPolicy').spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8443 }] }]);
+  });
+
+  test('a sidecar port with expose: true is served too; one without is not', () => {
+    const { chart, pod } = legacy();
+    pod.addSidecar(Sidecar.container({ name: 'grpc', image: 'example/grpc-gateway:1.0.0', ports: [{ number: 9000, name: 'grpc', expose: true }, { number: 9001, name: 'admin' }] }));
+    expect(one(synthValid(chart), 'NetworkPolicy').spec.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9000 }] }]);
+  });
+
+  test('the app port exposed on purpose through the Service is open on purpose', () => {
+    const { chart, pod, tls } = legacy();
+    pod.addSidecar(Sidecar.httpsTerminator({ secret: tls }));
+    pod.exposeViaService({ ports: [8443, 8080] });
+    expect(one(synthValid(chart), 'NetworkPolicy').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 8443 }, { protocol: 'TCP', port: 8080 }]);
+  });
+
+  test('git-sync reaches its repository (any address on the URL\'s port) and the DNS; a webhook on 127.0.0.1 needs nothing', () => {
+    const { chart, pod } = legacy();
+    pod.addSidecar(Sidecar.configSync({ repository: 'https://git.example.com/team/config.git', webhookUrl: 'http://127.0.0.1:8080/-/reload' }));
+    const spec = one(synthValid(chart), 'NetworkPolicy').spec;
+    expect(spec.egress).toEqual([{ to: ANYWHERE, ports: [{ protocol: 'TCP', port: 443 }] }, DNS]);
+    expect(pod.toMermaid()).toContain('n0 -->|443/TCP| n1');
+    expect(pod.toMermaid()).toContain('n1(["anywhere"])');
+    expect(pod.toMermaid()).toContain('n0 -.->|53/UDP, 53/TCP| dns');
+  });
+
+  test.each([
+    ['ssh://git@git.example.com:2222/team/config.git', ANYWHERE, 2222],
+    ['git@github.com:team/config.git', ANYWHERE, 22],
+    ['git://git.example.com/config.git', ANYWHERE, 9418],
+    ['http://10.1.2.3/config.git', [{ ipBlock: { cidr: '10.1.2.3/32' } }], 80],
+  ])('git-sync\'s egress for %s', (repository, to, port) => {
+    const { chart, pod } = legacy();
+    pod.addSidecar(Sidecar.configSync({ repository }));
+    expect(one(synthValid(chart), 'NetworkPolicy').spec.egress[0]).toEqual({ to, ports: [{ protocol: 'TCP', port }] });
+  });
+
+  test('a file:// repository and no remote webhook: no egress at all; a remote webhook: its port', () => {
+    const local = legacy();
+    local.pod.addSidecar(Sidecar.configSync({ repository: 'file:///srv/config.git' }));
+    expect(one(synthValid(local.chart), 'NetworkPolicy').spec.egress).toBeUndefined();
+    const hook = legacy();
+    hook.pod.addSidecar(Sidecar.configSync({ repository: 'file:///srv/config.git', webhookUrl: 'https://hooks.example.com:8443/reload' }));
+    expect(one(synthValid(hook.chart), 'NetworkPolicy').spec.egress).toEqual([{ to: ANYWHERE, ports: [{ protocol: 'TCP', port: 8443 }] }, DNS]);
+  });
+
+  test('an exposed process inspector is open to monitoring only; the app\'s own egress in extraEgress (with DNS); enabled: false emits nothing', () => {
+    const prometheus = NetworkPeer.pods({ 'app.kubernetes.io/name': 'prometheus' }, { 'kubernetes.io/metadata.name': 'monitoring' });
+    const { chart, pod } = legacy({
+      networkPolicy: { monitoring: prometheus, extraEgress: [{ peer: NetworkPeer.pods({ app: 'db' }), ports: [{ port: 5432 }] }] },
+    });
+    pod.addSidecar(Sidecar.processInspector({ expose: true }));
+    const spec = one(synthValid(chart), 'NetworkPolicy').spec;
+    expect(spec.ingress).toEqual([
+      { from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8080 }] },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ protocol: 'TCP', port: 9256 }] },
+    ]);
+    expect(spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: { app: 'db' } } }], ports: [{ protocol: 'TCP', port: 5432 }] }, DNS]);
+    const off = legacy({ networkPolicy: { enabled: false } });
+    off.pod.addSidecar(Sidecar.configSync({ repository: 'https://git.example.com/config.git' }));
+    expect(ofKind(synthValid(off.chart), 'NetworkPolicy')).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { checkResources } from '../../core/_rules';
 import { PropCheck } from '../../core/errors';
 import { ContainerImages, ImageKey } from '../../core/images';
 import { ResourceNames } from '../../core/names';
+import { NetworkPeer } from '../../core/network';
 import { propError } from '../../core/prop-error';
 
 /** Where git-sync keeps its checkouts in its own containers. */
@@ -67,6 +68,29 @@ export class ConfigSync implements SidecarPreset {
     const hook = o.webhookUrl === undefined ? [] : [`--webhook-url=${o.webhookUrl}`];
     const added = host._addRestricted({ ...common, name: containerName, args: [...args, ...hook] });
     host._mountShared(host.appContainer, p('mountPath'), { volume: containerName, path: mountPath, readOnly: true });
+    // The repository's (and a remote webhook's) addresses are not known at synthesis: any address on its port.
+    const remote = endpointOf(repo);
+    if (remote && !(remote.port >= 1 && remote.port <= 65535)) throw propError(host, p('repository'), 'a git repository URL whose port is from 1 to 65535', repo);
+    if (remote) host._allowEgress(remote.peer, [{ port: remote.port }], `git-sync: the repository ${repo}`);
+    const hookEnd = o.webhookUrl === undefined ? undefined : endpointOf(o.webhookUrl);
+    if (hookEnd && !(hookEnd.port >= 1 && hookEnd.port <= 65535)) throw propError(host, p('webhookUrl'), 'an http:// or https:// URL whose port is from 1 to 65535', o.webhookUrl);
+    if (hookEnd) host._allowEgress(hookEnd.peer, [{ port: hookEnd.port }], `git-sync: the webhook ${o.webhookUrl}`);
     return { container: added.container, initContainer, volumes: [volume, ...auth?.volumes ?? [], ...added.volumes] };
   }
+}
+
+const DEFAULT_PORTS: { [scheme: string]: number } = { https: 443, http: 80, ssh: 22, git: 9418 };
+
+/**
+ * Where git-sync connects for a repository or webhook URL: the host as a peer (an IPv4 address as a /32, any
+ * address for a name) and the port (the URL's, else the scheme's); none for `file://` and the pod's own loopback.
+ */
+function endpointOf(url: string): { peer: NetworkPeer; port: number } | undefined {
+  const m = /^(?:([a-z]+):\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^:/]*)(?::(\d+))?|[^@]+@([^:]+):)/.exec(url);
+  if (!m || m[1] === 'file') return undefined;
+  const host = (m[2] ?? m[4]).toLowerCase();
+  if (host === 'localhost' || host === '[::1]' || /^127\./.test(host)) return undefined;
+  const port = m[3] !== undefined ? Number(m[3]) : DEFAULT_PORTS[m[1] ?? 'ssh'];
+  const peer = /^\d{1,3}(\.\d{1,3}){3}$/.test(host) ? NetworkPeer.ipBlock(`${host}/32`) : NetworkPeer.anywhere();
+  return { peer, port };
 }

@@ -2,6 +2,7 @@ import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { ImageKey } from '../../core/images';
+import { NetworkPeer, NetworkPort } from '../../core/network';
 import { propError } from '../../core/prop-error';
 
 // Internal: what a sidecar preset needs of its pod. `SidecarPod` implements `SidecarHost`; each preset (one file
@@ -18,6 +19,8 @@ export interface SidecarPortSpec {
   readonly expose: boolean;
   /** The Service port that targets it. */
   readonly servicePort: number;
+  /** A metrics port: when exposed, open to the NetworkPolicy's `monitoring` peer rather than the clients. */
+  readonly metrics?: boolean;
   /** `false`: a port bound to 127.0.0.1, claimed in the pod but not listed as a containerPort. */
   readonly declare?: boolean;
   /** The prop that set the number, for messages. */
@@ -132,6 +135,8 @@ export interface SidecarHost extends IConstruct {
   _appPorts(): number[];
   /** A sidecar fronts the app's `port`: the default Service no longer exposes it. */
   _frontAppPort(port: number): void;
+  /** The pod may connect to `peer` on `ports` (its NetworkPolicy's egress; DNS too). */
+  _allowEgress(peer: NetworkPeer, ports: NetworkPort[], why: string): void;
   /** Turns on `shareProcessNamespace`. */
   _enableShareProcessNamespace(): void;
 }

@@ -42,7 +42,7 @@ export class ProcessInspector implements SidecarPreset {
       uid: user.uid,
       gid: user.gid,
       args: ['-config.path=/etc/process-exporter/config.yml', `-web.listen-address=${expose ? '' : '127.0.0.1'}:${port}`, '-children=false'],
-      ports: [{ name: 'metrics', number: port, expose, servicePort: port, declare: expose, numberProp: p('port'), nameProp: p('port') }],
+      ports: [{ name: 'metrics', number: port, expose, servicePort: port, declare: expose, metrics: true, numberProp: p('port'), nameProp: p('port') }],
       volumeMounts: [{ path: '/etc/process-exporter', volume: configVolume }],
       writableDirs: [],
       resources: o.resources ?? containerResources({ cpu: ['10m'], memory: ['32Mi', '128Mi'] }),

@@ -13,7 +13,9 @@ export class Sidecar {
   /**
    * nginx (unprivileged build) terminating TLS with the certificate of a Secret and proxying plain HTTP to the
    * app on `127.0.0.1`: the book's "adding HTTPS to a legacy service". The config is
-   * `NginxConfig.tlsProxy` (TLS 1.2+, ECDHE+AEAD ciphers, X-Forwarded-* headers).
+   * `NginxConfig.tlsProxy` (TLS 1.2+, ECDHE+AEAD ciphers, X-Forwarded-* headers). The pod's NetworkPolicy then
+   * admits the clients to the TLS (and redirect) port only, never to the app's plain port; where the app allows it,
+   * bind it to `127.0.0.1` as well, so nothing outside the pod reaches it whatever the policy.
    */
   public static httpsTerminator(options: HttpsTerminatorOptions): Sidecar {
     return new Sidecar(new HttpsTerminator(options));

@@ -99,10 +99,11 @@ describe('AmbassadorShardedRedis', () => {
     expect(ambassador.ports).toBeUndefined(); // stats stay inside the pod
     expect(ambassador.resources).toEqual({ limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '50m', memory: '32Mi' } });
     expect(ambassador.securityContext).toMatchObject({ runAsUser: 65534, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(ambassador.volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'sharded-redis-twemproxy', readOnly: true }]);
+    // the default password: the config rendered with redis_auth into a memory-backed emptyDir by an init container
+    expect(ambassador.volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'sharded-redis-twemproxy-auth', readOnly: true }]);
     expect(pod.metadata.annotations['cdk8s-distributed-patterns/config-checksum']).toMatch(/^[0-9a-f]{64}$/);
-    // no password: no config-render init container (on a line with native sidecars the ambassador is the only init container)
-    expect(containerNames(pod.spec)).toEqual(LINE.nativeSidecars ? ['twemproxy', 'web'] : ['web', 'twemproxy']);
+    expect(containerNames(pod.spec)).toEqual(LINE.nativeSidecars ? ['twemproxy-config', 'twemproxy', 'web'] : ['twemproxy-config', 'web', 'twemproxy']);
+    expect(pod.spec.initContainers[0].env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { key: 'password', name: 'sharded-redis-redis-auth' } } }]);
   });
 
   test('fully qualified shard names when the chart has a namespace', () => {

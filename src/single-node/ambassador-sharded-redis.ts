@@ -3,8 +3,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
 import { addToHardenedPod } from '../blocks/_host-pod';
-import { checkRedisAuth, wireRedisServerAuth } from '../blocks/_redis-auth';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
+import { checkRedisAuth, wireRedisServerAuth } from '../blocks/_redis-auth';
 import { REDIS_PORT, redisEngineSpec, redisShardContainer } from '../blocks/_redis-server';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { addTwemproxySidecar, checkTwemproxyPoolProps, checkTwemproxyPort, twemproxyConfigMap } from '../blocks/_twemproxy';
@@ -332,8 +332,14 @@ export class AmbassadorShardedRedis extends Construct {
       }),
     });
     wireRedisServerAuth(this.auth, {
-      scope: this, id: 'Shards', workload: this.shards.statefulSet, server: this.shards.container, image: this.shardImage,
-      user: shardUser, volumePrefix: this.baseName, resources: props.authInitResources,
+      scope: this,
+      id: 'Shards',
+      workload: this.shards.statefulSet,
+      server: this.shards.container,
+      image: this.shardImage,
+      user: shardUser,
+      volumePrefix: this.baseName,
+      resources: props.authInitResources,
     });
 
     // ---- the twemproxy config ----

@@ -3,8 +3,8 @@
 import { App, Chart, Cron, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, NetworkPeer, PodFailureRule, QueueEngine, QueuePersistence, RedisAuth, WorkerMode, WorkItems,
-  WorkQueueJobs, WorkQueueJobsProps,
+  AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, NetworkPeer, PodFailureRule, QueueEngine, QueuePersistence, RedisAuth, WorkerMode,
+  WorkItems, WorkQueueJobs, WorkQueueJobsProps,
 } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
 

@@ -1,19 +1,19 @@
 // RedisAuth: every redis the library runs is authenticated by default, and the password never reaches a container's
 // argv, the server's env, a literal env value or a ConfigMap — checked over every example's synthesized YAML, on
 // each pattern's objects, and by running the init container's program as a process.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parseAllDocuments } from 'yaml';
+import { exampleNames, synthExample } from '../../scripts/synth-examples';
 import {
   AmbassadorShardedRedis, CacheEngine, QueueEngine, RedisAuth, RedisEngine, ShardedCache, WorkItems, WorkQueueJobs,
 } from '../../src';
 import { redisAuthProgram } from '../../src/runtime/redis-auth';
 import { one, synthValid } from '../harness';
-import { exampleNames, synthExample } from '../../scripts/synth-examples';
 
 const ANNOTATION = 'distributed-patterns.dev/redis-auth';
 const SERVERS = ['redis-server', 'valkey-server'];
@@ -147,7 +147,9 @@ describe('RedisAuth on each pattern', () => {
       const [init] = spec.initContainers;
       // the init container: the server's image, restricted, bounded, the Secret read-only, the include's emptyDir
       expect(init).toMatchObject({
-        name: 'valkey-auth', image: 'valkey/valkey:8.1.1-alpine', command: ['sh', '-c', redisAuthProgram(), 'write-include.sh', '/run/secrets/redis-auth/password', INCLUDE],
+        name: 'valkey-auth',
+        image: 'valkey/valkey:8.1.1-alpine',
+        command: ['sh', '-c', redisAuthProgram(), 'write-include.sh', '/run/secrets/redis-auth/password', INCLUDE],
         resources: { requests: { cpu: '10m', memory: '8Mi' }, limits: { cpu: '100m', memory: '32Mi' } },
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
       });
@@ -191,7 +193,7 @@ describe('the init container program (write-include.sh) as a process', () => {
     fs.rmSync(target, { force: true });
     if (password !== undefined) fs.writeFileSync(secret, password);
     const r = spawnSync('/bin/sh', ['-c', redisAuthProgram(), 'write-include.sh', secret, target], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
-    return { code: r.status, stderr: r.stderr, conf: fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined, mode: fs.existsSync(target) ? fs.statSync(target).mode & 0o777 : undefined };
+    return { code: r.status, stderr: r.stderr, conf: fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined, mode: fs.existsSync(target) ? (fs.statSync(target).mode % 0o1000) : undefined };
   };
 
   test.each([

@@ -41,7 +41,8 @@ function synth(props: AmbassadorShardedRedisProps, id = 'sharded-redis'): Synth 
 }
 
 /** Start one real redis per server of the rendered config, at its own 127.0.0.x, as the pod DNS names say. */
-async function startShards(s: Synth, args: string[], count?: number, configText?: string): Promise<{ hosts: Record<string, string>; shards: Map<string, Daemon> }> {
+async function startShards(s: Synth, args: string[], count?: number, configText?: string):
+Promise<{ hosts: Record<string, string>; shards: Map<string, Daemon> }> {
   const servers: string[] = parse(s.config).redis.servers;
   const hosts: Record<string, string> = {};
   const shards = new Map<string, Daemon>();

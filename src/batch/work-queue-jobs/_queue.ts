@@ -119,7 +119,9 @@ export function createQueueServer(at: QueueObjectsScope, options: QueueServerOpt
     name: at.engine.engine,
     image: at.image,
     command: [server],
-    args: [...redisAuthConfigArgs(options.auth), ...redisServerArgs(resources.memory?.limit, options.persistence), ...redisProtectedModeArgs(options.auth)],
+    args: [
+      ...redisAuthConfigArgs(options.auth), ...redisServerArgs(resources.memory?.limit, options.persistence), ...redisProtectedModeArgs(options.auth),
+    ],
     ports: [{ number: REDIS_PORT, name: 'redis' }],
     readiness: kplus.Probe.fromCommand(['sh', '-c', `${redisProbeCli(options.auth, at.engine.cli, `-p ${REDIS_PORT} PING`)} | grep -qx PONG`], { periodSeconds: Duration.seconds(5) }),
     liveness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, initialDelaySeconds: Duration.seconds(10) }),

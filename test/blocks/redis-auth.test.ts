@@ -166,7 +166,8 @@ describe('RedisAuth on each pattern', () => {
     }
     // the clients: twemproxy's redis_auth renderer and the queue's scripts read the same Secret
     const proxy = one(objs, 'Deployment', 'cache-proxy').spec.template.spec;
-    expect(proxy.initContainers[0].env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'cache-redis-auth', key: 'password' } } }]);
+    expect(proxy.initContainers[0].env).toBeUndefined();
+    expect(proxy.volumes).toContainEqual({ name: 'cache-redis-auth', secret: { secretName: 'cache-redis-auth', items: [{ key: 'password', path: 'password' }], defaultMode: 0o444 } });
     expect(one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0].env).toContainEqual({ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'q-redis-auth', key: 'password' } } });
     // memcached has no AUTH: nothing to wire, nothing annotated
     expect(one(objs, 'StatefulSet', 'mc-shard').metadata.annotations).toBeUndefined();

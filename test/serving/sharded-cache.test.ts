@@ -197,7 +197,8 @@ describe('ShardedCache', () => {
     expect(conf(objs)).toMatchObject({ listen: '0.0.0.0:6379', redis: true, redis_auth: '__REDIS_AUTH_FROM_SECRET__' });
     const proxy = one(objs, 'Deployment', 'cache-proxy').spec.template.spec;
     expect(proxy.initContainers).toHaveLength(1);
-    expect(proxy.initContainers[0]).toMatchObject({ image: 'valkey/valkey:8.1.1-alpine', env: [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'cache-auth', key: 'password' } } }] });
+    expect(proxy.initContainers[0]).toMatchObject({ image: 'valkey/valkey:8.1.1-alpine', volumeMounts: [{ mountPath: '/run/secrets/redis-auth', name: 'cache-redis-auth', readOnly: true }, expect.anything(), expect.anything()] });
+    expect(proxy.initContainers[0].env).toBeUndefined();
     expect(proxy.containers[0].volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'cache-twemproxy-auth', readOnly: true }]);
     expect(proxy.containers[0].ports).toEqual([{ containerPort: 6379, name: 'redis' }]);
   });

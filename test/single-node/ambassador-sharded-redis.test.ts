@@ -103,7 +103,9 @@ describe('AmbassadorShardedRedis', () => {
     expect(ambassador.volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'sharded-redis-twemproxy-auth', readOnly: true }]);
     expect(pod.metadata.annotations['cdk8s-distributed-patterns/config-checksum']).toMatch(/^[0-9a-f]{64}$/);
     expect(containerNames(pod.spec)).toEqual(LINE.nativeSidecars ? ['twemproxy-config', 'twemproxy', 'web'] : ['twemproxy-config', 'web', 'twemproxy']);
-    expect(pod.spec.initContainers[0].env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { key: 'password', name: 'sharded-redis-redis-auth' } } }]);
+    // the renderer reads the password from the Secret mounted as a file in it alone, never from env
+    expect(pod.spec.initContainers[0].env).toBeUndefined();
+    expect(pod.spec.volumes).toContainEqual({ name: 'sharded-redis-redis-auth', secret: { secretName: 'sharded-redis-redis-auth', items: [{ key: 'password', path: 'password' }], defaultMode: 0o444 } });
   });
 
   test('fully qualified shard names when the chart has a namespace', () => {
@@ -138,11 +140,15 @@ describe('AmbassadorShardedRedis', () => {
     expect(pod.initContainers[0].image).toBe('redis:7.2.5-alpine');
     expect(pod.initContainers[0].imagePullPolicy).toBe('IfNotPresent');
     expect(pod.initContainers[0].resources).toEqual({ limits: { cpu: '100m', memory: '32Mi' }, requests: { cpu: '10m', memory: '8Mi' } });
-    expect(pod.initContainers[0].env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { key: 'password', name: 'redis-auth' } } }]);
+    expect(pod.initContainers[0].env).toBeUndefined();
+    expect(pod.initContainers[0].command[2]).toContain('getline l < "/run/secrets/redis-auth/password"');
     expect(pod.initContainers[0].volumeMounts).toEqual([
+      { mountPath: '/run/secrets/redis-auth', name: 'r-redis-auth', readOnly: true },
       { mountPath: '/etc/nutcracker-template', name: 'r-twemproxy', readOnly: true },
       { mountPath: '/etc/nutcracker', name: 'r-twemproxy-auth' },
     ]);
+    // the Secret is mounted in the renderer alone
+    expect(containerNames(pod).filter((n) => JSON.stringify([...pod.containers, ...pod.initContainers].find((c: any) => c.name === n).volumeMounts ?? []).includes('r-redis-auth'))).toEqual(['twemproxy-config']);
     expect(pod.volumes).toContainEqual({ name: 'r-twemproxy-auth', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
     expect(sidecarNamed(pod, 'twemproxy').volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'r-twemproxy-auth', readOnly: true }]);
   });

@@ -4,17 +4,19 @@
 import { App, Chart, ChartProps, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AmbassadorShardedRedis } from '../src';
+import { AmbassadorShardedRedis, RedisAuth } from '../src';
 
 export class ShardedCounterChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, props);
-    const password = { secret: kplus.Secret.fromSecretName(this, 'auth', 'redis-auth'), key: 'password' };
+    const secret = kplus.Secret.fromSecretName(this, 'auth', 'redis-auth');
+    const password = { secret, key: 'password' };
     const redis = new AmbassadorShardedRedis(this, 'sharded-redis', {
       shards: 3,
       maxMemory: Size.mebibytes(512),
       storage: Size.gibibytes(5),
-      password,
+      // The shards read it as `requirepass` from a file (the default would be the Secret `sharded-redis-redis-auth`).
+      auth: RedisAuth.fromSecret(secret, 'password'),
       hashTag: '{}',
       partOf: 'hit-counter',
     });

@@ -5,7 +5,7 @@
 import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { CacheEngine, NetworkPeer, ShardedCache, ShardedCacheProxy } from '../src';
+import { CacheEngine, NetworkPeer, RedisAuth, ShardedCache, ShardedCacheProxy } from '../src';
 
 export class ShardedCacheChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
@@ -26,7 +26,7 @@ export class ShardedCacheChart extends Chart {
       engine: CacheEngine.VALKEY,
       shards: 3,
       memoryPerShard: Size.mebibytes(128),
-      password: { secret: kplus.Secret.fromSecretName(this, 'rate-limits-auth', 'rate-limits-auth'), key: 'password' },
+      auth: RedisAuth.fromSecret(kplus.Secret.fromSecretName(this, 'rate-limits-auth', 'rate-limits-auth'), 'password'),
       partOf: 'shop',
       networkPolicy: { clients: [NetworkPeer.pods({ 'app.kubernetes.io/name': 'web' })] },
     });

@@ -13,7 +13,7 @@
 import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { NetworkPeer, NetworkPolicyOptions, PodOptions, QueueEngine, WorkerMode, WorkItems, WorkQueueJobs } from '../src';
+import { NetworkPeer, NetworkPolicyOptions, PodOptions, QueueEngine, RedisAuth, WorkerMode, WorkItems, WorkQueueJobs } from '../src';
 
 const STORE = 'http://photo-store.media.svc.cluster.local:9000';
 const IMAGE = 'node:22.11.0-bookworm';
@@ -43,7 +43,7 @@ export class ThumbnailsChart extends Chart {
       items: WorkItems.fromList(backlog),
       mode: WorkerMode.scaledJob({ maxReplicas: 20, itemsPerJob: 10, pollingInterval: Duration.seconds(15) }),
       queueEngine: QueueEngine.VALKEY,
-      queuePassword: { secret: kplus.Secret.fromSecretName(this, 'queue-password', 'thumbnails-queue'), key: 'password' },
+      queueAuth: RedisAuth.fromSecret(kplus.Secret.fromSecretName(this, 'queue-password', 'thumbnails-queue'), 'password'),
       lease: Duration.minutes(2),
       maxAttempts: 4,
       retryBackoff: Duration.seconds(30),

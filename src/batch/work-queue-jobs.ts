@@ -15,12 +15,14 @@ import { WorkItems } from './work-queue-jobs/work-items';
 import { WorkerMode, WorkerModeKind } from './work-queue-jobs/worker-mode';
 import { WorkerStageProps } from './work-queue-jobs/worker-stage';
 import { checkPodOptions } from '../blocks/_pod-options';
+import { checkRedisAuth } from '../blocks/_redis-auth';
 import { TrafficGraph } from '../blocks/_traffic';
+import { RedisAuth } from '../blocks/redis-auth';
 import { WorkQueueEnv, WorkQueueKeyNames, WorkQueueScripts } from '../config/work-queue';
 import { assertNotSynthesized } from '../core/_app-checks';
 import { CronSchedule } from '../core/_cron';
 import { containerResources } from '../core/_resources';
-import { checkResources, checkSecretValue } from '../core/_rules';
+import { checkResources } from '../core/_rules';
 import { AppContainerProps } from '../core/app-container';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageOverrides } from '../core/images';
@@ -39,7 +41,7 @@ const MAX_CONFIGMAP_BYTES = 1024 * 1024;
 /** The smallest memory limit of the created queue server (its `maxmemory` is 80 % of it). */
 const MIN_QUEUE_MEMORY_MIB = 32;
 /** The props that configure the queue (refused by the Indexed mode, which has none). */
-const QUEUE_PROPS = ['queueEngine', 'queueAddress', 'queuePassword', 'queueName', 'queuePersistence', 'queueStorage', 'queueStorageClass',
+const QUEUE_PROPS = ['queueEngine', 'queueAddress', 'queueAuth', 'queueName', 'queuePersistence', 'queueStorage', 'queueStorageClass',
   'queueResources', 'seederResources', 'reaperResources', 'lease', 'maxAttempts', 'retryBackoff', 'maxRetryBackoff', 'takeBatch',
   'reaperSchedule'] as const;
 /** How long the seed wait of a parallel Job's workers waits for the seed run before the pod fails. */
@@ -100,12 +102,17 @@ export interface WorkQueueJobsProps {
    */
   readonly queueAddress?: string;
   /**
-   * The Secret key holding the queue's password. The server this construct creates requires it; workers get it
-   * as `QUEUE_PASSWORD`; KEDA reads it through a `TriggerAuthentication`.
+   * How the queue authenticates clients. With a password (the default), the server this construct creates reads
+   * it as `requirepass` from a config include its init container writes from the Secret file (never in argv, env
+   * or a ConfigMap); the seeder, reaper and wait-seed containers get it as `REDISCLI_AUTH` and workers as
+   * `QUEUE_PASSWORD`, both from the Secret (`secretKeyRef`, never a literal); KEDA reads it through a
+   * `TriggerAuthentication`. With `queueAddress` it is the password of your server. `RedisAuth.none()` opts out
+   * (annotated `distributed-patterns.dev/redis-auth: none` on the created server).
    *
-   * @default - no password
+   * @default - RedisAuth.fromSecret of the Secret `<name>-redis-auth`, key `password` (create it before the pods
+   *   start; the library never writes a password into its output)
    */
-  readonly queuePassword?: kplus.SecretValue;
+  readonly queueAuth?: RedisAuth;
   /**
    * What the created server keeps across a restart: its append-only file on a PersistentVolumeClaim, fsynced
    * every second or before every reply, or nothing (see `QueuePersistence` for what each loses).
@@ -279,7 +286,8 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
    * The arguments of the queue's `redis-server` (or `valkey-server`): the append-only file in `/data` fsynced as
    * `persistence` says (default every second), no RDB snapshots, `noeviction` (a queue must never drop items to
    * make room) and `maxmemory` at 80% of the memory limit, so a full server refuses writes instead of being
-   * OOM-killed.
+   * OOM-killed. The created server also gets its auth: the config include first (with a password), or
+   * `--protected-mode no` (with `RedisAuth.none()`).
    */
   public static redisArgs(memoryLimit?: Size, persistence?: QueuePersistence): string[] {
     return redisServerArgs(memoryLimit, persistence);
@@ -464,7 +472,8 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
       throw propError(this, 'queueName', "a key prefix of 1 to 100 characters: letters, digits, '.', '_', ':', '{', '}' and '-', starting with a letter or digit", queueName);
     }
     const keys = WorkQueueScripts.keys(queueName);
-    const password = props.queuePassword === undefined ? undefined : checkSecretValue(this, 'queuePassword', props.queuePassword);
+    const auth = checkRedisAuth(this, 'queueAuth', props.queueAuth, this.name);
+    const password = auth._secretValue();
     const seederResources = props.seederResources ?? containerResources(SMALL_RESOURCES);
     const reaperResources = props.reaperResources ?? containerResources(SMALL_RESOURCES);
 
@@ -486,7 +495,7 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
         }
       }
       const { deployment, service } = createQueueServer(this.objects(), {
-        password, resources: this.queueResources(), storage: this.queueStorage(), storageClass: this.queueStorageClass(), persistence,
+        auth, resources: this.queueResources(), storage: this.queueStorage(), storageClass: this.queueStorageClass(), persistence,
       });
       const namespace = Chart.of(this).namespace;
       const externalAddress = namespace === undefined ? undefined : `${service.name}.${namespace}.svc.cluster.local:${REDIS_PORT}`;

@@ -1,5 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { redisAuthConfigArgs, redisProbeCli, redisProtectedModeArgs } from './_redis-auth';
+import { RedisAuth } from './redis-auth';
 import { RedisEngine } from './redis-engine';
 import { containerResources } from '../core/_resources';
 import { ImageKey } from '../core/images';
@@ -19,8 +21,7 @@ export interface RedisEngineSpec {
 }
 
 // The official valkey image ships `valkey-server` and `valkey-cli` (it is not documented to ship `redis-*` names,
-// so they are not relied on). valkey-cli reads the password from VALKEYCLI_AUTH and falls back to REDISCLI_AUTH
-// (valkey-cli.c, OLD_CLI_AUTH_ENV), so one variable serves both engines.
+// so they are not relied on). Both clis take `--askpass` (the password on stdin), which the probes use.
 const ENGINES: { [engine: string]: RedisEngineSpec } = {
   [RedisEngine.REDIS]: { name: 'redis', imageKey: ImageKey.REDIS, server: 'redis-server', cli: 'redis-cli' },
   [RedisEngine.VALKEY]: { name: 'valkey', imageKey: ImageKey.VALKEY, server: 'valkey-server', cli: 'valkey-cli' },
@@ -37,7 +38,8 @@ export interface RedisShardContainerOptions {
   readonly maxMemoryMi: number;
   readonly evictionPolicy: string;
   readonly persistent: boolean;
-  readonly password?: kplus.SecretValue;
+  /** The checked auth; with a password the caller wires it (`wireRedisServerAuth`) once the container is added. */
+  readonly auth: RedisAuth;
   readonly extraArgs?: string[];
   /** The container's resources (default: CPU 100m–1, memory 1.5 × maxmemory as request and limit). */
   readonly resources?: kplus.ContainerResources;
@@ -49,19 +51,17 @@ export function redisShardResources(maxMemoryMi: number): kplus.ContainerResourc
   return containerResources({ cpu: ['100m', '1000m'], memory: [memory, memory] });
 }
 
-/** The server container of one shard: explicit args, probes, memory limit 1.5 × maxmemory. */
+/**
+ * The server container of one shard: explicit args, probes, memory limit 1.5 × maxmemory. With a password the
+ * server's first argument is the config include `wireRedisServerAuth` writes, and its probe's cli reads the
+ * password from the Secret file: neither its argv nor its env holds it.
+ */
 export function redisShardContainer(o: RedisShardContainerOptions): kplus.ContainerProps {
-  const env: { [name: string]: kplus.EnvValue } = {};
-  if (o.password) {
-    const value = kplus.EnvValue.fromSecretValue(o.password);
-    env.REDIS_PASSWORD = value;
-    // The cli (the readiness probe) reads it from REDISCLI_AUTH, so it never shows in a process list.
-    env.REDISCLI_AUTH = value;
-  }
   const args = [
+    ...redisAuthConfigArgs(o.auth),
     '--port', `${REDIS_PORT}`,
     '--bind', '* -::*',
-    '--protected-mode', 'no',
+    ...redisProtectedModeArgs(o.auth),
     '--dir', '/data',
     '--maxmemory', `${o.maxMemoryMi}mb`,
     '--maxmemory-policy', o.evictionPolicy,
@@ -69,15 +69,13 @@ export function redisShardContainer(o: RedisShardContainerOptions): kplus.Contai
     '--appendonly', o.persistent ? 'yes' : 'no',
   ];
   args.push(...(o.extraArgs ?? []));
-  if (o.password) args.push('--requirepass', '$(REDIS_PASSWORD)');
   return {
     name: o.engine.name,
     image: o.image,
     command: [o.engine.server],
     args,
-    envVariables: env,
     ports: [{ number: REDIS_PORT, name: 'redis' }],
-    readiness: kplus.Probe.fromCommand(['sh', '-c', `${o.engine.cli} -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -q PONG`], {
+    readiness: kplus.Probe.fromCommand(['sh', '-c', `${redisProbeCli(o.auth, o.engine.cli, `-h 127.0.0.1 -p ${REDIS_PORT} ping`)} | grep -q PONG`], {
       periodSeconds: Duration.seconds(5), timeoutSeconds: Duration.seconds(2), failureThreshold: 2,
     }),
     liveness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),

@@ -19,6 +19,9 @@ import * as line from '../line';
 export const TWEMPROXY_CONFIG_DIR = '/etc/nutcracker';
 export const TWEMPROXY_TEMPLATE_DIR = '/etc/nutcracker-template';
 export const TWEMPROXY_CONFIG_FILE = 'nutcracker.yml';
+/** Where the config renderer mounts the Secret holding the password, and the password's file. */
+export const TWEMPROXY_SECRET_DIR = '/run/secrets/redis-auth';
+export const TWEMPROXY_PASSWORD_FILE = `${TWEMPROXY_SECRET_DIR}/password`;
 
 /** The twemproxy knobs AmbassadorShardedRedis and ShardedCache share (their defaults differ). */
 export interface TwemproxyPoolProps {
@@ -142,7 +145,7 @@ export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container
   if (o.exposeStats) ports.push({ number: o.statsPort, name: 'stats' });
   // With a password, the config-render init container comes first: on a line with native sidecars the ambassador
   // is an init container too, and one started after it would wait for it while it waits for the rendered config.
-  const init = o.password ? addAuthRenderer(o, user) : undefined;
+  const init = o.password ? addAuthRenderer(o, user, volumeName('redis-auth')) : undefined;
   const props: kplus.ContainerProps = {
     name: o.containerName,
     image: o.image,
@@ -184,16 +187,23 @@ export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container
   return container;
 }
 
-/** The init container that writes `redis_auth` from the Secret into the config (mounted by the caller). */
-function addAuthRenderer(o: TwemproxySidecarOptions, user: { uid: number; gid: number }): kplus.Container {
+/**
+ * The init container that writes `redis_auth` into the config (its config volumes mounted by the caller) from the
+ * Secret mounted as a file in it alone: one key, mode 0444, because the pod may be the user's, whose fsGroup is
+ * theirs to choose; no other container of the pod mounts it.
+ */
+function addAuthRenderer(o: TwemproxySidecarOptions, user: { uid: number; gid: number }, secretVolumeName: string): kplus.Container {
+  const secret = o.password!;
   const init = RestrictedSecurity.addInitContainer(o.workload, {
     name: `${o.containerName}-config`.slice(0, 63),
     image: o.renderImage!,
-    command: ['sh', '-c', `umask 077\n${TwemproxyConfig.authRenderScript(`${TWEMPROXY_TEMPLATE_DIR}/${TWEMPROXY_CONFIG_FILE}`, `${TWEMPROXY_CONFIG_DIR}/${TWEMPROXY_CONFIG_FILE}`, 'REDIS_PASSWORD')}`],
-    envVariables: { REDIS_PASSWORD: kplus.EnvValue.fromSecretValue(o.password!) },
+    command: ['sh', '-c', `umask 077\n${TwemproxyConfig.authRenderScriptFromFile(`${TWEMPROXY_TEMPLATE_DIR}/${TWEMPROXY_CONFIG_FILE}`, `${TWEMPROXY_CONFIG_DIR}/${TWEMPROXY_CONFIG_FILE}`, TWEMPROXY_PASSWORD_FILE)}`],
     resources: o.initResources ?? containerResources(AUTH_INIT_RESOURCES),
   }, { uid: user.uid, gid: user.gid });
   containerSeccomp(o.workload, 'initContainers', o.workload.initContainers.length - 1);
+  init.mount(TWEMPROXY_SECRET_DIR, kplus.Volume.fromSecret(o.owner, `${o.id}AuthSecret`, secret.secret, {
+    name: secretVolumeName, items: { [secret.key]: { path: 'password' } }, defaultMode: 0o444,
+  }), { readOnly: true });
   return init;
 }
 

@@ -202,19 +202,36 @@ export class TwemproxyConfig {
    */
   public static authRenderScript(template: string, target: string, envVar: string): string {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(envVar)) throw new Error(`env var name must be [A-Z_][A-Z0-9_]*, got '${envVar}'`);
-    for (const p of [template, target]) if (!/^\/[-A-Za-z0-9_./]+$/.test(p)) throw new Error(`path must be absolute and plain, got '${p}'`);
-    const awk = [
-      'function q(s,  o, i, c) { o = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "\\\\" || c == "\\"") o = o "\\\\"; o = o c } return o }',
-      `$0 == "  redis_auth: ${TwemproxyConfig.AUTH_PLACEHOLDER}" { print "  redis_auth: \\"" q(ENVIRON["${envVar}"]) "\\""; next }`,
-      '{ print }',
-    ].join('\n');
-    return [
-      'set -eu',
-      `[ -n "\${${envVar}:-}" ] || { echo "${envVar} is empty" >&2; exit 1; }`,
-      `awk '${awk}' ${template} > ${target}.tmp`,
-      `mv ${target}.tmp ${target}`,
-    ].join('\n');
+    return authScript(template, target, `[ -n "\${${envVar}:-}" ] || { echo "${envVar} is empty" >&2; exit 1; }`, '', `ENVIRON["${envVar}"]`);
   }
+
+  /**
+   * The `sh` script an init container runs to copy the config template to `target`, replacing the `redis_auth`
+   * placeholder with the password read from the file `passwordFile` (a Secret mounted as a file: the password is
+   * never in an environment variable or an argument), double-quoted for YAML. The file holds one line (a trailing
+   * line break is dropped); an empty file, or one of several lines, is refused. POSIX `awk` only.
+   */
+  public static authRenderScriptFromFile(template: string, target: string, passwordFile: string): string {
+    if (!PLAIN_PATH.test(passwordFile)) throw new Error(`path must be absolute and plain, got '${passwordFile}'`);
+    const f = passwordFile;
+    return authScript(template, target, `[ -s ${f} ] || { echo "${f} is missing or empty" >&2; exit 1; }`,
+      `BEGIN { n = 0; while ((getline l < "${f}") > 0) { n++; pw = l } if (n != 1 || pw == "") { print "${f}: the password must be one non-empty line" > "/dev/stderr"; exit 1 } }`,
+      'pw');
+  }
+}
+
+const PLAIN_PATH = /^\/[-A-Za-z0-9_./]+$/;
+
+/** The render script: `check` first (sh), then awk with `begin` and the password expression `password`. */
+function authScript(template: string, target: string, check: string, begin: string, password: string): string {
+  for (const p of [template, target]) if (!PLAIN_PATH.test(p)) throw new Error(`path must be absolute and plain, got '${p}'`);
+  const awk = [
+    ...(begin ? [begin] : []),
+    'function q(s,  o, i, c) { o = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); if (c == "\\\\" || c == "\\"") o = o "\\\\"; o = o c } return o }',
+    `$0 == "  redis_auth: ${TwemproxyConfig.AUTH_PLACEHOLDER}" { print "  redis_auth: \\"" q(${password}) "\\""; next }`,
+    '{ print }',
+  ].join('\n');
+  return ['set -eu', check, `awk '${awk}' ${template} > ${target}.tmp`, `mv ${target}.tmp ${target}`].join('\n');
 }
 
 function serverProblems(servers: TwemproxyServer[]): OptionProblem[] {

@@ -2,16 +2,18 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkPodOptions } from '../blocks/_pod-options';
+import { checkRedisAuth, wireRedisServerAuth } from '../blocks/_redis-auth';
 import { REDIS_PORT, redisEngineSpec, redisShardContainer, RedisShardContainerOptions } from '../blocks/_redis-server';
 import { FLAT_SHARD_IDS, ReplicatedShards } from '../blocks/_replicated-shards';
 import { TrafficGraph } from '../blocks/_traffic';
 import { addTwemproxySidecar, checkTwemproxyPoolProps, checkTwemproxyPort, twemproxyConfigMap } from '../blocks/_twemproxy';
+import { RedisAuth } from '../blocks/redis-auth';
 import { RedisEngine } from '../blocks/redis-engine';
 import { StatefulShards } from '../blocks/stateful-shards';
 import { TwemproxyConfig, TwemproxyProtocol, TwemproxyServer } from '../config/twemproxy';
 import { assertNotSynthesized } from '../core/_app-checks';
 import { containerResources } from '../core/_resources';
-import { checkImageOverrides, checkResources, checkSecretValue } from '../core/_rules';
+import { checkImageOverrides, checkResources } from '../core/_rules';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
 import { RecommendedLabels } from '../core/labels';
@@ -156,14 +158,17 @@ export interface ShardedCacheProps {
    */
   readonly images?: ImageOverrides;
   /**
-   * Require a password (engines redis and valkey; memcached has no AUTH). The shards get it as `requirepass`, their
-   * readiness probe as `REDISCLI_AUTH`; twemproxy gets it as `redis_auth`, written at pod start by an init container
-   * into a memory-backed emptyDir (the ConfigMap holds only a placeholder). Clients then `AUTH` to the proxy with
-   * the same password.
+   * How the shards authenticate clients (engines redis and valkey; memcached has no AUTH). With a password (the
+   * default), each shard reads it as `requirepass` from a config include its init container writes from the Secret
+   * file (never in argv, env or a ConfigMap); twemproxy gets it as `redis_auth`, written at pod start by an init
+   * container into a memory-backed emptyDir (the ConfigMap holds only a placeholder). Clients then `AUTH` to the
+   * proxy with the same password. `RedisAuth.none()` opts out (annotated `distributed-patterns.dev/redis-auth:
+   * none` on the shards).
    *
-   * @default - no password (anything that reaches the shards or the proxy can use them)
+   * @default - engines redis and valkey: RedisAuth.fromSecret of the Secret `<name>-redis-auth`, key `password`
+   *   (create it before the pods start; the library never writes a password into its output); memcached: none
    */
-  readonly password?: kplus.SecretValue;
+  readonly auth?: RedisAuth;
   /**
    * Resources of each shard's container.
    *
@@ -179,7 +184,8 @@ export interface ShardedCacheProps {
    */
   readonly proxyResources?: kplus.ContainerResources;
   /**
-   * Resources of the init container that writes the password into twemproxy's config (only with `password`).
+   * Resources of each init container that writes the password: the shards' config include and twemproxy's config
+   * (only with a password).
    *
    * @default - CPU 10m–100m, memory 8Mi–32Mi
    */
@@ -225,6 +231,8 @@ const SHARD_LABEL = 'cdk8s-distributed-patterns/shard';
 export class ShardedCache extends Construct {
   /** The shards (one-pod-per-shard mode). */
   public readonly statefulShards?: StatefulShards;
+  /** How the redis or valkey shards authenticate clients (unset for memcached). */
+  public readonly auth?: RedisAuth;
   /** The shard Deployments (replicated-shard mode), in shard order. */
   public readonly shardDeployments: kplus.Deployment[] = [];
   /** The shard Services (replicated-shard mode), in shard order. */
@@ -275,7 +283,9 @@ export class ShardedCache extends Construct {
     const shardPort = engine === CacheEngine.MEMCACHED ? MEMCACHED_PORT : REDIS_PORT;
     this.port = checkTwemproxyPort(this, 'port', shardPort, props.port);
     const statsPort = checkTwemproxyPoolProps(this, { ...props, autoEjectHosts: props.autoEjectHosts ?? true }, 'port', this.port);
-    const password = this.checkPassword(engine, props);
+    this.auth = this.checkAuth(engine, props);
+    const auth = this.auth;
+    const password = auth?._secretValue();
     checkResources(this, 'shardResources', props.shardResources);
     checkResources(this, 'proxyResources', props.proxyResources);
     const pod = checkPodOptions(this, 'pod', props.pod);
@@ -296,7 +306,7 @@ export class ShardedCache extends Construct {
         maxMemoryMi: memoryMi,
         evictionPolicy: 'allkeys-lru',
         persistent: false,
-        password,
+        auth: auth!,
         extraArgs: ['--maxclients', `${maxConnections}`],
         resources: props.shardResources,
       } satisfies RedisShardContainerOptions);
@@ -310,6 +320,8 @@ export class ShardedCache extends Construct {
         container,
         dataDir: redis ? '/data' : undefined,
       });
+      const ss = this.statefulShards;
+      if (auth) this.wireShardAuth(auth, ss.statefulSet, ss.container, 'Shards', ss.name, image, user, props);
       for (let i = 0; i < shards; i++) servers.push({ host: this.statefulShards.hostOf(i), port: shardPort, name: this.statefulShards.podNameOf(i) });
     } else {
       for (const shard of ReplicatedShards.add(this, {
@@ -323,6 +335,7 @@ export class ShardedCache extends Construct {
         addContainer: (d, i) => {
           const c = RestrictedSecurity.addContainer(d, container, { uid: user.uid, gid: user.gid });
           if (redis) c.mount('/data', kplus.Volume.fromEmptyDir(this, `Shard${i}Data`, 'data'));
+          if (auth) this.wireShardAuth(auth, d, c, `Shard${i}`, d.name, image, user, props);
           return c;
         },
       })) {
@@ -440,17 +453,25 @@ export class ShardedCache extends Construct {
     return TwemproxyHashing.planResize(this.hashing, to);
   }
 
-  /** The password (checked), refused for memcached; `authInitResources` only with a password. */
-  private checkPassword(engine: CacheEngine, props: ShardedCacheProps): kplus.SecretValue | undefined {
-    if (props.password !== undefined && engine === CacheEngine.MEMCACHED) {
-      throw propError(this, 'password', 'unset for engine memcached (memcached has no AUTH; use CacheEngine.REDIS or CacheEngine.VALKEY)', '<a Secret key>');
+  /** Wires a redis shard's auth (`wireRedisServerAuth`). */
+  private wireShardAuth(auth: RedisAuth, workload: kplus.Workload, server: kplus.Container, id: string, volumePrefix: string,
+    image: string, user: { uid: number; gid: number }, props: ShardedCacheProps) {
+    wireRedisServerAuth(auth, { scope: this, id, workload, server, image, user, volumePrefix, resources: props.authInitResources });
+  }
+
+  /** The auth (checked; the default for redis and valkey), refused for memcached; `authInitResources` only with a password. */
+  private checkAuth(engine: CacheEngine, props: ShardedCacheProps): RedisAuth | undefined {
+    if (props.auth !== undefined && engine === CacheEngine.MEMCACHED) {
+      throw propError(this, 'auth', 'unset for engine memcached (memcached has no AUTH; use CacheEngine.REDIS or CacheEngine.VALKEY)', '<a RedisAuth>');
     }
-    if (props.authInitResources !== undefined && props.password === undefined) {
-      throw propError(this, 'authInitResources', 'unset without \'password\' (the init container writes the password)', '<resources>');
+    const auth = engine === CacheEngine.MEMCACHED ? undefined : checkRedisAuth(this, 'auth', props.auth, this.baseName);
+    if (props.authInitResources !== undefined && !auth?.required) {
+      throw propError(this, 'authInitResources', `unset ${auth ? 'with RedisAuth.none()' : 'for engine memcached'} (the init containers write the password)`, '<resources>');
     }
     checkResources(this, 'authInitResources', props.authInitResources);
-    return props.password === undefined ? undefined : checkSecretValue(this, 'password', props.password);
+    return auth;
   }
+
 }
 
 function memcachedContainer(image: string, memoryMi: number, maxConnections: number, itemKi: number,

@@ -4,15 +4,17 @@ import { Construct } from 'constructs';
 import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
 import { addToHardenedPod } from '../blocks/_host-pod';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
+import { checkRedisAuth, wireRedisServerAuth } from '../blocks/_redis-auth';
 import { REDIS_PORT, redisEngineSpec, redisShardContainer } from '../blocks/_redis-server';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { TrafficGraph, TrafficGroup } from '../blocks/_traffic';
 import { addTwemproxySidecar, checkTwemproxyPoolProps, checkTwemproxyPort, twemproxyConfigMap } from '../blocks/_twemproxy';
+import { RedisAuth } from '../blocks/redis-auth';
 import { RedisEngine } from '../blocks/redis-engine';
 import { StatefulShards } from '../blocks/stateful-shards';
 import { TwemproxyConfig, TwemproxyProtocol } from '../config/twemproxy';
 import { assertNotSynthesized } from '../core/_app-checks';
-import { checkImageOverrides, checkResources, checkSecretValue } from '../core/_rules';
+import { checkImageOverrides, checkResources } from '../core/_rules';
 import { AppContainerProps } from '../core/app-container';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
@@ -121,14 +123,16 @@ export interface AmbassadorShardedRedisProps {
    */
   readonly storageClassName?: string;
   /**
-   * Require a password: the value of a key of a Secret (never a literal). The shards get it as `requirepass`,
-   * their readiness probe as `REDISCLI_AUTH`; the ambassador gets it as `redis_auth`, written at pod start by an
-   * init container into a memory-backed emptyDir (the ConfigMap holds only a placeholder). The app then `AUTH`s
-   * to the ambassador with the same password.
+   * How the shards authenticate clients. With a password (the default), each shard reads it as `requirepass` from
+   * a config include its init container writes from the Secret file (never in argv, env or a ConfigMap); the
+   * ambassador gets it as `redis_auth`, written at pod start by an init container into a memory-backed emptyDir
+   * (the ConfigMap holds only a placeholder). The app then `AUTH`s to the ambassador with the same password.
+   * `RedisAuth.none()` opts out (annotated `distributed-patterns.dev/redis-auth: none` on the shards).
    *
-   * @default - no password (anything that reaches the shards' Service can use them)
+   * @default - RedisAuth.fromSecret of the Secret `<name>-redis-auth`, key `password` (create it before the pods
+   *   start; the library never writes a password into its output)
    */
-  readonly password?: kplus.SecretValue;
+  readonly auth?: RedisAuth;
   /**
    * twemproxy's hash function.
    *
@@ -220,7 +224,8 @@ export interface AmbassadorShardedRedisProps {
    */
   readonly ambassadorResources?: kplus.ContainerResources;
   /**
-   * Resources of the init container that writes the password into the ambassador's config (only with `password`).
+   * Resources of each init container that writes the password: the shards' config include and the ambassador's
+   * config (only with a password).
    *
    * @default - CPU 10m–100m, memory 8Mi–32Mi
    */
@@ -264,6 +269,8 @@ export interface AmbassadorShardedRedisProps {
 export class AmbassadorShardedRedis extends Construct {
   /** The shards. */
   public readonly shards: StatefulShards;
+  /** How the shards authenticate clients (the default's Secret is `<name>-redis-auth`). */
+  public readonly auth: RedisAuth;
   /** The twemproxy config (with a placeholder for the password when one is set). */
   public readonly config: kplus.ConfigMap;
   /** The rendered nutcracker.yml. */
@@ -278,7 +285,6 @@ export class AmbassadorShardedRedis extends Construct {
   private readonly baseName: string;
   private readonly twemproxyImage: string;
   private readonly shardImage: string;
-  private readonly password?: kplus.SecretValue;
   private readonly exposeStats: boolean;
   private readonly ambassadors: kplus.AbstractPod[] = [];
   private readonly graph: TrafficGraph;
@@ -303,10 +309,10 @@ export class AmbassadorShardedRedis extends Construct {
     this.statsPort = checkTwemproxyPoolProps(this, { ...props, autoEjectHosts: props.autoEjectHosts ?? false }, 'ambassadorPort', this.ambassadorPort);
     this.exposeStats = PropCheck.boolean(this, 'exposeStats', false, props.exposeStats);
     const maxMemoryMi = PropCheck.wholeMebibytes(this, 'maxMemory', 16, 1_048_576, Size.mebibytes(256), props.maxMemory);
-    if (props.authInitResources !== undefined && props.password === undefined) {
-      throw propError(this, 'authInitResources', 'unset without \'password\' (the init container writes the password)', '<resources>');
+    this.auth = checkRedisAuth(this, 'auth', props.auth, this.baseName);
+    if (props.authInitResources !== undefined && !this.auth.required) {
+      throw propError(this, 'authInitResources', 'unset with RedisAuth.none() (the init containers write the password)', '<resources>');
     }
-    this.password = props.password === undefined ? undefined : checkSecretValue(this, 'password', props.password);
     for (const prop of ['shardResources', 'ambassadorResources', 'authInitResources'] as const) checkResources(this, prop, props[prop]);
     const pod = checkPodOptions(this, 'pod', props.pod);
     const partOf = RecommendedLabels.partOf(this, this.baseName, props.partOf);
@@ -337,9 +343,19 @@ export class AmbassadorShardedRedis extends Construct {
         maxMemoryMi,
         evictionPolicy: props.evictionPolicy ?? RedisEvictionPolicy.NOEVICTION,
         persistent: props.storage !== undefined,
-        password: this.password,
+        auth: this.auth,
         resources: props.shardResources,
       }),
+    });
+    wireRedisServerAuth(this.auth, {
+      scope: this,
+      id: 'Shards',
+      workload: this.shards.statefulSet,
+      server: this.shards.container,
+      image: this.shardImage,
+      user: shardUser,
+      volumePrefix: this.baseName,
+      resources: props.authInitResources,
     });
 
     // ---- the twemproxy config ----
@@ -359,7 +375,7 @@ export class AmbassadorShardedRedis extends Construct {
       timeout: props.timeout,
       serverRetryTimeout: props.serverRetryTimeout,
       serverFailureLimit: props.serverFailureLimit,
-      redisAuthPlaceholder: this.password ? TwemproxyConfig.AUTH_PLACEHOLDER : undefined,
+      redisAuthPlaceholder: this.auth.required ? TwemproxyConfig.AUTH_PLACEHOLDER : undefined,
     });
     this.config = twemproxyConfigMap(this, this.baseName, RecommendedLabels.of({
       name: 'twemproxy', instance: this.baseName, component: 'ambassador', partOf, version: RecommendedLabels.versionOf(this.twemproxyImage),
@@ -470,7 +486,7 @@ export class AmbassadorShardedRedis extends Construct {
       besideApp: true,
       statsPort: this.statsPort,
       exposeStats: this.exposeStats,
-      password: this.password,
+      password: this.auth._secretValue(),
       renderImage: this.shardImage,
       id: `Ambassador${this.ambassadors.length}`,
       resources: this.props.ambassadorResources,

@@ -2,7 +2,7 @@
 // caller would pass it, must fail with a message naming the construct path, the prop and the value.
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AmbassadorShardedRedis, AmbassadorShardedRedisProps, NetworkPeer, RedisEngine } from '../../src';
+import { AmbassadorShardedRedis, AmbassadorShardedRedisProps, NetworkPeer, RedisAuth, RedisEngine } from '../../src';
 import { badInputs } from '../harness/bad-input';
 
 const at = "AmbassadorShardedRedis 'test/r'";
@@ -66,11 +66,13 @@ badInputs('AmbassadorShardedRedis', [
   { class: 'port', what: 'the app port is 70000', build: (c) => withApp(c, {}, { port: 70000 }), message: `${at}: 'app.port' must be an integer from 1 to 65535, got 70000` },
   { class: 'port', what: 'a workload container uses the ambassador port', build: (c) => addTo(c, workload(c, { ports: [{ number: 6379 }] })), message: `${at}: 'ambassadorPort' must be a port no container of 'test/web' uses (container 'web' has it), got 6379` },
   // ---- secrets
-  { class: 'secret', what: 'a password given as a plain string (never shown)', build: (c) => withApp(c, { password: 'hunter2' }), message: `${at}: 'password' must be a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue), got '<a string, not shown>'` },
-  { class: 'secret', what: 'a password key that is empty', build: (c) => withApp(c, { password: { secret: secret(c), key: '' } }), message: `${at}: 'password.key' must be a Secret key of at most 253 characters: letters, digits, '-', '_' and '.', got ''` },
-  { class: 'secret', what: 'a password Secret with an uppercase name', build: (c) => withApp(c, { password: { secret: secret(c, 'Redis-Auth'), key: 'password' } }), message: `${at}: 'password.secret' must be a Secret whose name is a DNS-1123 subdomain, got 'Redis-Auth'` },
-  { class: 'secret', what: 'a password given as a number', build: (c) => withApp(c, { password: 1234 }), message: `${at}: 'password' must be a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue), got '<a number, not shown>'` },
-  { class: 'secret', what: 'authInitResources without a password', build: (c) => withApp(c, { authInitResources: res([10, 100], [8, 32]) }), message: `${at}: 'authInitResources' must be unset without 'password' (the init container writes the password)` },
+  { class: 'secret', what: 'auth given as a plain string (never shown)', build: (c) => withApp(c, { auth: 'hunter2' }), message: `${at}: 'auth' must be a RedisAuth (RedisAuth.fromSecret(secret, key) or RedisAuth.none()), got '<a string, not shown>'` },
+  { class: 'secret', what: 'auth given as a number', build: (c) => withApp(c, { auth: 1234 }), message: `${at}: 'auth' must be a RedisAuth (RedisAuth.fromSecret(secret, key) or RedisAuth.none()), got '<a number, not shown>'` },
+  { class: 'secret', what: 'auth given as a Secret (not a RedisAuth)', build: (c) => withApp(c, { auth: secret(c) }), message: `${at}: 'auth' must be a RedisAuth (RedisAuth.fromSecret(secret, key) or RedisAuth.none()), got '<a ImportedSecret redis-auth>'` },
+  { class: 'secret', what: 'an auth key that is empty', build: (c) => withApp(c, { auth: RedisAuth.fromSecret(secret(c), '') }), message: `${at}: 'auth.key' must be a Secret key of at most 253 characters: letters, digits, '-', '_' and '.', got ''` },
+  { class: 'secret', what: 'an auth key that is not a string', build: (c) => withApp(c, { auth: RedisAuth.fromSecret(secret(c), { key: 'password' } as any) }), message: `${at}: 'auth.key' must be a Secret key of at most 253 characters: letters, digits, '-', '_' and '.', got {"key":"password"}` },
+  { class: 'secret', what: 'an auth Secret with an uppercase name', build: (c) => withApp(c, { auth: RedisAuth.fromSecret(secret(c, 'Redis-Auth')) }), message: `${at}: 'auth.secret' must be a Secret whose name is a DNS-1123 subdomain, got 'Redis-Auth'` },
+  { class: 'secret', what: 'authInitResources with RedisAuth.none()', build: (c) => withApp(c, { auth: RedisAuth.none(), authInitResources: res([10, 100], [8, 32]) }), message: `${at}: 'authInitResources' must be unset with RedisAuth.none() (the init containers write the password)` },
   // ---- resources
   { class: 'resources', what: 'shardResources memory request above limit', build: (c) => withApp(c, { shardResources: res([100, 1000], [512, 384]) }), message: `${at}: 'shardResources.memory.request' must be at most the memory limit (384Mi), got '512Mi'` },
   { class: 'resources', what: 'ambassadorResources CPU request above limit', build: (c) => withApp(c, { ambassadorResources: res([600, 500], [32, 128]) }), message: `${at}: 'ambassadorResources.cpu.request' must be at most the CPU limit (500m), got '600m'` },

@@ -2,7 +2,7 @@
 // pass it, must fail with a message naming the construct path, the prop and the value.
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { CacheEngine, NetworkPeer, ShardedCache, ShardedCacheProps, ShardedCacheProxy } from '../../src';
+import { CacheEngine, NetworkPeer, RedisAuth, ShardedCache, ShardedCacheProps, ShardedCacheProxy } from '../../src';
 import { badInputs } from '../harness/bad-input';
 
 const at = "ShardedCache 'test/c'";
@@ -65,17 +65,19 @@ badInputs('ShardedCache', [
   { class: 'port', what: 'a client container uses the proxy port', build: (c) => ambassador(c).addClient(client(c, { ports: [{ number: 11211 }] })), message: `${at}: 'port' must be a port no container of 'test/web' uses (container 'web' has it), got 11211` },
   { class: 'port', what: 'a client container uses the stats port', build: (c) => ambassador(c).addClient(client(c, { ports: [{ number: 22222 }] })), message: `${at}: 'statsPort' must be a port no container of 'test/web' uses (container 'web' has it), got 22222` },
   // ---- secrets
-  { class: 'secret', what: 'a password for memcached', build: (c) => cache(c, { password: { secret: secret(c), key: 'password' } }), message: `${at}: 'password' must be unset for engine memcached (memcached has no AUTH; use CacheEngine.REDIS or CacheEngine.VALKEY)` },
-  { class: 'secret', what: 'a password given as a plain string (never shown)', build: (c) => cache(c, { engine: CacheEngine.REDIS, password: 'hunter2' }), message: `${at}: 'password' must be a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue), got '<a string, not shown>'` },
-  { class: 'secret', what: 'a password key with a space', build: (c) => cache(c, { engine: CacheEngine.REDIS, password: { secret: secret(c), key: 'pass word' } }), message: `${at}: 'password.key' must be a Secret key of at most 253 characters: letters, digits, '-', '_' and '.', got 'pass word'` },
-  { class: 'secret', what: 'a password Secret whose name is not a DNS subdomain', build: (c) => cache(c, { engine: CacheEngine.VALKEY, password: { secret: secret(c, 'Cache_Auth'), key: 'password' } }), message: `${at}: 'password.secret' must be a Secret whose name is a DNS-1123 subdomain, got 'Cache_Auth'` },
-  { class: 'secret', what: 'a password without a Secret', build: (c) => cache(c, { engine: CacheEngine.REDIS, password: { key: 'password' } }), message: `${at}: 'password' must be a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue), got {"key":"password"}` },
-  { class: 'secret', what: 'a password that is null', build: (c) => cache(c, { engine: CacheEngine.REDIS, password: null }), message: `${at}: 'password' must be a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue), got null` },
+  { class: 'secret', what: 'auth for memcached', build: (c) => cache(c, { auth: RedisAuth.fromSecret(secret(c)) }), message: `${at}: 'auth' must be unset for engine memcached (memcached has no AUTH; use CacheEngine.REDIS or CacheEngine.VALKEY)` },
+  { class: 'secret', what: 'auth given as a plain string (never shown)', build: (c) => cache(c, { engine: CacheEngine.REDIS, auth: 'hunter2' }), message: `${at}: 'auth' must be a RedisAuth (RedisAuth.fromSecret(secret, key) or RedisAuth.none()), got '<a string, not shown>'` },
+  { class: 'secret', what: 'auth given as a Secret key (the old password shape), not a RedisAuth', build: (c) => cache(c, { engine: CacheEngine.REDIS, auth: { secret: secret(c), key: 'password' } }), message: `${at}: 'auth' must be a RedisAuth (RedisAuth.fromSecret(secret, key) or RedisAuth.none()), got {"secret":"cache-auth","key":"password"}` },
+  { class: 'secret', what: 'auth that is null', build: (c) => cache(c, { engine: CacheEngine.REDIS, auth: null }), message: `${at}: 'auth' must be a RedisAuth (RedisAuth.fromSecret(secret, key) or RedisAuth.none()), got null` },
+  { class: 'secret', what: 'an auth key with a space', build: (c) => cache(c, { engine: CacheEngine.REDIS, auth: RedisAuth.fromSecret(secret(c), 'pass word') }), message: `${at}: 'auth.key' must be a Secret key of at most 253 characters: letters, digits, '-', '_' and '.', got 'pass word'` },
+  { class: 'secret', what: 'an auth key that is not a string', build: (c) => cache(c, { engine: CacheEngine.VALKEY, auth: RedisAuth.fromSecret(secret(c), 42 as any) }), message: `${at}: 'auth.key' must be a Secret key of at most 253 characters: letters, digits, '-', '_' and '.', got 42` },
+  { class: 'secret', what: 'an auth Secret whose name is not a DNS subdomain', build: (c) => cache(c, { engine: CacheEngine.VALKEY, auth: RedisAuth.fromSecret(secret(c, 'Cache_Auth')) }), message: `${at}: 'auth.secret' must be a Secret whose name is a DNS-1123 subdomain, got 'Cache_Auth'` },
   // ---- resources
   { class: 'resources', what: 'shardResources request above limit', build: (c) => cache(c, { shardResources: res([100, 200], [512, 256]) }), message: `${at}: 'shardResources.memory.request' must be at most the memory limit (256Mi), got '512Mi'` },
   { class: 'resources', what: 'proxyResources CPU request above limit', build: (c) => cache(c, { proxyResources: res([500, 100], [64, 128]) }), message: `${at}: 'proxyResources.cpu.request' must be at most the CPU limit (100m), got '500m'` },
-  { class: 'resources', what: 'authInitResources without a password', build: (c) => cache(c, { engine: CacheEngine.REDIS, authInitResources: res([10, 100], [8, 32]) }), message: `${at}: 'authInitResources' must be unset without 'password' (the init container writes the password)` },
-  { class: 'resources', what: 'authInitResources request above limit', build: (c) => cache(c, { engine: CacheEngine.REDIS, password: { secret: secret(c), key: 'p' }, authInitResources: res([10, 100], [64, 32]) }), message: `${at}: 'authInitResources.memory.request' must be at most the memory limit (32Mi), got '64Mi'` },
+  { class: 'resources', what: 'authInitResources with RedisAuth.none()', build: (c) => cache(c, { engine: CacheEngine.REDIS, auth: RedisAuth.none(), authInitResources: res([10, 100], [8, 32]) }), message: `${at}: 'authInitResources' must be unset with RedisAuth.none() (the init containers write the password)` },
+  { class: 'resources', what: 'authInitResources for memcached', build: (c) => cache(c, { authInitResources: res([10, 100], [8, 32]) }), message: `${at}: 'authInitResources' must be unset for engine memcached (the init containers write the password)` },
+  { class: 'resources', what: 'authInitResources request above limit', build: (c) => cache(c, { engine: CacheEngine.REDIS, auth: RedisAuth.fromSecret(secret(c), 'p'), authInitResources: res([10, 100], [64, 32]) }), message: `${at}: 'authInitResources.memory.request' must be at most the memory limit (32Mi), got '64Mi'` },
   // ---- choices
   { class: 'choice', what: 'engine is etcd', build: (c) => cache(c, { engine: 'etcd' }), message: `${at}: 'engine' must be one of 'memcached', 'redis', 'valkey', got 'etcd'` },
   { class: 'choice', what: 'proxy is a string', build: (c) => cache(c, { proxy: 'ambassador' }), message: `${at}: 'proxy' must be ShardedCacheProxy.ambassador() or ShardedCacheProxy.sharedTier(), got 'ambassador'` },

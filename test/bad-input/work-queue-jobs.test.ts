@@ -3,8 +3,8 @@
 import { App, Chart, Cron, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, NetworkPeer, PodFailureRule, QueueEngine, QueuePersistence, WorkerMode, WorkItems,
-  WorkQueueJobs, WorkQueueJobsProps,
+  AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, NetworkPeer, PodFailureRule, QueueEngine, QueuePersistence, RedisAuth, WorkerMode,
+  WorkItems, WorkQueueJobs, WorkQueueJobsProps,
 } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
 
@@ -73,8 +73,8 @@ const cases: BadInput[] = [
   { class: 'image', what: 'the redis override is latest', build: q({ images: { redis: 'redis:latest' } }), message: "'images.redis' must be" },
 
   // env
-  { class: 'env', what: 'the worker sets a contract variable', build: q({ worker: { ...WORKER, env: { QUEUE_HOST: kplus.EnvValue.fromValue('x') } } }), message: `${AT}: 'worker.env' must be free of 'WORK_DIR', 'QUEUE_HOST', 'QUEUE_PORT', 'QUEUE_NAME', 'QUEUE_MAX_ATTEMPTS', 'QUEUE_RETRY_BACKOFF_MS', 'QUEUE_RETRY_BACKOFF_MAX_MS', 'QUEUE_LEASE_SECONDS', 'QUEUE_TAKE_BATCH', 'QUEUE_MAX_ITEMS', 'QUEUE_EXIT_WHEN', 'QUEUE_SCRIPTS_DIR', 'WORKER_ID' (the construct sets them), got 'QUEUE_HOST'` },
-  { class: 'env', what: 'the worker sets the password variable when there is a password', build: (c) => q({ queuePassword: { secret: secret(c, 'pw'), key: 'password' }, worker: { ...WORKER, env: { QUEUE_PASSWORD: kplus.EnvValue.fromValue('x') } } })(c), message: "'worker.env' must be free of" },
+  { class: 'env', what: 'the worker sets a contract variable', build: q({ worker: { ...WORKER, env: { QUEUE_HOST: kplus.EnvValue.fromValue('x') } } }), message: `${AT}: 'worker.env' must be free of 'WORK_DIR', 'QUEUE_HOST', 'QUEUE_PORT', 'QUEUE_NAME', 'QUEUE_MAX_ATTEMPTS', 'QUEUE_RETRY_BACKOFF_MS', 'QUEUE_RETRY_BACKOFF_MAX_MS', 'QUEUE_LEASE_SECONDS', 'QUEUE_TAKE_BATCH', 'QUEUE_MAX_ITEMS', 'QUEUE_EXIT_WHEN', 'QUEUE_SCRIPTS_DIR', 'WORKER_ID', 'QUEUE_PASSWORD' (the construct sets them), got 'QUEUE_HOST'` },
+  { class: 'env', what: 'the worker sets the password variable when there is a password', build: (c) => q({ queueAuth: RedisAuth.fromSecret(secret(c, 'pw')), worker: { ...WORKER, env: { QUEUE_PASSWORD: kplus.EnvValue.fromValue('x') } } })(c), message: "'worker.env' must be free of" },
   { class: 'env', what: 'a stage sets WORK_ITEM_FILE', build: indexed({ stages: [{ image: 'curlimages/curl:8.11.0', env: { WORK_ITEM_FILE: kplus.EnvValue.fromValue('/x') } }] }), message: "'stages[0].env' must be free of 'WORK_DIR', 'WORK_ITEM_FILE', 'WORK_ITEMS_FILE' (the construct sets them), got 'WORK_ITEM_FILE'" },
   { class: 'env', what: 'an env name starts with a digit', build: q({ worker: { ...WORKER, env: { '1BAD': kplus.EnvValue.fromValue('x') } } }), message: "'worker.env' must be variable names of letters, digits, '_', '-' and '.', not starting with a digit, got '1BAD'" },
   { class: 'env', what: 'an env name has a space', build: q({ worker: { ...WORKER, env: { 'MY VAR': kplus.EnvValue.fromValue('x') } } }), message: "'worker.env' must be variable names of letters, digits, '_', '-' and '.', not starting with a digit, got 'MY VAR'" },
@@ -117,11 +117,11 @@ const cases: BadInput[] = [
   { class: 'timing', what: 'a reversed cron range', build: keda({ reaperSchedule: Cron.schedule({ minute: '5-1' }) }), message: CRON_SYNTAX },
 
   // secrets
-  { class: 'secret', what: 'the password Secret name is not a DNS subdomain', build: (c) => q({ queuePassword: { secret: secret(c, 'Queue_Password'), key: 'password' } })(c), message: `${AT}: 'queuePassword.secret' must be a Secret whose name is a DNS-1123 subdomain, got 'Queue_Password'` },
-  { class: 'secret', what: 'the password key has a space', build: (c) => q({ queuePassword: { secret: secret(c, 'pw'), key: 'pass word' } })(c), message: "'queuePassword.key' must be a Secret key of at most 253 characters: letters, digits, '-', '_' and '.', got 'pass word'" },
-  { class: 'secret', what: 'the password key is empty', build: (c) => q({ queuePassword: { secret: secret(c, 'pw'), key: '' } })(c), message: "'queuePassword.key' must be a Secret key of at most 253 characters: letters, digits, '-', '_' and '.', got ''" },
-  { class: 'secret', what: 'the password key is missing', build: (c) => q({ queuePassword: { secret: secret(c, 'pw') } })(c), message: "'queuePassword.key' must be a Secret key of at most 253 characters: letters, digits, '-', '_' and '.', got undefined" },
-  { class: 'secret', what: 'the password given as a Secret (the old shape), not a key of it', build: (c) => q({ queuePassword: secret(c, 'pw') })(c), message: "'queuePassword' must be a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue)" },
+  { class: 'secret', what: 'the auth Secret name is not a DNS subdomain', build: (c) => q({ queueAuth: RedisAuth.fromSecret(secret(c, 'Queue_Password')) })(c), message: `${AT}: 'queueAuth.secret' must be a Secret whose name is a DNS-1123 subdomain, got 'Queue_Password'` },
+  { class: 'secret', what: 'the auth key has a space', build: (c) => q({ queueAuth: RedisAuth.fromSecret(secret(c, 'pw'), 'pass word') })(c), message: `${AT}: 'queueAuth.key' must be a Secret key of at most 253 characters: letters, digits, '-', '_' and '.', got 'pass word'` },
+  { class: 'secret', what: 'the auth key is empty', build: (c) => q({ queueAuth: RedisAuth.fromSecret(secret(c, 'pw'), '') })(c), message: `${AT}: 'queueAuth.key' must be a Secret key of at most 253 characters: letters, digits, '-', '_' and '.', got ''` },
+  { class: 'secret', what: 'the auth key is not a string', build: (c) => q({ queueAuth: RedisAuth.fromSecret(secret(c, 'pw'), 6379 as any) })(c), message: `${AT}: 'queueAuth.key' must be a Secret key of at most 253 characters: letters, digits, '-', '_' and '.', got 6379` },
+  { class: 'secret', what: 'the auth given as a Secret key (the old password shape), not a RedisAuth', build: (c) => q({ queueAuth: { secret: secret(c, 'pw'), key: 'password' } })(c), message: `${AT}: 'queueAuth' must be a RedisAuth (RedisAuth.fromSecret(secret, key) or RedisAuth.none()), got {"secret":"pw","key":"password"}` },
 
   // choices
   { class: 'choice', what: 'an unknown queue engine', build: q({ queueEngine: 'keydb' }), message: `${AT}: 'queueEngine' must be one of 'redis', 'valkey', got 'keydb'` },
@@ -140,7 +140,7 @@ const cases: BadInput[] = [
   { class: 'choice', what: 'reaperResources for the parallel mode', build: q({ reaperResources: res([10, 20], [16, 16]) }), message: "'reaperResources' must be unset for WorkerMode.parallel(): its workers reap expired leases in their own takes" },
   { class: 'choice', what: 'a lease with the Indexed mode', build: indexed({ lease: Duration.minutes(1) }), message: "'lease' must be unset for WorkerMode.indexed(), which uses no queue, got '60s'" },
   { class: 'choice', what: 'a queue engine with the Indexed mode', build: indexed({ queueEngine: QueueEngine.VALKEY }), message: "'queueEngine' must be unset for WorkerMode.indexed(), which uses no queue, got 'valkey'" },
-  { class: 'choice', what: 'a password with the Indexed mode', build: (c) => indexed({ queuePassword: { secret: secret(c, 'pw'), key: 'k' } })(c), message: "'queuePassword' must be unset for WorkerMode.indexed(), which uses no queue, got {\"secret\":\"pw\",\"key\":\"k\"}" },
+  { class: 'choice', what: 'a password with the Indexed mode', build: (c) => indexed({ queueAuth: RedisAuth.fromSecret(secret(c, 'pw'), 'k') })(c), message: "'queueAuth' must be unset for WorkerMode.indexed(), which uses no queue, got" },
   { class: 'choice', what: 'seeder resources with the Indexed mode', build: indexed({ seederResources: res([10, 20], [16, 64]) }), message: "'seederResources' must be unset for WorkerMode.indexed(), which uses no queue, got 'resources'" },
   { class: 'choice', what: 'KEDA mode with a queue KEDA cannot reach', build: q({ mode: WorkerMode.scaledJob() }), message: `${AT}: 'queueAddress' must be set for WorkerMode.scaledJob(): KEDA's operator runs in its own namespace and needs an address it can reach` },
   { class: 'choice', what: 'queueStorage with an existing queue', build: q({ queueAddress: 'redis:6379', queueStorage: Size.gibibytes(2) }), message: "'queueStorage' must be unset when 'queueAddress' names an existing server, got '2048Mi'" },
@@ -186,8 +186,8 @@ const cases: BadInput[] = [
   { class: 'untyped', what: 'a worker env value is a plain string', build: q({ worker: { ...WORKER, env: { STORE: 'http://store' } } }), message: "'worker.env.STORE' must be a kplus.EnvValue (EnvValue.fromValue(...), EnvValue.fromSecretValue(...), …), got 'http://store'" },
   { class: 'untyped', what: 'worker.uid is a string', build: q({ worker: { ...WORKER, uid: '1000' } }), message: "'worker.uid' must be an integer from 1 to 2147483647, got '1000'" },
   { class: 'untyped', what: 'a probe given as a string', build: q({ worker: { ...WORKER, liveness: '/healthz' } }), message: "'worker.liveness' must be a kplus.Probe" },
-  { class: 'untyped', what: 'the password is a plain string', build: q({ queuePassword: 'queue-password' }), message: `${AT}: 'queuePassword' must be a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue), got '<a string, not shown>'` },
-  { class: 'untyped', what: 'the password Secret is a name string', build: q({ queuePassword: { secret: 'queue-password', key: 'password' } }), message: "'queuePassword' must be a Secret key ({ secret: kplus.Secret.fromSecretName(...), key }: kplus.SecretValue)" },
+  { class: 'untyped', what: 'the auth is a plain string', build: q({ queueAuth: 'queue-password' }), message: `${AT}: 'queueAuth' must be a RedisAuth (RedisAuth.fromSecret(secret, key) or RedisAuth.none()), got '<a string, not shown>'` },
+  { class: 'untyped', what: 'the auth Secret is a name string', build: q({ queueAuth: RedisAuth.fromSecret('queue-password' as any) }), message: `${AT}: 'queueAuth.secret' must be a Secret (kplus.Secret.fromSecretName(scope, id, name)), got 'queue-password'` },
   { class: 'untyped', what: "lease is '5m'", build: q({ lease: '5m' }), message: "'lease' must be a Duration" },
   { class: 'untyped', what: "queueStorage is '1Gb'", build: q({ queueStorage: '1Gb' }), message: "'queueStorage' must be a Size (e.g. Size.mebibytes(64)), got '1Gb'" },
   { class: 'untyped', what: "a memory limit of '256Mi'", build: q({ queueResources: { memory: { request: Size.mebibytes(64), limit: '256Mi' } } }), message: "'queueResources.memory.limit' must be a Size of whole bytes, more than 0 (e.g. Size.mebibytes(128)), got '256Mi'" },

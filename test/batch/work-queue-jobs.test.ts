@@ -5,7 +5,7 @@ import { Chart, Cron, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   AppContainerProps, KedaRolloutStrategy, KedaScalingStrategy, NetworkPeer, PodFailureRule, PodOptions, QueueEngine, QueuePersistence,
-  RecommendedLabels,
+  RecommendedLabels, RedisAuth,
   WorkerMode, WorkerModeKind, WorkerStageProps, WorkItems, WorkQueueJobs, WorkQueueJobsProps, WorkQueueScripts,
 } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
@@ -103,9 +103,11 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
       QUEUE_EXIT_WHEN: 'drained',
       QUEUE_SCRIPTS_DIR: '/etc/work-queue/scripts',
       WORKER_ID: { fieldRef: { fieldPath: 'metadata.name' } },
+      // the default auth's Secret, by reference
+      QUEUE_PASSWORD: { secretKeyRef: { name: 'thumbs-redis-auth', key: 'password' } },
       SEED_RUN: q.seedRun,
     });
-    const { WORKER_ID: _, ...literal } = env(worker);
+    const { WORKER_ID: _, QUEUE_PASSWORD: _password, ...literal } = env(worker);
     expect(q.contractEnv()).toEqual(literal);
     expect(worker.securityContext).toEqual({
       allowPrivilegeEscalation: false,
@@ -128,7 +130,7 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
     expect(init.map((c: any) => c.name)).toEqual(['wait-seed']);
     expect(init[0].image).toBe('redis:7.2.5-alpine');
     expect(init[0].command).toEqual(['/bin/sh', '/etc/work-queue/scripts/wait-seed.sh']);
-    expect(env(init[0])).toEqual({ QUEUE_CLI: 'redis-cli', QUEUE_HOST: 'thumbs-redis', QUEUE_PORT: '6379', QUEUE_SEEDS: 'thumbs:seeds', SEED_RUN: q.seedRun, SEED_WAIT_SECONDS: '900' });
+    expect(env(init[0])).toEqual({ QUEUE_CLI: 'redis-cli', QUEUE_HOST: 'thumbs-redis', QUEUE_PORT: '6379', QUEUE_SEEDS: 'thumbs:seeds', SEED_RUN: q.seedRun, SEED_WAIT_SECONDS: '900', REDISCLI_AUTH: { secretKeyRef: { name: 'thumbs-redis-auth', key: 'password' } } });
     expect(init[0].imagePullPolicy).toBe('IfNotPresent');
     expect(init[0].resources).toEqual({ limits: { cpu: '200m', memory: '64Mi' }, requests: { cpu: '10m', memory: '16Mi' } });
   });
@@ -153,6 +155,7 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
       QUEUE_SEEDS: 'thumbs:seeds',
       SEED_RUN: WorkQueueScripts.seedRunId(ITEMS),
       SEED_COUNT: '3',
+      REDISCLI_AUTH: { secretKeyRef: { name: 'thumbs-redis-auth', key: 'password' } },
     });
     expect(c.volumeMounts).toEqual([
       { mountPath: '/etc/work-queue/scripts', name: 'scripts', readOnly: true },
@@ -168,10 +171,21 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
     expect(d.spec.strategy).toEqual({ type: 'Recreate' });
     const c = d.spec.template.spec.containers[0];
     expect(c.command).toEqual(['redis-server']);
-    expect(c.args).toEqual(['--port', '6379', '--dir', '/data', '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
-      '--maxmemory-policy', 'noeviction', '--protected-mode', 'no', '--maxmemory', '204mb']);
-    expect(c.volumeMounts).toEqual([{ mountPath: '/data', name: 'data' }]);
-    expect(d.spec.template.spec.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'thumbs-redis', readOnly: false } }]);
+    // authenticated by default (the Secret thumbs-redis-auth): the include first, the password in no arg or env
+    expect(c.args).toEqual(['/run/redis-auth/auth.conf', '--port', '6379', '--dir', '/data', '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
+      '--maxmemory-policy', 'noeviction', '--maxmemory', '204mb']);
+    expect(c.env).toBeUndefined();
+    expect(c.volumeMounts).toEqual([
+      { mountPath: '/data', name: 'data' },
+      { mountPath: '/run/secrets/redis-auth', name: 'thumbs-redis-auth', readOnly: true },
+      { mountPath: '/run/redis-auth', name: 'thumbs-redis-auth-conf', readOnly: true },
+    ]);
+    expect(d.spec.template.spec.volumes).toEqual([
+      { name: 'data', persistentVolumeClaim: { claimName: 'thumbs-redis', readOnly: false } },
+      { name: 'thumbs-redis-auth', secret: { secretName: 'thumbs-redis-auth', items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 } },
+      { name: 'thumbs-redis-auth-conf', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+    ]);
+    expect(d.metadata.annotations).toMatchObject({ 'distributed-patterns.dev/redis-auth': 'secret thumbs-redis-auth/password' });
     expect(one(objs, 'PersistentVolumeClaim').spec.resources).toEqual({ requests: { storage: '1Gi' } });
     expect(one(objs, 'Service').spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 6379 }]);
     expect(ofKind(objs, 'PodDisruptionBudget')).toEqual([]);
@@ -230,7 +244,7 @@ describe('WorkQueueJobs, KEDA ScaledJob mode', () => {
     worker: WORKER,
     items: WorkItems.fromList(ITEMS),
     mode: WorkerMode.scaledJob({ maxReplicas: 20, itemsPerJob: 5, pollingInterval: Duration.seconds(10) }),
-    queuePassword: { secret: secret(chart), key: 'password' },
+    queueAuth: RedisAuth.fromSecret(secret(chart), 'password'),
   });
   const objs = synthValid(chart);
 
@@ -269,8 +283,9 @@ describe('WorkQueueJobs, KEDA ScaledJob mode', () => {
       secretTargetRef: [{ parameter: 'password', name: 'queue-password', key: 'password' }],
     });
     const redis = one(objs, 'Deployment').spec.template.spec.containers[0];
-    expect(redis.command).toEqual(['sh', '-c', 'exec redis-server "$@" --requirepass "$REDISCLI_AUTH"', 'redis-server']);
-    expect(env(redis)).toEqual({ REDISCLI_AUTH: { secretKeyRef: { name: 'queue-password', key: 'password' } } });
+    expect(redis.command).toEqual(['redis-server']);
+    expect(redis.args[0]).toBe('/run/redis-auth/auth.conf');
+    expect(redis.env).toBeUndefined();
     for (const name of [q.seeder!.name]) {
       expect(env(one(objs, 'Job', name).spec.template.spec.containers[0]).REDISCLI_AUTH).toEqual({ secretKeyRef: { name: 'queue-password', key: 'password' } });
     }
@@ -365,6 +380,7 @@ describe('WorkQueueJobs options', () => {
       QUEUE_RETRY_BACKOFF_MS: '10000',
       QUEUE_RETRY_BACKOFF_MAX_MS: '300000',
       REAPER_BATCH: '100',
+      REDISCLI_AUTH: { secretKeyRef: { name: 'thumbs-redis-auth', key: 'password' } },
     });
   });
 
@@ -375,9 +391,9 @@ describe('WorkQueueJobs options', () => {
     const { chart, q } = build({ queuePersistence: persistence });
     const objs = synthValid(chart);
     const d = one(objs, 'Deployment');
-    expect(d.spec.template.spec.containers[0].args.slice(4, 4 + aof.length)).toEqual(aof);
+    expect(d.spec.template.spec.containers[0].args.slice(5, 5 + aof.length)).toEqual(aof);
     expect(ofKind(objs, 'PersistentVolumeClaim')).toHaveLength(claim ? 1 : 0);
-    expect(d.spec.template.spec.volumes).toEqual([claim ? { name: 'data', persistentVolumeClaim: { claimName: 'thumbs-redis', readOnly: false } } : { name: 'data', emptyDir: {} }]);
+    expect(d.spec.template.spec.volumes[0]).toEqual(claim ? { name: 'data', persistentVolumeClaim: { claimName: 'thumbs-redis', readOnly: false } } : { name: 'data', emptyDir: {} });
     expect(q.persistence).toBe(persistence);
     expect(WorkQueueJobs.redisArgs(undefined, persistence).slice(4, 4 + aof.length)).toEqual(aof);
   });
@@ -634,7 +650,7 @@ describe('WorkQueueJobs with the Valkey engine', () => {
     worker: WORKER,
     items: WorkItems.fromList(ITEMS),
     queueEngine: QueueEngine.VALKEY,
-    queuePassword: { secret: kplus.Secret.fromSecretName(chart, 'pw', 'queue-password'), key: 'pass' },
+    queueAuth: RedisAuth.fromSecret(kplus.Secret.fromSecretName(chart, 'pw', 'queue-password'), 'pass'),
   });
   const objs = synthValid(chart);
 
@@ -654,9 +670,9 @@ describe('WorkQueueJobs with the Valkey engine', () => {
     expect(c.name).toBe('valkey');
     expect(c.image).toBe('valkey/valkey:8.1.1-alpine');
     expect(c.imagePullPolicy).toBe('IfNotPresent');
-    expect(c.command).toEqual(['sh', '-c', 'exec valkey-server "$@" --requirepass "$REDISCLI_AUTH"', 'valkey-server']);
-    expect(c.args).toEqual(WorkQueueJobs.redisArgs(Size.mebibytes(256)));
-    expect(c.readinessProbe.exec.command).toEqual(['sh', '-c', 'valkey-cli -p 6379 PING | grep -qx PONG']);
+    expect(c.command).toEqual(['valkey-server']);
+    expect(c.args).toEqual(['/run/redis-auth/auth.conf', ...WorkQueueJobs.redisArgs(Size.mebibytes(256))]);
+    expect(c.readinessProbe.exec.command).toEqual(['sh', '-c', 'valkey-cli --askpass -p 6379 PING < /run/secrets/redis-auth/password | grep -qx PONG']);
     expect(JSON.stringify(objs.filter((o) => o.kind !== 'ConfigMap'))).not.toMatch(/redis-(cli|server)/);
   });
 

@@ -85,5 +85,8 @@ describe('TwemproxyConfig.render', () => {
     expect(() => TwemproxyConfig.authRenderScript('/a', '/b', 'bad-name')).toThrow("env var name must be [A-Z_][A-Z0-9_]*, got 'bad-name'");
     expect(() => TwemproxyConfig.authRenderScript('a', '/b', 'P')).toThrow("path must be absolute and plain, got 'a'");
     expect(TwemproxyConfig.authRenderScript('/t/n.yml', '/c/n.yml', 'P')).toContain('ENVIRON["P"]');
+    expect(() => TwemproxyConfig.authRenderScriptFromFile('/a', '/b', 'secrets/p')).toThrow("path must be absolute and plain, got 'secrets/p'");
+    expect(() => TwemproxyConfig.authRenderScriptFromFile('/a', '/b"; rm -rf /', '/p')).toThrow('path must be absolute and plain');
+    expect(TwemproxyConfig.authRenderScriptFromFile('/t/n.yml', '/c/n.yml', '/s/p')).toContain('getline l < "/s/p"');
   });
 });

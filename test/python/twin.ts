@@ -11,7 +11,7 @@ export function typescriptTwin(lib: any, kplus: any, outdir: string): string {
   new lib.AmbassadorShardedRedis(chart, 'sharded-redis', {
     shards: 4,
     maxMemory: Size.mebibytes(128),
-    password: { secret, key: 'password' },
+    auth: lib.RedisAuth.fromSecret(secret, 'password'),
     hash: lib.TwemproxyHash.MURMUR,
     hashTag: '{}',
     app: { image: 'redis:7.2.5-alpine', uid: 999, gid: 1000, command: ['sleep', 'infinity'] },

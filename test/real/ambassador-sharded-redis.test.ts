@@ -7,10 +7,11 @@ import { createHash } from 'crypto';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { AmbassadorShardedRedis, AmbassadorShardedRedisProps, RedisEngine, TwemproxyHashing } from '../../src';
+import { AmbassadorShardedRedis, AmbassadorShardedRedisProps, RedisAuth, RedisEngine, TwemproxyHashing } from '../../src';
 import { one, synthValid } from '../harness';
 import { allocHost, redisKeys, redisPipeline, startNutcracker, startRedis, Daemon } from '../harness/daemons';
 import { sleep, stopAll, tempDir } from '../harness/proc';
+import { authReplies, launchRedisAuth, runReadinessProbe } from '../harness/redis-auth';
 import { runAuthRenderScript } from '../harness/twemproxy-auth';
 import { Answer, killAndRestart, killNow, Load, median, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
 
@@ -23,20 +24,25 @@ interface Synth {
   shardCommand: string[];
   shardArgs: string[];
   initScript?: string;
+  /** The shards' pod spec. */
+  shardSpec: any;
 }
 
+/** The construct's objects; placement and failure tests opt out of auth (the AUTH test below runs it). */
 function synth(props: AmbassadorShardedRedisProps, id = 'sharded-redis'): Synth {
   const chart = new Chart(Testing.app(), 'test');
-  const redis = new AmbassadorShardedRedis(chart, id, { ...props, app: { image: 'redis:7.2.5-alpine', uid: 999, gid: 1000, command: ['sleep', 'infinity'] } });
+  const redis = new AmbassadorShardedRedis(chart, id, { auth: RedisAuth.none(), ...props, app: { image: 'redis:7.2.5-alpine', uid: 999, gid: 1000, command: ['sleep', 'infinity'] } });
   const objs = synthValid(chart);
   const config = one(objs, 'ConfigMap', `${id}-twemproxy`).data['nutcracker.yml'];
-  const shard = one(objs, 'StatefulSet', id).spec.template.spec.containers[0];
+  const shardSpec = one(objs, 'StatefulSet', id).spec.template.spec;
+  const shard = shardSpec.containers[0];
   const init = one(objs, 'Deployment', `${id}-app`).spec.template.spec.initContainers?.[0];
-  return { redis, config, shardCommand: shard.command, shardArgs: shard.args, initScript: init?.command[2] };
+  return { redis, config, shardCommand: shard.command, shardArgs: shard.args, initScript: init?.command[2], shardSpec };
 }
 
 /** Start one real redis per server of the rendered config, at its own 127.0.0.x, as the pod DNS names say. */
-async function startShards(s: Synth, args: string[], count?: number): Promise<{ hosts: Record<string, string>; shards: Map<string, Daemon> }> {
+async function startShards(s: Synth, args: string[], count?: number, configText?: string):
+Promise<{ hosts: Record<string, string>; shards: Map<string, Daemon> }> {
   const servers: string[] = parse(s.config).redis.servers;
   const hosts: Record<string, string> = {};
   const shards = new Map<string, Daemon>();
@@ -47,7 +53,7 @@ async function startShards(s: Synth, args: string[], count?: number): Promise<{ 
     hosts[host] = ip;
     // The pod mounts a volume at /data; here a temp dir plays that volume.
     const data = tempDir('redis-data');
-    shards.set(name, await startRedis({ host: ip, port: Number(port), args: args.map((a) => (a === '/data' ? data : a)) }));
+    shards.set(name, await startRedis({ host: ip, port: Number(port), args: args.map((a) => (a === '/data' ? data : a)), configText }));
   }
   return { hosts, shards };
 }
@@ -113,13 +119,14 @@ describe('AmbassadorShardedRedis with the real nutcracker and redis', () => {
     expect(where(other[0])).toEqual(where(other[1]));
   });
 
-  test.each([RedisEngine.REDIS, RedisEngine.VALKEY])('%s: AUTH end to end: the init container script fills redis_auth from the Secret; shards require the password', async (engine) => {
-    // GIVEN a password Secret, a password with YAML-hostile characters
-    const password = 'p"a\\ss w$rd:{x}';
+  test.each([RedisEngine.REDIS, RedisEngine.VALKEY])('%s: AUTH end to end: the shards read requirepass from the include their init container writes, refuse clients without it; the ambassador\'s init script fills redis_auth', async (engine) => {
+    // GIVEN a password with YAML- and redis-config-hostile characters; redis: the default auth, valkey: fromSecret
+    const password = 'p"a\\ss w$rd:{x} #1';
     const chart = new Chart(Testing.app(), 'sec');
     const secret = kplus.Secret.fromSecretName(chart, 'auth', 'redis-auth');
-    const s = synth({ shards: 2, engine, password: { secret, key: 'password' } }, 'authed');
+    const s = synth({ shards: 2, engine, auth: engine === RedisEngine.VALKEY ? RedisAuth.fromSecret(secret) : undefined }, 'authed');
     expect(s.config).not.toContain(password);
+    expect(s.shardSpec.volumes.find((v: any) => v.secret).secret.secretName).toBe(engine === RedisEngine.VALKEY ? 'redis-auth' : 'authed-redis-auth');
     // WHEN the init container's exact script runs under busybox (the redis and valkey images' awk)
     const r = runAuthRenderScript(s.initScript!, s.config, password);
     expect(r.stderr).toBe('');
@@ -129,9 +136,20 @@ describe('AmbassadorShardedRedis with the real nutcracker and redis', () => {
     // the script refuses an empty password
     expect(runAuthRenderScript(s.initScript!, s.config, '').code).not.toBe(0);
 
-    // AND shards started with the args kubelet would expand ($(REDIS_PASSWORD) → the Secret's value)
-    const args = s.shardArgs.map((a) => a.replace('$(REDIS_PASSWORD)', password));
-    const { hosts, shards } = await startShards(s, args);
+    // AND the shards' init container's exact program writes the include from the Secret's file, and the shards start
+    // with their exact args and that include as their config file
+    const launch = launchRedisAuth(s.shardSpec, engine, password);
+    expect(s.shardArgs.join(' ')).not.toContain('pass');
+    const { hosts, shards } = await startShards(s, launch.args, undefined, launch.configText);
+    for (const d of shards.values()) {
+      const replies = await authReplies(d.host, d.port, password);
+      expect(replies.none).toMatch(/^-NOAUTH/);
+      expect(replies.wrong).toMatch(/^-WRONGPASS/);
+      expect(replies.right).toEqual(['+OK', '+PONG']);
+      // the readiness probe's exact command (its cli reads the Secret's file on stdin) passes
+      expect(runReadinessProbe(s.shardSpec, engine, launch, d.host, d.port)).toBe(0);
+    }
+    console.log(`AmbassadorShardedRedis (${engine}): ${shards.size} shards refuse PING without the password (NOAUTH) and a wrong one (WRONGPASS), accept it`);
     await startNutcracker(rendered, { hosts });
     // THEN a client that authenticates to the ambassador reads and writes through it
     const replies = await pipeline(6379, [['AUTH', password], ['SET', 'k1', 'v1'], ['SET', 'k2', 'v2'], ['GET', 'k1']]);

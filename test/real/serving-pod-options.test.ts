@@ -7,7 +7,7 @@
 // plain cdk8s-plus client pods that `addClient` / `addAmbassadorTo` hardened.
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AmbassadorShardedRedis, CacheEngine, RedisEngine, ReplicatedService, ScatterGather, ShardedCache, ShardedCacheProxy, ShardedService } from '../../src';
+import { AmbassadorShardedRedis, CacheEngine, RedisAuth, RedisEngine, ReplicatedService, ScatterGather, ShardedCache, ShardedCacheProxy, ShardedService } from '../../src';
 import { synthAppValid } from '../harness';
 import { ApiServer, serverDryRun, startApiServer } from '../harness/apiserver';
 import { stopAll } from '../harness/proc';
@@ -72,12 +72,12 @@ function sharding(): { objects: any[]; templates: string[]; clients: string[] } 
   const chart = new Chart(app, 'sharding');
   new kplus.ServiceAccount(chart, 'reader', { metadata: { name: 'search-reader' } });
   const pod = everyPodOption(chart);
-  const password = { secret: kplus.Secret.fromSecretName(chart, 'auth', 'cache-auth'), key: 'password' };
+  const auth = RedisAuth.fromSecret(kplus.Secret.fromSecretName(chart, 'auth', 'cache-auth'));
   new ShardedCache(chart, 'pages', { pod, partOf: 'shop' });
-  new ShardedCache(chart, 'limits', { engine: CacheEngine.VALKEY, password, pod, partOf: 'shop' });
+  new ShardedCache(chart, 'limits', { engine: CacheEngine.VALKEY, auth, pod, partOf: 'shop' });
   const hot = new ShardedCache(chart, 'hot', { replicasPerShard: 2, proxy: ShardedCacheProxy.ambassador(), pod, partOf: 'shop' });
   hot.addClient(plainClient(chart, 'web'));
-  const redis = new AmbassadorShardedRedis(chart, 'kv', { engine: RedisEngine.VALKEY, password, app: { image: 'example/app:1.0.0', port: 8080 }, pod, partOf: 'shop' });
+  const redis = new AmbassadorShardedRedis(chart, 'kv', { engine: RedisEngine.VALKEY, auth, app: { image: 'example/app:1.0.0', port: 8080 }, pod, partOf: 'shop' });
   redis.addAmbassadorTo(plainClient(chart, 'counter'));
   return {
     objects: synthAppValid(app),

@@ -9,11 +9,12 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { buildApp as buildShardedCaches } from '../../examples/sharded-cache';
-import { CacheEngine, ShardedCache, ShardedCacheProps, TwemproxyHashing } from '../../src';
+import { CacheEngine, RedisAuth, ShardedCache, ShardedCacheProps, TwemproxyHashing } from '../../src';
 import { one, synthValid } from '../harness';
 import { allocHost, Daemon, redisPipeline, startMemcached, startNutcracker, startRedis } from '../harness/daemons';
 import { cyclonusVersion, ExtraPod, netpolTruthTable } from '../harness/netpol';
 import { sleep, stopAll } from '../harness/proc';
+import { authReplies, launchRedisAuth, runReadinessProbe } from '../harness/redis-auth';
 import { runAuthRenderScript } from '../harness/twemproxy-auth';
 import { Answer, killAndRestart, killNow, Load, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
 
@@ -156,14 +157,15 @@ describe('ShardedCache with the real nutcracker and memcached', () => {
     const password = 'va"l\\key $ecret';
     const chart = new Chart(Testing.app(), 'test');
     const secret = kplus.Secret.fromSecretName(chart, 'auth', 'cache-auth');
-    const cache = new ShardedCache(chart, 'cache', { engine: CacheEngine.VALKEY, shards: 3, password: { secret, key: 'password' } });
+    const cache = new ShardedCache(chart, 'cache', { engine: CacheEngine.VALKEY, shards: 3, auth: RedisAuth.fromSecret(secret) });
     const objs = synthValid(chart);
     const config = one(objs, 'ConfigMap', 'cache-twemproxy').data['nutcracker.yml'] as string;
     expect(config).not.toContain(password);
-    const shard = one(objs, 'StatefulSet', 'cache-shard').spec.template.spec.containers[0];
-    expect(shard.command).toEqual(['valkey-server']);
+    const shardSpec = one(objs, 'StatefulSet', 'cache-shard').spec.template.spec;
+    expect(shardSpec.containers[0].command).toEqual(['valkey-server']);
     const init = one(objs, 'Deployment', 'cache-proxy').spec.template.spec.initContainers[0];
-    // WHEN the proxy pod's init script runs, and the shards start with the args kubelet expands, run by redis-server
+    // WHEN the proxy pod's init script runs, and the shards' init program writes their include from the Secret's
+    // file, and they start with their exact args and that include, run by redis-server
     const r = runAuthRenderScript(init.command[2], config, password);
     expect(r.stderr).toBe('');
     const rendered = r.rendered!;
@@ -174,8 +176,13 @@ describe('ShardedCache with the real nutcracker and memcached', () => {
       const [addr, name] = line.split(' ');
       const [host, port] = addr.split(':');
       hosts[host] = allocHost();
-      const args = (shard.args as string[]).map((a) => a.replace('$(REDIS_PASSWORD)', password)).map((a) => (a === '/data' ? '.' : a));
-      shards.set(name, await startRedis({ host: hosts[host], port: Number(port), args }));
+      const launch = launchRedisAuth(shardSpec, 'valkey', password);
+      const args = launch.args.map((a) => (a === '/data' ? '.' : a));
+      shards.set(name, await startRedis({ host: hosts[host], port: Number(port), args, configText: launch.configText }));
+      // each shard refuses a client without the password or with a wrong one, accepts it; its probe passes
+      const replies = await authReplies(hosts[host], Number(port), password);
+      expect([replies.none.slice(0, 7), replies.wrong.slice(0, 10), replies.right]).toEqual(['-NOAUTH', '-WRONGPASS', ['+OK', '+PONG']]);
+      expect(runReadinessProbe(shardSpec, 'valkey', launch, hosts[host], Number(port))).toBe(0);
     }
     const proxy = await startNutcracker(rendered, { hosts });
     // THEN a client without AUTH is refused by the proxy, and one with it writes 2,000 keys
@@ -191,6 +198,28 @@ describe('ShardedCache with the real nutcracker and memcached', () => {
     }
     console.log(`ShardedCache (valkey engine, redis-server here), with AUTH: ${agree}/2000 keys where the model predicts`);
     expect(agree).toBe(2_000);
+  });
+
+  test('redis, replicated shards, the default auth: every replica Deployment\'s server refuses clients without the password', async () => {
+    // GIVEN the redis engine, 2 shards x 2 replicas, no auth prop (the default Secret cache-redis-auth)
+    const password = 'default-auth \\"secret"';
+    const chart = new Chart(Testing.app(), 'test');
+    new ShardedCache(chart, 'cache', { engine: CacheEngine.REDIS, shards: 2, replicasPerShard: 2 });
+    const objs = synthValid(chart);
+    let refused = 0;
+    for (const i of [0, 1]) {
+      const spec = one(objs, 'Deployment', `cache-shard-${i}`).spec.template.spec;
+      expect(spec.volumes.find((v: any) => v.secret).secret.secretName).toBe('cache-redis-auth');
+      // WHEN its init program runs on the Secret's file and the server starts with its exact args and the include
+      const launch = launchRedisAuth(spec, 'redis', password);
+      const d = await startRedis({ host: allocHost(), port: 6379, args: launch.args.map((a) => (a === '/data' ? '.' : a)), configText: launch.configText });
+      // THEN
+      const replies = await authReplies(d.host, d.port, password);
+      expect([replies.none.slice(0, 7), replies.wrong.slice(0, 10), replies.right]).toEqual(['-NOAUTH', '-WRONGPASS', ['+OK', '+PONG']]);
+      expect(runReadinessProbe(spec, 'redis', launch, d.host, d.port)).toBe(0);
+      refused++;
+    }
+    console.log(`ShardedCache (redis engine, replicated shards, default auth): ${refused} shard servers refuse unauthenticated clients, accept the password`);
   });
 });
 

@@ -20,12 +20,13 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parseAllDocuments } from 'yaml';
 import { buildApp as buildThumbnails } from '../../examples/work-queue-thumbnails';
-import { AppContainerProps, QueueEngine, QueuePersistence, WorkerMode, WorkItems, WorkQueueJobs, WorkQueueJobsProps } from '../../src';
+import { AppContainerProps, QueueEngine, QueuePersistence, RedisAuth, WorkerMode, WorkerModeKind, WorkItems, WorkQueueJobs, WorkQueueJobsProps } from '../../src';
 import { assertValid, one } from '../harness';
 import { serverDryRun, startApiServer } from '../harness/apiserver';
 import { freeHost, nssWrapperEnv, redisCommand, redisPipeline } from '../harness/daemons';
 import { cyclonusVersion, ExtraPod, netpolTruthTable } from '../harness/netpol';
 import { run, runAsync, sleep, start, Started, stopAll, tempDir, toolPath, TOOLS_DIR } from '../harness/proc';
+import { authReplies, launchRedisAuth, RedisAuthLaunch, runReadinessProbe } from '../harness/redis-auth';
 
 afterAll(() => stopAll());
 
@@ -88,7 +89,7 @@ q.run(async (item) => {
   (e) => { console.error('worker ' + q.id + ': ' + e.message); process.exit(e.code === 'ELOST' ? 3 : 2); });
 `;
 const WORKER: AppContainerProps = { image: 'node:22.11.0-bookworm', command: ['node', '/etc/work-queue/scripts/worker.js', '/bin/sh', '-c', PROCESS] };
-const PASSWORD = () => ({ secret: kplus.Secret.fromSecretName(new Chart(Testing.app(), 'x'), 's', 'queue-password'), key: 'password' });
+const PASSWORD = () => RedisAuth.fromSecret(kplus.Secret.fromSecretName(new Chart(Testing.app(), 'x'), 's', 'queue-password'), 'password');
 /** The kinds of worker process a pod may run, in turn. */
 const ALL_KINDS = ['js', 'sh', 'stdio', 'py', 'node-client'] as const;
 type Kind = typeof ALL_KINDS[number];
@@ -112,7 +113,9 @@ function valkeyPath(): string {
 /** A synthesized WorkQueueJobs, its objects, and its ConfigMaps written out as the pods see them. */
 function synth(props: Partial<WorkQueueJobsProps>, namespace?: string) {
   const chart = new Chart(Testing.app(), 'wq', { namespace });
-  const q = new WorkQueueJobs(chart, 'thumbs', { worker: WORKER, ...props });
+  // Tests not about auth opt out (RedisAuth.none()); the password tests below run the Secret's auth.
+  const noAuth = props.mode?.kind === WorkerModeKind.INDEXED || props.queueAddress !== undefined ? {} : { queueAuth: RedisAuth.none() };
+  const q = new WorkQueueJobs(chart, 'thumbs', { worker: WORKER, ...noAuth, ...props });
   const objs = chart.toJson();
   assertValid(objs);
   const root = tempDir('wq-pod');
@@ -187,6 +190,18 @@ class QueueServer {
     const deadline = Date.now() + 10_000;
     while (p.exited === undefined && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   }
+}
+
+/**
+ * The queue server as its pod starts it with a password: the include its init container wrote (`launch`) as its
+ * config file, then its exact args, `/data` a temp dir, bound to a loopback address.
+ */
+async function startQueueWithInclude(name: string, server: string, launch: RedisAuthLaunch, dataDir: string, host: string): Promise<Started> {
+  const include = path.join(tempDir('wq-auth'), 'auth.conf');
+  fs.writeFileSync(include, launch.configText);
+  const args = [...launch.args];
+  args.splice(args.indexOf('--dir'), 2, '--dir', dataDir);
+  return start({ name, command: server, args: [include, ...args, '--bind', host], readyPort: { host, port: 6379 } });
 }
 
 /** The queue's keys in the order queue.lua reads them (KEYS[1..7]). */
@@ -629,24 +644,20 @@ describe('WorkQueueJobs on a real Redis', () => {
     expect(pod.containers[0].env).toContainEqual({ name: 'WORK_ITEM_FILE', value: '/var/run/work-queue/item' });
   });
 
-  test('with a password: the Deployment\'s exact redis command requires it; seeder, workers and reaper use the Secret', async () => {
+  test('with a password: the server reads requirepass from the include its init container writes (NOAUTH without it, WRONGPASS with a wrong one); seeder, workers and reaper use the Secret', async () => {
     const items = Array.from({ length: 20 }, (_, i) => `item-${i}`);
-    const { q, objs, local, root } = synth({ items: WorkItems.fromList(items), queuePassword: PASSWORD() });
-    const password = 's3cret-pass';
-    const redisC = one(objs, 'Deployment').spec.template.spec.containers[0];
-    expect(redisC.command[0]).toBe('sh');
+    const { q, objs, local, root } = synth({ items: WorkItems.fromList(items), queueAuth: PASSWORD() });
+    const password = 's3cret "pass" \\ #x';
+    const redisSpec = one(objs, 'Deployment').spec.template.spec;
+    expect(redisSpec.containers[0].command).toEqual(['redis-server']);
     const host = await freeHost(6379);
-    const args: string[] = [...redisC.args];
-    args.splice(args.indexOf('--dir'), 2, '--dir', root);
-    await start({
-      name: 'redis-password',
-      command: '/bin/sh',
-      // the container's command with redis-server from PATH and a loopback bind added to its arguments
-      args: [...redisC.command.slice(1), ...args, '--bind', host],
-      env: { REDISCLI_AUTH: password },
-      readyPort: { host, port: 6379 },
-    });
+    // the server's init program writes the include from the Secret's file; the server runs its exact args after it
+    const launch = launchRedisAuth(redisSpec, 'redis', password);
+    await startQueueWithInclude('redis-password', toolPath('redis-server'), launch, root, host);
     expect(await redisCommand(host, 6379, 'LLEN', 'x')).toMatch(/^-NOAUTH/);
+    const replies = await authReplies(host, 6379, password);
+    expect([replies.none.slice(0, 7), replies.wrong.slice(0, 10), replies.right]).toEqual(['-NOAUTH', '-WRONGPASS', ['+OK', '+PONG']]);
+    expect(runReadinessProbe(redisSpec, 'redis', launch, host, 6379)).toBe(0);
     const nss = nssWrapperEnv({ [q.queueHost!]: host });
     const seedC = one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0];
     expect(seedC.env).toContainEqual({ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'queue-password', key: 'password' } } });
@@ -695,25 +706,19 @@ describe('WorkQueueJobs with the Valkey engine (the redis build here under the v
     const { q, objs, local, root } = synth({
       items: WorkItems.fromList(items),
       queueEngine: QueueEngine.VALKEY,
-      queuePassword: PASSWORD(),
+      queueAuth: PASSWORD(),
       mode: WorkerMode.parallel({ parallelism: 2 }),
     });
     const PATH = valkeyPath();
     expect(run('/bin/sh', ['-c', 'redis-cli PING'], { env: { PATH } })).toMatchObject({ code: 127, stderr: 'redis-cli: not in the valkey image\n' });
     const password = 'valkey-s3cret';
-    const server = one(objs, 'Deployment', 'thumbs-valkey').spec.template.spec.containers[0];
-    expect(server.command).toEqual(['sh', '-c', 'exec valkey-server "$@" --requirepass "$REDISCLI_AUTH"', 'valkey-server']);
+    const serverSpec = one(objs, 'Deployment', 'thumbs-valkey').spec.template.spec;
+    expect(serverSpec.containers[0].command).toEqual(['valkey-server']);
     const host = await freeHost(6379);
-    const args: string[] = [...server.args];
-    args.splice(args.indexOf('--dir'), 2, '--dir', root);
-    await start({
-      name: 'valkey-queue',
-      command: '/bin/sh',
-      args: [...server.command.slice(1), ...args, '--bind', host],
-      env: { PATH, REDISCLI_AUTH: password },
-      readyPort: { host, port: 6379 },
-    });
+    const launch = launchRedisAuth(serverSpec, 'valkey', password);
+    await startQueueWithInclude('valkey-queue', path.join(PATH.split(':')[0], 'valkey-server'), launch, root, host);
     expect(await redisCommand(host, 6379, 'LLEN', 'x')).toMatch(/^-NOAUTH/);
+    expect(runReadinessProbe(serverSpec, 'valkey', launch, host, 6379)).toBe(0);
     const nss = nssWrapperEnv({ [q.queueHost!]: host });
     const secretEnv = { REDISCLI_AUTH: password, QUEUE_PASSWORD: password };
     const logDir = tempDir('wq-valkey-logs');
@@ -792,7 +797,7 @@ describe('the KEDA objects against KEDA\'s own CRD schemas (unknown fields rejec
     const { objs } = synth({
       items: WorkItems.fromList(['a', 'b']),
       mode: WorkerMode.scaledJob({ itemsPerJob: 2, maxReplicas: 5 }),
-      queuePassword: PASSWORD(),
+      queueAuth: PASSWORD(),
     }, 'batch');
     const sj = one(objs, 'ScaledJob');
     const ta = one(objs, 'TriggerAuthentication');
@@ -814,7 +819,7 @@ describe('a real kube-apiserver 1.27 with KEDA\'s CRDs, in a namespace enforcing
   test('accepts every object of the three modes and of the Valkey engine, with every pod option (server-side dry run)', async () => {
     const api = await startApiServer({ crdDirs: [path.join(TOOLS_DIR, 'crds', 'keda')] });
     const chart = new Chart(Testing.app(), 'modes', { namespace: 'batch' });
-    const password = { secret: kplus.Secret.fromSecretName(chart, 'pw', 'queue-password'), key: 'password' };
+    const password = RedisAuth.fromSecret(kplus.Secret.fromSecretName(chart, 'pw', 'queue-password'), 'password');
     // the ServiceAccount comes first, so the ServiceAccount admission plugin finds it for the pods that name it
     const account = new kplus.ServiceAccount(chart, 'uploader', { metadata: { name: 'uploader' } });
     const pod = {
@@ -828,9 +833,9 @@ describe('a real kube-apiserver 1.27 with KEDA\'s CRDs, in a namespace enforcing
       annotations: { 'example.com/owner': 'media' },
     };
     const items = WorkItems.fromList(Array.from({ length: 12 }, (_, i) => `item-${i}`));
-    new WorkQueueJobs(chart, 'parallel', { worker: WORKER, items, queuePassword: password, pod });
-    new WorkQueueJobs(chart, 'keda', { worker: WORKER, items, mode: WorkerMode.scaledJob(), queuePassword: password, pod });
-    new WorkQueueJobs(chart, 'valkey', { worker: WORKER, items, queueEngine: QueueEngine.VALKEY, queuePassword: password, pod });
+    new WorkQueueJobs(chart, 'parallel', { worker: WORKER, items, queueAuth: password, pod });
+    new WorkQueueJobs(chart, 'keda', { worker: WORKER, items, mode: WorkerMode.scaledJob(), queueAuth: password, pod });
+    new WorkQueueJobs(chart, 'valkey', { worker: WORKER, items, queueEngine: QueueEngine.VALKEY, queueAuth: password, pod });
     new WorkQueueJobs(chart, 'indexed', {
       worker: WORKER,
       items,

@@ -2,7 +2,7 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse, parseAllDocuments } from 'yaml';
 import { synthExample } from '../../scripts/synth-examples';
-import { CacheEngine, NetworkPeer, RestrictedSecurity, ShardedCache, ShardedCacheProxy, ShardedCacheProxyMode, TwemproxyHash } from '../../src';
+import { CacheEngine, NetworkPeer, RedisAuth, RestrictedSecurity, ShardedCache, ShardedCacheProxy, ShardedCacheProxyMode, TwemproxyHash } from '../../src';
 import { LINE } from '../../src/line';
 import { assertValid, checkRestricted, ofKind, one, synthValid } from '../harness';
 import { harnessLine } from '../harness/line';
@@ -104,7 +104,7 @@ describe('ShardedCache', () => {
   test('ambassador in a Job: a native sidecar on a line that has them (the Job completes when its worker exits), after its config renderer', () => {
     const chart = Testing.chart();
     const secret = kplus.Secret.fromSecretName(chart, 'auth', 'cache-auth');
-    const cache = new ShardedCache(chart, 'cache', { engine: CacheEngine.REDIS, proxy: ShardedCacheProxy.ambassador(), password: { secret, key: 'password' } });
+    const cache = new ShardedCache(chart, 'cache', { engine: CacheEngine.REDIS, proxy: ShardedCacheProxy.ambassador(), auth: RedisAuth.fromSecret(secret, 'password') });
     const job = new kplus.Job(chart, 'warm', { metadata: { name: 'warm' } });
     job.addContainer({ name: 'worker', image: 'node:22.11.0-alpine3.20', securityContext: { user: 1000 } });
     cache.addClient(job);
@@ -178,7 +178,8 @@ describe('ShardedCache', () => {
     });
     const objs = synthValid(chart);
     const redis = one(objs, 'StatefulSet', 'sessions-shard').spec.template.spec.containers[0];
-    expect(redis.args).toEqual(['--port', '6379', '--bind', '* -::*', '--protected-mode', 'no', '--dir', '/data', '--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru', '--save', '', '--appendonly', 'no', '--maxclients', '500']);
+    // the default auth: the config include first, protected mode left on (a password satisfies it)
+    expect(redis.args).toEqual(['/run/redis-auth/auth.conf', '--port', '6379', '--bind', '* -::*', '--dir', '/data', '--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru', '--save', '', '--appendonly', 'no', '--maxclients', '500']);
     expect(conf(objs, 'sessions-twemproxy')).toMatchObject({ listen: '0.0.0.0:7000', hash: 'murmur', hash_tag: '{}', redis: true, auto_eject_hosts: true, timeout: 100, server_retry_timeout: 5000, server_failure_limit: 3 });
     expect(one(objs, 'Deployment', 'sessions-proxy').spec.replicas).toBe(3);
     expect(one(objs, 'Deployment', 'sessions-proxy').spec.template.spec.containers[0].ports).toEqual([{ containerPort: 7000, name: 'redis' }, { containerPort: 7001, name: 'stats' }]);
@@ -188,26 +189,33 @@ describe('ShardedCache', () => {
     // GIVEN
     const chart = Testing.chart();
     const secret = kplus.Secret.fromSecretName(chart, 'auth', 'cache-auth');
-    new ShardedCache(chart, 'cache', { engine: CacheEngine.VALKEY, password: { secret, key: 'password' } });
+    new ShardedCache(chart, 'cache', { engine: CacheEngine.VALKEY, auth: RedisAuth.fromSecret(secret) });
     // WHEN
     const objs = synthValid(chart);
     // THEN the shards
     const sts = one(objs, 'StatefulSet', 'cache-shard');
     const shard = sts.spec.template.spec.containers[0];
     expect(shard).toMatchObject({ name: 'valkey', image: 'valkey/valkey:8.1.1-alpine', command: ['valkey-server'] });
-    expect(shard.args).toEqual(['--port', '6379', '--bind', '* -::*', '--protected-mode', 'no', '--dir', '/data', '--maxmemory', '256mb', '--maxmemory-policy', 'allkeys-lru', '--save', '', '--appendonly', 'no', '--maxclients', '1024', '--requirepass', '$(REDIS_PASSWORD)']);
-    expect(shard.readinessProbe.exec.command).toEqual(['sh', '-c', 'valkey-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG']);
-    expect(shard.env).toEqual([
-      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'cache-auth', key: 'password' } } },
-      { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'cache-auth', key: 'password' } } },
+    // the password comes from the config include the init container writes, never argv or env
+    expect(shard.args).toEqual(['/run/redis-auth/auth.conf', '--port', '6379', '--bind', '* -::*', '--dir', '/data', '--maxmemory', '256mb', '--maxmemory-policy', 'allkeys-lru', '--save', '', '--appendonly', 'no', '--maxclients', '1024']);
+    expect(shard.readinessProbe.exec.command).toEqual(['sh', '-c', 'valkey-cli --askpass -h 127.0.0.1 -p 6379 ping < /run/secrets/redis-auth/password | grep -q PONG']);
+    expect(shard.env).toBeUndefined();
+    expect(sts.spec.template.spec.initContainers.map((c: any) => [c.name, c.image, c.command.slice(3)])).toEqual([
+      ['valkey-auth', 'valkey/valkey:8.1.1-alpine', ['write-include.sh', '/run/secrets/redis-auth/password', '/run/redis-auth/auth.conf']],
     ]);
+    expect(sts.spec.template.spec.volumes).toEqual(expect.arrayContaining([
+      { name: 'cache-shard-auth', secret: { secretName: 'cache-auth', items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 } },
+      { name: 'cache-shard-auth-conf', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+    ]));
+    expect(sts.metadata.annotations).toEqual({ 'distributed-patterns.dev/redis-auth': 'secret cache-auth/password' });
     expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 1000 });
     expect(sts.metadata.labels).toEqual(labels('valkey', 'shard', '8.1.1-alpine'));
     // AND the proxy: redis protocol, the placeholder in the ConfigMap, the password written at pod start
     expect(conf(objs)).toMatchObject({ listen: '0.0.0.0:6379', redis: true, redis_auth: '__REDIS_AUTH_FROM_SECRET__' });
     const proxy = one(objs, 'Deployment', 'cache-proxy').spec.template.spec;
     expect(proxy.initContainers).toHaveLength(1);
-    expect(proxy.initContainers[0]).toMatchObject({ image: 'valkey/valkey:8.1.1-alpine', env: [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'cache-auth', key: 'password' } } }] });
+    expect(proxy.initContainers[0]).toMatchObject({ image: 'valkey/valkey:8.1.1-alpine', volumeMounts: [{ mountPath: '/run/secrets/redis-auth', name: 'cache-redis-auth', readOnly: true }, expect.anything(), expect.anything()] });
+    expect(proxy.initContainers[0].env).toBeUndefined();
     expect(proxy.containers[0].volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'cache-twemproxy-auth', readOnly: true }]);
     expect(proxy.containers[0].ports).toEqual([{ containerPort: 6379, name: 'redis' }]);
   });
@@ -221,7 +229,7 @@ describe('ShardedCache', () => {
     const secret = kplus.Secret.fromSecretName(chart, 'auth', 'cache-auth');
     const cache = new ShardedCache(chart, 'cache', {
       engine: CacheEngine.REDIS,
-      password: { secret, key: 'password' },
+      auth: RedisAuth.fromSecret(secret, 'password'),
       proxy: ShardedCacheProxy.ambassador(),
       shardResources: res(300),
       proxyResources: res(70),
@@ -232,6 +240,7 @@ describe('ShardedCache', () => {
     const objs = synthValid(chart);
     const r = (m: number) => ({ requests: { cpu: `${m}m`, memory: `${m}Mi` }, limits: { cpu: `${2 * m}m`, memory: `${2 * m}Mi` } });
     expect(one(objs, 'StatefulSet', 'cache-shard').spec.template.spec.containers[0].resources).toEqual(r(300));
+    expect(one(objs, 'StatefulSet', 'cache-shard').spec.template.spec.initContainers[0].resources).toEqual(r(20));
     const web = one(objs, 'Deployment', 'web').spec.template.spec;
     expect(sidecarOf(web, 'twemproxy').resources).toEqual(r(70));
     expect(web.initContainers[0].resources).toEqual(r(20));

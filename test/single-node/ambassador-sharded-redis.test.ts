@@ -1,7 +1,7 @@
 import { Chart, Cron, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { AmbassadorShardedRedis, NetworkPeer, RecommendedLabels, RedisEngine, RedisEvictionPolicy, RestrictedSecurity, TwemproxyHash } from '../../src';
+import { AmbassadorShardedRedis, NetworkPeer, RecommendedLabels, RedisAuth, RedisEngine, RedisEvictionPolicy, RestrictedSecurity, TwemproxyHash } from '../../src';
 import { LINE } from '../../src/line';
 import { checkRestricted, ofKind, one, synthValid } from '../harness';
 import { containerNames, sidecarOf } from '../harness/sidecars';
@@ -21,7 +21,7 @@ function plainDeployment(chart: Chart, id = 'plain', container: Partial<kplus.Co
   return d;
 }
 
-const SECRET = (chart: Chart) => ({ secret: kplus.Secret.fromSecretName(chart, 'auth', 'redis-auth'), key: 'password' });
+const SECRET = (chart: Chart) => RedisAuth.fromSecret(kplus.Secret.fromSecretName(chart, 'auth', 'redis-auth'), 'password');
 const APP = { image: 'redis:7.2.5-alpine', uid: 999, gid: 1000, command: ['sleep', 'infinity'] };
 const LABELS = (name: string, component: string, version: string, partOf = 'sharded-redis') => ({
   'app.kubernetes.io/name': name,
@@ -51,9 +51,15 @@ describe('AmbassadorShardedRedis', () => {
     expect(shard.image).toBe('redis:7.2.5-alpine');
     expect(shard.imagePullPolicy).toBe('IfNotPresent');
     expect(shard.command).toEqual(['redis-server']);
-    expect(shard.args).toEqual(['--port', '6379', '--bind', '* -::*', '--protected-mode', 'no', '--dir', '/data', '--maxmemory', '256mb', '--maxmemory-policy', 'noeviction', '--save', '', '--appendonly', 'no']);
+    // authenticated by default: the password (the Secret <name>-redis-auth) from the include the init container writes
+    expect(shard.args).toEqual(['/run/redis-auth/auth.conf', '--port', '6379', '--bind', '* -::*', '--dir', '/data', '--maxmemory', '256mb', '--maxmemory-policy', 'noeviction', '--save', '', '--appendonly', 'no']);
     expect(shard.resources).toEqual({ limits: { cpu: '1000m', memory: '384Mi' }, requests: { cpu: '100m', memory: '384Mi' } });
-    expect(shard.readinessProbe.exec.command).toEqual(['sh', '-c', 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG']);
+    expect(shard.readinessProbe.exec.command).toEqual(['sh', '-c', 'redis-cli --askpass -h 127.0.0.1 -p 6379 ping < /run/secrets/redis-auth/password | grep -q PONG']);
+    expect(sts.metadata.annotations).toEqual({ 'distributed-patterns.dev/redis-auth': 'secret sharded-redis-redis-auth/password' });
+    expect(sts.spec.template.spec.initContainers[0].volumeMounts).toEqual([
+      { mountPath: '/run/secrets/redis-auth', name: 'sharded-redis-auth', readOnly: true },
+      { mountPath: '/run/redis-auth', name: 'sharded-redis-auth-conf' },
+    ]);
     expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 1000, runAsNonRoot: true });
     // labels: the daemon, the instance, the role, part-of the instance, the image tag (never on a selector)
     expect(sts.metadata.labels).toEqual(LABELS('redis', 'shard', '7.2.5-alpine'));
@@ -81,6 +87,8 @@ describe('AmbassadorShardedRedis', () => {
       server_connections: 1,
       preconnect: false,
       servers: [0, 1, 2].map((i) => `sharded-redis-${i}.sharded-redis:6379:1 sharded-redis-${i}`),
+      // the default auth: a placeholder the ambassador pod's init container replaces from the Secret
+      redis_auth: '__REDIS_AUTH_FROM_SECRET__',
     });
 
     const pod = one(objs, 'Deployment', 'web').spec.template;
@@ -91,10 +99,13 @@ describe('AmbassadorShardedRedis', () => {
     expect(ambassador.ports).toBeUndefined(); // stats stay inside the pod
     expect(ambassador.resources).toEqual({ limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '50m', memory: '32Mi' } });
     expect(ambassador.securityContext).toMatchObject({ runAsUser: 65534, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(ambassador.volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'sharded-redis-twemproxy', readOnly: true }]);
+    // the default password: the config rendered with redis_auth into a memory-backed emptyDir by an init container
+    expect(ambassador.volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'sharded-redis-twemproxy-auth', readOnly: true }]);
     expect(pod.metadata.annotations['cdk8s-distributed-patterns/config-checksum']).toMatch(/^[0-9a-f]{64}$/);
-    // no password: no config-render init container (on a line with native sidecars the ambassador is the only init container)
-    expect(containerNames(pod.spec)).toEqual(LINE.nativeSidecars ? ['twemproxy', 'web'] : ['web', 'twemproxy']);
+    expect(containerNames(pod.spec)).toEqual(LINE.nativeSidecars ? ['twemproxy-config', 'twemproxy', 'web'] : ['twemproxy-config', 'web', 'twemproxy']);
+    // the renderer reads the password from the Secret mounted as a file in it alone, never from env
+    expect(pod.spec.initContainers[0].env).toBeUndefined();
+    expect(pod.spec.volumes).toContainEqual({ name: 'sharded-redis-redis-auth', secret: { secretName: 'sharded-redis-redis-auth', items: [{ key: 'password', path: 'password' }], defaultMode: 0o444 } });
   });
 
   test('fully qualified shard names when the chart has a namespace', () => {
@@ -107,14 +118,17 @@ describe('AmbassadorShardedRedis', () => {
 
   test('password from a Secret key: requirepass on the shards, redis_auth written by an init container, never in a ConfigMap', () => {
     const chart = Testing.chart();
-    const redis = new AmbassadorShardedRedis(chart, 'r', { password: SECRET(chart) });
+    const redis = new AmbassadorShardedRedis(chart, 'r', { auth: SECRET(chart) });
     redis.addAmbassadorTo(appDeployment(chart));
     const objs = synthValid(chart);
     const shard = one(objs, 'StatefulSet').spec.template.spec.containers[0];
-    expect(shard.args.slice(-2)).toEqual(['--requirepass', '$(REDIS_PASSWORD)']);
-    expect(shard.env).toEqual([
-      { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { key: 'password', name: 'redis-auth' } } },
-      { name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { key: 'password', name: 'redis-auth' } } },
+    expect(shard.args[0]).toBe('/run/redis-auth/auth.conf');
+    expect(shard.args.join(' ')).not.toMatch(/requirepass|PASSWORD/);
+    expect(shard.env).toBeUndefined();
+    expect(shard.volumeMounts).toEqual([
+      { mountPath: '/data', name: 'data' },
+      { mountPath: '/run/secrets/redis-auth', name: 'r-auth', readOnly: true },
+      { mountPath: '/run/redis-auth', name: 'r-auth-conf', readOnly: true },
     ]);
     const conf = one(objs, 'ConfigMap', 'r-twemproxy').data['nutcracker.yml'];
     expect(parse(conf).redis.redis_auth).toBe('__REDIS_AUTH_FROM_SECRET__');
@@ -126,11 +140,15 @@ describe('AmbassadorShardedRedis', () => {
     expect(pod.initContainers[0].image).toBe('redis:7.2.5-alpine');
     expect(pod.initContainers[0].imagePullPolicy).toBe('IfNotPresent');
     expect(pod.initContainers[0].resources).toEqual({ limits: { cpu: '100m', memory: '32Mi' }, requests: { cpu: '10m', memory: '8Mi' } });
-    expect(pod.initContainers[0].env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { key: 'password', name: 'redis-auth' } } }]);
+    expect(pod.initContainers[0].env).toBeUndefined();
+    expect(pod.initContainers[0].command[2]).toContain('getline l < "/run/secrets/redis-auth/password"');
     expect(pod.initContainers[0].volumeMounts).toEqual([
+      { mountPath: '/run/secrets/redis-auth', name: 'r-redis-auth', readOnly: true },
       { mountPath: '/etc/nutcracker-template', name: 'r-twemproxy', readOnly: true },
       { mountPath: '/etc/nutcracker', name: 'r-twemproxy-auth' },
     ]);
+    // the Secret is mounted in the renderer alone
+    expect(containerNames(pod).filter((n) => JSON.stringify([...pod.containers, ...pod.initContainers].find((c: any) => c.name === n).volumeMounts ?? []).includes('r-redis-auth'))).toEqual(['twemproxy-config']);
     expect(pod.volumes).toContainEqual({ name: 'r-twemproxy-auth', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
     expect(sidecarOf(pod, 'twemproxy').volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'r-twemproxy-auth', readOnly: true }]);
   });
@@ -138,7 +156,7 @@ describe('AmbassadorShardedRedis', () => {
   test('valkey: the valkey image, its own binaries, the same args, hashing, auth and probes; labelled valkey', () => {
     // GIVEN the valkey engine with a password
     const chart = Testing.chart();
-    const redis = new AmbassadorShardedRedis(chart, 'sharded-redis', { engine: RedisEngine.VALKEY, password: SECRET(chart), app: APP });
+    const redis = new AmbassadorShardedRedis(chart, 'sharded-redis', { engine: RedisEngine.VALKEY, auth: SECRET(chart), app: APP });
     const valkey = new AmbassadorShardedRedis(Testing.chart(), 'sharded-redis', { app: APP });
     // WHEN
     const objs = synthValid(chart);
@@ -148,9 +166,10 @@ describe('AmbassadorShardedRedis', () => {
     expect(shard.name).toBe('valkey');
     expect(shard.image).toBe('valkey/valkey:8.1.1-alpine');
     expect(shard.command).toEqual(['valkey-server']);
-    expect(shard.args).toEqual(['--port', '6379', '--bind', '* -::*', '--protected-mode', 'no', '--dir', '/data', '--maxmemory', '256mb', '--maxmemory-policy', 'noeviction', '--save', '', '--appendonly', 'no', '--requirepass', '$(REDIS_PASSWORD)']);
-    expect(shard.readinessProbe.exec.command).toEqual(['sh', '-c', 'valkey-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG']);
-    expect(shard.env.map((e: any) => e.name)).toEqual(['REDIS_PASSWORD', 'REDISCLI_AUTH']);
+    expect(shard.args).toEqual(['/run/redis-auth/auth.conf', '--port', '6379', '--bind', '* -::*', '--dir', '/data', '--maxmemory', '256mb', '--maxmemory-policy', 'noeviction', '--save', '', '--appendonly', 'no']);
+    expect(shard.readinessProbe.exec.command).toEqual(['sh', '-c', 'valkey-cli --askpass -h 127.0.0.1 -p 6379 ping < /run/secrets/redis-auth/password | grep -q PONG']);
+    expect(shard.env).toBeUndefined();
+    expect(sts.spec.template.spec.initContainers[0]).toMatchObject({ name: 'valkey-auth', image: 'valkey/valkey:8.1.1-alpine' });
     expect(shard.ports).toEqual([{ containerPort: 6379, name: 'redis' }]);
     expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 1000, fsGroup: 1000 });
     expect(sts.metadata.labels).toEqual(LABELS('valkey', 'shard', '8.1.1-alpine'));
@@ -167,7 +186,7 @@ describe('AmbassadorShardedRedis', () => {
     const sts = one(synthValid(chart), 'StatefulSet');
     expect(sts.spec.volumeClaimTemplates).toEqual([{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast.ssd', resources: { requests: { storage: '2048Mi' } } } }]);
     expect(sts.spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
-    expect(sts.spec.template.spec.volumes).toBeUndefined();
+    expect(sts.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['r-auth', 'r-auth-conf']);
     expect(sts.spec.template.spec.containers[0].args).toContain('yes');
   });
 
@@ -231,7 +250,7 @@ describe('AmbassadorShardedRedis', () => {
       memory: { request: Size.mebibytes(m), limit: Size.mebibytes(2 * m) },
     });
     new AmbassadorShardedRedis(chart, 'r', {
-      password: SECRET(chart), app: APP, shardResources: res(300), ambassadorResources: res(70), authInitResources: res(20),
+      auth: SECRET(chart), app: APP, shardResources: res(300), ambassadorResources: res(70), authInitResources: res(20),
     });
     const objs = synthValid(chart);
     expect(one(objs, 'StatefulSet').spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '300m', memory: '300Mi' }, limits: { cpu: '600m', memory: '600Mi' } });

@@ -7,7 +7,9 @@ import { ITEMS_DIR, SCRIPTS_DIR } from './_worker-pod';
 import { QueueEngine } from './queue-engine';
 import { QueuePersistence } from './queue-persistence';
 import { applyPodOptions } from '../../blocks/_pod-options';
+import { redisAuthConfigArgs, redisProbeCli, redisProtectedModeArgs, wireRedisServerAuth } from '../../blocks/_redis-auth';
 import { RestrictedWorkloads } from '../../blocks/_restricted-workload';
+import { RedisAuth } from '../../blocks/redis-auth';
 import { WorkQueueEnv, WorkQueueScripts } from '../../config/work-queue';
 import { containerResources, ResourceQuantities } from '../../core/_resources';
 import { ConfigChecksum } from '../../core/checksum';
@@ -78,14 +80,15 @@ export function engineLabels(at: QueueObjectsScope, component: string): { [key: 
 export function redisServerArgs(memoryLimit?: Size, persistence: QueuePersistence = QueuePersistence.APPEND_FSYNC_EVERY_SECOND): string[] {
   const aof = persistence === QueuePersistence.NONE ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', persistence];
   const args = ['--port', String(REDIS_PORT), '--dir', '/data', ...aof, '--save', '',
-    '--maxmemory-policy', 'noeviction', '--protected-mode', 'no'];
+    '--maxmemory-policy', 'noeviction'];
   if (memoryLimit !== undefined) args.push('--maxmemory', `${Math.floor(memoryLimit.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR }) * 0.8)}mb`);
   return args;
 }
 
 /** What the created queue server is made of (the construct's queue props, checked). */
 export interface QueueServerOptions {
-  readonly password?: kplus.SecretValue;
+  /** The checked auth. */
+  readonly auth: RedisAuth;
   readonly resources: kplus.ContainerResources;
   readonly storage: Size;
   readonly storageClass?: string;
@@ -111,21 +114,22 @@ export function createQueueServer(at: QueueObjectsScope, options: QueueServerOpt
   const deployment = RestrictedWorkloads.deployment(scope, 'Queue', {
     name, labels, selector, uid: user.uid, gid: user.gid, replicas: 1, strategy: kplus.DeploymentStrategy.recreate(),
   });
-  const secretEnv = options.password ? { REDISCLI_AUTH: kplus.EnvValue.fromSecretValue(options.password) } : undefined;
   const server = at.engine.server;
   const container = RestrictedSecurity.addContainer(deployment, {
     name: at.engine.engine,
     image: at.image,
-    command: secretEnv ? ['sh', '-c', `exec ${server} "$@" --requirepass "$REDISCLI_AUTH"`, server] : [server],
-    args: redisServerArgs(resources.memory?.limit, options.persistence),
-    envVariables: secretEnv,
+    command: [server],
+    args: [
+      ...redisAuthConfigArgs(options.auth), ...redisServerArgs(resources.memory?.limit, options.persistence), ...redisProtectedModeArgs(options.auth),
+    ],
     ports: [{ number: REDIS_PORT, name: 'redis' }],
-    readiness: kplus.Probe.fromCommand(['sh', '-c', `${at.engine.cli} -p ${REDIS_PORT} PING | grep -qx PONG`], { periodSeconds: Duration.seconds(5) }),
+    readiness: kplus.Probe.fromCommand(['sh', '-c', `${redisProbeCli(options.auth, at.engine.cli, `-p ${REDIS_PORT} PING`)} | grep -qx PONG`], { periodSeconds: Duration.seconds(5) }),
     liveness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, initialDelaySeconds: Duration.seconds(10) }),
     resources,
   }, user);
   container.mount('/data', claim === undefined ? kplus.Volume.fromEmptyDir(scope, 'QueueDataVolume', 'data')
     : kplus.Volume.fromPersistentVolumeClaim(scope, 'QueueDataVolume', claim, { name: 'data' }));
+  wireRedisServerAuth(options.auth, { scope, id: 'Queue', workload: deployment, server: container, image: at.image, user, volumePrefix: name });
   applyPodOptions(deployment, at.pod);
   const service = new kplus.Service(scope, 'QueueService', {
     metadata: { name, labels },

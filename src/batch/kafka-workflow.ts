@@ -660,7 +660,11 @@ export class KafkaWorkflow extends Construct {
     });
     this.stageMap.set(name, stage);
     addStageTraffic(this.traffic, stage, this.trafficBrokers, {
-      stage: stage._graph, name: stage.consumerGroup, selector: stage._selector, labels: stage._labels, autoscaled: stage.scaledObject !== undefined,
+      stage: stage._graph,
+      name: stage.consumerGroup,
+      selector: stage._selector,
+      labels: stage._labels,
+      autoscaled: stage.scaledObject !== undefined,
       call,
     }, this.kedaAllowed);
     this.kedaAllowed ||= stage.scaledObject !== undefined;

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { exampleNames, synthExample } from '../scripts/synth-examples';
 import { ContainerImages, RecommendedLabels } from '../src';
+import { exceptionsTable } from './real/scanner-exceptions';
 
 const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 
@@ -93,5 +94,14 @@ describe("the README's bad-input table (scripts/bad-input-counts.ts)", () => {
   test('the README holds the table between its markers', () => {
     const text = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
     expect(text).toMatch(/<!-- bad-input:counts -->\n\| class \|[\s\S]*\| \*\*all\*\* \|[^\n]*\n<!-- \/bad-input:counts -->/);
+  });
+});
+
+describe('README security section', () => {
+  test('the scanner exceptions table is the list tier 2 enforces (test/real/scanner-exceptions.ts), every reason final', () => {
+    const m = /<!-- scanners:exceptions -->\n([\s\S]*?)\n<!-- \/scanners:exceptions -->/.exec(readme);
+    expect(m).not.toBeNull();
+    expect(m![1]).toBe(exceptionsTable());
+    expect(m![1]).not.toMatch(/TODO/);
   });
 });

@@ -344,13 +344,13 @@ describe('the NetworkPolicies of the example, computed by cyclonus (an engine no
     const extraPods: ExtraPod[] = [
       { namespace: 'kube-system', name: 'coredns', labels: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53 }] },
       { namespace: 'monitoring', name: 'prometheus', labels: { app: 'prometheus' } },
-      { namespace: 'default', name: 'stranger', labels: { app: 'stranger' } },
+      { namespace: 'caching', name: 'stranger', labels: { app: 'stranger' } },
       { namespace: 'other', name: 'outsider', labels: { app: 'outsider' } },
     ];
     // WHEN cyclonus computes the truth table of every pod to every port its destination declares
     const t = netpolTruthTable(objs, undefined, { extraPods });
     // THEN the intended graph, written from the README's table (not from the policies):
-    const d = (name: string) => `default/${name}`;
+    const d = (name: string) => `caching/${name}`;
     const sessions = [0, 1, 2].map((i) => d(`sessions-shard-${i}`));
     const unpoliced = [d('web'), 'kube-system/coredns', 'monitoring/prometheus', d('stranger'), 'other/outsider'];
     const dns = (from: string) => [`${from} → kube-system/coredns 53/TCP`, `${from} → kube-system/coredns 53/UDP`];

@@ -352,27 +352,27 @@ describe('the NetworkPolicies of the example, computed by cyclonus (an engine no
     // THEN the intended graph, written from the README's table (not from the policies):
     const d = (name: string) => `caching/${name}`;
     const sessions = [0, 1, 2].map((i) => d(`sessions-shard-${i}`));
-    const unpoliced = [d('web'), 'kube-system/coredns', 'monitoring/prometheus', d('stranger'), 'other/outsider'];
+    const unpoliced = [d('web'), d('sessions-warm'), 'kube-system/coredns', 'monitoring/prometheus', d('stranger'), 'other/outsider'];
     const dns = (from: string) => [`${from} → kube-system/coredns 53/TCP`, `${from} → kube-system/coredns 53/UDP`];
     const intended = [
       // page-cache: the namespace's pods reach its proxy (those without a policy of their own: the others send only
       // to their own parts), Prometheus its stats; only the proxy reaches the shards
-      ...[d('web'), d('stranger')].map((f) => `${f} → ${d('page-cache-proxy')} 11211/TCP`),
+      ...[d('web'), d('sessions-warm'), d('stranger')].map((f) => `${f} → ${d('page-cache-proxy')} 11211/TCP`),
       `monitoring/prometheus → ${d('page-cache-proxy')} 22222/TCP`,
       `${d('page-cache-proxy')} → ${d('page-cache-shard')} 11211/TCP`,
       // rate-limits: only the web pods reach its proxy; only the proxy its shards
       `${d('web')} → ${d('rate-limits-proxy')} 6379/TCP`,
       `${d('rate-limits-proxy')} → ${d('rate-limits-shard')} 6379/TCP`,
-      // sessions: the web pods (their ambassadors) reach each shard, nobody else
-      ...sessions.map((s) => `${d('web')} → ${s} 11211/TCP`),
+      // sessions: the web pods and the cache-warming Job (their ambassadors) reach each shard, nobody else
+      ...[d('web'), d('sessions-warm')].flatMap((f) => sessions.map((s) => `${f} → ${s} 11211/TCP`)),
       // the proxies resolve the shards' names; the shards send nothing
       ...[d('page-cache-proxy'), d('rate-limits-proxy'), ...unpoliced].flatMap(dns),
-      // the web pods are yours (no policy): anyone without a policy reaches them
+      // the web pods and the warming Job are yours (no policy): anyone without a policy reaches the web pods
       ...unpoliced.map((f) => `${f} → ${d('web')} 8080/TCP`),
     ].sort();
     expect(t.allowed).toEqual(intended);
     expect(t.pods.map((p) => p.id).sort()).toEqual([
-      ...['page-cache-shard', 'page-cache-proxy', 'rate-limits-shard', 'rate-limits-proxy', 'web'].map(d), ...sessions,
+      ...['page-cache-shard', 'page-cache-proxy', 'rate-limits-shard', 'rate-limits-proxy', 'web', 'sessions-warm'].map(d), ...sessions,
       'kube-system/coredns', 'monitoring/prometheus', d('stranger'), 'other/outsider',
     ].sort());
     // eslint-disable-next-line no-console

@@ -46,7 +46,7 @@ export class AdapterMysqlChart extends Chart {
 
 export function buildApp(): App {
   const app = new App();
-  new AdapterMysqlChart(app, 'adapter-mysql');
+  new AdapterMysqlChart(app, 'adapter-mysql', { namespace: 'orders' });
   return app;
 }
 

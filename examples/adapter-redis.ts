@@ -50,7 +50,7 @@ export class AdapterRedisChart extends Chart {
 /** The example app (also used by the tests and `npx projen examples`). */
 export function buildApp(): App {
   const app = new App();
-  new AdapterRedisChart(app, 'adapter-redis');
+  new AdapterRedisChart(app, 'adapter-redis', { namespace: 'cache' });
   return app;
 }
 

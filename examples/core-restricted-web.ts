@@ -66,7 +66,7 @@ export class RestrictedWebChart extends Chart {
 /** The example app (also used by the tests and `npx projen examples`). */
 export function buildApp(): App {
   const app = new App();
-  new RestrictedWebChart(app, 'core-restricted-web');
+  new RestrictedWebChart(app, 'core-restricted-web', { namespace: 'web' });
   return app;
 }
 

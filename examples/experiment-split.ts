@@ -44,7 +44,7 @@ export class ExperimentSplitChart extends Chart {
 
 export function buildApp(): App {
   const app = new App();
-  new ExperimentSplitChart(app, 'experiment-split');
+  new ExperimentSplitChart(app, 'experiment-split', { namespace: 'storefront' });
   return app;
 }
 

@@ -31,6 +31,6 @@ export class SignupKafkaChart extends Chart {
 
 export function buildApp(): App {
   const app = new App();
-  new SignupKafkaChart(app, 'functions-signup-kafka');
+  new SignupKafkaChart(app, 'functions-signup-kafka', { namespace: 'signup-kafka' });
   return app;
 }

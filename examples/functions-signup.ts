@@ -71,6 +71,6 @@ export class SignupChart extends Chart {
 
 export function buildApp(): App {
   const app = new App();
-  new SignupChart(app, 'functions-signup');
+  new SignupChart(app, 'functions-signup', { namespace: 'signup' });
   return app;
 }

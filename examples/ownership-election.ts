@@ -77,6 +77,6 @@ export class OwnershipElectionChart extends Chart {
 
 export function buildApp(): App {
   const app = new App();
-  new OwnershipElectionChart(app, 'ownership-election');
+  new OwnershipElectionChart(app, 'ownership-election', { namespace: 'election' });
   return app;
 }

@@ -133,7 +133,7 @@ export class ReplicatedDictionaryChart extends Chart {
 /** The example app (also used by the tests and `npx projen examples`). */
 export function buildApp(): App {
   const app = new App();
-  new ReplicatedDictionaryChart(app, 'replicated-dictionary');
+  new ReplicatedDictionaryChart(app, 'replicated-dictionary', { namespace: 'dictionary' });
   return app;
 }
 

@@ -147,7 +147,7 @@ export class ScatterGatherSearchChart extends Chart {
 /** The example app (also used by the tests and `npx projen examples`). */
 export function buildApp(): App {
   const app = new App();
-  new ScatterGatherSearchChart(app, 'scatter-gather-search');
+  new ScatterGatherSearchChart(app, 'scatter-gather-search', { namespace: 'search' });
   return app;
 }
 

@@ -90,7 +90,7 @@ export class ShardedCacheChart extends Chart {
 
 export function buildApp(): App {
   const app = new App();
-  new ShardedCacheChart(app, 'sharded-cache');
+  new ShardedCacheChart(app, 'sharded-cache', { namespace: 'caching' });
   return app;
 }
 

@@ -39,7 +39,7 @@ export class ShardedHttpChart extends Chart {
 
 export function buildApp(): App {
   const app = new App();
-  new ShardedHttpChart(app, 'sharded-http-service');
+  new ShardedHttpChart(app, 'sharded-http-service', { namespace: 'pages' });
   return app;
 }
 

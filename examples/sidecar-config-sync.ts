@@ -46,7 +46,7 @@ export class SidecarConfigSyncChart extends Chart {
 /** The example app (also used by the tests and `npx projen examples`). */
 export function buildApp(): App {
   const app = new App();
-  new SidecarConfigSyncChart(app, 'sidecar-config-sync');
+  new SidecarConfigSyncChart(app, 'sidecar-config-sync', { namespace: 'config-sync' });
   return app;
 }
 

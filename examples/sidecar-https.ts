@@ -41,7 +41,7 @@ export class SidecarHttpsChart extends Chart {
 /** The example app (also used by the tests and `npx projen examples`). */
 export function buildApp(): App {
   const app = new App();
-  new SidecarHttpsChart(app, 'sidecar-https');
+  new SidecarHttpsChart(app, 'sidecar-https', { namespace: 'legacy' });
   return app;
 }
 

@@ -19,7 +19,7 @@ from cdk8s_distributed_patterns import (
 
 outdir = sys.argv[1]
 app = App(outdir=outdir, yaml_output_type=YamlOutputType.FILE_PER_APP)
-chart = Chart(app, "python-proof")
+chart = Chart(app, "python-proof", namespace="python-proof")
 secret = kplus.Secret.from_secret_name(chart, "auth", "redis-auth")
 redis = AmbassadorShardedRedis(
     chart,

@@ -6,7 +6,7 @@ import { App, Chart, Size, YamlOutputType } from 'cdk8s';
 /** The YAML of the twin, synthesized into `outdir` with `lib` (the library's index) and `kplus` (its cdk8s-plus). */
 export function typescriptTwin(lib: any, kplus: any, outdir: string): string {
   const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_APP });
-  const chart = new Chart(app, 'python-proof');
+  const chart = new Chart(app, 'python-proof', { namespace: 'python-proof' });
   const secret = kplus.Secret.fromSecretName(chart, 'auth', 'redis-auth');
   new lib.AmbassadorShardedRedis(chart, 'sharded-redis', {
     shards: 4,

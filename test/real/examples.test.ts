@@ -43,6 +43,12 @@ describe.each(exampleNames())('example %s', (name) => {
     const rejected = verdicts.filter((v) => !v.accepted || v.warnings.some((w) => /PodSecurity/.test(w)));
     expect(rejected.map((v) => `${v.kind}/${v.name}: ${v.message} ${v.warnings.join(' ')}`)).toEqual([]);
     expect(verdicts).toHaveLength(objects.length);
+    // … each in the example's own namespace, which the harness created enforcing Pod Security restricted
+    const namespaces = [...new Set(verdicts.map((v) => v.namespace))];
+    expect(namespaces).toEqual([objects[0].metadata.namespace]);
+    const ns = await api.kubectl(['get', 'namespace', namespaces[0]!, '-o', 'json']);
+    expect(ns.code).toBe(0);
+    expect(JSON.parse(ns.stdout).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
   test('kube-linter finds nothing (but the documented exclusions)', () => {

@@ -50,8 +50,10 @@ test('the Python package synthesizes the same manifests as TypeScript', () => {
   expect(files).toEqual(['app.k8s.yaml']);
   const pythonYaml = fs.readFileSync(path.join(out, 'app.k8s.yaml'), 'utf8');
 
-  // THEN it is valid, and byte-identical to the TypeScript twin
-  assertValid(parseAllDocuments(pythonYaml).map((d) => d.toJS()));
+  // THEN it is valid, in the example's own namespace (every object), and byte-identical to the TypeScript twin
+  const objects = parseAllDocuments(pythonYaml).map((d) => d.toJS());
+  assertValid(objects);
+  expect([...new Set(objects.map((o) => o.metadata.namespace))]).toEqual(['python-proof']);
   expect(pythonYaml).toBe(typescriptTwin(lib, kplus, tempDir('tsapp')));
   // and the model answers the same in both languages
   expect(r.stdout).toContain(twinModelLine(lib));

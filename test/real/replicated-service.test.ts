@@ -281,14 +281,14 @@ describe('the NetworkPolicies of the example, computed by cyclonus (an engine no
     const extraPods: ExtraPod[] = [
       { namespace: 'kube-system', name: 'coredns', labels: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53 }] },
       { namespace: 'internet', name: 'github', ports: [{ port: 443 }], ip: '140.82.112.3' },
-      { namespace: 'default', name: 'stranger', labels: { app: 'stranger' } },
+      { namespace: 'dictionary', name: 'stranger', labels: { app: 'stranger' } },
       { namespace: 'other', name: 'outsider', labels: { app: 'outsider' } },
     ];
     // WHEN cyclonus computes the truth table of every pod to every port its destination declares
     const t = netpolTruthTable(objs, undefined, { extraPods });
     // THEN the intended graph, written from the README's table (not from the policies):
-    const [app, cache, tls] = ['default/dictionary', 'default/dictionary-cache', 'default/dictionary-tls'];
-    const unpoliced = ['kube-system/coredns', 'internet/github', 'default/stranger', 'other/outsider'];
+    const [app, cache, tls] = ['dictionary/dictionary', 'dictionary/dictionary-cache', 'dictionary/dictionary-tls'];
+    const unpoliced = ['kube-system/coredns', 'internet/github', 'dictionary/stranger', 'other/outsider'];
     const dns = (from: string) => [`${from} → kube-system/coredns 53/TCP`, `${from} → kube-system/coredns 53/UDP`];
     const intended = [
       // anyone may reach the TLS tier (a LoadBalancer: any address), on HTTPS and the redirect port

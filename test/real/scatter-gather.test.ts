@@ -314,16 +314,16 @@ describe('the NetworkPolicies of the example, computed by cyclonus (an engine no
     // WHEN cyclonus computes the truth table of every pod to every port any pod declares
     const t = exampleTruthTable('scatter-gather example', buildApp().charts, [
       { namespace: 'monitoring', name: 'prometheus', labels: { 'app.kubernetes.io/name': 'prometheus' } },
-      { namespace: 'default', name: 'stranger', labels: { app: 'stranger' } },
+      { namespace: 'search', name: 'stranger', labels: { app: 'stranger' } },
     ]);
     // THEN the root is reached on its port by its namespace's other pods (the leaves send nothing) and by the
     // scrapers; the root reaches every shard's leaves on the leaf port and the DNS; nothing else
-    const leaves = [0, 1, 2, 3].map((i) => `default/search-shard-${i}`);
-    expect(t.pods.map((p) => p.id)).toEqual([...leaves, 'default/search', 'kube-system/coredns', 'monitoring/prometheus', 'default/stranger']);
+    const leaves = [0, 1, 2, 3].map((i) => `search/search-shard-${i}`);
+    expect(t.pods.map((p) => p.id)).toEqual([...leaves, 'search/search', 'kube-system/coredns', 'monitoring/prometheus', 'search/stranger']);
     expect(t.allowed).toEqual([
-      ...['default/stranger', 'monitoring/prometheus'].map((f) => `${f} → default/search 8080/TCP`),
-      ...leaves.map((l) => `default/search → ${l} 9090/TCP`),
-      ...dnsFrom('default/search'),
+      ...['search/stranger', 'monitoring/prometheus'].map((f) => `${f} → search/search 8080/TCP`),
+      ...leaves.map((l) => `search/search → ${l} 9090/TCP`),
+      ...dnsFrom('search/search'),
       ...t.amongStandIns,
     ].sort());
     expect(t.results).toHaveLength(t.pods.length * 7); // to the 4 shards, the root, DNS (UDP, TCP)

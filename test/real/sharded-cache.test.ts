@@ -344,15 +344,14 @@ describe('the NetworkPolicies of the example, computed by cyclonus (an engine no
     const extraPods: ExtraPod[] = [
       { namespace: 'kube-system', name: 'coredns', labels: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53 }] },
       { namespace: 'monitoring', name: 'prometheus', labels: { app: 'prometheus' } },
-      { namespace: 'default', name: 'stranger', labels: { app: 'stranger' } },
+      { namespace: 'caching', name: 'stranger', labels: { app: 'stranger' } },
       { namespace: 'other', name: 'outsider', labels: { app: 'outsider' } },
     ];
     // WHEN cyclonus computes the truth table of every pod to every port its destination declares
     const t = netpolTruthTable(objs, undefined, { extraPods });
     // THEN the intended graph, written from the README's table (not from the policies):
-    const d = (name: string) => `default/${name}`;
+    const d = (name: string) => `caching/${name}`;
     const sessions = [0, 1, 2].map((i) => d(`sessions-shard-${i}`));
-    // (the cache-warming Job is yours too, a client of the sessions cache: its pods carry the ambassador, serve nothing)
     const unpoliced = [d('web'), d('sessions-warm'), 'kube-system/coredns', 'monitoring/prometheus', d('stranger'), 'other/outsider'];
     const dns = (from: string) => [`${from} → kube-system/coredns 53/TCP`, `${from} → kube-system/coredns 53/UDP`];
     const intended = [
@@ -364,11 +363,11 @@ describe('the NetworkPolicies of the example, computed by cyclonus (an engine no
       // rate-limits: only the web pods reach its proxy; only the proxy its shards
       `${d('web')} → ${d('rate-limits-proxy')} 6379/TCP`,
       `${d('rate-limits-proxy')} → ${d('rate-limits-shard')} 6379/TCP`,
-      // sessions: the web pods and the warming Job (their ambassadors) reach each shard, nobody else
-      ...sessions.flatMap((s) => [d('web'), d('sessions-warm')].map((f) => `${f} → ${s} 11211/TCP`)),
+      // sessions: the web pods and the cache-warming Job (their ambassadors) reach each shard, nobody else
+      ...[d('web'), d('sessions-warm')].flatMap((f) => sessions.map((s) => `${f} → ${s} 11211/TCP`)),
       // the proxies resolve the shards' names; the shards send nothing
       ...[d('page-cache-proxy'), d('rate-limits-proxy'), ...unpoliced].flatMap(dns),
-      // the web pods are yours (no policy): anyone without a policy reaches them
+      // the web pods and the warming Job are yours (no policy): anyone without a policy reaches the web pods
       ...unpoliced.map((f) => `${f} → ${d('web')} 8080/TCP`),
     ].sort();
     expect(t.allowed).toEqual(intended);

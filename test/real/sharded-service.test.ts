@@ -65,13 +65,13 @@ describe('the NetworkPolicies of the example, computed by cyclonus (an engine no
     const controller = 'ingress-nginx/controller';
     const t = exampleTruthTable('sharded-http-service example', buildApp().charts, [
       { namespace: 'ingress-nginx', name: 'controller', labels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
-      { namespace: 'default', name: 'stranger', labels: { app: 'stranger' } },
+      { namespace: 'pages', name: 'stranger', labels: { app: 'stranger' } },
     ]);
-    const shards = [0, 1, 2, 3].map((i) => `default/pages-shard-${i}`);
-    expect(t.pods.map((p) => p.id)).toEqual([...shards, 'default/pages-router', 'kube-system/coredns', controller, 'default/stranger']);
+    const shards = [0, 1, 2, 3].map((i) => `pages/pages-shard-${i}`);
+    expect(t.pods.map((p) => p.id)).toEqual([...shards, 'pages/pages-router', 'kube-system/coredns', controller, 'pages/stranger']);
     // THEN only the controller reaches the router (its pod port 8080), the router reaches each shard on 8080 and
     // the DNS, the shards send nothing; nothing else (not the stranger)
-    const intended = [`${controller} → default/pages-router 8080/TCP`, ...shards.map((s) => `default/pages-router → ${s} 8080/TCP`), ...dnsFrom('default/pages-router')];
+    const intended = [`${controller} → pages/pages-router 8080/TCP`, ...shards.map((s) => `pages/pages-router → ${s} 8080/TCP`), ...dnsFrom('pages/pages-router')];
     expect(t.allowed).toEqual([...intended, ...t.amongStandIns].sort());
     expect(t.results).toHaveLength(t.pods.length * 7); // 5 pods on 8080, DNS on UDP and TCP
     // eslint-disable-next-line no-console

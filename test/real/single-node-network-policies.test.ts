@@ -33,18 +33,18 @@ describe('SidecarPod NetworkPolicies, computed by cyclonus', () => {
     // GIVEN the example, a client in its namespace, the ingress controller, the DNS and a stranger
     const objs = objectsOf(buildHttps());
     const extraPods: ExtraPod[] = [
-      { namespace: 'default', name: 'client', labels: { app: 'client' } },
+      { namespace: 'legacy', name: 'client', labels: { app: 'client' } },
       { namespace: 'ingress-nginx', name: 'controller', labels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
       COREDNS, STRANGER,
     ];
     // WHEN cyclonus computes the truth table
     const t = netpolTruthTable(objs, undefined, { extraPods });
     // THEN the pod declares the plain port (5678) beside the TLS (8443) and redirect (8080) ports …
-    expect(t.pods.find((p) => p.id === 'default/legacy')!.ports.map((p) => p.port)).toEqual([5678, 8443, 8080]);
+    expect(t.pods.find((p) => p.id === 'legacy/legacy')!.ports.map((p) => p.port)).toEqual([5678, 8443, 8080]);
     // … and exactly the clients reach exactly the terminator's ports
-    const unisolated = ['default/client', 'ingress-nginx/controller', 'kube-system/coredns', 'other/stranger'];
+    const unisolated = ['legacy/client', 'ingress-nginx/controller', 'kube-system/coredns', 'other/stranger'];
     const intended = [
-      ...['default/client', 'ingress-nginx/controller'].flatMap((f) => [`${f} → default/legacy 8080/TCP`, `${f} → default/legacy 8443/TCP`]),
+      ...['legacy/client', 'ingress-nginx/controller'].flatMap((f) => [`${f} → legacy/legacy 8080/TCP`, `${f} → legacy/legacy 8443/TCP`]),
       ...unisolated.flatMap(dns),
     ].sort();
     expect(t.allowed).toEqual(intended);
@@ -56,7 +56,7 @@ describe('SidecarPod NetworkPolicies, computed by cyclonus', () => {
     const t = netpolTruthTable(objs, [
       { from: 'client', to: 'legacy', port: 'http' },
       { from: 'client', to: 'legacy', port: 'https' },
-    ], { extraPods: [{ namespace: 'default', name: 'client', labels: { app: 'client' } }] });
+    ], { extraPods: [{ namespace: 'legacy', name: 'client', labels: { app: 'client' } }] });
     expect(t.results.map((r) => ({ port: r.port, ingress: r.ingress, egress: r.egress, allowed: r.allowed }))).toEqual([
       { port: 5678, ingress: false, egress: true, allowed: false },
       { port: 8443, ingress: true, egress: true, allowed: true },
@@ -68,15 +68,15 @@ describe('SidecarPod NetworkPolicies, computed by cyclonus', () => {
   test('the config-sync example: git-sync reaches the repository (any address on 443) and the DNS; the clients reach 9090 only', () => {
     const objs = objectsOf(buildConfigSync());
     const extraPods: ExtraPod[] = [
-      { namespace: 'default', name: 'client', labels: { app: 'client' } },
+      { namespace: 'config-sync', name: 'client', labels: { app: 'client' } },
       { namespace: 'github', name: 'git-server', ports: [{ port: 443 }] },
       COREDNS, STRANGER,
     ];
     const t = netpolTruthTable(objs, undefined, { extraPods });
-    const unisolated = ['default/client', 'github/git-server', 'kube-system/coredns', 'other/stranger'];
+    const unisolated = ['config-sync/client', 'github/git-server', 'kube-system/coredns', 'other/stranger'];
     const intended = [
-      'default/client → default/prometheus 9090/TCP',
-      'default/prometheus → github/git-server 443/TCP', ...dns('default/prometheus'),
+      'config-sync/client → config-sync/prometheus 9090/TCP',
+      'config-sync/prometheus → github/git-server 443/TCP', ...dns('config-sync/prometheus'),
       ...unisolated.flatMap((f) => [...dns(f), `${f} → github/git-server 443/TCP`]),
     ].sort();
     expect(t.allowed).toEqual(intended);
@@ -86,22 +86,22 @@ describe('SidecarPod NetworkPolicies, computed by cyclonus', () => {
 
 describe('AdapterMonitoring NetworkPolicies, computed by cyclonus', () => {
   test.each([
-    ['adapter-redis', buildAdapterRedis, 'default/cache', 6379, [9121, 8099]],
-    ['adapter-mysql', buildAdapterMysql, 'default/shop-db', 3306, [9104, 8099]],
-  ])('the %s example: the namespace reaches the app port, only Prometheus the exporter and health ports; the pod sends nothing', (what, build, pod, appPort, adapterPorts) => {
+    ['adapter-redis', buildAdapterRedis, 'cache', 'cache/cache', 6379, [9121, 8099]],
+    ['adapter-mysql', buildAdapterMysql, 'orders', 'orders/shop-db', 3306, [9104, 8099]],
+  ])('the %s example: the namespace reaches the app port, only Prometheus the exporter and health ports; the pod sends nothing', (what, build, ns, pod, appPort, adapterPorts) => {
     // GIVEN the example, a client, Prometheus and Grafana (namespace monitoring), the DNS and a stranger
     const objs = objectsOf(build());
     const extraPods: ExtraPod[] = [
-      { namespace: 'default', name: 'client', labels: { app: 'client' } },
+      { namespace: ns, name: 'client', labels: { app: 'client' } },
       { namespace: 'monitoring', name: 'prometheus', labels: { 'app.kubernetes.io/name': 'prometheus' } },
       { namespace: 'monitoring', name: 'grafana', labels: { app: 'grafana' } },
       COREDNS, STRANGER,
     ];
     const t = netpolTruthTable(objs, undefined, { extraPods });
     expect(t.pods.find((p) => p.id === pod)!.ports.map((p) => p.port).sort()).toEqual([appPort, ...adapterPorts].sort());
-    const unisolated = ['default/client', 'monitoring/prometheus', 'monitoring/grafana', 'kube-system/coredns', 'other/stranger'];
+    const unisolated = [`${ns}/client`, 'monitoring/prometheus', 'monitoring/grafana', 'kube-system/coredns', 'other/stranger'];
     const intended = [
-      `default/client → ${pod} ${appPort}/TCP`,
+      `${ns}/client → ${pod} ${appPort}/TCP`,
       ...adapterPorts.map((p) => `monitoring/prometheus → ${pod} ${p}/TCP`),
       ...unisolated.flatMap(dns),
     ].sort();

@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { containerResources, ResourceQuantities } from '../core/_resources';
+import { ResourceQuantities, resourcesOr } from '../core/_resources';
 import { checkEnvNames, checkPinnedImage, checkResources } from '../core/_rules';
 import { isPortName } from '../core/_syntax';
 import { AppContainerProps } from '../core/app-container';
@@ -96,7 +96,7 @@ export function checkAppContainer(scope: IConstruct, prop: string, c: AppContain
     readiness: probe(readiness),
     liveness: probe(c.liveness),
     startup: probe(c.startup),
-    resources: c.resources ?? containerResources(rules.defaultResources),
+    resources: resourcesOr(c.resources, rules.defaultResources),
   };
   return { props, uid, gid, port, portName, writableDirs };
 }

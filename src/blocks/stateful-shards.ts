@@ -12,6 +12,7 @@ import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import * as line from '../line';
+import { dataSizeLimit } from '../core/_resources';
 
 /** 1 PiB: the largest claim per shard. */
 const MAX_STORAGE_MIB = 1024 * 1024 * 1024;
@@ -174,7 +175,7 @@ export class StatefulShards extends Construct {
       if (props.storage) {
         this.addClaim(props.dataDir, props.storage, props.storageClassName);
       } else {
-        const data = kplus.Volume.fromEmptyDir(this, 'Data', 'data');
+        const data = kplus.Volume.fromEmptyDir(this, 'Data', 'data', { sizeLimit: dataSizeLimit(props.container) });
         this.container.mount(props.dataDir, data);
       }
     }

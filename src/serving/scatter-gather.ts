@@ -6,7 +6,7 @@ import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { NESTED_SHARD_IDS, ReplicatedShards, SHARD_INDEX_LABEL } from '../blocks/_replicated-shards';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { TrafficGraph } from '../blocks/_traffic';
-import { containerResources } from '../core/_resources';
+import { resourcesOr, withEphemeralStorage } from '../core/_resources';
 import { checkResources } from '../core/_rules';
 import { bytes } from '../core/_value-problems';
 import { AppContainerProps } from '../core/app-container';
@@ -514,8 +514,8 @@ function rootMemory(scope: Construct, props: ScatterGatherProps, shards: number,
     if (request !== undefined && request > limitBytes) limitBytes = request;
   }
   const limitMib = limitBytes / 1_048_576;
-  const rootResources: kplus.ContainerResources = givenLimit !== undefined ? given! : {
-    ...(given ?? containerResources({ cpu: ['100m', '1'], memory: ['64Mi', '256Mi'] })),
+  const rootResources: kplus.ContainerResources = givenLimit !== undefined ? withEphemeralStorage(given!) : {
+    ...(resourcesOr(given, { cpu: ['100m', '1'], memory: ['64Mi', '256Mi'] })),
     memory: { request: given?.memory?.request ?? Size.mebibytes(Math.min(64, limitMib)), limit: Size.mebibytes(limitMib) },
   };
   return { maxConcurrentRequests: concurrency, rootResources, limitBytes };

@@ -5,7 +5,7 @@ import { BoundKafkaCluster, KafkaClusterHost } from './_host';
 import { applyPodOptionsToTemplate } from '../../blocks/_pod-options';
 import { StatefulShards } from '../../blocks/stateful-shards';
 import { KafkaConfig, KafkaSettingProblem } from '../../config/kafka';
-import { containerResources } from '../../core/_resources';
+import { resourcesOr } from '../../core/_resources';
 import { checkResources } from '../../core/_rules';
 import { ConfigChecksum } from '../../core/checksum';
 import { PropCheck } from '../../core/errors';
@@ -269,8 +269,9 @@ class EmbeddedCluster implements ClusterVariant {
     const storage = o.storage ?? Size.gibibytes(10);
     PropCheck.wholeMebibytes(host, 'cluster.storage', 1, MAX_STORAGE_MIB, storage);
     checkStorageClass(host, o.storageClassName);
-    const resources = checkBrokerResources(host, o.brokerResources, heapMi)
-      ?? containerResources({ cpu: ['250m', '2'], memory: [`${Math.ceil(heapMi * 1.5)}Mi`, `${heapMi * 2}Mi`] });
+    // The log dirs are on the claim; the writable layer holds only /tmp and the broker's stdout logs.
+    const resources = resourcesOr(checkBrokerResources(host, o.brokerResources, heapMi),
+      { cpu: ['250m', '2'], memory: [`${Math.ceil(heapMi * 1.5)}Mi`, `${heapMi * 2}Mi`], ephemeralStorage: ['64Mi', '256Mi'] });
     const image = ContainerImages.resolve(host, ImageKey.KAFKA, host._images);
     const version = RecommendedLabels.versionOf(image);
     const namespace = Chart.of(host).namespace;

@@ -7,7 +7,7 @@ import { addAppContainer, checkAppContainer, CheckedAppContainer } from '../../b
 import { applyPodOptions } from '../../blocks/_pod-options';
 import { RestrictedWorkloads } from '../../blocks/_restricted-workload';
 import { StreamProcessorConfig } from '../../config/stream-processor';
-import { containerResources } from '../../core/_resources';
+import { resourcesOr } from '../../core/_resources';
 import { checkResources } from '../../core/_rules';
 import { AppContainerProps } from '../../core/app-container';
 import { ConfigChecksum } from '../../core/checksum';
@@ -270,7 +270,7 @@ export class KafkaStage extends Construct {
       this.container = this.customContainer(app, props);
     } else {
       checkResources(this, 'resources', props.resources);
-      const resources = props.resources ?? containerResources({ cpu: ['50m', '1'], memory: ['64Mi', props.stateful ? '1Gi' : '256Mi'] });
+      const resources = resourcesOr(props.resources, { cpu: ['50m', '1'], memory: ['64Mi', props.stateful ? '1Gi' : '256Mi'] });
       this.configMap = new kplus.ConfigMap(this, 'Config', {
         metadata: { name: `${this.consumerGroup}-config`, labels },
         data: { [BENTO_CONFIG_FILE]: props.config! },

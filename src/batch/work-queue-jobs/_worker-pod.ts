@@ -32,6 +32,8 @@ export const WORKER_RESOURCES: ResourceQuantities = { cpu: ['1000m', '1500m'], m
 export const WORK_SIZE_LIMIT = Size.gibibytes(1);
 /** The size limit of a worker's /tmp. */
 export const TMP_SIZE_LIMIT = Size.mebibytes(512);
+/** The size limit of each of a worker's (or stage's) own writable dirs. */
+export const WRITABLE_DIR_SIZE_LIMIT = Size.mebibytes(256);
 
 /** A ConfigMap every container of the pod mounts read-only. */
 export interface MountedConfigMap {
@@ -84,7 +86,7 @@ export function workerPod(scope: Construct, spec: WorkerPodSpec): kplus.k8s.PodT
       const suffix = dir.replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase() || 'root';
       const name = `${c.name}-${suffix}`.slice(0, 63).replace(/-+$/, '');
       if (volumes.has(name)) throw propError(scope, `${prop}.writableDirs`, `paths that give distinct volume names (two make '${name}')`, dir);
-      const volume = kplus.Volume.fromEmptyDir(ns, `Writable-${name}`, name);
+      const volume = kplus.Volume.fromEmptyDir(ns, `Writable-${name}`, name, { sizeLimit: WRITABLE_DIR_SIZE_LIMIT });
       volumes.set(name, volume);
       c.mount(dir, volume);
     }

@@ -77,7 +77,7 @@ export interface KafkaWorkflowProps {
   /**
    * Resources of the topics Job's container (the Kafka CLI).
    *
-   * @default - requests 100m CPU and 384 MiB, limits 1 CPU and 512 MiB
+   * @default - requests 100m CPU and 384 MiB, limits 1 CPU and 512 MiB; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly topicsJobResources?: kplus.ContainerResources;
   /**

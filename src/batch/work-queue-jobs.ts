@@ -137,26 +137,26 @@ export interface WorkQueueJobsProps {
    * Resources of the created server. It needs a memory limit (at least 32 MiB): `maxmemory` is set to 80% of
    * it, with `noeviction`, so a full queue refuses new items instead of being killed.
    *
-   * @default - requests 100m CPU and 256 MiB, limits 1 CPU and 256 MiB
+   * @default - requests 100m CPU and 256 MiB, limits 1 CPU and 256 MiB; ephemeral storage 64 MiB request, 1 GiB limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly queueResources?: kplus.ContainerResources;
   /**
    * Resources of the seeder's container.
    *
-   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB
+   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly seederResources?: kplus.ContainerResources;
   /**
    * Resources of the reaper's container.
    *
-   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB
+   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly reaperResources?: kplus.ContainerResources;
   /**
    * Resources of the library's init container in each worker pod (the seed wait of a parallel Job, the item
    * writer of an Indexed Job).
    *
-   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB
+   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly workerInitResources?: kplus.ContainerResources;
   /**

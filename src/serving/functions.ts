@@ -112,7 +112,7 @@ export interface FunctionOptions {
   /**
    * The runtime container's resources.
    *
-   * @default - requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB
+   * @default - requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
 }

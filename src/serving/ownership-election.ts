@@ -97,7 +97,7 @@ export interface OwnershipElectionProps {
   /**
    * The sidecar's resources.
    *
-   * @default - requests 20m CPU and 48 MiB, limits 200m CPU and 128 MiB
+   * @default - requests 20m CPU and 48 MiB, limits 200m CPU and 128 MiB; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly sidecarResources?: kplus.ContainerResources;
   /**

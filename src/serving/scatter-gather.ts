@@ -178,7 +178,7 @@ export interface ScatterGatherProps {
    * one, the limit is derived. The root's V8 heap is limited to two thirds of it, and above 90 % of it
    * (resident memory) the root answers new requests 503.
    *
-   * @default - requests 100m CPU and 64Mi memory, limits 1 CPU and 256Mi memory — or, when `maxConcurrentRequests` is given (or one fan-out needs more), the memory its formula needs
+   * @default - requests 100m CPU and 64Mi memory, limits 1 CPU and 256Mi memory — or, when `maxConcurrentRequests` is given (or one fan-out needs more), the memory its formula needs; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly rootResources?: kplus.ContainerResources;
   /**

@@ -187,7 +187,7 @@ export interface ShardedCacheProps {
    * Resources of each init container that writes the password: the shards' config include and twemproxy's config
    * (only with a password).
    *
-   * @default - CPU 10m–100m, memory 8Mi–32Mi
+   * @default - CPU 10m–100m, memory 8Mi–32Mi; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly authInitResources?: kplus.ContainerResources;
   /**

@@ -106,7 +106,7 @@ export interface ShardedServiceProps {
   /**
    * The router's (nginx) resources.
    *
-   * @default - requests 100m CPU and 64Mi memory, limits 1 CPU and 128Mi memory
+   * @default - requests 100m CPU and 64Mi memory, limits 1 CPU and 128Mi memory; ephemeral storage 32Mi request, 192Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly routerResources?: kplus.ContainerResources;
   /**

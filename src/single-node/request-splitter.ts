@@ -83,7 +83,7 @@ export interface RequestSplitterProps {
   /**
    * nginx's resources.
    *
-   * @default - CPU 50m request, 500m limit; memory 32Mi request, 128Mi limit
+   * @default - CPU 50m request, 500m limit; memory 32Mi request, 128Mi limit; ephemeral storage 32Mi request, 192Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
   /**

@@ -21,7 +21,6 @@ export const SCANNER_EXCEPTIONS: { readonly [tool in ScannerName]: { readonly [c
     CKV_K8S_43: 'TODO-triage: images are pinned by tag, not digest; say whether ContainerImages takes a digest for users who pin by one',
   },
   'kube-score': {
-    'container-ephemeral-storage-request-and-limit': 'TODO-triage: no ephemeral-storage request/limit yet; issue 23 adds them per daemon',
     'container-image-pull-policy': 'TODO-triage: imagePullPolicy is IfNotPresent; images are pinned by tag (see checkov CKV_K8S_15)',
     'container-resources': 'TODO-triage: no CPU limit on config-sync (and its init container), the process inspector and the https terminator (see checkov CKV_K8S_11)',
     'container-security-context-user-group-id': 'TODO-triage: user and group IDs below 10000 (the images\' own: redis 999, nginx 101, 1000; see checkov CKV_K8S_40)',

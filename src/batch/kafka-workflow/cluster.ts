@@ -71,7 +71,7 @@ export interface EmbeddedKafkaOptions {
   /**
    * Resources of each node's Kafka container. The memory limit must be more than the heap.
    *
-   * @default - requests 250m CPU and 1.5 × the heap, limits 2 CPU and 2 × the heap (page cache and off-heap buffers)
+   * @default - requests 250m CPU and 1.5 × the heap, limits 2 CPU and 2 × the heap (page cache and off-heap buffers); ephemeral storage 64Mi request, 256Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly brokerResources?: kplus.ContainerResources;
   /**

@@ -111,7 +111,7 @@ export interface KafkaStageProps {
   /**
    * Resources of the stream processor's container.
    *
-   * @default - requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB (1 GiB when `stateful`)
+   * @default - requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB (1 GiB when `stateful`); ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
   /**

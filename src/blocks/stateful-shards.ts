@@ -2,6 +2,7 @@ import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { applyPodOptions, checkPodOptions } from './_pod-options';
+import { dataSizeLimit } from '../core/_resources';
 import { checkEnvNames, checkPinnedImage, checkResources } from '../core/_rules';
 import { isPortName } from '../core/_syntax';
 import { Availability } from '../core/availability';
@@ -12,7 +13,6 @@ import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import * as line from '../line';
-import { dataSizeLimit } from '../core/_resources';
 
 /** 1 PiB: the largest claim per shard. */
 const MAX_STORAGE_MIB = 1024 * 1024 * 1024;

@@ -132,7 +132,7 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
     expect(init[0].command).toEqual(['/bin/sh', '/etc/work-queue/scripts/wait-seed.sh']);
     expect(env(init[0])).toEqual({ QUEUE_CLI: 'redis-cli', QUEUE_HOST: 'thumbs-redis', QUEUE_PORT: '6379', QUEUE_SEEDS: 'thumbs:seeds', SEED_RUN: q.seedRun, SEED_WAIT_SECONDS: '900', REDISCLI_AUTH: { secretKeyRef: { name: 'thumbs-redis-auth', key: 'password' } } });
     expect(init[0].imagePullPolicy).toBe('IfNotPresent');
-    expect(init[0].resources).toEqual({ limits: { cpu: '200m', memory: '64Mi', 'ephemeral-storage': '64Mi' }, requests: { cpu: '10m', memory: '16Mi', 'ephemeral-storage': '16Mi' } });
+    expect(init[0].resources).toEqual({ limits: { 'cpu': '200m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '10m', 'memory': '16Mi', 'ephemeral-storage': '16Mi' } });
   });
 
   test('the scripts ConfigMap holds exactly the rendered scripts; the items ConfigMap is immutable', () => {
@@ -461,7 +461,7 @@ describe('WorkQueueJobs options', () => {
     expect(env(c)).toMatchObject({ STORE: 'http://store', TOKEN: { secretKeyRef: { name: 'store-credentials', key: 'token' } } });
     expect(c.ports).toEqual([{ containerPort: 9090, name: 'metrics' }]);
     expect(c.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 9090 });
-    expect(c.resources).toEqual({ limits: { cpu: '1500m', memory: '2048Mi', 'ephemeral-storage': '2Gi' }, requests: { cpu: '1000m', memory: '512Mi', 'ephemeral-storage': '256Mi' } });
+    expect(c.resources).toEqual({ limits: { 'cpu': '1500m', 'memory': '2048Mi', 'ephemeral-storage': '2Gi' }, requests: { 'cpu': '1000m', 'memory': '512Mi', 'ephemeral-storage': '256Mi' } });
   });
 
   test('names are deterministic and change with the items (Job templates are immutable)', () => {
@@ -709,7 +709,7 @@ describe('WorkQueueJobs resources of the inner containers', () => {
     const { chart, q } = build({ items: WorkItems.fromList(ITEMS) });
     const objs = synthValid(chart);
     const small = { requests: { 'cpu': '10m', 'memory': '16Mi', 'ephemeral-storage': '16Mi' }, limits: { 'cpu': '200m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' } };
-    expect(one(objs, 'Deployment').spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '256Mi', 'ephemeral-storage': '64Mi' }, limits: { cpu: '1000m', memory: '256Mi', 'ephemeral-storage': '1Gi' } });
+    expect(one(objs, 'Deployment').spec.template.spec.containers[0].resources).toEqual({ requests: { 'cpu': '100m', 'memory': '256Mi', 'ephemeral-storage': '64Mi' }, limits: { 'cpu': '1000m', 'memory': '256Mi', 'ephemeral-storage': '1Gi' } });
     expect(one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0].resources).toEqual(small);
     expect(workerJob(objs).spec.template.spec.initContainers[0].resources).toEqual(small);
     const { chart: keda } = build({ mode: WorkerMode.scaledJob() }, 'batch');

@@ -5,9 +5,9 @@
 import { Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parseAllDocuments } from 'yaml';
+import { exampleNames, synthExample } from '../../scripts/synth-examples';
 import { RequestSplitter } from '../../src';
 import { assertValid, synthValid } from '../harness';
-import { exampleNames, synthExample } from '../../scripts/synth-examples';
 
 interface Container {
   name: string;

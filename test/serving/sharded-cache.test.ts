@@ -81,7 +81,7 @@ describe('ShardedCache', () => {
     expect(proxy.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'twemproxy', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/component': 'proxy' });
     expect(tp.imagePullPolicy).toBe('IfNotPresent');
     expect(mc.imagePullPolicy).toBe('IfNotPresent');
-    expect(tp.resources).toEqual({ limits: { cpu: '1000m', memory: '256Mi', 'ephemeral-storage': '64Mi' }, requests: { cpu: '100m', memory: '64Mi', 'ephemeral-storage': '16Mi' } });
+    expect(tp.resources).toEqual({ limits: { 'cpu': '1000m', 'memory': '256Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '100m', 'memory': '64Mi', 'ephemeral-storage': '16Mi' } });
   });
 
   test('ambassador mode: twemproxy in each client pod on 127.0.0.1, no proxy tier', () => {

@@ -340,7 +340,7 @@ describe('SidecarPod: one vocabulary (app container, pod options, labels, secret
     expect(web.startupProbe.httpGet).toEqual({ path: '/started', port: 8080, scheme: 'HTTP' });
     expect(web.livenessProbe.httpGet).toEqual({ path: '/alive', port: 8080, scheme: 'HTTP' });
     expect(web.imagePullPolicy).toBe('IfNotPresent');
-    expect(web.resources).toEqual({ limits: { cpu: '1000m', memory: '512Mi', 'ephemeral-storage': '1Gi' }, requests: { cpu: '100m', memory: '128Mi', 'ephemeral-storage': '64Mi' } });
+    expect(web.resources).toEqual({ limits: { 'cpu': '1000m', 'memory': '512Mi', 'ephemeral-storage': '1Gi' }, requests: { 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' } });
     expect(web.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000 });
     expect(podSpec(objs).securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true });
   });
@@ -441,7 +441,7 @@ describe('SidecarPod: one vocabulary (app container, pod options, labels, secret
     expect(shipper.readinessProbe.httpGet).toEqual({ path: '/ready', port: 2020, scheme: 'HTTP' });
     expect(shipper.startupProbe.tcpSocket).toEqual({ port: 2020 });
     expect(shipper.workingDir).toBe('/work');
-    expect(shipper.resources).toEqual({ limits: { memory: '64Mi', 'ephemeral-storage': '1Gi' }, requests: { cpu: '20m', memory: '16Mi', 'ephemeral-storage': '64Mi' } });
+    expect(shipper.resources).toEqual({ limits: { 'memory': '64Mi', 'ephemeral-storage': '1Gi' }, requests: { 'cpu': '20m', 'memory': '16Mi', 'ephemeral-storage': '64Mi' } });
     expect(shipper.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000 });
     expect(shipper.volumeMounts).toEqual([{ mountPath: '/tmp', name: 'shipper-tmp' }]);
   });

@@ -38,6 +38,8 @@ export class ShardedCounterChart extends Chart {
       resources: {
         cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
         memory: { request: Size.mebibytes(16), limit: Size.mebibytes(64) },
+        // cdk8s-plus writes ephemeral storage in whole Gi only (the library's own containers are sized in Mi).
+        ephemeralStorage: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
       },
     });
     redis.addAmbassadorTo(counter);

@@ -56,10 +56,12 @@ export class ShardedCacheChart extends Chart {
       resources: {
         cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
         memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
+        // cdk8s-plus writes ephemeral storage in whole Gi only (the library's own containers are sized in Mi).
+        ephemeralStorage: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
       },
     });
-    nginx.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'web-tmp', 'tmp'));
-    nginx.mount('/var/cache/nginx', kplus.Volume.fromEmptyDir(this, 'web-cache', 'nginx-cache'));
+    nginx.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'web-tmp', 'tmp', { sizeLimit: Size.mebibytes(64) }));
+    nginx.mount('/var/cache/nginx', kplus.Volume.fromEmptyDir(this, 'web-cache', 'nginx-cache', { sizeLimit: Size.mebibytes(256) }));
     sessions.addClient(web);
 
     // A Job is a client too: it warms the session cache through its own twemproxy on 127.0.0.1:11211. On the 34
@@ -82,6 +84,8 @@ export class ShardedCacheChart extends Chart {
       resources: {
         cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(100) },
         memory: { request: Size.mebibytes(8), limit: Size.mebibytes(32) },
+        // cdk8s-plus writes ephemeral storage in whole Gi only (the library's own containers are sized in Mi).
+        ephemeralStorage: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
       },
     });
     sessions.addClient(warm);

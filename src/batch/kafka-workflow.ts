@@ -10,7 +10,7 @@ import { KafkaConfig } from '../config/kafka';
 import { StreamConfigProblem, StreamProcessorConfig } from '../config/stream-processor';
 import { StreamStageCommonOptions } from '../config/stream-processor-options';
 import { assertNotSynthesized } from '../core/_app-checks';
-import { containerResources } from '../core/_resources';
+import { resourcesOr } from '../core/_resources';
 import { checkResources } from '../core/_rules';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
@@ -77,7 +77,7 @@ export interface KafkaWorkflowProps {
   /**
    * Resources of the topics Job's container (the Kafka CLI).
    *
-   * @default - requests 100m CPU and 384 MiB, limits 1 CPU and 512 MiB
+   * @default - requests 100m CPU and 384 MiB, limits 1 CPU and 512 MiB; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly topicsJobResources?: kplus.ContainerResources;
   /**
@@ -211,8 +211,7 @@ export class KafkaWorkflow extends Construct {
     this._pod = checkPodOptions(this, 'pod', props.pod);
     const owned = Object.keys(this._pod.labels ?? {}).find((k) => k.startsWith(OWNED_LABEL_PREFIX));
     if (owned !== undefined) throw propError(this, 'pod.labels', `free of '${OWNED_LABEL_PREFIX}*' keys (the stages select their pods by them)`, owned);
-    this.topicsJobResources = checkResources(this, 'topicsJobResources', props.topicsJobResources)
-      ?? containerResources({ cpu: ['100m', '1'], memory: ['384Mi', '512Mi'] });
+    this.topicsJobResources = resourcesOr(checkResources(this, 'topicsJobResources', props.topicsJobResources), { cpu: ['100m', '1'], memory: ['384Mi', '512Mi'] });
 
     this.traffic = new TrafficGraph(this, 'networkPolicy', props.networkPolicy);
     const bound = this.cluster._bind(this);

@@ -21,7 +21,7 @@ import { RedisAuth } from '../blocks/redis-auth';
 import { WorkQueueEnv, WorkQueueKeyNames, WorkQueueScripts } from '../config/work-queue';
 import { assertNotSynthesized } from '../core/_app-checks';
 import { CronSchedule } from '../core/_cron';
-import { containerResources } from '../core/_resources';
+import { containerResources, newContainer, resourcesOr } from '../core/_resources';
 import { checkResources } from '../core/_rules';
 import { AppContainerProps } from '../core/app-container';
 import { PropCheck } from '../core/errors';
@@ -137,26 +137,26 @@ export interface WorkQueueJobsProps {
    * Resources of the created server. It needs a memory limit (at least 32 MiB): `maxmemory` is set to 80% of
    * it, with `noeviction`, so a full queue refuses new items instead of being killed.
    *
-   * @default - requests 100m CPU and 256 MiB, limits 1 CPU and 256 MiB
+   * @default - requests 100m CPU and 256 MiB, limits 1 CPU and 256 MiB; ephemeral storage 64 MiB request, 1 GiB limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly queueResources?: kplus.ContainerResources;
   /**
    * Resources of the seeder's container.
    *
-   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB
+   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly seederResources?: kplus.ContainerResources;
   /**
    * Resources of the reaper's container.
    *
-   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB
+   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly reaperResources?: kplus.ContainerResources;
   /**
    * Resources of the library's init container in each worker pod (the seed wait of a parallel Job, the item
    * writer of an Indexed Job).
    *
-   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB
+   * @default - requests 10m CPU and 16 MiB, limits 200m CPU and 64 MiB; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly workerInitResources?: kplus.ContainerResources;
   /**
@@ -474,8 +474,8 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
     const keys = WorkQueueScripts.keys(queueName);
     const auth = checkRedisAuth(this, 'queueAuth', props.queueAuth, this.name);
     const password = auth._secretValue();
-    const seederResources = props.seederResources ?? containerResources(SMALL_RESOURCES);
-    const reaperResources = props.reaperResources ?? containerResources(SMALL_RESOURCES);
+    const seederResources = resourcesOr(props.seederResources, SMALL_RESOURCES);
+    const reaperResources = resourcesOr(props.reaperResources, SMALL_RESOURCES);
 
     let where: {
       host: string; port: number; externalAddress?: string; deployment?: kplus.Deployment; service?: kplus.Service; persistence?: QueuePersistence;
@@ -656,7 +656,7 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
     if (mib === undefined || mib < MIN_QUEUE_MEMORY_MIB) {
       throw propError(this, 'queueResources.memory.limit', `a memory limit of at least ${MIN_QUEUE_MEMORY_MIB}Mi (the server's maxmemory is 80 % of it, so a full queue refuses writes instead of being OOM-killed)`, mib === undefined ? undefined : `${mib}Mi`);
     }
-    return given;
+    return resourcesOr(given, QUEUE_RESOURCES);
   }
 
   private queueStorage(): Size {
@@ -695,12 +695,12 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
   /** A container of the engine's image that the library runs in a worker pod (the item writer, the seed wait). */
   private helperContainer(name: string, command: string[], envVariables: { [name: string]: kplus.EnvValue }): kplus.Container {
     const user = ContainerImages.user(this.binaries.imageKey);
-    return new kplus.Container(RestrictedSecurity.pullPolicy({
+    return newContainer(RestrictedSecurity.pullPolicy({
       name,
       image: this.engineImage,
       command,
       envVariables,
-      resources: this.props.workerInitResources ?? containerResources(SMALL_RESOURCES),
+      resources: resourcesOr(this.props.workerInitResources, SMALL_RESOURCES),
       securityContext: RestrictedSecurity.containerSecurityContext({ uid: user.uid, gid: user.gid }),
     }));
   }

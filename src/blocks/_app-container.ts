@@ -1,6 +1,7 @@
+import { Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { containerResources, ResourceQuantities } from '../core/_resources';
+import { ResourceQuantities, resourcesOr } from '../core/_resources';
 import { checkEnvNames, checkPinnedImage, checkResources } from '../core/_rules';
 import { isPortName } from '../core/_syntax';
 import { AppContainerProps } from '../core/app-container';
@@ -96,7 +97,7 @@ export function checkAppContainer(scope: IConstruct, prop: string, c: AppContain
     readiness: probe(readiness),
     liveness: probe(c.liveness),
     startup: probe(c.startup),
-    resources: c.resources ?? containerResources(rules.defaultResources),
+    resources: resourcesOr(c.resources, { ephemeralStorage: APP_EPHEMERAL_STORAGE, ...rules.defaultResources }),
   };
   return { props, uid, gid, port, portName, writableDirs };
 }
@@ -104,7 +105,7 @@ export function checkAppContainer(scope: IConstruct, prop: string, c: AppContain
 /** Adds a checked user container to `pod` with the restricted security context and its writable dirs. */
 export function addAppContainer(pod: kplus.AbstractPod, c: CheckedAppContainer, extra: Partial<kplus.ContainerProps> = {}): kplus.Container {
   const container = RestrictedSecurity.addContainer(pod, { ...c.props, ...extra }, { uid: c.uid, gid: c.gid });
-  if (c.writableDirs.length > 0) RestrictedSecurity.addWritableDirs(pod, container, { paths: c.writableDirs });
+  if (c.writableDirs.length > 0) RestrictedSecurity.addWritableDirs(pod, container, { paths: c.writableDirs, sizeLimit: appWritableDirSize(c) });
   return container;
 }
 
@@ -130,4 +131,14 @@ function checkProbe(scope: IConstruct, prop: string, probe: kplus.Probe, restart
     PropCheck.integer(scope, `${prop}.successThreshold`, 1, 1000, 1, o.successThreshold);
   }
   if (o.port !== undefined) PropCheck.integer(scope, `${prop}.port`, 1, 65535, 0, o.port);
+}
+
+/** A user app's ephemeral storage unless its resources say: room for its writable dirs (a database's data dir too). */
+export const APP_EPHEMERAL_STORAGE: readonly [string, string] = ['64Mi', '1Gi'];
+
+/** Each writable dir's size limit: the app's ephemeral-storage limit shared out evenly (whole MiB, at least 1Mi). */
+export function appWritableDirSize(c: CheckedAppContainer): Size {
+  const limit = c.props.resources?.ephemeralStorage?.limit ?? Size.gibibytes(1);
+  const mib = limit.toMebibytes({ rounding: SizeRoundingBehavior.FLOOR });
+  return Size.mebibytes(Math.max(1, Math.floor(mib / c.writableDirs.length)));
 }

@@ -2,7 +2,7 @@ import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { RedisAuth } from './redis-auth';
-import { containerResources, ResourceQuantities } from '../core/_resources';
+import { ResourceQuantities, resourcesOr } from '../core/_resources';
 import { checkSecretValue } from '../core/_rules';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
@@ -115,7 +115,7 @@ export function wireRedisServerAuth(auth: RedisAuth, o: RedisServerAuthOptions):
     name: `${o.server.name}-auth`.slice(0, 63),
     image: o.image,
     command: ['sh', '-c', redisAuthProgram(), 'write-include.sh', REDIS_AUTH_PASSWORD_FILE, REDIS_AUTH_CONF],
-    resources: o.resources ?? containerResources(REDIS_AUTH_INIT_RESOURCES),
+    resources: resourcesOr(o.resources, REDIS_AUTH_INIT_RESOURCES),
   }, o.user);
   init.mount(REDIS_AUTH_SECRET_DIR, secret, { readOnly: true });
   init.mount(REDIS_AUTH_CONF_DIR, conf);

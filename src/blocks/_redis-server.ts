@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { redisAuthConfigArgs, redisProbeCli, redisProtectedModeArgs } from './_redis-auth';
 import { RedisAuth } from './redis-auth';
 import { RedisEngine } from './redis-engine';
-import { containerResources } from '../core/_resources';
+import { containerResources, withEphemeralStorage } from '../core/_resources';
 import { ImageKey } from '../core/images';
 
 // Internal: the redis (or valkey) shard container shared by AmbassadorShardedRedis and ShardedCache (engines redis
@@ -48,7 +48,12 @@ export interface RedisShardContainerOptions {
 /** The default resources of a shard of `maxMemoryMi`: memory 1.5 × maxmemory (fork, fragmentation, buffers). */
 export function redisShardResources(maxMemoryMi: number): kplus.ContainerResources {
   const memory = `${Math.ceil(maxMemoryMi * 1.5)}Mi`;
-  return containerResources({ cpu: ['100m', '1000m'], memory: [memory, memory] });
+  return containerResources({ cpu: ['100m', '1000m'], memory: [memory, memory], ephemeralStorage: redisShardEphemeralStorage(maxMemoryMi) });
+}
+
+/** A shard's ephemeral storage: its `/data` (an emptyDir without a claim) holds RDB/AOF files up to ~2 × maxmemory. */
+export function redisShardEphemeralStorage(maxMemoryMi: number): [string, string] {
+  return ['64Mi', `${Math.max(256, maxMemoryMi * 2)}Mi`];
 }
 
 /**
@@ -80,6 +85,7 @@ export function redisShardContainer(o: RedisShardContainerOptions): kplus.Contai
     }),
     liveness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
     startup: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, periodSeconds: Duration.seconds(2), failureThreshold: 30 }),
-    resources: o.resources ?? redisShardResources(o.maxMemoryMi),
+    resources: o.resources === undefined ? redisShardResources(o.maxMemoryMi)
+      : withEphemeralStorage(o.resources, redisShardResources(o.maxMemoryMi).ephemeralStorage),
   };
 }

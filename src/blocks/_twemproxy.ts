@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { throwFirstPropProblem } from '../config/_problems';
 import { TwemproxyConfig } from '../config/twemproxy';
-import { containerResources } from '../core/_resources';
+import { resourcesOr } from '../core/_resources';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey } from '../core/images';
@@ -160,7 +160,7 @@ export function addTwemproxySidecar(o: TwemproxySidecarOptions): kplus.Container
     readiness: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
     liveness: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
     startup: o.exposeListen ? kplus.Probe.fromTcpSocket({ port: o.listenPort }) : undefined,
-    resources: o.resources ?? containerResources(AMBASSADOR_RESOURCES),
+    resources: resourcesOr(o.resources, AMBASSADOR_RESOURCES),
   };
   const securityOptions = { uid: user.uid, gid: user.gid };
   let container: kplus.Container;
@@ -198,7 +198,7 @@ function addAuthRenderer(o: TwemproxySidecarOptions, user: { uid: number; gid: n
     name: `${o.containerName}-config`.slice(0, 63),
     image: o.renderImage!,
     command: ['sh', '-c', `umask 077\n${TwemproxyConfig.authRenderScriptFromFile(`${TWEMPROXY_TEMPLATE_DIR}/${TWEMPROXY_CONFIG_FILE}`, `${TWEMPROXY_CONFIG_DIR}/${TWEMPROXY_CONFIG_FILE}`, TWEMPROXY_PASSWORD_FILE)}`],
-    resources: o.initResources ?? containerResources(AUTH_INIT_RESOURCES),
+    resources: resourcesOr(o.initResources, AUTH_INIT_RESOURCES),
   }, { uid: user.uid, gid: user.gid });
   containerSeccomp(o.workload, 'initContainers', o.workload.initContainers.length - 1);
   init.mount(TWEMPROXY_SECRET_DIR, kplus.Volume.fromSecret(o.owner, `${o.id}AuthSecret`, secret.secret, {

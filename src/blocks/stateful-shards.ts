@@ -2,6 +2,7 @@ import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { applyPodOptions, checkPodOptions } from './_pod-options';
+import { dataSizeLimit } from '../core/_resources';
 import { checkEnvNames, checkPinnedImage, checkResources } from '../core/_rules';
 import { isPortName } from '../core/_syntax';
 import { Availability } from '../core/availability';
@@ -174,7 +175,7 @@ export class StatefulShards extends Construct {
       if (props.storage) {
         this.addClaim(props.dataDir, props.storage, props.storageClassName);
       } else {
-        const data = kplus.Volume.fromEmptyDir(this, 'Data', 'data');
+        const data = kplus.Volume.fromEmptyDir(this, 'Data', 'data', { sizeLimit: dataSizeLimit(props.container) });
         this.container.mount(props.dataDir, data);
       }
     }

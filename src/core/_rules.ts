@@ -122,13 +122,14 @@ export function checkResources(scope: IConstruct, prop: string, r: kplus.Contain
   for (const kind of ['memory', 'ephemeralStorage'] as const) {
     const req = sizeBytes((r as any)[kind]?.request);
     const lim = sizeBytes((r as any)[kind]?.limit);
-    // cdk8s-plus writes memory in whole Mi and ephemeral storage in whole Gi (and throws a pathless error otherwise).
-    const unit = kind === 'memory' ? 1048576 : 1073741824;
+    // cdk8s-plus writes memory in whole Mi (and throws a pathless error otherwise); the library writes ephemeral
+    // storage itself (cdk8s-plus only could in whole Gi), in whole Mi too.
+    const unit = 1048576;
     for (const [which, v] of [['request', req], ['limit', lim]] as const) {
       const given = (r as any)[kind]?.[which];
       if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw propError(scope, `${prop}.${kind}.${which}`, 'a Size of whole bytes, more than 0 (e.g. Size.mebibytes(128))', given);
       if (v !== undefined && v % unit !== 0) {
-        throw propError(scope, `${prop}.${kind}.${which}`, kind === 'memory' ? 'a whole number of MiB (e.g. Size.mebibytes(128))' : 'a whole number of GiB (e.g. Size.gibibytes(1))', mib(v));
+        throw propError(scope, `${prop}.${kind}.${which}`, `a whole number of MiB (e.g. Size.mebibytes(${kind === 'memory' ? 128 : 256}))`, mib(v));
       }
     }
     if (req !== undefined && lim !== undefined && req > lim) {

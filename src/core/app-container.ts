@@ -65,9 +65,11 @@ export interface AppContainerProps {
    */
   readonly startup?: kplus.Probe;
   /**
-   * Resource requests and limits.
+   * Resource requests and limits. Ephemeral storage, when these leave it out, is the library's: request 64Mi,
+   * limit 1Gi (what is given is kept as given). cdk8s-plus writes ephemeral storage in whole Gi only; the library
+   * writes it itself, so any whole number of MiB works.
    *
-   * @default - the pattern's default (each pattern documents it)
+   * @default - the pattern's default (each pattern documents it), ephemeral storage request 64Mi and limit 1Gi
    */
   readonly resources?: kplus.ContainerResources;
   /**
@@ -83,7 +85,8 @@ export interface AppContainerProps {
    */
   readonly gid?: number;
   /**
-   * Paths the container writes to: each gets an emptyDir (the root filesystem is read-only).
+   * Paths the container writes to: each gets an emptyDir (the root filesystem is read-only), whose `sizeLimit` is
+   * an even share of the container's ephemeral-storage limit (`resources.ephemeralStorage.limit`, default 1Gi).
    *
    * @default ['/tmp']
    */

@@ -2,6 +2,7 @@ import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import * as line from '../line';
+import { sizeQuantity, splitEphemeralStorage } from './_resources';
 
 /**
  * Options for `RestrictedSecurity.containerSecurityContext`.
@@ -27,9 +28,10 @@ export interface WritableDirsOptions {
   /** Absolute paths the daemon writes to; each gets its own emptyDir. */
   readonly paths: string[];
   /**
-   * A size limit for each emptyDir.
+   * A size limit for each emptyDir (a memory-backed one counts against the container's memory limit, a disk-backed
+   * one against the pod's ephemeral storage).
    *
-   * @default - no limit
+   * @default - 32Mi on disk, 16Mi in memory: temp files
    */
   readonly sizeLimit?: Size;
   /**
@@ -83,13 +85,16 @@ export class RestrictedSecurity {
 
   /**
    * Adds a container to `pod` with the restricted security context (uid/gid, read-only root filesystem, no
-   * privilege escalation), `imagePullPolicy: IfNotPresent` unless `props` says otherwise, and, by JSON patch,
+   * privilege escalation), `imagePullPolicy: IfNotPresent` unless `props` says otherwise, ephemeral storage (request
+   * 16Mi, limit 64Mi) unless `props.resources` has it, and, by JSON patch,
    * `capabilities: { drop: [ALL] }`. Returns the container.
    */
   public static addContainer(pod: kplus.AbstractPod, props: kplus.ContainerProps, options: RestrictedContainerOptions): kplus.Container {
     const securityContext = RestrictedSecurity.containerSecurityContext(options);
-    const container = line.keepVolumes(pod).addContainer({ ...RestrictedSecurity.pullPolicy(props), securityContext });
+    const [own, eph] = splitEphemeralStorage(props);
+    const container = line.keepVolumes(pod).addContainer({ ...RestrictedSecurity.pullPolicy(own), securityContext });
     RestrictedSecurity.dropAllCapabilities(pod, 'containers', pod.containers.length - 1);
+    patchEphemeralStorage(pod, 'containers', pod.containers.length - 1, own.resources, eph);
     return container;
   }
 
@@ -101,8 +106,10 @@ export class RestrictedSecurity {
    */
   public static _addSidecar(pod: kplus.AbstractPod, props: kplus.ContainerProps, options: RestrictedContainerOptions): line.SidecarPlacement {
     const securityContext = RestrictedSecurity.containerSecurityContext(options);
-    const placed = line.addSidecarContainer(line.keepVolumes(pod), { ...RestrictedSecurity.pullPolicy(props), securityContext });
+    const [own, eph] = splitEphemeralStorage(props);
+    const placed = line.addSidecarContainer(line.keepVolumes(pod), { ...RestrictedSecurity.pullPolicy(own), securityContext });
     RestrictedSecurity.dropAllCapabilities(pod, placed.list, placed.index);
+    patchEphemeralStorage(pod, placed.list, placed.index, own.resources, eph);
     return placed;
   }
 
@@ -120,8 +127,10 @@ export class RestrictedSecurity {
    */
   public static addInitContainer(pod: kplus.AbstractPod, props: kplus.ContainerProps, options: RestrictedContainerOptions): kplus.Container {
     const securityContext = RestrictedSecurity.containerSecurityContext(options);
-    const container = line.keepVolumes(pod).addInitContainer({ ...RestrictedSecurity.pullPolicy(props), securityContext });
+    const [own, eph] = splitEphemeralStorage(props);
+    const container = line.keepVolumes(pod).addInitContainer({ ...RestrictedSecurity.pullPolicy(own), securityContext });
     RestrictedSecurity.dropAllCapabilities(pod, 'initContainers', pod.initContainers.length - 1);
+    patchEphemeralStorage(pod, 'initContainers', pod.initContainers.length - 1, own.resources, eph);
     return container;
   }
 
@@ -166,7 +175,7 @@ export class RestrictedSecurity {
       const suffix = p.replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase() || 'root';
       const name = `${container.name}-${suffix}`.slice(0, 63).replace(/-+$/, '');
       const volume = kplus.Volume.fromEmptyDir(pod, `writable-${name}`, name, {
-        sizeLimit: options.sizeLimit,
+        sizeLimit: options.sizeLimit ?? (options.memory ? Size.mebibytes(16) : Size.mebibytes(32)),
         medium: options.memory ? kplus.EmptyDirMedium.MEMORY : undefined,
       });
       container.mount(p, volume);
@@ -179,3 +188,30 @@ function checkIds(uid: number, gid: number) {
   if (!Number.isInteger(uid) || uid < 1 || uid > 2147483647) throw new Error(`uid must be a non-root integer uid from 1 to 2147483647, got ${uid}`);
   if (!Number.isInteger(gid) || gid < 0 || gid > 2147483647) throw new Error(`gid must be an integer from 0 to 2147483647, got ${gid}`);
 }
+
+/**
+ * Writes `eph` into the resources of the container at `index` of `list`, by JSON patch; `rendered` are the
+ * resources cdk8s-plus got (it writes its own default requests and limits when they are unset).
+ */
+function patchEphemeralStorage(workload: IConstruct, list: string, index: number, rendered: kplus.ContainerResources | undefined,
+  eph: kplus.EphemeralStorageResources): void {
+  const obj = ApiObject.of(workload);
+  const at = `${RestrictedSecurity.podSpecPointer(obj.kind)}/${list}/${index}/resources`;
+  const has = {
+    requests: rendered === undefined || Boolean(rendered.cpu?.request?.amount) || rendered.memory?.request !== undefined,
+    limits: rendered === undefined || Boolean(rendered.cpu?.limit?.amount) || rendered.memory?.limit !== undefined,
+  };
+  const values = { requests: eph.request, limits: eph.limit };
+  if (!has.requests && !has.limits) {
+    const all: { [key: string]: { [key: string]: kplus.k8s.Quantity } } = {};
+    for (const k of ['requests', 'limits'] as const) if (values[k] !== undefined) all[k] = { 'ephemeral-storage': sizeQuantity(values[k]) };
+    if (Object.keys(all).length > 0) obj.addJsonPatch(JsonPatch.add(at, all));
+    return;
+  }
+  for (const k of ['requests', 'limits'] as const) {
+    const v = values[k];
+    if (v === undefined) continue;
+    obj.addJsonPatch(has[k] ? JsonPatch.add(`${at}/${k}/ephemeral-storage`, sizeQuantity(v)) : JsonPatch.add(`${at}/${k}`, { 'ephemeral-storage': sizeQuantity(v) }));
+  }
+}
+

@@ -8,7 +8,7 @@ import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { TrafficGraph, TrafficGroup } from '../blocks/_traffic';
 import { assertNotSynthesized } from '../core/_app-checks';
-import { containerResources } from '../core/_resources';
+import { resourcesOr } from '../core/_resources';
 import { checkEnvNames, checkResources } from '../core/_rules';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
@@ -112,7 +112,7 @@ export interface FunctionOptions {
   /**
    * The runtime container's resources.
    *
-   * @default - requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB
+   * @default - requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
 }
@@ -292,7 +292,7 @@ export class FunctionService extends Construct {
     for (const name of Object.keys(props.env ?? {})) {
       if (name.startsWith('FUNCTION_URL_')) throw propError(this, 'env', "free of names starting with 'FUNCTION_URL_' (the construct sets them)", name);
     }
-    const resources = checkResources(this, 'resources', props.resources) ?? containerResources({ cpu: ['50m', '1'], memory: ['64Mi', '256Mi'] });
+    const resources = resourcesOr(checkResources(this, 'resources', props.resources), { cpu: ['50m', '1'], memory: ['64Mi', '256Mi'] });
     const key = code.runtime === FunctionRuntime.PYTHON ? ImageKey.PYTHON : ImageKey.NODE;
     const image = ContainerImages.resolve(this, key, props.images);
     const user = ContainerImages.user(key);

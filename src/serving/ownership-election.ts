@@ -1,4 +1,4 @@
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
@@ -6,7 +6,7 @@ import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { PodPorts } from '../blocks/_pod-ports';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { TrafficGraph, TrafficGroup } from '../blocks/_traffic';
-import { containerResources } from '../core/_resources';
+import { resourcesOr } from '../core/_resources';
 import { checkResources } from '../core/_rules';
 import { AppContainerProps } from '../core/app-container';
 import { Availability } from '../core/availability';
@@ -97,7 +97,7 @@ export interface OwnershipElectionProps {
   /**
    * The sidecar's resources.
    *
-   * @default - requests 20m CPU and 48 MiB, limits 200m CPU and 128 MiB
+   * @default - requests 20m CPU and 48 MiB, limits 200m CPU and 128 MiB; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly sidecarResources?: kplus.ContainerResources;
   /**
@@ -342,7 +342,7 @@ export class OwnershipElection extends Construct {
     if (appPort !== undefined) ports.claim({ container: 'app', number: appPort, numberProp: 'app.port', name: app.portName, nameProp: 'app.portName' });
     ports.claim({ container: 'election', number: sidecarPort, numberProp: 'sidecarPort', name: 'election', nameProp: 'sidecarPort' });
 
-    const stateVolume = kplus.Volume.fromEmptyDir(this, 'StateVolume', 'election-state', { medium: kplus.EmptyDirMedium.MEMORY });
+    const stateVolume = kplus.Volume.fromEmptyDir(this, 'StateVolume', 'election-state', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
     const watchdog = kplus.Probe.fromHttpGet('/watchdog', { port: sidecarPort, periodSeconds: Duration.seconds(1), failureThreshold: 1, timeoutSeconds: Duration.seconds(1) });
     this.appContainer = addAppContainer(this.deployment, app, {
       envVariables: {
@@ -375,7 +375,7 @@ export class OwnershipElection extends Construct {
       ports: [{ number: sidecarPort, name: 'election' }],
       readiness: healthz(5, 1),
       liveness: healthz(10, 3),
-      resources: props.sidecarResources ?? containerResources({ cpu: ['20m', '200m'], memory: ['48Mi', '128Mi'] }),
+      resources: resourcesOr(props.sidecarResources, { cpu: ['20m', '200m'], memory: ['48Mi', '128Mi'] }),
     }, user);
     this.sidecarContainer = placed.container;
     this.sidecarContainer.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'election-config' }), { readOnly: true });

@@ -9,7 +9,7 @@ import { throwFirstPropProblem } from '../config/_problems';
 import { NginxConfig } from '../config/nginx';
 import { VarnishConfig } from '../config/varnish';
 import { assertNotSynthesized } from '../core/_app-checks';
-import { containerResources } from '../core/_resources';
+import { resourcesOr } from '../core/_resources';
 import { checkResources, checkSleepWithinGrace } from '../core/_rules';
 import { AppContainerProps } from '../core/app-container';
 import { Availability } from '../core/availability';
@@ -364,8 +364,7 @@ export class ReplicatedService extends Construct {
     const replicas = PropCheck.integer(this, 'cacheTier.replicas', 1, 1000, 2, options.replicas);
     const cacheSize = options.cacheSize ?? Size.mebibytes(256);
     const cacheMib = PropCheck.wholeMebibytes(this, 'cacheTier.cacheSize', 1, MAX_MIB, cacheSize);
-    const resources = checkResources(this, 'cacheTier.resources', options.resources)
-      ?? containerResources({ cpu: ['100m', '1000m'], memory: [`${cacheMib + 128}Mi`, `${cacheMib + 128}Mi`] });
+    const resources = resourcesOr(checkResources(this, 'cacheTier.resources', options.resources), { cpu: ['100m', '1000m'], memory: [`${cacheMib + 128}Mi`, `${cacheMib + 128}Mi`], ephemeralStorage: ['128Mi', '576Mi'] });
     const limit = resources.memory?.limit;
     const limitMib = limit === undefined ? undefined : limit.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
     if (limitMib !== undefined && cacheMib + 64 > limitMib) {
@@ -407,7 +406,9 @@ export class ReplicatedService extends Construct {
       configKey: VarnishConfig.VCL_FILE_NAME,
       configDir: VarnishConfig.VCL_DIR,
       configText: vcl,
+      // The work dir holds varnishd's shared memory log (~90Mi by default) and the compiled VCL.
       writableDirs: [VarnishConfig.WORK_DIR, '/tmp'],
+      writableDirSizeLimit: Size.mebibytes(256),
       resources,
       ports: [{ number: port, name: 'http', servicePort }],
       upstream: { host: this.name, port: this.appServicePort },
@@ -436,7 +437,7 @@ export class ReplicatedService extends Construct {
     if (!ResourceNames.isDnsSubdomain(secret.name)) {
       throw propError(this, 'tlsTier.secret', 'a Secret (kplus.Secret.fromSecretName(...)) whose name is a DNS-1123 subdomain', secret.name);
     }
-    const resources = checkResources(this, 'tlsTier.resources', options.resources) ?? containerResources({ cpu: ['100m', '1000m'], memory: ['64Mi', '128Mi'] });
+    const resources = resourcesOr(checkResources(this, 'tlsTier.resources', options.resources), { cpu: ['100m', '1000m'], memory: ['64Mi', '128Mi'], ephemeralStorage: ['32Mi', '192Mi'] });
     const serviceType = checkServiceType(this, 'tlsTier.serviceType', options.serviceType);
     this.checkTierInFront();
     const port = PropCheck.integer(this, 'tlsTier.port', 1024, 65535, NginxConfig.DEFAULT_HTTPS_PORT, options.port);
@@ -481,7 +482,9 @@ export class ReplicatedService extends Construct {
       configKey: NginxConfig.CONFIG_FILE_NAME,
       configDir: NginxConfig.CONFIG_DIR,
       configText: conf,
+      // nginx's client-body and proxy temp files.
       writableDirs: [NginxConfig.DEFAULT_RUN_DIR],
+      writableDirSizeLimit: Size.mebibytes(128),
       resources,
       ports,
       secret: options.secret,

@@ -6,7 +6,7 @@ import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { NESTED_SHARD_IDS, ReplicatedShards, SHARD_INDEX_LABEL } from '../blocks/_replicated-shards';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { TrafficGraph } from '../blocks/_traffic';
-import { containerResources } from '../core/_resources';
+import { resourcesOr, withEphemeralStorage } from '../core/_resources';
 import { checkResources } from '../core/_rules';
 import { bytes } from '../core/_value-problems';
 import { AppContainerProps } from '../core/app-container';
@@ -178,7 +178,7 @@ export interface ScatterGatherProps {
    * one, the limit is derived. The root's V8 heap is limited to two thirds of it, and above 90 % of it
    * (resident memory) the root answers new requests 503.
    *
-   * @default - requests 100m CPU and 64Mi memory, limits 1 CPU and 256Mi memory — or, when `maxConcurrentRequests` is given (or one fan-out needs more), the memory its formula needs
+   * @default - requests 100m CPU and 64Mi memory, limits 1 CPU and 256Mi memory — or, when `maxConcurrentRequests` is given (or one fan-out needs more), the memory its formula needs; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly rootResources?: kplus.ContainerResources;
   /**
@@ -514,8 +514,8 @@ function rootMemory(scope: Construct, props: ScatterGatherProps, shards: number,
     if (request !== undefined && request > limitBytes) limitBytes = request;
   }
   const limitMib = limitBytes / 1_048_576;
-  const rootResources: kplus.ContainerResources = givenLimit !== undefined ? given! : {
-    ...(given ?? containerResources({ cpu: ['100m', '1'], memory: ['64Mi', '256Mi'] })),
+  const rootResources: kplus.ContainerResources = givenLimit !== undefined ? withEphemeralStorage(given!) : {
+    ...(resourcesOr(given, { cpu: ['100m', '1'], memory: ['64Mi', '256Mi'] })),
     memory: { request: given?.memory?.request ?? Size.mebibytes(Math.min(64, limitMib)), limit: Size.mebibytes(limitMib) },
   };
   return { maxConcurrentRequests: concurrency, rootResources, limitBytes };

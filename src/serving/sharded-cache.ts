@@ -12,7 +12,7 @@ import { RedisEngine } from '../blocks/redis-engine';
 import { StatefulShards } from '../blocks/stateful-shards';
 import { TwemproxyConfig, TwemproxyProtocol, TwemproxyServer } from '../config/twemproxy';
 import { assertNotSynthesized } from '../core/_app-checks';
-import { containerResources } from '../core/_resources';
+import { dataSizeLimit, resourcesOr } from '../core/_resources';
 import { checkImageOverrides, checkResources } from '../core/_rules';
 import { PropCheck } from '../core/errors';
 import { ContainerImages, ImageKey, ImageOverrides } from '../core/images';
@@ -187,7 +187,7 @@ export interface ShardedCacheProps {
    * Resources of each init container that writes the password: the shards' config include and twemproxy's config
    * (only with a password).
    *
-   * @default - CPU 10m–100m, memory 8Mi–32Mi
+   * @default - CPU 10m–100m, memory 8Mi–32Mi; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly authInitResources?: kplus.ContainerResources;
   /**
@@ -334,7 +334,7 @@ export class ShardedCache extends Construct {
         ids: FLAT_SHARD_IDS,
         addContainer: (d, i) => {
           const c = RestrictedSecurity.addContainer(d, container, { uid: user.uid, gid: user.gid });
-          if (redis) c.mount('/data', kplus.Volume.fromEmptyDir(this, `Shard${i}Data`, 'data'));
+          if (redis) c.mount('/data', kplus.Volume.fromEmptyDir(this, `Shard${i}Data`, 'data', { sizeLimit: dataSizeLimit(container) }));
           if (auth) this.wireShardAuth(auth, d, c, `Shard${i}`, d.name, image, user, props);
           return c;
         },
@@ -486,6 +486,6 @@ function memcachedContainer(image: string, memoryMi: number, maxConnections: num
     readiness: kplus.Probe.fromTcpSocket({ port: MEMCACHED_PORT, periodSeconds: Duration.seconds(5) }),
     liveness: kplus.Probe.fromTcpSocket({ port: MEMCACHED_PORT, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
     startup: kplus.Probe.fromTcpSocket({ port: MEMCACHED_PORT, periodSeconds: Duration.seconds(2), failureThreshold: 30 }),
-    resources: resources ?? containerResources({ cpu: ['100m', '1000m'], memory: [memory, memory] }),
+    resources: resourcesOr(resources, { cpu: ['100m', '1000m'], memory: [memory, memory] }),
   };
 }

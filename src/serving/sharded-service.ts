@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
@@ -8,7 +8,7 @@ import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { TrafficGraph } from '../blocks/_traffic';
 import { throwFirstPropProblem } from '../config/_problems';
 import { DownShard, NginxRouterConfig, ShardKey } from '../config/nginx-router';
-import { containerResources } from '../core/_resources';
+import { resourcesOr } from '../core/_resources';
 import { checkResources } from '../core/_rules';
 import { AppContainerProps } from '../core/app-container';
 import { Availability } from '../core/availability';
@@ -106,7 +106,7 @@ export interface ShardedServiceProps {
   /**
    * The router's (nginx) resources.
    *
-   * @default - requests 100m CPU and 64Mi memory, limits 1 CPU and 128Mi memory
+   * @default - requests 100m CPU and 64Mi memory, limits 1 CPU and 128Mi memory; ephemeral storage 32Mi request, 192Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly routerResources?: kplus.ContainerResources;
   /**
@@ -196,8 +196,7 @@ export class ShardedService extends Construct {
     const downShard = { downShard: props.downShard, maxFails: props.maxFails, failTimeout: props.failTimeout };
     throwFirstPropProblem(this, NginxRouterConfig._downShardProblems(downShard));
     this.downShard = props.downShard ?? DownShard.FAIL;
-    const routerResources = checkResources(this, 'routerResources', props.routerResources)
-      ?? containerResources({ cpu: ['100m', '1000m'], memory: ['64Mi', '128Mi'] });
+    const routerResources = resourcesOr(checkResources(this, 'routerResources', props.routerResources), { cpu: ['100m', '1000m'], memory: ['64Mi', '128Mi'], ephemeralStorage: ['32Mi', '192Mi'] });
     const routerImage = ContainerImages.resolve(this, ImageKey.NGINX, props.images);
 
     for (const s of ReplicatedShards.add(this, {
@@ -261,7 +260,7 @@ export class ShardedService extends Construct {
       resources: routerResources,
     }, user);
     nginx.mount(ROUTER_CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'RouterConfigVolume', this.config, { name: 'router-config' }), { readOnly: true });
-    RestrictedSecurity.addWritableDirs(this.router, nginx, { paths: ['/tmp'] });
+    RestrictedSecurity.addWritableDirs(this.router, nginx, { paths: ['/tmp'], sizeLimit: Size.mebibytes(128) });
     ConfigChecksum.annotate(this.router, [this.config]);
     applyPodOptions(this.router, pod);
     RestrictedWorkloads.availability(this, this.router, selector, labels, { replicas: routerReplicas, pod });

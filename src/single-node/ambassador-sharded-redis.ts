@@ -214,20 +214,20 @@ export interface AmbassadorShardedRedisProps {
   /**
    * Resources of each shard's container.
    *
-   * @default - CPU 100m request, 1 limit; memory 1.5 × `maxMemory` as request and limit
+   * @default - CPU 100m request, 1 limit; memory 1.5 × `maxMemory` as request and limit; ephemeral storage 64Mi request, 2 × `maxMemory` (at least 256Mi) limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly shardResources?: kplus.ContainerResources;
   /**
    * Resources of the ambassador (twemproxy) in each app pod.
    *
-   * @default - CPU 50m request, 500m limit; memory 32Mi request, 128Mi limit
+   * @default - CPU 50m request, 500m limit; memory 32Mi request, 128Mi limit; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly ambassadorResources?: kplus.ContainerResources;
   /**
    * Resources of each init container that writes the password: the shards' config include and the ambassador's
    * config (only with a password).
    *
-   * @default - CPU 10m–100m, memory 8Mi–32Mi
+   * @default - CPU 10m–100m, memory 8Mi–32Mi; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly authInitResources?: kplus.ContainerResources;
   /**

@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
@@ -9,7 +9,7 @@ import { TrafficGraph, TrafficGroup } from '../blocks/_traffic';
 import { throwFirstPropProblem } from '../config/_problems';
 import { NginxSplitBackend, NginxSplitConfig, StickyKey } from '../config/nginx-split';
 import { assertNotSynthesized } from '../core/_app-checks';
-import { containerResources } from '../core/_resources';
+import { resourcesOr } from '../core/_resources';
 import { checkImageOverrides, checkResources } from '../core/_rules';
 import { AppContainerProps } from '../core/app-container';
 import { ConfigChecksum } from '../core/checksum';
@@ -83,7 +83,7 @@ export interface RequestSplitterProps {
   /**
    * nginx's resources.
    *
-   * @default - CPU 50m request, 500m limit; memory 32Mi request, 128Mi limit
+   * @default - CPU 50m request, 500m limit; memory 32Mi request, 128Mi limit; ephemeral storage 32Mi request, 192Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
   /**
@@ -251,10 +251,10 @@ export class RequestSplitter extends Construct {
       ports: ambassador ? [{ number: healthPort!, name: 'split-health' }] : [{ number: this.port, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet(NginxSplitConfig.HEALTH_PATH, { port: probePort, periodSeconds: Duration.seconds(5) }),
       liveness: kplus.Probe.fromHttpGet(NginxSplitConfig.HEALTH_PATH, { port: probePort, periodSeconds: Duration.seconds(10) }),
-      resources: props.resources ?? containerResources({ cpu: ['50m', '500m'], memory: ['32Mi', '128Mi'] }),
+      resources: resourcesOr(props.resources, { cpu: ['50m', '500m'], memory: ['32Mi', '128Mi'], ephemeralStorage: ['32Mi', '192Mi'] }),
     }, user);
     nginx.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.config, { name: 'split-config' }), { readOnly: true });
-    RestrictedSecurity.addWritableDirs(this.deployment, nginx, { paths: ['/tmp'] });
+    RestrictedSecurity.addWritableDirs(this.deployment, nginx, { paths: ['/tmp'], sizeLimit: Size.mebibytes(128) });
     ConfigChecksum.annotate(this.deployment, [this.config]);
     applyPodOptions(this.deployment, pod);
     RestrictedWorkloads.availability(this, this.deployment, selector, this.labels, { replicas, pod });

@@ -28,9 +28,11 @@ export interface SharedVolume {
   /** The volume's name (a DNS-1123 label), used by `SharedMount.volume`. */
   readonly name: string;
   /**
-   * A size limit.
+   * A size limit. A disk-backed volume counts against the pod's ephemeral storage (the sum of its containers'
+   * limits: size the containers that write to it with `resources.ephemeralStorage`), a memory-backed one against
+   * the writers' memory limits.
    *
-   * @default - no limit
+   * @default - 64Mi on disk, 16Mi in memory
    */
   readonly sizeLimit?: Size;
   /**
@@ -46,9 +48,11 @@ export interface SharedVolume {
  */
 export interface SharedVolumeOptions {
   /**
-   * A size limit.
+   * A size limit. A disk-backed volume counts against the pod's ephemeral storage (the sum of its containers'
+   * limits: size the containers that write to it with `resources.ephemeralStorage`), a memory-backed one against
+   * the writers' memory limits.
    *
-   * @default - no limit
+   * @default - 64Mi on disk, 16Mi in memory
    */
   readonly sizeLimit?: Size;
   /**
@@ -332,7 +336,7 @@ export class SidecarPod extends Construct implements SidecarHost {
     if (o.sizeLimit !== undefined) PropCheck.wholeMebibytes(this, `volumes.${name}.sizeLimit`, 1, 1_048_576, o.sizeLimit, o.sizeLimit);
     if (o.memory !== undefined && typeof o.memory !== 'boolean') throw propError(this, `volumes.${name}.memory`, 'true or false', o.memory);
     const volume = kplus.Volume.fromEmptyDir(this, `SharedVolume-${name}`, name, {
-      sizeLimit: o.sizeLimit,
+      sizeLimit: o.sizeLimit ?? Size.mebibytes(o.memory ? 16 : 64),
       medium: o.memory ? kplus.EmptyDirMedium.MEMORY : undefined,
     });
     this.sharedVolumes.set(name, { volume, mountedBy: [] });

@@ -86,7 +86,7 @@ const cases: BadInput[] = [
   },
   { class: 'resources', what: 'the shard\'s memory request is above its limit', build: (c) => ss(c, {}, { resources: { memory: { request: Size.mebibytes(256), limit: Size.mebibytes(128) } } }), message: "'shard.resources.memory.request' must be at most the memory limit (128Mi), got '256Mi'" },
   { class: 'size', what: 'the router\'s memory limit is not whole MiB', build: (c) => ss(c, { routerResources: { memory: { limit: Size.kibibytes(0.5) } } }), message: "'routerResources.memory.limit' must be a whole number of MiB (e.g. Size.mebibytes(128)), got '0.5Ki'" },
-  { class: 'size', what: 'the shard\'s ephemeral storage is not whole GiB', build: (c) => ss(c, {}, { resources: { ephemeralStorage: { limit: Size.mebibytes(500) } } }), message: "'shard.resources.ephemeralStorage.limit' must be a whole number of GiB (e.g. Size.gibibytes(1)), got '500Mi'" },
+  { class: 'size', what: 'the shard\'s ephemeral storage is not whole MiB', build: (c) => ss(c, {}, { resources: { ephemeralStorage: { limit: Size.kibibytes(1500) } } }), message: "'shard.resources.ephemeralStorage.limit' must be a whole number of MiB (e.g. Size.mebibytes(256)), got '1500Ki'" },
 
   { class: 'timing', what: 'a startup probe that must succeed 3 times', build: (c) => ss(c, {}, { startup: kplus.Probe.fromHttpGet('/healthz', { successThreshold: 3 }) }), message: "'shard.startup.successThreshold' must be 1 (Kubernetes requires it for liveness and startup probes), got 3" },
   { class: 'timing', what: 'a readiness timeout of 1.5s', build: (c) => ss(c, {}, { readiness: kplus.Probe.fromHttpGet('/healthz', { timeoutSeconds: Duration.millis(1500) }) }), message: "'shard.readiness.timeoutSeconds' must be a whole number of seconds from 0 to 86400, got '1500ms'" },

@@ -115,7 +115,7 @@ describe('KafkaWorkflow with the embedded cluster', () => {
     expect(sts.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/instance': 'orders', 'app.kubernetes.io/component': 'broker' });
     expect(sts.spec.template.metadata.labels['app.kubernetes.io/version']).toBe('4.3.1');
     expect(job.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/component': 'topics', 'app.kubernetes.io/version': '4.3.1' });
-    expect(job.spec.template.spec.containers[0].resources).toEqual({ limits: { cpu: '1', memory: '512Mi' }, requests: { cpu: '100m', memory: '384Mi' } });
+    expect(job.spec.template.spec.containers[0].resources).toEqual({ limits: { 'cpu': '1', 'memory': '512Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '100m', 'memory': '384Mi', 'ephemeral-storage': '16Mi' } });
     const config = parse(one(objects, 'ConfigMap', 'orders-keep-config').data['config.yaml']);
     expect(config.input.kafka_franz).toMatchObject({ seed_brokers: wf.bootstrapServers, topics: ['in'], consumer_group: 'orders-keep' });
     expect(config.output.reject_errored.kafka_franz.topic).toBe('out');
@@ -158,7 +158,7 @@ describe('KafkaWorkflow with the embedded cluster', () => {
     expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast', resources: { requests: { storage: '102400Mi' } } });
     const kafka = sts.spec.template.spec.containers[0];
     expect(env(kafka).KAFKA_HEAP_OPTS).toBe('-Xms4096m -Xmx4096m');
-    expect(kafka.resources).toEqual({ limits: { cpu: '2', memory: '8192Mi' }, requests: { cpu: '250m', memory: '6144Mi' } });
+    expect(kafka.resources).toEqual({ limits: { 'cpu': '2', 'memory': '8192Mi', 'ephemeral-storage': '256Mi' }, requests: { 'cpu': '250m', 'memory': '6144Mi', 'ephemeral-storage': '64Mi' } });
     const props = one(objects, 'ConfigMap', 'wf-kafka-config').data['server.properties'];
     expect(props).toContain('\nlog.retention.hours=24\n');
     expect(props).toContain('\nmin.insync.replicas=2\n');
@@ -312,7 +312,7 @@ describe('stages', () => {
     });
     expect(custom.securityContext).toMatchObject({ runAsUser: 2000, runAsGroup: 2000 });
     expect(custom.containers[0]).toMatchObject({ name: 'stage', image: 'example/worker:1.0', imagePullPolicy: 'IfNotPresent' });
-    expect(custom.containers[0].resources).toEqual({ limits: { cpu: '1', memory: '256Mi' }, requests: { cpu: '50m', memory: '64Mi' } });
+    expect(custom.containers[0].resources).toEqual({ limits: { 'cpu': '1', 'memory': '256Mi', 'ephemeral-storage': '1Gi' }, requests: { 'cpu': '50m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' } });
     expect(CustomStageEnv.names()).toEqual(['KAFKA_BOOTSTRAP_SERVERS', 'KAFKA_INPUT_TOPICS', 'KAFKA_OUTPUT_TOPICS', 'KAFKA_CONSUMER_GROUP', 'KAFKA_CLIENT_ID', 'STAGE_NAME', 'KAFKA_DEAD_LETTER_TOPIC']);
   });
 
@@ -467,9 +467,9 @@ describe('pod options, labels and resources', () => {
     wf.addFilter('keep', { input: 'in', output: 'out', condition: 'this.ok', resources: r(100, 100) });
     const objects = synthValid(c);
     const res = (o: any) => o.spec.template.spec.containers[0].resources;
-    expect(res(one(objects, 'StatefulSet'))).toEqual({ requests: { cpu: '500m', memory: '1536Mi' }, limits: { cpu: '1000m', memory: '3072Mi' } });
-    expect(res(one(objects, 'Job'))).toEqual({ requests: { cpu: '200m', memory: '300Mi' }, limits: { cpu: '400m', memory: '600Mi' } });
-    expect(res(one(objects, 'Deployment'))).toEqual({ requests: { cpu: '100m', memory: '100Mi' }, limits: { cpu: '200m', memory: '200Mi' } });
+    expect(res(one(objects, 'StatefulSet'))).toEqual({ requests: { 'cpu': '500m', 'memory': '1536Mi', 'ephemeral-storage': '64Mi' }, limits: { 'cpu': '1000m', 'memory': '3072Mi', 'ephemeral-storage': '256Mi' } });
+    expect(res(one(objects, 'Job'))).toEqual({ requests: { 'cpu': '200m', 'memory': '300Mi', 'ephemeral-storage': '16Mi' }, limits: { 'cpu': '400m', 'memory': '600Mi', 'ephemeral-storage': '64Mi' } });
+    expect(res(one(objects, 'Deployment'))).toEqual({ requests: { 'cpu': '100m', 'memory': '100Mi', 'ephemeral-storage': '16Mi' }, limits: { 'cpu': '200m', 'memory': '200Mi', 'ephemeral-storage': '64Mi' } });
   });
 
   test('Strimzi: the pod options go into the Kafka\'s pod templates (brokers and entity operator); broker resources into the node pool', () => {

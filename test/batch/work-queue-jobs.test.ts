@@ -132,7 +132,7 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
     expect(init[0].command).toEqual(['/bin/sh', '/etc/work-queue/scripts/wait-seed.sh']);
     expect(env(init[0])).toEqual({ QUEUE_CLI: 'redis-cli', QUEUE_HOST: 'thumbs-redis', QUEUE_PORT: '6379', QUEUE_SEEDS: 'thumbs:seeds', SEED_RUN: q.seedRun, SEED_WAIT_SECONDS: '900', REDISCLI_AUTH: { secretKeyRef: { name: 'thumbs-redis-auth', key: 'password' } } });
     expect(init[0].imagePullPolicy).toBe('IfNotPresent');
-    expect(init[0].resources).toEqual({ limits: { cpu: '200m', memory: '64Mi' }, requests: { cpu: '10m', memory: '16Mi' } });
+    expect(init[0].resources).toEqual({ limits: { 'cpu': '200m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '10m', 'memory': '16Mi', 'ephemeral-storage': '16Mi' } });
   });
 
   test('the scripts ConfigMap holds exactly the rendered scripts; the items ConfigMap is immutable', () => {
@@ -231,8 +231,8 @@ describe('WorkQueueJobs, Indexed mode', () => {
     }
     expect(pod.volumes).toEqual([
       { name: 'items', configMap: { name: q.itemsConfigMap!.name } },
-      { name: 'tmp', emptyDir: {} },
-      { name: 'work', emptyDir: {} },
+      { name: 'tmp', emptyDir: { sizeLimit: '512Mi' } },
+      { name: 'work', emptyDir: { sizeLimit: '1024Mi' } },
     ]);
   });
 });
@@ -393,7 +393,7 @@ describe('WorkQueueJobs options', () => {
     const d = one(objs, 'Deployment');
     expect(d.spec.template.spec.containers[0].args.slice(5, 5 + aof.length)).toEqual(aof);
     expect(ofKind(objs, 'PersistentVolumeClaim')).toHaveLength(claim ? 1 : 0);
-    expect(d.spec.template.spec.volumes[0]).toEqual(claim ? { name: 'data', persistentVolumeClaim: { claimName: 'thumbs-redis', readOnly: false } } : { name: 'data', emptyDir: {} });
+    expect(d.spec.template.spec.volumes[0]).toEqual(claim ? { name: 'data', persistentVolumeClaim: { claimName: 'thumbs-redis', readOnly: false } } : { name: 'data', emptyDir: { sizeLimit: '896Mi' } });
     expect(q.persistence).toBe(persistence);
     expect(WorkQueueJobs.redisArgs(undefined, persistence).slice(4, 4 + aof.length)).toEqual(aof);
   });
@@ -461,7 +461,7 @@ describe('WorkQueueJobs options', () => {
     expect(env(c)).toMatchObject({ STORE: 'http://store', TOKEN: { secretKeyRef: { name: 'store-credentials', key: 'token' } } });
     expect(c.ports).toEqual([{ containerPort: 9090, name: 'metrics' }]);
     expect(c.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 9090 });
-    expect(c.resources).toEqual({ limits: { cpu: '1500m', memory: '2048Mi' }, requests: { cpu: '1000m', memory: '512Mi' } });
+    expect(c.resources).toEqual({ limits: { 'cpu': '1500m', 'memory': '2048Mi', 'ephemeral-storage': '2Gi' }, requests: { 'cpu': '1000m', 'memory': '512Mi', 'ephemeral-storage': '256Mi' } });
   });
 
   test('names are deterministic and change with the items (Job templates are immutable)', () => {
@@ -708,12 +708,12 @@ describe('WorkQueueJobs resources of the inner containers', () => {
   test('defaults: the queue 100m/1 CPU and 256 MiB, the seeder, reaper and init containers 10m/200m and 16/64 MiB', () => {
     const { chart, q } = build({ items: WorkItems.fromList(ITEMS) });
     const objs = synthValid(chart);
-    const small = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '200m', memory: '64Mi' } };
-    expect(one(objs, 'Deployment').spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1000m', memory: '256Mi' } });
+    const small = { requests: { 'cpu': '10m', 'memory': '16Mi', 'ephemeral-storage': '16Mi' }, limits: { 'cpu': '200m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' } };
+    expect(one(objs, 'Deployment').spec.template.spec.containers[0].resources).toEqual({ requests: { 'cpu': '100m', 'memory': '256Mi', 'ephemeral-storage': '64Mi' }, limits: { 'cpu': '1000m', 'memory': '256Mi', 'ephemeral-storage': '1Gi' } });
     expect(one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0].resources).toEqual(small);
     expect(workerJob(objs).spec.template.spec.initContainers[0].resources).toEqual(small);
     const { chart: keda } = build({ mode: WorkerMode.scaledJob() }, 'batch');
-    expect(one(synthValid(keda), 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].resources).toEqual(small);
+    expect(one(synthValid(keda), 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].resources).toMatchObject(small);
   });
 
   test('each prop reaches its container', () => {
@@ -725,15 +725,15 @@ describe('WorkQueueJobs resources of the inner containers', () => {
     });
     const objs = synthValid(chart);
     const queue = one(objs, 'Deployment').spec.template.spec.containers[0];
-    expect(queue.resources).toEqual(json(200, 512));
+    expect(queue.resources).toMatchObject(json(200, 512));
     expect(queue.args.slice(-2)).toEqual(['--maxmemory', '409mb']);
-    expect(one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0].resources).toEqual(json(20, 32));
-    expect(workerJob(objs).spec.template.spec.initContainers[0].resources).toEqual(json(40, 24));
+    expect(one(objs, 'Job', q.seeder!.name).spec.template.spec.containers[0].resources).toMatchObject(json(20, 32));
+    expect(workerJob(objs).spec.template.spec.initContainers[0].resources).toMatchObject(json(40, 24));
     const { chart: keda } = build({ mode: WorkerMode.scaledJob(), reaperResources: r(30, 48) }, 'batch');
-    expect(one(synthValid(keda), 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].resources).toEqual(json(30, 48));
+    expect(one(synthValid(keda), 'CronJob').spec.jobTemplate.spec.template.spec.containers[0].resources).toMatchObject(json(30, 48));
     // Indexed mode: the item writer
     const { chart: c2 } = build({ items: WorkItems.fromList(ITEMS), mode: WorkerMode.indexed(), workerInitResources: r(40, 24) });
-    expect(one(synthValid(c2), 'Job').spec.template.spec.initContainers[0].resources).toEqual(json(40, 24));
+    expect(one(synthValid(c2), 'Job').spec.template.spec.initContainers[0].resources).toMatchObject(json(40, 24));
   });
 
   test('every container the pattern makes pulls IfNotPresent (the images are pinned)', () => {

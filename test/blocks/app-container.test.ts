@@ -46,7 +46,7 @@ describe('AppContainerProps', () => {
     expect(app.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 9000, scheme: 'HTTP' });
     expect(app.securityContext).toMatchObject({ runAsUser: 2000, runAsGroup: 2000, runAsNonRoot: true, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(app.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/tmp', '/var/cache/web']);
-    expect(app.resources).toEqual({ limits: { cpu: '1', memory: '512Mi' }, requests: { cpu: '100m', memory: '128Mi' } });
+    expect(app.resources).toEqual({ limits: { 'cpu': '1', 'memory': '512Mi', 'ephemeral-storage': '1Gi' }, requests: { 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' } });
     expect(spec.securityContext).toMatchObject({ runAsUser: 2000, fsGroup: 2000 });
   });
 

@@ -62,7 +62,7 @@ describe('StatefulShards', () => {
       { mountPath: '/tmp', name: 'redis-tmp' },
       { mountPath: '/data', name: 'data' },
     ]);
-    expect(pod.volumes).toEqual([{ name: 'redis-tmp', emptyDir: {} }, { name: 'data', emptyDir: {} }]);
+    expect(pod.volumes).toEqual([{ name: 'redis-tmp', emptyDir: { sizeLimit: '32Mi' } }, { name: 'data', emptyDir: { sizeLimit: '1024Mi' } }]);
   });
 
   test('storage: a claim template per shard for the data dir, mounted without a pod volume', () => {

@@ -74,11 +74,11 @@ describe('resources', () => {
     expect(() => checkResources(scope(), 'resources', { memory: { limit: '1Gb' as any } }))
       .toThrow("'resources.memory.limit' must be a Size of whole bytes, more than 0 (e.g. Size.mebibytes(128)), got '1Gb'");
   });
-  test('fails when memory is not whole MiB or ephemeral storage not whole GiB (cdk8s-plus would throw without a path)', () => {
+  test('fails when memory or ephemeral storage is not whole MiB (cdk8s-plus would throw without a path)', () => {
     expect(() => checkResources(scope(), 'resources', { memory: { limit: Size.kibibytes(1536) } }))
       .toThrow("'resources.memory.limit' must be a whole number of MiB (e.g. Size.mebibytes(128)), got '1536Ki'");
-    expect(() => checkResources(scope(), 'resources', { ephemeralStorage: { request: Size.mebibytes(512) } }))
-      .toThrow("'resources.ephemeralStorage.request' must be a whole number of GiB (e.g. Size.gibibytes(1)), got '512Mi'");
+    expect(() => checkResources(scope(), 'resources', { ephemeralStorage: { request: Size.kibibytes(1536) } }))
+      .toThrow("'resources.ephemeralStorage.request' must be a whole number of MiB (e.g. Size.mebibytes(256)), got '1536Ki'");
   });
 });
 

@@ -41,8 +41,8 @@ describe('RestrictedSecurity', () => {
       { mountPath: '/var/cache/nginx', name: 'nginx-var-cache-nginx' },
     ]);
     expect(spec.volumes).toEqual([
-      { emptyDir: { medium: 'Memory' }, name: 'nginx-tmp' },
-      { emptyDir: { medium: 'Memory' }, name: 'nginx-var-cache-nginx' },
+      { emptyDir: { medium: 'Memory', sizeLimit: '16Mi' }, name: 'nginx-tmp' },
+      { emptyDir: { medium: 'Memory', sizeLimit: '16Mi' }, name: 'nginx-var-cache-nginx' },
     ]);
   });
 

@@ -17,7 +17,6 @@ export const SCANNER_EXCEPTIONS: { readonly [tool in ScannerName]: { readonly [c
     CKV_K8S_43: 'images are pinned by exact tag, not digest; `ContainerImages` overrides take `{ digest }` (and a registry mirror) for platforms that pin by digest',
   },
   'kube-score': {
-    'container-ephemeral-storage-request-and-limit': 'no ephemeral-storage request/limit on the containers yet (issue 23: per daemon, overridable) — not built',
     'container-image-pull-policy': 'imagePullPolicy IfNotPresent on tag-pinned images (see checkov CKV_K8S_15)',
     'container-resources': 'no CPU limit on git-sync (and its initial clone), the process inspector and the HTTPS terminator (see checkov CKV_K8S_11)',
     'container-security-context-user-group-id': "user and group IDs below 10000: the images' own (see checkov CKV_K8S_40)",

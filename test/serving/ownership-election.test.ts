@@ -103,8 +103,8 @@ describe('OwnershipElection', () => {
     ]);
     expect(sidecar.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(spec.volumes).toEqual([
-      { emptyDir: {}, name: 'app-tmp' },
-      { emptyDir: { medium: 'Memory' }, name: 'election-state' },
+      { emptyDir: { sizeLimit: '1024Mi' }, name: 'app-tmp' },
+      { emptyDir: { medium: 'Memory', sizeLimit: '1Mi' }, name: 'election-state' },
       { configMap: { name: 'scheduler-election' }, name: 'election-config' },
       {
         name: 'election-token',

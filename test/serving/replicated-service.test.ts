@@ -44,7 +44,7 @@ describe('ReplicatedService', () => {
     expect(app.readinessProbe).toEqual({ failureThreshold: 3, httpGet: { path: '/readyz', port: 8080, scheme: 'HTTP' } });
     expect(app.startupProbe).toBeUndefined();
     expect(app.livenessProbe).toBeUndefined();
-    expect(app.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1000m', memory: '512Mi' } });
+    expect(app.resources).toEqual({ requests: { 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' }, limits: { 'cpu': '1000m', 'memory': '512Mi', 'ephemeral-storage': '1Gi' } });
     expect(app.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(one(objs, 'PodDisruptionBudget', 'dictionary').spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: APP } });
     const svc = one(objs, 'Service', 'dictionary');
@@ -81,7 +81,7 @@ describe('ReplicatedService', () => {
     const varnish = podSpec(objs, 'dictionary-cache').containers[0];
     expect(varnish.image).toBe('varnish:7.6.1-alpine');
     expect(varnish.command).toEqual(['varnishd', '-F', '-f', '/etc/varnish/vcl/default.vcl', '-a', 'http=:6081,HTTP', '-s', 'malloc,256m', '-n', '/var/lib/varnish/varnishd']);
-    expect(varnish.resources).toEqual({ requests: { cpu: '100m', memory: '384Mi' }, limits: { cpu: '1000m', memory: '384Mi' } });
+    expect(varnish.resources).toEqual({ requests: { 'cpu': '100m', 'memory': '384Mi', 'ephemeral-storage': '128Mi' }, limits: { 'cpu': '1000m', 'memory': '384Mi', 'ephemeral-storage': '576Mi' } });
     expect(varnish.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true });
     expect(varnish.volumeMounts).toEqual([
       { mountPath: '/etc/varnish/vcl', name: 'config', readOnly: true },
@@ -170,7 +170,7 @@ describe('ReplicatedService', () => {
     const varnish = podSpec(o2, 'dictionary-cache').containers[0];
     expect(varnish.command).toContain('malloc,1024m');
     expect(varnish.command).toContain('http=:8081,HTTP');
-    expect(varnish.resources).toEqual({ requests: { cpu: '200m', memory: '1100Mi' }, limits: { cpu: '2000m', memory: '1100Mi' } });
+    expect(varnish.resources).toEqual({ requests: { 'cpu': '200m', 'memory': '1100Mi', 'ephemeral-storage': '128Mi' }, limits: { 'cpu': '2000m', 'memory': '1100Mi', 'ephemeral-storage': '576Mi' } });
     expect(one(o2, 'Deployment', 'dictionary-cache').spec.replicas).toBe(3);
   });
 
@@ -279,7 +279,7 @@ describe('ReplicatedService', () => {
     const objs = synthValid(chart);
     // THEN
     expect(podSpec(objs, 'dictionary').containers[0].env).toEqual([{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } }]);
-    expect(podSpec(objs, 'dictionary-tls').containers[0].resources).toEqual({ requests: { cpu: '250m', memory: '96Mi' }, limits: { cpu: '500m', memory: '96Mi' } });
+    expect(podSpec(objs, 'dictionary-tls').containers[0].resources).toEqual({ requests: { 'cpu': '250m', 'memory': '96Mi', 'ephemeral-storage': '32Mi' }, limits: { 'cpu': '500m', 'memory': '96Mi', 'ephemeral-storage': '192Mi' } });
     // AND every container of the chart pulls only when missing (every image is pinned)
     for (const d of ofKind(objs, 'Deployment')) expect(d.spec.template.spec.containers.map((x: any) => x.imagePullPolicy)).toEqual(['IfNotPresent']);
   });

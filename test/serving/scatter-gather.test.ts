@@ -122,7 +122,7 @@ describe('ScatterGather', () => {
     expect(c.env).toBeUndefined();
     expect(c.workingDir).toBe('/etc/scatter-gather');
     expect(c.volumeMounts).toEqual([{ mountPath: '/etc/scatter-gather', name: 'root', readOnly: true }, { mountPath: '/tmp', name: 'root-tmp' }]);
-    expect(spec.volumes).toEqual([{ configMap: { name: 'search-root' }, name: 'root' }, { emptyDir: {}, name: 'root-tmp' }]);
+    expect(spec.volumes).toEqual([{ configMap: { name: 'search-root' }, name: 'root' }, { emptyDir: { sizeLimit: '32Mi' }, name: 'root-tmp' }]);
     expect(c.readinessProbe).toEqual({ failureThreshold: 1, httpGet: { path: '/readyz', port: 8080, scheme: 'HTTP' }, periodSeconds: 5 });
     expect(c.livenessProbe).toEqual({ failureThreshold: 3, httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' }, periodSeconds: 10 });
     expect(c.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
@@ -258,7 +258,7 @@ describe('ScatterGather', () => {
     // THEN the default 256Mi holds floor((256Mi - 64Mi) / (3 × (4Mi + 32Ki) + 2Mi + 32Ki)) = 13 fan-outs
     expect([d.sg.maxConcurrentRequests, d.sg.rootMemoryLimit.toMebibytes()]).toEqual([13, 256]);
     const c = one(d.objs, 'Deployment', 'search').spec.template.spec.containers[0];
-    expect(c.resources).toEqual({ limits: { cpu: '1', memory: '256Mi' }, requests: { cpu: '100m', memory: '64Mi' } });
+    expect(c.resources).toEqual({ limits: { 'cpu': '1', 'memory': '256Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '100m', 'memory': '64Mi', 'ephemeral-storage': '16Mi' } });
     expect(c.command[1]).toBe('--max-old-space-size=170');
     expect(JSON.parse(d.sg.rootConfig)).toMatchObject({ maxConcurrentRequests: 13, memoryLimitBytes: 268435456 });
     // WHEN only the concurrency is given, THEN the limit is derived: 64Mi + 40 × 14.125Mi = 629Mi
@@ -275,12 +275,12 @@ describe('ScatterGather', () => {
     expect([f.sg.maxConcurrentRequests, f.sg.rootMemoryLimit.toMebibytes()]).toEqual([256, 1024]);
     const g = synth({ rootResources: { memory: { limit: Size.mebibytes(1024) } } });
     expect(g.sg.maxConcurrentRequests).toBe(67);
-    expect(one(g.objs, 'Deployment', 'search').spec.template.spec.containers[0].resources).toEqual({ limits: { memory: '1024Mi' } });
+    expect(one(g.objs, 'Deployment', 'search').spec.template.spec.containers[0].resources).toEqual({ limits: { 'memory': '1024Mi', 'ephemeral-storage': '64Mi' }, requests: { 'ephemeral-storage': '16Mi' } });
     // WHEN both are given and fit, THEN both are used as given
     expect(synth({ rootResources: { memory: { limit: Size.mebibytes(1024) } }, maxConcurrentRequests: 50 }).sg.maxConcurrentRequests).toBe(50);
     // AND a CPU-only rootResources keeps its CPU and gets the derived memory
     const h = synth({ rootResources: { cpu: { request: kplus.Cpu.millis(250) } } });
-    expect(one(h.objs, 'Deployment', 'search').spec.template.spec.containers[0].resources).toEqual({ limits: { memory: '256Mi' }, requests: { cpu: '250m', memory: '64Mi' } });
+    expect(one(h.objs, 'Deployment', 'search').spec.template.spec.containers[0].resources).toEqual({ limits: { 'memory': '256Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '250m', 'memory': '64Mi', 'ephemeral-storage': '16Mi' } });
     // AND many large shards that 256Mi cannot hold get what one fan-out needs: 64Mi + 20 × (4 × 4Mi + 32Ki) + 2Mi + 32Ki
     const big = synth({ shards: 20, maxLeafResponseSize: Size.mebibytes(4) });
     expect([big.sg.maxConcurrentRequests, big.sg.rootMemoryLimit.toMebibytes()]).toEqual([1, 387]);

@@ -81,7 +81,7 @@ describe('ShardedCache', () => {
     expect(proxy.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'twemproxy', 'app.kubernetes.io/instance': 'cache', 'app.kubernetes.io/component': 'proxy' });
     expect(tp.imagePullPolicy).toBe('IfNotPresent');
     expect(mc.imagePullPolicy).toBe('IfNotPresent');
-    expect(tp.resources).toEqual({ limits: { cpu: '1000m', memory: '256Mi' }, requests: { cpu: '100m', memory: '64Mi' } });
+    expect(tp.resources).toEqual({ limits: { 'cpu': '1000m', 'memory': '256Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '100m', 'memory': '64Mi', 'ephemeral-storage': '16Mi' } });
   });
 
   test('ambassador mode: twemproxy in each client pod on 127.0.0.1, no proxy tier', () => {
@@ -239,13 +239,13 @@ describe('ShardedCache', () => {
     new ShardedCache(chart, 'tier', { shardResources: res(200), proxyResources: res(90) });
     const objs = synthValid(chart);
     const r = (m: number) => ({ requests: { cpu: `${m}m`, memory: `${m}Mi` }, limits: { cpu: `${2 * m}m`, memory: `${2 * m}Mi` } });
-    expect(one(objs, 'StatefulSet', 'cache-shard').spec.template.spec.containers[0].resources).toEqual(r(300));
-    expect(one(objs, 'StatefulSet', 'cache-shard').spec.template.spec.initContainers[0].resources).toEqual(r(20));
+    expect(one(objs, 'StatefulSet', 'cache-shard').spec.template.spec.containers[0].resources).toMatchObject(r(300));
+    expect(one(objs, 'StatefulSet', 'cache-shard').spec.template.spec.initContainers[0].resources).toMatchObject(r(20));
     const web = one(objs, 'Deployment', 'web').spec.template.spec;
-    expect(sidecarOf(web, 'twemproxy').resources).toEqual(r(70));
-    expect(web.initContainers[0].resources).toEqual(r(20));
-    expect(one(objs, 'StatefulSet', 'tier-shard').spec.template.spec.containers[0].resources).toEqual(r(200));
-    expect(one(objs, 'Deployment', 'tier-proxy').spec.template.spec.containers[0].resources).toEqual(r(90));
+    expect(sidecarOf(web, 'twemproxy').resources).toMatchObject(r(70));
+    expect(web.initContainers[0].resources).toMatchObject(r(20));
+    expect(one(objs, 'StatefulSet', 'tier-shard').spec.template.spec.containers[0].resources).toMatchObject(r(200));
+    expect(one(objs, 'Deployment', 'tier-proxy').spec.template.spec.containers[0].resources).toMatchObject(r(90));
   });
 
   test('pod options reach every pod template the cache makes (shards in both modes, the proxy tier), not the clients', () => {

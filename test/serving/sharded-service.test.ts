@@ -112,9 +112,9 @@ describe('ShardedService', () => {
     const shard = one(objs, 'Deployment', 'search-shard-0').spec.template.spec;
     expect(shard.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 });
     expect(shard.containers[0].volumeMounts).toEqual([{ mountPath: '/tmp', name: 'shard-tmp' }]);
-    expect(shard.containers[0].resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '128Mi' } });
+    expect(shard.containers[0].resources).toEqual({ requests: { 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' }, limits: { 'cpu': '500m', 'memory': '128Mi', 'ephemeral-storage': '1Gi' } });
     const router = one(objs, 'Deployment', 'search-router').spec.template.spec.containers[0];
-    expect(router.resources).toEqual({ requests: { cpu: '200m', memory: '32Mi' }, limits: { cpu: '400m', memory: '64Mi' } });
+    expect(router.resources).toEqual({ requests: { 'cpu': '200m', 'memory': '32Mi', 'ephemeral-storage': '32Mi' }, limits: { 'cpu': '400m', 'memory': '64Mi', 'ephemeral-storage': '192Mi' } });
     for (const d of ofKind(objs, 'Deployment')) expect(d.spec.template.spec.containers[0].imagePullPolicy).toBe('IfNotPresent');
   });
   test('NetworkPolicies: the clients → the router (its pod port) → each shard on the shard port, the router to DNS; the Mermaid from the same graph', () => {

@@ -503,7 +503,7 @@ describe('AdapterMonitoring: one vocabulary (app container, pod options, labels,
     expect(app.imagePullPolicy).toBe('IfNotPresent');
     expect(app.securityContext).toEqual(RESTRICTED(1000, 1000));
     expect(app.volumeMounts).toEqual([{ mountPath: '/tmp', name: 'app-tmp' }]);
-    expect(app.resources).toEqual({ limits: { cpu: '1500m', memory: '2048Mi' }, requests: { cpu: '1000m', memory: '512Mi' } });
+    expect(app.resources).toEqual({ limits: { 'cpu': '1500m', 'memory': '2048Mi', 'ephemeral-storage': '1Gi' }, requests: { 'cpu': '1000m', 'memory': '512Mi', 'ephemeral-storage': '64Mi' } });
   });
 
   test('labels: the pod\'s objects are the app\'s (base name, component app, version the app image tag); ConfigMaps name their software', () => {
@@ -583,7 +583,7 @@ describe('AdapterMonitoring: one vocabulary (app container, pod options, labels,
     });
     const objs = synthValid(chart);
     for (const name of ['redis-exporter', 'health', 'log-normalizer']) {
-      expect(container(objs, name).resources).toEqual({ limits: { cpu: '50m', memory: '16Mi' }, requests: { cpu: '5m', memory: '8Mi' } });
+      expect(container(objs, name).resources).toEqual({ limits: { 'cpu': '50m', 'memory': '16Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '5m', 'memory': '8Mi', 'ephemeral-storage': '16Mi' } });
     }
     const c2 = Testing.chart();
     new AdapterMonitoring(c2, 'cache', {
@@ -591,9 +591,9 @@ describe('AdapterMonitoring: one vocabulary (app container, pod options, labels,
       adapters: [MonitoringAdapter.redisExporter(), MonitoringAdapter.health({ check: HealthCheck.redisPing() }), MonitoringAdapter.logNormalizer({ logDir: '/var/log/redis', format: LogFormat.redis() })],
     });
     const defaults = synthValid(c2);
-    expect(container(defaults, 'redis-exporter').resources).toEqual({ limits: { cpu: '100m', memory: '64Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
-    expect(container(defaults, 'health').resources).toEqual({ limits: { cpu: '100m', memory: '96Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
-    expect(container(defaults, 'log-normalizer').resources).toEqual({ limits: { cpu: '200m', memory: '128Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
+    expect(container(defaults, 'redis-exporter').resources).toEqual({ limits: { 'cpu': '100m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '10m', 'memory': '32Mi', 'ephemeral-storage': '16Mi' } });
+    expect(container(defaults, 'health').resources).toEqual({ limits: { 'cpu': '100m', 'memory': '96Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '10m', 'memory': '32Mi', 'ephemeral-storage': '16Mi' } });
+    expect(container(defaults, 'log-normalizer').resources).toEqual({ limits: { 'cpu': '200m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '10m', 'memory': '32Mi', 'ephemeral-storage': '16Mi' } });
   });
 });
 

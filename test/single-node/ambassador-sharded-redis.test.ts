@@ -53,7 +53,7 @@ describe('AmbassadorShardedRedis', () => {
     expect(shard.command).toEqual(['redis-server']);
     // authenticated by default: the password (the Secret <name>-redis-auth) from the include the init container writes
     expect(shard.args).toEqual(['/run/redis-auth/auth.conf', '--port', '6379', '--bind', '* -::*', '--dir', '/data', '--maxmemory', '256mb', '--maxmemory-policy', 'noeviction', '--save', '', '--appendonly', 'no']);
-    expect(shard.resources).toEqual({ limits: { cpu: '1000m', memory: '384Mi' }, requests: { cpu: '100m', memory: '384Mi' } });
+    expect(shard.resources).toEqual({ limits: { 'cpu': '1000m', 'memory': '384Mi', 'ephemeral-storage': '512Mi' }, requests: { 'cpu': '100m', 'memory': '384Mi', 'ephemeral-storage': '64Mi' } });
     expect(shard.readinessProbe.exec.command).toEqual(['sh', '-c', 'redis-cli --askpass -h 127.0.0.1 -p 6379 ping < /run/secrets/redis-auth/password | grep -q PONG']);
     expect(sts.metadata.annotations).toEqual({ 'distributed-patterns.dev/redis-auth': 'secret sharded-redis-redis-auth/password' });
     expect(sts.spec.template.spec.initContainers[0].volumeMounts).toEqual([
@@ -97,7 +97,7 @@ describe('AmbassadorShardedRedis', () => {
     expect(ambassador.imagePullPolicy).toBe('IfNotPresent');
     expect(ambassador.command).toEqual(['nutcracker', '--conf-file', '/etc/nutcracker/nutcracker.yml', '--stats-addr', '127.0.0.1', '--stats-port', '22222', '--verbose', '5']);
     expect(ambassador.ports).toBeUndefined(); // stats stay inside the pod
-    expect(ambassador.resources).toEqual({ limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '50m', memory: '32Mi' } });
+    expect(ambassador.resources).toEqual({ limits: { 'cpu': '500m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '50m', 'memory': '32Mi', 'ephemeral-storage': '16Mi' } });
     expect(ambassador.securityContext).toMatchObject({ runAsUser: 65534, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
     // the default password: the config rendered with redis_auth into a memory-backed emptyDir by an init container
     expect(ambassador.volumeMounts).toEqual([{ mountPath: '/etc/nutcracker', name: 'sharded-redis-twemproxy-auth', readOnly: true }]);
@@ -139,7 +139,7 @@ describe('AmbassadorShardedRedis', () => {
     expect(pod.initContainers[0].restartPolicy).toBeUndefined();
     expect(pod.initContainers[0].image).toBe('redis:7.2.5-alpine');
     expect(pod.initContainers[0].imagePullPolicy).toBe('IfNotPresent');
-    expect(pod.initContainers[0].resources).toEqual({ limits: { cpu: '100m', memory: '32Mi' }, requests: { cpu: '10m', memory: '8Mi' } });
+    expect(pod.initContainers[0].resources).toEqual({ limits: { 'cpu': '100m', 'memory': '32Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '10m', 'memory': '8Mi', 'ephemeral-storage': '16Mi' } });
     expect(pod.initContainers[0].env).toBeUndefined();
     expect(pod.initContainers[0].command[2]).toContain('getline l < "/run/secrets/redis-auth/password"');
     expect(pod.initContainers[0].volumeMounts).toEqual([
@@ -235,7 +235,7 @@ describe('AmbassadorShardedRedis', () => {
     ]);
     expect(appC.ports).toEqual([{ containerPort: 8080, name: 'http' }]);
     expect(appC.readinessProbe.tcpSocket.port).toBe(8080);
-    expect(appC.resources).toEqual({ limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '50m', memory: '32Mi' } });
+    expect(appC.resources).toEqual({ limits: { 'cpu': '500m', 'memory': '128Mi', 'ephemeral-storage': '1Gi' }, requests: { 'cpu': '50m', 'memory': '32Mi', 'ephemeral-storage': '64Mi' } });
     expect(appC.volumeMounts).toEqual([{ mountPath: '/tmp', name: 'app-tmp' }]);
     expect(amb.ports).toEqual([{ containerPort: 7001, name: 'stats' }]);
     expect(amb.command).toContain('0.0.0.0');
@@ -253,10 +253,10 @@ describe('AmbassadorShardedRedis', () => {
       auth: SECRET(chart), app: APP, shardResources: res(300), ambassadorResources: res(70), authInitResources: res(20),
     });
     const objs = synthValid(chart);
-    expect(one(objs, 'StatefulSet').spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '300m', memory: '300Mi' }, limits: { cpu: '600m', memory: '600Mi' } });
+    expect(one(objs, 'StatefulSet').spec.template.spec.containers[0].resources).toEqual({ requests: { 'cpu': '300m', 'memory': '300Mi', 'ephemeral-storage': '64Mi' }, limits: { 'cpu': '600m', 'memory': '600Mi', 'ephemeral-storage': '512Mi' } });
     const pod = one(objs, 'Deployment', 'r-app').spec.template.spec;
-    expect(sidecarOf(pod, 'twemproxy').resources).toEqual({ requests: { cpu: '70m', memory: '70Mi' }, limits: { cpu: '140m', memory: '140Mi' } });
-    expect(pod.initContainers[0].resources).toEqual({ requests: { cpu: '20m', memory: '20Mi' }, limits: { cpu: '40m', memory: '40Mi' } });
+    expect(sidecarOf(pod, 'twemproxy').resources).toEqual({ requests: { 'cpu': '70m', 'memory': '70Mi', 'ephemeral-storage': '16Mi' }, limits: { 'cpu': '140m', 'memory': '140Mi', 'ephemeral-storage': '64Mi' } });
+    expect(pod.initContainers[0].resources).toEqual({ requests: { 'cpu': '20m', 'memory': '20Mi', 'ephemeral-storage': '16Mi' }, limits: { 'cpu': '40m', 'memory': '40Mi', 'ephemeral-storage': '64Mi' } });
   });
 
   test('pod options reach every pod template the construct makes (shards, app); their spread replaces the library\'s', () => {

@@ -87,7 +87,7 @@ describe('SidecarPod with the HTTPS terminator', () => {
     expect(spec.volumes).toEqual(expect.arrayContaining([
       { name: 'https-config', configMap: { name: 'legacy-https' } },
       { name: 'https-tls', secret: { secretName: 'legacy-tls', defaultMode: 0o440 } },
-      { name: 'https-tmp', emptyDir: {} },
+      { name: 'https-tmp', emptyDir: { sizeLimit: '32Mi' } },
     ]));
 
     // The config is the shared renderer's, proxying to the app's port on loopback.
@@ -340,7 +340,7 @@ describe('SidecarPod: one vocabulary (app container, pod options, labels, secret
     expect(web.startupProbe.httpGet).toEqual({ path: '/started', port: 8080, scheme: 'HTTP' });
     expect(web.livenessProbe.httpGet).toEqual({ path: '/alive', port: 8080, scheme: 'HTTP' });
     expect(web.imagePullPolicy).toBe('IfNotPresent');
-    expect(web.resources).toEqual({ limits: { cpu: '1000m', memory: '512Mi' }, requests: { cpu: '100m', memory: '128Mi' } });
+    expect(web.resources).toEqual({ limits: { 'cpu': '1000m', 'memory': '512Mi', 'ephemeral-storage': '1Gi' }, requests: { 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' } });
     expect(web.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000 });
     expect(podSpec(objs).securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true });
   });
@@ -441,7 +441,7 @@ describe('SidecarPod: one vocabulary (app container, pod options, labels, secret
     expect(shipper.readinessProbe.httpGet).toEqual({ path: '/ready', port: 2020, scheme: 'HTTP' });
     expect(shipper.startupProbe.tcpSocket).toEqual({ port: 2020 });
     expect(shipper.workingDir).toBe('/work');
-    expect(shipper.resources).toEqual({ limits: { memory: '64Mi' }, requests: { cpu: '20m', memory: '16Mi' } });
+    expect(shipper.resources).toEqual({ limits: { 'memory': '64Mi', 'ephemeral-storage': '1Gi' }, requests: { 'cpu': '20m', 'memory': '16Mi', 'ephemeral-storage': '64Mi' } });
     expect(shipper.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000 });
     expect(shipper.volumeMounts).toEqual([{ mountPath: '/tmp', name: 'shipper-tmp' }]);
   });
@@ -479,15 +479,15 @@ describe('SidecarPod: one vocabulary (app container, pod options, labels, secret
     pod.addSidecar(Sidecar.processInspector({ resources: r }));
     const objs = synthValid(chart);
     const expected = { limits: { cpu: '50m', memory: '16Mi' }, requests: { cpu: '5m', memory: '8Mi' } };
-    for (const name of ['https', 'config-sync', 'config-sync-init', 'process-inspector']) expect(container(objs, name).resources).toEqual(expected);
+    for (const name of ['https', 'config-sync', 'config-sync-init', 'process-inspector']) expect(container(objs, name).resources).toMatchObject(expected);
     const { chart: c2, pod: p2, tls: t2 } = legacy();
     p2.addSidecar(Sidecar.httpsTerminator({ secret: t2 }));
     p2.addSidecar(Sidecar.configSync({ repository: 'https://example.com/c.git' }));
     p2.addSidecar(Sidecar.processInspector());
     const defaults = synthValid(c2);
-    expect(container(defaults, 'https').resources).toEqual({ limits: { memory: '128Mi' }, requests: { cpu: '50m', memory: '32Mi' } });
-    expect(container(defaults, 'config-sync').resources).toEqual({ limits: { memory: '256Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
-    expect(container(defaults, 'process-inspector').resources).toEqual({ limits: { memory: '128Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
+    expect(container(defaults, 'https').resources).toMatchObject({ limits: { memory: '128Mi' }, requests: { cpu: '50m', memory: '32Mi' } });
+    expect(container(defaults, 'config-sync').resources).toMatchObject({ limits: { memory: '256Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
+    expect(container(defaults, 'process-inspector').resources).toMatchObject({ limits: { memory: '128Mi' }, requests: { cpu: '10m', memory: '32Mi' } });
   });
 });
 

@@ -5,7 +5,7 @@ import { BoundKafkaCluster, KafkaClusterHost } from './_host';
 import { applyPodOptionsToTemplate } from '../../blocks/_pod-options';
 import { StatefulShards } from '../../blocks/stateful-shards';
 import { KafkaConfig, KafkaSettingProblem } from '../../config/kafka';
-import { containerResources } from '../../core/_resources';
+import { resourcesOr } from '../../core/_resources';
 import { checkResources } from '../../core/_rules';
 import { ConfigChecksum } from '../../core/checksum';
 import { PropCheck } from '../../core/errors';
@@ -71,7 +71,7 @@ export interface EmbeddedKafkaOptions {
   /**
    * Resources of each node's Kafka container. The memory limit must be more than the heap.
    *
-   * @default - requests 250m CPU and 1.5 × the heap, limits 2 CPU and 2 × the heap (page cache and off-heap buffers)
+   * @default - requests 250m CPU and 1.5 × the heap, limits 2 CPU and 2 × the heap (page cache and off-heap buffers); ephemeral storage 64Mi request, 256Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly brokerResources?: kplus.ContainerResources;
   /**
@@ -269,8 +269,9 @@ class EmbeddedCluster implements ClusterVariant {
     const storage = o.storage ?? Size.gibibytes(10);
     PropCheck.wholeMebibytes(host, 'cluster.storage', 1, MAX_STORAGE_MIB, storage);
     checkStorageClass(host, o.storageClassName);
-    const resources = checkBrokerResources(host, o.brokerResources, heapMi)
-      ?? containerResources({ cpu: ['250m', '2'], memory: [`${Math.ceil(heapMi * 1.5)}Mi`, `${heapMi * 2}Mi`] });
+    // The log dirs are on the claim; the writable layer holds only /tmp and the broker's stdout logs.
+    const resources = resourcesOr(checkBrokerResources(host, o.brokerResources, heapMi),
+      { cpu: ['250m', '2'], memory: [`${Math.ceil(heapMi * 1.5)}Mi`, `${heapMi * 2}Mi`], ephemeralStorage: ['64Mi', '256Mi'] });
     const image = ContainerImages.resolve(host, ImageKey.KAFKA, host._images);
     const version = RecommendedLabels.versionOf(image);
     const namespace = Chart.of(host).namespace;

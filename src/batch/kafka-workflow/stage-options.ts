@@ -77,7 +77,7 @@ export interface StreamStageOptions extends KafkaStageOptions {
   /**
    * Resources of the stream processor's container.
    *
-   * @default - requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB (1 GiB for a join or reduce)
+   * @default - requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB (1 GiB for a join or reduce); ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
   /**

@@ -7,7 +7,7 @@ import { addAppContainer, checkAppContainer, CheckedAppContainer } from '../../b
 import { applyPodOptions } from '../../blocks/_pod-options';
 import { RestrictedWorkloads } from '../../blocks/_restricted-workload';
 import { StreamProcessorConfig } from '../../config/stream-processor';
-import { containerResources } from '../../core/_resources';
+import { resourcesOr } from '../../core/_resources';
 import { checkResources } from '../../core/_rules';
 import { AppContainerProps } from '../../core/app-container';
 import { ConfigChecksum } from '../../core/checksum';
@@ -111,7 +111,7 @@ export interface KafkaStageProps {
   /**
    * Resources of the stream processor's container.
    *
-   * @default - requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB (1 GiB when `stateful`)
+   * @default - requests 50m CPU and 64 MiB, limits 1 CPU and 256 MiB (1 GiB when `stateful`); ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
   /**
@@ -270,7 +270,7 @@ export class KafkaStage extends Construct {
       this.container = this.customContainer(app, props);
     } else {
       checkResources(this, 'resources', props.resources);
-      const resources = props.resources ?? containerResources({ cpu: ['50m', '1'], memory: ['64Mi', props.stateful ? '1Gi' : '256Mi'] });
+      const resources = resourcesOr(props.resources, { cpu: ['50m', '1'], memory: ['64Mi', props.stateful ? '1Gi' : '256Mi'] });
       this.configMap = new kplus.ConfigMap(this, 'Config', {
         metadata: { name: `${this.consumerGroup}-config`, labels },
         data: { [BENTO_CONFIG_FILE]: props.config! },

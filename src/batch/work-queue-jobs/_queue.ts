@@ -45,7 +45,10 @@ export function engineBinaries(engine: QueueEngine): EngineBinaries {
 }
 
 /** The default resources of the queue server, the seeder, the reaper and the worker pods' init containers. */
-export const QUEUE_RESOURCES: ResourceQuantities = { cpu: ['100m', '1000m'], memory: ['256Mi', '256Mi'] };
+/** The queue server's resources; ephemeral storage covers its `/data` emptyDir (`QUEUE_DATA_SIZE_LIMIT`) when it has no claim. */
+export const QUEUE_RESOURCES: ResourceQuantities = { cpu: ['100m', '1000m'], memory: ['256Mi', '256Mi'], ephemeralStorage: ['64Mi', '1Gi'] };
+/** The size limit of the queue server's `/data` emptyDir (no claim): its RDB/AOF files, a few times maxmemory. */
+export const QUEUE_DATA_SIZE_LIMIT = Size.mebibytes(896);
 export const SMALL_RESOURCES: ResourceQuantities = { cpu: ['10m', '200m'], memory: ['16Mi', '64Mi'] };
 
 /** Where the queue's objects are made, what they are called and what every pod of theirs gets. */
@@ -127,7 +130,7 @@ export function createQueueServer(at: QueueObjectsScope, options: QueueServerOpt
     liveness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT, initialDelaySeconds: Duration.seconds(10) }),
     resources,
   }, user);
-  container.mount('/data', claim === undefined ? kplus.Volume.fromEmptyDir(scope, 'QueueDataVolume', 'data')
+  container.mount('/data', claim === undefined ? kplus.Volume.fromEmptyDir(scope, 'QueueDataVolume', 'data', { sizeLimit: QUEUE_DATA_SIZE_LIMIT })
     : kplus.Volume.fromPersistentVolumeClaim(scope, 'QueueDataVolume', claim, { name: 'data' }));
   wireRedisServerAuth(options.auth, { scope, id: 'Queue', workload: deployment, server: container, image: at.image, user, volumePrefix: name });
   applyPodOptions(deployment, at.pod);

@@ -1,10 +1,11 @@
+import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { WorkerStageProps } from './worker-stage';
 import { checkAppContainer, CheckedAppContainer } from '../../blocks/_app-container';
 import { applyPodOptionsToTemplate } from '../../blocks/_pod-options';
 import { WorkQueueEnv } from '../../config/work-queue';
-import { ResourceQuantities } from '../../core/_resources';
+import { kubeContainer, newContainer, ResourceQuantities } from '../../core/_resources';
 import { AppContainerProps } from '../../core/app-container';
 import { ConfigChecksum } from '../../core/checksum';
 import { ResourceNames } from '../../core/names';
@@ -25,7 +26,14 @@ export const WORK_DIR = '/var/run/work-queue';
 /** The paths WorkQueueJobs mounts in worker containers besides `/tmp` (which is always writable). */
 const RESERVED_PATHS = [WORK_DIR, SCRIPTS_DIR, ITEMS_DIR];
 /** The worker's resources when `worker.resources` is unset. */
-export const WORKER_RESOURCES: ResourceQuantities = { cpu: ['1000m', '1500m'], memory: ['512Mi', '2048Mi'] };
+/** A worker's default resources; its ephemeral storage covers the work and tmp emptyDirs (`WORK_SIZE_LIMIT`, `TMP_SIZE_LIMIT`). */
+export const WORKER_RESOURCES: ResourceQuantities = { cpu: ['1000m', '1500m'], memory: ['512Mi', '2048Mi'], ephemeralStorage: ['256Mi', '2Gi'] };
+/** The size limit of a worker's work dir (the item it fetched and what it writes for it). */
+export const WORK_SIZE_LIMIT = Size.gibibytes(1);
+/** The size limit of a worker's /tmp. */
+export const TMP_SIZE_LIMIT = Size.mebibytes(512);
+/** The size limit of each of a worker's (or stage's) own writable dirs. */
+export const WRITABLE_DIR_SIZE_LIMIT = Size.mebibytes(256);
 
 /** A ConfigMap every container of the pod mounts read-only. */
 export interface MountedConfigMap {
@@ -56,8 +64,8 @@ export interface WorkerPodSpec {
 /** The worker pod template; prop errors name `scope`'s props (`worker`, `stages[i]`). */
 export function workerPod(scope: Construct, spec: WorkerPodSpec): kplus.k8s.PodTemplateSpec {
   const ns = new Construct(scope, 'WorkerPod');
-  const workVolume = kplus.Volume.fromEmptyDir(ns, 'Work', 'work');
-  const tmpVolume = kplus.Volume.fromEmptyDir(ns, 'Tmp', 'tmp');
+  const workVolume = kplus.Volume.fromEmptyDir(ns, 'Work', 'work', { sizeLimit: WORK_SIZE_LIMIT });
+  const tmpVolume = kplus.Volume.fromEmptyDir(ns, 'Tmp', 'tmp', { sizeLimit: TMP_SIZE_LIMIT });
   const ownEnv: { [name: string]: kplus.EnvValue } = { [WorkQueueEnv.WORK_DIR]: kplus.EnvValue.fromValue(WORK_DIR), ...spec.env };
   const mounted = spec.mounted;
   const mountedVolume = kplus.Volume.fromConfigMap(ns, mounted.id, mounted.configMap, { name: mounted.volumeName });
@@ -65,7 +73,7 @@ export function workerPod(scope: Construct, spec: WorkerPodSpec): kplus.k8s.PodT
   for (const v of [workVolume, tmpVolume, mountedVolume]) volumes.set(v.name, v);
 
   const userContainer = (prop: string, checked: CheckedAppContainer): kplus.k8s.Container => {
-    const c = new kplus.Container({ ...checked.props, securityContext: RestrictedSecurity.containerSecurityContext(checked) });
+    const c = newContainer({ ...checked.props, securityContext: RestrictedSecurity.containerSecurityContext(checked) });
     for (const [name, value] of Object.entries(ownEnv)) c.env.addVariable(name, value);
     c.mount(WORK_DIR, workVolume);
     c.mount('/tmp', tmpVolume);
@@ -78,7 +86,7 @@ export function workerPod(scope: Construct, spec: WorkerPodSpec): kplus.k8s.PodT
       const suffix = dir.replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase() || 'root';
       const name = `${c.name}-${suffix}`.slice(0, 63).replace(/-+$/, '');
       if (volumes.has(name)) throw propError(scope, `${prop}.writableDirs`, `paths that give distinct volume names (two make '${name}')`, dir);
-      const volume = kplus.Volume.fromEmptyDir(ns, `Writable-${name}`, name);
+      const volume = kplus.Volume.fromEmptyDir(ns, `Writable-${name}`, name, { sizeLimit: WRITABLE_DIR_SIZE_LIMIT });
       volumes.set(name, volume);
       c.mount(dir, volume);
     }
@@ -132,9 +140,12 @@ export function workerPod(scope: Construct, spec: WorkerPodSpec): kplus.k8s.PodT
   return template;
 }
 
-/** A container's spec with `capabilities: { drop: [ALL] }` (cdk8s-plus-27's `Capability` has no `ALL`). */
+/**
+ * A container's spec with `capabilities: { drop: [ALL] }` (cdk8s-plus-27's `Capability` has no `ALL`) and its ephemeral
+ * storage (`newContainer`).
+ */
 export function withDropAll(c: kplus.Container): kplus.k8s.Container {
-  const k = c._toKube();
+  const k = kubeContainer(c);
   return { ...k, securityContext: { ...k.securityContext, capabilities: { drop: ['ALL'] } } };
 }
 

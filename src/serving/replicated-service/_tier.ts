@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ServiceTier } from './tier-options';
@@ -33,6 +33,8 @@ export interface TierSpec {
   readonly configDir: string;
   readonly configText: string;
   readonly writableDirs: string[];
+  /** Each writable dir's emptyDir size limit (the container's ephemeral storage must cover them all). */
+  readonly writableDirSizeLimit: Size;
   readonly resources: kplus.ContainerResources;
   readonly ports: Array<{ number: number; name: string; servicePort: number }>;
   readonly secret?: kplus.ISecret;
@@ -84,7 +86,7 @@ export function addTier(owner: Construct, instance: string, t: TierSpec): AddedT
   }, { uid: t.uid, gid: t.gid });
   c.mount(t.configDir, kplus.Volume.fromConfigMap(scope, 'ConfigVolume', configMap, { name: 'config' }), { readOnly: true });
   if (t.secret) c.mount(NginxConfig.TLS_DIR, kplus.Volume.fromSecret(scope, 'TlsVolume', t.secret, { name: 'tls', defaultMode: 0o440 }), { readOnly: true });
-  RestrictedSecurity.addWritableDirs(d, c, { paths: t.writableDirs });
+  RestrictedSecurity.addWritableDirs(d, c, { paths: t.writableDirs, sizeLimit: t.writableDirSizeLimit });
   ConfigChecksum.annotate(d, [configMap]);
   applyPodOptions(d, t.pod);
   const pdb = RestrictedWorkloads.availability(scope, d, selector, labels, { replicas: t.replicas, pod: t.pod });

@@ -37,7 +37,7 @@ export interface CacheTierOptions {
    * objects): a memory limit must be at least `cacheSize` + 64Mi. Give the memory request equal to the limit, so
    * the cache is not something the pod is evicted for.
    *
-   * @default - requests 100m CPU and cacheSize + 128Mi memory, limits 1 CPU and the same memory
+   * @default - requests 100m CPU and cacheSize + 128Mi memory, limits 1 CPU and the same memory; ephemeral storage 128Mi request, 576Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
   /**
@@ -114,7 +114,7 @@ export interface TlsTierOptions {
   /**
    * The nginx container's resources.
    *
-   * @default - requests 100m CPU and 64Mi memory, limits 1 CPU and 128Mi memory
+   * @default - requests 100m CPU and 64Mi memory, limits 1 CPU and 128Mi memory; ephemeral storage 32Mi request, 192Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
   /**

@@ -2,7 +2,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { BoundShardedCacheProxy, ShardedCacheProxyHost } from './_host';
 import { applyPodOptions } from '../../blocks/_pod-options';
 import { RestrictedWorkloads } from '../../blocks/_restricted-workload';
-import { containerResources } from '../../core/_resources';
+import { resourcesOr } from '../../core/_resources';
 import { Availability } from '../../core/availability';
 import { PropCheck } from '../../core/errors';
 import { ContainerImages, ImageKey } from '../../core/images';
@@ -28,7 +28,7 @@ export function bindSharedTier(host: ShardedCacheProxyHost, replicas: number, ex
     containerName: 'twemproxy',
     exposeStats,
     exposeListen: true,
-    resources: host.proxyResources ?? containerResources(SHARED_TIER_RESOURCES),
+    resources: resourcesOr(host.proxyResources, SHARED_TIER_RESOURCES),
   });
   applyPodOptions(deployment, host.pod);
   RestrictedWorkloads.availability(scope, deployment, selector, labels, { replicas, pod: host.pod });

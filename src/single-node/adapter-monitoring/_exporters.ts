@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { alertsFor, ExportedApp } from './_alerts';
 import { AdapterPreset, AppPortLookup, BoundAdapter, checkWord, MonitoringHost, secretEnv } from './_host';
 import { ExporterOptions, MemcachedExporterOptions, PostgresExporterOptions, RedisExporterOptions } from './options';
-import { containerResources } from '../../core/_resources';
+import { resourcesOr } from '../../core/_resources';
 import { checkResources } from '../../core/_rules';
 import { PropCheck } from '../../core/errors';
 import { ImageKey } from '../../core/images';
@@ -55,7 +55,7 @@ export abstract class Exporter<O extends ExporterOptions> implements AdapterPres
       liveness: kplus.Probe.fromTcpSocket({
         port: listenPort, periodSeconds: Duration.seconds(20), timeoutSeconds: Duration.seconds(2), failureThreshold: 3,
       }),
-      resources: o.resources ?? containerResources({ cpu: ['10m', '100m'], memory: ['32Mi', '64Mi'] }),
+      resources: resourcesOr(o.resources, { cpu: ['10m', '100m'], memory: ['32Mi', '64Mi'] }),
     });
     return {
       container,

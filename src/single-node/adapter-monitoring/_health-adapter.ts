@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { AdapterPreset, BoundAdapter, MonitoringHost } from './_host';
 import { HealthCheck } from './health-check';
 import { HealthAdapterOptions } from './options';
-import { containerResources } from '../../core/_resources';
+import { resourcesOr } from '../../core/_resources';
 import { checkResources } from '../../core/_rules';
 import { PropCheck } from '../../core/errors';
 import { ImageKey } from '../../core/images';
@@ -64,7 +64,7 @@ export class HealthAdapter implements AdapterPreset {
         port: listenPort, periodSeconds: Duration.seconds(periodSeconds), timeoutSeconds: probeTimeout, failureThreshold, successThreshold: 1,
       }),
       liveness: kplus.Probe.fromHttpGet('/livez', { port: listenPort, periodSeconds: Duration.seconds(20), timeoutSeconds: Duration.seconds(2), failureThreshold: 3 }),
-      resources: o.resources ?? containerResources({ cpu: ['10m', '100m'], memory: ['32Mi', '96Mi'] }),
+      resources: resourcesOr(o.resources, { cpu: ['10m', '100m'], memory: ['32Mi', '96Mi'] }),
     });
     container.mount(HEALTH_DIR, kplus.Volume.fromConfigMap(host, `${n}-program-volume`, configMap, { name: `${n}-program` }), { readOnly: true });
     return { container, healthPort: listenPort };

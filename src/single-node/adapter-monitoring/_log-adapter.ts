@@ -4,7 +4,7 @@ import { AdapterPreset, BoundAdapter, MonitoringHost } from './_host';
 import { LogAdapterOptions } from './options';
 import { throwFirstPropProblem } from '../../config/_problems';
 import { FluentBitConfig, FluentBitConfigOptions, LogFormat } from '../../config/fluent-bit';
-import { containerResources } from '../../core/_resources';
+import { resourcesOr } from '../../core/_resources';
 import { checkResources } from '../../core/_rules';
 import { PropCheck } from '../../core/errors';
 import { ImageKey } from '../../core/images';
@@ -65,7 +65,7 @@ export class LogAdapter implements AdapterPreset {
       image,
       command: ['/fluent-bit/bin/fluent-bit'],
       args: ['-c', `${FLUENT_BIT_ETC}/${FluentBitConfig.MAIN_FILE}`],
-      resources: o.resources ?? containerResources({ cpu: ['10m', '200m'], memory: ['32Mi', '128Mi'] }),
+      resources: resourcesOr(o.resources, { cpu: ['10m', '200m'], memory: ['32Mi', '128Mi'] }),
     });
     container.mount(FLUENT_BIT_ETC, kplus.Volume.fromConfigMap(host, `${n}-config-volume`, configMap, { name: `${n}-config` }), { readOnly: true });
     RestrictedSecurity.addWritableDirs(host.workload, container, { paths: [FLUENT_BIT_STATE], sizeLimit: Size.mebibytes(16) });

@@ -38,7 +38,7 @@ export interface ExporterOptions {
   /**
    * CPU and memory of the exporter container.
    *
-   * @default - requests 10m CPU / 32Mi memory, limits 100m / 64Mi
+   * @default - requests 10m CPU / 32Mi memory, limits 100m / 64Mi; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
 }
@@ -139,7 +139,7 @@ export interface HealthAdapterOptions {
   /**
    * CPU and memory of the adapter container.
    *
-   * @default - requests 10m CPU / 32Mi memory, limits 100m / 96Mi
+   * @default - requests 10m CPU / 32Mi memory, limits 100m / 96Mi; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
 }
@@ -176,7 +176,7 @@ export interface LogAdapterOptions {
   /**
    * CPU and memory of the adapter container.
    *
-   * @default - requests 10m CPU / 32Mi memory, limits 200m / 128Mi
+   * @default - requests 10m CPU / 32Mi memory, limits 200m / 128Mi; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
 }

@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import { BoundSidecar, checkPath, RestrictedContainerSpec, SidecarHost, SidecarPreset } from './_host';
 import { GitCredentials } from './git-credentials';
 import { ConfigSyncOptions } from './options';
-import { containerResources } from '../../core/_resources';
+import { resourcesOr } from '../../core/_resources';
 import { checkResources } from '../../core/_rules';
 import { PropCheck } from '../../core/errors';
 import { ContainerImages, ImageKey } from '../../core/images';
@@ -58,7 +58,7 @@ export class ConfigSync implements SidecarPreset {
       mounts: [{ volume: containerName, path: GIT_ROOT }],
       volumeMounts: auth?.volumeMounts ?? [],
       writableDirs: ['/tmp'],
-      resources: o.resources ?? containerResources({ cpu: ['10m'], memory: ['32Mi', '256Mi'] }),
+      resources: resourcesOr(o.resources, { cpu: ['10m'], memory: ['32Mi', '256Mi'], ephemeralStorage: ['32Mi', `${sizeLimit.toMebibytes() + 64}Mi`] }),
     };
     args.push(...auth?.args ?? []);
     // The one-time initial clone does not notify the app: it has not started yet.

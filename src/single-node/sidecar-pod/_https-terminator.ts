@@ -2,7 +2,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { BoundSidecar, SidecarHost, SidecarPortSpec, SidecarPreset, volumeName } from './_host';
 import { HttpsTerminatorOptions } from './options';
 import { NginxConfig, NginxTlsProxyOptions } from '../../config/nginx';
-import { containerResources } from '../../core/_resources';
+import { resourcesOr } from '../../core/_resources';
 import { checkResources } from '../../core/_rules';
 import { PropCheck } from '../../core/errors';
 import { ContainerImages, ImageKey } from '../../core/images';
@@ -64,7 +64,7 @@ export class HttpsTerminator implements SidecarPreset {
       ports,
       volumeMounts: [{ path: NginxConfig.CONFIG_DIR, volume: configVolume }, { path: NginxConfig.TLS_DIR, volume: tlsVolume }],
       writableDirs: [NginxConfig.DEFAULT_RUN_DIR],
-      resources: o.resources ?? containerResources({ cpu: ['50m'], memory: ['32Mi', '128Mi'] }),
+      resources: resourcesOr(o.resources, { cpu: ['50m'], memory: ['32Mi', '128Mi'] }),
       readiness: kplus.Probe.fromTcpSocket({ port: httpsPort }),
     });
     // The terminator fronts the app: the app's plain port is no longer exposed by default.

@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { BoundSidecar, SidecarHost, SidecarPreset, volumeName } from './_host';
 import { ProcessInspectorOptions } from './options';
-import { containerResources } from '../../core/_resources';
+import { resourcesOr } from '../../core/_resources';
 import { checkResources } from '../../core/_rules';
 import { PropCheck } from '../../core/errors';
 import { ContainerImages, ImageKey } from '../../core/images';
@@ -45,7 +45,7 @@ export class ProcessInspector implements SidecarPreset {
       ports: [{ name: 'metrics', number: port, expose, servicePort: port, declare: expose, metrics: true, numberProp: p('port'), nameProp: p('port') }],
       volumeMounts: [{ path: '/etc/process-exporter', volume: configVolume }],
       writableDirs: [],
-      resources: o.resources ?? containerResources({ cpu: ['10m'], memory: ['32Mi', '128Mi'] }),
+      resources: resourcesOr(o.resources, { cpu: ['10m'], memory: ['32Mi', '128Mi'] }),
     });
     host._enableShareProcessNamespace();
     return { container: added.container, configMap, volumes: [configVolume, ...added.volumes] };

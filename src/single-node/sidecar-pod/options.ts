@@ -110,7 +110,7 @@ export interface SidecarContainerOptions {
   /**
    * Resource requests and limits.
    *
-   * @default - requests 10m CPU and 32Mi memory, limit 128Mi memory
+   * @default - requests 10m CPU and 32Mi memory, limit 128Mi memory; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
   /**
@@ -188,7 +188,7 @@ export interface HttpsTerminatorOptions {
   /**
    * Resource requests and limits.
    *
-   * @default - requests 50m CPU and 32Mi memory, limit 128Mi memory
+   * @default - requests 50m CPU and 32Mi memory, limit 128Mi memory; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
 }
@@ -265,7 +265,7 @@ export interface ConfigSyncOptions {
   /**
    * Resource requests and limits.
    *
-   * @default - requests 10m CPU and 32Mi memory, limit 256Mi memory
+   * @default - requests 10m CPU and 32Mi memory, limit 256Mi memory; ephemeral storage 32Mi request, `sizeLimit` + 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
 }
@@ -296,7 +296,7 @@ export interface ProcessInspectorOptions {
   /**
    * Resource requests and limits.
    *
-   * @default - requests 10m CPU and 32Mi memory, limit 128Mi memory
+   * @default - requests 10m CPU and 32Mi memory, limit 128Mi memory; ephemeral storage 16Mi request, 64Mi limit (kept when yours leave `ephemeralStorage` out)
    */
   readonly resources?: kplus.ContainerResources;
 }

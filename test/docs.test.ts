@@ -5,7 +5,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { exampleNames, synthExample } from '../scripts/synth-examples';
 import { ContainerImages, RecommendedLabels } from '../src';
-import { exceptionsTable } from './real/scanner-exceptions';
+import { exceptionsTable } from './harness/scanner-exceptions';
 
 const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 
@@ -98,7 +98,7 @@ describe("the README's bad-input table (scripts/bad-input-counts.ts)", () => {
 });
 
 describe('README security section', () => {
-  test('the scanner exceptions table is the list tier 2 enforces (test/real/scanner-exceptions.ts), every reason final', () => {
+  test('the scanner exceptions table is the list tier 2 enforces (test/harness/scanner-exceptions.ts), every reason final', () => {
     const m = /<!-- scanners:exceptions -->\n([\s\S]*?)\n<!-- \/scanners:exceptions -->/.exec(readme);
     expect(m).not.toBeNull();
     expect(m![1]).toBe(exceptionsTable());

@@ -4,17 +4,17 @@
  * - checkov (Kubernetes framework), kube-score and kube-linter each catch the usual mistakes in a careless
  *   Deployment (a scanner that never fails proves nothing), then run over every synthesized example. The table of
  *   findings per tool and check is printed (and written to test-reports/scanners.txt); the run fails on a finding
- *   of a check that test/real/scanner-exceptions.ts does not list, and on a listed check that finds nothing any more.
+ *   of a check that test/harness/scanner-exceptions.ts does not list, and on a listed check that finds nothing any more.
  * - `netpolTruthTable` (cyclonus, offline) on hand-written policies: default deny, one allowed edge, namespace
  *   selectors, ports, egress and ingress both needed; then over every example's objects.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { exceptionFor, SCANNER_EXCEPTIONS } from './scanner-exceptions';
 import { exampleNames, synthExample } from '../../scripts/synth-examples';
 import { allProbes, cyclonusVersion, netpolTruthTable, NetpolProbe, podsOf, probeKey } from '../harness/netpol';
 import { stopAll } from '../harness/proc';
+import { exceptionFor, SCANNER_EXCEPTIONS } from '../harness/scanner-exceptions';
 import {
   checkovScan, checkovVersion, findingsTable, kubeLinterScan, kubeScoreScan, kubeScoreVersion, manifestDir, ScanResult,
   scanAll, SCANNERS,

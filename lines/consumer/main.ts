@@ -5,7 +5,7 @@
 // and synthesizes it. It is compiled only there (no tsconfig of the repository includes it).
 import { App, Chart, ChartProps, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
-import { AmbassadorShardedRedis, CacheEngine, ShardedCache, ShardedCacheProxy } from 'cdk8s-distributed-patterns-34';
+import { AmbassadorShardedRedis, CacheEngine, RedisAuth, ShardedCache, ShardedCacheProxy } from 'cdk8s-distributed-patterns-34';
 import { Construct } from 'constructs';
 
 export class MyChart extends Chart {
@@ -44,11 +44,10 @@ export class MyChart extends Chart {
     });
 
     // The patterns take them.
-    const password: kplus.SecretValue = { secret, key: 'password' };
     const redis = new AmbassadorShardedRedis(this, 'sessions', {
       shards: 3,
       maxMemory: Size.mebibytes(64),
-      password,
+      auth: RedisAuth.fromSecret(secret, 'password'),
     });
     const ambassador: kplus.Container = redis.addAmbassadorTo(web);
     ambassador.mount('/var/run/consumer', kplus.Volume.fromEmptyDir(this, 'consumer-run', 'consumer-run'));

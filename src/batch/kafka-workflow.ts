@@ -4,7 +4,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
-import { TrafficGraph } from '../blocks/_traffic';
+import { networkPortProblem, TrafficGraph } from '../blocks/_traffic';
 import { StatefulShards } from '../blocks/stateful-shards';
 import { KafkaConfig } from '../config/kafka';
 import { StreamConfigProblem, StreamProcessorConfig } from '../config/stream-processor';
@@ -459,9 +459,11 @@ export class KafkaWorkflow extends Construct {
     if (t === null || typeof t !== 'object' || !(t.peer instanceof NetworkPeer)) {
       throw this.stageError(name, 'callTarget', 'a NetworkRule ({ peer: NetworkPeer.pods(…), ports: [{ port }] })', t);
     }
-    if (t.ports !== undefined && (!Array.isArray(t.ports) || t.ports.some((p) => p === null || typeof p !== 'object' || !Number.isInteger(p.port) || p.port < 1 || p.port > 65535))) {
-      throw this.stageError(name, 'callTarget.ports', 'a list of { port } with port an integer 1–65535', t.ports);
-    }
+    if (t.ports !== undefined && !Array.isArray(t.ports)) throw this.stageError(name, 'callTarget.ports', 'a list of { port, protocol? }', t.ports);
+    (t.ports ?? []).forEach((p, i) => {
+      const problem = networkPortProblem(p);
+      if (problem) throw this.stageError(name, `callTarget.ports[${i}].${problem.field}`, problem.expectation, problem.got);
+    });
     return t;
   }
 

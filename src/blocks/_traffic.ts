@@ -1,6 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PropCheck } from '../core/errors';
+import { ValueProblems } from '../core/_value-problems';
 import { NetworkPeer, NetworkPolicyOptions, NetworkPort } from '../core/network';
 import { propError } from '../core/prop-error';
 
@@ -208,9 +208,17 @@ export class TrafficGraph {
   }
 
   private checkPort(prop: string, p: NetworkPort) {
-    PropCheck.integer(this.owner, `${prop}.port`, 1, 65535, 0, p?.port);
-    if (p.protocol !== undefined && !PROTOCOLS.includes(p.protocol)) throw propError(this.owner, `${prop}.protocol`, `one of ${PROTOCOLS.map((x) => `'${x}'`).join(', ')}`, p.protocol);
+    const problem = networkPortProblem(p);
+    if (problem) throw propError(this.owner, `${prop}.${problem.field}`, problem.expectation, problem.got);
   }
+}
+
+/** What is wrong with a rule's port, if anything: its `port` (1–65535) or its `protocol` (TCP, UDP, SCTP). */
+export function networkPortProblem(p: NetworkPort): { field: 'port' | 'protocol'; expectation: string; got: unknown } | undefined {
+  const port = ValueProblems.integer(1, 65535, p?.port);
+  if (port) return { field: 'port', ...port };
+  const protocol = p.protocol === undefined ? undefined : ValueProblems.oneOf(PROTOCOLS, p.protocol);
+  return protocol ? { field: 'protocol', ...protocol } : undefined;
 }
 
 /** Rules with the same peers (as JSON) merge their ports, so the policy lists each peer once; order kept. */

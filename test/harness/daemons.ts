@@ -12,18 +12,24 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
-import { run, start, Started, tempDir, toolPath, waitForPort } from './proc';
+import { leaseLoopback, run, start, Started, tempDir, toolPath, waitForPort } from './proc';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Loopback addresses and nss_wrapper
 
 let nextHost = 2 + ((process.pid * 7) % 200);
 
-/** A fresh loopback address 127.0.0.x (2 <= x <= 254) for one daemon ("one pod"). */
+/**
+ * A fresh loopback address 127.0.0.x (2 <= x <= 254) for one daemon ("one pod"): the next one round the ring that
+ * no other test run on the machine holds (`leaseLoopback`).
+ */
 export function allocHost(): string {
-  const x = nextHost;
-  nextHost = nextHost >= 254 ? 2 : nextHost + 1;
-  return `127.0.0.${x}`;
+  for (let k = 0; k < 253; k++) {
+    const x = nextHost;
+    nextHost = nextHost >= 254 ? 2 : nextHost + 1;
+    if (leaseLoopback(x)) return `127.0.0.${x}`;
+  }
+  throw new Error('no loopback address 127.0.0.2-254 is free: other test runs on this machine hold them all (leases in the OS temp dir, cdk8s-dp-loopback-leases)');
 }
 
 /**

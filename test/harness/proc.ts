@@ -156,10 +156,74 @@ export async function start(opts: StartOptions): Promise<Started> {
   return p;
 }
 
-/** Stop every process started by `start` (by PID) and remove temp dirs. Call from `afterAll`. */
+/** Stop every process started by `start` (by PID), remove temp dirs, give back the loopback leases. Call from `afterAll`. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.stop()));
   for (const d of tempDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  releaseLoopback();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Loopback leases: two test runs on one machine (two checkouts, or CI beside a developer) share 127.0.0.2–254, and
+// the rendered configs keep their ports, so two daemons on one address would clash. An address is leased by a file
+// holding the owner's PID in a directory every run on the machine shares; a lease whose PID is gone is stale.
+
+/** Where the leases live (`$CDK8S_DP_LOOPBACK_LEASES` overrides). */
+const LEASES = process.env.CDK8S_DP_LOOPBACK_LEASES ?? path.join(os.tmpdir(), 'cdk8s-dp-loopback-leases');
+const held = new Set<string>();
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Lease the loopback address `127.0.0.<x>` for this process: true when it is free, already this process's, or held
+ * by a process that is gone; false when another live process holds it. Given back by `stopAll()`.
+ */
+export function leaseLoopback(x: number): boolean {
+  const file = path.join(LEASES, `127.0.0.${x}`);
+  if (held.has(file)) return true;
+  fs.mkdirSync(LEASES, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      held.add(file);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let owner = NaN;
+    try {
+      owner = Number(fs.readFileSync(file, 'utf8'));
+    } catch {
+      continue; // given back in between: try again
+    }
+    if (owner === process.pid) {
+      held.add(file);
+      return true;
+    }
+    // an empty file is a lease being written right now: held
+    if (!Number.isInteger(owner) || owner <= 0 || pidAlive(owner)) return false;
+    fs.rmSync(file, { force: true }); // stale: its process is gone
+  }
+  return false;
+}
+
+/** Give back every loopback lease this process holds. */
+export function releaseLoopback(): void {
+  for (const file of held) {
+    try {
+      if (Number(fs.readFileSync(file, 'utf8')) === process.pid) fs.rmSync(file, { force: true });
+    } catch {
+      // already gone
+    }
+  }
+  held.clear();
 }
 
 /** The result of `run`. */

@@ -8,7 +8,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { run, tempDir, TOOLS_DIR } from '../harness/proc';
+import { run, tempDir } from '../harness/proc';
+import { pythonWithWheel } from '../harness/python';
 import { twinModelLine, typescriptTwin } from '../python/twin';
 
 jest.setTimeout(900_000);
@@ -108,24 +109,13 @@ describe.each(lines)('line %s', (line) => {
   test(`the ${c.python.distName} wheel synthesizes the same manifests as TypeScript`, () => {
     // GIVEN the line's wheel, in a virtualenv with cdk8s, constructs and the line's cdk8s-plus from PyPI
     const wheel = dist('python', '.whl');
-    const venv = path.join(TOOLS_DIR, `python-proof-venv-${line}`);
-    const py = path.join(venv, 'bin', 'python');
-    if (!fs.existsSync(py)) {
-      const mk = run('python3', ['-m', 'venv', venv], { timeoutMs: 120_000 });
-      expect(mk.stderr).toBe('');
-    }
-    const deps = run(py, ['-m', 'pip', 'install', '--quiet', 'cdk8s==2.70.115', c.python.cdk8sPlusPyPI, `constructs==${installed('constructs')}`], { timeoutMs: 600_000 });
-    if (deps.code !== 0) throw new Error(deps.stderr);
-    const inst = run(py, ['-m', 'pip', 'install', '--quiet', '--force-reinstall', '--no-deps', wheel], { timeoutMs: 300_000 });
-    if (inst.code !== 0) throw new Error(inst.stderr);
-    const check = run(py, ['-m', 'pip', 'check'], { timeoutMs: 60_000 });
-    expect(check.stdout).toMatch(/No broken requirements/);
+    const py = pythonWithWheel(`python-proof-venv-${line}`, ['cdk8s==2.70.115', c.python.cdk8sPlusPyPI, `constructs==${installed('constructs')}`], wheel, c.python.module);
 
     // WHEN the line's copy of examples/python/app.py (its imports rewritten to the line's modules) synthesizes
     const appPy = path.join(dir, 'examples', 'python', 'app.py');
     expect(fs.readFileSync(appPy, 'utf8')).toContain(`import ${c.python.cdk8sPlusModule} as kplus`);
     const out = tempDir(`pyapp-${line}`);
-    const r = run(py, [appPy, out], { timeoutMs: 300_000, env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });
+    const r = run(py.python, [appPy, out], { timeoutMs: 300_000, env: { ...py.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });
     if (r.code !== 0) throw new Error(`${r.stdout}\n${r.stderr}`);
     const pythonYaml = fs.readFileSync(path.join(out, 'app.k8s.yaml'), 'utf8');
 

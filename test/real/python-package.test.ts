@@ -6,44 +6,31 @@ import * as kplus from 'cdk8s-plus-27';
 import { parseAllDocuments } from 'yaml';
 import * as lib from '../../src';
 import { assertValid } from '../harness';
-import { run, tempDir, TOOLS_DIR } from '../harness/proc';
+import { run, tempDir } from '../harness/proc';
+import { pythonWithWheel, PythonWithWheel } from '../harness/python';
 import { twinModelLine, typescriptTwin } from '../python/twin';
 
 jest.setTimeout(900_000);
 
 const root = path.resolve(__dirname, '..', '..');
 
-/** The virtualenv with cdk8s, cdk8s-plus-27 from PyPI and the wheel `npx projen package:python` built; its python. */
-function pythonWithWheel(): string {
+/** The shared virtualenv with cdk8s and cdk8s-plus-27 from PyPI, and the wheel `npx projen package:python` built. */
+function pythonWithPackage(): PythonWithWheel {
   const distDir = path.join(root, 'dist', 'python');
   const wheels = fs.existsSync(distDir) ? fs.readdirSync(distDir).filter((f) => f.endsWith('.whl')) : [];
   expect(wheels).toHaveLength(1);
-  // AND a virtualenv with cdk8s and cdk8s-plus-27 from PyPI (cached; the wheel is reinstalled every run)
-  const venv = path.join(TOOLS_DIR, 'python-proof-venv');
-  const py = path.join(venv, 'bin', 'python');
-  if (!fs.existsSync(py)) {
-    const mk = run('python3', ['-m', 'venv', venv], { timeoutMs: 120_000 });
-    expect(mk.stderr).toBe('');
-  }
-  const deps = run(py, ['-m', 'pip', 'install', '--quiet', 'cdk8s==2.70.115', 'cdk8s-plus-27==2.9.5', 'constructs==10.8.1'], { timeoutMs: 600_000 });
-  if (deps.code !== 0) throw new Error(deps.stderr);
-  const inst = run(py, ['-m', 'pip', 'install', '--quiet', '--force-reinstall', '--no-deps', path.join(distDir, wheels[0])], { timeoutMs: 300_000 });
-  if (inst.code !== 0) throw new Error(inst.stderr);
-  const check = run(py, ['-m', 'pip', 'check'], { timeoutMs: 60_000 });
-  expect(check.stdout).toMatch(/No broken requirements/);
-
-  return py;
+  return pythonWithWheel('python-proof-venv', ['cdk8s==2.70.115', 'cdk8s-plus-27==2.9.5', 'constructs==10.8.1'], path.join(distDir, wheels[0]), 'cdk8s_distributed_patterns');
 }
 
-let py: string;
+let py: PythonWithWheel;
 beforeAll(() => {
-  py = pythonWithWheel();
+  py = pythonWithPackage();
 });
 
 test('the Python package synthesizes the same manifests as TypeScript', () => {
   // WHEN the Python app synthesizes
   const out = tempDir('pyapp');
-  const r = run(py, [path.join(root, 'examples', 'python', 'app.py'), out], { timeoutMs: 300_000, env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });
+  const r = run(py.python, [path.join(root, 'examples', 'python', 'app.py'), out], { timeoutMs: 300_000, env: { ...py.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });
   if (r.code !== 0) throw new Error(`${r.stdout}\n${r.stderr}`);
   expect(r.stdout).toMatch(/server for user:42 = sharded-redis-[0-3]; resize 4->5 moves 0\.\d{4}/);
   const files = fs.readdirSync(out);
@@ -108,21 +95,21 @@ describe("the README's Python blocks", () => {
     const { program } = instrumentPython({ line: 1, code: "x = 'a'\nx  # => 'b'" });
     const dir = tempDir('readme-py-self');
     fs.writeFileSync(path.join(dir, 'block.py'), program);
-    const r = run(py, [path.join(dir, 'block.py')], { timeoutMs: 60_000, cwd: dir });
+    const r = run(py.python, [path.join(dir, 'block.py')], { timeoutMs: 60_000, cwd: dir, env: py.env });
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual(["README.md:2: x is 'a', the README says 'b'"]);
   });
 
   test.each(blocks.filter((b) => b.inPod).map((b) => [b.line, b] as const))('README.md:%d (in a pod) compiles', (_line, block) => {
     const dir = tempDir(`readme-py-${block.line}`);
     fs.writeFileSync(path.join(dir, 'block.py'), block.code);
-    const r = run(py, ['-m', 'py_compile', path.join(dir, 'block.py')], { timeoutMs: 60_000, cwd: dir });
+    const r = run(py.python, ['-m', 'py_compile', path.join(dir, 'block.py')], { timeoutMs: 60_000, cwd: dir, env: py.env });
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   test.each(blocks.filter((b) => !b.inPod).map((b) => [b.line, b] as const))('README.md:%d runs in an empty directory and says what it gets', (_line, block) => {
     const dir = tempDir(`readme-py-${block.line}`);
     fs.writeFileSync(path.join(dir, 'block.py'), instrumentPython(block).program);
-    const r = run(py, [path.join(dir, 'block.py')], { timeoutMs: 300_000, cwd: dir, env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });
+    const r = run(py.python, [path.join(dir, 'block.py')], { timeoutMs: 300_000, cwd: dir, env: { ...py.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });
     if (r.code !== 0) throw new Error(`README.md:${block.line}: exit ${r.code}\n${r.stderr}`);
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual([]);
     // What it synthesized is valid (strict schema, restricted).

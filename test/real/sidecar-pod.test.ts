@@ -15,7 +15,7 @@ import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Sidecar, SidecarPod } from '../../src';
 import { one, synthValid } from '../harness';
-import { httpGet, startNginx, testNginxConfig } from '../harness/daemons';
+import { allocHost, httpGet, startNginx, testNginxConfig } from '../harness/daemons';
 import { freePort, run, start, stopAll, tempDir, toolPath } from '../harness/proc';
 
 const servers: http.Server[] = [];
@@ -180,7 +180,7 @@ describe('SidecarPod process inspector (prometheus-process-exporter 0.7.10, Debi
     expect(sleeper.exited).toBeUndefined();
     expect(tail.exited).toBeUndefined();
     // Bound to loopback only, as in the pod: not reachable on another address of this machine.
-    await expect(httpGet(`http://127.0.0.2:${port}/metrics`, { timeoutMs: 2000 })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(httpGet(`http://${allocHost()}:${port}/metrics`, { timeoutMs: 2000 })).rejects.toThrow(/ECONNREFUSED/);
   });
 });
 

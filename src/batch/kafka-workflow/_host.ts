@@ -3,6 +3,7 @@ import { StatefulShards } from '../../blocks/stateful-shards';
 import { ImageOverrides } from '../../core/images';
 import { PodOptions } from '../../core/pod-options';
 import { StrimziKafka, StrimziKafkaNodePool } from '../../crds/strimzi';
+import { KafkaSecurity } from './security';
 
 // Internal: what a `KafkaCluster` variant needs from the workflow it is bound to, and what it gives back. The
 // workflow satisfies `KafkaClusterHost` itself, so cluster.ts needs no import of the construct (no circle).
@@ -47,6 +48,8 @@ export interface BoundKafkaCluster {
   readonly clientPort?: number;
   /** The embedded brokers' KRaft controller port. */
   readonly controllerPort?: number;
+  /** The embedded brokers' SASL_SSL (checked, enabled); unset: PLAINTEXT. */
+  readonly security?: KafkaSecurity;
   /** What the blueprint says about the cluster (`embedded Kafka, 3 brokers`). */
   readonly description: string;
 }

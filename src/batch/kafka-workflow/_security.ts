@@ -37,7 +37,7 @@ export function checkKafkaSecurity(host: Construct, prop: string, value: KafkaSe
   if (!KafkaSecurity._isSecurity(value)) {
     throw propError(host, prop, 'a KafkaSecurity (KafkaSecurity.saslSsl({ tlsSecret, passwordsSecret }) or KafkaSecurity.none())', shown(value));
   }
-  if (!value.enabled && value.passwordsSecret === undefined) return value;
+  if (!value.enabled) return value;
   for (const [field, secret] of [['tlsSecret', value.tlsSecret], ['passwordsSecret', value.passwordsSecret]] as const) {
     const s: any = secret;
     if (s === undefined || s === null || typeof s !== 'object' || typeof s.name !== 'string') {

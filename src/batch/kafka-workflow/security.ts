@@ -53,7 +53,7 @@ export class KafkaSecurity {
    * TLS and SASL/PLAIN on every listener, with the certificate and passwords of the given Secrets.
    */
   public static saslSsl(options: KafkaSaslSslOptions): KafkaSecurity {
-    return new KafkaSecurity(options);
+    return new KafkaSecurity(options ?? {} as KafkaSaslSslOptions);
   }
 
   /**
@@ -78,14 +78,18 @@ export class KafkaSecurity {
   /** The passwords Secret (unset for `none()`). */
   public readonly passwordsSecret?: kplus.ISecret;
 
+  /** @internal Made by `saslSsl` (whatever its options hold: a JavaScript caller may give none). */
+  public readonly _saslSsl: boolean;
+
   private constructor(options: KafkaSaslSslOptions | undefined) {
+    this._saslSsl = options !== undefined;
     this.tlsSecret = options?.tlsSecret;
     this.passwordsSecret = options?.passwordsSecret;
   }
 
   /** Whether clients must use TLS and authenticate. */
   public get enabled(): boolean {
-    return this.tlsSecret !== undefined;
+    return this._saslSsl;
   }
 
   /** @internal The value of the annotation (a secured cluster). */

@@ -741,7 +741,10 @@ export class KafkaWorkflow extends Construct {
     container.mount(TOPICS_SCRIPT_DIR, scripts, { readOnly: true });
     if (security !== undefined) {
       wireTopicsJobSecurity(this, job, container, security, {
-        image, user, scripts: { dir: TOPICS_SCRIPT_DIR, volume: scripts, program: KAFKA_AUTH_FILE }, resources: resourcesOr(undefined, TOPICS_AUTH_INIT_RESOURCES),
+        image,
+        user,
+        scripts: { dir: TOPICS_SCRIPT_DIR, volume: scripts, program: KAFKA_AUTH_FILE },
+        resources: resourcesOr(undefined, TOPICS_AUTH_INIT_RESOURCES),
       });
     }
     RestrictedSecurity.addWritableDirs(job, container, { paths: ['/tmp'] });

@@ -182,7 +182,8 @@ export class KafkaConfig {
     const overrides = options.overrides ?? {};
     for (const key of Object.keys(overrides).sort()) {
       const value = overrides[key];
-      const problem = KafkaConfig.kraftOverrideProblem(key, value) ?? (tls !== undefined ? KafkaConfig.saslSslOverrideProblem(key, value) : undefined);
+      const problem = KafkaConfig.kraftOverrideProblem(key, value)
+        ?? (tls !== undefined ? KafkaConfig.saslSslOverrideProblem(key, value) : undefined);
       if (problem) throw new Error(`broker setting '${problem.setting}' must be ${problem.expectation}, got ${showValue(problem.value)}`);
       const at = props.findIndex(([k]) => k === key);
       if (at >= 0) props[at] = [key, value];

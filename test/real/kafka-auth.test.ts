@@ -146,7 +146,8 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'config/kafka-auth.sh'), brokerFiles['kafka-auth.sh']);
   fs.writeFileSync(path.join(dir, 'config/start.sh'), relocate(brokerFiles['start.sh']));
   const sts = objects.find((o) => o.kind === 'StatefulSet');
-  const env = Object.fromEntries(sts.spec.template.spec.containers[0].env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+  const env = Object.fromEntries(sts.spec.template.spec.containers[0].env
+    .filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
 
   // WHEN the broker runs its start script
   broker = await start({
@@ -193,8 +194,9 @@ describe('the embedded cluster with KafkaSecurity.saslSsl, on the real broker', 
     expect(rendered).toMatch(/^listener\.name\.controller\.plain\.sasl\.jaas\.config=.* username="broker" password="broker-Secret-1" user_broker="broker-Secret-1";$/m);
     expect(fs.readFileSync(path.join(dir, 'auth/keystore.pem'), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----[\s\S]*-----BEGIN CERTIFICATE-----/);
     // the rendered files are the owner's only (umask 077)
-    expect(fs.statSync(path.join(dir, 'auth/keystore.pem')).mode & 0o077).toBe(0);
-    expect(fs.statSync(path.join(dir, 'auth/client.properties')).mode & 0o077).toBe(0);
+    const mode = (f: string) => (fs.statSync(path.join(dir, f)).mode % 0o1000).toString(8);
+    expect(mode('auth/keystore.pem')).toBe('600');
+    expect(mode('auth/client.properties')).toBe('600');
     // no process of the broker carries a password in its argv
     const args = run('ps', ['-eo', 'args'], { timeoutMs: 10_000 }).stdout;
     expect(args).toContain(path.join(dir, 'auth/server.properties'));

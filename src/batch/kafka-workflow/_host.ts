@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
+import { KafkaSecurity } from './security';
 import { StatefulShards } from '../../blocks/stateful-shards';
 import { ImageOverrides } from '../../core/images';
 import { PodOptions } from '../../core/pod-options';
 import { StrimziKafka, StrimziKafkaNodePool } from '../../crds/strimzi';
-import { KafkaSecurity } from './security';
 
 // Internal: what a `KafkaCluster` variant needs from the workflow it is bound to, and what it gives back. The
 // workflow satisfies `KafkaClusterHost` itself, so cluster.ts needs no import of the construct (no circle).

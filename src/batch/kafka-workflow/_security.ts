@@ -2,9 +2,9 @@ import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { KafkaSecurity } from './security';
-import { RestrictedSecurity } from '../../core/security';
-import { propError } from '../../core/prop-error';
 import { ResourceNames } from '../../core/names';
+import { propError } from '../../core/prop-error';
+import { RestrictedSecurity } from '../../core/security';
 
 // Internal: how a SASL_SSL embedded cluster and its clients get their files. The broker mounts both Secrets
 // read-only and renders its config (with the passwords) and PEM keystore into a memory-backed emptyDir; a client
@@ -83,12 +83,21 @@ export function clientPasswordEnv(security: KafkaSecurity): kplus.EnvValue {
   return kplus.EnvValue.fromSecretValue({ secret: security.passwordsSecret!, key: 'client-password' });
 }
 
+/** Where the topics Job's init container finds its program, and what it runs as. */
+export interface TopicsJobSecurityOptions {
+  readonly image: string;
+  /** The mounted scripts ConfigMap (`dir`), which holds the kafka-auth program as `program`. */
+  readonly scripts: { readonly dir: string; readonly volume: kplus.Volume; readonly program: string };
+  readonly user: { readonly uid: number; readonly gid: number };
+  readonly resources: kplus.ContainerResources;
+}
+
 /**
  * The topics Job's client properties: an init container (the Kafka image's `sh`) runs the kafka-auth program in
  * client mode from the mounted password file into a memory-backed emptyDir the Job's container reads.
  */
 export function wireTopicsJobSecurity(scope: Construct, job: kplus.Job, container: kplus.Container, security: KafkaSecurity,
-  o: { image: string; scripts: { dir: string; volume: kplus.Volume; program: string }; user: { uid: number; gid: number }; resources: kplus.ContainerResources }): void {
+  o: TopicsJobSecurityOptions): void {
   const password = kplus.Volume.fromSecret(scope, 'KafkaClientPasswordVolume', security.passwordsSecret!, {
     name: 'kafka-client-password', items: { 'client-password': { path: 'password' } }, defaultMode: 0o440,
   });

@@ -61,11 +61,13 @@ describe('KafkaWorkflow with KafkaSecurity.saslSsl', () => {
     expect(sts.metadata.annotations[KafkaSecurity.ANNOTATION]).toBe('sasl-ssl orders-kafka-tls orders-kafka-passwords');
     const volumes = byName(sts.spec.template.spec.volumes);
     expect(volumes['kafka-tls'].secret).toEqual({
-      secretName: 'orders-kafka-tls', defaultMode: 0o440,
+      secretName: 'orders-kafka-tls',
+      defaultMode: 0o440,
       items: [{ key: 'ca.crt', path: 'ca.crt' }, { key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }],
     });
     expect(volumes['kafka-passwords'].secret).toEqual({
-      secretName: 'orders-kafka-passwords', defaultMode: 0o440,
+      secretName: 'orders-kafka-passwords',
+      defaultMode: 0o440,
       items: [{ key: 'broker-password', path: 'broker-password' }, { key: 'client-password', path: 'client-password' }],
     });
     expect(volumes['kafka-auth'].emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Mi' });
@@ -175,9 +177,12 @@ describe('KafkaWorkflow with KafkaSecurity.saslSsl', () => {
     const text = KafkaConfig.kraftServerProperties({
       controllers: ['k-0.k:9093'], advertisedHost: 'k-0.k', logDir: '/data', saslSsl: { keystore: '/a/keystore.pem', truststore: '/b/ca.crt' },
     });
-    expect(properties(text)['listeners']).toBe('SASL_SSL://:9092,CONTROLLER://:9093');
+    expect(properties(text).listeners).toBe('SASL_SSL://:9092,CONTROLLER://:9093');
     expect(() => KafkaConfig.kraftServerProperties({
-      controllers: ['k-0.k:9093'], advertisedHost: 'k-0.k', logDir: '/data', saslSsl: { keystore: '/a/keystore.pem', truststore: '/b/ca.crt' },
+      controllers: ['k-0.k:9093'],
+      advertisedHost: 'k-0.k',
+      logDir: '/data',
+      saslSsl: { keystore: '/a/keystore.pem', truststore: '/b/ca.crt' },
       overrides: { 'listener.name.sasl_ssl.plain.sasl.jaas.config': 'x' },
     })).toThrow("broker setting 'listener.name.sasl_ssl.plain.sasl.jaas.config' must be a setting other than the SASL mechanisms");
     expect(KafkaConfig.saslSslOverrideProblem('ssl.keystore.location', '/x')?.setting).toBe('ssl.keystore.location');

@@ -28,6 +28,8 @@ function io(c: Chart, props: KafkaWorkflowProps = {}): KafkaWorkflow {
 }
 
 const js = (v: unknown): any => v;
+/** A secured embedded cluster's security, with valid Secrets. */
+const saslSsl = (c: Chart) => KafkaSecurity.saslSsl({ tlsSecret: kplus.Secret.fromSecretName(c, 'T', 'tls'), passwordsSecret: kplus.Secret.fromSecretName(c, 'P', 'pw') });
 const resources = (request: number, limit: number) => ({ memory: { request: Size.mebibytes(request), limit: Size.mebibytes(limit) } });
 const synth = (c: Chart) => (c.node.root as App).synth();
 
@@ -992,23 +994,13 @@ const cases: BadInput[] = [
   {
     class: 'kafka',
     what: 'a secured cluster given a listener JAAS setting of its own',
-    build: (c) => wf(c, {
-      cluster: KafkaCluster.embedded({
-        security: KafkaSecurity.saslSsl({ tlsSecret: kplus.Secret.fromSecretName(c, 'T', 'tls'), passwordsSecret: kplus.Secret.fromSecretName(c, 'P', 'pw') }),
-        config: { 'listener.name.sasl_ssl.plain.sasl.jaas.config': 'x' },
-      }),
-    }),
+    build: (c) => wf(c, { cluster: KafkaCluster.embedded({ security: saslSsl(c), config: { 'listener.name.sasl_ssl.plain.sasl.jaas.config': 'x' } }) }),
     message: `${WF}: 'cluster.config.listener.name.sasl_ssl.plain.sasl.jaas.config' must be a setting other than the SASL mechanisms, the key and trust stores and the listeners' own (the cluster sets them with security), got 'listener.name.sasl_ssl.plain.sasl.jaas.config'`,
   },
   {
     class: 'kafka',
     what: 'a secured cluster given its own keystore',
-    build: (c) => wf(c, {
-      cluster: KafkaCluster.embedded({
-        security: KafkaSecurity.saslSsl({ tlsSecret: kplus.Secret.fromSecretName(c, 'T', 'tls'), passwordsSecret: kplus.Secret.fromSecretName(c, 'P', 'pw') }),
-        config: { 'ssl.keystore.location': '/x.pem' },
-      }),
-    }),
+    build: (c) => wf(c, { cluster: KafkaCluster.embedded({ security: saslSsl(c), config: { 'ssl.keystore.location': '/x.pem' } }) }),
     message: `${WF}: 'cluster.config.ssl.keystore.location' must be a setting other than the SASL mechanisms`,
   },
   {
@@ -1017,7 +1009,7 @@ const cases: BadInput[] = [
     build: (c) => {
       const w = wf(c, {
         cluster: KafkaCluster.embedded({
-          security: KafkaSecurity.saslSsl({ tlsSecret: kplus.Secret.fromSecretName(c, 'T', 'tls'), passwordsSecret: kplus.Secret.fromSecretName(c, 'P', 'pw') }),
+          security: saslSsl(c),
         }),
       });
       w.addTopic('in', { partitions: 3, source: true });

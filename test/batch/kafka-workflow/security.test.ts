@@ -6,7 +6,9 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { CustomStageEnv, KafkaCluster, KafkaConfig, KafkaSecurity, KafkaWorkflow } from '../../../src';
+import {
+  CustomStageEnv, FunctionCode, FunctionPipeline, FunctionRuntime, KafkaCluster, KafkaConfig, KafkaSecurity, KafkaWorkflow, PipelineDelivery,
+} from '../../../src';
 import { one, ofKind, synthValid } from '../../harness';
 
 function secured(c: Chart, extra: { brokers?: number } = {}): KafkaWorkflow {
@@ -153,6 +155,31 @@ describe('KafkaWorkflow with KafkaSecurity.saslSsl', () => {
     expect(env[CustomStageEnv.SASL_USERNAME].value).toBe('client');
     expect(env[CustomStageEnv.SASL_PASSWORD].valueFrom).toEqual({ secretKeyRef: { name: 'orders-kafka-passwords', key: 'client-password' } });
     expect(env[CustomStageEnv.SSL_CA_FILE].value).toBe('/run/secrets/kafka-ca/ca.crt');
+  });
+
+  test('a function pipeline delivered through a secured cluster: its stages connect with TLS and SASL', () => {
+    // GIVEN
+    const c = new Chart(Testing.app(), 'test', { namespace: 'signup' });
+    const security = KafkaSecurity.saslSsl({
+      tlsSecret: kplus.Secret.fromSecretName(c, 'Tls', 'signup-kafka-tls'),
+      passwordsSecret: kplus.Secret.fromSecretName(c, 'Passwords', 'signup-kafka-passwords'),
+    });
+    const pipeline = new FunctionPipeline(c, 'signup', {
+      name: 'signup',
+      delivery: PipelineDelivery.kafka({ cluster: KafkaCluster.embedded({ brokers: 1, security }) }),
+    });
+    pipeline.addFunction('hello', { code: FunctionCode.fromInline('def handler(context):\n    return context\n', FunctionRuntime.PYTHON) });
+
+    // WHEN
+    const objects = synthValid(c);
+
+    // THEN every stream processor config of the pipeline's workflow has TLS and SASL on its inputs
+    const configs = objects.filter((o) => o.kind === 'ConfigMap' && o.data?.['config.yaml']).map((o) => parse(o.data['config.yaml']));
+    expect(configs.length).toBeGreaterThan(0);
+    for (const config of configs) {
+      expect(config.input.kafka_franz.tls).toEqual({ enabled: true, root_cas_file: '/run/secrets/kafka-ca/ca.crt' });
+      expect(config.input.kafka_franz.sasl[0]).toMatchObject({ mechanism: 'PLAIN', username: 'client' });
+    }
   });
 
   test('without security the output is PLAINTEXT, unannotated, and has no auth files', () => {

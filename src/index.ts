@@ -61,6 +61,7 @@ export * from './batch/work-queue-jobs/queue-persistence';
 export * from './batch/work-queue-jobs/worker-stage';
 export * from './batch/kafka-workflow';
 export * from './batch/kafka-workflow/cluster';
+export * from './batch/kafka-workflow/security';
 export * from './batch/kafka-workflow/topic';
 export * from './batch/kafka-workflow/stage-options';
 export * from './batch/kafka-workflow/stage';

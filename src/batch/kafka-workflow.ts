@@ -10,7 +10,7 @@ import { KafkaConfig } from '../config/kafka';
 import { StreamConfigProblem, StreamProcessorConfig } from '../config/stream-processor';
 import { StreamStageCommonOptions } from '../config/stream-processor-options';
 import { assertNotSynthesized } from '../core/_app-checks';
-import { resourcesOr } from '../core/_resources';
+import { ResourceQuantities, resourcesOr } from '../core/_resources';
 import { checkResources } from '../core/_rules';
 import { ConfigChecksum } from '../core/checksum';
 import { PropCheck } from '../core/errors';
@@ -22,9 +22,12 @@ import { PodOptions } from '../core/pod-options';
 import { propError } from '../core/prop-error';
 import { RestrictedSecurity } from '../core/security';
 import { StrimziKafka, StrimziKafkaNodePool } from '../crds/strimzi';
+import { kafkaAuthProgram } from '../runtime/kafka-auth';
 import { declaredList, firstUndeclared, GraphModel, graphMermaid, graphProblems } from './kafka-workflow/_graph';
 import { addBrokerTraffic, addStageTraffic, toBrokers, WorkflowBrokers } from './kafka-workflow/_network';
+import { KAFKA_CA_FILE, KAFKA_CLIENT_PROPERTIES, wireTopicsJobSecurity } from './kafka-workflow/_security';
 import { KafkaCluster } from './kafka-workflow/cluster';
+import { KafkaSecurity } from './kafka-workflow/security';
 import { KafkaStage, KafkaStageKind } from './kafka-workflow/stage';
 import {
   CopierStageOptions, CustomStageOptions, FilterStageOptions, HttpCallStageOptions, JoinStageOptions, KafkaStageOptions, MergerStageOptions,
@@ -33,6 +36,10 @@ import {
 import { KafkaTopicOptions, KafkaWorkflowTopic } from './kafka-workflow/topic';
 
 const TOPICS_SCRIPT_DIR = '/etc/kafka-workflow-topics';
+/** The kafka-auth program's file in the topics ConfigMap (with SASL_SSL). */
+const KAFKA_AUTH_FILE = 'kafka-auth.sh';
+/** The resources of the topics Job's init container that writes its client properties (a shell and sed). */
+const TOPICS_AUTH_INIT_RESOURCES: ResourceQuantities = { cpu: ['10m', '100m'], memory: ['8Mi', '32Mi'] };
 /** Label keys the library owns on the workflow's pods besides `app.kubernetes.io/*` (the stage selector label). */
 const OWNED_LABEL_PREFIX = 'cdk8s-distributed-patterns/';
 /** The longest base name: leaves room for `-<stage>` (a stage name is at least 1 character) and `-kafka`. */
@@ -187,6 +194,8 @@ export class KafkaWorkflow extends Construct {
   private readonly stageMap = new Map<string, KafkaStage>();
   private readonly strimziCluster?: string;
   private readonly remoteStorage?: boolean;
+  /** The embedded brokers' SASL_SSL, which every client of the workflow uses; unset: PLAINTEXT. */
+  private readonly security?: KafkaSecurity;
   private readonly topicsJobResources: kplus.ContainerResources;
   /** What the blueprint says about the cluster. */
   private readonly clusterDescription: string;
@@ -223,6 +232,7 @@ export class KafkaWorkflow extends Construct {
     this.strimziKafka = bound.strimziKafka;
     this.strimziNodePool = bound.strimziNodePool;
     this.strimziCluster = bound.strimziCluster;
+    this.security = bound.security;
     this.clusterDescription = bound.minInsyncReplicasAssumed ? `${bound.description} (min.insync.replicas assumed 1)` : bound.description;
     if (bound.createTopics) this.topicsJob = this.topicJob();
     const clients = props.networkPolicy?.clients ?? [];
@@ -611,6 +621,8 @@ export class KafkaWorkflow extends Construct {
       outputKey: streamOptions.outputKey,
       deadLetterTopic: this.deadLetterTopic,
       logLevel: streamOptions.logLevel,
+      tlsRootCasFile: this.security !== undefined ? KAFKA_CA_FILE : undefined,
+      saslUsername: this.security !== undefined ? KafkaSecurity.CLIENT_USER : undefined,
     };
     // The renderer first: it says what a malformed option must be (a route that is not a route, a name Kafka
     // refuses) before the graph is asked about topics.
@@ -658,6 +670,7 @@ export class KafkaWorkflow extends Construct {
       label: spec.label?.() ?? kind,
       images: this._images,
       pod: this._pod,
+      security: this.security,
     });
     this.stageMap.set(name, stage);
     addStageTraffic(this.traffic, stage, this.trafficBrokers, {
@@ -686,16 +699,20 @@ export class KafkaWorkflow extends Construct {
     const user = ContainerImages.user(ImageKey.KAFKA);
     const image = ContainerImages.resolve(this, ImageKey.KAFKA, this._images);
     const labels = this._labelsOf('kafka', 'topics', RecommendedLabels.versionOf(image));
+    const security = this.security;
     const script = () => KafkaConfig.createTopicsScript(this.topics.map((t) => ({
       name: t.topicName, partitions: t.partitions, replicationFactor: t.replicationFactor, config: t.config,
-    })));
+    })), { commandConfig: security !== undefined ? KAFKA_CLIENT_PROPERTIES : undefined });
     const hash = () => createHash('sha256').update(script()).digest('hex').slice(0, 8);
     const cmName = `${this.baseName}-topics`;
     // The script (and so the Job's name) depends on topics added after construction: both are produced at synthesis.
     // A new topic list gives a new Job name, because a Job's pod template cannot be changed.
     const cm = new kplus.k8s.KubeConfigMap(this, 'TopicsScript', {
       metadata: { name: cmName, labels },
-      data: { 'create-topics.sh': Lazy.any({ produce: () => script() }) as any },
+      data: {
+        'create-topics.sh': Lazy.any({ produce: () => script() }) as any,
+        ...(security !== undefined ? { [KAFKA_AUTH_FILE]: kafkaAuthProgram() } : {}),
+      },
     });
     // No ttlSecondsAfterFinished: a GitOps tool would re-create a Job the TTL deleted, and run it again and again.
     const job = RestrictedWorkloads.job(this, 'TopicsJob', {
@@ -719,8 +736,17 @@ export class KafkaWorkflow extends Construct {
       },
       resources: this.topicsJobResources,
     }, { uid: user.uid, gid: user.gid });
-    container.mount(TOPICS_SCRIPT_DIR, kplus.Volume.fromConfigMap(this, 'TopicsScriptVolume',
-      kplus.ConfigMap.fromConfigMapName(this, 'TopicsScriptRef', cmName), { name: 'topics-script' }), { readOnly: true });
+    const scripts = kplus.Volume.fromConfigMap(this, 'TopicsScriptVolume',
+      kplus.ConfigMap.fromConfigMapName(this, 'TopicsScriptRef', cmName), { name: 'topics-script' });
+    container.mount(TOPICS_SCRIPT_DIR, scripts, { readOnly: true });
+    if (security !== undefined) {
+      wireTopicsJobSecurity(this, job, container, security, {
+        image,
+        user,
+        scripts: { dir: TOPICS_SCRIPT_DIR, volume: scripts, program: KAFKA_AUTH_FILE },
+        resources: resourcesOr(undefined, TOPICS_AUTH_INIT_RESOURCES),
+      });
+    }
     RestrictedSecurity.addWritableDirs(job, container, { paths: ['/tmp'] });
     applyPodOptions(job, this._pod);
     job.node.addDependency(cm);

@@ -35,6 +35,53 @@ export interface KraftServerPropertiesOptions {
    * @default - none
    */
   readonly overrides?: { [key: string]: string };
+  /**
+   * SASL_SSL on every listener (client, inter-broker and controller), PLAIN as the mechanism, the PEM keystore and
+   * truststore at these paths. The JAAS settings with the passwords are not rendered here: the start script appends
+   * them (`KafkaStartScriptOptions`).
+   *
+   * @default - PLAINTEXT listeners without authentication
+   */
+  readonly saslSsl?: KraftSaslSslOptions;
+}
+
+/**
+ * Options for `KraftServerPropertiesOptions.saslSsl`: where the broker finds its PEM stores.
+ */
+export interface KraftSaslSslOptions {
+  /** The PEM keystore: the private key (PKCS#8), then the certificate chain. */
+  readonly keystore: string;
+  /** The PEM truststore: the CA certificate(s) the brokers' certificates are signed by. */
+  readonly truststore: string;
+}
+
+/**
+ * Options for `KafkaConfig.startScript`: a SASL_SSL node's files.
+ */
+export interface KafkaStartScriptOptions {
+  /**
+   * A writable (memory-backed) directory for the rendered `server.properties` (which then holds the passwords) and
+   * the PEM keystore (`keystore.pem`).
+   */
+  readonly authDir: string;
+  /** The mounted TLS Secret: `tls.crt`, `tls.key`, `ca.crt`. */
+  readonly tlsDir: string;
+  /** The mounted passwords Secret: `broker-password`, `client-password`. */
+  readonly passwordsDir: string;
+  /** The path of the mounted `programs/kafka-auth/write-config.sh`. */
+  readonly program: string;
+}
+
+/**
+ * Options for `KafkaConfig.createTopicsScript`.
+ */
+export interface CreateTopicsScriptOptions {
+  /**
+   * The client properties file every `kafka-topics.sh` call reads (`--command-config`), e.g. for SASL_SSL.
+   *
+   * @default - none: a PLAINTEXT client
+   */
+  readonly commandConfig?: string;
 }
 
 /**
@@ -56,6 +103,9 @@ export interface KafkaTopicDefinition {
 }
 
 /** The keys KafkaConfig renders and that an override must not change (the node identity and the listeners). */
+const RESERVED_SASL_SSL = ['sasl.enabled.mechanisms', 'sasl.mechanism.inter.broker.protocol', 'sasl.mechanism.controller.protocol',
+  'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.key.password',
+  'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.certificates', 'ssl.client.auth', 'security.inter.broker.protocol'];
 const RESERVED = ['process.roles', 'node.id', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'listeners',
   'advertised.listeners', 'controller.listener.names', 'inter.broker.listener.name', 'listener.security.protocol.map', 'log.dirs'];
 
@@ -94,15 +144,31 @@ export class KafkaConfig {
     const controllerPort = options.controllerPort ?? 9093;
     if (port === controllerPort) throw new Error(`the client and controller ports must differ, got ${port} for both`);
     const defaults = KafkaConfig.replicationDefaults(nodes);
+    const tls = options.saslSsl;
+    if (tls !== undefined) {
+      for (const [what, p] of [['keystore', tls.keystore], ['truststore', tls.truststore]]) {
+        if (typeof p !== 'string' || !/^\/[A-Za-z0-9._/-]*$/.test(p)) throw new Error(`'saslSsl.${what}' must be an absolute path of [A-Za-z0-9._/-], got ${showValue(p)}`);
+      }
+    }
+    const client = tls !== undefined ? 'SASL_SSL' : 'PLAINTEXT';
     const props: Array<[string, string]> = [
       ['process.roles', 'broker,controller'],
       ['node.id', '@NODE_ID@'],
       ['controller.quorum.voters', options.controllers.map((c, i) => `${i}@${c}`).join(',')],
-      ['listeners', `PLAINTEXT://:${port},CONTROLLER://:${controllerPort}`],
-      ['advertised.listeners', `PLAINTEXT://${options.advertisedHost}:${port}`],
+      ['listeners', `${client}://:${port},CONTROLLER://:${controllerPort}`],
+      ['advertised.listeners', `${client}://${options.advertisedHost}:${port}`],
       ['controller.listener.names', 'CONTROLLER'],
-      ['inter.broker.listener.name', 'PLAINTEXT'],
-      ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
+      ['inter.broker.listener.name', client],
+      ['listener.security.protocol.map', `CONTROLLER:${client},${client}:${client}`],
+      ...(tls === undefined ? [] : [
+        ['sasl.enabled.mechanisms', 'PLAIN'],
+        ['sasl.mechanism.inter.broker.protocol', 'PLAIN'],
+        ['sasl.mechanism.controller.protocol', 'PLAIN'],
+        ['ssl.keystore.type', 'PEM'],
+        ['ssl.keystore.location', tls.keystore],
+        ['ssl.truststore.type', 'PEM'],
+        ['ssl.truststore.location', tls.truststore],
+      ] as Array<[string, string]>),
       ['log.dirs', options.logDir],
       ['auto.create.topics.enable', 'false'],
       ['default.replication.factor', defaults['default.replication.factor']],
@@ -116,7 +182,8 @@ export class KafkaConfig {
     const overrides = options.overrides ?? {};
     for (const key of Object.keys(overrides).sort()) {
       const value = overrides[key];
-      const problem = KafkaConfig.kraftOverrideProblem(key, value);
+      const problem = KafkaConfig.kraftOverrideProblem(key, value)
+        ?? (tls !== undefined ? KafkaConfig.saslSslOverrideProblem(key, value) : undefined);
       if (problem) throw new Error(`broker setting '${problem.setting}' must be ${problem.expectation}, got ${showValue(problem.value)}`);
       const at = props.findIndex(([k]) => k === key);
       if (at >= 0) props[at] = [key, value];
@@ -137,13 +204,23 @@ export class KafkaConfig {
    * Needs `POD_NAME`, `POD_NAMESPACE` and `KAFKA_CLUSTER_ID` in its environment; `KAFKA_HOME` defaults to
    * `/opt/kafka` (the Apache Kafka image).
    *
+   * With `options` (a SASL_SSL node), the rendered file goes to `options.authDir`, and the kafka-auth program
+   * writes the PEM keystore there and appends the listeners' JAAS settings with the passwords, read from the
+   * mounted Secrets.
+   *
    * @param template the path of the mounted `server.properties` template
    * @param runDir a writable directory for the rendered file
+   * @param options a SASL_SSL node's files
    */
-  public static startScript(template: string, runDir: string): string {
-    for (const [what, p] of [['template', template], ['runDir', runDir]]) {
-      if (!/^\/[A-Za-z0-9._/-]*$/.test(p)) throw new Error(`'${what}' must be an absolute path of [A-Za-z0-9._/-], got '${p}'`);
+  public static startScript(template: string, runDir: string, options?: KafkaStartScriptOptions): string {
+    const paths: Array<[string, string]> = [['template', template], ['runDir', runDir]];
+    if (options !== undefined) {
+      paths.push(['authDir', options.authDir], ['tlsDir', options.tlsDir], ['passwordsDir', options.passwordsDir], ['program', options.program]);
     }
+    for (const [what, p] of paths) {
+      if (typeof p !== 'string' || !/^\/[A-Za-z0-9._/-]*$/.test(p)) throw new Error(`'${what}' must be an absolute path of [A-Za-z0-9._/-], got ${showValue(p)}`);
+    }
+    const rendered = `${options?.authDir ?? runDir}/server.properties`;
     return [
       '#!/bin/sh',
       '# Starts one KRaft node of a KafkaWorkflow embedded cluster (generated by cdk8s-distributed-patterns).',
@@ -155,9 +232,12 @@ export class KafkaConfig {
       '  \'\'|*[!0-9]*) echo "cannot read the node id from pod name \'$POD_NAME\'" >&2; exit 1 ;;',
       'esac',
       'sed -e "s/@NODE_ID@/$node_id/g" -e "s/@POD_NAME@/$POD_NAME/g" -e "s/@POD_NAMESPACE@/$POD_NAMESPACE/g" \\',
-      `  ${template} > ${runDir}/server.properties`,
-      `"$KAFKA_HOME/bin/kafka-storage.sh" format --ignore-formatted --cluster-id "$KAFKA_CLUSTER_ID" --config ${runDir}/server.properties`,
-      `exec "$KAFKA_HOME/bin/kafka-server-start.sh" ${runDir}/server.properties`,
+      `  ${template} > ${rendered}`,
+      ...(options === undefined ? [] : [
+        `/bin/sh ${options.program} broker ${options.tlsDir} ${options.passwordsDir} ${rendered} ${options.authDir}/keystore.pem`,
+      ]),
+      `"$KAFKA_HOME/bin/kafka-storage.sh" format --ignore-formatted --cluster-id "$KAFKA_CLUSTER_ID" --config ${rendered}`,
+      `exec "$KAFKA_HOME/bin/kafka-server-start.sh" ${rendered}`,
       '',
     ].join('\n');
   }
@@ -166,16 +246,22 @@ export class KafkaConfig {
    * A script that creates the topics that do not exist yet with the Kafka CLI: one `kafka-topics.sh --list`, then
    * `--create --if-not-exists` for each missing one. Idempotent: a topic that exists is left as it is (its
    * partitions and settings are not changed; the script says so). Needs `KAFKA_BOOTSTRAP_SERVERS`; `KAFKA_HOME`
-   * defaults to `/opt/kafka`. Fails (non-zero) when the cluster cannot be reached, so that the Job retries.
+   * defaults to `/opt/kafka`. Fails (non-zero) when the cluster cannot be reached, so that the Job retries. With
+   * `options.commandConfig`, every call reads that client properties file (`--command-config`).
    */
-  public static createTopicsScript(topics: KafkaTopicDefinition[]): string {
+  public static createTopicsScript(topics: KafkaTopicDefinition[], options: CreateTopicsScriptOptions = {}): string {
+    const commandConfig = options.commandConfig;
+    if (commandConfig !== undefined && (typeof commandConfig !== 'string' || !/^\/[A-Za-z0-9._/-]*$/.test(commandConfig))) {
+      throw new Error(`'commandConfig' must be an absolute path of [A-Za-z0-9._/-], got ${showValue(commandConfig)}`);
+    }
+    const configArg = commandConfig !== undefined ? ` --command-config ${commandConfig}` : '';
     const lines = [
       '#!/bin/sh',
       '# Creates the topics of a KafkaWorkflow that do not exist yet (generated by cdk8s-distributed-patterns).',
       'set -eu',
       ': "${KAFKA_BOOTSTRAP_SERVERS:?}"',
       'KAFKA_HOME="${KAFKA_HOME:-/opt/kafka}"',
-      'topics() { "$KAFKA_HOME/bin/kafka-topics.sh" --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" "$@"; }',
+      `topics() { "$KAFKA_HOME/bin/kafka-topics.sh" --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS"${configArg} "$@"; }`,
       'existing="$(topics --list)"',
       'create() {',
       '  name="$1"; shift',
@@ -278,6 +364,18 @@ export class KafkaConfig {
       return { setting: key, expectation: 'a setting other than the node\'s roles, id, quorum, listeners and log dir (the cluster sets them)', value: key };
     }
     return KafkaConfig.brokerSettingProblem(key, value);
+  }
+
+  /**
+   * What a SASL_SSL node (`KraftServerPropertiesOptions.saslSsl`) refuses in an override besides
+   * `kraftOverrideProblem`, or undefined: the SASL mechanisms, the key and trust stores and the listeners' own
+   * settings (`listener.name.*`: their JAAS settings hold the passwords), which the node sets itself.
+   */
+  public static saslSslOverrideProblem(key: string, _value: string): KafkaSettingProblem | undefined {
+    if (typeof key === 'string' && (RESERVED_SASL_SSL.includes(key) || key.startsWith('listener.name.'))) {
+      return { setting: key, expectation: 'a setting other than the SASL mechanisms, the key and trust stores and the listeners\' own (the cluster sets them with security)', value: key };
+    }
+    return undefined;
   }
 
   /**

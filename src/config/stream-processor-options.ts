@@ -22,6 +22,25 @@ export enum StreamLogLevel {
 export interface StreamStageCommonOptions {
   /** Bootstrap addresses (`host:port`) of the Kafka cluster. */
   readonly seedBrokers: string[];
+  /**
+   * Connect to the brokers over TLS, trusting the CA certificate(s) in this PEM file.
+   *
+   * @default - no TLS
+   */
+  readonly tlsRootCasFile?: string;
+  /**
+   * Authenticate with SASL/PLAIN as this user, the password read from the environment variable
+   * `saslPasswordVariable` (interpolated by the stream processor when it starts, never written in the config).
+   *
+   * @default - no SASL
+   */
+  readonly saslUsername?: string;
+  /**
+   * The environment variable holding the SASL password (with `saslUsername`).
+   *
+   * @default 'KAFKA_SASL_PASSWORD'
+   */
+  readonly saslPasswordVariable?: string;
   /** The topics the stage reads. */
   readonly inputs: string[];
   /** The consumer group: one per stage, so that each stage sees every message once and its replicas share the partitions. */

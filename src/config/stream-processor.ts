@@ -460,6 +460,15 @@ function commonProblem(o: StreamStageCommonOptions): StreamConfigProblem | undef
   for (const b of o.seedBrokers) {
     if (typeof b !== 'string' || !/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(b)) return problem('seedBrokers', 'a list of host:port addresses', b);
   }
+  if (o.tlsRootCasFile !== undefined && (typeof o.tlsRootCasFile !== 'string' || !/^\/[A-Za-z0-9._/-]*$/.test(o.tlsRootCasFile))) {
+    return problem('tlsRootCasFile', 'an absolute path of [A-Za-z0-9._/-]', o.tlsRootCasFile);
+  }
+  if (o.saslUsername !== undefined && (typeof o.saslUsername !== 'string' || !/^[A-Za-z0-9._-]+$/.test(o.saslUsername))) {
+    return problem('saslUsername', 'a user name of letters, digits, \'.\', \'_\' or \'-\'', o.saslUsername);
+  }
+  if (o.saslPasswordVariable !== undefined && (typeof o.saslPasswordVariable !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(o.saslPasswordVariable))) {
+    return problem('saslPasswordVariable', 'an environment variable name ([A-Z_][A-Z0-9_]*)', o.saslPasswordVariable);
+  }
   const inputs = topicsProblem('inputs', o.inputs, 1);
   if (inputs) return inputs;
   if (typeof o.consumerGroup !== 'string' || !/^[A-Za-z0-9._-]+$/.test(o.consumerGroup)) {
@@ -537,10 +546,21 @@ function indentLines(text: string): string {
   return text.split('\n').map((l) => `  ${l}`).join('\n');
 }
 
+/** The `tls` and `sasl` fields of a `kafka_franz` input or output, when the options ask for them. */
+function kafkaSecurity(o: StreamStageCommonOptions): any {
+  const out: any = {};
+  if (o.tlsRootCasFile !== undefined) out.tls = { enabled: true, root_cas_file: o.tlsRootCasFile };
+  if (o.saslUsername !== undefined) {
+    out.sasl = [{ mechanism: 'PLAIN', username: o.saslUsername, password: `\${${o.saslPasswordVariable ?? 'KAFKA_SASL_PASSWORD'}}` }];
+  }
+  return out;
+}
+
 /** A `kafka_franz` output to `topic` (an interpolated string for the sharder). */
 function kafkaOutput(o: StreamStageCommonOptions, topic: string, key?: string, headerPatterns?: string[]): any {
   const out: any = {
     seed_brokers: [...o.seedBrokers],
+    ...kafkaSecurity(o),
     topic,
     key: key ?? (o.outputKey !== undefined ? '${! @stage_key }' : '${! @kafka_key }'),
     client_id: o.clientId ?? o.consumerGroup,
@@ -557,6 +577,7 @@ function render(o: StreamStageCommonOptions, processors: any[], output: any, ext
   }
   const input: any = {
     seed_brokers: [...o.seedBrokers],
+    ...kafkaSecurity(o),
     topics: [...o.inputs, ...(extras.extraInputs ?? [])],
     consumer_group: o.consumerGroup,
     client_id: o.clientId ?? o.consumerGroup,

@@ -7,7 +7,7 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  KafkaCluster, KafkaWorkflow, KafkaWorkflowProps, NetworkPeer, ReduceAggregation, StreamLogLevel,
+  KafkaCluster, KafkaSecurity, KafkaWorkflow, KafkaWorkflowProps, NetworkPeer, ReduceAggregation, StreamLogLevel,
 } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
 
@@ -28,6 +28,8 @@ function io(c: Chart, props: KafkaWorkflowProps = {}): KafkaWorkflow {
 }
 
 const js = (v: unknown): any => v;
+/** A secured embedded cluster's security, with valid Secrets. */
+const saslSsl = (c: Chart) => KafkaSecurity.saslSsl({ tlsSecret: kplus.Secret.fromSecretName(c, 'T', 'tls'), passwordsSecret: kplus.Secret.fromSecretName(c, 'P', 'pw') });
 const resources = (request: number, limit: number) => ({ memory: { request: Size.mebibytes(request), limit: Size.mebibytes(limit) } });
 const synth = (c: Chart) => (c.node.root as App).synth();
 
@@ -958,6 +960,64 @@ const cases: BadInput[] = [
     message: `${WF}: 'allowClient() peer' must be a peer that selects something: pod labels must not be empty`,
   },
   { class: 'policy', what: 'allowClient() with a label map', build: (c) => io(c).allowClient(js({ app: 'web' })), message: `${WF}: 'allowClient() peer' must be a NetworkPeer` },
+  // --- security (KafkaSecurity.saslSsl)
+  {
+    class: 'untyped',
+    what: 'security is a string (perhaps a password)',
+    build: (c) => wf(c, { cluster: KafkaCluster.embedded({ security: js('hunter2') }) }),
+    message: `${WF}: 'cluster.security' must be a KafkaSecurity (KafkaSecurity.saslSsl({ tlsSecret, passwordsSecret }) or KafkaSecurity.none()), got '<a string, not shown>'`,
+  },
+  {
+    class: 'untyped',
+    what: 'saslSsl without a tlsSecret',
+    build: (c) => wf(c, { cluster: KafkaCluster.embedded({ security: KafkaSecurity.saslSsl(js({ passwordsSecret: kplus.Secret.fromSecretName(c, 'P', 'pw') })) }) }),
+    message: `${WF}: 'cluster.security.tlsSecret' must be a Secret (kplus.Secret.fromSecretName(scope, id, name)), got undefined`,
+  },
+  {
+    class: 'untyped',
+    what: 'saslSsl with no options at all',
+    build: (c) => wf(c, { cluster: KafkaCluster.embedded({ security: KafkaSecurity.saslSsl(js(undefined)) }) }),
+    message: `${WF}: 'cluster.security.tlsSecret' must be a Secret (kplus.Secret.fromSecretName(scope, id, name)), got undefined`,
+  },
+  {
+    class: 'secret',
+    what: 'the passwords Secret given as the password itself',
+    build: (c) => wf(c, { cluster: KafkaCluster.embedded({ security: KafkaSecurity.saslSsl({ tlsSecret: kplus.Secret.fromSecretName(c, 'T', 'tls'), passwordsSecret: js('hunter2') }) }) }),
+    message: `${WF}: 'cluster.security.passwordsSecret' must be a Secret (kplus.Secret.fromSecretName(scope, id, name)), got '<a string, not shown>'`,
+  },
+  {
+    class: 'secret',
+    what: 'a TLS Secret whose name is not a DNS name',
+    build: (c) => wf(c, { cluster: KafkaCluster.embedded({ security: KafkaSecurity.saslSsl({ tlsSecret: kplus.Secret.fromSecretName(c, 'T', 'Kafka TLS'), passwordsSecret: kplus.Secret.fromSecretName(c, 'P', 'pw') }) }) }),
+    message: `${WF}: 'cluster.security.tlsSecret' must be a Secret whose name is a DNS-1123 subdomain, got 'Kafka TLS'`,
+  },
+  {
+    class: 'kafka',
+    what: 'a secured cluster given a listener JAAS setting of its own',
+    build: (c) => wf(c, { cluster: KafkaCluster.embedded({ security: saslSsl(c), config: { 'listener.name.sasl_ssl.plain.sasl.jaas.config': 'x' } }) }),
+    message: `${WF}: 'cluster.config.listener.name.sasl_ssl.plain.sasl.jaas.config' must be a setting other than the SASL mechanisms, the key and trust stores and the listeners' own (the cluster sets them with security), got 'listener.name.sasl_ssl.plain.sasl.jaas.config'`,
+  },
+  {
+    class: 'kafka',
+    what: 'a secured cluster given its own keystore',
+    build: (c) => wf(c, { cluster: KafkaCluster.embedded({ security: saslSsl(c), config: { 'ssl.keystore.location': '/x.pem' } }) }),
+    message: `${WF}: 'cluster.config.ssl.keystore.location' must be a setting other than the SASL mechanisms`,
+  },
+  {
+    class: 'choice',
+    what: 'an autoscaled stage on a secured cluster (KEDA would need a TriggerAuthentication)',
+    build: (c) => {
+      const w = wf(c, {
+        cluster: KafkaCluster.embedded({
+          security: saslSsl(c),
+        }),
+      });
+      w.addTopic('in', { partitions: 3, source: true });
+      w.addTopic('out', { sink: true });
+      w.addFilter('keep', { input: 'in', output: 'out', condition: 'this.ok', autoscaling: { maxReplicas: 3 } });
+    },
+    message: `${STAGE('keep')}: 'autoscaling' must be unset with a secured cluster (KafkaSecurity.saslSsl): KEDA's Kafka scaler would need a TriggerAuthentication, which the workflow does not make yet, got '<a StageAutoscaling>'`,
+  },
 ];
 
 badInputs('KafkaWorkflow', cases);

@@ -313,7 +313,8 @@ describe('stages', () => {
     expect(custom.securityContext).toMatchObject({ runAsUser: 2000, runAsGroup: 2000 });
     expect(custom.containers[0]).toMatchObject({ name: 'stage', image: 'example/worker:1.0', imagePullPolicy: 'IfNotPresent' });
     expect(custom.containers[0].resources).toEqual({ limits: { 'cpu': '1', 'memory': '256Mi', 'ephemeral-storage': '1Gi' }, requests: { 'cpu': '50m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' } });
-    expect(CustomStageEnv.names()).toEqual(['KAFKA_BOOTSTRAP_SERVERS', 'KAFKA_INPUT_TOPICS', 'KAFKA_OUTPUT_TOPICS', 'KAFKA_CONSUMER_GROUP', 'KAFKA_CLIENT_ID', 'STAGE_NAME', 'KAFKA_DEAD_LETTER_TOPIC']);
+    expect(CustomStageEnv.names()).toEqual(['KAFKA_BOOTSTRAP_SERVERS', 'KAFKA_INPUT_TOPICS', 'KAFKA_OUTPUT_TOPICS', 'KAFKA_CONSUMER_GROUP', 'KAFKA_CLIENT_ID', 'STAGE_NAME', 'KAFKA_DEAD_LETTER_TOPIC',
+      'KAFKA_SECURITY_PROTOCOL', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SSL_CA_FILE']);
   });
 
   test('KEDA autoscaling on consumer lag: a ScaledObject per stage with a trigger per input, no fixed replicas', () => {

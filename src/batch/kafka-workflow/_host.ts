@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { KafkaSecurity } from './security';
 import { StatefulShards } from '../../blocks/stateful-shards';
 import { ImageOverrides } from '../../core/images';
 import { PodOptions } from '../../core/pod-options';
@@ -47,6 +48,8 @@ export interface BoundKafkaCluster {
   readonly clientPort?: number;
   /** The embedded brokers' KRaft controller port. */
   readonly controllerPort?: number;
+  /** The embedded brokers' SASL_SSL (checked, enabled); unset: PLAINTEXT. */
+  readonly security?: KafkaSecurity;
   /** What the blueprint says about the cluster (`embedded Kafka, 3 brokers`). */
   readonly description: string;
 }

@@ -2,6 +2,8 @@ import { createHash } from 'crypto';
 import { Chart, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { BoundKafkaCluster, KafkaClusterHost } from './_host';
+import { checkKafkaSecurity, KAFKA_AUTH_DIR, KAFKA_PASSWORDS_DIR, KAFKA_TLS_DIR, mountBrokerSecurity } from './_security';
+import { KafkaSecurity } from './security';
 import { applyPodOptionsToTemplate } from '../../blocks/_pod-options';
 import { StatefulShards } from '../../blocks/stateful-shards';
 import { KafkaConfig, KafkaSettingProblem } from '../../config/kafka';
@@ -15,14 +17,17 @@ import { ResourceNames } from '../../core/names';
 import { PodOptions } from '../../core/pod-options';
 import { propError } from '../../core/prop-error';
 import { StrimziKafka, StrimziKafkaNodePool, StrimziNodeRole, StrimziPodTemplate } from '../../crds/strimzi';
+import { kafkaAuthProgram } from '../../runtime/kafka-auth';
 
-/** The client (PLAINTEXT) port of every cluster kind. */
+/** The client (PLAINTEXT or SASL_SSL) port of every cluster kind. */
 const KAFKA_PORT = 9092;
 const CONTROLLER_PORT = 9093;
 const KAFKA_CONFIG_DIR = '/etc/kafka-workflow';
 const KAFKA_RUN_DIR = '/var/run/kafka';
 const KAFKA_DATA_DIR = '/var/lib/kafka/data';
 const KAFKA_LOG_DIR = '/opt/kafka/logs';
+/** The kafka-auth program's file in the config ConfigMap. */
+const KAFKA_AUTH_FILE = 'kafka-auth.sh';
 /** The largest volume a node may ask for: 1 PiB, in MiB. */
 const MAX_STORAGE_MIB = 1024 * 1024 * 1024;
 
@@ -89,6 +94,14 @@ export interface EmbeddedKafkaOptions {
    * @default - derived from the namespace and the StatefulSet name (stable as long as they are)
    */
   readonly clusterId?: string;
+  /**
+   * How the listeners are secured: `KafkaSecurity.saslSsl({ tlsSecret, passwordsSecret })` puts TLS and SASL/PLAIN
+   * on every listener (client, inter-broker, controller), and the workflow's stages and topics Job connect with
+   * them. The Secrets must exist before the brokers start.
+   *
+   * @default KafkaSecurity.none() - PLAINTEXT without authentication
+   */
+  readonly security?: KafkaSecurity;
 }
 
 /**
@@ -176,7 +189,7 @@ export class KafkaCluster {
    * A StatefulSet of the Apache Kafka image in KRaft mode: combined controller+broker nodes with a static quorum,
    * a headless Service, a PersistentVolumeClaim per node, a PodDisruptionBudget and spread over nodes, restricted
    * security; the workflow's pod options reach its pods. Topics are created by a Job with the Kafka CLI. Listeners
-   * are PLAINTEXT inside the cluster: use Strimzi for TLS and authentication.
+   * are PLAINTEXT unless `security` puts TLS and SASL/PLAIN on them (`KafkaSecurity.saslSsl`).
    *
    * @see https://kafka.apache.org/documentation/#kraft
    */
@@ -245,8 +258,11 @@ class EmbeddedCluster implements ClusterVariant {
 
   public bind(host: KafkaClusterHost): BoundKafkaCluster {
     const brokers = PropCheck.integer(host, 'cluster.brokers', 1, 9, 3, this.options.brokers);
-    checkBrokerSettings(host, this.options.config, brokers, KafkaConfig.kraftOverrideProblem);
-    const kafkaNodes = this.nodes(host, brokers);
+    const security = checkKafkaSecurity(host, 'cluster.security', this.options.security);
+    checkBrokerSettings(host, this.options.config, brokers, security.enabled
+      ? (k, v) => KafkaConfig.kraftOverrideProblem(k, v) ?? KafkaConfig.saslSslOverrideProblem(k, v)
+      : KafkaConfig.kraftOverrideProblem);
+    const kafkaNodes = this.nodes(host, brokers, security);
     return {
       brokers,
       minInsyncReplicas: KafkaConfig.brokerMinInsyncReplicas(brokers, this.options.config),
@@ -257,11 +273,12 @@ class EmbeddedCluster implements ClusterVariant {
       createTopics: true,
       clientPort: KAFKA_PORT,
       controllerPort: CONTROLLER_PORT,
-      description: brokersText(this.kind, brokers),
+      security: security.enabled ? security : undefined,
+      description: `${brokersText(this.kind, brokers)}${security.enabled ? ', SASL_SSL' : ''}`,
     };
   }
 
-  private nodes(host: KafkaClusterHost, brokers: number): StatefulShards {
+  private nodes(host: KafkaClusterHost, brokers: number, security: KafkaSecurity): StatefulShards {
     const o = this.options;
     const name = `${host.baseName}-kafka`;
     const user = ContainerImages.user(ImageKey.KAFKA);
@@ -283,6 +300,7 @@ class EmbeddedCluster implements ClusterVariant {
       controllerPort: CONTROLLER_PORT,
       logDir: `${KAFKA_DATA_DIR}/kraft-logs`,
       overrides: o.config,
+      saslSsl: security.enabled ? { keystore: `${KAFKA_AUTH_DIR}/keystore.pem`, truststore: `${KAFKA_TLS_DIR}/ca.crt` } : undefined,
     });
     const clusterId = o.clusterId ?? createHash('sha256').update(`kafka-workflow:${namespace ?? ''}/${name}`).digest().subarray(0, 16).toString('base64url');
     if (typeof clusterId !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(clusterId)) throw propError(host, 'cluster.clusterId', '22 characters of base64url (kafka-storage.sh random-uuid)', clusterId);
@@ -291,7 +309,10 @@ class EmbeddedCluster implements ClusterVariant {
       metadata: { name: `${name}-config`, labels: host._labelsOf('kafka', 'broker', version) },
       data: {
         'server.properties': properties,
-        'start.sh': KafkaConfig.startScript(`${KAFKA_CONFIG_DIR}/server.properties`, KAFKA_RUN_DIR),
+        'start.sh': KafkaConfig.startScript(`${KAFKA_CONFIG_DIR}/server.properties`, KAFKA_RUN_DIR, security.enabled ? {
+          authDir: KAFKA_AUTH_DIR, tlsDir: KAFKA_TLS_DIR, passwordsDir: KAFKA_PASSWORDS_DIR, program: `${KAFKA_CONFIG_DIR}/${KAFKA_AUTH_FILE}`,
+        } : undefined),
+        ...(security.enabled ? { [KAFKA_AUTH_FILE]: kafkaAuthProgram() } : {}),
       },
     });
     const nodes = new StatefulShards(host, 'Kafka', {
@@ -331,6 +352,10 @@ class EmbeddedCluster implements ClusterVariant {
       },
     });
     nodes.container.mount(KAFKA_CONFIG_DIR, kplus.Volume.fromConfigMap(host, 'KafkaConfigVolume', config, { name: 'kafka-config' }), { readOnly: true });
+    if (security.enabled) {
+      nodes.statefulSet.metadata.addAnnotation(KafkaSecurity.ANNOTATION, security._annotation());
+      mountBrokerSecurity(host, nodes.container, security);
+    }
     ConfigChecksum.annotate(nodes.statefulSet, [config]);
     return nodes;
   }

@@ -2,6 +2,8 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { GraphStage } from './_graph';
+import { clientPasswordEnv, KAFKA_CA_FILE, KAFKA_SASL_PASSWORD_ENV, mountKafkaCa } from './_security';
+import { KafkaSecurity } from './security';
 import { KafkaStageOptions } from './stage-options';
 import { addAppContainer, checkAppContainer, CheckedAppContainer } from '../../blocks/_app-container';
 import { applyPodOptions } from '../../blocks/_pod-options';
@@ -65,11 +67,22 @@ export class CustomStageEnv {
   public static readonly STAGE_NAME = 'STAGE_NAME';
   /** A topic for messages it cannot process (set when the workflow has a dead-letter topic). */
   public static readonly DEAD_LETTER_TOPIC = 'KAFKA_DEAD_LETTER_TOPIC';
+  /** `SASL_SSL` when the embedded cluster is secured (`KafkaSecurity.saslSsl`); unset: PLAINTEXT. */
+  public static readonly SECURITY_PROTOCOL = 'KAFKA_SECURITY_PROTOCOL';
+  /** The SASL mechanism (`PLAIN`), with `SECURITY_PROTOCOL`. */
+  public static readonly SASL_MECHANISM = 'KAFKA_SASL_MECHANISM';
+  /** The SASL user name (`client`), with `SECURITY_PROTOCOL`. */
+  public static readonly SASL_USERNAME = 'KAFKA_SASL_USERNAME';
+  /** The SASL password (from the passwords Secret, `client-password`), with `SECURITY_PROTOCOL`. */
+  public static readonly SASL_PASSWORD = 'KAFKA_SASL_PASSWORD';
+  /** The PEM file of the CA that signed the brokers' certificate, with `SECURITY_PROTOCOL`. */
+  public static readonly SSL_CA_FILE = 'KAFKA_SSL_CA_FILE';
 
   /** Every name of the contract. */
   public static names(): string[] {
     return [CustomStageEnv.BOOTSTRAP_SERVERS, CustomStageEnv.INPUT_TOPICS, CustomStageEnv.OUTPUT_TOPICS, CustomStageEnv.CONSUMER_GROUP,
-      CustomStageEnv.CLIENT_ID, CustomStageEnv.STAGE_NAME, CustomStageEnv.DEAD_LETTER_TOPIC];
+      CustomStageEnv.CLIENT_ID, CustomStageEnv.STAGE_NAME, CustomStageEnv.DEAD_LETTER_TOPIC, CustomStageEnv.SECURITY_PROTOCOL,
+      CustomStageEnv.SASL_MECHANISM, CustomStageEnv.SASL_USERNAME, CustomStageEnv.SASL_PASSWORD, CustomStageEnv.SSL_CA_FILE];
   }
 
   private constructor() {}
@@ -100,6 +113,12 @@ export interface KafkaStageProps {
   readonly outputs: string[];
   /** The sum of the partitions of its inputs (the most replicas that get work). */
   readonly inputPartitions: number;
+  /**
+   * The embedded cluster's SASL_SSL: the stage mounts the CA and takes the client password.
+   *
+   * @default - PLAINTEXT
+   */
+  readonly security?: KafkaSecurity;
   /** The options common to every stage. */
   readonly options: KafkaStageOptions;
   /**
@@ -275,7 +294,13 @@ export class KafkaStage extends Construct {
         metadata: { name: `${this.consumerGroup}-config`, labels },
         data: { [BENTO_CONFIG_FILE]: props.config! },
       });
-      this.container = this.bentoContainer(this.configMap, bentoImage!, resources, user);
+      this.container = this.bentoContainer(this.configMap, bentoImage!, resources, user, props.security);
+    }
+    if (props.security !== undefined) {
+      if (auto !== undefined) {
+        throw propError(this, 'autoscaling', 'unset with a secured cluster (KafkaSecurity.saslSsl): KEDA\'s Kafka scaler would need a TriggerAuthentication, which the workflow does not make yet', '<a StageAutoscaling>');
+      }
+      mountKafkaCa(this, [this.container], props.security);
     }
     if (props.pod !== undefined) applyPodOptions(this.deployment, props.pod);
     // An autoscaled stage may run up to maxReplicas pods: its budget and spread are sized for that, not the minimum.
@@ -352,17 +377,26 @@ export class KafkaStage extends Construct {
     env[CustomStageEnv.CLIENT_ID] = kplus.EnvValue.fromValue(this.consumerGroup);
     env[CustomStageEnv.STAGE_NAME] = kplus.EnvValue.fromValue(this.stageName);
     if (props.deadLetterTopic !== undefined) env[CustomStageEnv.DEAD_LETTER_TOPIC] = kplus.EnvValue.fromValue(props.deadLetterTopic);
+    if (props.security !== undefined) {
+      env[CustomStageEnv.SECURITY_PROTOCOL] = kplus.EnvValue.fromValue('SASL_SSL');
+      env[CustomStageEnv.SASL_MECHANISM] = kplus.EnvValue.fromValue('PLAIN');
+      env[CustomStageEnv.SASL_USERNAME] = kplus.EnvValue.fromValue(KafkaSecurity.CLIENT_USER);
+      env[CustomStageEnv.SASL_PASSWORD] = clientPasswordEnv(props.security);
+      env[CustomStageEnv.SSL_CA_FILE] = kplus.EnvValue.fromValue(KAFKA_CA_FILE);
+    }
     return addAppContainer(this.deployment, app, { envVariables: sortedEnv(env) });
   }
 
   /** The stream processor, reading its config from the ConfigMap (whose checksum rolls the pods). */
   private bentoContainer(configMap: kplus.ConfigMap, image: string, resources: kplus.ContainerResources,
-    user: { uid: number; gid: number }): kplus.Container {
+    user: { uid: number; gid: number }, security: KafkaSecurity | undefined): kplus.Container {
     const port = StreamProcessorConfig.HTTP_PORT;
     const container = RestrictedSecurity.addContainer(this.deployment, {
       name: 'bento',
       image,
       args: ['-c', `${BENTO_CONFIG_DIR}/${BENTO_CONFIG_FILE}`],
+      // the config's `${KAFKA_SASL_PASSWORD}`: bento reads its config from a file or its environment only
+      envVariables: security !== undefined ? { [KAFKA_SASL_PASSWORD_ENV]: clientPasswordEnv(security) } : undefined,
       ports: [{ number: port, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet('/ready', { port }),
       liveness: kplus.Probe.fromHttpGet('/ping', { port, initialDelaySeconds: Duration.seconds(10), failureThreshold: 6 }),

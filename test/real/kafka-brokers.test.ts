@@ -132,7 +132,12 @@ describe('the topics Job when the topics exist', () => {
 });
 
 /** What a producer reported: every acknowledged value, when (the producer's clock) and to which partition, every failure. */
-interface Sends { readonly acked: string[]; readonly acks: Array<{ at: number; partition: number }>; readonly failed: Array<{ value: string; exception: string; message: string }>; readonly done: boolean }
+interface Sends {
+  readonly acked: string[];
+  readonly acks: Array<{ at: number; partition: number }>;
+  readonly failed: Array<{ value: string; exception: string; message: string }>;
+  readonly done: boolean;
+}
 
 /**
  * Kafka's verifiable producer: `count` messages `<prefix>.<i>` to `topic` at `rate` a second, keys cycling over
@@ -164,8 +169,7 @@ async function produce(topic: string, prefix: number, count: number, rate: numbe
       if (e.name === 'producer_send_success') {
         acked.push(e.value);
         acks.push({ at: e.timestamp, partition: e.partition });
-      } else if (e.name === 'producer_send_error') failed.push({ value: e.value, exception: e.exception, message: e.message });
-      else if (e.name === 'shutdown_complete') done = true;
+      } else if (e.name === 'producer_send_error') {failed.push({ value: e.value, exception: e.exception, message: e.message });} else if (e.name === 'shutdown_complete') {done = true;}
     }
     return { acked, acks, failed, done: done || p.exited !== undefined };
   };
@@ -239,8 +243,11 @@ describe('a broker SIGKILLed under a stream (3 brokers, replication factor 3, mi
     // none is refused with NOT_ENOUGH_REPLICAS (that needs an ISR the controller shrank below 2)
     for (const [name, refused] of Object.entries(probes)) {
       const kinds = [...counts(refused.failed.map((f) => f.exception.replace(/^class /, ''))).keys()];
-      console.log(`two of three dead, ${name} producer: ${JSON.stringify({ acked: refused.acked.length, failed: refused.failed.length,
-        errors: [...counts(refused.failed.map((f) => `${f.exception}: ${f.message.replace(/in-[0-9]+:[0-9]+ ms/, 'in-N:… ms')}`)).entries()] })}`);
+      console.log(`two of three dead, ${name} producer: ${JSON.stringify({
+        acked: refused.acked.length,
+        failed: refused.failed.length,
+        errors: [...counts(refused.failed.map((f) => `${f.exception}: ${f.message.replace(/in-[0-9]+:[0-9]+ ms/, 'in-N:… ms')}`)).entries()],
+      })}`);
       expect(refused.acked).toEqual([]);
       expect(refused.failed.length).toBe(30);
       expect(kinds).toEqual(['org.apache.kafka.common.errors.TimeoutException']);
@@ -277,9 +284,21 @@ describe('a broker SIGKILLed under a stream (3 brokers, replication factor 3, mi
     const dupOut = dups(out);
     const unackedWritten = [...input.keys()].filter((v) => !v.startsWith('1.') && !v.startsWith('3.')).length;
     console.log(`broker SIGKILL: ${JSON.stringify({
-      produced: STREAM, acknowledged: sent.acked.length, failed: sent.failed.length, failedKinds: [...counts(sent.failed.map((f) => f.exception)).entries()],
-      longestAckPauseMsByPartition: stalls, victim, second, inputRecords: [...input.values()].reduce((s, n) => s + n, 0), lostIn, dupIn,
-      outputRecords: [...out.values()].reduce((s, n) => s + n, 0), lostOut, dupOut, maxCopiesOut: Math.max(...acked.map((v) => out.get(v) ?? 0)), unackedWritten,
+      produced: STREAM,
+      acknowledged: sent.acked.length,
+      failed: sent.failed.length,
+      failedKinds: [...counts(sent.failed.map((f) => f.exception)).entries()],
+      longestAckPauseMsByPartition: stalls,
+      victim,
+      second,
+      inputRecords: [...input.values()].reduce((s, n) => s + n, 0),
+      lostIn,
+      dupIn,
+      outputRecords: [...out.values()].reduce((s, n) => s + n, 0),
+      lostOut,
+      dupOut,
+      maxCopiesOut: Math.max(...acked.map((v) => out.get(v) ?? 0)),
+      unackedWritten,
     })}`);
     expect(stage.exited).toBeUndefined(); // the stage followed the leaders, it did not exit
     expect(sent.failed).toEqual([]); // a retrying producer saw every write through the fail-over

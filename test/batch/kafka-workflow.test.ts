@@ -85,9 +85,9 @@ describe('KafkaWorkflow with the embedded cluster', () => {
       KAFKA_BOOTSTRAP_SERVERS: wf.bootstrapServers.join(','), KAFKA_HEAP_OPTS: '-Xmx256m', LOG_DIR: '/tmp',
     });
     const script = one(objects, 'ConfigMap', 'orders-topics').data['create-topics.sh'];
-    expect(script.split('\n').filter((l: string) => l.startsWith('create '))).toEqual([
-      'create \'in\' --partitions 3 --replication-factor 3',
-      'create \'out\' --partitions 3 --replication-factor 3',
+    expect(script.split('\n').filter((l: string) => l.startsWith('ensure '))).toEqual([
+      'ensure \'in\' 3 3 \'\'',
+      'ensure \'out\' 3 3 \'\'',
     ]);
 
     const dep = one(objects, 'Deployment', 'orders-keep');
@@ -290,7 +290,7 @@ describe('stages', () => {
     // the join's pending topic: declared with the partitions of its input, created by the Job
     expect(wf.topic('join.pending')!.partitions).toBe(4);
     expect(wf.topic('join.pending')!.internalTo).toBe('join');
-    expect(one(objects, 'ConfigMap', 'wf-topics').data['create-topics.sh']).toContain('create \'join.pending\' --partitions 4 --replication-factor 1\n');
+    expect(one(objects, 'ConfigMap', 'wf-topics').data['create-topics.sh']).toContain('ensure \'join.pending\' 4 1 \'\'\n');
     // windowed stages get 1 GiB
     const limits = (name: string) => one(objects, 'Deployment', name).spec.template.spec.containers[0].resources.limits.memory;
     expect([limits('wf-filter'), limits('wf-join'), limits('wf-reduce')]).toEqual(['256Mi', '1024Mi', '1024Mi']);

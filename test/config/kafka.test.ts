@@ -1,3 +1,7 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { KafkaConfig } from '../../src';
 
 function props(text: string): Record<string, string> {
@@ -92,17 +96,76 @@ describe('KafkaConfig.startScript', () => {
 });
 
 describe('KafkaConfig.createTopicsScript', () => {
-  test('one list, then a create for each missing topic, settings sorted and shell-quoted', () => {
+  test('one describe, then an ensure per topic: settings sorted, shell-quoted, a list value bracketed for kafka-configs.sh', () => {
     const text = KafkaConfig.createTopicsScript([
-      { name: 'photos', partitions: 6, replicationFactor: 3, config: { 'retention.ms': '86400000', 'cleanup.policy': 'compact' } },
+      { name: 'photos', partitions: 6, replicationFactor: 3, config: { 'retention.ms': '86400000', 'cleanup.policy': 'compact,delete' } },
       { name: 'Odd_Name.v1', partitions: 1, replicationFactor: 1, config: { 'message.timestamp.type': 'LogAppendTime' } },
+      { name: 'plain', partitions: 2, replicationFactor: 1 },
     ]);
     expect(text).toMatchSnapshot();
-    expect(text.split('\n').slice(-3)).toEqual([
-      'create \'photos\' --partitions 6 --replication-factor 3 --config \'cleanup.policy=compact\' --config \'retention.ms=86400000\'',
-      'create \'Odd_Name.v1\' --partitions 1 --replication-factor 1 --config \'message.timestamp.type=LogAppendTime\'',
+    expect(text.split('\n').slice(-5)).toEqual([
+      'ensure \'photos\' 6 3 \'cleanup.policy=[compact,delete],retention.ms=86400000\' --config \'cleanup.policy=compact,delete\' --config \'retention.ms=86400000\'',
+      'ensure \'Odd_Name.v1\' 1 1 \'message.timestamp.type=LogAppendTime\' --config \'message.timestamp.type=LogAppendTime\'',
+      'ensure \'plain\' 2 1 \'\'',
+      'exit "$failed"',
       '',
     ]);
+  });
+
+  describe('run against a stub CLI (what the real broker does is proven in test/real/kafka-brokers.test.ts)', () => {
+    // a kafka-topics.sh that describes `grows` (2 partitions, rf 3), `shrinks` (4) and `same` (1), and logs every call
+    function runScript(topics: Parameters<typeof KafkaConfig.createTopicsScript>[0]) {
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'topics-script-'));
+      fs.mkdirSync(path.join(home, 'bin'));
+      const calls = path.join(home, 'calls');
+      const describe = ['grows\t2\t3', 'shrinks\t4\t3', 'same\t1\t3'].map((l) => {
+        const [n, p, rf] = l.split('\t');
+        return `Topic: ${n}\tTopicId: x\tPartitionCount: ${p}\tReplicationFactor: ${rf}\tConfigs: \n\tTopic: ${n}\tPartition: 0\tLeader: 0`;
+      }).join('\n');
+      fs.writeFileSync(path.join(home, 'describe'), describe + '\n');
+      const stub = (tool: string) => `#!/bin/sh\necho "${tool} $*" >> ${calls}\ncase "$*" in *--describe*) cat ${home}/describe ;; esac\n`;
+      fs.writeFileSync(path.join(home, 'bin', 'kafka-topics.sh'), stub('topics'), { mode: 0o755 });
+      fs.writeFileSync(path.join(home, 'bin', 'kafka-configs.sh'), stub('configs'), { mode: 0o755 });
+      fs.writeFileSync(path.join(home, 'run.sh'), KafkaConfig.createTopicsScript(topics));
+      const r = spawnSync('/bin/sh', [path.join(home, 'run.sh')], { env: { PATH: process.env.PATH, KAFKA_HOME: home, KAFKA_BOOTSTRAP_SERVERS: 'b:9092' }, encoding: 'utf8' });
+      const called = fs.readFileSync(calls, 'utf8').split('\n').filter(Boolean).map((l) => l.replace(/^(\w+) --bootstrap-server b:9092 /, '$1 '));
+      fs.rmSync(home, { recursive: true, force: true });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr, called };
+    }
+
+    test('a missing topic is created, a grown one altered, settings set; the same count changes nothing', () => {
+      const r = runScript([
+        { name: 'new', partitions: 3, replicationFactor: 3, config: { 'retention.ms': '1000' } },
+        { name: 'grows', partitions: 5, replicationFactor: 3, config: { 'cleanup.policy': 'compact,delete' } },
+        { name: 'same', partitions: 1, replicationFactor: 3 },
+      ]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n')).toEqual(['topic new: created', 'topic grows: partitions increased from 2 to 5',
+        'topic grows: settings set: cleanup.policy=[compact,delete]', 'topic same: exists with the declared 1 partitions', '']);
+      expect(r.called).toEqual([
+        'topics --describe --exclude-internal',
+        'topics --create --if-not-exists --topic new --partitions 3 --replication-factor 3 --config retention.ms=1000',
+        'topics --alter --topic grows --partitions 5',
+        'configs --alter --entity-type topics --entity-name grows --add-config cleanup.policy=[compact,delete]',
+      ]);
+    });
+
+    test('a decrease is refused with the reason and fails the script after the other topics; another replication factor is reported', () => {
+      const r = runScript([
+        { name: 'shrinks', partitions: 2, replicationFactor: 3 },
+        { name: 'same', partitions: 1, replicationFactor: 1 },
+        { name: 'new', partitions: 1, replicationFactor: 1 },
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n')).toEqual([
+        'topic shrinks: has 4 partitions, 2 declared: Kafka cannot decrease partitions; declare 4 or more, or delete the topic (its messages are lost) and run this again',
+        'topic same: replication factor 3, 1 declared: not changed (kafka-reassign-partitions.sh changes it)',
+        '',
+      ]);
+      expect(r.stdout).toContain('topic new: created\n');
+      expect(r.called.filter((c) => c.includes('--alter'))).toEqual([]);
+    });
   });
 
   describe('fails when', () => {

@@ -6,6 +6,9 @@
  *   127.0.0.1 (or a given loopback address) on free ports, its log dir a fresh temp dir formatted with
  *   `kafka-storage format`; topics created before it is handed out; produce/consume through the console tools
  *   (one short JVM per call, about 1-2 s each: batch messages into one call).
+ * - `startKafkaCluster`: the embedded cluster as the library renders it (its `server.properties`, the quorum of pod
+ *   DNS names resolved by nss_wrapper), one JVM per node on its own 127.0.0.x; nodes SIGKILLed and restarted one by
+ *   one; `kafkaHomeForScripts` gives the topics Job's script the CLI it calls.
  * - `runStreamProcessor`: `bento -c <file>` on a config text, its HTTP server moved to a free loopback port and
  *   ready when `/ready` answers 200 (input and output connected).
  * - `lintStreamConfig`: `bento lint`.
@@ -19,7 +22,8 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
-import { freePort, run, runAsync, start, Started, tempDir, toolPath } from './proc';
+import { freeHost, nssWrapperEnv } from './daemons';
+import { freePort, run, runAsync, RunResult, start, Started, tempDir, toolPath } from './proc';
 
 /** A topic for `startKafka` / `KafkaBroker.createTopic`. */
 export interface KafkaTopicSpec {
@@ -288,4 +292,169 @@ export function startForwarder(host: string, port: number, to: { host: string; p
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
   });
+}
+
+/** Options for `startKafkaCluster`. */
+export interface StartKafkaClusterOptions {
+  /**
+   * `server.properties` as the library renders it (the embedded cluster's ConfigMap), its placeholders in: each node
+   * gets it with `@NODE_ID@`, `@POD_NAME@` and `@POD_NAMESPACE@` replaced as the start script does, `log.dirs` moved
+   * to a temp dir and the wildcard `listeners` bound to the node's own loopback address (same ports). The quorum
+   * (`controller.quorum.voters`) and `advertised.listeners` stay as rendered: their pod DNS names resolve through
+   * nss_wrapper to the nodes' addresses.
+   */
+  readonly serverProperties: string;
+  /** The StatefulSet's name: node i is the pod `<statefulSet>-<i>`. */
+  readonly statefulSet: string;
+  /** How many nodes (the rendered quorum's size). */
+  readonly nodes: number;
+  /** The StatefulSet's `KAFKA_CLUSTER_ID`. */
+  readonly clusterId: string;
+  /** @default 'default' */
+  readonly namespace?: string;
+  /** Each node's `KAFKA_HEAP_OPTS`. @default '-Xms256m -Xmx320m' */
+  readonly heapOpts?: string;
+}
+
+/** One node of a `startKafkaCluster` cluster. */
+export interface KafkaClusterNode {
+  readonly id: number;
+  /** Its loopback address (its pod DNS names resolve to it). */
+  readonly host: string;
+  /** The node's JVM (a new one after `restart`). */
+  readonly process: Started;
+  readonly running: boolean;
+  /** SIGKILL the node's JVM (no shutdown, no flush) and wait until it is gone. */
+  kill(): Promise<void>;
+  /** Start it again on the same log dir (after `kill`). */
+  restart(): Promise<void>;
+}
+
+/** A partition as `kafka-topics.sh --describe` reports it. */
+export interface KafkaPartitionState {
+  readonly partition: number;
+  /** The leader's node id, or -1 (none). */
+  readonly leader: number;
+  readonly replicas: number[];
+  readonly isr: number[];
+}
+
+/** A running cluster from `startKafkaCluster`. */
+export interface KafkaNodeCluster {
+  readonly nodes: KafkaClusterNode[];
+  /** The nss_wrapper environment every client of the cluster runs with (its pod DNS names → the nodes). */
+  readonly env: Record<string, string>;
+  /** The nodes' client addresses, `host:port,…` (by address: for the test's own tools). */
+  readonly bootstrap: string;
+  /** Run a Kafka CLI tool (`kafka-topics`, …) against the running nodes. */
+  tool(name: string, args: string[], input?: string, timeoutMs?: number): Promise<RunResult>;
+  /** The partitions of `topic` (leader, replicas, ISR). */
+  describe(topic: string): Promise<KafkaPartitionState[]>;
+  /** As `KafkaBroker.consume`, against the running nodes. */
+  consume(topic: string, count: number, timeoutMs: number): Promise<string[]>;
+}
+
+/**
+ * Start the embedded cluster the library renders: `nodes` combined controller+broker KRaft JVMs, each on its own
+ * loopback address, from the rendered `server.properties` (see `serverProperties`), each log dir formatted with the
+ * cluster id as the start script does. Resolves when every node listens on its client port (the quorum may still
+ * be electing: a client retries, as the topics Job does).
+ */
+export async function startKafkaCluster(opts: StartKafkaClusterOptions): Promise<KafkaNodeCluster> {
+  const namespace = opts.namespace ?? 'default';
+  const listeners = /^listeners=PLAINTEXT:\/\/:([0-9]+),CONTROLLER:\/\/:([0-9]+)$/m.exec(opts.serverProperties);
+  if (!listeners) throw new Error('startKafkaCluster: no wildcard PLAINTEXT/CONTROLLER listeners in the rendered server.properties');
+  const [port, controllerPort] = [Number(listeners[1]), Number(listeners[2])];
+  const voters = /^controller\.quorum\.voters=(.*)$/m.exec(opts.serverProperties)?.[1].split(',') ?? [];
+  if (voters.length !== opts.nodes) throw new Error(`startKafkaCluster: the rendered quorum has ${voters.length} voters, ${opts.nodes} nodes asked for`);
+  const hosts: string[] = [];
+  for (let i = 0; i < opts.nodes; i++) hosts.push(await freeHost(port));
+  // every name the nodes and their clients use: the quorum's, the advertised ones, the bootstrap ones
+  const names: Record<string, string> = {};
+  voters.forEach((v, i) => {
+    const m = /^([0-9]+)@(.+):[0-9]+$/.exec(v);
+    if (!m || Number(m[1]) !== i) throw new Error(`startKafkaCluster: voter '${v}' is not '${i}@host:port'`);
+    names[m[2]] = hosts[i];
+  });
+  const render = (i: number, dataDir: string) => opts.serverProperties
+    .replace(/@NODE_ID@/g, String(i)).replace(/@POD_NAME@/g, `${opts.statefulSet}-${i}`).replace(/@POD_NAMESPACE@/g, namespace)
+    .replace(/^listeners=.*$/m, `listeners=PLAINTEXT://${hosts[i]}:${port},CONTROLLER://${hosts[i]}:${controllerPort}`)
+    .replace(/^log\.dirs=.*$/m, `log.dirs=${dataDir}`);
+  const files: string[] = [];
+  for (let i = 0; i < opts.nodes; i++) {
+    const dir = tempDir(`kafka-node-${i}`);
+    const props = render(i, path.join(dir, 'data'));
+    const advertised = /^advertised\.listeners=PLAINTEXT:\/\/(.+):[0-9]+$/m.exec(props)?.[1];
+    if (advertised) names[advertised] = hosts[i];
+    const file = path.join(dir, 'server.properties');
+    fs.writeFileSync(file, props);
+    files.push(file);
+  }
+  const env = { ...nssWrapperEnv(names), KAFKA_HEAP_OPTS: opts.heapOpts ?? '-Xms256m -Xmx320m' };
+  for (const file of files) {
+    const fmt = run(toolPath('kafka-storage'), ['format', '--ignore-formatted', `--cluster-id=${opts.clusterId}`, '--config', file], { env, timeoutMs: 90_000 });
+    if (fmt.code !== 0) throw new Error(`kafka-storage format failed (${fmt.code}):\n${fmt.stdout}${fmt.stderr}`);
+  }
+  const launch = (i: number) => start({
+    name: `kafka-${i}`,
+    command: toolPath('kafka-server-start'),
+    args: [files[i]],
+    env,
+    readyPort: { host: hosts[i], port },
+    readyTimeoutMs: 120_000,
+    maxLifeMs: 1_800_000,
+  });
+  const procs = await Promise.all(hosts.map((_, i) => launch(i)));
+  const nodes: KafkaClusterNode[] = hosts.map((host, i) => ({
+    id: i,
+    host,
+    get process() { return procs[i]; },
+    get running() { return procs[i].exited === undefined; },
+    async kill() {
+      const p = procs[i];
+      const gone = new Promise<void>((r) => (p.exited ? r() : p.child.once('exit', () => r())));
+      try { process.kill(-p.pid, 'SIGKILL'); } catch { /* already gone */ }
+      await gone;
+    },
+    async restart() {
+      if (procs[i].exited === undefined) throw new Error(`restart: node ${i} is still running`);
+      procs[i] = await launch(i);
+    },
+  }));
+  const bootstrap = () => nodes.filter((n) => n.running).map((n) => `${n.host}:${port}`).join(',');
+  const cluster: KafkaNodeCluster = {
+    nodes,
+    env,
+    get bootstrap() { return bootstrap(); },
+    tool: (name, args, input, timeoutMs = 90_000) => runAsync(toolPath(name), ['--bootstrap-server', bootstrap(), ...args],
+      { input, timeoutMs, env: { ...env, KAFKA_HEAP_OPTS: '-Xmx256m' } }),
+    async describe(topic) {
+      const r = await cluster.tool('kafka-topics', ['--describe', '--topic', topic]);
+      if (r.code !== 0) throw new Error(`kafka-topics --describe ${topic} failed (${r.code}):\n${r.stdout}${r.stderr}`);
+      const ids = (s: string) => (s === '' ? [] : s.split(',').map(Number));
+      return r.stdout.split('\n').map((l) => /\tPartition: ([0-9]+)\tLeader: (-?[0-9]+|none)\tReplicas: ([0-9,]*)\tIsr: ([0-9,]*)/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => ({ partition: Number(m[1]), leader: m[2] === 'none' ? -1 : Number(m[2]), replicas: ids(m[3]), isr: ids(m[4]) }));
+    },
+    async consume(topic, count, timeoutMs) {
+      const r = await cluster.tool('kafka-console-consumer', ['--topic', topic, '--from-beginning', '--max-messages', String(count),
+        '--timeout-ms', String(timeoutMs)], undefined, timeoutMs + 90_000);
+      if (r.code !== 0 && !/TimeoutException/.test(r.stderr)) throw new Error(`kafka-console-consumer on ${topic} failed (${r.code}):\n${r.stdout}${r.stderr}`);
+      return r.stdout.split('\n').filter(Boolean);
+    },
+  };
+  return cluster;
+}
+
+/**
+ * A `KAFKA_HOME` for the scripts the library renders (the topics Job's): `bin/kafka-topics.sh` and
+ * `bin/kafka-configs.sh`, the Kafka CLI of the installed tools.
+ */
+export function kafkaHomeForScripts(): string {
+  const home = tempDir('kafka-home');
+  fs.mkdirSync(path.join(home, 'bin'));
+  fs.symlinkSync(toolPath('kafka-topics'), path.join(home, 'bin', 'kafka-topics.sh'));
+  fs.writeFileSync(path.join(home, 'bin', 'kafka-configs.sh'),
+    `#!/bin/sh\nexec ${JSON.stringify(toolPath('kafka-run-class'))} kafka.admin.ConfigCommand "$@"\n`, { mode: 0o755 });
+  return home;
 }

@@ -19,7 +19,7 @@ import { buildApp as buildPhotoApp } from '../../examples/kafka-photo-pipeline';
 import { KafkaCluster, KafkaConfig, KafkaWorkflow, ReduceAggregation, StreamProcessorConfig } from '../../src';
 import { serverDryRun, startApiServer } from '../harness/apiserver';
 import { allocHost, nssWrapperEnv } from '../harness/daemons';
-import { KafkaBroker, lintStreamConfig, runStreamProcessor, startForwarder, startKafka } from '../harness/kafka';
+import { KafkaBroker, kafkaHomeForScripts, lintStreamConfig, runStreamProcessor, startForwarder, startKafka } from '../harness/kafka';
 import { run, runAsync, stopAll, tempDir, toolPath } from '../harness/proc';
 
 const SINKS = ['copy-a', 'copy-b', 'even', 'big', 'fives', 'rest', 'shard-0', 'shard-1', 'shard-2', 'merged', 'batches', 'counts', 'dlq'];
@@ -83,15 +83,13 @@ afterAll(async () => {
 });
 
 describe('the embedded cluster', () => {
-  test('the topics Job script creates every topic with the Kafka CLI, and a second run changes nothing', async () => {
+  test('the topics Job script creates every topic with the Kafka CLI, and a second run changes nothing (grown partitions and changed settings: test/real/kafka-brokers.test.ts)', async () => {
     // GIVEN the Job's script and environment as synthesized, and a KAFKA_HOME whose bin/ holds the CLI
     const job = objects.find((o) => o.kind === 'Job');
     const script = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'wf-topics').data['create-topics.sh'];
     const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env.KAFKA_BOOTSTRAP_SERVERS).toBe('wf-kafka-0.wf-kafka:9092');
-    const home = tempDir('kafka-home');
-    fs.mkdirSync(path.join(home, 'bin'));
-    fs.symlinkSync(toolPath('kafka-topics'), path.join(home, 'bin', 'kafka-topics.sh'));
+    const home = kafkaHomeForScripts();
     const file = path.join(home, 'create-topics.sh');
     fs.writeFileSync(file, script);
     const runScript = () => runAsync('/bin/sh', [file], { env: { ...nssEnv, ...env, KAFKA_HOME: home, KAFKA_HEAP_OPTS: '-Xmx256m' }, timeoutMs: 120_000 });
@@ -107,7 +105,9 @@ describe('the embedded cluster', () => {
     expect(first.stdout.split('\n').filter((l) => l.endsWith(': created')).sort()).toEqual(names.map((n) => `topic ${n}: created`).sort());
     expect(second.code).toBe(0);
     expect(second.stdout).not.toMatch(/created/);
-    expect(second.stdout.split('\n').filter(Boolean).sort()).toEqual(names.map((n) => `topic ${n}: exists, left as it is`).sort());
+    expect(second.stdout.split('\n').filter((l) => l.startsWith('topic ') && !l.includes(': settings set: ')).sort())
+      .toEqual(wf.topics.map((t) => `topic ${t.topicName}: exists with the declared ${t.partitions} partitions`).sort());
+    expect(second.stderr).not.toMatch(/^topic /m);
     expect(await kafka.listTopics()).toEqual(expect.arrayContaining(names));
   }, 180_000);
 

@@ -11,7 +11,9 @@ import { StrimziKafkaTopic } from '../../crds/strimzi';
  */
 export interface KafkaTopicOptions {
   /**
-   * Number of partitions: the most consumers of one group that can share the topic.
+   * Number of partitions: the most consumers of one group that can share the topic. Raised later, the topics Job
+   * adds partitions to the existing topic (keyed messages then map to other partitions); lowered, it fails with the
+   * reason, since Kafka cannot remove partitions.
    *
    * @default 3
    */
@@ -26,7 +28,8 @@ export interface KafkaTopicOptions {
   /**
    * Topic settings (`retention.ms`, `cleanup.policy`, …), checked as Kafka checks them: names Kafka 4.3 knows,
    * values its validators accept (`retention.ms` an integer of at least -1, …), `min.insync.replicas` at most the
-   * replication factor. See `KafkaConfig.topicSettingProblem`.
+   * replication factor. See `KafkaConfig.topicSettingProblem`. On a topic that exists, the topics Job sets the
+   * declared settings (a setting no longer declared keeps its value).
    *
    * @default - the broker's defaults
    */

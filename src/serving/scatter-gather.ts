@@ -24,6 +24,7 @@ import { ROOT_CONFIG_FILE, ROOT_PROGRAM_FILE, rootProgram } from '../runtime/sca
 import * as memory from './scatter-gather/_memory';
 import { HedgePolicy } from './scatter-gather/hedge-policy';
 import { MergeStrategy } from './scatter-gather/merge-strategy';
+import { RequestPartition } from './scatter-gather/request-partition';
 
 /**
  * What the root answers when shards are missing (timed out, failed, or answered something the merge rejects).
@@ -105,6 +106,14 @@ export interface ScatterGatherProps {
    * @default MergeStrategy.concatArrays()
    */
   readonly merge?: MergeStrategy;
+  /**
+   * How a request is split over the shards: the same request to every shard, or each shard its own part of it
+   * (the terms of a query parameter, by hash or by an explicit term → shard table; see `RequestPartition`). With a
+   * term partition a shard with no term in the request is not called, and a request without terms is answered 400.
+   *
+   * @default RequestPartition.none() - every shard gets the same request
+   */
+  readonly partition?: RequestPartition;
   /**
    * The per-leaf timeout: how long the root waits for each shard (hedge included) from the start of the fan-out.
    *
@@ -305,9 +314,14 @@ export class ScatterGather extends Construct {
     }
     const timeoutMs = PropCheck.wholeMillis(this, 'timeout', 1, 3_600_000, Duration.seconds(1), props.timeout);
     if (props.merge !== undefined && !(props.merge instanceof MergeStrategy)) {
-      throw propError(this, 'merge', 'a MergeStrategy (MergeStrategy.concatArrays(), .mergeObjects(), .sum(), .topK(...), .unionStrings())', props.merge);
+      throw propError(this, 'merge', 'a MergeStrategy (MergeStrategy.concatArrays(), .mergeObjects(), .sum(), .topK(...), .unionStrings(), .intersection())', props.merge);
     }
-    const merge = (props.merge ?? MergeStrategy.concatArrays())._toConfig(this);
+    const mergeStrategy = props.merge ?? MergeStrategy.concatArrays();
+    const merge = mergeStrategy._toConfig(this);
+    if (props.partition !== undefined && !(props.partition instanceof RequestPartition)) {
+      throw propError(this, 'partition', 'a RequestPartition (RequestPartition.none(), .queryTermsByHash(...), .queryTermsByAssignment(...))', props.partition);
+    }
+    const partition = (props.partition ?? RequestPartition.none())._toConfig(this, shards, mergeStrategy._partitionNeeds);
     const missingShards = PropCheck.oneOf(this, 'missingShards', [MissingShards.FAIL, MissingShards.PARTIAL], MissingShards.FAIL, props.missingShards);
     if (props.hedge !== undefined && !(props.hedge instanceof HedgePolicy)) {
       throw propError(this, 'hedge', 'a HedgePolicy (HedgePolicy.none(), .after(delay), .percentile(...))', props.hedge);
@@ -369,6 +383,8 @@ export class ScatterGather extends Construct {
       path,
       shards: shardHosts.map((host, index) => ({ index, host, port: leafPort })),
       merge,
+      // only with a partition: the config of a tree without one is unchanged
+      ...(partition === undefined ? {} : { partition }),
       timeoutMs,
       missingShards,
       hedge,

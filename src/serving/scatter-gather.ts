@@ -95,7 +95,7 @@ export interface ScatterGatherProps {
   /**
    * The URL path the root fans out: this path and everything below it (`/` is every path but the root's own
    * `/healthz`, `/readyz` and `/metrics`). The method, path, query, body and end-to-end headers go to the leaves
-   * unchanged, so the leaves serve the same path.
+   * unchanged (but the partition's query parameter, see `partition`), so the leaves serve the same path.
    *
    * @default "/"
    */
@@ -226,7 +226,9 @@ const GIB = 1_073_741_824;
 
 /**
  * Scatter/gather (book ch. 7): a root that sends each request to every leaf shard in parallel and merges their
- * answers, the leaves sharded and each shard replicated.
+ * answers, the leaves sharded and each shard replicated. With a `partition`, each shard gets its own part of the
+ * request instead (the book's root distribution: one term of a query per leaf, the root intersecting what they
+ * answer with `MergeStrategy.intersection()`).
  *
  * The root is the library's own zero-dependency Node program (`ScatterGather.rootProgram()`), shipped in a
  * ConfigMap with its config and run by the official `node` image, so the manifests are self-contained and

@@ -156,7 +156,9 @@ const cases: BadInput[] = [
   {
     class: 'choice',
     what: 'an assignment that never names a shard',
-    build: (c) => sg(c, { shards: 3, merge: MergeStrategy.intersection(), partition: RequestPartition.queryTermsByAssignment({ assignment: { cat: 0, dog: 2 } }) }),
+    build: (c) => sg(c, {
+      shards: 3, merge: MergeStrategy.intersection(), partition: RequestPartition.queryTermsByAssignment({ assignment: { cat: 0, dog: 2 } }),
+    }),
     message: `${AT}: 'partition.assignment' must be a table naming every shard from 0 to 2 (a shard no term names would never be called; lower 'shards' or assign it terms), but it names no term for shard 1, got {"cat":0,"dog":2}`,
   },
   {

@@ -134,6 +134,7 @@ function truth(terms: string[]): string[] {
 
 /** Seeded queries of 1 to 4 terms: corpus words (the frequent ones more often, so intersections are not all empty) and a few absent ones. */
 function queries(n: number, seed: number): string[][] {
+  /* eslint-disable no-bitwise */
   let s = seed >>> 0;
   const rand = () => { // mulberry32
     s = (s + 0x6D2B79F5) >>> 0;
@@ -142,6 +143,7 @@ function queries(n: number, seed: number): string[][] {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  /* eslint-enable no-bitwise */
   const frequent = vocabulary.filter((w) => docWords.filter((d) => d.words.has(w)).length >= 3);
   const pick = () => {
     const x = rand();

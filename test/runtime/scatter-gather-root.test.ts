@@ -794,7 +794,7 @@ describe('term partition and intersection', () => {
     [{ ...INTERSECT }, 'config: partition must be given with merge.strategy "intersection" (shards answering the same request hold disjoint documents), got undefined'],
     [{ partition: { ...ASSIGN, assignment: { cat: 0 } } }, 'config: partition.assignment must be an object naming every shard (none names shard 1), got {"cat":0}'],
     [{ partition: { ...ASSIGN, assignment: { cat: 0, dog: 2 } } }, 'config: partition.assignment.dog must be an integer from 0 to 1, got 2'],
-    [{ partition: { ...ASSIGN, assignment: { 'a b': 0, dog: 1 } } }, 'config: partition.assignment must be terms without commas or white space, got "a b"'],
+    [{ partition: { ...ASSIGN, assignment: { 'a b': 0, 'dog': 1 } } }, 'config: partition.assignment must be terms without commas or white space, got "a b"'],
     [{ partition: { ...ASSIGN, assignment: {} } }, 'config: partition.assignment must be a non-empty object, got {}'],
     [{ partition: { ...HASH, parameter: 'q&x' } }, 'config: partition.parameter must be a query parameter name, got "q&x"'],
     [{ partition: { ...HASH, assignment: { a: 0 } } }, 'config: unknown key "partition.assignment"'],
@@ -886,7 +886,8 @@ describe('term partition and intersection', () => {
     const PARTITIONED = { ...INTERSECT, shards: THREE, partition: { ...ASSIGN, assignment: { cat: 0, dog: 1, eel: 2 } } };
 
     async function scatter(over: Record<string, any>, t: ReturnType<typeof urlTransport>, url: string) {
-      const root = rt.createRoot(rt.loadConfig(baseConfig({ ...PARTITIONED, ...over })), { transport: t.transport, now: () => Date.now(), log: quiet, lookup: lookupOf() });
+      const config = rt.loadConfig(baseConfig({ ...PARTITIONED, ...over }));
+      const root = rt.createRoot(config, { transport: t.transport, now: () => Date.now(), log: quiet, lookup: lookupOf() });
       const p = root.scatter({ ...GET(), url });
       await jest.advanceTimersByTimeAsync(1000);
       return { root, result: await p };
@@ -922,7 +923,8 @@ describe('term partition and intersection', () => {
   });
 
   test('the HTTP handler answers 400 to a request it cannot partition, and counts it', async () => {
-    const root = rt.createRoot({ ...rt.loadConfig(baseConfig({ ...INTERSECT, partition: HASH })), port: 0 }, { log: quiet, transport: () => () => undefined, lookup: lookupOf() });
+    const config = { ...rt.loadConfig(baseConfig({ ...INTERSECT, partition: HASH })), port: 0 };
+    const root = rt.createRoot(config, { log: quiet, transport: () => () => undefined, lookup: lookupOf() });
     const server: http.Server = await new Promise((r, j) => root.listen('127.0.0.1', (err: Error | null, srv: http.Server) => (err ? j(err) : r(srv))));
     try {
       const port = (server.address() as net.AddressInfo).port;

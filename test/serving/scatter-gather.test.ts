@@ -192,7 +192,8 @@ describe('ScatterGather', () => {
     const table = { kubernetes: 0, pod: 1, node: 1, service: 2 };
     const byTable = synth({ merge: MergeStrategy.intersection(), partition: RequestPartition.queryTermsByAssignment({ assignment: table }) });
     // THEN each says which it is
-    expect([RequestPartition.none(), RequestPartition.queryTermsByHash(), RequestPartition.queryTermsByAssignment({ assignment: table })].map((p) => p.mode))
+    const partitions = [RequestPartition.none(), RequestPartition.queryTermsByHash(), RequestPartition.queryTermsByAssignment({ assignment: table })];
+    expect(partitions.map((p) => p.mode))
       .toEqual([RequestPartitionMode.NONE, RequestPartitionMode.QUERY_TERMS_BY_HASH, RequestPartitionMode.QUERY_TERMS_BY_ASSIGNMENT]);
     expect(MergeStrategy.intersection().strategy).toBe(MergeStrategyKind.INTERSECTION);
     // AND the root's config carries the partition and the merge, which the program from the same ConfigMap loads as is
@@ -214,7 +215,7 @@ describe('ScatterGather', () => {
 
   test('RequestPartition.shardOfTerm is the 32-bit FNV-1a hash modulo the shards (reference vectors)', () => {
     // FNV-1a 32: '' → 0x811c9dc5, 'a' → 0xe40c292c, 'foobar' → 0xbf9cf968 (the FNV reference test vectors)
-    expect(RequestPartition.shardOfTerm('', 1 << 30)).toBe(0x811c9dc5 % (1 << 30));
+    expect(RequestPartition.shardOfTerm('', 2 ** 30)).toBe(0x811c9dc5 % 2 ** 30);
     expect(RequestPartition.shardOfTerm('a', 1000)).toBe(0xe40c292c % 1000);
     expect(RequestPartition.shardOfTerm('foobar', 7)).toBe(0xbf9cf968 % 7);
     expect(() => RequestPartition.shardOfTerm('a', 0)).toThrow("RequestPartition.shardOfTerm: 'shards' must be an integer of at least 1, got 0");

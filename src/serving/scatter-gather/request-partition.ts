@@ -119,7 +119,7 @@ export class RequestPartition {
     if (typeof term !== 'string') throw new Error(`RequestPartition.shardOfTerm: 'term' must be a string, got ${JSON.stringify(term)}`);
     if (!Number.isInteger(shards) || shards < 1) throw new Error(`RequestPartition.shardOfTerm: 'shards' must be an integer of at least 1, got ${shards}`);
     let h = 0x811c9dc5;
-    for (const b of Buffer.from(term, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+    for (const b of Buffer.from(term, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0; // eslint-disable-line no-bitwise
     return h % shards;
   }
 

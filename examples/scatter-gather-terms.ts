@@ -11,15 +11,9 @@
 // answers the intersection of the shards that answered instead, naming the missing one and its terms in
 // `x-scatter-gather-missing` and `x-scatter-gather-missing-terms`.
 import { App, Chart, ChartProps, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import {
-  ConfigChecksum, ContainerImages, HedgePolicy, ImageKey, MergeStrategy, MissingShards, NetworkPeer, RecommendedLabels, RequestPartition,
-  ScatterGather,
-} from '../src';
-import { CORPUS } from './scatter-gather-search';
-
-const LEAF_PORT = 9090;
+import { HedgePolicy, MergeStrategy, MissingShards, NetworkPeer, RequestPartition, ScatterGather } from '../src';
+import { CORPUS, exampleLeaf, LEAF_PRELUDE, mountLeafFiles } from './scatter-gather-search';
 
 /**
  * The leaf: the postings of the corpus words whose FNV-1a hash modulo SHARD_COUNT is SHARD_INDEX; GET /search?q=
@@ -29,27 +23,7 @@ export const TERM_LEAF = `'use strict';
 // A term-partitioned search leaf: holds the postings of the words of corpus.json whose FNV-1a hash modulo
 // SHARD_COUNT is SHARD_INDEX, and answers GET /search?q=<term>,<term>… with the sorted ids of the documents that
 // contain every term. A term that is not its own (the root routed it wrong) is answered 421.
-const fs = require('fs');
-const http = require('http');
-const path = require('path');
-
-const shard = Number(process.env.SHARD_INDEX);
-const count = Number(process.env.SHARD_COUNT);
-if (!Number.isInteger(shard) || !Number.isInteger(count) || shard < 0 || shard >= count) {
-  console.error('SHARD_INDEX and SHARD_COUNT must be set: 0 <= SHARD_INDEX < SHARD_COUNT');
-  process.exit(2);
-}
-
-function fnv1a(s) {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(s, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h;
-}
-
-function words(s) {
-  return s.toLowerCase().match(/[a-z0-9]+/g) || [];
-}
-
+${LEAF_PRELUDE}
 const postings = new Map();
 for (const d of JSON.parse(fs.readFileSync(path.join(__dirname, 'corpus.json'), 'utf8'))) {
   for (const w of new Set(words(d.title + ' ' + d.text))) {
@@ -100,8 +74,6 @@ export class ScatterGatherTermsChart extends Chart {
 
   constructor(scope: Construct, id: string, props: ScatterGatherTermsChartProps = {}) {
     super(scope, id, props);
-    const node = ContainerImages.user(ImageKey.NODE);
-    const image = ContainerImages.resolve(this, ImageKey.NODE);
 
     this.search = new ScatterGather(this, 'search', {
       name: 'terms',
@@ -114,31 +86,10 @@ export class ScatterGatherTermsChart extends Chart {
       timeout: Duration.millis(500),
       hedge: HedgePolicy.after(Duration.millis(50)),
       networkPolicy: { monitoring: NetworkPeer.namespace('monitoring') },
-      leaf: {
-        image,
-        command: ['node', 'leaf.js'],
-        workingDir: '/app',
-        port: LEAF_PORT,
-        env: { PORT: kplus.EnvValue.fromValue(String(LEAF_PORT)) },
-        uid: node.uid, // the image's own non-root user
-        gid: node.gid,
-        readiness: kplus.Probe.fromHttpGet('/healthz'),
-      },
+      leaf: exampleLeaf(this),
     });
-
     // The leaf program and the corpus, mounted into every leaf; each leaf indexes only its own terms.
-    const host = this.search.host;
-    const files = new kplus.ConfigMap(this, 'leaf-files', {
-      metadata: {
-        name: `${host}-leaf`,
-        labels: RecommendedLabels.of({ name: host, instance: host, component: 'leaf', partOf: host, version: RecommendedLabels.versionOf(image) }),
-      },
-      data: { 'leaf.js': TERM_LEAF, 'corpus.json': `${JSON.stringify(CORPUS, undefined, 2)}\n` },
-    });
-    this.search.leafContainers.forEach((leaf, i) => {
-      leaf.mount('/app', kplus.Volume.fromConfigMap(this, `leaf-files-${i}`, files, { name: 'app' }), { readOnly: true });
-    });
-    for (const d of this.search.shardDeployments) ConfigChecksum.annotate(d, [files]);
+    mountLeafFiles(this, this.search, { 'leaf.js': TERM_LEAF, 'corpus.json': `${JSON.stringify(CORPUS, undefined, 2)}\n` });
   }
 }
 

@@ -13,17 +13,17 @@ import { App, Chart, ChartProps, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
-  ConfigChecksum, ContainerImages, HedgePolicy, ImageKey, MergeStrategy, MissingShards, NetworkPeer, RecommendedLabels, ScatterGather,
+  AppContainerProps, ConfigChecksum, ContainerImages, HedgePolicy, ImageKey, MergeStrategy, MissingShards, NetworkPeer, RecommendedLabels,
+  ScatterGather,
 } from '../src';
 
 const LEAF_PORT = 9090;
 
-/** The leaf: indexes the documents of corpus.json whose id hashes to its shard, answers GET /search?q=… */
-export const SEARCH_LEAF = `'use strict';
-// A search leaf: indexes its shard of corpus.json (the documents whose id's FNV-1a hash modulo SHARD_COUNT is
-// SHARD_INDEX) and answers GET /search?q=<words> with its 10 best hits [{ id, title, score, shard }], where score
-// counts the query words in the title (twice) and the text.
-const fs = require('fs');
+/**
+ * The head every leaf program of the scatter/gather examples shares: its modules, its shard from the env, the
+ * FNV-1a hash and the word splitter.
+ */
+export const LEAF_PRELUDE = `const fs = require('fs');
 const http = require('http');
 const path = require('path');
 
@@ -43,7 +43,14 @@ function fnv1a(s) {
 function words(s) {
   return s.toLowerCase().match(/[a-z0-9]+/g) || [];
 }
+`;
 
+/** The leaf: indexes the documents of corpus.json whose id hashes to its shard, answers GET /search?q=… */
+export const SEARCH_LEAF = `'use strict';
+// A search leaf: indexes its shard of corpus.json (the documents whose id's FNV-1a hash modulo SHARD_COUNT is
+// SHARD_INDEX) and answers GET /search?q=<words> with its 10 best hits [{ id, title, score, shard }], where score
+// counts the query words in the title (twice) and the text.
+${LEAF_PRELUDE}
 const docs = JSON.parse(fs.readFileSync(path.join(__dirname, 'corpus.json'), 'utf8')).filter((d) => fnv1a(d.id) % count === shard);
 const postings = new Map();
 for (const d of docs) {
@@ -96,15 +103,50 @@ export const CORPUS = [
   ['hedging', 'Hedged requests', 'Send a second request to another replica when the first is slower than the 95th percentile.'],
 ].map(([id, title, text]) => ({ id, title, text }));
 
+/**
+ * The leaf container of the examples: the `node` image runs `leaf.js` from /app as the image's own user, ready on
+ * /healthz.
+ */
+export function exampleLeaf(scope: Construct): AppContainerProps {
+  const node = ContainerImages.user(ImageKey.NODE);
+  return {
+    image: ContainerImages.resolve(scope, ImageKey.NODE),
+    command: ['node', 'leaf.js'],
+    workingDir: '/app',
+    port: LEAF_PORT,
+    env: { PORT: kplus.EnvValue.fromValue(String(LEAF_PORT)) },
+    uid: node.uid, // the image's own non-root user
+    gid: node.gid,
+    readiness: kplus.Probe.fromHttpGet('/healthz'),
+  };
+}
+
+/**
+ * The leaf program and its data, in a ConfigMap `<host>-leaf` mounted at /app into every leaf (and labelled as the
+ * leaves are); a change rolls the leaves.
+ */
+export function mountLeafFiles(scope: Construct, search: ScatterGather, data: Record<string, string>): void {
+  const host = search.host;
+  const image = ContainerImages.resolve(scope, ImageKey.NODE);
+  const files = new kplus.ConfigMap(scope, 'leaf-files', {
+    metadata: {
+      name: `${host}-leaf`,
+      labels: RecommendedLabels.of({ name: host, instance: host, component: 'leaf', partOf: host, version: RecommendedLabels.versionOf(image) }),
+    },
+    data,
+  });
+  search.leafContainers.forEach((leaf, i) => {
+    leaf.mount('/app', kplus.Volume.fromConfigMap(scope, `leaf-files-${i}`, files, { name: 'app' }), { readOnly: true });
+  });
+  for (const d of search.shardDeployments) ConfigChecksum.annotate(d, [files]);
+}
+
 export class ScatterGatherSearchChart extends Chart {
   /** The scatter/gather tree. */
   public readonly search: ScatterGather;
 
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, props);
-    const node = ContainerImages.user(ImageKey.NODE);
-    const image = ContainerImages.resolve(this, ImageKey.NODE);
-
     this.search = new ScatterGather(this, 'search', {
       shards: 4,
       replicasPerShard: 2,
@@ -115,32 +157,9 @@ export class ScatterGatherSearchChart extends Chart {
       missingShards: MissingShards.PARTIAL,
       hedge: HedgePolicy.percentile({ percentile: 95, minDelay: Duration.millis(5) }),
       networkPolicy: { monitoring: NetworkPeer.namespace('monitoring') },
-      leaf: {
-        image,
-        command: ['node', 'leaf.js'],
-        workingDir: '/app',
-        port: LEAF_PORT,
-        env: { PORT: kplus.EnvValue.fromValue(String(LEAF_PORT)) },
-        uid: node.uid, // the image's own non-root user
-        gid: node.gid,
-        readiness: kplus.Probe.fromHttpGet('/healthz'),
-      },
+      leaf: exampleLeaf(this),
     });
-
-    // The leaf program and its corpus, mounted into every leaf (and labelled as the leaves are); a change rolls the
-    // leaves.
-    const host = this.search.host;
-    const files = new kplus.ConfigMap(this, 'leaf-files', {
-      metadata: {
-        name: `${host}-leaf`,
-        labels: RecommendedLabels.of({ name: host, instance: host, component: 'leaf', partOf: host, version: RecommendedLabels.versionOf(image) }),
-      },
-      data: { 'leaf.js': SEARCH_LEAF, 'corpus.json': `${JSON.stringify(CORPUS, undefined, 2)}\n` },
-    });
-    this.search.leafContainers.forEach((leaf, i) => {
-      leaf.mount('/app', kplus.Volume.fromConfigMap(this, `leaf-files-${i}`, files, { name: 'app' }), { readOnly: true });
-    });
-    for (const d of this.search.shardDeployments) ConfigChecksum.annotate(d, [files]);
+    mountLeafFiles(this, this.search, { 'leaf.js': SEARCH_LEAF, 'corpus.json': `${JSON.stringify(CORPUS, undefined, 2)}\n` });
   }
 }
 

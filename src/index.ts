@@ -47,6 +47,7 @@ export * from './serving/sharded-service';
 export * from './serving/scatter-gather';
 export * from './serving/scatter-gather/merge-strategy';
 export * from './serving/scatter-gather/hedge-policy';
+export * from './serving/scatter-gather/request-partition';
 export * from './serving/ownership-election';
 export * from './serving/ownership-election/loss-action';
 export * from './serving/functions';

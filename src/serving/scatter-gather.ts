@@ -24,6 +24,7 @@ import { ROOT_CONFIG_FILE, ROOT_PROGRAM_FILE, rootProgram } from '../runtime/sca
 import * as memory from './scatter-gather/_memory';
 import { HedgePolicy } from './scatter-gather/hedge-policy';
 import { MergeStrategy } from './scatter-gather/merge-strategy';
+import { RequestPartition } from './scatter-gather/request-partition';
 
 /**
  * What the root answers when shards are missing (timed out, failed, or answered something the merge rejects).
@@ -94,7 +95,7 @@ export interface ScatterGatherProps {
   /**
    * The URL path the root fans out: this path and everything below it (`/` is every path but the root's own
    * `/healthz`, `/readyz` and `/metrics`). The method, path, query, body and end-to-end headers go to the leaves
-   * unchanged, so the leaves serve the same path.
+   * unchanged (but the partition's query parameter, see `partition`), so the leaves serve the same path.
    *
    * @default "/"
    */
@@ -105,6 +106,14 @@ export interface ScatterGatherProps {
    * @default MergeStrategy.concatArrays()
    */
   readonly merge?: MergeStrategy;
+  /**
+   * How a request is split over the shards: the same request to every shard, or each shard its own part of it
+   * (the terms of a query parameter, by hash or by an explicit term → shard table; see `RequestPartition`). With a
+   * term partition a shard with no term in the request is not called, and a request without terms is answered 400.
+   *
+   * @default RequestPartition.none() - every shard gets the same request
+   */
+  readonly partition?: RequestPartition;
   /**
    * The per-leaf timeout: how long the root waits for each shard (hedge included) from the start of the fan-out.
    *
@@ -217,7 +226,9 @@ const GIB = 1_073_741_824;
 
 /**
  * Scatter/gather (book ch. 7): a root that sends each request to every leaf shard in parallel and merges their
- * answers, the leaves sharded and each shard replicated.
+ * answers, the leaves sharded and each shard replicated. With a `partition`, each shard gets its own part of the
+ * request instead (the book's root distribution: one term of a query per leaf, the root intersecting what they
+ * answer with `MergeStrategy.intersection()`).
  *
  * The root is the library's own zero-dependency Node program (`ScatterGather.rootProgram()`), shipped in a
  * ConfigMap with its config and run by the official `node` image, so the manifests are self-contained and
@@ -305,9 +316,14 @@ export class ScatterGather extends Construct {
     }
     const timeoutMs = PropCheck.wholeMillis(this, 'timeout', 1, 3_600_000, Duration.seconds(1), props.timeout);
     if (props.merge !== undefined && !(props.merge instanceof MergeStrategy)) {
-      throw propError(this, 'merge', 'a MergeStrategy (MergeStrategy.concatArrays(), .mergeObjects(), .sum(), .topK(...), .unionStrings())', props.merge);
+      throw propError(this, 'merge', 'a MergeStrategy (MergeStrategy.concatArrays(), .mergeObjects(), .sum(), .topK(...), .unionStrings(), .intersection())', props.merge);
     }
-    const merge = (props.merge ?? MergeStrategy.concatArrays())._toConfig(this);
+    const mergeStrategy = props.merge ?? MergeStrategy.concatArrays();
+    const merge = mergeStrategy._toConfig(this);
+    if (props.partition !== undefined && !(props.partition instanceof RequestPartition)) {
+      throw propError(this, 'partition', 'a RequestPartition (RequestPartition.none(), .queryTermsByHash(...), .queryTermsByAssignment(...))', props.partition);
+    }
+    const partition = (props.partition ?? RequestPartition.none())._toConfig(this, shards, mergeStrategy._partitionNeeds);
     const missingShards = PropCheck.oneOf(this, 'missingShards', [MissingShards.FAIL, MissingShards.PARTIAL], MissingShards.FAIL, props.missingShards);
     if (props.hedge !== undefined && !(props.hedge instanceof HedgePolicy)) {
       throw propError(this, 'hedge', 'a HedgePolicy (HedgePolicy.none(), .after(delay), .percentile(...))', props.hedge);
@@ -369,6 +385,8 @@ export class ScatterGather extends Construct {
       path,
       shards: shardHosts.map((host, index) => ({ index, host, port: leafPort })),
       merge,
+      // only with a partition: the config of a tree without one is unchanged
+      ...(partition === undefined ? {} : { partition }),
       timeoutMs,
       missingShards,
       hedge,

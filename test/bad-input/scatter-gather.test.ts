@@ -2,7 +2,7 @@
 // mistakes and the same props as a JavaScript or Python caller may pass them.
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AppContainerProps, HedgePolicy, MergeStrategy, NetworkPeer, ScatterGather, ScatterGatherProps } from '../../src';
+import { AppContainerProps, HedgePolicy, MergeStrategy, NetworkPeer, RequestPartition, ScatterGather, ScatterGatherProps } from '../../src';
 import { BadInput, badInputs } from '../harness/bad-input';
 import { chartWithContext } from '../serving/pod-template-checks';
 
@@ -129,7 +129,7 @@ const cases: BadInput[] = [
   { class: 'untyped', what: 'the drain delay as \'5s\'', build: (c) => sg(c, { drainDelay: '5s' }), message: "'drainDelay' must be a Duration (e.g. Duration.seconds(30)), got '5s'" },
   { class: 'untyped', what: 'the leaf answer limit as \'16Mb\'', build: (c) => sg(c, { maxLeafResponseSize: '16Mb' }), message: "'maxLeafResponseSize' must be a Size (e.g. Size.mebibytes(1)), got '16Mb'" },
   { class: 'untyped', what: 'shards as a string', build: (c) => sg(c, { shards: '4' }), message: "'shards' must be an integer from 1 to 1000, got '4'" },
-  { class: 'untyped', what: 'the merge as its name', build: (c) => sg(c, { merge: 'topK' }), message: "'merge' must be a MergeStrategy (MergeStrategy.concatArrays(), .mergeObjects(), .sum(), .topK(...), .unionStrings()), got 'topK'" },
+  { class: 'untyped', what: 'the merge as its name', build: (c) => sg(c, { merge: 'topK' }), message: "'merge' must be a MergeStrategy (MergeStrategy.concatArrays(), .mergeObjects(), .sum(), .topK(...), .unionStrings(), .intersection()), got 'topK'" },
   { class: 'untyped', what: 'the hedge as a delay', build: (c) => sg(c, { hedge: '20ms' }), message: "'hedge' must be a HedgePolicy (HedgePolicy.none(), .after(delay), .percentile(...)), got '20ms'" },
   { class: 'untyped', what: 'the percentile hedge options as null', build: (c) => sg(c, { hedge: HedgePolicy.percentile(null as any) }), message: "'hedge' must be a HedgePolicy whose options are a PercentileHedgeOptions object, got null" },
   { class: 'untyped', what: 'the hedge budget as a string', build: (c) => sg(c, { hedge: HedgePolicy.after(Duration.millis(20), { maxPercent: '5' as any }) }), message: "'hedge.maxPercent' must be an integer from 1 to 100, got '5'" },
@@ -151,6 +151,40 @@ const cases: BadInput[] = [
   { class: 'policy', what: 'a monitoring peer that selects nothing', build: (c) => sg(c, { networkPolicy: { monitoring: NetworkPeer.namespaces({}) } }), message: `${AT}: 'networkPolicy.monitoring' must be a peer that selects something: namespace labels must not be empty` },
   { class: 'policy', what: 'an extra egress IP block whose except removes it all', build: (c) => sg(c, { networkPolicy: { extraEgress: [{ peer: NetworkPeer.ipBlock('10.0.0.0/8', ['10.0.0.0/8']) }] } }), message: `${AT}: 'networkPolicy.extraEgress[0].peer' must be a peer that selects something: 'except' 10.0.0.0/8 removes the whole of 10.0.0.0/8, got '10.0.0.0/8'` },
   { class: 'policy', what: 'a client that is not a NetworkPeer', build: (c) => sg(c, { networkPolicy: { clients: [{ app: 'web' }] } }), message: `${AT}: 'networkPolicy.clients[0]' must be a NetworkPeer` },
+
+  // term partitions (issue 18): every shard must be able to get work, and the intersection needs a partition
+  {
+    class: 'choice',
+    what: 'an assignment that never names a shard',
+    build: (c) => sg(c, {
+      shards: 3, merge: MergeStrategy.intersection(), partition: RequestPartition.queryTermsByAssignment({ assignment: { cat: 0, dog: 2 } }),
+    }),
+    message: `${AT}: 'partition.assignment' must be a table naming every shard from 0 to 2 (a shard no term names would never be called; lower 'shards' or assign it terms), but it names no term for shard 1, got {"cat":0,"dog":2}`,
+  },
+  {
+    class: 'choice',
+    what: 'an assignment to a shard that does not exist',
+    build: (c) => sg(c, { shards: 2, partition: RequestPartition.queryTermsByAssignment({ assignment: { cat: 0, dog: 1, eel: 2 } }) }),
+    message: `${AT}: 'partition.assignment.eel' must be a shard index from 0 to 1, got 2`,
+  },
+  { class: 'choice', what: 'an empty assignment', build: (c) => sg(c, { partition: RequestPartition.queryTermsByAssignment({ assignment: {} }) }), message: `${AT}: 'partition.assignment' must be a non-empty table of term → shard index, got {}` },
+  {
+    class: 'choice',
+    what: 'an assigned term with a space',
+    build: (c) => sg(c, { shards: 1, partition: RequestPartition.queryTermsByAssignment({ assignment: { 'new york': 0 } }) }),
+    message: `${AT}: 'partition.assignment' must be terms without commas or white space (they separate the terms of a query), got 'new york'`,
+  },
+  {
+    class: 'choice',
+    what: 'the intersection without a partition',
+    build: (c) => sg(c, { merge: MergeStrategy.intersection() }),
+    message: `${AT}: 'merge' must be a strategy that fits shards answering the same request: MergeStrategy.intersection() combines each shard's answer to its own part of the request, so it needs a 'partition' (RequestPartition.queryTermsByHash(...) or .queryTermsByAssignment(...)), got 'MergeStrategy.intersection()'`,
+  },
+  { class: 'choice', what: 'a partition parameter with an ampersand', build: (c) => sg(c, { partition: RequestPartition.queryTermsByHash({ parameter: 'q&x' }) }), message: `${AT}: 'partition.parameter' must be a query parameter name of 1 to 64 letters, digits, '-', '.', '_' or '~', got 'q&x'` },
+  { class: 'untyped', what: 'the partition as a parameter name', build: (c) => sg(c, { partition: 'q' }), message: `${AT}: 'partition' must be a RequestPartition (RequestPartition.none(), .queryTermsByHash(...), .queryTermsByAssignment(...)), got 'q'` },
+  { class: 'untyped', what: 'an assigned shard as a string', build: (c) => sg(c, { shards: 2, partition: RequestPartition.queryTermsByAssignment({ assignment: { cat: 0, dog: '1' as any } }) }), message: `${AT}: 'partition.assignment.dog' must be a shard index from 0 to 1, got '1'` },
+  { class: 'untyped', what: 'the assignment options as null', build: (c) => sg(c, { partition: RequestPartition.queryTermsByAssignment(null as any) }), message: `${AT}: 'partition' must be a RequestPartition whose options are an object, got null` },
+  { class: 'untyped', what: 'the parameter as a number', build: (c) => sg(c, { partition: RequestPartition.queryTermsByHash({ parameter: 1 as any }) }), message: `${AT}: 'partition.parameter' must be a query parameter name of 1 to 64 letters, digits, '-', '.', '_' or '~', got 1` },
 ];
 
 badInputs('ScatterGather', cases);

@@ -7,6 +7,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
+import { RequestPartition } from '../../src';
 import { rootProgram } from '../../src/runtime/scatter-gather-root';
 
 const ROOT_PROGRAM = rootProgram();
@@ -79,7 +80,7 @@ describe('loadConfig', () => {
     [{ shards: [] }, 'config: shards must be a non-empty array, got []'],
     [{ shards: [{ index: 1, host: 'a', port: 1 }] }, 'config: shards[0].index must be its position 0, got 1'],
     [{ shards: [{ index: 0, host: 'http://a', port: 1 }] }, 'config: shards[0].host must be a host name or IPv4 address, got "http://a"'],
-    [{ merge: { strategy: 'avg' } }, 'config: merge.strategy must be one of "concatArrays", "mergeObjects", "sum", "topK", "unionStrings", got "avg"'],
+    [{ merge: { strategy: 'avg' } }, 'config: merge.strategy must be one of "concatArrays", "mergeObjects", "sum", "topK", "unionStrings", "intersection", got "avg"'],
     [{ merge: { strategy: 'topK', field: '', k: 1, order: 'descending' } }, 'config: merge.field must be a non-empty field name (dots separate nested fields), got ""'],
     [{ merge: { strategy: 'topK', field: 'score', k: 0, order: 'descending' } }, 'config: merge.k must be an integer from 1 to 100000, got 0'],
     [{ timeoutMs: 0 }, 'config: timeoutMs must be an integer from 1 to 3600000, got 0'],
@@ -774,5 +775,173 @@ describe('the HTTP handler', () => {
     expect(root.metrics.shards[0]).toMatchObject({ errors: 0, replicaFailures: 0 });
     expect(root.metrics.rejectedMemory).toBe(1);
     expect((await request(port, '/metrics')).body).toContain('scatter_gather_forced_collections_total 1\n');
+  });
+});
+
+// Term partitions (issue 18): each shard gets its own terms of a query parameter; the intersection merge.
+describe('term partition and intersection', () => {
+  const HASH = { mode: 'queryTerms', parameter: 'q', rule: 'hash' };
+  const ASSIGN = { mode: 'queryTerms', parameter: 'q', rule: 'assignment', assignment: { cat: 0, dog: 1, fish: 1 } };
+  const INTERSECT = { merge: { strategy: 'intersection' } };
+
+  test('loadConfig accepts a hash and an assignment partition, and keeps a config without one as it was', () => {
+    expect(rt.loadConfig(baseConfig({ ...INTERSECT, partition: HASH })).partition).toEqual(HASH);
+    expect(rt.loadConfig(baseConfig({ ...INTERSECT, partition: ASSIGN })).partition).toEqual(ASSIGN);
+    expect(rt.loadConfig(baseConfig()).partition).toBeUndefined();
+  });
+
+  test.each([
+    [{ ...INTERSECT }, 'config: partition must be given with merge.strategy "intersection" (shards answering the same request hold disjoint documents), got undefined'],
+    [{ partition: { ...ASSIGN, assignment: { cat: 0 } } }, 'config: partition.assignment must be an object naming every shard (none names shard 1), got {"cat":0}'],
+    [{ partition: { ...ASSIGN, assignment: { cat: 0, dog: 2 } } }, 'config: partition.assignment.dog must be an integer from 0 to 1, got 2'],
+    [{ partition: { ...ASSIGN, assignment: { 'a b': 0, 'dog': 1 } } }, 'config: partition.assignment must be terms without commas or white space, got "a b"'],
+    [{ partition: { ...ASSIGN, assignment: {} } }, 'config: partition.assignment must be a non-empty object, got {}'],
+    [{ partition: { ...HASH, parameter: 'q&x' } }, 'config: partition.parameter must be a query parameter name, got "q&x"'],
+    [{ partition: { ...HASH, assignment: { a: 0 } } }, 'config: unknown key "partition.assignment"'],
+    [{ partition: { ...HASH, rule: 'range' } }, 'config: partition.rule must be one of "hash", "assignment", got "range"'],
+  ])('loadConfig fails when %j', (over, message) => {
+    expect(() => rt.loadConfig(baseConfig(over))).toThrow(message);
+  });
+
+  test('partitionUrl routes each term to the shard RequestPartition.shardOfTerm names (FNV-1a), for 2000 terms', () => {
+    const terms = Array.from({ length: 2000 }, (_, i) => `t${i}-${'é'.repeat(i % 3)}`);
+    for (const shards of [1, 3, 7]) {
+      const split = rt.partitionUrl(HASH, shards, `/s?q=${terms.map(encodeURIComponent).join(',')}`);
+      const expected = Array.from({ length: shards }, (_, s) => terms.filter((t) => RequestPartition.shardOfTerm(t, shards) === s));
+      expect(split.terms).toEqual(expected);
+      split.urls.forEach((u: string | null, s: number) => expect(u).toBe(expected[s].length === 0 ? null : `/s?q=${expected[s].map(encodeURIComponent).join(',')}`));
+    }
+  });
+
+  test('partitionUrl splits on commas and white space (+, %20), counts a repeated term once, reads every occurrence, keeps the rest of the query byte for byte', () => {
+    const split = rt.partitionUrl(ASSIGN, 2, '/search?limit=5&q=dog+cat,%20dog&x=%2Fa%2b&q=fish&flag');
+    expect(split.terms).toEqual([['cat'], ['dog', 'fish']]);
+    expect(split.urls).toEqual(['/search?limit=5&q=cat&x=%2Fa%2b&flag', '/search?limit=5&q=dog,fish&x=%2Fa%2b&flag']);
+    // a shard with none of the request's terms is not called (null)
+    expect(rt.partitionUrl(ASSIGN, 2, '/search?q=dog').urls).toEqual([null, '/search?q=dog']);
+  });
+
+  test.each([
+    ['/search', "the query parameter 'q' has no terms (terms are separated by commas or white space)"],
+    ['/search?q=,+,&other=dog', "the query parameter 'q' has no terms (terms are separated by commas or white space)"],
+    ['/search?q=%E0%A4%A', 'the query is not valid percent-encoding'],
+  ])('partitionUrl refuses %s', (url, error) => {
+    expect(rt.partitionUrl(HASH, 2, url)).toEqual({ error: error.replace("'q'", '"q"') });
+  });
+
+  test('partitionUrl with an assignment refuses a term the table does not name, naming it', () => {
+    expect(rt.partitionUrl(ASSIGN, 2, '/s?q=cat,bird,eel')).toEqual({ error: 'no shard answers for the terms "bird", "eel" (the partition assigns terms to shards by a table)' });
+  });
+
+  test('intersection: the ids every answer holds, deduplicated and sorted; a non-string answer is rejected, not dropped', () => {
+    const a = (shard: number, value: any) => ({ shard, value });
+    expect(rt.mergeAnswers({ strategy: 'intersection' }, [a(0, ['d3', 'd1', 'd2', 'd1']), a(2, ['d2', 'd1', 'd9'])])).toEqual({ value: ['d1', 'd2'], rejected: [] });
+    expect(rt.mergeAnswers({ strategy: 'intersection' }, [a(0, ['d1']), a(1, [])]).value).toEqual([]);
+    expect(rt.mergeAnswers({ strategy: 'intersection' }, [a(0, ['d1']), a(1, [7])])).toEqual({
+      value: ['d1'],
+      rejected: [{ shard: 1, reason: 'bad answer: an array with a non-string, intersection needs an array of strings', timeout: false }],
+    });
+  });
+
+  test('buildResponse counts only the shards called; FAIL: 502 naming the missing shard and its terms; PARTIAL: the intersection of the rest', () => {
+    // GIVEN 3 shards, shard 1 not called, shard 2 (terms b, c) failed
+    const result = {
+      answers: [{ shard: 0, value: ['d1', 'd2'] }],
+      failures: [{ shard: 2, reason: 'sg-shard-2 (10.0.2.1:9000) ECONNREFUSED', timeout: false }],
+      called: 2,
+      terms: [['a'], [], ['b', 'c d']],
+    };
+    const shards = [0, 1, 2].map((index) => ({ index, host: `sg-shard-${index}`, port: 9000 }));
+    const fail = rt.buildResponse({ ...baseConfig({ shards }), merge: { strategy: 'intersection' } }, result);
+    expect(fail.status).toBe(502);
+    expect(fail.headers).toMatchObject({ 'x-scatter-gather-shards': '1/2', 'x-scatter-gather-missing': '2', 'x-scatter-gather-missing-terms': 'b,c%20d' });
+    expect(JSON.parse(fail.body)).toEqual({ error: 'missing shards', missing: [{ shard: 2, terms: ['b', 'c d'], reason: 'sg-shard-2 (10.0.2.1:9000) ECONNREFUSED' }] });
+    const partial = rt.buildResponse({ ...baseConfig({ shards, missingShards: 'partial' }), merge: { strategy: 'intersection' } }, result);
+    expect([partial.status, JSON.parse(partial.body), partial.headers['x-scatter-gather-missing']]).toEqual([200, ['d1', 'd2'], '2']);
+    // every shard called timed out: 504, as without a partition
+    const none = rt.buildResponse({ ...baseConfig({ shards, missingShards: 'partial' }), merge: { strategy: 'intersection' } },
+      { answers: [], failures: [{ shard: 0, reason: 'no answer within 100ms', timeout: true }], called: 1, terms: [['a'], [], []] });
+    expect([none.status, none.headers['x-scatter-gather-shards']]).toEqual([504, '0/1']);
+  });
+
+  describe('the fan-out (fake timers)', () => {
+    beforeEach(() => { jest.useFakeTimers({ now: 0 }); });
+    afterEach(() => { jest.useRealTimers(); });
+
+    /** A transport recording each attempt's URL; `fail` lists the addresses that refuse, `hang` those that never answer. */
+    function urlTransport(answers: Record<number, string[]>, fail: string[] = [], hang: string[] = []) {
+      const sent: Array<{ shard: number; address: string; url: string; at: number }> = [];
+      const t0 = Date.now();
+      const transport = (shard: any, address: string, req: any, cb: (err: any, v?: any) => void) => {
+        sent.push({ shard: shard.index, address, url: req.url, at: Date.now() - t0 });
+        if (hang.includes(address)) return () => undefined;
+        const t = setTimeout(() => (fail.includes(address)
+          ? cb({ message: `${address} ECONNREFUSED`, replica: true, connect: true })
+          : cb(null, answers[shard.index])), 5);
+        return () => clearTimeout(t);
+      };
+      return { sent, transport };
+    }
+    const THREE = [0, 1, 2].map((index) => ({ index, host: `sg-shard-${index}`, port: 9000 }));
+    const PARTITIONED = { ...INTERSECT, shards: THREE, partition: { ...ASSIGN, assignment: { cat: 0, dog: 1, eel: 2 } } };
+
+    async function scatter(over: Record<string, any>, t: ReturnType<typeof urlTransport>, url: string) {
+      const config = rt.loadConfig(baseConfig({ ...PARTITIONED, ...over }));
+      const root = rt.createRoot(config, { transport: t.transport, now: () => Date.now(), log: quiet, lookup: lookupOf() });
+      const p = root.scatter({ ...GET(), url });
+      await jest.advanceTimersByTimeAsync(1000);
+      return { root, result: await p };
+    }
+
+    test('each shard called gets its own terms; a shard without terms is not called and counted as skipped', async () => {
+      const t = urlTransport({ 0: ['d1', 'd2'], 1: ['d2', 'd3'] });
+      const { root, result } = await scatter({}, t, '/q?q=dog,cat&n=1');
+      expect(t.sent.map((s) => [s.shard, s.url])).toEqual([[0, '/q?q=cat&n=1'], [1, '/q?q=dog&n=1']]);
+      expect(result).toEqual({ answers: [{ shard: 0, value: ['d1', 'd2'] }, { shard: 1, value: ['d2', 'd3'] }], failures: [], called: 2, terms: [['cat'], ['dog'], []] });
+      expect(rt.buildResponse(root.config, result).body).toBe('["d2"]');
+      expect(root.metrics.shards.map((s: any) => [s.primary, s.skipped])).toEqual([[1, 0], [1, 0], [0, 1]]);
+      expect(root.renderMetrics()).toContain('scatter_gather_shard_skipped_total{shard="2"} 1\n');
+    });
+
+    test('a refused replica fails over with the shard\'s own request; a hedge carries it too; a hung shard is missing at the timeout', async () => {
+      // failover: 10.0.1.1 refuses, 10.0.1.2 gets the same per-shard URL at once
+      const f = urlTransport({ 0: ['d1'], 1: ['d1'] }, ['10.0.1.1']);
+      const failover = await scatter({}, f, '/q?q=cat,dog');
+      expect(f.sent.filter((s) => s.shard === 1).map((s) => [s.address, s.url, s.at])).toEqual([['10.0.1.1', '/q?q=dog', 0], ['10.0.1.2', '/q?q=dog', 5]]);
+      expect(failover.result.failures).toEqual([]);
+      // hedge after 50 ms: 10.0.2.1 hangs, the hedge to 10.0.2.2 carries eel
+      const h = urlTransport({ 0: ['d1'], 2: ['d1'] }, [], ['10.0.2.1']);
+      const hedged = await scatter({ hedge: HEDGE_AFTER_50, timeoutMs: 200 }, h, '/q?q=eel,cat');
+      expect(h.sent.filter((s) => s.shard === 2).map((s) => [s.address, s.url, s.at])).toEqual([['10.0.2.1', '/q?q=eel', 0], ['10.0.2.2', '/q?q=eel', 50]]);
+      expect(hedged.result.answers.map((a: any) => a.shard)).toEqual([0, 2]);
+      // both replicas of shard 1 hung: missing at the timeout
+      const g = urlTransport({ 0: ['d1'] }, [], ['10.0.1.1', '10.0.1.2']);
+      const hung = await scatter({ timeoutMs: 100 }, g, '/q?q=cat,dog');
+      expect(hung.result.failures).toEqual([{ shard: 1, reason: 'no answer within 100ms', timeout: true }]);
+      expect(rt.buildResponse(hung.root.config, hung.result).status).toBe(504);
+    });
+  });
+
+  test('the HTTP handler answers 400 to a request it cannot partition, and counts it', async () => {
+    const config = { ...rt.loadConfig(baseConfig({ ...INTERSECT, partition: HASH })), port: 0 };
+    const root = rt.createRoot(config, { log: quiet, transport: () => () => undefined, lookup: lookupOf() });
+    const server: http.Server = await new Promise((r, j) => root.listen('127.0.0.1', (err: Error | null, srv: http.Server) => (err ? j(err) : r(srv))));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path: '/search?other=1', agent: false }, (res) => {
+          let body = '';
+          res.on('data', (d) => { body += d; });
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        }).on('error', reject);
+      });
+      expect(answer).toEqual({ status: 400, body: JSON.stringify({ error: 'the query parameter "q" has no terms (terms are separated by commas or white space)' }) });
+      expect(root.metrics.shards.map((s: any) => s.primary)).toEqual([0, 0]);
+      expect(root.renderMetrics()).toContain('scatter_gather_partition_rejected_requests_total 1\n');
+      expect(root.renderMetrics()).toContain('scatter_gather_requests_total{code="400"} 1\n');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -4,8 +4,8 @@ import * as path from 'path';
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AppContainerProps, HedgeMode, HedgePolicy, MergeStrategy, MergeStrategyKind, MissingShards, NetworkPeer, RecommendedLabels, ScatterGather,
-  ScatterGatherProps, SortOrder,
+  AppContainerProps, HedgeMode, HedgePolicy, MergeStrategy, MergeStrategyKind, MissingShards, NetworkPeer, RecommendedLabels, RequestPartition,
+  RequestPartitionMode, ScatterGather, ScatterGatherProps, SortOrder,
 } from '../../src';
 import { ofKind, one, synthValid } from '../harness';
 import { chartWithContext, everyPodOption, expectEveryPodOptionOn, expectLabelRule } from './pod-template-checks';
@@ -184,6 +184,41 @@ describe('ScatterGather', () => {
     const config = JSON.parse(cm.data['config.json']);
     expect(config.merge).toEqual(expected);
     expect(runtimeFrom(cm).loadConfig(config).merge).toEqual(expected);
+  });
+
+  test('a term partition: config.json holds it with the intersection merge, the runtime in the ConfigMap accepts it; no partition adds no key', () => {
+    // GIVEN a term partition by hash and one by an explicit table, with the intersection merge
+    const byHash = synth({ shards: 4, merge: MergeStrategy.intersection(), partition: RequestPartition.queryTermsByHash({ parameter: 'terms' }), missingShards: MissingShards.PARTIAL });
+    const table = { kubernetes: 0, pod: 1, node: 1, service: 2 };
+    const byTable = synth({ merge: MergeStrategy.intersection(), partition: RequestPartition.queryTermsByAssignment({ assignment: table }) });
+    // THEN each says which it is
+    const partitions = [RequestPartition.none(), RequestPartition.queryTermsByHash(), RequestPartition.queryTermsByAssignment({ assignment: table })];
+    expect(partitions.map((p) => p.mode))
+      .toEqual([RequestPartitionMode.NONE, RequestPartitionMode.QUERY_TERMS_BY_HASH, RequestPartitionMode.QUERY_TERMS_BY_ASSIGNMENT]);
+    expect(MergeStrategy.intersection().strategy).toBe(MergeStrategyKind.INTERSECTION);
+    // AND the root's config carries the partition and the merge, which the program from the same ConfigMap loads as is
+    for (const [{ objs }, partition] of [
+      [byHash, { mode: 'queryTerms', parameter: 'terms', rule: 'hash' }],
+      [byTable, { mode: 'queryTerms', parameter: 'q', rule: 'assignment', assignment: { kubernetes: 0, node: 1, pod: 1, service: 2 } }],
+    ] as const) {
+      const cm = one(objs, 'ConfigMap', 'search-root');
+      const config = JSON.parse(cm.data['config.json']);
+      expect([config.merge, config.partition]).toEqual([{ strategy: 'intersection' }, partition]);
+      expect(runtimeFrom(cm).loadConfig(config)).toMatchObject({ merge: { strategy: 'intersection' }, partition });
+    }
+    // AND the leaves are the same as without a partition (their env says their shard), the shard count as given
+    expect(ofKind(byHash.objs, 'Deployment').map((d) => d.metadata.name)).toEqual(['search-shard-0', 'search-shard-1', 'search-shard-2', 'search-shard-3', 'search']);
+    // AND a tree without a partition has no 'partition' key (its config is unchanged)
+    expect(Object.keys(JSON.parse(synth().sg.rootConfig))).not.toContain('partition');
+    expect(JSON.parse(synth({ partition: RequestPartition.none() }).sg.rootConfig).partition).toBeUndefined();
+  });
+
+  test('RequestPartition.shardOfTerm is the 32-bit FNV-1a hash modulo the shards (reference vectors)', () => {
+    // FNV-1a 32: '' → 0x811c9dc5, 'a' → 0xe40c292c, 'foobar' → 0xbf9cf968 (the FNV reference test vectors)
+    expect(RequestPartition.shardOfTerm('', 2 ** 30)).toBe(0x811c9dc5 % 2 ** 30);
+    expect(RequestPartition.shardOfTerm('a', 1000)).toBe(0xe40c292c % 1000);
+    expect(RequestPartition.shardOfTerm('foobar', 7)).toBe(0xbf9cf968 % 7);
+    expect(() => RequestPartition.shardOfTerm('a', 0)).toThrow("RequestPartition.shardOfTerm: 'shards' must be an integer of at least 1, got 0");
   });
 
   test('percentile hedging renders percentile, minDelayMs and the budget', () => {

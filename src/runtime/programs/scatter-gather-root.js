@@ -7,6 +7,8 @@
 // hedged second request to another replica of a slow shard, an immediate failover to another replica after a
 // replica failure), merges the JSON answers with the configured strategy, and answers with the merged JSON, or
 // with an error status when shards are missing and the policy says fail.
+// With a partition (config.partition) each shard gets its own terms of a query parameter instead, and a shard that
+// has none of the request's terms is not called.
 // Reserved paths: /healthz (alive), /readyz (503 while draining), /metrics (Prometheus text format).
 // Env: LISTEN_HOST binds one address (default: every interface). SIGTERM/SIGINT: /readyz turns 503, requests are
 // still served for drainMs, then the listener closes and the process exits once in-flight requests are answered.
@@ -23,7 +25,9 @@ const http = require('http');
 const net = require('net');
 const v8 = require('v8');
 
-const STRATEGIES = ['concatArrays', 'mergeObjects', 'sum', 'topK', 'unionStrings'];
+const STRATEGIES = ['concatArrays', 'mergeObjects', 'sum', 'topK', 'unionStrings', 'intersection'];
+// The separators of the terms of a partitioned query parameter.
+const TERM_SEPARATORS = /[\s,]+/;
 const RESERVED_PATHS = ['/healthz', '/readyz', '/metrics'];
 // Histogram buckets in seconds, for the root's requests and each shard's answers.
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -99,7 +103,7 @@ function onlyKeys(obj, prefix, allowed) {
 // Checks a parsed config.json and returns it normalized; throws 'config: <key> must be ..., got <value>'.
 function loadConfig(c) {
   if (!isPlainObject(c)) throw configError('the config', 'a JSON object', c);
-  onlyKeys(c, '', ['port', 'path', 'shards', 'merge', 'timeoutMs', 'missingShards', 'hedge', 'maxRequestBodyBytes',
+  onlyKeys(c, '', ['port', 'path', 'shards', 'merge', 'partition', 'timeoutMs', 'missingShards', 'hedge', 'maxRequestBodyBytes',
     'maxLeafResponseBytes', 'maxConcurrentRequests', 'requestTimeoutMs', 'memoryLimitBytes', 'dnsRefreshMs', 'drainMs']);
   const port = integer(c, '', 'port', 1, 65535);
   const path = c.path;
@@ -137,6 +141,10 @@ function loadConfig(c) {
     onlyKeys(c.merge, 'merge.', ['strategy']);
     merge = { strategy: strategy };
   }
+  const partition = c.partition === undefined ? undefined : loadPartition(c.partition, shards.length);
+  if (strategy === 'intersection' && partition === undefined) {
+    throw configError('partition', 'given with merge.strategy "intersection" (shards answering the same request hold disjoint documents)', c.partition);
+  }
   const missingShards = oneOf(c, '', 'missingShards', ['fail', 'partial']);
   if (!isPlainObject(c.hedge)) throw configError('hedge', 'an object', c.hedge);
   const mode = oneOf(c.hedge, 'hedge.', 'mode', ['none', 'after', 'percentile']);
@@ -163,6 +171,7 @@ function loadConfig(c) {
     path: path,
     shards: shards,
     merge: merge,
+    partition: partition,
     timeoutMs: timeoutMs,
     missingShards: missingShards,
     hedge: hedge,
@@ -177,6 +186,89 @@ function loadConfig(c) {
   };
 }
 
+// A term partition: { mode: 'queryTerms', parameter, rule: 'hash' } or { ..., rule: 'assignment', assignment:
+// { term: shard } } naming every shard (a shard no term names would never be called).
+function loadPartition(p, shardCount) {
+  if (!isPlainObject(p)) throw configError('partition', 'an object', p);
+  oneOf(p, 'partition.', 'mode', ['queryTerms']);
+  const rule = oneOf(p, 'partition.', 'rule', ['hash', 'assignment']);
+  onlyKeys(p, 'partition.', rule === 'hash' ? ['mode', 'parameter', 'rule'] : ['mode', 'parameter', 'rule', 'assignment']);
+  if (typeof p.parameter !== 'string' || !/^[A-Za-z0-9._~-]{1,64}$/.test(p.parameter)) {
+    throw configError('partition.parameter', 'a query parameter name', p.parameter);
+  }
+  if (rule === 'hash') return { mode: 'queryTerms', parameter: p.parameter, rule: rule };
+  const a = p.assignment;
+  if (!isPlainObject(a) || Object.keys(a).length === 0) throw configError('partition.assignment', 'a non-empty object', a);
+  const table = {};
+  const named = new Set();
+  for (const term of Object.keys(a)) {
+    if (term.length === 0 || TERM_SEPARATORS.test(term)) throw configError('partition.assignment', 'terms without commas or white space', term);
+    const shard = integer(a, 'partition.assignment.', term, 0, shardCount - 1);
+    setOwn(table, term, shard);
+    named.add(shard);
+  }
+  for (let i = 0; i < shardCount; i++) {
+    if (!named.has(i)) throw configError('partition.assignment', 'an object naming every shard (none names shard ' + i + ')', a);
+  }
+  return { mode: 'queryTerms', parameter: p.parameter, rule: rule, assignment: table };
+}
+
+// The 32-bit FNV-1a hash of a term's UTF-8 bytes (RequestPartition.shardOfTerm computes the same).
+function fnv1a(term) {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(term, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h;
+}
+
+// Splits a request URL by the partition: { urls: [url or null per shard], terms: [[term] per shard] }, or
+// { error } (400) when the parameter has no term or a term is assigned to no shard. Each shard called gets the
+// URL with the parameter's occurrences replaced by one, at the first one's place, holding its own terms
+// (comma-separated, percent-encoded); the rest of the query is kept byte for byte.
+function partitionUrl(partition, shardCount, url) {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const pairs = q < 0 ? [] : url.slice(q + 1).split('&');
+  const terms = [];
+  const seen = new Set();
+  let at = -1;
+  const rest = [];
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    let name;
+    let value;
+    try {
+      name = decodeURIComponent((eq < 0 ? pair : pair.slice(0, eq)).replace(/\+/g, ' '));
+      value = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '));
+    } catch (e) {
+      return { error: 'the query is not valid percent-encoding' };
+    }
+    if (name !== partition.parameter) { rest.push(pair); continue; }
+    if (at < 0) at = rest.length;
+    for (const t of value.split(TERM_SEPARATORS)) {
+      if (t.length > 0 && !seen.has(t)) { seen.add(t); terms.push(t); }
+    }
+  }
+  if (terms.length === 0) {
+    return { error: 'the query parameter ' + show(partition.parameter) + ' has no terms (terms are separated by commas or white space)' };
+  }
+  const byShard = [];
+  for (let i = 0; i < shardCount; i++) byShard.push([]);
+  const unassigned = [];
+  for (const t of terms) {
+    const shard = partition.rule === 'hash' ? fnv1a(t) % shardCount : has(partition.assignment, t) ? partition.assignment[t] : undefined;
+    if (shard === undefined) unassigned.push(t); else byShard[shard].push(t);
+  }
+  if (unassigned.length > 0) {
+    return { error: 'no shard answers for the term' + (unassigned.length > 1 ? 's ' : ' ') + unassigned.map(show).join(', ') + ' (the partition assigns terms to shards by a table)' };
+  }
+  const urls = byShard.map(function (own) {
+    if (own.length === 0) return null;
+    const parts = rest.slice();
+    parts.splice(at, 0, encodeURIComponent(partition.parameter) + '=' + own.map(encodeURIComponent).join(','));
+    return path + '?' + parts.join('&');
+  });
+  return { urls: urls, terms: byShard };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Merge
@@ -291,6 +383,24 @@ function mergeAnswers(merge, answers) {
       items.sort(function (x, y) { return x.key === y.key ? 0 : (x.key < y.key ? -sign : sign); });
       return { value: items.slice(0, merge.k).map(function (x) { return x.item; }), rejected: rejected };
     }
+    case 'intersection': {
+      let common = null;
+      for (const a of answers) {
+        if (!Array.isArray(a.value) || !a.value.every(function (s) { return typeof s === 'string'; })) {
+          reject(a, (Array.isArray(a.value) ? 'an array with a non-string' : describe(a.value)) + ', intersection needs an array of strings');
+          continue;
+        }
+        if (common === null) {
+          common = new Set(a.value);
+        } else {
+          const own = new Set(a.value);
+          const prev = common;
+          common = new Set();
+          for (const s of prev) if (own.has(s)) common.add(s);
+        }
+      }
+      return { value: common === null ? [] : Array.from(common).sort(), rejected: rejected };
+    }
     case 'unionStrings': {
       const set = new Set();
       for (const a of answers) {
@@ -307,18 +417,23 @@ function mergeAnswers(merge, answers) {
   }
 }
 
-// The response for one fan-out: result = { answers: [{ shard, value }], failures: [{ shard, reason, timeout }] }.
-// Returns { status, headers, body, missing } where missing lists every shard that did not contribute.
+// The response for one fan-out: result = { answers: [{ shard, value }], failures: [{ shard, reason, timeout }],
+// called? (the shards called; every shard when absent), terms? ([[term] per shard], with a partition) }.
+// Returns { status, headers, body, missing } where missing lists every shard called that did not contribute.
 function buildResponse(config, result) {
   const merged = mergeAnswers(config.merge, result.answers);
   const missing = result.failures.concat(merged.rejected).sort(function (a, b) { return a.shard - b.shard; });
-  const total = config.shards.length;
+  const total = result.called === undefined ? config.shards.length : result.called;
   const answered = total - missing.length;
+  const terms = result.terms;
   const headers = {
     'content-type': 'application/json; charset=utf-8',
     'x-scatter-gather-shards': answered + '/' + total,
   };
   if (missing.length > 0) headers['x-scatter-gather-missing'] = missing.map(function (m) { return m.shard; }).join(',');
+  if (missing.length > 0 && terms) {
+    headers['x-scatter-gather-missing-terms'] = missing.map(function (m) { return terms[m.shard].map(encodeURIComponent).join(','); }).join(',');
+  }
   if (missing.length > 0 && (config.missingShards === 'fail' || answered === 0)) {
     const allTimedOut = missing.every(function (m) { return m.timeout; });
     return {
@@ -326,7 +441,7 @@ function buildResponse(config, result) {
       headers: headers,
       body: JSON.stringify({
         error: answered === 0 ? 'no shard answered' : 'missing shards',
-        missing: missing.map(function (m) { return { shard: m.shard, reason: m.reason }; }),
+        missing: missing.map(function (m) { return terms ? { shard: m.shard, terms: terms[m.shard], reason: m.reason } : { shard: m.shard, reason: m.reason }; }),
       }),
       missing: missing,
     };
@@ -354,7 +469,7 @@ function observe(h, seconds) {
 function createMetrics(shardCount) {
   const shards = [];
   for (let i = 0; i < shardCount; i++) {
-    shards.push({ primary: 0, hedge: 0, failover: 0, hedgeWins: 0, replicaFailures: 0, timeouts: 0, errors: 0, latency: newHistogram() });
+    shards.push({ primary: 0, hedge: 0, failover: 0, hedgeWins: 0, replicaFailures: 0, timeouts: 0, errors: 0, skipped: 0, latency: newHistogram() });
   }
   return {
     requests: new Map(),
@@ -364,6 +479,7 @@ function createMetrics(shardCount) {
     rejectedMemory: 0,
     rejectedTooLarge: 0,
     rejectedBodies: 0,
+    rejectedNoTerms: 0,
     partial: 0,
     hedgesThrottled: 0,
     failoversThrottled: 0,
@@ -409,6 +525,8 @@ function renderMetrics(m) {
   out.push('scatter_gather_rejected_requests_total{reason="memory"} ' + m.rejectedMemory);
   out.push('scatter_gather_rejected_requests_total{reason="body_too_large"} ' + m.rejectedTooLarge);
   out.push('scatter_gather_rejected_requests_total{reason="bodies_in_flight"} ' + m.rejectedBodies);
+  head('scatter_gather_partition_rejected_requests_total', 'counter', 'Requests answered 400 by the partition: no term in the query parameter, or a term assigned to no shard.');
+  out.push('scatter_gather_partition_rejected_requests_total ' + m.rejectedNoTerms);
   head('scatter_gather_partial_responses_total', 'counter', 'Answers sent without some shards (missingShards: partial).');
   out.push('scatter_gather_partial_responses_total ' + m.partial);
   head('scatter_gather_hedges_throttled_total', 'counter', 'Hedges not sent because the hedge budget was spent.');
@@ -425,6 +543,7 @@ function renderMetrics(m) {
   perShard('scatter_gather_shard_replica_failures_total', 'counter',
     'Leaf requests a replica failed: refused or reset, 5xx or 429, an answer cut off, too large or not JSON (each is failed over when a replica is left).',
     function (s) { return s.replicaFailures; });
+  perShard('scatter_gather_shard_skipped_total', 'counter', 'Fan-outs that did not call the shard: the request had none of its terms (a partition).', function (s) { return s.skipped; });
   perShard('scatter_gather_shard_timeouts_total', 'counter', 'Shards that gave no answer within the timeout.', function (s) { return s.timeouts; });
   perShard('scatter_gather_shard_errors_total', 'counter', 'Shards missing from an answer for another reason than the timeout: every replica tried failed, another status, or an answer the merge rejects.',
     function (s) { return s.errors; });
@@ -771,8 +890,8 @@ function createRoot(config, options) {
 
   // One shard of one fan-out: the primary request, a hedge after the hedge delay (hedging only), a failover at once
   // after a replica failure (whatever the hedge policy), all bounded by the fan-out's deadline.
-  function newCall(fanout, shard) {
-    return { fanout: fanout, shard: shard, list: null, tried: [], attempts: [], inflight: 0, hedged: false, failedOver: false, done: false, lastError: null, hedgeTimer: null };
+  function newCall(fanout, shard, request) {
+    return { fanout: fanout, shard: shard, request: request, list: null, tried: [], attempts: [], inflight: 0, hedged: false, failedOver: false, done: false, lastError: null, hedgeTimer: null };
   }
 
   function startCall(call) {
@@ -799,7 +918,7 @@ function createRoot(config, options) {
     call.inflight++;
     const attempt = { call: call, address: address, kind: kind, cancel: noop, finished: false };
     call.attempts.push(attempt);
-    const cancel = transport(shard, address, call.fanout.request, function (err, value) { attemptDone(attempt, err, value); });
+    const cancel = transport(shard, address, call.request, function (err, value) { attemptDone(attempt, err, value); });
     if (!attempt.finished) attempt.cancel = cancel;
   }
 
@@ -870,7 +989,7 @@ function createRoot(config, options) {
   function onDeadline(fanout) {
     fanout.deadline = null;
     for (const call of fanout.calls) {
-      if (call.done) continue;
+      if (call === null || call.done) continue;
       record(call.shard, config.timeoutMs);
       // a replica that did not answer in time (hung, or partitioned away) is skipped like a failed one
       for (const a of call.attempts) if (!a.finished) markFailed(call.shard, a.address);
@@ -881,7 +1000,7 @@ function createRoot(config, options) {
 
   function cancelFanout(fanout, why, memoryShort) {
     for (const call of fanout.calls) {
-      if (!call.done) endCall(call, { ok: false, reason: why, timeout: false, cancelled: true, memory: memoryShort === true, ms: 0, value: undefined });
+      if (call !== null && !call.done) endCall(call, { ok: false, reason: why, timeout: false, cancelled: true, memory: memoryShort === true, ms: 0, value: undefined });
     }
     // the answers already in are let go of too
     if (memoryShort === true) for (let i = 0; i < fanout.results.length; i++) if (fanout.results[i] && fanout.results[i].ok) fanout.results[i].value = undefined;
@@ -903,6 +1022,7 @@ function createRoot(config, options) {
     for (let i = 0; i < shards.length; i++) {
       const r = fanout.results[i];
       const sm = metrics.shards[i];
+      if (r === undefined) { sm.skipped++; continue; } // not called: none of its terms
       if (r.memory) memoryShort = true;
       if (r.ok) {
         observe(sm.latency, r.ms / 1000);
@@ -916,24 +1036,49 @@ function createRoot(config, options) {
         failures.push({ shard: i, reason: r.reason, timeout: r.timeout });
       }
     }
-    fanout.done(memoryShort ? { answers: [], failures: failures, memoryShort: true } : { answers: answers, failures: failures });
+    const called = fanout.calls.length - fanout.skipped;
+    if (memoryShort) return fanout.done({ answers: [], failures: failures, memoryShort: true, called: called, terms: fanout.terms });
+    fanout.done({ answers: answers, failures: failures, called: called, terms: fanout.terms });
   }
 
-  // Fans a leaf request out to every shard; done({ answers: [{ shard, value }], failures: [{ shard, reason,
-  // timeout }] }) once, in shard order. Returns the fan-out (for cancelFanout).
-  function fanOut(request, done) {
+  // Fans a leaf request out to the shards: requests is one leaf request for every shard, or an array of one per
+  // shard (null: the shard is not called); terms (with a partition) the terms of each shard. done({ answers:
+  // [{ shard, value }], failures: [{ shard, reason, timeout }], called, terms }) once, in shard order. Returns the
+  // fan-out (for cancelFanout).
+  function fanOut(requests, done, terms) {
     const n = shards.length;
-    const fanout = { request: request, done: done, started: now(), results: new Array(n), remaining: n, calls: new Array(n), deadline: null };
+    const fanout = { done: done, started: now(), results: new Array(n), remaining: 0, skipped: 0, calls: new Array(n), deadline: null, terms: terms };
+    for (let i = 0; i < n; i++) {
+      const request = Array.isArray(requests) ? requests[i] : requests;
+      fanout.calls[i] = request === null ? null : newCall(fanout, shards[i], request);
+      if (request === null) fanout.skipped++; else fanout.remaining++;
+    }
+    if (fanout.remaining === 0) { finishFanout(fanout); return fanout; }
     fanout.deadline = setTimeout(onDeadline, config.timeoutMs, fanout);
-    for (let i = 0; i < n; i++) fanout.calls[i] = newCall(fanout, shards[i]);
-    for (let i = 0; i < n; i++) startCall(fanout.calls[i]);
+    for (let i = 0; i < n; i++) if (fanout.calls[i] !== null) startCall(fanout.calls[i]);
     return fanout;
   }
 
-  // The fan-out as a promise. request = { method, url, headers, body (Buffer), onCancel(fn)? }.
+  // The leaf requests of a client request: one for every shard, or with a partition { requests: [request or null
+  // per shard], terms } — or { error } (the request cannot be partitioned: 400).
+  function leafRequests(method, url, headers, body) {
+    const request = leafRequest(method, url, headers, body);
+    if (config.partition === undefined) return { requests: request, terms: undefined };
+    const split = partitionUrl(config.partition, shards.length, url);
+    if (split.error !== undefined) return { error: split.error };
+    return {
+      requests: split.urls.map(function (u) { return u === null ? null : { method: request.method, url: u, headers: request.headers, body: request.body }; }),
+      terms: split.terms,
+    };
+  }
+
+  // The fan-out as a promise. request = { method, url, headers, body (Buffer), onCancel(fn)? }; resolves to the
+  // fan-out's result, or { error } when the partition refuses the request.
   function scatter(request) {
     return new Promise(function (resolve) {
-      const fanout = fanOut(leafRequest(request.method, request.url, request.headers || {}, request.body || EMPTY), resolve);
+      const leaf = leafRequests(request.method, request.url, request.headers || {}, request.body || EMPTY);
+      if (leaf.error !== undefined) return resolve({ error: leaf.error });
+      const fanout = fanOut(leaf.requests, resolve, leaf.terms);
       if (request.onCancel) request.onCancel(function (why) { cancelFanout(fanout, why); });
     });
   }
@@ -974,8 +1119,14 @@ function createRoot(config, options) {
       metrics.rejectedMemory++;
       return shed(res, 'memory', 'resident memory ' + Math.round(metrics.rss / 1048576) + ' MiB is above ' + Math.round(shedAt / 1048576) + ' MiB, 90 % of the limit', false);
     }
+    const leaf = leafRequests(req.method || 'GET', req.url || '/', req.headers, body);
+    if (leaf.error !== undefined) {
+      metrics.rejectedNoTerms++;
+      countRequest(400, startedAt);
+      return sendJson(res, 400, { error: leaf.error });
+    }
     metrics.inflight++;
-    const fanout = fanOut(leafRequest(req.method || 'GET', req.url || '/', req.headers, body), function (result) {
+    const fanout = fanOut(leaf.requests, function (result) {
       metrics.inflight--;
       if (res.destroyed) {
         // the client went away (nginx's 499): nothing to answer, not a shard failure of ours
@@ -1004,7 +1155,7 @@ function createRoot(config, options) {
       if (out.status === 200 && out.missing.length > 0) metrics.partial++;
       countRequest(out.status, startedAt);
       send(res, out.status, out.headers, out.body);
-    });
+    }, leaf.terms);
     // 'close' before the answer is out: the client went away, the leaf requests are cancelled.
     if (fanout.remaining > 0) res.on('close', function () { if (!res.writableFinished) cancelFanout(fanout, 'the client went away'); });
   }
@@ -1145,6 +1296,7 @@ function main(argv, env) {
     const a = server.address();
     log('info', 'listening', {
       address: a.address, port: a.port, shards: config.shards.length, merge: config.merge.strategy,
+      partition: config.partition === undefined ? 'none' : config.partition.rule,
       timeoutMs: config.timeoutMs, missingShards: config.missingShards, hedge: config.hedge.mode,
       maxConcurrentRequests: config.maxConcurrentRequests, memoryLimitBytes: config.memoryLimitBytes, node: process.version,
     });
@@ -1166,6 +1318,7 @@ module.exports = {
   createMetrics: createMetrics,
   renderMetrics: renderMetrics,
   leafRequest: leafRequest,
+  partitionUrl: partitionUrl,
   main: main,
   STRATEGIES: STRATEGIES,
   BUCKETS: BUCKETS,

@@ -45,6 +45,8 @@ export enum MergeStrategyKind {
   TOP_K = 'topK',
   /** `MergeStrategy.unionStrings()`. */
   UNION_STRINGS = 'unionStrings',
+  /** `MergeStrategy.intersection()`. */
+  INTERSECTION = 'intersection',
 }
 
 /**
@@ -98,6 +100,18 @@ export class MergeStrategy {
     return MergeStrategy.plain(MergeStrategyKind.UNION_STRINGS);
   }
 
+  /**
+   * Each leaf answers a JSON array of strings (document ids); the answer is their intersection, deduplicated and
+   * sorted: the book's distributed document search, each leaf answering for its own terms of the query. It needs a
+   * `RequestPartition` other than `none()` (shards asked the same request over a sharded corpus hold disjoint
+   * documents, so their intersection would be empty). Only the shards called count (a shard with no term of the
+   * request is not called); with `MissingShards.PARTIAL`, the answer is the intersection of the shards that
+   * answered — a superset of the full answer, since the missing shards' terms did not filter it.
+   */
+  public static intersection(): MergeStrategy {
+    return new MergeStrategy(MergeStrategyKind.INTERSECTION, () => ({ strategy: MergeStrategyKind.INTERSECTION }), true);
+  }
+
   private static plain(strategy: MergeStrategyKind): MergeStrategy {
     return new MergeStrategy(strategy, () => ({ strategy }));
   }
@@ -105,7 +119,13 @@ export class MergeStrategy {
   private constructor(
     /** The strategy's name in the root's config. */
     public readonly strategy: MergeStrategyKind,
-    private readonly config: (scope: IConstruct) => { [key: string]: any }) {}
+    private readonly config: (scope: IConstruct) => { [key: string]: any },
+    private readonly partitioned: boolean = false) {}
+
+  /** @internal What a `RequestPartition` checks: the strategy's call, and whether it needs each shard asked its own part. */
+  public get _partitionNeeds(): { name: string; requiresPartition: boolean } {
+    return { name: `MergeStrategy.${this.strategy}()`, requiresPartition: this.partitioned };
+  }
 
   /** @internal The strategy's part of the root's config (checks its options, naming `scope`). */
   public _toConfig(scope: IConstruct): { [key: string]: any } {

@@ -1,0 +1,208 @@
+// Tier 2: ServiceBroker — the example synthesized twice from the same code, for `staging` and for `production`,
+// its generated nginx stream config run by the real nginx (Debian's, which loads the stream module that the
+// image's nginx has built in), its routes on the pod's own loopback address. The app connects to DB_HOST:DB_PORT
+// and CACHE_HOST:CACHE_PORT as its container env says and reaches that environment's backends: a real MariaDB and
+// a real redis per environment (the environments' host names mapped to their 127.0.0.x by nss_wrapper), told apart
+// by data that exists in only one. Production's redis speaks only TLS: the ambassador verifies its certificate
+// against the CA from the mounted Secret and its name; a certificate for another name is refused. The failure
+// contract: with the backend killed, the app's connection to localhost is accepted and then closed without a byte
+// within the connect timeout, and the ambassador stays up.
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import { buildApp } from '../../examples/service-broker';
+import { one, synthAppValid } from '../harness';
+import { allocHost, Daemon, redisCommand, startNginx, startRedis } from '../harness/daemons';
+import { MariaDb, startMariaDb } from '../harness/mariadb';
+import { run, sleep, start, stopAll, tempDir, toolPath } from '../harness/proc';
+
+jest.setTimeout(300_000);
+afterAll(stopAll);
+
+const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
+const CA_MOUNT = '/etc/nginx/broker-ca/cache';
+
+interface Pki { caPem: string; otherCaPem: string; dir: string }
+
+/** A CA, a server certificate for `name` signed by it, and a second, unrelated CA. */
+function makePki(name: string): Pki {
+  const dir = tempDir('broker-pki');
+  fs.chmodSync(dir, 0o755);
+  const ssl = (...args: string[]) => {
+    const r = run(toolPath('openssl'), args, { cwd: dir, timeoutMs: 60_000 });
+    if (r.code !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+  };
+  for (const ca of ['ca', 'other-ca']) {
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${ca}.key`, '-out', `${ca}.crt`, '-days', '2', '-subj', `/CN=${ca} for the broker test`);
+  }
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${name}`);
+  fs.writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=DNS:${name}\n`);
+  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext');
+  for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644);
+  return { caPem: fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'), otherCaPem: fs.readFileSync(path.join(dir, 'other-ca.crt'), 'utf8'), dir };
+}
+
+/** The environment's objects: the nginx.conf, the app's env, the CA volume's Secret (if any). */
+function synth(environment: string) {
+  const objs = synthAppValid(buildApp(environment));
+  const dep = one(objs, 'Deployment', 'checkout');
+  const spec = dep.spec.template.spec;
+  const app = spec.containers.find((c: any) => c.name === 'app');
+  const env = Object.fromEntries(app.env.map((e: any) => [e.name, e.value]));
+  return { objs, dep, env, conf: one(objs, 'ConfigMap', 'checkout-broker').data['nginx.conf'] as string };
+}
+
+/** The ambassador as the pod runs it: its config, on the pod's loopback address `podHost` instead of 127.0.0.1. */
+async function startAmbassador(conf: string, podHost: string, hosts: Record<string, string>, caPem?: string): Promise<Daemon> {
+  expect(fs.existsSync(STREAM_MODULE)).toBe(true);
+  const local = `load_module ${STREAM_MODULE};\n${conf.replace(/listen 127\.0\.0\.1:/g, `listen ${podHost}:`)}`;
+  return startNginx(local, { host: podHost, hosts, mounts: { '/tmp': { '.keep': '' }, ...(caPem ? { [CA_MOUNT]: { 'ca.crt': caPem } } : {}) } });
+}
+
+/** What the app sees: one query through the ambassador with the `mariadb` client over TCP. */
+function query(host: string, port: string, sql: string): { code: number | null; out: string } {
+  const r = run(toolPath('mariadb'), ['--no-defaults', '--protocol=TCP', `-h${host}`, `-P${port}`, '-uapp', '-papp-pw', '-N', '-B', '--connect-timeout=20', '-e', sql], { timeoutMs: 60_000 });
+  return { code: r.code, out: `${r.stdout}${r.stderr}`.trim() };
+}
+
+/** Connects to `host:port`, sends `payload`; resolves with the bytes received and the ms until the peer closed. */
+function untilClosed(host: string, port: number, payload: string, boundMs: number): Promise<{ connected: boolean; data: string; ms: number }> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    let connected = false;
+    let data = '';
+    const s = net.connect({ host, port });
+    const timer = setTimeout(() => { s.destroy(); resolve({ connected, data, ms: Date.now() - t0 }); }, boundMs);
+    s.on('connect', () => { connected = true; s.write(payload); });
+    s.on('data', (d) => { data += d.toString('utf8'); });
+    s.on('close', () => { clearTimeout(timer); resolve({ connected, data, ms: Date.now() - t0 }); });
+    s.on('error', () => undefined);
+  });
+}
+
+/** redis with TLS only (`--port 0`): `startRedis` always opens a plain port, so this one is started directly. */
+async function startTlsRedis(pki: Pki, port: number): Promise<Daemon> {
+  const host = allocHost();
+  const dir = tempDir('redis-tls');
+  const proc = await start({
+    name: `redis-tls-${host}`,
+    command: toolPath('redis-server'),
+    args: ['--port', '0', '--bind', host, '--tls-port', String(port), '--tls-cert-file', path.join(pki.dir, 'server.crt'),
+      '--tls-key-file', path.join(pki.dir, 'server.key'), '--tls-ca-cert-file', path.join(pki.dir, 'ca.crt'), '--tls-auth-clients', 'no',
+      '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', ''],
+    readyPort: { host, port },
+  });
+  return { proc, host, port, dir, listens: [{ host, port }] };
+}
+
+const dbInit = (environment: string) => [
+  'CREATE DATABASE shop',
+  'CREATE TABLE shop.marker (environment VARCHAR(32) NOT NULL)',
+  `INSERT INTO shop.marker VALUES ('${environment}')`,
+  `CREATE TABLE shop.only_in_${environment} (id INT)`,
+  "CREATE USER 'app'@'%' IDENTIFIED BY 'app-pw'",
+  "GRANT SELECT ON shop.* TO 'app'@'%'",
+];
+
+describe('ServiceBroker: the same code, two environments, real backends behind localhost', () => {
+  const staging = synth('staging');
+  const production = synth('production');
+  let pki: Pki;
+  let stagingDb: MariaDb;
+  let productionDb: MariaDb;
+  let stagingRedis: Daemon;
+  let productionRedis: Daemon;
+  let hosts: Record<string, string>;
+
+  beforeAll(async () => {
+    pki = makePki('cache.prod.example.com');
+    stagingDb = await startMariaDb({ init: dbInit('staging') });
+    productionDb = await startMariaDb({ init: dbInit('production') });
+    stagingRedis = await startRedis({ port: 6379 });
+    // Production's redis: TLS only (plain port 0), the server certificate for cache.prod.example.com.
+    productionRedis = await startTlsRedis(pki, 6380);
+    await redisCommand(stagingRedis.host, 6379, 'SET', 'marker', 'staging');
+    hosts = {
+      'mariadb': stagingDb.host,
+      'redis': stagingRedis.host,
+      'orders-db.prod.example.com': productionDb.host,
+      'cache.prod.example.com': productionRedis.host,
+    };
+  }, 240_000);
+
+  test('the app\'s config is the same in both environments; only the ambassador\'s backends differ', () => {
+    expect(staging.env).toEqual({ DB_HOST: '127.0.0.1', DB_PORT: '3306', CACHE_HOST: '127.0.0.1', CACHE_PORT: '6379' });
+    expect(production.env).toEqual(staging.env);
+    expect(staging.dep.metadata.annotations['distributed-patterns.dev/environment']).toBe('staging');
+    expect(staging.conf).toContain('server mariadb:3306;');
+    expect(staging.conf).not.toContain('proxy_ssl on;');
+    expect(production.conf).toContain('server orders-db.prod.example.com:3306;');
+    expect(production.conf).toContain('server cache.prod.example.com:6380;');
+    expect(production.conf).toContain(`proxy_ssl_trusted_certificate ${CA_MOUNT}/ca.crt;`);
+    expect(production.conf.match(/listen 127\.0\.0\.1:\d+;/g)).toEqual(['listen 127.0.0.1:3306;', 'listen 127.0.0.1:6379;']);
+  });
+
+  test('staging: the app reaches the staging MariaDB and redis through localhost, and nothing of production', async () => {
+    const pod = allocHost();
+    const nginx = await startAmbassador(staging.conf, pod, hosts);
+    try {
+      expect(query(pod, staging.env.DB_PORT, 'SELECT environment FROM shop.marker')).toEqual({ code: 0, out: 'staging' });
+      const missing = query(pod, staging.env.DB_PORT, 'SELECT COUNT(*) FROM shop.only_in_production');
+      expect(missing.code).not.toBe(0);
+      expect(missing.out).toContain("Table 'shop.only_in_production' doesn't exist");
+      expect(await redisCommand(pod, Number(staging.env.CACHE_PORT), 'GET', 'marker')).toBe('$7\r\nstaging\r\n');
+    } finally {
+      await nginx.proc.stop();
+    }
+  });
+
+  test('production: the same ports reach the production MariaDB and, over verified TLS, the production redis', async () => {
+    const pod = allocHost();
+    const nginx = await startAmbassador(production.conf, pod, hosts, pki.caPem);
+    try {
+      expect(query(pod, production.env.DB_PORT, 'SELECT environment FROM shop.marker')).toEqual({ code: 0, out: 'production' });
+      expect(query(pod, production.env.DB_PORT, 'SELECT COUNT(*) FROM shop.only_in_production')).toEqual({ code: 0, out: '0' });
+      // The app speaks plain RESP to localhost; the redis it reaches accepts only TLS.
+      expect(await redisCommand(pod, Number(production.env.CACHE_PORT), 'SET', 'marker', 'production')).toBe('+OK\r\n');
+      expect(await redisCommand(pod, Number(production.env.CACHE_PORT), 'GET', 'marker')).toBe('$10\r\nproduction\r\n');
+      expect(await redisCommand(stagingRedis.host, 6379, 'GET', 'marker')).toBe('$7\r\nstaging\r\n');
+    } finally {
+      await nginx.proc.stop();
+    }
+  });
+
+  test('production with a CA that did not sign the redis certificate: the handshake is refused, the app gets a closed connection', async () => {
+    const pod = allocHost();
+    const nginx = await startAmbassador(production.conf, pod, hosts, pki.otherCaPem);
+    try {
+      const r = await untilClosed(pod, Number(production.env.CACHE_PORT), '*1\r\n$4\r\nPING\r\n', 30_000);
+      expect(r).toMatchObject({ connected: true, data: '' });
+      expect(r.ms).toBeLessThan(30_000);
+      expect(nginx.proc.logs()).toMatch(/upstream SSL certificate verify error|certificate verify failed/);
+    } finally {
+      await nginx.proc.stop();
+    }
+  });
+
+  test('failure contract: the backend killed, the app\'s connection to localhost is accepted and closed without a byte within the connect timeout; the ambassador stays up', async () => {
+    const pod = allocHost();
+    const victim = await startRedis({ port: 6379 });
+    const nginx = await startAmbassador(staging.conf, pod, { ...hosts, redis: victim.host });
+    try {
+      expect(await redisCommand(pod, 6379, 'PING')).toBe('+PONG\r\n');
+      process.kill(victim.proc.pid, 'SIGKILL');
+      for (let i = 0; i < 100 && !victim.proc.exited; i++) await sleep(50);
+      expect(victim.proc.exited).toBeDefined();
+      const connectTimeoutMs = 5_000;
+      for (let i = 0; i < 3; i++) {
+        const r = await untilClosed(pod, 6379, '*1\r\n$4\r\nPING\r\n', connectTimeoutMs + 10_000);
+        expect(r).toMatchObject({ connected: true, data: '' });
+        expect(r.ms).toBeLessThan(connectTimeoutMs + 10_000);
+      }
+      expect(nginx.proc.exited).toBeUndefined();
+      expect(query(pod, '3306', 'SELECT environment FROM shop.marker')).toEqual({ code: 0, out: 'staging' });
+    } finally {
+      await nginx.proc.stop();
+    }
+  });
+});

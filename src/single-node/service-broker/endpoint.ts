@@ -93,12 +93,12 @@ export interface BrokeredService {
 export class BrokerCa {
   /** The key `key` of the Secret `secret`. */
   public static fromSecret(secret: kplus.ISecret, key: string = BrokerCa.DEFAULT_KEY): BrokerCa {
-    return new BrokerCa('fromSecret', `Secret '${secret?.name}' key '${key}'`, key, (scope, id, name) => kplus.Volume.fromSecret(scope, id, secret, { name, items: { [key]: { path: BrokerCa.FILE } } }), secret);
+    return new BrokerCa('fromSecret', `the key ${key} of the Secret ${secret?.name}`, key, (scope, id, name) => kplus.Volume.fromSecret(scope, id, secret, { name, items: { [key]: { path: BrokerCa.FILE } } }), secret);
   }
 
   /** The key `key` of the ConfigMap `configMap` (e.g. the cluster's `kube-root-ca.crt`, key `ca.crt`). */
   public static fromConfigMap(configMap: kplus.IConfigMap, key: string = BrokerCa.DEFAULT_KEY): BrokerCa {
-    return new BrokerCa('fromConfigMap', `ConfigMap '${configMap?.name}' key '${key}'`, key, (scope, id, name) => kplus.Volume.fromConfigMap(scope, id, configMap, { name, items: { [key]: { path: BrokerCa.FILE } } }), configMap);
+    return new BrokerCa('fromConfigMap', `the key ${key} of the ConfigMap ${configMap?.name}`, key, (scope, id, name) => kplus.Volume.fromConfigMap(scope, id, configMap, { name, items: { [key]: { path: BrokerCa.FILE } } }), configMap);
   }
 
   /** The key read when none is given. */

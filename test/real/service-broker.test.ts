@@ -6,7 +6,8 @@
 // by data that exists in only one. Production's redis speaks only TLS: the ambassador verifies its certificate
 // against the CA from the mounted Secret and its name; a certificate for another name is refused. The failure
 // contract: with the backend killed, the app's connection to localhost is accepted and then closed without a byte
-// within the connect timeout, and the ambassador stays up.
+// within the connect timeout, and the ambassador stays up; a MySQL client with no database behind the ambassador
+// fails at the handshake (error 2013).
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
@@ -201,6 +202,21 @@ describe('ServiceBroker: the same code, two environments, real backends behind l
       }
       expect(nginx.proc.exited).toBeUndefined();
       expect(query(pod, '3306', 'SELECT environment FROM shop.marker')).toEqual({ code: 0, out: 'staging' });
+    } finally {
+      await nginx.proc.stop();
+    }
+  });
+
+  test('failure contract: with no database behind it, a MySQL client sees "lost connection" at the handshake (error 2013), at once', async () => {
+    const pod = allocHost();
+    const nginx = await startAmbassador(staging.conf, pod, { ...hosts, mariadb: allocHost() });
+    try {
+      const t0 = Date.now();
+      const r = query(pod, staging.env.DB_PORT, 'SELECT 1');
+      expect(r.code).not.toBe(0);
+      expect(r.out).toMatch(/ERROR 2013 .*Lost connection to server at 'handshake: reading initial communication packet'/);
+      expect(Date.now() - t0).toBeLessThan(5_000 + 10_000);
+      expect(nginx.proc.logs()).toMatch(/connect\(\) failed \(111: Connection refused\)/);
     } finally {
       await nginx.proc.stop();
     }

@@ -13,7 +13,9 @@ const CACHE = { name: 'cache', protocol: BrokeredProtocol.REDIS, endpoints: { de
 function broker(chart: Chart, props: Partial<ServiceBrokerProps> | any = {}): ServiceBroker {
   return new ServiceBroker(chart, 'broker', { app: APP, services: [DB, CACHE], environment: 'dev', ...props });
 }
-const withEndpoint = (service: any, env: string, change: any) => ({ ...service, endpoints: { ...service.endpoints, [env]: { ...service.endpoints[env], ...change } } });
+const withEndpoint = (service: any, env: string, change: any) => ({
+  ...service, endpoints: { ...service.endpoints, [env]: { ...service.endpoints[env], ...change } },
+});
 const secretCa = (c: Chart) => BrokerCa.fromSecret(kplus.Secret.fromSecretName(c, 'Ca', 'cache-ca'));
 
 const cases: BadInput[] = [

@@ -27,7 +27,9 @@ describe('NginxBrokerConfig', () => {
   test('defaults: the system CA bundle, the host as the verified name; timeouts as given', () => {
     const text = NginxBrokerConfig.render({
       routes: [{ name: 'cache', listenPort: 6379, host: '10.0.0.7', port: 6380, tls: true, tlsServerName: 'redis.internal' }],
-      connectTimeout: Duration.seconds(2), idleTimeout: Duration.minutes(10), listenAddress: '127.0.0.2',
+      connectTimeout: Duration.seconds(2),
+      idleTimeout: Duration.minutes(10),
+      listenAddress: '127.0.0.2',
     });
     expect(text).toContain(`proxy_ssl_trusted_certificate ${NginxBrokerConfig.SYSTEM_CA_FILE};`);
     expect(text).toContain('proxy_ssl_name redis.internal;');

@@ -60,6 +60,17 @@ async function startAmbassador(conf: string, podHost: string, hosts: Record<stri
   return startNginx(local, { host: podHost, hosts, mounts: { '/tmp': { '.keep': '' }, ...(caPem ? { [CA_MOUNT]: { 'ca.crt': caPem } } : {}) } });
 }
 
+/** Runs `body` with the ambassador up on a fresh pod address, and stops it after. */
+async function withAmbassador(conf: string, hosts: Record<string, string>, caPem: string | undefined, body: (pod: string, nginx: Daemon) => Promise<void>): Promise<void> {
+  const pod = allocHost();
+  const nginx = await startAmbassador(conf, pod, hosts, caPem);
+  try {
+    await body(pod, nginx);
+  } finally {
+    await nginx.proc.stop();
+  }
+}
+
 /** What the app sees: one query through the ambassador with the `mariadb` client over TCP. */
 function query(host: string, port: string, sql: string): { code: number | null; out: string } {
   const r = run(toolPath('mariadb'), ['--no-defaults', '--protocol=TCP', `-h${host}`, `-P${port}`, '-uapp', '-papp-pw', '-N', '-B', '--connect-timeout=20', '-e', sql], { timeoutMs: 60_000 });
@@ -144,52 +155,38 @@ describe('ServiceBroker: the same code, two environments, real backends behind l
   });
 
   test('staging: the app reaches the staging MariaDB and redis through localhost, and nothing of production', async () => {
-    const pod = allocHost();
-    const nginx = await startAmbassador(staging.conf, pod, hosts);
-    try {
+    await withAmbassador(staging.conf, hosts, undefined, async (pod) => {
       expect(query(pod, staging.env.DB_PORT, 'SELECT environment FROM shop.marker')).toEqual({ code: 0, out: 'staging' });
       const missing = query(pod, staging.env.DB_PORT, 'SELECT COUNT(*) FROM shop.only_in_production');
       expect(missing.code).not.toBe(0);
       expect(missing.out).toContain("Table 'shop.only_in_production' doesn't exist");
       expect(await redisCommand(pod, Number(staging.env.CACHE_PORT), 'GET', 'marker')).toBe('$7\r\nstaging\r\n');
-    } finally {
-      await nginx.proc.stop();
-    }
+    });
   });
 
   test('production: the same ports reach the production MariaDB and, over verified TLS, the production redis', async () => {
-    const pod = allocHost();
-    const nginx = await startAmbassador(production.conf, pod, hosts, pki.caPem);
-    try {
+    await withAmbassador(production.conf, hosts, pki.caPem, async (pod) => {
       expect(query(pod, production.env.DB_PORT, 'SELECT environment FROM shop.marker')).toEqual({ code: 0, out: 'production' });
       expect(query(pod, production.env.DB_PORT, 'SELECT COUNT(*) FROM shop.only_in_production')).toEqual({ code: 0, out: '0' });
       // The app speaks plain RESP to localhost; the redis it reaches accepts only TLS.
       expect(await redisCommand(pod, Number(production.env.CACHE_PORT), 'SET', 'marker', 'production')).toBe('+OK\r\n');
       expect(await redisCommand(pod, Number(production.env.CACHE_PORT), 'GET', 'marker')).toBe('$10\r\nproduction\r\n');
       expect(await redisCommand(stagingRedis.host, 6379, 'GET', 'marker')).toBe('$7\r\nstaging\r\n');
-    } finally {
-      await nginx.proc.stop();
-    }
+    });
   });
 
   test('production with a CA that did not sign the redis certificate: the handshake is refused, the app gets a closed connection', async () => {
-    const pod = allocHost();
-    const nginx = await startAmbassador(production.conf, pod, hosts, pki.otherCaPem);
-    try {
+    await withAmbassador(production.conf, hosts, pki.otherCaPem, async (pod, nginx) => {
       const r = await untilClosed(pod, Number(production.env.CACHE_PORT), '*1\r\n$4\r\nPING\r\n', 30_000);
       expect(r).toMatchObject({ connected: true, data: '' });
       expect(r.ms).toBeLessThan(30_000);
       expect(nginx.proc.logs()).toMatch(/upstream SSL certificate verify error|certificate verify failed/);
-    } finally {
-      await nginx.proc.stop();
-    }
+    });
   });
 
   test('failure contract: the backend killed, the app\'s connection to localhost is accepted and closed without a byte within the connect timeout; the ambassador stays up', async () => {
-    const pod = allocHost();
     const victim = await startRedis({ port: 6379 });
-    const nginx = await startAmbassador(staging.conf, pod, { ...hosts, redis: victim.host });
-    try {
+    await withAmbassador(staging.conf, { ...hosts, redis: victim.host }, undefined, async (pod, nginx) => {
       expect(await redisCommand(pod, 6379, 'PING')).toBe('+PONG\r\n');
       process.kill(victim.proc.pid, 'SIGKILL');
       for (let i = 0; i < 100 && !victim.proc.exited; i++) await sleep(50);
@@ -202,23 +199,17 @@ describe('ServiceBroker: the same code, two environments, real backends behind l
       }
       expect(nginx.proc.exited).toBeUndefined();
       expect(query(pod, '3306', 'SELECT environment FROM shop.marker')).toEqual({ code: 0, out: 'staging' });
-    } finally {
-      await nginx.proc.stop();
-    }
+    });
   });
 
   test('failure contract: with no database behind it, a MySQL client sees "lost connection" at the handshake (error 2013), at once', async () => {
-    const pod = allocHost();
-    const nginx = await startAmbassador(staging.conf, pod, { ...hosts, mariadb: allocHost() });
-    try {
+    await withAmbassador(staging.conf, { ...hosts, mariadb: allocHost() }, undefined, async (pod, nginx) => {
       const t0 = Date.now();
       const r = query(pod, staging.env.DB_PORT, 'SELECT 1');
       expect(r.code).not.toBe(0);
       expect(r.out).toMatch(/ERROR 2013 .*Lost connection to server at 'handshake: reading initial communication packet'/);
       expect(Date.now() - t0).toBeLessThan(5_000 + 10_000);
       expect(nginx.proc.logs()).toMatch(/connect\(\) failed \(111: Connection refused\)/);
-    } finally {
-      await nginx.proc.stop();
-    }
+    });
   });
 });

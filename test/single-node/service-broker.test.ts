@@ -100,7 +100,9 @@ describe('ServiceBroker', () => {
       app: { image: 'example/legacy:2.0.0' },
       environment: 'prod',
       services: [{
-        name: 'ledger', protocol: BrokeredProtocol.TCP, localPort: 7000,
+        name: 'ledger',
+        protocol: BrokeredProtocol.TCP,
+        localPort: 7000,
         endpoints: { prod: { host: 'ledger.example.com', port: 443, tls: true, tlsCa: BrokerCa.fromSecret(kplus.Secret.fromSecretName(chart, 'LedgerCa', 'ledger-ca')) } },
       }],
     });

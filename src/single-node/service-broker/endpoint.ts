@@ -91,6 +91,11 @@ export interface BrokeredService {
  * the namespace.
  */
 export class BrokerCa {
+  /** The key read when none is given. */
+  public static readonly DEFAULT_KEY = 'ca.crt';
+  /** The file name the key is mounted as. */
+  public static readonly FILE = 'ca.crt';
+
   /** The key `key` of the Secret `secret`. */
   public static fromSecret(secret: kplus.ISecret, key: string = BrokerCa.DEFAULT_KEY): BrokerCa {
     return new BrokerCa('fromSecret', `the key ${key} of the Secret ${secret?.name}`, key, (scope, id, name) => kplus.Volume.fromSecret(scope, id, secret, { name, items: { [key]: { path: BrokerCa.FILE } } }), secret);
@@ -100,11 +105,6 @@ export class BrokerCa {
   public static fromConfigMap(configMap: kplus.IConfigMap, key: string = BrokerCa.DEFAULT_KEY): BrokerCa {
     return new BrokerCa('fromConfigMap', `the key ${key} of the ConfigMap ${configMap?.name}`, key, (scope, id, name) => kplus.Volume.fromConfigMap(scope, id, configMap, { name, items: { [key]: { path: BrokerCa.FILE } } }), configMap);
   }
-
-  /** The key read when none is given. */
-  public static readonly DEFAULT_KEY = 'ca.crt';
-  /** The file name the key is mounted as. */
-  public static readonly FILE = 'ca.crt';
 
   private constructor(
     private readonly factory: string,

@@ -61,7 +61,9 @@ async function startAmbassador(conf: string, podHost: string, hosts: Record<stri
 }
 
 /** Runs `body` with the ambassador up on a fresh pod address, and stops it after. */
-async function withAmbassador(conf: string, hosts: Record<string, string>, caPem: string | undefined, body: (pod: string, nginx: Daemon) => Promise<void>): Promise<void> {
+type AmbassadorBody = (pod: string, nginx: Daemon) => Promise<void>;
+
+async function withAmbassador(conf: string, hosts: Record<string, string>, caPem: string | undefined, body: AmbassadorBody): Promise<void> {
   const pod = allocHost();
   const nginx = await startAmbassador(conf, pod, hosts, caPem);
   try {

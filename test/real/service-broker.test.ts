@@ -7,7 +7,7 @@
 // against the CA from the mounted Secret and its name; a certificate for another name is refused. The failure
 // contract: with the backend killed, the app's connection to localhost is accepted and then closed without a byte
 // within the connect timeout, and the ambassador stays up; a MySQL client with no database behind the ambassador
-// fails at the handshake (error 2013).
+// fails at the handshake (error 2013). Both environments' NetworkPolicies, computed by cyclonus, are the intended edges.
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
@@ -15,6 +15,7 @@ import { buildApp } from '../../examples/service-broker';
 import { one, synthAppValid } from '../harness';
 import { allocHost, Daemon, redisCommand, startNginx, startRedis } from '../harness/daemons';
 import { MariaDb, startMariaDb } from '../harness/mariadb';
+import { cyclonusVersion, ExtraPod, netpolTruthTable } from '../harness/netpol';
 import { run, sleep, start, stopAll, tempDir, toolPath } from '../harness/proc';
 
 jest.setTimeout(300_000);
@@ -214,4 +215,28 @@ describe('ServiceBroker: the same code, two environments, real backends behind l
       expect(nginx.proc.logs()).toMatch(/connect\(\) failed \(111: Connection refused\)/);
     });
   });
+
+  test('NetworkPolicy, computed by cyclonus: staging reaches only its Services in the namespace, production only the outside endpoints\' ports', () => {
+    // GIVEN each environment's objects, a client, stand-ins for the in-cluster MariaDB and redis, the DNS, and a
+    // stranger in another namespace serving the managed endpoints' ports
+    const extraPods: ExtraPod[] = [
+      { namespace: 'checkout', name: 'client', labels: { app: 'client' } },
+      { namespace: 'checkout', name: 'mariadb', labels: { app: 'mariadb' }, ports: [{ port: 3306 }] },
+      { namespace: 'checkout', name: 'redis', labels: { app: 'redis' }, ports: [{ port: 6379 }] },
+      { namespace: 'kube-system', name: 'coredns', labels: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53, protocol: 'UDP' }, { port: 53 }] },
+      { namespace: 'other', name: 'stranger', labels: { app: 'stranger' }, ports: [{ port: 3306 }, { port: 6379 }, { port: 6380 }] },
+    ];
+    const edgesOf = (objs: any[]) => netpolTruthTable(objs, undefined, { extraPods }).allowed.filter((a) => a.includes('checkout/checkout'));
+    const dnsAndClients = [
+      'checkout/checkout → kube-system/coredns 53/TCP', 'checkout/checkout → kube-system/coredns 53/UDP',
+      ...['client', 'mariadb', 'redis'].map((p) => `checkout/${p} → checkout/checkout 8080/TCP`),
+    ];
+    // THEN staging: the Services of the namespace on their ports, nothing outside it (the stranger serves 3306 too)
+    expect(edgesOf(staging.objs)).toEqual([...dnsAndClients, 'checkout/checkout → checkout/mariadb 3306/TCP', 'checkout/checkout → checkout/redis 6379/TCP'].sort());
+    // … production: any address on the managed endpoints' ports (3306, 6380), and not staging's redis port
+    expect(edgesOf(production.objs)).toEqual([...dnsAndClients, 'checkout/checkout → checkout/mariadb 3306/TCP',
+      'checkout/checkout → other/stranger 3306/TCP', 'checkout/checkout → other/stranger 6380/TCP'].sort());
+    // eslint-disable-next-line no-console
+    console.log(`service-broker example, cyclonus ${cyclonusVersion()}: both environments' policies are the intended edges exactly`);
+  }, 120_000);
 });

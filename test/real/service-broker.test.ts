@@ -4,7 +4,8 @@
 // and CACHE_HOST:CACHE_PORT as its container env says and reaches that environment's backends: a real MariaDB and
 // a real redis per environment (the environments' host names mapped to their 127.0.0.x by nss_wrapper), told apart
 // by data that exists in only one. Production's redis speaks only TLS: the ambassador verifies its certificate
-// against the CA from the mounted Secret and its name; a certificate for another name is refused. The failure
+// against the CA from the mounted Secret and its name; another CA's certificate, and the right CA's for another name,
+// are refused. The failure
 // contract: with the backend killed, the app's connection to localhost is accepted and then closed without a byte
 // within the connect timeout, and the ambassador stays up; a MySQL client with no database behind the ambassador
 // fails at the handshake (error 2013). Both environments' NetworkPolicies, computed by cyclonus, are the intended edges.
@@ -13,7 +14,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { buildApp } from '../../examples/service-broker';
 import { one, synthAppValid } from '../harness';
-import { allocHost, Daemon, redisCommand, startNginx, startRedis } from '../harness/daemons';
+import { Daemon, freeHost, redisCommand, startNginx, startRedis } from '../harness/daemons';
 import { MariaDb, startMariaDb } from '../harness/mariadb';
 import { cyclonusVersion, ExtraPod, netpolTruthTable } from '../harness/netpol';
 import { run, sleep, start, stopAll, tempDir, toolPath } from '../harness/proc';
@@ -40,6 +41,10 @@ function makePki(name: string): Pki {
   ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${name}`);
   fs.writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=DNS:${name}\n`);
   ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext');
+  // A certificate from the right CA for another name: the name check must refuse it.
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'wrong-name.key', '-out', 'wrong-name.csr', '-subj', '/CN=other.example.com');
+  fs.writeFileSync(path.join(dir, 'wrong-name.ext'), 'subjectAltName=DNS:other.example.com\n');
+  ssl('x509', '-req', '-in', 'wrong-name.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'wrong-name.crt', '-days', '2', '-extfile', 'wrong-name.ext');
   for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644);
   return { caPem: fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'), otherCaPem: fs.readFileSync(path.join(dir, 'other-ca.crt'), 'utf8'), dir };
 }
@@ -61,11 +66,28 @@ async function startAmbassador(conf: string, podHost: string, hosts: Record<stri
   return startNginx(local, { host: podHost, hosts, mounts: { '/tmp': { '.keep': '' }, ...(caPem ? { [CA_MOUNT]: { 'ca.crt': caPem } } : {}) } });
 }
 
+/**
+ * A loopback address where every port of `ports` is free right now: other tier-2 suites run at the same time and
+ * bind 127.0.0.x too (a pod's routes and health port, or a daemon that must be the only one on its address).
+ */
+async function freeHostFor(ports: number[]): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const host = await freeHost(ports[0]);
+    const free = await Promise.all(ports.slice(1).map((port) => new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, host, () => srv.close(() => resolve(true)));
+    })));
+    if (free.every(Boolean)) return host;
+  }
+  throw new Error(`no 127.0.0.x with ${ports.join(', ')} free`);
+}
+
 /** Runs `body` with the ambassador up on a fresh pod address, and stops it after. */
 type AmbassadorBody = (pod: string, nginx: Daemon) => Promise<void>;
 
 async function withAmbassador(conf: string, hosts: Record<string, string>, caPem: string | undefined, body: AmbassadorBody): Promise<void> {
-  const pod = allocHost();
+  const pod = await freeHostFor([3306, 6379, 15000]);
   const nginx = await startAmbassador(conf, pod, hosts, caPem);
   try {
     await body(pod, nginx);
@@ -96,14 +118,14 @@ function untilClosed(host: string, port: number, payload: string, boundMs: numbe
 }
 
 /** redis with TLS only (`--port 0`): `startRedis` always opens a plain port, so this one is started directly. */
-async function startTlsRedis(pki: Pki, port: number): Promise<Daemon> {
-  const host = allocHost();
+async function startTlsRedis(pki: Pki, port: number, cert = 'server'): Promise<Daemon> {
+  const host = await freeHost(port);
   const dir = tempDir('redis-tls');
   const proc = await start({
     name: `redis-tls-${host}`,
     command: toolPath('redis-server'),
-    args: ['--port', '0', '--bind', host, '--tls-port', String(port), '--tls-cert-file', path.join(pki.dir, 'server.crt'),
-      '--tls-key-file', path.join(pki.dir, 'server.key'), '--tls-ca-cert-file', path.join(pki.dir, 'ca.crt'), '--tls-auth-clients', 'no',
+    args: ['--port', '0', '--bind', host, '--tls-port', String(port), '--tls-cert-file', path.join(pki.dir, `${cert}.crt`),
+      '--tls-key-file', path.join(pki.dir, `${cert}.key`), '--tls-ca-cert-file', path.join(pki.dir, 'ca.crt'), '--tls-auth-clients', 'no',
       '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', ''],
     readyPort: { host, port },
   });
@@ -131,9 +153,9 @@ describe('ServiceBroker: the same code, two environments, real backends behind l
 
   beforeAll(async () => {
     pki = makePki('cache.prod.example.com');
-    stagingDb = await startMariaDb({ init: dbInit('staging') });
-    productionDb = await startMariaDb({ init: dbInit('production') });
-    stagingRedis = await startRedis({ port: 6379 });
+    stagingDb = await startMariaDb({ host: await freeHost(3306), init: dbInit('staging') });
+    productionDb = await startMariaDb({ host: await freeHost(3306), init: dbInit('production') });
+    stagingRedis = await startRedis({ host: await freeHost(6379), port: 6379 });
     // Production's redis: TLS only (plain port 0), the server certificate for cache.prod.example.com.
     productionRedis = await startTlsRedis(pki, 6380);
     await redisCommand(stagingRedis.host, 6379, 'SET', 'marker', 'staging');
@@ -187,8 +209,18 @@ describe('ServiceBroker: the same code, two environments, real backends behind l
     });
   });
 
+  test('production with a redis whose certificate (from the right CA) names another host: refused, the app gets a closed connection', async () => {
+    const impostor = await startTlsRedis(pki, 6380, 'wrong-name');
+    await withAmbassador(production.conf, { ...hosts, 'cache.prod.example.com': impostor.host }, pki.caPem, async (pod, nginx) => {
+      const r = await untilClosed(pod, Number(production.env.CACHE_PORT), '*1\r\n$4\r\nPING\r\n', 30_000);
+      expect(r).toMatchObject({ connected: true, data: '' });
+      expect(nginx.proc.logs()).toMatch(/upstream SSL certificate does not match "cache\.prod\.example\.com"/);
+    });
+    await impostor.proc.stop();
+  });
+
   test('failure contract: the backend killed, the app\'s connection to localhost is accepted and closed without a byte within the connect timeout; the ambassador stays up', async () => {
-    const victim = await startRedis({ port: 6379 });
+    const victim = await startRedis({ host: await freeHost(6379), port: 6379 });
     await withAmbassador(staging.conf, { ...hosts, redis: victim.host }, undefined, async (pod, nginx) => {
       expect(await redisCommand(pod, 6379, 'PING')).toBe('+PONG\r\n');
       process.kill(victim.proc.pid, 'SIGKILL');
@@ -206,7 +238,7 @@ describe('ServiceBroker: the same code, two environments, real backends behind l
   });
 
   test('failure contract: with no database behind it, a MySQL client sees "lost connection" at the handshake (error 2013), at once', async () => {
-    await withAmbassador(staging.conf, { ...hosts, mariadb: allocHost() }, undefined, async (pod, nginx) => {
+    await withAmbassador(staging.conf, { ...hosts, mariadb: await freeHost(3306) }, undefined, async (pod, nginx) => {
       const t0 = Date.now();
       const r = query(pod, staging.env.DB_PORT, 'SELECT 1');
       expect(r.code).not.toBe(0);

@@ -496,12 +496,9 @@ export class ReplicatedService extends Construct {
       graph: this.graph,
       title: `TLS tier (nginx) ×${replicas}`,
       // nginx answers the health path itself: a hung nginx (its port still accepted by the kernel, so a TCP probe
-      // passes) times out in 1 s, leaves the Service after 3 × 10 s and is restarted after 3 more failed liveness
-      // probes; an upstream outage fails neither.
-      probes: {
-        readiness: tlsTierProbe(port),
-        liveness: tlsTierProbe(port),
-      },
+      // passes) times the probe out in 1 s and leaves the Service after 3 × 10 s; an upstream outage does not fail
+      // it. No liveness probe, as on the other tiers: one that fails under load would turn overload into restarts.
+      readiness: tlsTierProbe(port),
     });
     this.tls = added.tier;
     this.putInFront(added.group, ports.map((p) => ({ port: p.number })), serviceType, `nginx: the ${this.cache ? 'cache tier' : 'app'} Service (proxied requests)`);

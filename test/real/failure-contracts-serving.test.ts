@@ -189,7 +189,7 @@ async function serviceStandIn(host: string, port: number, endpoints: Array<{ hos
 }
 
 describe('ReplicatedService failure contract: the TLS tier and the replicas behind it', () => {
-  test('a hung (SIGSTOP) TLS terminator: clients get nothing until their own timeout; its HTTPS probe on /healthz-tls times out within timeoutSeconds (a TCP probe would pass); resumed, all answer', async () => {
+  test('a hung (SIGSTOP) TLS terminator: clients get nothing until their own timeout; its HTTPS probe on /healthz-tls times out within timeoutSeconds (a TCP probe would pass); resumed, all answer; SIGKILLed, refused at once', async () => {
     // GIVEN the TLS tier in front of one app replica, the config and probes as synthesized
     const appHost = allocHost();
     const appPort = await freePort(appHost);
@@ -259,6 +259,15 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
     const withoutApp = await clientGet(nginx.host, tlsPort, '/define/x', cert['tls.crt'], CLIENT_TIMEOUT_MS, Date.now());
     expect(withoutApp.status).toBe(502);
     expect(await health()).toMatchObject({ ok: true, why: 'status 200' });
+
+    // AND a dead (SIGKILLed) terminator: connections refused at once, and so is its probe
+    await new Promise<void>((r) => { nginx.proc.child.once('exit', () => r()); process.kill(-nginx.proc.pid, 'SIGKILL'); });
+    const refused = await clientGet(nginx.host, tlsPort, '/define/x', cert['tls.crt'], CLIENT_TIMEOUT_MS, Date.now());
+    const deadProbe = await health();
+    console.log(`TLS terminator SIGKILLed: a client got ${refused.error} in ${refused.ms} ms; its probe: ${deadProbe.why} in ${deadProbe.ms} ms`);
+    expect(refused.error).toBe('ECONNREFUSED');
+    expect(deadProbe).toMatchObject({ ok: false, why: expect.stringMatching(/ECONNREFUSED/) });
+    expect(deadProbe.ms).toBeLessThan(probe.timeout * 1000);
   });
 
   test('an app replica SIGKILLed behind varnish and nginx: which requests fail, how fast, and what the tiers\' configs do about it', async () => {

@@ -13,14 +13,14 @@ import * as fs from 'fs';
 import * as https from 'https';
 import * as net from 'net';
 import * as path from 'path';
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { NginxConfig, ReplicatedService, ShardedCache } from '../../src';
+import { CacheEngine, NginxConfig, RedisAuth, ReplicatedService, ShardedCache, TwemproxyHashing } from '../../src';
 import { one, synthValid } from '../harness';
-import { allocHost, Daemon, startMemcached, startNginx, startNutcracker, startVarnish } from '../harness/daemons';
+import { allocHost, Daemon, startMemcached, startNginx, startNutcracker, startRedis, startVarnish } from '../harness/daemons';
 import { freePort, run, sleep, start, Started, stopAll, tempDir, toolPath } from '../harness/proc';
-import { Load, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
+import { Load, median, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
 
 jest.setTimeout(240_000);
 const servers: net.Server[] = [];
@@ -461,5 +461,72 @@ describe('ShardedCache failure contract: a hung (SIGSTOP) twemproxy', () => {
     expect(hung.every((x) => x.outcome === 'error' && /client timeout/.test(x.text) && x.doneMs - x.sentMs >= CLIENT_TIMEOUT_MS - 50)).toBe(true);
     expect(tcp.every((p) => p.ok)).toBe(true);
     expect(tally(after)).toEqual({ ok: after.length, wrong: 0, miss: 0, error: 0 });
+  });
+});
+
+describe('ShardedCache failure contract: a hung (SIGSTOP) redis shard behind twemproxy (redis engine, ejection on)', () => {
+  test('its keys fail with twemproxy\'s timeout error after ~400 ms until it is ejected, then move to the ring without it; every other key answers from its shard', async () => {
+    // GIVEN the redis engine, 3 shards, ejection on (the default) with a 3 s retry period so that it fits a bounded test
+    const RETRY_MS = 3000;
+    const chart = new Chart(Testing.app(), 'test');
+    const cache = new ShardedCache(chart, 'cache', { engine: CacheEngine.REDIS, shards: 3, auth: RedisAuth.none(), serverRetryTimeout: Duration.millis(RETRY_MS) });
+    const objs = synthValid(chart);
+    const config = one(objs, 'ConfigMap', 'cache-twemproxy').data['nutcracker.yml'] as string;
+    const pool = Object.values(parse(config))[0] as any;
+    expect(pool).toMatchObject({ redis: true, auto_eject_hosts: true, server_failure_limit: 2, server_retry_timeout: RETRY_MS, timeout: 400 });
+    const shardArgs = (one(objs, 'StatefulSet', 'cache-shard').spec.template.spec.containers[0].args as string[]).map((a) => (a === '/data' ? '.' : a));
+    const hosts: Record<string, string> = {};
+    const shards = new Map<string, Daemon>();
+    for (const line of pool.servers as string[]) {
+      const [addr, name] = line.split(' ');
+      const [host, port] = addr.split(':');
+      hosts[host] = allocHost();
+      shards.set(name, await startRedis({ host: hosts[host], port: Number(port), args: shardArgs }));
+    }
+    const keys = Array.from({ length: 600 }, (_, i) => `key-${i}`);
+    for (const [name, d] of shards) await writeAll('redis', d.host, d.port, keys, name);
+    const proxy = await startNutcracker(config, { hosts });
+    const home = (k: string) => cache.hashing.serverFor(k);
+    const load = new Load({ protocol: 'redis', ...proxy.listens[0], keys, home, clients: 4 });
+    await poll('answers before the hang', 20_000, async () => (load.answers.length >= 200 ? true : undefined));
+
+    // WHEN one shard is stopped for two retry periods
+    const hung = 'cache-shard-1';
+    const stopAt = load.now();
+    signal(shards.get(hung)!.proc.pid, 'SIGSTOP');
+    try {
+      await sleep(2 * RETRY_MS);
+    } finally {
+      signal(shards.get(hung)!.proc.pid, 'SIGCONT');
+    }
+    const resumeAt = load.now();
+    // AND resumed: after at most one retry period its keys come home
+    await poll('its keys answered by it again', 4 * RETRY_MS, async () => (load.between(resumeAt, load.now()).some((a) => a.home === hung && a.outcome === 'ok') ? true : undefined));
+    await sleep(1000);
+    const end = load.now();
+    await load.stop();
+    const isHung = (a: { home: string }) => a.home === hung;
+    const during = load.between(stopAt, resumeAt);
+    const errors = during.filter((a) => isHung(a) && a.outcome === 'error');
+    const lastSecond = load.between(end - 1000, end);
+    const survivors = new TwemproxyHashing({ servers: ['cache-shard-0', 'cache-shard-2'].map((name) => ({ name })) });
+    console.log(`${summary('redis shard 1 SIGSTOPped 6 s, its keys', during.filter(isHung))} (errors ${errors.map((a) => a.doneMs - a.sentMs).join(', ')} ms: ${[...new Set(errors.map((a) => a.text))].join('; ')}); `
+      + `${summary('other keys', during.filter((a) => !isHung(a)))}; ${summary('resumed, the last second', lastSecond)}`);
+    // THEN its keys: an error from twemproxy after its 400 ms timeout (a few per retry period, per concurrent
+    // client), otherwise answered by the shard the ring without it names — never a hang, never its own answer
+    const periods = Math.floor((resumeAt - stopAt) / RETRY_MS) + 1;
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    expect(errors.length).toBeLessThanOrEqual(periods * 4 * 2);
+    // (a request queued behind another on the same shard connection fails with it, sooner: the median is the bound)
+    expect(errors.every((a) => /timed out/i.test(a.text) && a.doneMs - a.sentMs < 400 + 1500)).toBe(true);
+    expect(median(errors.map((a) => a.doneMs - a.sentMs))).toBeGreaterThanOrEqual(350);
+    const moved = during.filter((a) => isHung(a) && a.outcome === 'wrong');
+    expect(moved.length).toBeGreaterThan(20);
+    expect(moved.every((a) => a.text === survivors.serverFor(a.key))).toBe(true);
+    expect(during.filter((a) => isHung(a) && (a.outcome === 'ok' || a.outcome === 'miss'))).toEqual([]);
+    // every other key never moves and never fails
+    const others = during.filter((a) => !isHung(a));
+    expect(tally(others)).toEqual({ ok: others.length, wrong: 0, miss: 0, error: 0 });
+    expect(tally(lastSecond)).toEqual({ ok: lastSecond.length, wrong: 0, miss: 0, error: 0 });
   });
 });

@@ -19,13 +19,16 @@ import { parse } from 'yaml';
 import { CacheEngine, NginxConfig, RedisAuth, ReplicatedService, ShardedCache, TwemproxyHashing } from '../../src';
 import { one, synthValid } from '../harness';
 import { allocHost, Daemon, startMemcached, startNginx, startNutcracker, startRedis, startVarnish } from '../harness/daemons';
-import { freePort, run, sleep, start, Started, stopAll, tempDir, toolPath } from '../harness/proc';
+import { freePort, run, selfSignedCertificate, sleep, start, Started, stopAll, tempDir, toolPath, waitFor } from '../harness/proc';
 import { Load, median, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
 
 jest.setTimeout(240_000);
 const servers: net.Server[] = [];
+const sockets = new Set<net.Socket>();
 afterEach(async () => {
   await stopAll();
+  for (const s of sockets) s.destroy();
+  sockets.clear();
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
@@ -71,16 +74,6 @@ function probeSeconds(p: any) {
   return { period: p.periodSeconds ?? 10, timeout: p.timeoutSeconds ?? 1, failures: p.failureThreshold ?? 3 };
 }
 
-async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
 /** SIGSTOP or SIGCONT a process group (nginx: its master and worker). */
 function signalGroup(p: Started, sig: 'SIGSTOP' | 'SIGCONT'): void {
   process.kill(-p.pid, sig);
@@ -88,14 +81,6 @@ function signalGroup(p: Started, sig: 'SIGSTOP' | 'SIGCONT'): void {
 
 // ---------------------------------------------------------------------------------------------------------------
 // ReplicatedService
-
-function certificate(): { 'tls.crt': string; 'tls.key': string } {
-  const dir = tempDir('cert');
-  const r = run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=dictionary.example.com',
-    '-keyout', path.join(dir, 'tls.key'), '-out', path.join(dir, 'tls.crt')]);
-  expect(r.code).toBe(0);
-  return { 'tls.crt': fs.readFileSync(path.join(dir, 'tls.crt'), 'utf8'), 'tls.key': fs.readFileSync(path.join(dir, 'tls.key'), 'utf8') };
-}
 
 /** What a client saw of one HTTPS request: a status, or an error (`timeout` after its own bound). */
 interface Seen { readonly sentMs: number; readonly ms: number; readonly status?: number; readonly error?: string }
@@ -179,6 +164,10 @@ async function serviceStandIn(host: string, port: number, endpoints: Array<{ hos
     const key = `${ep.host}:${ep.port}`;
     state.connections.set(key, (state.connections.get(key) ?? 0) + 1);
     const upstream = net.connect(ep);
+    for (const sock of [client, upstream]) {
+      sockets.add(sock);
+      sock.once('close', () => sockets.delete(sock));
+    }
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.resetAndDestroy());
     client.pipe(upstream).pipe(client);
@@ -188,32 +177,44 @@ async function serviceStandIn(host: string, port: number, endpoints: Array<{ hos
   return state;
 }
 
+/**
+ * The configs and the TLS tier's container of a ReplicatedService whose Service ports equal the container ports
+ * (each process stands in for a Service and its pods); `cache` adds the cache tier with those ports.
+ */
+function renderTiers(appPort: number, tlsPort: number, cache?: { port?: number; servicePort: number }) {
+  const chart = Testing.chart();
+  const rs = new ReplicatedService(chart, 'dictionary', {
+    app: { image: 'example/dictionary:1.0.0', port: appPort, readiness: kplus.Probe.fromHttpGet('/readyz') }, servicePort: appPort,
+  });
+  if (cache) rs.addCacheTier(cache);
+  rs.addTlsTier({ secret: kplus.Secret.fromSecretName(chart, 'tls', 'dictionary-tls'), port: tlsPort });
+  const objs = synthValid(chart);
+  return {
+    vcl: cache ? one(objs, 'ConfigMap', 'dictionary-cache').data['default.vcl'] as string : '',
+    conf: one(objs, 'ConfigMap', 'dictionary-tls').data['nginx.conf'] as string,
+    tls: one(objs, 'Deployment', 'dictionary-tls').spec.template.spec.containers[0],
+  };
+}
+
 describe('ReplicatedService failure contract: the TLS tier and the replicas behind it', () => {
   test('a hung (SIGSTOP) TLS terminator: clients get nothing until their own timeout; its HTTPS probe on /healthz-tls times out within timeoutSeconds (a TCP probe would pass); resumed, all answer; SIGKILLed, refused at once', async () => {
     // GIVEN the TLS tier in front of one app replica, the config and probes as synthesized
     const appHost = allocHost();
     const appPort = await freePort(appHost);
     const tlsPort = await freePort();
-    const chart = Testing.chart();
-    const rs = new ReplicatedService(chart, 'dictionary', {
-      app: { image: 'example/dictionary:1.0.0', port: appPort, readiness: kplus.Probe.fromHttpGet('/readyz') }, servicePort: appPort,
-    });
-    rs.addTlsTier({ secret: kplus.Secret.fromSecretName(chart, 'tls', 'dictionary-tls'), port: tlsPort });
-    const objs = synthValid(chart);
-    const conf = one(objs, 'ConfigMap', 'dictionary-tls').data['nginx.conf'] as string;
-    const container = one(objs, 'Deployment', 'dictionary-tls').spec.template.spec.containers[0];
+    const { conf, tls: container } = renderTiers(appPort, tlsPort);
     expect(container.readinessProbe.httpGet).toEqual({ path: NginxConfig.TLS_TIER_HEALTH_PATH, port: tlsPort, scheme: 'HTTPS' });
     expect(probeSeconds(container.readinessProbe)).toEqual({ period: 10, timeout: 1, failures: 3 });
     expect(container.livenessProbe).toBeUndefined();
     const probe = probeSeconds(container.readinessProbe);
     const app = await appReplica('a', appHost, appPort);
-    const cert = certificate();
+    const cert = selfSignedCertificate('dictionary.example.com');
     const nginx = await startNginx(conf, { mounts: { '/etc/nginx/tls': cert }, hosts: { dictionary: appHost } });
     const health = () => httpsProbe(nginx.host, tlsPort, NginxConfig.TLS_TIER_HEALTH_PATH, probe.timeout * 1000);
     expect(await health()).toMatchObject({ ok: true, why: 'status 200' });
     const CLIENT_TIMEOUT_MS = 3000;
     const load = new HttpsLoad((p, t0) => clientGet(nginx.host, tlsPort, p, cert['tls.crt'], CLIENT_TIMEOUT_MS, t0), 4, 20);
-    await poll('answers before the hang', 20_000, async () => (load.seen.filter((s) => s.status === 200).length >= 20 ? true : undefined));
+    await waitFor('answers before the hang', 20_000, async () => (load.seen.filter((s) => s.status === 200).length >= 20 ? true : undefined));
 
     // WHEN nginx (master and worker) is stopped under the load
     const stopAt = load.now();
@@ -233,8 +234,8 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
     }
     const resumeAt = load.now();
     // AND once resumed, the probe passes and clients are answered again
-    expect(await poll('the health path after SIGCONT', 20_000, async () => ((await health()).ok ? true : undefined))).toBe(true);
-    await poll('answers after the hang', 20_000, async () => (load.between(resumeAt, load.now()).filter((s) => s.status === 200).length >= 20 ? true : undefined));
+    expect(await waitFor('the health path after SIGCONT', 20_000, async () => ((await health()).ok ? true : undefined))).toBe(true);
+    await waitFor('answers after the hang', 20_000, async () => (load.between(resumeAt, load.now()).filter((s) => s.status === 200).length >= 20 ? true : undefined));
     await load.stop();
 
     // the requests sent while it was stopped (and answered before SIGCONT could free them): none answered, each
@@ -277,15 +278,7 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
     const cacheHost = allocHost();
     const cachePort = await freePort(cacheHost);
     const tlsPort = await freePort();
-    const chart = Testing.chart();
-    const rs = new ReplicatedService(chart, 'dictionary', {
-      app: { image: 'example/dictionary:1.0.0', port: svcPort, readiness: kplus.Probe.fromHttpGet('/readyz') }, servicePort: svcPort,
-    });
-    rs.addCacheTier({ port: cachePort, servicePort: cachePort });
-    rs.addTlsTier({ secret: kplus.Secret.fromSecretName(chart, 'tls', 'dictionary-tls'), port: tlsPort });
-    const objs = synthValid(chart);
-    const vcl = one(objs, 'ConfigMap', 'dictionary-cache').data['default.vcl'] as string;
-    const conf = one(objs, 'ConfigMap', 'dictionary-tls').data['nginx.conf'] as string;
+    const { vcl, conf } = renderTiers(svcPort, tlsPort, { port: cachePort, servicePort: cachePort });
     // the configs: nginx has ONE upstream server, the cache Service (max_fails / fail_timeout do not apply to a
     // single server: it is never marked down); varnish has ONE backend, the app Service, and its probe
     expect(conf).toMatch(/upstream backend \{\n\s+server dictionary-cache:\d+;\n\s+keepalive 16;\n\s+\}/);
@@ -298,14 +291,14 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
     const replicaB = await appReplica('b', b, ports.b);
     const service = await serviceStandIn(svcHost, svcPort, [{ host: a, port: ports.a }, { host: b, port: ports.b }]);
     const varnish = await startVarnish(vcl, { listen: `:${cachePort}`, host: cacheHost, hosts: { dictionary: svcHost } });
-    const cert = certificate();
+    const cert = selfSignedCertificate('dictionary.example.com');
     const nginx = await startNginx(conf, { mounts: { '/etc/nginx/tls': cert }, hosts: { 'dictionary-cache': cacheHost } });
     const CLIENT_TIMEOUT_MS = 10_000;
     const get = (p: string, t0: number) => clientGet(nginx.host, tlsPort, p, cert['tls.crt'], CLIENT_TIMEOUT_MS, t0);
-    await poll('the backend healthy', 30_000, async () => ((await get('/define/warmup', Date.now())).status === 200 ? true : undefined));
+    await waitFor('the backend healthy', 30_000, async () => ((await get('/define/warmup', Date.now())).status === 200 ? true : undefined));
     // every request asks a word not asked before: each is a fetch from the app (a miss)
     const load = new HttpsLoad(get, 4, 20);
-    await poll('answers before the kill', 20_000, async () => (load.seen.filter((s) => s.status === 200).length >= 20 ? true : undefined));
+    await waitFor('answers before the kill', 20_000, async () => (load.seen.filter((s) => s.status === 200).length >= 20 ? true : undefined));
 
     // WHEN replica b is SIGKILLed and stays in the Service's endpoints (as until its readiness has failed 3 × 10 s)
     const killAt = load.now();
@@ -317,7 +310,7 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
     service.endpoints = [{ host: a, port: ports.a }];
     await sleep(2000);
     // varnish may have marked the whole backend sick meanwhile: wait (bounded) for it to be healthy again
-    const healthyAt = await poll('every request answered again', 40_000, async () => {
+    const healthyAt = await waitFor('every request answered again', 40_000, async () => {
       const r = await get(`/define/check${Date.now()}`, Date.now());
       return r.status === 200 ? load.now() : undefined;
     });
@@ -351,15 +344,7 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
     const svcHost = allocHost();
     const svcPort = await freePort(svcHost);
     const tlsPort = await freePort();
-    const chart = Testing.chart();
-    const rs = new ReplicatedService(chart, 'dictionary', {
-      app: { image: 'example/dictionary:1.0.0', port: appPort, readiness: kplus.Probe.fromHttpGet('/readyz') }, servicePort: appPort,
-    });
-    rs.addCacheTier({ servicePort: svcPort });
-    rs.addTlsTier({ secret: kplus.Secret.fromSecretName(chart, 'tls', 'dictionary-tls'), port: tlsPort });
-    const objs = synthValid(chart);
-    const vcl = one(objs, 'ConfigMap', 'dictionary-cache').data['default.vcl'] as string;
-    const conf = one(objs, 'ConfigMap', 'dictionary-tls').data['nginx.conf'] as string;
+    const { vcl, conf } = renderTiers(appPort, tlsPort, { servicePort: svcPort });
     expect(conf).toContain(`server dictionary-cache:${svcPort};`);
     await appReplica('a', appHost, appPort);
     const replicas: Array<Daemon & { workDir: string }> = [];
@@ -367,16 +352,16 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
       replicas.push(await startVarnish(vcl, { listen: `${host}:${await freePort(host)}`, host, hosts: { dictionary: appHost } }));
     }
     const service = await serviceStandIn(svcHost, svcPort, replicas.map((r) => ({ host: r.host, port: r.port })));
-    const cert = certificate();
+    const cert = selfSignedCertificate('dictionary.example.com');
     const nginx = await startNginx(conf, { mounts: { '/etc/nginx/tls': cert }, hosts: { 'dictionary-cache': svcHost } });
     const get = (p: string, t0: number) => clientGet(nginx.host, tlsPort, p, cert['tls.crt'], 10_000, t0);
     // both replicas' backends healthy (each probes the app on its own)
-    await poll('both cache replicas serving', 60_000, async () => {
+    await waitFor('both cache replicas serving', 60_000, async () => {
       const rs2 = await Promise.all([0, 1, 2, 3].map((i) => get(`/define/warm${Date.now()}-${i}`, Date.now())));
       return rs2.every((r) => r.status === 200) ? true : undefined;
     });
     const load = new HttpsLoad(get, 4, 20);
-    await poll('answers before the kill', 20_000, async () => (load.seen.filter((x) => x.status === 200).length >= 20 ? true : undefined));
+    await waitFor('answers before the kill', 20_000, async () => (load.seen.filter((x) => x.status === 200).length >= 20 ? true : undefined));
 
     // WHEN one varnish replica (manager and child) is SIGKILLed and stays in the cache Service's endpoints
     const killAt = load.now();
@@ -408,6 +393,24 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
 // ---------------------------------------------------------------------------------------------------------------
 // ShardedCache: a hung twemproxy
 
+/**
+ * Every shard of the nutcracker config's pool started by `startShard` on its own 127.0.0.x, each holding every key
+ * with its own name as the value (so an answer says which shard served it), then nutcracker on the config.
+ */
+async function startPool(config: string, protocol: 'redis' | 'memcached', keys: string[], startShard: (host: string, port: number) => Promise<Daemon>) {
+  const pool = Object.values(parse(config))[0] as { servers: string[] };
+  const hosts: Record<string, string> = {};
+  const shards = new Map<string, Daemon>();
+  for (const line of pool.servers) {
+    const [addr, name] = line.split(' ');
+    const [host, port] = addr.split(':');
+    hosts[host] = allocHost();
+    shards.set(name, await startShard(hosts[host], Number(port)));
+  }
+  for (const [name, d] of shards) await writeAll(protocol, d.host, d.port, keys, name);
+  return { shards, proxy: await startNutcracker(config, { hosts }) };
+}
+
 describe('ShardedCache failure contract: a hung (SIGSTOP) twemproxy', () => {
   test('shared tier: its clients wait for their own timeout (twemproxy\'s `timeout` is its own, for shards); its TCP probes still pass; resumed, every key answers from its shard', async () => {
     // GIVEN the shared proxy tier with three memcached shards, configs and probes as synthesized
@@ -420,21 +423,12 @@ describe('ShardedCache failure contract: a hung (SIGSTOP) twemproxy', () => {
     expect(parse(config).memcached.timeout).toBe(400);
     for (const p of ['readinessProbe', 'livenessProbe', 'startupProbe']) expect(Object.keys(proxyContainer[p]).filter((k) => /Get|Socket|exec|grpc/.test(k))).toEqual(['tcpSocket']);
     const probe = probeSeconds(proxyContainer.readinessProbe);
-    const hosts: Record<string, string> = {};
-    const shards = new Map<string, Daemon>();
-    for (const line of parse(config).memcached.servers as string[]) {
-      const [addr, name] = line.split(' ');
-      const [host, port] = addr.split(':');
-      hosts[host] = allocHost();
-      shards.set(name, await startMemcached({ host: hosts[host], port: Number(port), args: shardArgs }));
-    }
     const keys = Array.from({ length: 300 }, (_, i) => `key-${i}`);
-    for (const [name, d] of shards) await writeAll('memcached', d.host, d.port, keys, name);
-    const proxy = await startNutcracker(config, { hosts });
+    const { proxy } = await startPool(config, 'memcached', keys, (host, port) => startMemcached({ host, port, args: shardArgs }));
     const CLIENT_TIMEOUT_MS = 2000;
     const home = (k: string) => cache.hashing.serverFor(k);
     const load = new Load({ protocol: 'memcached', ...proxy.listens[0], keys, home, clients: 4, requestTimeoutMs: CLIENT_TIMEOUT_MS });
-    await poll('answers before the hang', 20_000, async () => (load.answers.length >= 100 ? true : undefined));
+    await waitFor('answers before the hang', 20_000, async () => (load.answers.length >= 100 ? true : undefined));
 
     // WHEN nutcracker is stopped under the load
     const stopAt = load.now();
@@ -448,7 +442,7 @@ describe('ShardedCache failure contract: a hung (SIGSTOP) twemproxy', () => {
       signal(proxy.proc.pid, 'SIGCONT');
     }
     const resumeAt = load.now();
-    await poll('answers after the hang', 20_000, async () => (load.between(resumeAt, load.now()).length >= 100 ? true : undefined));
+    await waitFor('answers after the hang', 20_000, async () => (load.between(resumeAt, load.now()).length >= 100 ? true : undefined));
     await load.stop();
     const before = load.between(0, stopAt).filter((x) => x.doneMs < stopAt);
     const hung = load.answers.filter((x) => x.sentMs >= stopAt && x.doneMs < resumeAt);
@@ -475,20 +469,11 @@ describe('ShardedCache failure contract: a hung (SIGSTOP) redis shard behind twe
     const pool = Object.values(parse(config))[0] as any;
     expect(pool).toMatchObject({ redis: true, auto_eject_hosts: true, server_failure_limit: 2, server_retry_timeout: RETRY_MS, timeout: 400 });
     const shardArgs = (one(objs, 'StatefulSet', 'cache-shard').spec.template.spec.containers[0].args as string[]).map((a) => (a === '/data' ? '.' : a));
-    const hosts: Record<string, string> = {};
-    const shards = new Map<string, Daemon>();
-    for (const line of pool.servers as string[]) {
-      const [addr, name] = line.split(' ');
-      const [host, port] = addr.split(':');
-      hosts[host] = allocHost();
-      shards.set(name, await startRedis({ host: hosts[host], port: Number(port), args: shardArgs }));
-    }
     const keys = Array.from({ length: 600 }, (_, i) => `key-${i}`);
-    for (const [name, d] of shards) await writeAll('redis', d.host, d.port, keys, name);
-    const proxy = await startNutcracker(config, { hosts });
+    const { shards, proxy } = await startPool(config, 'redis', keys, (host, port) => startRedis({ host, port, args: shardArgs }));
     const home = (k: string) => cache.hashing.serverFor(k);
     const load = new Load({ protocol: 'redis', ...proxy.listens[0], keys, home, clients: 4 });
-    await poll('answers before the hang', 20_000, async () => (load.answers.length >= 200 ? true : undefined));
+    await waitFor('answers before the hang', 20_000, async () => (load.answers.length >= 200 ? true : undefined));
 
     // WHEN one shard is stopped for two retry periods
     const hung = 'cache-shard-1';
@@ -501,7 +486,7 @@ describe('ShardedCache failure contract: a hung (SIGSTOP) redis shard behind twe
     }
     const resumeAt = load.now();
     // AND resumed: after at most one retry period its keys come home
-    await poll('its keys answered by it again', 4 * RETRY_MS, async () => (load.between(resumeAt, load.now()).some((a) => a.home === hung && a.outcome === 'ok') ? true : undefined));
+    await waitFor('its keys answered by it again', 4 * RETRY_MS, async () => (load.between(resumeAt, load.now()).some((a) => a.home === hung && a.outcome === 'ok') ? true : undefined));
     await sleep(1000);
     const end = load.now();
     await load.stop();

@@ -127,6 +127,13 @@ export interface NginxTlsProxyOptions {
    * @default 0 (every request above the rate is refused)
    */
   readonly rateLimitBurst?: number;
+  /**
+   * A path on the HTTPS port that nginx answers itself (`200 ok`, not logged, never rate-limited or passed
+   * upstream): what the pod's probes ask, so that a hung nginx — whose port the kernel still accepts — fails them,
+   * while an upstream outage does not take the terminator out of its Service.
+   * @default - none: every path goes upstream
+   */
+  readonly healthPath?: string;
 }
 
 /**
@@ -153,6 +160,9 @@ export class NginxConfig {
   public static readonly CONFIG_FILE_NAME = 'nginx.conf';
   /** Where the pods mount the TLS Secret. */
   public static readonly TLS_DIR = '/etc/nginx/tls';
+
+  /** The path a `ReplicatedService` TLS tier answers itself (`healthPath`): its readiness probe. */
+  public static readonly TLS_TIER_HEALTH_PATH = '/healthz-tls';
   /**
    * The TLS 1.2 cipher suites offered (Mozilla "intermediate" without the DHE suites, which need a `dhparam`
    * file): ECDHE key exchange and AEAD ciphers only. TLS 1.3 suites are OpenSSL's defaults.
@@ -204,6 +214,7 @@ export class NginxConfig {
       rateLimitBurst: given(o.rateLimitBurst, (v) => (o.rateLimitPerSecond === undefined
         ? { expectation: `given only with '${prefix}rateLimitPerSecond'`, got: v }
         : ValueProblems.integer(0, MAX_RATE, v))),
+      healthPath: given(o.healthPath, (v) => ValueProblems.matches(ABSOLUTE_PATH, 'an absolute path', v)),
     });
   }
 
@@ -280,6 +291,12 @@ export class NginxConfig {
       ...(hsts === undefined ? [] : [`        add_header Strict-Transport-Security "max-age=${hsts}" always;`]),
       ...(rate === undefined ? [] : ['        add_header Retry-After $retry_after always;']),
       '',
+      ...(options.healthPath === undefined ? [] : [
+        `        location = ${options.healthPath} {`,
+        '            access_log off;',
+        '            return 200 "ok\\n";',
+        '        }',
+      ]),
       '        location / {',
       ...(rate === undefined ? [] : [`            limit_req zone=${RATE_ZONE}${burst > 0 ? ` burst=${burst}` : ''} nodelay;`]),
       '            proxy_pass http://backend;',

@@ -461,6 +461,7 @@ export class ReplicatedService extends Construct {
       hstsMaxAge: options.hstsMaxAge,
       rateLimitPerSecond: options.rateLimitPerSecond,
       rateLimitBurst: options.rateLimitBurst,
+      healthPath: NginxConfig.TLS_TIER_HEALTH_PATH,
     };
     throwFirstPropProblem(this, NginxConfig._tlsProxyProblems(nginxOptions, 'tlsTier.'), 'tlsTier.');
     const conf = NginxConfig.tlsProxy(nginxOptions);
@@ -494,6 +495,10 @@ export class ReplicatedService extends Construct {
       pod: this.podOptions,
       graph: this.graph,
       title: `TLS tier (nginx) ×${replicas}`,
+      // nginx answers the health path itself: a hung nginx (its port still accepted by the kernel, so a TCP probe
+      // passes) times the probe out in 1 s and leaves the Service after 3 × 10 s; an upstream outage does not fail
+      // it. No liveness probe, as on the other tiers: one that fails under load would turn overload into restarts.
+      readiness: tlsTierProbe(port),
     });
     this.tls = added.tier;
     this.putInFront(added.group, ports.map((p) => ({ port: p.number })), serviceType, `nginx: the ${this.cache ? 'cache tier' : 'app'} Service (proxied requests)`);
@@ -572,4 +577,15 @@ function checkOptions(scope: Construct, prop: string, type: string, options: unk
 /** A duration as messages show it (`300000ms`), or the value itself when it is not a Duration. */
 function showDuration(d: any): any {
   return d !== null && typeof d === 'object' && typeof d.toMilliseconds === 'function' ? `${d.toMilliseconds({ integral: false })}ms` : d;
+}
+
+/** The TLS tier's probe: an HTTPS GET of the path nginx answers itself, every 10 s, 1 s timeout. */
+function tlsTierProbe(port: number): kplus.Probe {
+  return kplus.Probe.fromHttpGet(NginxConfig.TLS_TIER_HEALTH_PATH, {
+    port,
+    scheme: kplus.ConnectionScheme.HTTPS,
+    periodSeconds: Duration.seconds(10),
+    timeoutSeconds: Duration.seconds(1),
+    failureThreshold: 3,
+  });
 }

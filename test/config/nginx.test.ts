@@ -108,6 +108,16 @@ describe('NginxConfig.tlsProxy', () => {
     expect(sidecar()).not.toMatch(/limit_req|Retry-After/);
   });
 
+  test('a health path nginx answers itself: 200, not logged, not rate-limited, never upstream; none by default', () => {
+    const d = directives(NginxConfig.tlsProxy({ upstreamHost: 'web', upstreamPort: 80, rateLimitPerSecond: 5, healthPath: '/healthz-tls' }));
+    const at = d.indexOf('location = /healthz-tls {');
+    expect(d.slice(at, at + 4)).toEqual(['location = /healthz-tls {', 'access_log off;', 'return 200 "ok\\n";', '}']);
+    expect(at).toBeGreaterThan(d.indexOf('listen 8443 ssl;'));
+    expect(d[d.indexOf('location / {') + 1]).toBe('limit_req zone=per_client nodelay;');
+    expect(d.filter((l) => l.startsWith('limit_req '))).toHaveLength(1);
+    expect(sidecar()).not.toMatch(/location =/);
+  });
+
   test('command runs the mounted config, bypassing the entrypoint', () => {
     expect(NginxConfig.command()).toEqual(['nginx', '-c', '/etc/nginx/tls-proxy/nginx.conf', '-e', 'stderr']);
   });
@@ -129,6 +139,8 @@ describe('NginxConfig.tlsProxy', () => {
     [{ rateLimitPerSecond: 2.5 }, "NginxConfig.tlsProxy: 'rateLimitPerSecond' must be an integer from 1 to 1000000, got 2.5"],
     [{ rateLimitPerSecond: 10, rateLimitBurst: -1 }, "NginxConfig.tlsProxy: 'rateLimitBurst' must be an integer from 0 to 1000000, got -1"],
     [{ rateLimitBurst: 5 }, "NginxConfig.tlsProxy: 'rateLimitBurst' must be given only with 'rateLimitPerSecond', got 5"],
+    [{ healthPath: 'healthz' }, "NginxConfig.tlsProxy: 'healthPath' must be an absolute path, got 'healthz'"],
+    [{ healthPath: '/health z;' }, "NginxConfig.tlsProxy: 'healthPath' must be an absolute path, got '/health z;'"],
   ])('fails when %j', (bad, message) => {
     expect(() => NginxConfig.tlsProxy({ upstreamHost: '127.0.0.1', upstreamPort: 8080, ...(bad as any) })).toThrow(message);
   });

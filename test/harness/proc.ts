@@ -265,3 +265,23 @@ export function runAsync(command: string, args: string[], opts: RunOptions = {})
 
 // Last line of defence: a jest worker that exits still kills what it started.
 process.once('exit', () => { for (const p of running) killGroup(p.pid, 'SIGKILL'); });
+
+/** Polls `probe` (every `intervalMs`) until it returns a value; throws naming `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** A self-signed certificate and key (PEM) for `cn`, valid one day, as a `kubernetes.io/tls` Secret holds them. */
+export function selfSignedCertificate(cn: string): { 'tls.crt': string; 'tls.key': string } {
+  const dir = tempDir('cert');
+  const r = run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${cn}`,
+    '-addext', `subjectAltName=DNS:${cn}`, '-keyout', path.join(dir, 'tls.key'), '-out', path.join(dir, 'tls.crt')]);
+  if (r.code !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
+  return { 'tls.crt': fs.readFileSync(path.join(dir, 'tls.crt'), 'utf8'), 'tls.key': fs.readFileSync(path.join(dir, 'tls.key'), 'utf8') };
+}

@@ -3,11 +3,9 @@
  * Service names in them (`dictionary`, `dictionary-cache`) resolve through nss_wrapper to the 127.0.0.x address
  * of the process standing in for that Service: a small test app ← varnish 7.1 ← nginx 1.22 terminating TLS.
  */
-import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
-import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { buildApp as buildDictionary } from '../../examples/replicated-dictionary';
@@ -15,7 +13,7 @@ import { ReplicatedService } from '../../src';
 import { one, synthValid } from '../harness';
 import { allocHost, startNginx, startVarnish, testNginxConfig, testVcl } from '../harness/daemons';
 import { cyclonusVersion, ExtraPod, netpolTruthTable } from '../harness/netpol';
-import { freePort, run, runAsync, sleep, stopAll, tempDir, toolPath } from '../harness/proc';
+import { freePort, runAsync, selfSignedCertificate, sleep, stopAll, toolPath, waitFor } from '../harness/proc';
 
 const servers: http.Server[] = [];
 afterAll(async () => {
@@ -75,14 +73,6 @@ async function dictionaryApp(host: string, port: number) {
   return state;
 }
 
-function certificate(): { 'tls.crt': string; 'tls.key': string } {
-  const dir = tempDir('cert');
-  const r = run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=dictionary.example.com',
-    '-addext', 'subjectAltName=DNS:dictionary.example.com', '-keyout', path.join(dir, 'tls.key'), '-out', path.join(dir, 'tls.crt')]);
-  expect(r.code).toBe(0);
-  return { 'tls.crt': fs.readFileSync(path.join(dir, 'tls.crt'), 'utf8'), 'tls.key': fs.readFileSync(path.join(dir, 'tls.key'), 'utf8') };
-}
-
 interface Answer { readonly status: number; readonly headers: http.IncomingHttpHeaders; readonly body: string }
 
 function httpsGet(host: string, port: number, urlPath: string, ca: string, localAddress?: string): Promise<Answer> {
@@ -106,16 +96,6 @@ async function healthEvents(workDir: string): Promise<string[]> {
   return r.stdout.split('\n').filter((l) => /Backend_health/.test(l));
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await sleep(500);
-  }
-}
-
 describe('ReplicatedService tiers (varnish 7.1, nginx 1.22, Debian)', () => {
   test('varnishd -C accepts the generated VCL and nginx -t the generated config, with the Service names mapped', () => {
     const { vcl, nginxConf } = rendered({ app: 8080, cache: 6081, tls: 8443 });
@@ -127,7 +107,7 @@ describe('ReplicatedService tiers (varnish 7.1, nginx 1.22, Debian)', () => {
     const unresolvedVcl = testVcl(vcl);
     expect(unresolvedVcl.ok).toBe(false);
     expect(unresolvedVcl.output).toMatch(/could not be resolved/);
-    const cert = certificate();
+    const cert = selfSignedCertificate('dictionary.example.com');
     const ok = testNginxConfig(nginxConf, {}, { mounts: { '/etc/nginx/tls': cert }, hosts });
     expect(ok.output).toMatch(/test is successful/);
     expect(ok.ok).toBe(true);
@@ -150,7 +130,7 @@ describe('ReplicatedService tiers (varnish 7.1, nginx 1.22, Debian)', () => {
     const listen = varnishCommand[varnishCommand.indexOf('-a') + 1];
     expect(listen).toBe(`http=:${ports.cache},HTTP`);
     const varnish = await startVarnish(vcl, { listen: `:${ports.cache}`, host: cacheHost, hosts, storage });
-    const cert = certificate();
+    const cert = selfSignedCertificate('dictionary.example.com');
     const nginx = await startNginx(nginxConf, { mounts: { '/etc/nginx/tls': cert }, hosts });
     expect(nginx.listens).toEqual([{ host: nginx.host, port: ports.tls }]);
     const get = (p: string) => httpsGet(nginx.host, ports.tls, p, cert['tls.crt']);
@@ -221,7 +201,7 @@ describe('ReplicatedService tiers (varnish 7.1, nginx 1.22, Debian)', () => {
     const nginxConf = one(synthValid(chart), 'ConfigMap', 'dictionary-tls').data['nginx.conf'] as string;
     expect(nginxConf).toContain(`limit_req_zone $binary_remote_addr zone=per_client:10m rate=${RATE}r/s;`);
     const app = await dictionaryApp(appHost, appPort);
-    const cert = certificate();
+    const cert = selfSignedCertificate('dictionary.example.com');
     const nginx = await startNginx(nginxConf, { mounts: { '/etc/nginx/tls': cert }, hosts: { dictionary: appHost } });
     const from = (client: string) => (p: string) => httpsGet(nginx.host, tlsPort, p, cert['tls.crt'], client);
     const fetches = (word: string) => app.fetches.get(`/define/${word}`) ?? 0;

@@ -94,12 +94,16 @@ describe('ReplicatedService', () => {
     expect(one(objs, 'PodDisruptionBudget', 'dictionary-cache').spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: CACHE } });
 
     // The TLS tier: nginx with the edge certificate, proxying to the cache tier's Service.
-    expect(edge.configText).toBe(NginxConfig.tlsProxy({ upstreamHost: 'dictionary-cache', upstreamPort: 80 }));
+    expect(edge.configText).toBe(NginxConfig.tlsProxy({ upstreamHost: 'dictionary-cache', upstreamPort: 80, healthPath: '/healthz-tls' }));
     expect(edge.upstreamHost).toBe('dictionary-cache');
     const nginx = podSpec(objs, 'dictionary-tls').containers[0];
     expect(nginx.image).toBe('nginxinc/nginx-unprivileged:1.27.3-alpine');
     expect(nginx.command).toEqual(['nginx', '-c', '/etc/nginx/tls-proxy/nginx.conf', '-e', 'stderr']);
     expect(nginx.ports).toEqual([{ containerPort: 8443, name: 'https' }]);
+    // probed on the path nginx answers itself (a hung nginx passes a TCP probe: the kernel accepts)
+    const health = { httpGet: { path: '/healthz-tls', port: 8443, scheme: 'HTTPS' }, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 };
+    expect(nginx.readinessProbe).toEqual(health);
+    expect(nginx.livenessProbe).toBeUndefined();
     expect(nginx.securityContext).toMatchObject({ runAsUser: 101, runAsGroup: 101, readOnlyRootFilesystem: true });
     expect(nginx.volumeMounts).toEqual([
       { mountPath: '/etc/nginx/tls-proxy', name: 'config', readOnly: true },
@@ -139,7 +143,7 @@ describe('ReplicatedService', () => {
     const edge = rs.addTlsTier({ secret: tls, rateLimitPerSecond: 50, rateLimitBurst: 100 });
     const conf = one(synthValid(chart), 'ConfigMap', 'dictionary-tls').data['nginx.conf'];
     expect(conf).toBe(edge.configText);
-    expect(conf).toBe(NginxConfig.tlsProxy({ upstreamHost: 'dictionary-cache', upstreamPort: 80, publicHttpsPort: 443, httpsPort: 8443, rateLimitPerSecond: 50, rateLimitBurst: 100 }));
+    expect(conf).toBe(NginxConfig.tlsProxy({ upstreamHost: 'dictionary-cache', upstreamPort: 80, publicHttpsPort: 443, httpsPort: 8443, rateLimitPerSecond: 50, rateLimitBurst: 100, healthPath: '/healthz-tls' }));
     expect(conf).toContain('limit_req_zone $binary_remote_addr zone=per_client:10m rate=50r/s;');
     expect(conf).toContain('limit_req zone=per_client burst=100 nodelay;');
     expect(conf).toContain('limit_req_status 429;');
@@ -150,7 +154,7 @@ describe('ReplicatedService', () => {
     const { chart, rs, tls } = service({ servicePort: 8080 });
     const edge = rs.addTlsTier({ secret: tls, redirectHttpPort: 8081, replicas: 3, port: 9443, servicePort: 8443 });
     const objs = synthValid(chart);
-    expect(edge.configText).toBe(NginxConfig.tlsProxy({ upstreamHost: 'dictionary', upstreamPort: 8080, httpsPort: 9443, redirectHttpPort: 8081, publicHttpsPort: 8443 }));
+    expect(edge.configText).toBe(NginxConfig.tlsProxy({ upstreamHost: 'dictionary', upstreamPort: 8080, httpsPort: 9443, redirectHttpPort: 8081, publicHttpsPort: 8443, healthPath: NginxConfig.TLS_TIER_HEALTH_PATH }));
     expect(one(objs, 'Deployment', 'dictionary-tls').spec.replicas).toBe(3);
     expect(one(objs, 'Service', 'dictionary-tls').spec.ports).toEqual([{ name: 'https', port: 8443, targetPort: 9443 }, { name: 'http-redirect', port: 80, targetPort: 8081 }]);
 

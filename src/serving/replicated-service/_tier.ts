@@ -48,6 +48,8 @@ export interface TierSpec {
   readonly graph: TrafficGraph;
   /** How the graph's drawing names the tier. */
   readonly title: string;
+  /** The container's readiness probe (it has no liveness probe). @default - TCP on `port` */
+  readonly readiness?: kplus.Probe;
 }
 
 /** A tier and its pod group. */
@@ -79,7 +81,7 @@ export function addTier(owner: Construct, instance: string, t: TierSpec): AddedT
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     command: t.command,
     ports: t.ports.map((p) => ({ number: p.number, name: p.name })),
-    readiness: kplus.Probe.fromTcpSocket({ port: t.port }),
+    readiness: t.readiness ?? kplus.Probe.fromTcpSocket({ port: t.port }),
     resources: t.resources,
     // Both images have a shell's `sleep`: wait for the endpoints to drop the pod before it stops accepting.
     lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '5']) },

@@ -26,6 +26,8 @@ interface Variant {
   readonly items: number;
   readonly command: string[];
   readonly env?: Record<string, string>;
+  /** No queue: each worker only spawns the command `items / workers` times (the ceiling of a process per item). */
+  readonly spawnOnly?: boolean;
 }
 
 const VARIANTS: Variant[] = [
@@ -39,15 +41,36 @@ const VARIANTS: Variant[] = [
   { name: 'worker.js --stdio, batch lease of 10', baseline: 'BLMOVE + LREM loop (Node)', items: 20000, command: ['node', path.join(SCRIPTS, 'worker.js'), '--stdio', 'sed', '-u', 's/.*/ok/'], env: { QUEUE_TAKE_BATCH: '10' } },
   { name: 'worker.js, `true` per item', baseline: 'BLMOVE + LREM loop (Node)', items: 1000, command: ['node', path.join(SCRIPTS, 'worker.js'), 'true'] },
   { name: 'worker.sh, `true` per item', baseline: 'BLMOVE + LREM loop (Node)', items: 600, command: ['/bin/sh', path.join(SCRIPTS, 'worker.sh'), 'true'] },
+  {
+    name: 'ceiling: spawn `true` only, no queue (worker.js\'s loop without redis)', baseline: 'BLMOVE + LREM loop (Node)', items: 1000, spawnOnly: true,
+    command: ['node', path.join(HERE, 'spawn-only.js'), 'true'],
+  },
 ];
+/** The variant whose ratio to the spawn-only ceiling is printed too. */
+const SPAWNING = 'worker.js, `true` per item';
+const CEILING = VARIANTS.find((v) => v.spawnOnly)!.name;
 
 let queueNo = 0;
 /** Runs whose workers did not all exit within 120 s of the measured window (printed after the tables). */
 const stuckRuns: string[] = [];
 const tempDirKept = fs.mkdtempSync(path.join(require('os').tmpdir(), 'wq-bench-logs-'));
 
+/** Spawns per second of `workers` spawn-only loops, each `items / workers` spawns (the sum of each loop's own rate). */
+async function spawnRate(v: Variant, workers: number): Promise<number> {
+  const each = Math.ceil(v.items / workers);
+  const runs = Array.from({ length: workers }, () => runAsync(v.command[0], v.command.slice(1), { env: { SPAWN_COUNT: String(each) }, timeoutMs: 600_000 }));
+  let rate = 0;
+  for (const r of await Promise.all(runs)) {
+    const m = /^(\d+) ([\d.]+)$/.exec(r.stdout.trim());
+    if (r.code !== 0 || !m) throw new Error(`${v.name}: ${r.stdout}${r.stderr}`);
+    rate += Number(m[1]) / (Number(m[2]) / 1000);
+  }
+  return rate;
+}
+
 /** Seeds `n` items on a fresh queue (one LPUSH of 1,000 at a time), runs `workers` processes, times 90 % → 10 % pending. */
 async function throughput(host: string, v: Variant, workers: number): Promise<number> {
+  if (v.spawnOnly) return spawnRate(v, workers);
   const name = `bench${++queueNo}`;
   const n = v.items;
   for (let i = 0; i < n; i += 1000) {
@@ -230,6 +253,14 @@ async function main() {
     });
     console.log(`| ${v.name} | ${cells.join(' | ')} |`);
   }
+  // worker.js per item against the ceiling of any worker that spawns a process per item, per round
+  const ceiling = WORKERS.map((w) => {
+    const mine = rates.get(`${SPAWNING}|${w}`)!;
+    const top = rates.get(`${CEILING}|${w}`)!;
+    const base = rates.get(`BLMOVE + LREM loop (Node)|${w}`)!;
+    return `${w}: ${fmt(stats(mine.map((x, i) => x / top[i])), 2, '×')} of the ceiling, which is ${fmt(stats(top.map((x, i) => x / base[i])), 2, '×')} the loop`;
+  });
+  console.log(`\n${SPAWNING} ÷ spawn-only ceiling (workers: min / median / max over rounds): ${ceiling.join('; ')}`);
   if (stuckRuns.length) console.log(`\nworkers that did not exit:\n${stuckRuns.join('\n')}`);
 }
 

@@ -3,11 +3,11 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { QueueTake, WorkerJobShape, WorkQueueHost, WorkQueueParts } from './work-queue-jobs/_host';
 import { addQueueTraffic } from './work-queue-jobs/_network';
-import { scriptsFor } from './work-queue-jobs/_scripts';
 import {
   cliEnv, createQueueServer, createReaper, createSeeder, EngineBinaries, engineBinaries, engineLabels, NO_TTL_ANNOTATION,
   QUEUE_RESOURCES, QueueObjectsScope, REDIS_PORT, redisServerArgs, retryEnv, shortHash, SMALL_RESOURCES,
 } from './work-queue-jobs/_queue';
+import { scriptsFor } from './work-queue-jobs/_scripts';
 import { ITEMS_DIR, MountedConfigMap, SCRIPTS_DIR, WORK_DIR, withDropAll, workerPod, WorkerPodSpec } from './work-queue-jobs/_worker-pod';
 import { PodFailureRule } from './work-queue-jobs/pod-failure-rule';
 import { QueueEngine } from './work-queue-jobs/queue-engine';

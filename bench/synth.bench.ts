@@ -473,6 +473,12 @@ function runChild(index: number, variant: string): Promise<Measurement> {
   });
 }
 
+/**
+ * SYNTH_BENCH_PER_OBJECT=1: the constructs' ms per object only (no cdk8s-plus variants, no byte-identity check):
+ * the WorkQueueJobs ratio to the other patterns (issue 21) while a direct variant lags behind its construct.
+ */
+const PER_OBJECT_ONLY = process.env.SYNTH_BENCH_PER_OBJECT === '1';
+
 async function main() {
   if (process.argv[2] === '--child') {
     const c = CASES[Number(process.argv[3])];
@@ -486,7 +492,7 @@ async function main() {
   const perObject: Array<{ name: string; ms: number[] }> = [];
   for (let i = 0; i < CASES.length; i++) {
     const c = CASES[i];
-    if (c.direct === undefined) {
+    if (c.direct === undefined || PER_OBJECT_ONLY) {
       const lib = await runChild(i, 'constructs');
       const per = lib.ms.map((m) => m / lib.objects);
       perObject.push({ name: c.name, ms: per });

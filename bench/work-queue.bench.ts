@@ -5,7 +5,7 @@
 // against the reaper before issue 21 at 10,000. Prints tables; asserts nothing. Every worker is its own process
 // with its own connection; the rate is taken while the pending list drains from 90 % to 10 % (process start-up and
 // the last stragglers excluded), polled every 5 ms. The redis runs with the queue Deployment's arguments (AOF).
-//   node --expose-gc -r ts-node/register bench/work-queue.bench.ts [runs] [--reaper-only]
+//   node --expose-gc -r ts-node/register bench/work-queue.bench.ts [runs] [--reaper-only | --throughput-only]
 import * as fs from 'fs';
 import * as path from 'path';
 import { Size } from 'cdk8s';
@@ -15,6 +15,8 @@ import { freeHost, redisCommand, redisPipeline } from '../test/harness/daemons';
 import { run, runAsync, sleep, start, Started, stopAll, tempDir, toolPath } from '../test/harness/proc';
 
 const RUNS = Math.max(3, Number(process.argv[2] ?? 3) || 3);
+/** WQ_BENCH_ITEMS_DIVISOR=4: a quarter of each variant's items (a shorter run; the window is still 80 % of them). */
+const ITEMS_DIVISOR = Math.max(1, Number(process.env.WQ_BENCH_ITEMS_DIVISOR ?? 1) || 1);
 const WORKERS = [1, 4, 16];
 const HERE = path.join(__dirname, 'work-queue');
 const SCRIPTS = path.dirname(programPath('work-queue/queue.lua'));
@@ -26,6 +28,8 @@ interface Variant {
   readonly items: number;
   readonly command: string[];
   readonly env?: Record<string, string>;
+  /** No queue: each worker only spawns the command `items / workers` times (the ceiling of a process per item). */
+  readonly spawnOnly?: boolean;
 }
 
 const VARIANTS: Variant[] = [
@@ -39,17 +43,38 @@ const VARIANTS: Variant[] = [
   { name: 'worker.js --stdio, batch lease of 10', baseline: 'BLMOVE + LREM loop (Node)', items: 20000, command: ['node', path.join(SCRIPTS, 'worker.js'), '--stdio', 'sed', '-u', 's/.*/ok/'], env: { QUEUE_TAKE_BATCH: '10' } },
   { name: 'worker.js, `true` per item', baseline: 'BLMOVE + LREM loop (Node)', items: 1000, command: ['node', path.join(SCRIPTS, 'worker.js'), 'true'] },
   { name: 'worker.sh, `true` per item', baseline: 'BLMOVE + LREM loop (Node)', items: 600, command: ['/bin/sh', path.join(SCRIPTS, 'worker.sh'), 'true'] },
+  {
+    name: 'ceiling: spawn `true` only, no queue (worker.js\'s loop without redis)', baseline: 'BLMOVE + LREM loop (Node)', items: 1000, spawnOnly: true,
+    command: ['node', path.join(HERE, 'spawn-only.js'), 'true'],
+  },
 ];
+/** The variant whose ratio to the spawn-only ceiling is printed too. */
+const SPAWNING = 'worker.js, `true` per item';
+const CEILING = VARIANTS.find((v) => v.spawnOnly)!.name;
 
 let queueNo = 0;
 /** Runs whose workers did not all exit within 120 s of the measured window (printed after the tables). */
 const stuckRuns: string[] = [];
 const tempDirKept = fs.mkdtempSync(path.join(require('os').tmpdir(), 'wq-bench-logs-'));
 
+/** Spawns per second of `workers` spawn-only loops, each `items / workers` spawns (the sum of each loop's own rate). */
+async function spawnRate(v: Variant, workers: number): Promise<number> {
+  const each = Math.ceil(v.items / ITEMS_DIVISOR / workers);
+  const runs = Array.from({ length: workers }, () => runAsync(v.command[0], v.command.slice(1), { env: { SPAWN_COUNT: String(each) }, timeoutMs: 600_000 }));
+  let rate = 0;
+  for (const r of await Promise.all(runs)) {
+    const m = /^(\d+) ([\d.]+)$/.exec(r.stdout.trim());
+    if (r.code !== 0 || !m) throw new Error(`${v.name}: ${r.stdout}${r.stderr}`);
+    rate += Number(m[1]) / (Number(m[2]) / 1000);
+  }
+  return rate;
+}
+
 /** Seeds `n` items on a fresh queue (one LPUSH of 1,000 at a time), runs `workers` processes, times 90 % → 10 % pending. */
 async function throughput(host: string, v: Variant, workers: number): Promise<number> {
+  if (v.spawnOnly) return spawnRate(v, workers);
   const name = `bench${++queueNo}`;
-  const n = v.items;
+  const n = Math.ceil(v.items / ITEMS_DIVISOR);
   for (let i = 0; i < n; i += 1000) {
     const chunk = Array.from({ length: Math.min(1000, n - i) }, (_, k) => `photos/${String(i + k).padStart(6, '0')}.jpg`);
     await redisPipeline(host, 6379, [['LPUSH', `${name}:pending`, ...chunk]]);
@@ -200,12 +225,14 @@ async function main() {
   await start({ name: 'bench-queue', command: toolPath('redis-server'), args: [...args, '--bind', host], readyPort: { host, port: 6379 } });
   console.log(`work queue: items/s with no-op items, ${RUNS} runs each (min / median / max); ratio = items/s ÷ the same-language BLMOVE + LREM`);
   console.log(`loop's items/s at the same worker count in the same run; node ${process.version}, ${require('os').cpus().length} cores, ${require('os').cpus()[0]?.model ?? ''}\n`);
-  console.log('reaper: the longest single redis block (SLOWLOG, every EVAL) and the whole reap, after a mass failure');
-  console.log(`(every lease expired; min / median / max over ${RUNS} runs)\n`);
-  console.log('| reaper | dead items | script runs | block p50 (ms) | block p99 (ms) | longest block (ms) | whole reap (ms) |');
-  console.log('|---|---:|---:|---|---|---|---|');
-  for (const row of await reaper(host)) console.log(row);
-  console.log('');
+  if (!process.argv.includes('--throughput-only')) {
+    console.log('reaper: the longest single redis block (SLOWLOG, every EVAL) and the whole reap, after a mass failure');
+    console.log(`(every lease expired; min / median / max over ${RUNS} runs)\n`);
+    console.log('| reaper | dead items | script runs | block p50 (ms) | block p99 (ms) | longest block (ms) | whole reap (ms) |');
+    console.log('|---|---:|---:|---|---|---|---|');
+    for (const row of await reaper(host)) console.log(row);
+    console.log('');
+  }
   if (process.argv.includes('--reaper-only')) return;
   const rates = new Map<string, number[]>();
   for (const workers of WORKERS) {
@@ -230,6 +257,14 @@ async function main() {
     });
     console.log(`| ${v.name} | ${cells.join(' | ')} |`);
   }
+  // worker.js per item against the ceiling of any worker that spawns a process per item, per round
+  const ceiling = WORKERS.map((w) => {
+    const mine = rates.get(`${SPAWNING}|${w}`)!;
+    const top = rates.get(`${CEILING}|${w}`)!;
+    const base = rates.get(`BLMOVE + LREM loop (Node)|${w}`)!;
+    return `${w}: ${fmt(stats(mine.map((x, i) => x / top[i])), 2, '×')} of the ceiling, which is ${fmt(stats(top.map((x, i) => x / base[i])), 2, '×')} the loop`;
+  });
+  console.log(`\n${SPAWNING} ÷ spawn-only ceiling (workers: min / median / max over rounds): ${ceiling.join('; ')}`);
   if (stuckRuns.length) console.log(`\nworkers that did not exit:\n${stuckRuns.join('\n')}`);
 }
 

@@ -7,6 +7,7 @@ import {
   cliEnv, createQueueServer, createReaper, createSeeder, EngineBinaries, engineBinaries, engineLabels, NO_TTL_ANNOTATION,
   QUEUE_RESOURCES, QueueObjectsScope, REDIS_PORT, redisServerArgs, retryEnv, shortHash, SMALL_RESOURCES,
 } from './work-queue-jobs/_queue';
+import { scriptsFor } from './work-queue-jobs/_scripts';
 import { ITEMS_DIR, MountedConfigMap, SCRIPTS_DIR, WORK_DIR, withDropAll, workerPod, WorkerPodSpec } from './work-queue-jobs/_worker-pod';
 import { PodFailureRule } from './work-queue-jobs/pod-failure-rule';
 import { QueueEngine } from './work-queue-jobs/queue-engine';
@@ -56,7 +57,9 @@ export interface WorkQueueJobsProps {
    * its environment holds the queue's address, name, lease and retry rules; the in-process clients `client.js`
    * (Node.js) and `client.py` (Python) and the reference workers `worker.sh` (for images with `redis-cli`) and
    * `worker.js` (for images with Node.js) are mounted at `$QUEUE_SCRIPTS_DIR`: your code calls a client, or its
-   * `command` (or `args`) runs a reference worker with your per-item command. In the Indexed mode it reads its
+   * `command` (or `args`) runs a reference worker with your per-item command. When the `command` or `args` name
+   * one of those four by its path (`/etc/work-queue/scripts/worker.sh` or `$QUEUE_SCRIPTS_DIR/worker.sh`), only
+   * the named ones are mounted (`worker.js` with the `client.js` it loads); else all four. In the Indexed mode it reads its
    * item from `$WORK_ITEM_FILE`. It runs restricted as `uid` (default 1000); `/tmp` and `$WORK_DIR` are always writable.
    * Without `resources` it requests 1 CPU and 512 MiB, limited to 1.5 CPU and 2 GiB (cdk8s-plus' container default).
    */
@@ -445,7 +448,7 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
   }
 
   /** @internal */
-  public _openQueue(options: { readonly reaper: boolean }): WorkQueueParts {
+  public _openQueue(options: { readonly reaper: boolean; readonly waitForSeed: boolean }): WorkQueueParts {
     const props = this.props;
     const items = this.itemsConfigMapWith({});
     const leaseSeconds = PropCheck.wholeSeconds(this, 'lease', 1, 86400, Duration.minutes(5), props.lease);
@@ -505,7 +508,12 @@ export class WorkQueueJobs extends Construct implements WorkQueueHost {
     const at = this.objects();
     const scripts = new kplus.ConfigMap(this, 'Scripts', {
       metadata: { name: `${this.name}-scripts`, labels: engineLabels(at, 'scripts') },
-      data: WorkQueueScripts.files(),
+      data: scriptsFor({
+        workerArgv: [this.props.worker.command, this.props.worker.args].flatMap((a) => (Array.isArray(a) ? a : [])),
+        seeder: items !== undefined,
+        waitSeed: options.waitForSeed && this.itemsRun !== undefined,
+        reaper: schedule !== undefined,
+      }),
     });
     const queue = {
       ...where,

@@ -135,8 +135,12 @@ describe('WorkQueueJobs, parallel mode (the default)', () => {
     expect(init[0].resources).toEqual({ limits: { 'cpu': '200m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' }, requests: { 'cpu': '10m', 'memory': '16Mi', 'ephemeral-storage': '16Mi' } });
   });
 
-  test('the scripts ConfigMap holds exactly the rendered scripts; the items ConfigMap is immutable', () => {
-    expect(one(objs, 'ConfigMap', 'thumbs-scripts').data).toEqual(WorkQueueScripts.files());
+  test('the scripts ConfigMap holds exactly the rendered scripts its pods run; the items ConfigMap is immutable', () => {
+    // worker.js (named by the worker's command) with the client.js it loads, queue.lua, the seeder's and the seed
+    // wait's scripts, status.sh; not worker.sh, client.py or reap.sh (no reaper in this mode)
+    const all = WorkQueueScripts.files();
+    const files = ['client.js', 'queue.lua', 'seed.lua', 'seed.sh', 'status.sh', 'wait-seed.sh', 'worker.js'];
+    expect(one(objs, 'ConfigMap', 'thumbs-scripts').data).toEqual(Object.fromEntries(files.map((f) => [f, all[f]])));
     const items = one(objs, 'ConfigMap', q.itemsConfigMap!.name);
     expect(items.data).toEqual({ 'items.txt': 'photos/a.jpg\nphotos/b.jpg\nphotos/c.jpg\n' });
     expect(items.immutable).toBe(true);
@@ -484,6 +488,52 @@ describe('WorkQueueJobs options', () => {
     expect(q.itemsConfigMap!.data).toEqual({ 'items.txt': 'photos/a.jpg\nphotos/b.jpg\nphotos/c.jpg\n' });
     expect(q.seedRun).toBe(WorkQueueScripts.seedRunId(ITEMS));
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('WorkQueueJobs ships only the programs its pods run', () => {
+  const scriptsOf = (props: Partial<WorkQueueJobsProps>, namespace?: string): string[] => {
+    const { chart } = build(props, namespace);
+    return Object.keys(one(synthValid(chart), 'ConfigMap', 'thumbs-scripts').data).sort();
+  };
+  const items = WorkItems.fromList(ITEMS);
+  const worker = (command: string[], args?: string[]): AppContainerProps => ({ image: 'node:22.11.0-bookworm', command, args });
+
+  test.each([
+    ['worker.sh by its path', worker(['/bin/sh', '/etc/work-queue/scripts/worker.sh', 'true']), ['worker.sh']],
+    ['worker.js through $QUEUE_SCRIPTS_DIR in sh -c (with the client.js it loads)', worker(['sh', '-c', 'exec node "$QUEUE_SCRIPTS_DIR/worker.js" --stdio cat']), ['client.js', 'worker.js']],
+    ['client.py as ${QUEUE_SCRIPTS_DIR} in args', worker(['python3'], ['${QUEUE_SCRIPTS_DIR}/client.py']), ['client.py']],
+    ['two of them', worker(['sh', '-c', 'sh /etc/work-queue/scripts/worker.sh true || node /etc/work-queue/scripts/client.js']), ['client.js', 'worker.sh']],
+    ['none (your program loads a client): all four', worker(['node', '/app/main.js']), ['client.js', 'client.py', 'worker.js', 'worker.sh']],
+    ['a look-alike outside the scripts dir: all four', worker(['node', '/app/worker.js', '/etc/work-queue/scripts/worker.jsx']), ['client.js', 'client.py', 'worker.js', 'worker.sh']],
+  ])('the worker names %s', (_, w, programs) => {
+    expect(scriptsOf({ worker: w, items })).toEqual([...programs, 'queue.lua', 'seed.lua', 'seed.sh', 'status.sh', 'wait-seed.sh'].sort());
+  });
+
+  test('per mode: the seeder with items, the seed wait in the parallel mode, reap.sh with a reaper (KEDA)', () => {
+    const node = ['client.js', 'queue.lua', 'status.sh', 'worker.js'];
+    expect(scriptsOf({})).toEqual(node);
+    expect(scriptsOf({ items })).toEqual([...node, 'seed.lua', 'seed.sh', 'wait-seed.sh'].sort());
+    expect(scriptsOf({ mode: WorkerMode.scaledJob() }, 'batch')).toEqual([...node, 'reap.sh'].sort());
+    expect(scriptsOf({ mode: WorkerMode.scaledJob(), items }, 'batch')).toEqual([...node, 'reap.sh', 'seed.lua', 'seed.sh'].sort());
+  });
+
+  test('every file a pod runs from the scripts dir is in the ConfigMap it mounts', () => {
+    const cases: [Partial<WorkQueueJobsProps>, string[]][] = [
+      [{ items }, ['seed.sh', 'wait-seed.sh', 'worker.js']],
+      [{ mode: WorkerMode.scaledJob(), items }, ['reap.sh', 'seed.sh', 'worker.js']],
+    ];
+    for (const [props, runs] of cases) {
+      const { chart } = build(props, 'batch');
+      const objs = synthValid(chart);
+      const files = Object.keys(one(objs, 'ConfigMap', 'thumbs-scripts').data);
+      const run = ofKind(objs, 'Job').concat(ofKind(objs, 'CronJob').map((c) => c.spec.jobTemplate), ofKind(objs, 'ScaledJob').map((s) => ({ spec: s.spec.jobTargetRef })))
+        .flatMap((j) => [...j.spec.template.spec.initContainers ?? [], ...j.spec.template.spec.containers])
+        .flatMap((c) => [...c.command ?? [], ...c.args ?? []])
+        .flatMap((a: string) => [...a.matchAll(/\/etc\/work-queue\/scripts\/([\w.-]+)/g)].map((m) => m[1]));
+      expect([...new Set(run)].sort()).toEqual(runs);
+      for (const f of run) expect({ f, shipped: files.includes(f) }).toEqual({ f, shipped: true });
+    }
   });
 });
 

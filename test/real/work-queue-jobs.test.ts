@@ -93,6 +93,14 @@ const PASSWORD = () => RedisAuth.fromSecret(kplus.Secret.fromSecretName(new Char
 /** The kinds of worker process a pod may run, in turn. */
 const ALL_KINDS = ['js', 'sh', 'stdio', 'py', 'node-client'] as const;
 type Kind = typeof ALL_KINDS[number];
+/** The worker command of each kind, as the pod sees it (`js` is `WORKER`'s). */
+const KIND_COMMAND: Record<Kind, string[]> = {
+  'js': WORKER.command!,
+  'sh': ['/bin/sh', '/etc/work-queue/scripts/worker.sh', '/bin/sh', '-c', PROCESS],
+  'stdio': ['node', '/etc/work-queue/scripts/worker.js', '--stdio', '/bin/sh', '-c', LINES],
+  'py': ['python3', '-c', PYTHON],
+  'node-client': ['node', '-e', NODE],
+};
 /** `WQ_KINDS=sh,py` runs only those (to look at one kind); the suite runs all. */
 const KINDS: readonly Kind[] = process.env.WQ_KINDS ? process.env.WQ_KINDS.split(',') as Kind[] : ALL_KINDS;
 
@@ -111,7 +119,16 @@ function valkeyPath(): string {
 }
 
 /** A synthesized WorkQueueJobs, its objects, and its ConfigMaps written out as the pods see them. */
-function synth(props: Partial<WorkQueueJobsProps>, namespace?: string) {
+interface Synth {
+  readonly q: WorkQueueJobs;
+  readonly objs: any[];
+  readonly root: string;
+  readonly work: string;
+  readonly local: (p: string) => string;
+  readonly sibling: (over: Partial<WorkQueueJobsProps>, namespace?: string) => Synth;
+}
+
+function synth(props: Partial<WorkQueueJobsProps>, namespace?: string): Synth {
   const chart = new Chart(Testing.app(), 'wq', { namespace });
   // Tests not about auth opt out (RedisAuth.none()); the password tests below run the Secret's auth.
   const noAuth = props.mode?.kind === WorkerModeKind.INDEXED || props.queueAddress !== undefined ? {} : { queueAuth: RedisAuth.none() };
@@ -127,7 +144,18 @@ function synth(props: Partial<WorkQueueJobsProps>, namespace?: string) {
   const work = tempDir('wq-work');
   /** A path of the pod (`/etc/work-queue/...`, `/var/run/work-queue/...`) as the test sees it. */
   const local = (p: string) => p.replace(/^\/etc\/work-queue/, root).replace(/^\/var\/run\/work-queue/, work);
-  return { q, objs, root, work, local };
+  /**
+   * The same WorkQueueJobs with `over` (another worker command, another mode), synthesized on its own: a pod runs
+   * only what its own scripts ConfigMap ships, so a kind of worker (or the reaper) runs from the ConfigMap it gets.
+   */
+  const sibling = (over: Partial<WorkQueueJobsProps>, ns = namespace) => synth({ ...props, ...over }, ns);
+  return { q, objs, root, work, local, sibling };
+}
+
+/** The scripts dir (as the test sees it) of the pod of a `kind` of worker, and its command there. */
+function kindPod(s: Synth, kind: Kind): { scripts: string; command: string[] } {
+  const { local } = s.sibling({ worker: { ...WORKER, command: KIND_COMMAND[kind] } });
+  return { scripts: local('/etc/work-queue/scripts'), command: KIND_COMMAND[kind].map(local) };
 }
 
 /** The literal environment of a container, plus the downward-API pod name. */
@@ -256,24 +284,23 @@ function tally(logDir: string) {
  * Starts the pods of the worker Job: its seed-wait init container (when it has one), then the worker, as one
  * process group; pod `i` runs `KINDS[i % 5]` on the same contract (the Job's worker command is `js`).
  */
-function podLauncher(q: WorkQueueJobs, objs: any[], local: (p: string) => string, env: Record<string, string>, logDir: string) {
+function podLauncher(s: Synth, env: Record<string, string>, logDir: string) {
+  const { q, objs, local } = s;
   const pod = one(objs, 'Job', q.workerJob!.name).spec.template.spec;
   const waitSeed = pod.initContainers?.[0];
   const worker = pod.containers[0];
-  const scripts = local('/etc/work-queue/scripts');
+  expect(worker.command).toEqual(KIND_COMMAND.js);
+  // each kind from the scripts ConfigMap a Job of that worker command gets (`js`: this Job's own)
+  const pods: Partial<Record<Kind, { scripts: string; command: string[] }>> = {
+    js: { scripts: local('/etc/work-queue/scripts'), command: worker.command.map(local) },
+  };
   return (id: string, kind: Kind): Promise<Started> => {
-    const main: Record<Kind, string[]> = {
-      'js': worker.command.map(local),
-      'sh': ['/bin/sh', `${scripts}/worker.sh`, '/bin/sh', '-c', PROCESS],
-      'stdio': ['node', `${scripts}/worker.js`, '--stdio', '/bin/sh', '-c', LINES],
-      'py': ['python3', '-c', PYTHON],
-      'node-client': ['node', '-e', NODE],
-    };
+    const { scripts, command } = pods[kind] ??= kindPod(s, kind);
     const init = waitSeed ? ['/bin/sh "$0" && exec "$@"', local(waitSeed.command[1])] : ['exec "$@"', 'pod'];
     return start({
       name: id,
       command: '/bin/sh',
-      args: ['-c', ...init, ...main[kind]],
+      args: ['-c', ...init, ...command],
       env: { ...(waitSeed ? envOf(waitSeed) : {}), ...envOf(worker, id), QUEUE_SCRIPTS_DIR: scripts, LOG_DIR: logDir, ...env },
       maxLifeMs: 280_000,
     });
@@ -347,7 +374,7 @@ describe('WorkQueueJobs on a real Redis', () => {
     // GIVEN 997 photos, an item that kills its worker every time, one that fails every time, one slower than the lease
     const items = Array.from({ length: 1000 }, (_, i) => (i === 100 ? 'poison-crash' : i === 700 ? 'poison-fail' : i === 500 ? 'slow-item'
       : `photos/${String(i).padStart(4, '0')} café.jpg`));
-    const { q, objs, local } = synth({
+    const s = synth({
       items: WorkItems.fromList(items),
       mode: WorkerMode.parallel({ parallelism: 5 }),
       lease: Duration.seconds(6),
@@ -355,6 +382,7 @@ describe('WorkQueueJobs on a real Redis', () => {
       retryBackoff: Duration.millis(300),
       maxRetryBackoff: Duration.seconds(1),
     });
+    const { q, objs, local } = s;
     // the parallel mode has no reaper CronJob: its workers reap in their takes
     expect(objs.filter((o) => o.kind === 'CronJob')).toEqual([]);
     const queue = await QueueServer.of(objs);
@@ -367,7 +395,7 @@ describe('WorkQueueJobs on a real Redis', () => {
       parallelism: 5,
       backoffLimit: 6,
       deadlineMs: 200_000,
-      launch: podLauncher(q, objs, local, { ...nss, SLOW_SECONDS: '9' }, logDir),
+      launch: podLauncher(s, { ...nss, SLOW_SECONDS: '9' }, logDir),
       onFirstSuccess: () => queueCounts(queue, q),
     });
     await sleep(2000);
@@ -401,13 +429,14 @@ describe('WorkQueueJobs on a real Redis', () => {
 
   test('every kind of worker renews its lease: five items that take longer than the lease, each done once by one kind', async () => {
     const items = ALL_KINDS.map((_, i) => `slow-item-${i}`);
-    const { q, objs, local } = synth({ items: WorkItems.fromList(items), mode: WorkerMode.parallel({ parallelism: 5 }), lease: Duration.seconds(3) });
+    const s = synth({ items: WorkItems.fromList(items), mode: WorkerMode.parallel({ parallelism: 5 }), lease: Duration.seconds(3) });
+    const { q, objs, local } = s;
     const queue = await QueueServer.of(objs);
     await queue.start();
     const nss = nssWrapperEnv({ [q.queueHost!]: queue.host });
     const logDir = tempDir('wq-renew');
     seed(objs, q, local, nss);
-    const launch = podLauncher(q, objs, local, { ...nss, SLOW_SECONDS: '6' }, logDir);
+    const launch = podLauncher(s, { ...nss, SLOW_SECONDS: '6' }, logDir);
     const pods = await Promise.all(ALL_KINDS.map((kind, i) => launch(`renew-${kind}-${i}`, kind)));
     const deadline = Date.now() + 90_000;
     while (pods.some((p) => p.exited === undefined)) {
@@ -425,13 +454,14 @@ describe('WorkQueueJobs on a real Redis', () => {
 
   test('a lost lease stops the reference workers\' command; the item comes back and is done once', async () => {
     for (const kind of ['js', 'sh'] as const) {
-      const { q, objs, local } = synth({ items: WorkItems.fromList(['slow-item']), lease: Duration.seconds(3), retryBackoff: Duration.millis(100) });
+      const s = synth({ items: WorkItems.fromList(['slow-item']), lease: Duration.seconds(3), retryBackoff: Duration.millis(100) });
+      const { q, objs, local } = s;
       const queue = await QueueServer.of(objs);
       await queue.start();
       const nss = nssWrapperEnv({ [q.queueHost!]: queue.host });
       const logDir = tempDir(`wq-lost-${kind}`);
       seed(objs, q, local, nss);
-      const pod = await podLauncher(q, objs, local, { ...nss, SLOW_SECONDS: '5' }, logDir)(`lost-${kind}`, kind);
+      const pod = await podLauncher(s, { ...nss, SLOW_SECONDS: '5' }, logDir)(`lost-${kind}`, kind);
       while (lines(path.join(logDir, `lost-${kind}.started`)).length === 0) await sleep(100);
       // the lease goes to another worker while this one works (as after a long pause of this worker)
       const lease = await redisPipeline(queue.host, queue.port, [
@@ -453,7 +483,7 @@ describe('WorkQueueJobs on a real Redis', () => {
   test('the queue\'s redis SIGKILLed and restarted twice (append-only file), workers SIGKILLed at random: 0 lost, 0 stranded', async () => {
     // GIVEN 1,000 items on a queue with the default persistence (AOF, fsync every second)
     const items = Array.from({ length: 1000 }, (_, i) => `photos/${String(i).padStart(4, '0')} café.jpg`);
-    const { q, objs, local } = synth({
+    const s = synth({
       items: WorkItems.fromList(items),
       mode: WorkerMode.parallel({ parallelism: 6 }),
       lease: Duration.seconds(5),
@@ -463,6 +493,7 @@ describe('WorkQueueJobs on a real Redis', () => {
       backoffLimit: 40,
       takeBatch: 4, // the batch lease under the same chaos (worker.sh takes one at a time)
     });
+    const { q, objs, local } = s;
     expect(q.persistence).toBe(QueuePersistence.APPEND_FSYNC_EVERY_SECOND);
     const queue = await QueueServer.of(objs);
     expect(queue.args).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--appendfsync', 'everysec']));
@@ -478,7 +509,7 @@ describe('WorkQueueJobs on a real Redis', () => {
       parallelism: 6,
       backoffLimit: 40,
       deadlineMs: 240_000,
-      launch: podLauncher(q, objs, local, { ...nss, WORK_SLEEP: '0.02' }, logDir),
+      launch: podLauncher(s, { ...nss, WORK_SLEEP: '0.02' }, logDir),
       onFirstSuccess: () => queueCounts(queue, q),
       chaos: async (job) => {
         const random = parkMiller(22);
@@ -526,13 +557,14 @@ describe('WorkQueueJobs on a real Redis', () => {
   test('without persistence a restart loses every item not yet done; the workers notice the lost seed run and the Job fails', async () => {
     // GIVEN 1,000 items on a queue that keeps nothing on disk
     const items = Array.from({ length: 1000 }, (_, i) => `item-${i}`);
-    const { q, objs, local } = synth({
+    const s = synth({
       items: WorkItems.fromList(items),
       mode: WorkerMode.parallel({ parallelism: 4 }),
       lease: Duration.seconds(5),
       retryBackoff: Duration.millis(300),
       queuePersistence: QueuePersistence.NONE,
     });
+    const { q, objs, local } = s;
     expect(objs.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
     const queue = await QueueServer.of(objs);
     expect(queue.args).toEqual(expect.arrayContaining(['--appendonly', 'no']));
@@ -547,7 +579,7 @@ describe('WorkQueueJobs on a real Redis', () => {
       parallelism: 4,
       backoffLimit: 6,
       deadlineMs: 200_000,
-      launch: podLauncher(q, objs, local, { ...nss, SEED_WAIT_SECONDS: '4' }, logDir),
+      launch: podLauncher(s, { ...nss, SEED_WAIT_SECONDS: '4' }, logDir),
       chaos: async (job) => {
         while (tally(logDir).done.size < 400) await sleep(100);
         const paused = job.running();
@@ -576,9 +608,10 @@ describe('WorkQueueJobs on a real Redis', () => {
 
   test('KEDA mode: each job takes at most itemsPerJob items and exits when nothing is pending; the reaper CronJob brings back a dead job\'s items', async () => {
     const items = Array.from({ length: 10 }, (_, i) => `item-${i}`);
-    const { q, objs, local } = synth({
+    const s = synth({
       items: WorkItems.fromList(items), mode: WorkerMode.scaledJob({ itemsPerJob: 4 }), retryBackoff: Duration.millis(1),
     }, 'batch');
+    const { q, objs, local } = s;
     const queue = await QueueServer.of(objs);
     await queue.start();
     const { host, port } = queue;
@@ -589,9 +622,10 @@ describe('WorkQueueJobs on a real Redis', () => {
     const sj = one(objs, 'ScaledJob');
     expect(sj.spec.triggers[0].metadata.listName).toBe(q.keys!.pending);
     const worker = sj.spec.jobTargetRef.template.spec.containers[0];
+    expect(worker.command).toEqual(KIND_COMMAND.js);
+    const sh = kindPod(s, 'sh'); // a Job of worker.sh, from the ConfigMap it gets
     const job = async (id: string, shell: boolean) => {
-      const cmd: string[] = worker.command.map(local);
-      const main = shell ? ['/bin/sh', local('/etc/work-queue/scripts/worker.sh'), ...cmd.slice(2)] : cmd;
+      const main = shell ? sh.command : worker.command.map(local);
       return runAsync(main[0], main.slice(1), { env: { ...envOf(worker, id), ...nss, LOG_DIR: logDir }, timeoutMs: 60_000 });
     };
     // KEDA reads the pending list: that is what the trigger scales on
@@ -646,7 +680,8 @@ describe('WorkQueueJobs on a real Redis', () => {
 
   test('with a password: the server reads requirepass from the include its init container writes (NOAUTH without it, WRONGPASS with a wrong one); seeder, workers and reaper use the Secret', async () => {
     const items = Array.from({ length: 20 }, (_, i) => `item-${i}`);
-    const { q, objs, local, root } = synth({ items: WorkItems.fromList(items), queueAuth: PASSWORD() });
+    const s = synth({ items: WorkItems.fromList(items), queueAuth: PASSWORD() });
+    const { q, objs, local, root } = s;
     const password = 's3cret "pass" \\ #x';
     const redisSpec = one(objs, 'Deployment').spec.template.spec;
     expect(redisSpec.containers[0].command).toEqual(['redis-server']);
@@ -671,14 +706,16 @@ describe('WorkQueueJobs on a real Redis', () => {
     const w = workerPod.containers[0];
     const cmd: string[] = w.command.map(local);
     const scripts = local('/etc/work-queue/scripts');
-    const as = (id: string, pw: string) => ({
-      env: { ...envOf(w, id), ...nss, LOG_DIR: logDir, QUEUE_SCRIPTS_DIR: scripts, QUEUE_PASSWORD: pw }, timeoutMs: 60_000,
+    // the shell and Python workers each from the ConfigMap a Job of theirs gets
+    const [sh, py] = [kindPod(s, 'sh'), kindPod(s, 'py')];
+    const as = (id: string, pw: string, dir = scripts) => ({
+      env: { ...envOf(w, id), ...nss, LOG_DIR: logDir, QUEUE_SCRIPTS_DIR: dir, QUEUE_PASSWORD: pw }, timeoutMs: 60_000,
     });
     // a wrong password: every worker and the seed wait stop at once with a clear message, not a retry loop
     const wrong = await Promise.all([
       runAsync(cmd[0], cmd.slice(1), as('bad-node', 'nope')),
-      runAsync('/bin/sh', [`${scripts}/worker.sh`, ...cmd.slice(2)], as('bad-sh', 'nope')),
-      runAsync('python3', ['-c', PYTHON], as('bad-py', 'nope')),
+      runAsync(sh.command[0], sh.command.slice(1), as('bad-sh', 'nope', sh.scripts)),
+      runAsync(py.command[0], py.command.slice(1), as('bad-py', 'nope', py.scripts)),
     ]);
     expect(wrong.map((r) => r.code)).toEqual([2, 2, 2]);
     for (const r of wrong) expect(r.stderr).toMatch(/refused the password: .*(WRONGPASS|NOAUTH)/);
@@ -688,8 +725,8 @@ describe('WorkQueueJobs on a real Redis', () => {
     expect(waited.stderr).toMatch(/^wait-seed: the queue refused the password: .*WRONGPASS/);
     const [rn, rs, rp] = await Promise.all([
       runAsync(cmd[0], cmd.slice(1), as('pw-node', password)),
-      runAsync('/bin/sh', [`${scripts}/worker.sh`, ...cmd.slice(2)], as('pw-sh', password)),
-      runAsync('python3', ['-c', PYTHON], as('pw-py', password)),
+      runAsync(sh.command[0], sh.command.slice(1), as('pw-sh', password, sh.scripts)),
+      runAsync(py.command[0], py.command.slice(1), as('pw-py', password, py.scripts)),
     ]);
     expect([rn.code, rs.code, rp.code]).toEqual([0, 0, 0]);
     expect(['pw-node', 'pw-sh', 'pw-py'].flatMap((id) => lines(path.join(logDir, `${id}.done`))).sort()).toEqual([...items].sort());
@@ -703,12 +740,13 @@ describe('WorkQueueJobs with the Valkey engine (the redis build here under the v
   test('the Deployment\'s exact valkey-server command, the seeder, seed wait and reaper calling valkey-cli: every item done once', async () => {
     // GIVEN a password-protected Valkey queue and a PATH that has valkey-* and no working redis-*
     const items = Array.from({ length: 30 }, (_, i) => `photos/${i}.jpg`);
-    const { q, objs, local, root } = synth({
+    const s = synth({
       items: WorkItems.fromList(items),
       queueEngine: QueueEngine.VALKEY,
       queueAuth: PASSWORD(),
       mode: WorkerMode.parallel({ parallelism: 2 }),
     });
+    const { q, objs, local, root } = s;
     const PATH = valkeyPath();
     expect(run('/bin/sh', ['-c', 'redis-cli PING'], { env: { PATH } })).toMatchObject({ code: 127, stderr: 'redis-cli: not in the valkey image\n' });
     const password = 'valkey-s3cret';
@@ -756,7 +794,11 @@ describe('WorkQueueJobs with the Valkey engine (the redis build here under the v
     // the status and reaper scripts call valkey-cli too
     const status = await runAsync('/bin/sh', [local('/etc/work-queue/scripts/status.sh')], { env: { ...envOf(seedC), ...nss, ...secretEnv, PATH, QUEUE_NAME: 'thumbs' } });
     expect(status).toMatchObject({ code: 0, stdout: 'thumbs: pending 0, leased 0, delayed 0, dead 0, done 30\n', stderr: '' });
-    const reap = await runAsync('/bin/sh', [local('/etc/work-queue/scripts/reap.sh')], { env: { ...envOf(seedC), ...nss, ...secretEnv, PATH, QUEUE_NAME: 'thumbs' } });
+    // (the parallel mode has no reaper: the reaper CronJob of the same queue in the KEDA mode, its exact command)
+    const keda = s.sibling({ mode: WorkerMode.scaledJob() }, 'batch');
+    const reaperC = one(keda.objs, 'CronJob').spec.jobTemplate.spec.template.spec.containers[0];
+    expect(reaperC.command).toEqual(['/bin/sh', '/etc/work-queue/scripts/reap.sh']);
+    const reap = await runAsync('/bin/sh', reaperC.command.slice(1).map(keda.local), { env: { ...envOf(reaperC), ...nss, ...secretEnv, PATH } });
     expect(reap).toMatchObject({ code: 0, stdout: 'reap: expired 0 (dead-lettered 0), retries due 0, in 1 runs\n', stderr: '' });
 
     // THEN every worker exited 0, every item was done exactly once, and the queue is empty

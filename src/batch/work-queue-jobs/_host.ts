@@ -93,8 +93,8 @@ export interface WorkQueueHost extends IConstruct {
   readonly _stageCount: number;
   /** Throws a prop error for each queue prop that is set (`reason`: why they must be unset). */
   _refuseQueueProps(reason: string): void;
-  /** Makes the queue (or checks `queueAddress`), its scripts ConfigMap, the seeder and (with `reaper`) the reaper. */
-  _openQueue(options: { readonly reaper: boolean }): WorkQueueParts;
+  /** Makes the queue (or checks `queueAddress`), its scripts ConfigMap (what the pods run: `waitForSeed` as the `QueueTake` will say), the seeder and (with `reaper`) the reaper. */
+  _openQueue(options: { readonly reaper: boolean; readonly waitForSeed: boolean }): WorkQueueParts;
   /** The worker pod of a queue mode: the contract in its environment, the scripts mounted. */
   _queueWorkerPod(queue: WorkQueueParts, take: QueueTake): kplus.k8s.PodTemplateSpec;
   /** The worker pod of the Indexed mode: an init container writes item `i`, then the stages, then the worker. */

@@ -152,7 +152,7 @@ class ParallelWorkers extends WorkerMode {
     refuseStages(host);
     const parallelism = PropCheck.integer(host, 'mode.parallelism', 1, MAX_PARALLELISM, 3, this.options.parallelism);
     // The workers reap expired leases in their takes: reaping ends with the batch, no CronJob outlives it.
-    const queue = host._openQueue({ reaper: false });
+    const queue = host._openQueue({ reaper: false, waitForSeed: true });
     // Workers exit once nothing is pending, leased or waiting to retry, so they must not start before the seed run.
     const template = host._queueWorkerPod(queue, { maxItems: 0, exitWhen: 'drained', waitForSeed: true });
     const spec = host._workerJobSpec(template, { parallelism, expires: true });
@@ -187,7 +187,7 @@ class ScaledJobWorkers extends WorkerMode {
     refuseStages(host);
     const o = this.options;
     // KEDA starts Jobs for pending items only: the leases of a dead worker need a reaper that outlives the Jobs.
-    const queue = host._openQueue({ reaper: true });
+    const queue = host._openQueue({ reaper: true, waitForSeed: false });
     const address = queue.externalAddress;
     if (address === undefined) {
       throw propError(host, 'queueAddress', "set for WorkerMode.scaledJob(): KEDA's operator runs in its own namespace and needs an address it can reach (give 'queueAddress', or a namespace to the chart so the created queue server gets a fully qualified name)", undefined);

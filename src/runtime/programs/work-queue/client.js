@@ -29,6 +29,47 @@ const MAX_BACKOFF_MS = 5000;
 const IDLE_POLL_MS = 1000;
 const TAKE_TIMEOUT_MS = 5000;
 
+/**
+ * An item this worker holds. Its AbortController is made only when the handler asks for `signal` (making one
+ * costs more than the rest of a no-op item's hand-off); `lose()` aborts it, now or as it is made.
+ */
+class Held {
+  constructor() {
+    /** @type {AbortController | undefined} */
+    this.controller = undefined;
+    this.lost = false;
+  }
+
+  /** @returns {AbortSignal} */
+  get signal() {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.lost) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  lose() {
+    this.lost = true;
+    if (this.controller !== undefined) this.controller.abort();
+  }
+}
+
+/** A leased item as `take` returns it: `item`, `attempt`, and `signal` (made on first use). */
+class Taken {
+  /** @param {string} item @param {number} attempt @param {Held} held */
+  constructor(item, attempt, held) {
+    this.item = item;
+    this.attempt = attempt;
+    this.held = held;
+  }
+
+  /** @returns {AbortSignal} */
+  get signal() {
+    return this.held.signal;
+  }
+}
+
 class QueueError extends Error {
   /** @param {string} message @param {string} code */
   constructor(message, code) {
@@ -274,7 +315,7 @@ class WorkQueue {
     }
     this.takes = 0;
     this.idle = false;
-    /** Items leased to this worker, with the AbortController aborted when the lease is lost. @type {Map<string, AbortController>} */
+    /** Items leased to this worker, each with the signal aborted when its lease is lost. @type {Map<string, Held>} */
     this.held = new Map();
     /** Settlements not yet sent: item, 'done' | 'failed', ... @type {string[]} */
     this.settle = [];
@@ -301,7 +342,7 @@ class WorkQueue {
   /**
    * Settles what `done`/`failed` recorded and leases up to `max` items: `[{ item, attempt, signal }]`. Returns
    * `[]` when none is pending (see `drained`). Throws a QueueError `ELOST` when the queue lost its seed run.
-   * @param {number} [max] @returns {Promise<Array<{ item: string, attempt: number, signal: AbortSignal }>>}
+   * @param {number} [max] @returns {Promise<Array<Taken>>}
    */
   async take(max = this.batch) {
     const settle = this.settle;
@@ -312,9 +353,9 @@ class WorkQueue {
     if (r[0] > 0) this.log(r[0] + ' settlement(s) refused: the lease had run out and the item went to another worker');
     const out = [];
     for (let i = 4; i < r.length; i += 2) {
-      const c = new AbortController();
-      this.held.set(r[i], c);
-      out.push({ item: r[i], attempt: Number(r[i + 1]), signal: c.signal });
+      const held = new Held();
+      this.held.set(r[i], held);
+      out.push(new Taken(r[i], Number(r[i + 1]), held));
     }
     this.idle = out.length === 0 && max > 0;
     if (out.length === 0) {
@@ -363,11 +404,11 @@ class WorkQueue {
     if (items.length === 0) return;
     const lost = await this.eval('renew', ['0', ...items]);
     for (const item of lost) {
-      const c = this.held.get(item);
-      if (c === undefined) continue;
+      const held = this.held.get(item);
+      if (held === undefined) continue;
       this.log('lease lost: ' + item);
       this.held.delete(item);
-      c.abort();
+      held.lose();
     }
   }
 
@@ -415,15 +456,18 @@ class WorkQueue {
         idleSince = 0;
         poll = 50;
         taken += items.length;
-        for (const { item, attempt, signal } of items) {
+        for (const t of items) {
+          const item = t.item;
+          const attempt = t.attempt;
           let ok = false;
           try {
-            await handler(item, { attempt, signal });
+            // the info's signal is the item's own, made only if the handler reads it
+            await handler(item, { attempt, get signal() { return t.signal; } });
             ok = true;
           } catch (e) {
             this.log('item failed (attempt ' + attempt + '): ' + item + ': ' + (e && e.message));
           }
-          if (signal.aborted) counts.lost++;
+          if (t.held.lost) counts.lost++;
           else if (ok) counts.done++;
           else counts.failed++;
           this.release(item, ok ? 'done' : 'failed');

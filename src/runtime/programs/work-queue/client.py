@@ -6,7 +6,7 @@ Your worker calls it in-process::
     sys.path.insert(0, os.environ["QUEUE_SCRIPTS_DIR"])
     from client import WorkQueue
 
-    def handle(item, attempt, lost):   # lost: a threading.Event set when the item's lease was lost
+    def handle(item, attempt, lost):   # lost: set when the item's lease was lost (Event-like: is_set(), wait())
         ...                            # return: done; raise: failed (retried after the backoff, then dead-lettered)
 
     WorkQueue.from_env().run(handle)    # returns when the queue is drained
@@ -39,6 +39,46 @@ class QueueError(Exception):
     def __init__(self, message, code):
         super().__init__(message)
         self.code = code
+
+
+class Lost:
+    """Set when an item's lease was lost: ``threading.Event``'s ``is_set``/``wait``/``set``/``clear``. The Event is
+    made only when someone waits on it (making one costs more than the rest of a no-op item's hand-off)."""
+
+    __slots__ = ("_set", "_event")
+    _lock = threading.Lock()
+
+    def __init__(self):
+        self._set = False
+        self._event = None
+
+    def is_set(self):
+        return self._set
+
+    isSet = is_set
+
+    def set(self):
+        with Lost._lock:
+            self._set = True
+            if self._event is not None:
+                self._event.set()
+
+    def clear(self):
+        with Lost._lock:
+            self._set = False
+            if self._event is not None:
+                self._event.clear()
+
+    def wait(self, timeout=None):
+        if self._set:
+            return True
+        with Lost._lock:
+            if self._event is None:
+                self._event = threading.Event()
+                if self._set:
+                    self._event.set()
+            event = self._event
+        return event.wait(timeout)
 
 
 class ReplyError(Exception):
@@ -183,7 +223,7 @@ class WorkQueue:
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "queue.lua"), "rb") as f:
             self.script = f.read()
         self.sha = hashlib.sha1(self.script).hexdigest()
-        self.held = {}  # item -> threading.Event, set when its lease is lost
+        self.held = {}  # item -> Lost, set when its lease is lost
         self.settle = []  # item, "done" | "failed", ...
         self.remaining = -1
         self.wait_ms = -1
@@ -213,7 +253,7 @@ class WorkQueue:
         out = []
         with self._lock:
             for i in range(4, len(r), 2):
-                lost = threading.Event()
+                lost = Lost()
                 self.held[r[i]] = lost
                 out.append((r[i], int(r[i + 1]), lost))
         self._idle = not out and n > 0

@@ -218,7 +218,8 @@ describe('RequestSplitter failure contract (real nginx sides, killed and stopped
     for (const u of users) side.set(u.client, await outcome(nginx.host, nginx.port, u, 3000));
     process.kill(-exp.proc.pid, 'SIGSTOP');
     try {
-      const during = await Promise.all(users.map((u) => outcome(nginx.host, nginx.port, u, 2000)));
+      // (5 s: 200 requests at once on a loaded machine; the hung side's wait is nginx's 60 s proxy_read_timeout)
+      const during = await Promise.all(users.map((u) => outcome(nginx.host, nginx.port, u, 5000)));
       users.forEach((u, i) => expect(during[i]).toBe(side.get(u.client) === '200 web' ? '200 web' : 'timeout'));
     } finally {
       process.kill(-exp.proc.pid, 'SIGCONT');

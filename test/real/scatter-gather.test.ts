@@ -630,7 +630,7 @@ describe('ScatterGather failure contract, parts killed under load', () => {
     const b = await startRoot(partial, 'sgdp');
     // WHEN both replicas of shard 2 are SIGKILLed, and 4 clients send 300 requests to each root
     for (const l of leaves[2]) process.kill(l.proc.pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 500 && leaves[2].some((l) => l.proc.exited === undefined); i++) await new Promise((r) => setTimeout(r, 20)); // dead, not dying
     const [ta, tb] = [await hammer(a.host, a.port, '/?kind=concat', { clients: 4, n: 300 }), await hammer(b.host, b.port, '/?kind=concat', { clients: 4, n: 300 })];
     const [ra, rb] = [await leafRequests(a.host, a.port), await leafRequests(b.host, b.port)];
     console.log(`whole shard dead: FAIL ${row(ta)}, shard 2 ${JSON.stringify(ra[2])}; PARTIAL ${row(tb)}, shard 2 ${JSON.stringify(rb[2])}`);

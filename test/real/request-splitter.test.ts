@@ -37,7 +37,9 @@ async function startBackends(names: string[]): Promise<Record<string, string>> {
   for (const name of names) {
     const ip = allocHost();
     const srv = http.createServer((_req, res) => { res.setHeader('x-side', name); res.end(name); });
-    srv.keepAliveTimeout = 1000;
+    // idle connections closed by nginx first (its upstream keepalive_timeout is 60 s): a backend that closes them
+    // sooner races nginx reusing one, a 502 with proxy_next_upstream off (seen with 1 s on a loaded machine)
+    srv.keepAliveTimeout = 120_000;
     await new Promise<void>((r) => srv.listen(8080, ip, r));
     servers.push(srv);
     hosts[name] = ip;

@@ -138,7 +138,7 @@ describe('the sign-up example in the shipped runtimes (exact synthesized config)
     // THEN every client got an answer after 3 × 10 s + 200 + 400 ms of backoff (plus the dead letter), none hung
     expect(answers.map((a) => [a.status, a.headers['x-function-dead-lettered']])).toEqual([1, 2, 3, 4].map(() => [200, 'welcome-email']));
     expect(took).toBeGreaterThanOrEqual(30_500);
-    expect(took).toBeLessThan(35_000);
+    expect(took).toBeLessThan(38_000); // slack for a loaded machine, short of a fourth attempt's 10 s
     const letters = (await request(fn.dead.url, 'GET')).json.letters.filter((l: any) => /^hang/.test(l.event.email));
     expect(letters).toHaveLength(4);
     expect(letters.every((l: any) => l.attempts === 3 && /timed out/.test(l.error))).toBe(true);

@@ -357,15 +357,16 @@ describe('OwnershipElection against the real API server (RBAC on)', () => {
     const routed = steady.filter((s) => s.endpoints !== undefined);
     expect(routed.length).toBeGreaterThan(50);
     expect(routed.filter((s) => JSON.stringify(s.endpoints) !== JSON.stringify([s.podIps[Sampler.fileClaims(s)[0]]])).map((s) => s.t)).toEqual([]);
-    // failover: after a SIGKILL or SIGSTOP within the lease duration plus two retries (and the sampling period),
-    // after a graceful stop within two retries
-    expect(failovers.sigkill).toBeLessThan(2000 + 2 * 360 + 300);
-    expect(failovers.sigstop).toBeLessThan(2000 + 2 * 360 + 300);
-    expect(failovers.graceful).toBeLessThan(2 * 360 + 300);
+    // failover: after a SIGKILL or SIGSTOP within the lease duration plus two retries (and the sampling period and
+    // the API server's answers on a loaded machine: 1 s; still short of a second lease duration), after a graceful
+    // stop within two retries (+ 0.8 s: still short of the 1.7 s an unreleased Lease would take to expire at the earliest)
+    expect(failovers.sigkill).toBeLessThan(2000 + 2 * 360 + 1000);
+    expect(failovers.sigstop).toBeLessThan(2000 + 2 * 360 + 1000);
+    expect(failovers.graceful).toBeLessThan(2 * 360 + 800);
     // the resumed process says "not owner" at once, and its fencing token is lower than the new owner's
     expect(resumed).not.toBeNull();
     expect(resumed.owner).toBe(false);
-    expect(resumedAnswerMs).toBeLessThan(500);
+    expect(resumedAnswerMs).toBeLessThan(1000); // its first answer (no API round trip), on a loaded machine
     expect(current.owner).toBe(true);
     expect(resumed.lastToken).toBeLessThan(current.token);
     expect(stopped.proc.logs()).toMatch(/lost ownership of Lease "leader" \(fencing token \d+\): no renewal succeeded within the renew deadline \(1500ms\)/);
@@ -397,7 +398,7 @@ describe('OwnershipElection against the real API server (RBAC on)', () => {
     // a Lease that exists already (held by nobody): taking it needs `update`
     await apply([{ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'denied', namespace: NS }, spec: { leaseTransitions: 4 } }]);
     const s = await startSidecar(objects, 'denied-5c6d7-x1', token);
-    await sleep(1500);
+    for (let i = 0; i < 100 && !/forbidden/.test(s.proc.logs()); i++) await sleep(100); // its first tries, bounded
     const answer = await ownership(s, 1000);
     expect(answer.owner).toBe(false);
     expect(s.proc.logs()).toMatch(/forbidden: the API server refuses to update Lease "denied" in namespace "restricted" \(403: .*cannot update resource "leases".*\); the ServiceAccount's Role must allow get and update on the Lease and create on leases/);
@@ -436,8 +437,9 @@ describe('OwnershipElection against the real API server (RBAC on)', () => {
     const t0 = Date.now();
     const even = await waitFor('every shard owned, evenly', (s) => allOwned(s, [0, 1, 2]) && owned(s).every((o) => o.length >= 3 && o.length <= 5), t0, 30_000);
     const startMs = even.t - t0;
-    await sleep(2000);
-    const balanced = owned(sampler.samples[sampler.samples.length - 1]).map((o) => o.length);
+    // (then 4 each: polled with a bound, the API server answers slowly on a loaded machine)
+    const balancedAt = await waitFor('4 shards each', (s) => allOwned(s, [0, 1, 2]) && owned(s).every((o) => o.length === 4), even.t, 20_000);
+    const balanced = owned(balancedAt).map((o) => o.length);
 
     // a replica killed: the others take its shards over
     const victim = 0;
@@ -461,7 +463,7 @@ describe('OwnershipElection against the real API server (RBAC on)', () => {
     expect(balanced.sort()).toEqual([4, 4, 4]);
     const lastOwned = owned(sampler.samples[sampler.samples.length - 1]);
     expect(lastOwned[1].length + lastOwned[2].length).toBe(12);
-    expect(failoverMs).toBeLessThan(3000 + 4 * 600 + 300);
+    expect(failoverMs).toBeLessThan(3000 + 4 * 600 + 1000); // + the sampling and the API server on a loaded machine
     // eslint-disable-next-line no-console
     console.log('ownership-election sharded (12 shards, 3 replicas; lease 3000 ms, deadline 2000 ms, retry 500 ms): '
       + `all owned evenly ${startMs} ms after start `

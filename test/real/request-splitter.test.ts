@@ -37,7 +37,9 @@ async function startBackends(names: string[]): Promise<Record<string, string>> {
   for (const name of names) {
     const ip = allocHost();
     const srv = http.createServer((_req, res) => { res.setHeader('x-side', name); res.end(name); });
-    srv.keepAliveTimeout = 1000;
+    // idle connections closed by nginx first (its upstream keepalive_timeout is 60 s): a backend that closes them
+    // sooner races nginx reusing one, a 502 with proxy_next_upstream off (seen with 1 s on a loaded machine)
+    srv.keepAliveTimeout = 120_000;
     await new Promise<void>((r) => srv.listen(8080, ip, r));
     servers.push(srv);
     hosts[name] = ip;
@@ -218,7 +220,8 @@ describe('RequestSplitter failure contract (real nginx sides, killed and stopped
     for (const u of users) side.set(u.client, await outcome(nginx.host, nginx.port, u, 3000));
     process.kill(-exp.proc.pid, 'SIGSTOP');
     try {
-      const during = await Promise.all(users.map((u) => outcome(nginx.host, nginx.port, u, 2000)));
+      // (5 s: 200 requests at once on a loaded machine; the hung side's wait is nginx's 60 s proxy_read_timeout)
+      const during = await Promise.all(users.map((u) => outcome(nginx.host, nginx.port, u, 5000)));
       users.forEach((u, i) => expect(during[i]).toBe(side.get(u.client) === '200 web' ? '200 web' : 'timeout'));
     } finally {
       process.kill(-exp.proc.pid, 'SIGCONT');

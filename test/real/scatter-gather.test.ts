@@ -404,7 +404,6 @@ describe('ScatterGather root, run from its ConfigMap', () => {
     expect(JSON.parse(r.body)).toEqual(['s0-a', 's0-b', 's1-a', 's1-b']);
     expect(r.headers['x-scatter-gather-missing']).toBe('2');
     expect(r.headers['x-scatter-gather-shards']).toBe('2/3');
-    expect(r.ms).toBeLessThan(500);
     // AND the root keeps serving
     for (let i = 0; i < 20; i++) expect((await get(root.host, root.port, '/search?kind=concat')).status).toBe(200);
     expect((await get(root.host, root.port, '/healthz')).status).toBe(200);
@@ -423,6 +422,8 @@ describe('ScatterGather root, run from its ConfigMap', () => {
     const m = (await get(root.host, root.port, '/metrics')).body;
     expect(metric(m, 'scatter_gather_partial_responses_total')).toBe(21);
     expect(metric(m, 'scatter_gather_shard_errors_total{shard="2"}')).toBe(21);
+    // (refused, not timed out: counted as errors, never as timeouts; the root's clock, not the loaded test's)
+    expect(metric(m, 'scatter_gather_shard_timeouts_total{shard="2"}')).toBe(0);
   });
 
   test('a hung shard with missingShards FAIL: 504 at the timeout, naming it; with an unresolvable shard too: 502', async () => {
@@ -452,17 +453,18 @@ describe('ScatterGather root, run from its ConfigMap', () => {
           { shard: 2, reason: 'dns lookup of sgf-shard-2 failed: ENOTFOUND' },
         ],
       });
+      // (at the timeout: after it, and far before the 10 s a hang would take; 2 s of slack for a loaded machine)
       expect(r.ms).toBeGreaterThanOrEqual(295);
-      expect(r.ms).toBeLessThan(800);
+      expect(r.ms).toBeLessThan(300 + 2000);
       // AND when only the hung shard is missing: 504 (every missing shard timed out)
       const r2 = await get(b.host, b.port, '/search?kind=concat');
       expect([r2.status, r2.body]).toEqual([504, JSON.stringify({ error: 'missing shards', missing: [{ shard: 1, reason: 'no answer within 300ms' }] })]);
       expect(r2.ms).toBeGreaterThanOrEqual(295);
-      expect(r2.ms).toBeLessThan(800);
+      expect(r2.ms).toBeLessThan(300 + 2000);
       // AND the root keeps serving while the shard hangs: concurrent requests each end at the timeout
       const many = await Promise.all(Array.from({ length: 8 }, () => get(b.host, b.port, '/search?kind=concat')));
       expect(many.map((x) => x.status)).toEqual(Array(8).fill(504));
-      expect(Math.max(...many.map((x) => x.ms))).toBeLessThan(1000);
+      expect(Math.max(...many.map((x) => x.ms))).toBeLessThan(300 + 3000);
       expect((await get(b.host, b.port, '/healthz')).status).toBe(200);
       const m = (await get(b.host, b.port, '/metrics')).body;
       expect(metric(m, 'scatter_gather_shard_timeouts_total{shard="1"}')).toBe(9);
@@ -489,19 +491,21 @@ describe('ScatterGather root, run from its ConfigMap', () => {
     console.log(`straggler shard, 400 requests: without hedging ${pcts(without)}; hedge after 20ms ${pcts(withHedge)}`);
     // THEN without hedging the 5 % straggler is the whole system's p99; with hedging it is gone
     expect(percentile(without, 99)).toBeGreaterThanOrEqual(1000);
-    expect(percentile(withHedge, 99)).toBeLessThan(250);
+    // (with margin for a loaded machine: half the straggle, and the hedges must be what won)
+    expect(percentile(withHedge, 99)).toBeLessThan(500);
     const m = (await get(b.host, b.port, '/metrics')).body;
     expect(metric(m, 'scatter_gather_shard_hedge_wins_total{shard="2"}')).toBeGreaterThan(5);
     expect(metric(m, 'scatter_gather_shard_timeouts_total{shard="2"}')).toBe(0);
   });
 
   test('SIGTERM: /readyz turns 503 while requests are still served, then the root exits 0', async () => {
-    const objects = manifest('sgt', { shards: 1, replicasPerShard: 1, drainDelay: Duration.millis(800) });
+    const objects = manifest('sgt', { shards: 1, replicasPerShard: 1, drainDelay: Duration.seconds(3) });
     mapName('sgt-shard-0', leafHosts[0]);
     const root = await startRoot(objects, 'sgt');
     const exited = new Promise<number | null>((r) => root.proc.child.once('exit', (code) => r(code)));
     process.kill(root.proc.pid, 'SIGTERM');
-    await new Promise((r) => setTimeout(r, 200));
+    // (polled, bounded: on a loaded machine the signal can take a while to be handled; the drain lasts 3 s)
+    for (let i = 0; i < 50 && (await get(root.host, root.port, '/readyz')).status !== 503; i++) await new Promise((r) => setTimeout(r, 20));
     expect((await get(root.host, root.port, '/readyz')).status).toBe(503);
     const r = await get(root.host, root.port, '/?kind=concat');
     expect(r.status).toBe(200);
@@ -626,7 +630,7 @@ describe('ScatterGather failure contract, parts killed under load', () => {
     const b = await startRoot(partial, 'sgdp');
     // WHEN both replicas of shard 2 are SIGKILLed, and 4 clients send 300 requests to each root
     for (const l of leaves[2]) process.kill(l.proc.pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 500 && leaves[2].some((l) => l.proc.exited === undefined); i++) await new Promise((r) => setTimeout(r, 20)); // dead, not dying
     const [ta, tb] = [await hammer(a.host, a.port, '/?kind=concat', { clients: 4, n: 300 }), await hammer(b.host, b.port, '/?kind=concat', { clients: 4, n: 300 })];
     const [ra, rb] = [await leafRequests(a.host, a.port), await leafRequests(b.host, b.port)];
     console.log(`whole shard dead: FAIL ${row(ta)}, shard 2 ${JSON.stringify(ra[2])}; PARTIAL ${row(tb)}, shard 2 ${JSON.stringify(rb[2])}`);
@@ -635,7 +639,9 @@ describe('ScatterGather failure contract, parts killed under load', () => {
     expect(ta.missing).toEqual({ 2: 300 });
     expect(tb.byStatus).toEqual({ 200: 300 });
     expect(tb.missing).toEqual({ 2: 300 });
-    expect(percentile([...ta.ms, ...tb.ms], 99)).toBeLessThan(500);
+    // (refused, not timed out: a timed-out shard costs the whole 1 s timeout, and PARTIAL counts no timeout)
+    expect(percentile([...ta.ms, ...tb.ms], 99)).toBeLessThan(1000);
+    expect(metric((await get(b.host, b.port, '/metrics')).body, 'scatter_gather_shard_timeouts_total{shard="2"}')).toBe(0);
     // AND the dead shard never costs twice the requests: one failover until both addresses are marked, then one
     // probe per fan-out
     for (const r of [ra, rb]) {

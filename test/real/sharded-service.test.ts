@@ -177,7 +177,7 @@ describe('ShardedService with the real nginx: a shard SIGKILLed, not removed', (
     const ownedBy2 = uris.filter((u) => first.get(u)!.shard === '2');
     // WHEN shard 2 is SIGKILLed (its Service is still in the config: a shard down, not removed)
     process.kill(procs[2].pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 500 && procs[2].exited === undefined; i++) await new Promise((r) => setTimeout(r, 20)); // dead, not dying
     // THEN twice over, 15 s apart (longer than nginx's default fail_timeout of 10 s):
     for (const pass of [0, 1]) {
       if (pass === 1) await new Promise((r) => setTimeout(r, 15_000));
@@ -196,7 +196,7 @@ describe('ShardedService with the real nginx: a shard SIGKILLed, not removed', (
     const ownedBy2 = uris.filter((u) => first.get(u)!.shard === '2');
     // WHEN shard 2 is SIGKILLed
     process.kill(procs[2].pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 500 && procs[2].exited === undefined; i++) await new Promise((r) => setTimeout(r, 20)); // dead, not dying
     const after = await routeAll(base);
     // THEN every request is answered 200 (the first one for a dead shard is passed on at once)
     for (const r of after.values()) expect(r.status).toBe(200);

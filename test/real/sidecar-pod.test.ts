@@ -237,7 +237,9 @@ describe('SidecarPod failure contract (README): the terminator and the app SIGKI
     // the terminator killed (its master and workers): HTTPS is refused until the kubelet restarts it; the app is not touched
     process.kill(-nginx.proc.pid, 'SIGKILL');
     while (nginx.proc.exited === undefined) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 200));
+    // (and its workers gone too: on a loaded machine a SIGKILLed worker can hold the port a moment; polled, bounded)
+    const refused = () => new Promise<boolean>((r) => { const s = net.connect({ host: nginx.host, port: 8443 }, () => { s.destroy(); r(false); }); s.on('error', () => r(true)); });
+    for (let i = 0; i < 100 && !(await refused()); i++) await new Promise((r) => setTimeout(r, 50));
     expect(await seen(nginx.host, ca, 10_000)).toBe('error ECONNREFUSED');
     expect((await httpGet(`http://127.0.0.1:${appPort}/direct`)).body).toBe('app /direct');
     await again.stop();

@@ -436,7 +436,8 @@ describe('WorkQueueJobs on a real Redis', () => {
     const nss = nssWrapperEnv({ [q.queueHost!]: queue.host });
     const logDir = tempDir('wq-renew');
     seed(objs, q, local, nss);
-    const launch = podLauncher(s, { ...nss, SLOW_SECONDS: '6' }, logDir);
+    // (9 s, three leases: long enough that every kind has taken its item before one finishes, on a loaded machine too)
+    const launch = podLauncher(s, { ...nss, SLOW_SECONDS: '9' }, logDir);
     const pods = await Promise.all(ALL_KINDS.map((kind, i) => launch(`renew-${kind}-${i}`, kind)));
     const deadline = Date.now() + 90_000;
     while (pods.some((p) => p.exited === undefined)) {

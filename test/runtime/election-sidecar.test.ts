@@ -184,6 +184,7 @@ describe('the election', () => {
     // WHEN a's API answers again THEN a stays a candidate: its lost term never resumes
     a.api.resume();
     await sleep(300);
+    await until('a reads the Lease again', () => a.e.report().holder === 'pod-b');
     expect(a.e.report()).toMatchObject({ owner: false, lastToken: 0, holder: 'pod-b' });
     expect(b.e.report().owner).toBe(true);
 
@@ -203,7 +204,8 @@ describe('the election', () => {
     await until('a owns', () => a.e.report().owner);
     const cur = store.leases.get('leader');
     await store.request('PUT', '/apis/coordination.k8s.io/v1/namespaces/ns/leases/leader', { ...cur, metadata: { ...cur.metadata, labels: { team: 'sched' } } });
-    await sleep(600); // a conflict on the fast path, a read, then renewals on the new version
+    // a conflict on the fast path, a read, then renewals on the new version (polled: a loaded machine's timers lag)
+    await until('renewals on the new version', () => Number(store.leases.get('leader').metadata.resourceVersion) > Number(cur.metadata.resourceVersion) + 2);
     expect(a.e.report()).toMatchObject({ owner: true, token: 0 });
     expect(store.leases.get('leader').metadata.labels).toEqual({ team: 'sched' });
     expect(Number(store.leases.get('leader').metadata.resourceVersion)).toBeGreaterThan(Number(cur.metadata.resourceVersion) + 2);

@@ -76,7 +76,7 @@ describe.each([FunctionRuntime.PYTHON, FunctionRuntime.NODE])('the %s runtime', 
     expect(h.status).toBe(504);
     expect(h.json).toEqual({ error: 'handler timed out after 300ms' });
     expect(took).toBeGreaterThanOrEqual(290);
-    expect(took).toBeLessThan(2000);
+    expect(took).toBeLessThan(4500); // far from the 5 s the handler hangs, with slack for a loaded machine
     const big = await request(`${url}/`, 'POST', JSON.stringify({ pad: 'x'.repeat(2000) }));
     expect(big.status).toBe(413);
     expect((await request(`${url}/`, 'POST', '{not json')).status).toBe(400);

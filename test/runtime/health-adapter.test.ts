@@ -251,7 +251,7 @@ describe('health adapter process', () => {
       expect(r.status).toBe(503);
       expect(r.body.error).toBe('no answer within 300ms');
       expect(r.ms).toBeGreaterThanOrEqual(250);
-      expect(r.ms).toBeLessThan(2000);
+      expect(r.ms).toBeLessThan(300 + 4000); // far before the 10 s a hang would take: slack for a loaded machine
     }
     expect(connections).toBe(1);
   });

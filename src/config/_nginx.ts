@@ -48,3 +48,11 @@ export function nginxPreamble(o: NginxPreambleOptions): string[] {
     '',
   ];
 }
+
+/**
+ * The lines of an `upstream` block that keep idle connections to its servers: 16 per worker, each closed by nginx
+ * after 4 s idle — before the servers close it themselves (Node's and varnish's idle timeout is 5 s). Otherwise
+ * nginx may send a request on a connection its server has just closed, and with `proxy_next_upstream off` that
+ * request is a 502 (tier 2 saw it at load 28 with backends that close after 1 s).
+ */
+export const UPSTREAM_KEEPALIVE: readonly string[] = ['        keepalive 16;', '        keepalive_timeout 4s;'];

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { nginxPreamble } from './_nginx';
+import { UPSTREAM_KEEPALIVE, nginxPreamble } from './_nginx';
 import { given, OptionProblem, problemsOf, throwFirstProblem } from './_problems';
 import { millis, ValueProblem, ValueProblems } from '../core/_value-problems';
 
@@ -176,7 +176,7 @@ export class NginxRouterConfig {
         ? '        # a down shard fails over: its keys go to the next shard on the ring while it is skipped (max_fails, fail_timeout)'
         : '        # a down shard fails: it is never skipped (max_fails=0), so its keys never move and its requests get 502',
       ...options.shards.map((s) => `        server ${s.host}:${s.port}${serverParams};`),
-      '        keepalive 16;',
+      ...UPSTREAM_KEEPALIVE,
       '    }',
       '',
       '    server {',

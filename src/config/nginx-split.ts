@@ -1,4 +1,4 @@
-import { nginxPreamble } from './_nginx';
+import { UPSTREAM_KEEPALIVE, nginxPreamble } from './_nginx';
 import { given, OptionProblem, problemsOf, throwFirstProblem } from './_problems';
 import { ValueProblem, ValueProblems } from '../core/_value-problems';
 
@@ -186,7 +186,7 @@ export class NginxSplitConfig {
       ...backends.flatMap((b) => [
         `    upstream split_${b.name} {`,
         `        server ${b.host}:${b.port};`,
-        '        keepalive 16;',
+        ...UPSTREAM_KEEPALIVE,
         '    }',
       ]),
       '',

@@ -1,5 +1,5 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
-import { nginxPreamble } from './_nginx';
+import { UPSTREAM_KEEPALIVE, nginxPreamble } from './_nginx';
 import { given, OptionProblem, problemsOf, throwFirstProblem } from './_problems';
 import { millis, ValueProblems } from '../core/_value-problems';
 
@@ -273,7 +273,7 @@ export class NginxConfig {
       ]),
       '    upstream backend {',
       `        server ${upstreamHost}:${upstreamPort};`,
-      '        keepalive 16;',
+      ...UPSTREAM_KEEPALIVE,
       '    }',
       '',
       '    server {',

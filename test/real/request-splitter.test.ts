@@ -182,6 +182,44 @@ function outcome(host: string, port: number, r: Request, timeoutMs: number): Pro
 }
 
 describe('RequestSplitter failure contract (real nginx sides, killed and stopped)', () => {
+  test('idle upstream connections: nginx closes them after 4 s idle (before a backend with Node\'s or varnish\'s 5 s would), not after 60 s', async () => {
+    // GIVEN two sides that never close an idle connection themselves, and that note when nginx closes one
+    const closedAfter: number[] = [];
+    let opened = 0;
+    const hosts: Record<string, string> = {};
+    for (const name of ['web', 'experiment']) {
+      const ip = allocHost();
+      const lastAnswer = new WeakMap<object, number>();
+      const srv = http.createServer((req, res) => {
+        res.on('finish', () => lastAnswer.set(req.socket, Date.now()));
+        res.setHeader('x-side', name);
+        res.end(name);
+      });
+      srv.keepAliveTimeout = 120_000;
+      srv.on('connection', (sock) => {
+        opened++;
+        sock.on('end', () => closedAfter.push(Date.now() - (lastAnswer.get(sock) ?? Date.now())));
+      });
+      await new Promise<void>((r) => srv.listen(8080, ip, r));
+      servers.push(srv);
+      hosts[name] = ip;
+    }
+    const split = synth({ backends: NINETY_TEN, stickiness: StickyKey.cookie('user') });
+    const nginx = await startNginx(split.configText, { hosts, mounts: TMP_MOUNT });
+    // WHEN 40 users send one request each, then nothing
+    for (let i = 0; i < 40; i++) expect(await outcome(nginx.host, nginx.port, { client: `u${i}`, headers: { cookie: `user=u${i}` } }, 5000)).toMatch(/^200 /);
+    const deadline = Date.now() + 20_000;
+    while (closedAfter.length < opened && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    process.stdout.write(`idle upstream connections: ${opened} opened, closed by nginx after ${closedAfter.map((ms) => `${ms} ms`).join(', ')}\n`);
+    // THEN nginx closed every one of them itself, about 4 s after its last answer (nginx's default would be 60 s)
+    expect(opened).toBeGreaterThanOrEqual(1);
+    expect(closedAfter).toHaveLength(opened);
+    for (const ms of closedAfter) {
+      expect(ms).toBeGreaterThanOrEqual(3500);
+      expect(ms).toBeLessThan(10_000);
+    }
+  });
+
   test('a side dies (SIGKILL): only its users get 502, at once; the other side\'s users never notice; no user moves side', async () => {
     const web = await startNginxSide('web');
     const exp = await startNginxSide('experiment');

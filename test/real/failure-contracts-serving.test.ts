@@ -196,6 +196,20 @@ function renderTiers(appPort: number, tlsPort: number, cache?: { port?: number; 
   };
 }
 
+/** Waits (bounded, 5 s) until no process of the group `pgid` is left. */
+async function waitForGroupGone(pgid: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return; // ESRCH: the group is empty
+    }
+    if (Date.now() > deadline) throw new Error(`process group ${pgid} still has processes 5 s after SIGKILL`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('ReplicatedService failure contract: the TLS tier and the replicas behind it', () => {
   test('a hung (SIGSTOP) TLS terminator: clients get nothing until their own timeout; its HTTPS probe on /healthz-tls times out within timeoutSeconds (a TCP probe would pass); resumed, all answer; SIGKILLed, refused at once', async () => {
     // GIVEN the TLS tier in front of one app replica, the config and probes as synthesized
@@ -263,6 +277,9 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
 
     // AND a dead (SIGKILLed) terminator: connections refused at once, and so is its probe
     await new Promise<void>((r) => { nginx.proc.child.once('exit', () => r()); process.kill(-nginx.proc.pid, 'SIGKILL'); });
+    // (the master's exit is seen first: wait until its worker, which shares the listening socket, is gone too — a
+    // connection a dying worker still accepted would be reset, not refused)
+    await waitForGroupGone(nginx.proc.pid);
     const refused = await clientGet(nginx.host, tlsPort, '/define/x', cert['tls.crt'], CLIENT_TIMEOUT_MS, Date.now());
     const deadProbe = await health();
     console.log(`TLS terminator SIGKILLed: a client got ${refused.error} in ${refused.ms} ms; its probe: ${deadProbe.why} in ${deadProbe.ms} ms`);
@@ -281,7 +298,7 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
     const { vcl, conf } = renderTiers(svcPort, tlsPort, { port: cachePort, servicePort: cachePort });
     // the configs: nginx has ONE upstream server, the cache Service (max_fails / fail_timeout do not apply to a
     // single server: it is never marked down); varnish has ONE backend, the app Service, and its probe
-    expect(conf).toMatch(/upstream backend \{\n\s+server dictionary-cache:\d+;\n\s+keepalive 16;\n\s+\}/);
+    expect(conf).toMatch(/upstream backend \{\n\s+server dictionary-cache:\d+;\n\s+keepalive 16;\n\s+keepalive_timeout 4s;\n\s+\}/);
     expect(conf).not.toMatch(/max_fails|fail_timeout|proxy_next_upstream/);
     expect(vcl).toContain(`.host = "dictionary";\n    .port = "${svcPort}";\n    .probe = readiness;`);
     expect(vcl).toMatch(/\.interval = 5s;\n\s+\.timeout = 2s;\n\s+\.window = 5;\n\s+\.threshold = 3;/);

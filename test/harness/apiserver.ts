@@ -9,6 +9,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as https from 'https';
 import * as path from 'path';
+import { ecKey, issueCertificate, makeCa, openssl } from './pki';
 import { freePort, run, runAsync, RunResult, start, Started, tempDir, toolPath } from './proc';
 
 /** A running test API server. */
@@ -367,27 +368,15 @@ function etcdSupports(etcd: string, flag: string): boolean {
 
 /** CA, serving certificate for 127.0.0.1/localhost, and the service-account signing key pair, with openssl. */
 function makeCertificates(pki: string): void {
-  const openssl = toolPath('openssl');
-  const ssl = (...args: string[]) => {
-    const r = run(openssl, args, { cwd: pki, timeoutMs: 30_000 });
-    if (r.code !== 0) throw new Error(`openssl ${args.join(' ')} failed:\n${r.stderr}`);
-  };
-  const ecKey = (file: string) => ssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file);
-  ecKey('ca.key');
-  ssl('req', '-x509', '-new', '-key', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=cdk8s-dp-test-ca');
-  ecKey('serving.key');
-  ssl('req', '-new', '-key', 'serving.key', '-out', 'serving.csr', '-subj', '/CN=kube-apiserver');
-  fs.writeFileSync(path.join(pki, 'serving.ext'), [
-    'basicConstraints=CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1',
-    '',
-  ].join('\n'));
-  ssl('x509', '-req', '-in', 'serving.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-out', 'serving.crt', '-days', '2', '-extfile', 'serving.ext');
-  ecKey('sa.key');
-  ssl('pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
+  makeCa(pki, 'ca', 'cdk8s-dp-test-ca');
+  issueCertificate(pki, {
+    ca: 'ca',
+    name: 'serving',
+    cn: 'kube-apiserver',
+    altNames: ['IP:127.0.0.1', 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'IP:10.96.0.1'],
+  });
+  ecKey(pki, 'sa.key');
+  openssl(pki, 'pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
 }
 
 /**

@@ -21,6 +21,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { KafkaCluster, KafkaSecurity, KafkaWorkflow } from '../../src';
 import { allocHost, nssWrapperEnv } from '../harness/daemons';
 import { runStreamProcessor } from '../harness/kafka';
+import { issueCertificate, makeCa } from '../harness/pki';
 import { run, runAsync, start, Started, stopAll, tempDir, toolPath } from '../harness/proc';
 
 const NS = 'shop';
@@ -63,23 +64,14 @@ async function freeBrokerHost(): Promise<string> {
 
 /** CA and a broker certificate for the names the docs ask for, its key PKCS#8 (openssl's default). */
 function makeCertificates(dir: string): void {
-  const ssl = (...args: string[]) => {
-    const r = run(toolPath('openssl'), args, { cwd: dir, timeoutMs: 30_000 });
-    if (r.code !== 0) throw new Error(`openssl ${args.join(' ')} failed:\n${r.stderr}`);
-  };
-  const ecKey = (file: string) => ssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file);
-  ecKey('ca.key');
-  ssl('req', '-x509', '-new', '-key', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=cdk8s-dp-kafka-test-ca');
-  ecKey('tls.key');
-  ssl('req', '-new', '-key', 'tls.key', '-out', 'tls.csr', '-subj', '/CN=orders-kafka');
-  fs.writeFileSync(path.join(dir, 'tls.ext'), [
-    'basicConstraints=CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth,clientAuth',
-    `subjectAltName=DNS:*.orders-kafka.${NS}.svc,DNS:*.orders-kafka.${NS}.svc.cluster.local`,
-    '',
-  ].join('\n'));
-  ssl('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tls.crt', '-days', '2', '-extfile', 'tls.ext');
+  makeCa(dir, 'ca', 'cdk8s-dp-kafka-test-ca');
+  issueCertificate(dir, {
+    ca: 'ca',
+    name: 'tls',
+    cn: 'orders-kafka',
+    extendedKeyUsage: 'serverAuth,clientAuth',
+    altNames: [`DNS:*.orders-kafka.${NS}.svc`, `DNS:*.orders-kafka.${NS}.svc.cluster.local`],
+  });
   fs.rmSync(path.join(dir, 'ca.key'));
 }
 

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { buildApp } from '../../examples/scatter-gather-terms';
 import { MissingShards, RequestPartition } from '../../src';
-import { assertValid } from '../harness';
+import { assertValid, one } from '../harness';
 import { freeHost, nssWrapperLib } from '../harness/daemons';
 import { start, Started, stopAll, tempDir } from '../harness/proc';
 
@@ -27,16 +27,10 @@ function objectsOf(missingShards: MissingShards): any[] {
   return objects;
 }
 
-function find(objects: any[], kind: string, name: string): any {
-  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`no ${kind}/${name}`);
-  return o;
-}
-
 /** The files of a ConfigMap, written into a new directory (what its mount holds). */
 function filesOf(objects: any[], configMap: string): string {
   const dir = tempDir(`sgt-${configMap}`);
-  for (const [file, text] of Object.entries<string>(find(objects, 'ConfigMap', configMap).data)) fs.writeFileSync(path.join(dir, file), text);
+  for (const [file, text] of Object.entries<string>(one(objects, 'ConfigMap', configMap).data)) fs.writeFileSync(path.join(dir, file), text);
   return dir;
 }
 
@@ -67,7 +61,7 @@ async function startLeaves(objects: any[]): Promise<Array<Array<{ host: string; 
   const dir = filesOf(objects, 'terms-leaf');
   const out: Array<Array<{ host: string; proc: Started }>> = [];
   for (let i = 0; i < SHARDS; i++) {
-    const d = find(objects, 'Deployment', `terms-shard-${i}`);
+    const d = one(objects, 'Deployment', `terms-shard-${i}`);
     const c = d.spec.template.spec.containers[0];
     expect(c.workingDir).toBe(c.volumeMounts.find((m: any) => m.name === 'app').mountPath);
     const port = c.ports[0].containerPort;
@@ -93,7 +87,7 @@ async function startLeaves(objects: any[]): Promise<Array<Array<{ host: string; 
 
 /** The root, run as its container runs, its shard names resolved to `leaves`. */
 async function startRoot(objects: any[], tag: string, leaves: Array<Array<{ host: string }>>): Promise<{ host: string; port: number }> {
-  const d = find(objects, 'Deployment', 'terms');
+  const d = one(objects, 'Deployment', 'terms');
   const c = d.spec.template.spec.containers[0];
   const volume = d.spec.template.spec.volumes.find((v: any) => v.configMap);
   expect(c.workingDir).toBe(c.volumeMounts.find((m: any) => m.name === volume.name).mountPath);
@@ -123,7 +117,7 @@ async function startRoot(objects: any[], tag: string, leaves: Array<Array<{ host
 
 // ---- the truth: the documents of the corpus that contain every term, computed directly
 const failObjects = objectsOf(MissingShards.FAIL);
-const corpus: Array<{ id: string; title: string; text: string }> = JSON.parse(find(failObjects, 'ConfigMap', 'terms-leaf').data['corpus.json']);
+const corpus: Array<{ id: string; title: string; text: string }> = JSON.parse(one(failObjects, 'ConfigMap', 'terms-leaf').data['corpus.json']);
 const wordsOf = (s: string) => s.toLowerCase().match(/[a-z0-9]+/g) ?? [];
 const docWords = corpus.map((d) => ({ id: d.id, words: new Set(wordsOf(`${d.title} ${d.text}`)) }));
 const vocabulary = [...new Set(docWords.flatMap((d) => [...d.words]))].sort();
@@ -180,7 +174,7 @@ describe('term-partitioned scatter/gather, the example run from its manifests', 
   });
 
   test('the synthesized root config partitions the q terms by hash over 3 shards and intersects', () => {
-    const config = JSON.parse(find(failObjects, 'ConfigMap', 'terms-root').data['config.json']);
+    const config = JSON.parse(one(failObjects, 'ConfigMap', 'terms-root').data['config.json']);
     expect([config.partition, config.merge, config.missingShards, config.shards.length]).toEqual([{ mode: 'queryTerms', parameter: 'q', rule: 'hash' }, { strategy: 'intersection' }, 'fail', 3]);
   });
 

@@ -17,6 +17,7 @@ import { one, synthAppValid } from '../harness';
 import { Daemon, freeHost, redisCommand, startNginx, startRedis } from '../harness/daemons';
 import { MariaDb, startMariaDb } from '../harness/mariadb';
 import { cyclonusVersion, ExtraPod, netpolTruthTable } from '../harness/netpol';
+import { issueCertificate, makeCa } from '../harness/pki';
 import { run, sleep, start, stopAll, tempDir, toolPath } from '../harness/proc';
 
 jest.setTimeout(300_000);
@@ -31,20 +32,11 @@ interface Pki { caPem: string; otherCaPem: string; dir: string }
 function makePki(name: string): Pki {
   const dir = tempDir('broker-pki');
   fs.chmodSync(dir, 0o755);
-  const ssl = (...args: string[]) => {
-    const r = run(toolPath('openssl'), args, { cwd: dir, timeoutMs: 60_000 });
-    if (r.code !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-  };
-  for (const ca of ['ca', 'other-ca']) {
-    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${ca}.key`, '-out', `${ca}.crt`, '-days', '2', '-subj', `/CN=${ca} for the broker test`);
-  }
-  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${name}`);
-  fs.writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=DNS:${name}\n`);
-  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext');
+  makeCa(dir, 'ca', 'ca for the broker test');
+  makeCa(dir, 'other-ca', 'other-ca for the broker test');
+  issueCertificate(dir, { ca: 'ca', name: 'server', cn: name, altNames: [`DNS:${name}`] });
   // A certificate from the right CA for another name: the name check must refuse it.
-  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'wrong-name.key', '-out', 'wrong-name.csr', '-subj', '/CN=other.example.com');
-  fs.writeFileSync(path.join(dir, 'wrong-name.ext'), 'subjectAltName=DNS:other.example.com\n');
-  ssl('x509', '-req', '-in', 'wrong-name.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'wrong-name.crt', '-days', '2', '-extfile', 'wrong-name.ext');
+  issueCertificate(dir, { ca: 'ca', name: 'wrong-name', cn: 'other.example.com', altNames: ['DNS:other.example.com'] });
   for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644);
   return { caPem: fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'), otherCaPem: fs.readFileSync(path.join(dir, 'other-ca.crt'), 'utf8'), dir };
 }

@@ -75,21 +75,73 @@ function deployment(scope: Construct, name: string, selector: Record<string, str
   return d;
 }
 
-function restrictedContainer(d: kplus.AbstractPod, props: kplus.ContainerProps, uid: number): kplus.Container {
+/** Ephemeral storage `[request, limit]` of a daemon that writes only temp files and logs. */
+const DAEMON_EPHEMERAL: [string, string] = ['16Mi', '64Mi'];
+/** Ephemeral storage `[request, limit]` of the user's app (room for its writable dirs). */
+const APP_EPHEMERAL: [string, string] = ['64Mi', '1Gi'];
+
+/**
+ * A container with the restricted security context, `capabilities: drop ALL` and its ephemeral storage `[request,
+ * limit]` by JSON patch (cdk8s-plus-27 has no `ALL` and writes ephemeral storage in whole Gi only). The patched
+ * quantities are L1 `Quantity`s: the L1's `toJson` maps the props to the API's names after the patches.
+ */
+function restrictedContainer(d: kplus.AbstractPod, props: kplus.ContainerProps, uid: number, ephemeral: [string, string] = DAEMON_EPHEMERAL): kplus.Container {
   const c = d.addContainer({
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT, // every image is pinned (the library's default)
     ...props,
     securityContext: { ensureNonRoot: true, user: uid, group: uid, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
   });
-  ApiObject.of(d).addJsonPatch(JsonPatch.add(`/spec/template/spec/containers/${d.containers.length - 1}/securityContext/capabilities`, { drop: ['ALL'] }));
+  const at = `/spec/template/spec/containers/${d.containers.length - 1}`;
+  ApiObject.of(d).addJsonPatch(
+    JsonPatch.add(`${at}/securityContext/capabilities`, { drop: ['ALL'] }),
+    JsonPatch.add(`${at}/resources/requests/ephemeral-storage`, kplus.k8s.Quantity.fromString(ephemeral[0])),
+    JsonPatch.add(`${at}/resources/limits/ephemeral-storage`, kplus.k8s.Quantity.fromString(ephemeral[1])),
+  );
   return c;
 }
 
-function emptyDirs(d: kplus.Deployment, c: kplus.Container, paths: string[]) {
+/** One emptyDir of `sizeMi` per path the container writes to. */
+function emptyDirs(d: kplus.Deployment, c: kplus.Container, paths: string[], sizeMi: number) {
   for (const p of paths) {
     const name = `${c.name}-${p.replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase()}`;
-    c.mount(p, kplus.Volume.fromEmptyDir(d, `writable-${name}`, name));
+    c.mount(p, kplus.Volume.fromEmptyDir(d, `writable-${name}`, name, { sizeLimit: Size.mebibytes(sizeMi) }));
   }
+}
+
+type Ingress = kplus.k8s.NetworkPolicyIngressRule;
+type Egress = kplus.k8s.NetworkPolicyEgressRule;
+
+/** TCP ports of a NetworkPolicy rule. */
+function tcp(...ports: number[]): kplus.k8s.NetworkPolicyPort[] {
+  return ports.map((port) => ({ port: kplus.k8s.IntOrString.fromNumber(port), protocol: 'TCP' }));
+}
+
+/** The pods selected by `selector`, as a rule's peers. */
+function pods(selector: Record<string, string>): kplus.k8s.NetworkPolicyPeer[] {
+  return [{ podSelector: { matchLabels: selector } }];
+}
+
+/** Every pod of the namespace, as a rule's peers. */
+const SAME_NAMESPACE: kplus.k8s.NetworkPolicyPeer[] = [{ podSelector: {} }];
+
+/** Egress to the cluster DNS (kube-dns in kube-system), UDP and TCP 53. */
+const DNS: Egress = {
+  to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+  ports: [{ port: kplus.k8s.IntOrString.fromNumber(53), protocol: 'UDP' }, ...tcp(53)],
+};
+
+/** A NetworkPolicy that isolates the pods of `selector` for ingress and egress and allows exactly `ingress` and `egress`. */
+function networkPolicy(scope: Construct, id: string, name: string, selector: Record<string, string>, labels: Record<string, string>,
+  ingress: Ingress[], egress: Egress[] = []) {
+  new kplus.k8s.KubeNetworkPolicy(scope, id, {
+    metadata: { name, labels },
+    spec: {
+      podSelector: { matchLabels: selector },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: ingress.length ? ingress : undefined,
+      egress: egress.length ? egress : undefined,
+    },
+  });
 }
 
 /** PodDisruptionBudget (maxUnavailable 1) and a spread over nodes. */
@@ -123,7 +175,8 @@ function checksum(d: kplus.Workload, configMap: string, key: string, text: strin
 function tier(scope: Construct, id: string, instance: string, o: {
   name: string; software: string; component: string; uid: number; image: string; command: string[]; configKey: string; configDir: string;
   configText: string; port: number; ports: kplus.ContainerPort[]; servicePorts: kplus.ServicePort[]; memory: [number, number];
-  writable: string[]; secret?: kplus.ISecret;
+  ephemeral: [string, string]; writable: string[]; writableMi: number; secret?: kplus.ISecret; readiness?: kplus.Probe;
+  ingress: Ingress[]; egress: Egress[];
 }) {
   const s = new Construct(scope, id);
   const selector = selectorOf(o.software, instance, o.component);
@@ -136,19 +189,17 @@ function tier(scope: Construct, id: string, instance: string, o: {
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     command: o.command,
     ports: o.ports,
-    readiness: kplus.Probe.fromTcpSocket({ port: o.port }),
-    resources: {
-      cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
-      memory: { request: Size.mebibytes(o.memory[0]), limit: Size.mebibytes(o.memory[1]) },
-    },
+    readiness: o.readiness ?? kplus.Probe.fromTcpSocket({ port: o.port }),
+    resources: resources(100, 1000, o.memory[0], o.memory[1]),
     lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '5']) },
-  }, o.uid);
+  }, o.uid, o.ephemeral);
   c.mount(o.configDir, kplus.Volume.fromConfigMap(s, 'ConfigVolume', cm, { name: 'config' }), { readOnly: true });
   if (o.secret) c.mount('/etc/nginx/tls', kplus.Volume.fromSecret(s, 'TlsVolume', o.secret, { name: 'tls', defaultMode: 0o440 }), { readOnly: true });
-  emptyDirs(d, c, o.writable);
+  emptyDirs(d, c, o.writable, o.writableMi);
   checksum(d, o.name, o.configKey, o.configText);
   availability(s, d, o.name, selector, labels);
   service(s, o.name, selector, labels, o.servicePorts);
+  networkPolicy(s, 'NetworkPolicy', o.name, selector, labels, o.ingress, o.egress);
 }
 
 function replicatedServiceDirect(): App {
@@ -167,10 +218,14 @@ function replicatedServiceDirect(): App {
       ports: [{ number: 8080, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet('/readyz', { port: 8080 }),
       resources: resources(100, 1000, 128, 512),
-    }, 1000);
-    emptyDirs(d, c, ['/tmp']);
+    }, 1000, APP_EPHEMERAL);
+    emptyDirs(d, c, ['/tmp'], 1024);
     availability(scope, d, name, selector, labels);
     service(scope, name, selector, labels, [{ name: 'http', port: 80, targetPort: 8080 }]);
+    // each tier accepts only the one in front of it; the clients (the namespace) reach the outermost
+    const cacheSelector = selectorOf('varnish', name, 'cache');
+    const tlsSelector = selectorOf('nginx', name, 'tls');
+    networkPolicy(scope, 'NetworkPolicy', name, selector, labels, [{ from: pods(cacheSelector), ports: tcp(8080) }]);
 
     tier(scope, 'Cache', name, {
       name: `${name}-cache`, software: 'varnish', component: 'cache', uid: 1000, image: 'varnish:7.6.1-alpine',
@@ -178,16 +233,22 @@ function replicatedServiceDirect(): App {
       configKey: 'default.vcl', configDir: '/etc/varnish/vcl',
       configText: VarnishConfig.vcl({ backendHost: name, backendPort: 80, probePath: '/readyz' }),
       port: 6081, ports: [{ number: 6081, name: 'http' }], servicePorts: [{ name: 'http', port: 80, targetPort: 6081 }],
-      memory: [384, 384], writable: ['/var/lib/varnish', '/tmp'],
+      memory: [384, 384], ephemeral: ['128Mi', '576Mi'], writable: ['/var/lib/varnish', '/tmp'], writableMi: 256,
+      ingress: [{ from: pods(tlsSelector), ports: tcp(6081) }], egress: [{ to: pods(selector), ports: tcp(8080) }, DNS],
     });
     const secret = kplus.Secret.fromSecretName(chart, `tls-${i}`, `${name}-tls`);
     tier(scope, 'Tls', name, {
       name: `${name}-tls`, software: 'nginx', component: 'tls', uid: 101, image: 'nginxinc/nginx-unprivileged:1.27.3-alpine',
       command: ['nginx', '-c', '/etc/nginx/tls-proxy/nginx.conf', '-e', 'stderr'],
       configKey: 'nginx.conf', configDir: '/etc/nginx/tls-proxy',
-      configText: NginxConfig.tlsProxy({ upstreamHost: `${name}-cache`, upstreamPort: 80 }),
+      configText: NginxConfig.tlsProxy({ upstreamHost: `${name}-cache`, upstreamPort: 80, healthPath: '/healthz-tls' }),
       port: 8443, ports: [{ number: 8443, name: 'https' }], servicePorts: [{ name: 'https', port: 443, targetPort: 8443 }],
-      memory: [64, 128], writable: ['/tmp'], secret,
+      memory: [64, 128], ephemeral: ['32Mi', '192Mi'], writable: ['/tmp'], writableMi: 128, secret,
+      // nginx answers the health path itself
+      readiness: kplus.Probe.fromHttpGet('/healthz-tls', {
+        port: 8443, scheme: kplus.ConnectionScheme.HTTPS, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(1), failureThreshold: 3,
+      }),
+      ingress: [{ from: SAME_NAMESPACE, ports: tcp(8443) }], egress: [{ to: pods(cacheSelector), ports: tcp(6081) }, DNS],
     });
   }
   return app;
@@ -320,6 +381,11 @@ function shardedCacheDirect(): App {
       selector: kplus.Pods.select(scope, 'ProxyPods', { labels: proxySelector }),
       ports: [{ name: 'memcached', port: 11211, targetPort: 11211 }],
     });
+
+    // the shards accept only twemproxy; twemproxy accepts the namespace, reaches the shards and resolves their names
+    networkPolicy(scope, 'ShardsNetworkPolicy', `${name}-shards`, shardSelector, shardLabels, [{ from: pods(proxySelector), ports: tcp(11211) }]);
+    networkPolicy(scope, 'ProxyNetworkPolicy', proxyName, proxySelector, proxyLabels,
+      [{ from: SAME_NAMESPACE, ports: tcp(11211) }], [{ to: pods(shardSelector), ports: tcp(11211) }, DNS]);
   }
   return app;
 }
@@ -346,7 +412,7 @@ function shardedServiceDirect(): App {
     const base = `web-${i}`;
     const scope = new Construct(chart, base);
     const readiness = kplus.Probe.fromHttpGet('/readyz', { port: 8080 });
-    const hosts: string[] = [];
+    const shards: Array<{ name: string; selector: Record<string, string>; labels: Record<string, string> }> = [];
     for (let j = 0; j < 3; j++) {
       const name = `${base}-shard-${j}`;
       const selector = { ...selectorOf(base, base, 'shard'), 'cdk8s-distributed-patterns/shard': `${j}` };
@@ -359,8 +425,8 @@ function shardedServiceDirect(): App {
         readiness,
         envVariables: { SHARD_INDEX: kplus.EnvValue.fromValue(`${j}`), SHARD_COUNT: kplus.EnvValue.fromValue('3') },
         resources: resources(100, 500, 128, 128),
-      }, 1000);
-      emptyDirs(d, shard, ['/tmp']);
+      }, 1000, APP_EPHEMERAL);
+      emptyDirs(d, shard, ['/tmp'], 1024);
       ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', SECCOMP));
       new Construct(scope, `Shard${j}Availability`); // one replica: no PDB, no spread (the id is kept for the tree)
       new kplus.Service(scope, `Shard${j}Service`, {
@@ -368,10 +434,10 @@ function shardedServiceDirect(): App {
         selector: kplus.Pods.select(scope, `Shard${j}Pods`, { labels: selector }),
         ports: [{ name: 'http', port: 8080, targetPort: 8080 }],
       });
-      hosts.push(name);
+      shards.push({ name, selector, labels });
     }
 
-    const configText = NginxRouterConfig.render({ shards: hosts.map((host) => ({ host, port: 8080 })), port: 8080, runDir: '/tmp' });
+    const configText = NginxRouterConfig.render({ shards: shards.map((s) => ({ host: s.name, port: 8080 })), port: 8080, runDir: '/tmp' });
     const routerName = `${base}-router`;
     const selector = selectorOf('nginx', base, 'router');
     const labels = { ...selector, ...managed(base, '1.27.3-alpine') };
@@ -385,9 +451,9 @@ function shardedServiceDirect(): App {
       readiness: kplus.Probe.fromHttpGet('/healthz-router', { port: 8080, periodSeconds: Duration.seconds(5) }),
       liveness: kplus.Probe.fromHttpGet('/healthz-router', { port: 8080, periodSeconds: Duration.seconds(10) }),
       resources: resources(100, 1000, 64, 128),
-    }, NGINX_UID);
+    }, NGINX_UID, ['32Mi', '192Mi']);
     c.mount('/etc/nginx/router', kplus.Volume.fromConfigMap(scope, 'RouterConfigVolume', cm, { name: 'router-config' }), { readOnly: true });
-    emptyDirs(d, c, ['/tmp']);
+    emptyDirs(d, c, ['/tmp'], 128);
     ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', SECCOMP));
     checksum(d, routerName, 'nginx.conf', configText);
     availability(scope, d, routerName, selector, labels);
@@ -396,6 +462,11 @@ function shardedServiceDirect(): App {
       selector: kplus.Pods.select(scope, 'RouterPods', { labels: selector }),
       ports: [{ name: 'http', port: 80, targetPort: 8080 }],
     });
+
+    // the router accepts the namespace and reaches each shard; a shard accepts only the router
+    networkPolicy(scope, 'RouterNetworkPolicy', routerName, selector, labels,
+      [{ from: SAME_NAMESPACE, ports: tcp(8080) }], [...shards.map((s) => ({ to: pods(s.selector), ports: tcp(8080) })), DNS]);
+    shards.forEach((s, j) => networkPolicy(scope, `Shard${j}NetworkPolicy`, s.name, s.selector, s.labels, [{ from: pods(selector), ports: tcp(8080) }]));
   }
   return app;
 }

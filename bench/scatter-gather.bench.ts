@@ -5,7 +5,8 @@
 //   1. root overhead: p50/p99 of a request through a root with 1 shard vs the same leaf called directly;
 //   2. throughput with 5 shards against the direct fan-out: the same closed-loop client process either sends each
 //      request to the root, or itself sends it to the 5 leaves in parallel (keep-alive agent), parses their JSON
-//      answers and concatenates them — what the root does. 1 and 16 clients, the two variants alternating, 3 runs
+//      answers and concatenates them — what the root does — or sends it to the minimal root (MINIMAL_ROOT: that
+//      fan-out as a server, the extra hop and nothing else). 1 and 16 clients, the variants alternating, 3 runs
 //      each: requests/s and p50/p99, min/median/max, and their ratios;
 //   3. a straggler shard (both replicas delay 5 % of their answers by 1 s): p50/p99 without hedging, hedging after
 //      a fixed delay, and hedging at the shard's own p95 — against a healthy leaf's p99.
@@ -44,8 +45,43 @@ http.createServer(function (req, res) {
 }).listen(Number(env.LEAF_PORT), env.LEAF_HOST);
 `;
 
+/**
+ * The least a root can be: an HTTP server that fans each request out to the 5 leaves (keep-alive agent, in
+ * parallel), parses their JSON answers, concatenates them and answers — no config, no timeouts, no hedging, no
+ * failover, no metrics. The root against it is what the root's own features cost; it against the direct fan-out
+ * is what the extra hop costs, which every root pays.
+ */
+const MINIMAL_ROOT = `'use strict';
+const http = require('http');
+const leaves = JSON.parse(process.env.LEAVES);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+function one(l) {
+  return new Promise(function (resolve, reject) {
+    const req = http.request({ host: l.host, port: l.port, path: '/', agent: agent }, function (res) {
+      const chunks = [];
+      res.on('data', function (d) { chunks.push(d); });
+      res.on('end', function () { resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))); });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+http.createServer(function (req, res) {
+  req.resume();
+  req.on('end', function () {
+    Promise.all(leaves.map(one)).then(function (answers) {
+      const merged = [];
+      for (const a of answers) for (const x of a) merged.push(x);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(merged));
+    }, function (e) { res.statusCode = 502; res.end(String(e)); });
+  });
+}).listen(Number(process.env.PORT), process.env.HOST);
+`;
+
 const work = tempDir('sg-bench');
 fs.writeFileSync(path.join(work, 'leaf.js'), LEAF);
+fs.writeFileSync(path.join(work, 'minimal-root.js'), MINIMAL_ROOT);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 function get(host: string, port: number, p: string): Promise<{ status: number; ms: number }> {
@@ -124,44 +160,59 @@ function ownCpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** Section 2: the root's requests/s and latency against the direct fan-out from the same client process. */
+/** Section 2: the root's requests/s and latency against the direct fan-out and the minimal fan-out server. */
 async function throughput(runs: number, n: number) {
   const five = await tree('sgbt', { shards: 5, replicasPerShard: 1, maxLeafResponseSize: Size.kibibytes(64), maxRequestBodySize: Size.kibibytes(64) });
   const leaves = five.leaves.map((r) => r[0]);
-  const viaRoot = () => get(five.root.host, five.root.port, '/');
-  const itself = () => fanOut(leaves);
-  await loadWith(viaRoot, 500, 4);
-  await loadWith(itself, 500, 4);
-  console.log(`\nthroughput: 5 shards × 1 replica, closed loop from one client process, ${n} requests per run, ${runs} runs per variant alternating (min / median / max)`);
-  console.log('| clients | direct fan-out requests/s | root requests/s | root / direct | direct p50 / p99 ms | root p50 / p99 ms | overhead p50 ms | overhead p99 ms |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const minimalPort = await freePort();
+  const minimalHost = await freeHost(minimalPort);
+  const minimal = await start({
+    name: 'sgbt-minimal-root',
+    command: process.execPath,
+    args: [path.join(work, 'minimal-root.js')],
+    env: { HOST: minimalHost, PORT: String(minimalPort), LEAVES: JSON.stringify(leaves), UV_THREADPOOL_SIZE: '1' },
+    readyPort: { host: minimalHost, port: minimalPort },
+  });
+  const variants = [
+    { name: 'direct', one: () => fanOut(leaves), pid: undefined as number | undefined },
+    { name: 'minimal', one: () => get(minimalHost, minimalPort, '/'), pid: minimal.pid },
+    { name: 'root', one: () => get(five.root.host, five.root.port, '/'), pid: five.root.pid },
+  ];
+  for (const v of variants) await loadWith(v.one, 500, 4);
+  console.log(`\nthroughput: 5 shards × 1 replica, closed loop from one client process, ${n} requests per run, ${runs} runs per variant alternating (min / median / max);`
+    + ' minimal = the least a root can be (one extra HTTP hop that fans out, parses and concatenates; nothing else)');
+  console.log('| clients | direct fan-out requests/s | minimal root requests/s | root requests/s | root / direct | minimal / direct | root / minimal | direct p50 / p99 ms | minimal p50 / p99 ms | root p50 / p99 ms | overhead p50 ms | overhead p99 ms |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const cpu: string[] = [];
+  type Run = { rps: number; p50: number; p99: number; clientUs: number; serverUs: number };
   for (const clients of [1, 16]) {
-    const d: Array<{ rps: number; p50: number; p99: number; clientUs: number; rootUs: number }> = [];
-    const r: Array<{ rps: number; p50: number; p99: number; clientUs: number; rootUs: number }> = [];
+    const out = new Map<string, Run[]>(variants.map((v) => [v.name, []]));
     for (let i = 0; i < runs; i++) {
-      for (const [one, out] of [[itself, d], [viaRoot, r]] as const) {
+      for (const v of variants) {
         const c0 = ownCpuSeconds();
-        const r0 = cpuSeconds(five.root.pid);
-        const x = await loadWith(one, n, clients);
-        out.push({
+        const s0 = v.pid === undefined ? 0 : cpuSeconds(v.pid);
+        const x = await loadWith(v.one, n, clients);
+        out.get(v.name)!.push({
           rps: x.ms.length / x.seconds,
           p50: pct(x.ms, 50),
           p99: pct(x.ms, 99),
           clientUs: ((ownCpuSeconds() - c0) / n) * 1e6,
-          rootUs: ((cpuSeconds(five.root.pid) - r0) / n) * 1e6,
+          serverUs: v.pid === undefined ? 0 : ((cpuSeconds(v.pid) - s0) / n) * 1e6,
         });
       }
     }
-    cpu.push(`| ${clients} | ${f(median(d.map((x) => x.clientUs)))} | ${f(median(r.map((x) => x.clientUs)))} | ${f(median(r.map((x) => x.rootUs)))} | `
-      + `${((median(r.map((x) => x.clientUs)) + median(r.map((x) => x.rootUs))) / median(d.map((x) => x.clientUs))).toFixed(2)}× |`);
-    const ratios = r.map((x, i) => x.rps / d[i].rps);
-    console.log(`| ${clients} | ${mmm(d.map((x) => x.rps), 0)} | ${mmm(r.map((x) => x.rps), 0)} | ${mmm(ratios)}× | ${f(median(d.map((x) => x.p50)))} / ${f(median(d.map((x) => x.p99)))} | `
-      + `${f(median(r.map((x) => x.p50)))} / ${f(median(r.map((x) => x.p99)))} | ${mmm(r.map((x, i) => x.p50 - d[i].p50))} | ${mmm(r.map((x, i) => x.p99 - d[i].p99))} |`);
+    const [d, m, r] = ['direct', 'minimal', 'root'].map((k) => out.get(k)!);
+    const ratio = (a: Run[], b: Run[]) => mmm(a.map((x, i) => x.rps / b[i].rps));
+    const lat = (xs: Run[]) => `${f(median(xs.map((x) => x.p50)))} / ${f(median(xs.map((x) => x.p99)))}`;
+    console.log(`| ${clients} | ${mmm(d.map((x) => x.rps), 0)} | ${mmm(m.map((x) => x.rps), 0)} | ${mmm(r.map((x) => x.rps), 0)} | ${ratio(r, d)}× | ${ratio(m, d)}× | ${ratio(r, m)}× | `
+      + `${lat(d)} | ${lat(m)} | ${lat(r)} | ${mmm(r.map((x, i) => x.p50 - d[i].p50))} | ${mmm(r.map((x, i) => x.p99 - d[i].p99))} |`);
+    const us = (xs: Run[], k: 'clientUs' | 'serverUs') => median(xs.map((x) => x[k]));
+    cpu.push(`| ${clients} | ${f(us(d, 'clientUs'))} | ${f(us(m, 'clientUs'))} | ${f(us(m, 'serverUs'))} | ${f(us(r, 'clientUs'))} | ${f(us(r, 'serverUs'))} | `
+      + `${((us(r, 'clientUs') + us(r, 'serverUs')) / us(d, 'clientUs')).toFixed(2)}× | ${(us(r, 'serverUs') / us(m, 'serverUs')).toFixed(2)}× |`);
   }
-  console.log('\nCPU per request, µs (median; the leaves\' own CPU is the same in both variants and not counted)');
-  console.log('| clients | direct: the client fanning out | via the root: the client | via the root: the root | via the root / direct |');
-  console.log('|---:|---:|---:|---:|---:|');
+  console.log('\nCPU per request, µs (median; the leaves\' own CPU is the same in every variant and not counted)');
+  console.log('| clients | direct: the client fanning out | via the minimal root: the client | the minimal root | via the root: the client | the root | via the root / direct | the root / the minimal root |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const line of cpu) console.log(line);
 }
 

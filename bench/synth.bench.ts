@@ -514,24 +514,28 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** In the child: warm up once, then time RUNS builds + syntheses; report the times and the peak RSS. */
+/**
+ * In the child: warm up once, then time RUNS builds + syntheses; report the times and the RSS the synthesis adds.
+ * The peak is sampled after each synthesis while its app and YAML are still alive (the process's lifetime maxRSS
+ * would be ts-node compiling this file, which is the same for every row).
+ */
 function measure(c: BenchCase, variant: 'constructs' | 'direct'): Measurement {
   const gc = (globalThis as any).gc as (() => void) | undefined;
   gc?.();
   const baseRssMiB = process.memoryUsage().rss / 2 ** 20;
   const build = c[variant]!;
   let yaml = build().synthYaml();
+  let peakRssMiB = baseRssMiB;
   const ms: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     gc?.();
     const t0 = process.hrtime.bigint();
-    yaml = build().synthYaml();
+    const app = build();
+    yaml = app.synthYaml();
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    peakRssMiB = Math.max(peakRssMiB, process.memoryUsage().rss / 2 ** 20);
   }
-  return {
-    ms, baseRssMiB, peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    objects: (yaml.match(/^kind: /gm) ?? []).length, bytes: Buffer.byteLength(yaml),
-  };
+  return { ms, baseRssMiB, peakRssMiB, objects: (yaml.match(/^kind: /gm) ?? []).length, bytes: Buffer.byteLength(yaml) };
 }
 
 function runChild(index: number, variant: string): Promise<Measurement> {
@@ -558,7 +562,7 @@ async function main() {
   }
   console.log(`synth: library constructs vs the same manifests written with cdk8s-plus (median of ${RUNS} runs after a warm-up; each variant in its own process)`);
   console.log(`node ${process.version}, ${require('os').cpus()[0]?.model ?? 'unknown CPU'}\n`);
-  console.log('| case | objects | YAML | constructs (ms) | cdk8s-plus direct (ms) | ratio | ms per object (min / median / max) | peak RSS constructs / direct (MiB) |');
+  console.log('| case | objects | YAML | constructs (ms) | cdk8s-plus direct (ms) | ratio | ms per object (min / median / max) | RSS added by a synthesis, constructs / direct (MiB) |');
   console.log('|---|---:|---:|---:|---:|---:|---|---|');
   const perObject: Array<{ name: string; ms: number[] }> = [];
   for (let i = 0; i < CASES.length; i++) {
@@ -567,7 +571,7 @@ async function main() {
       const lib = await runChild(i, 'constructs');
       const per = lib.ms.map((m) => m / lib.objects);
       perObject.push({ name: c.name, ms: per });
-      console.log(`| ${c.name} | ${lib.objects} | ${(lib.bytes / 2 ** 20).toFixed(1)} MiB | ${median(lib.ms).toFixed(0)} | — | — | ${spread(per)} | ${lib.peakRssMiB.toFixed(0)} / — |`);
+      console.log(`| ${c.name} | ${lib.objects} | ${(lib.bytes / 2 ** 20).toFixed(1)} MiB | ${median(lib.ms).toFixed(0)} | — | — | ${spread(per)} | ${(lib.peakRssMiB - lib.baseRssMiB).toFixed(0)} / — |`);
       continue;
     }
     // Same manifests, or the comparison means nothing.
@@ -577,7 +581,10 @@ async function main() {
       const al = a.split('\n');
       const bl = b.split('\n');
       const at = al.findIndex((l, n) => l !== bl[n]);
-      throw new Error(`${c.name}: the two variants differ at line ${at + 1}:\n  constructs: ${al[at]}\n  direct:     ${bl[at]}`);
+      const dir = require('fs').mkdtempSync(require('path').join(require('os').tmpdir(), 'synth-bench-'));
+      require('fs').writeFileSync(`${dir}/constructs.yaml`, a);
+      require('fs').writeFileSync(`${dir}/direct.yaml`, b);
+      throw new Error(`${c.name}: the two variants differ at line ${at + 1} (both written to ${dir}):\n  constructs: ${al[at]}\n  direct:     ${bl[at]}`);
     }
     const lib = await runChild(i, 'constructs');
     const raw = await runChild(i, 'direct');
@@ -585,7 +592,7 @@ async function main() {
     const tr = median(raw.ms);
     const per = lib.ms.map((m) => m / lib.objects);
     perObject.push({ name: c.name, ms: per });
-    console.log(`| ${c.name} | ${lib.objects} | ${(lib.bytes / 2 ** 20).toFixed(1)} MiB | ${tl.toFixed(0)} | ${tr.toFixed(0)} | ${(tl / tr).toFixed(2)}× | ${spread(per)} | ${lib.peakRssMiB.toFixed(0)} / ${raw.peakRssMiB.toFixed(0)} (process at start: ${lib.baseRssMiB.toFixed(0)} / ${raw.baseRssMiB.toFixed(0)}) |`);
+    console.log(`| ${c.name} | ${lib.objects} | ${(lib.bytes / 2 ** 20).toFixed(1)} MiB | ${tl.toFixed(0)} | ${tr.toFixed(0)} | ${(tl / tr).toFixed(2)}× | ${spread(per)} | ${(lib.peakRssMiB - lib.baseRssMiB).toFixed(0)} / ${(raw.peakRssMiB - raw.baseRssMiB).toFixed(0)} (process at start: ${lib.baseRssMiB.toFixed(0)} / ${raw.baseRssMiB.toFixed(0)}) |`);
   }
   // WorkQueueJobs against the other patterns: its ms per object ÷ the median of theirs (issue 21: within 1.3×)
   const wq = perObject.find((p) => p.name.startsWith('WorkQueueJobs'));

@@ -85,8 +85,22 @@ class ReplyError(Exception):
     """An error reply of the server."""
 
 
+class Encoded:
+    """A run of RESP arguments that never change, encoded once (``Connection`` sends it as its ``n`` arguments)."""
+
+    __slots__ = ("n", "raw")
+
+    def __init__(self, args):
+        raw = []
+        for a in args:
+            b = str(a).encode("utf-8")
+            raw.append(b"$%d\r\n%s\r\n" % (len(b), b))
+        self.n, self.raw = len(args), b"".join(raw)
+
+
 class Connection:
-    """A RESP2 connection that reconnects: ``call`` retries a command until the server answers it."""
+    """A RESP2 connection that reconnects: ``call`` retries a command until the server answers it. An argument may
+    be an ``Encoded`` run."""
 
     def __init__(self, host, port, password, log):
         self.host, self.port, self.password, self.log = host, port, password, log
@@ -118,10 +132,16 @@ class Connection:
         self.sock = self.file = None
 
     def _send(self, args):
-        out = [b"*%d\r\n" % len(args)]
+        n, out = 0, [b""]
         for a in args:
-            b = a if isinstance(a, bytes) else str(a).encode("utf-8")
-            out.append(b"$%d\r\n%s\r\n" % (len(b), b))
+            if isinstance(a, Encoded):
+                n += a.n
+                out.append(a.raw)
+            else:
+                b = a if isinstance(a, bytes) else str(a).encode("utf-8")
+                n += 1
+                out.append(b"$%d\r\n%s\r\n" % (len(b), b))
+        out[0] = b"*%d\r\n" % n
         self.sock.sendall(b"".join(out))
         return self._read()
 
@@ -223,6 +243,8 @@ class WorkQueue:
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "queue.lua"), "rb") as f:
             self.script = f.read()
         self.sha = hashlib.sha1(self.script).hexdigest()
+        self._evalsha = Encoded(["EVALSHA", self.sha])
+        self._fixed = {}  # (op, reap budget) -> queue.lua's keys and fixed arguments, encoded once
         self.held = {}  # item -> Lost, set when its lease is lost
         self.settle = []  # item, "done" | "failed", ...
         self.remaining = -1
@@ -232,13 +254,15 @@ class WorkQueue:
         self._stop = threading.Event()
 
     def _eval(self, conn, op, rest, cap=0):
-        tail = [len(self.keys)] + self.keys + [op, self.id] + self.rules + [cap, self.seed_run] + list(rest)
+        fixed = self._fixed.get((op, cap))
+        if fixed is None:
+            fixed = self._fixed[(op, cap)] = Encoded([len(self.keys)] + self.keys + [op, self.id] + self.rules + [cap, self.seed_run])
         try:
-            return conn.call(["EVALSHA", self.sha] + tail)
+            return conn.call([self._evalsha, fixed] + rest)
         except ReplyError as e:
             if not str(e).startswith("NOSCRIPT"):
                 raise
-            return conn.call(["EVAL", self.script] + tail)
+            return conn.call(["EVAL", self.script, fixed] + rest)
 
     def take(self, max_items=None):
         """Settles what ``done``/``failed`` recorded and leases up to ``max_items`` items: ``[(item, attempt, lost)]``."""

@@ -161,7 +161,10 @@ export class NginxConfig {
   /** Where the pods mount the TLS Secret. */
   public static readonly TLS_DIR = '/etc/nginx/tls';
 
-  /** The path a `ReplicatedService` TLS tier answers itself (`healthPath`): its readiness probe. */
+  /**
+   * The path a `ReplicatedService` TLS tier and a SidecarPod HTTPS terminator answer themselves (`healthPath`):
+   * their readiness probe.
+   */
   public static readonly TLS_TIER_HEALTH_PATH = '/healthz-tls';
   /**
    * The TLS 1.2 cipher suites offered (Mozilla "intermediate" without the DHE suites, which need a `dhparam`

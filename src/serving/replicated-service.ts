@@ -2,6 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size, SizeRoundingBehavior } from 'cdk8
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
+import { nginxTlsReadiness } from '../blocks/_nginx-tls';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { TrafficGraph, TrafficGroup } from '../blocks/_traffic';
@@ -498,7 +499,7 @@ export class ReplicatedService extends Construct {
       // nginx answers the health path itself: a hung nginx (its port still accepted by the kernel, so a TCP probe
       // passes) times the probe out in 1 s and leaves the Service after 3 × 10 s; an upstream outage does not fail
       // it. No liveness probe, as on the other tiers: one that fails under load would turn overload into restarts.
-      readiness: tlsTierProbe(port),
+      readiness: nginxTlsReadiness(port),
     });
     this.tls = added.tier;
     this.putInFront(added.group, ports.map((p) => ({ port: p.number })), serviceType, `nginx: the ${this.cache ? 'cache tier' : 'app'} Service (proxied requests)`);
@@ -579,13 +580,3 @@ function showDuration(d: any): any {
   return d !== null && typeof d === 'object' && typeof d.toMilliseconds === 'function' ? `${d.toMilliseconds({ integral: false })}ms` : d;
 }
 
-/** The TLS tier's probe: an HTTPS GET of the path nginx answers itself, every 10 s, 1 s timeout. */
-function tlsTierProbe(port: number): kplus.Probe {
-  return kplus.Probe.fromHttpGet(NginxConfig.TLS_TIER_HEALTH_PATH, {
-    port,
-    scheme: kplus.ConnectionScheme.HTTPS,
-    periodSeconds: Duration.seconds(10),
-    timeoutSeconds: Duration.seconds(1),
-    failureThreshold: 3,
-  });
-}

@@ -19,6 +19,7 @@ import { parse } from 'yaml';
 import { CacheEngine, NginxConfig, RedisAuth, ReplicatedService, ShardedCache, TwemproxyHashing } from '../../src';
 import { one, synthValid } from '../harness';
 import { allocHost, Daemon, startMemcached, startNginx, startNutcracker, startRedis, startVarnish } from '../harness/daemons';
+import { httpsProbe, probeSeconds, tcpProbe } from '../harness/probes';
 import { freePort, run, selfSignedCertificate, sleep, start, Started, stopAll, tempDir, toolPath, waitFor } from '../harness/proc';
 import { Load, median, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
 
@@ -34,45 +35,6 @@ afterEach(async () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 // probes as the kubelet makes them
-
-/** The kubelet's TCP probe: success when the connection is established within `timeoutMs`. */
-function tcpProbe(host: string, port: number, timeoutMs: number): Promise<{ ok: boolean; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const sock = net.connect({ host, port });
-    const done = (ok: boolean) => { clearTimeout(timer); sock.destroy(); resolve({ ok, ms: Date.now() - t0 }); };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
-}
-
-/** The kubelet's HTTPS probe: a GET without certificate checks; success for 200–399 within `timeoutMs` (connect, TLS and answer). */
-function httpsProbe(host: string, port: number, probePath: string, timeoutMs: number): Promise<{ ok: boolean; ms: number; why: string }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (ok: boolean, why: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolve({ ok, ms: Date.now() - t0, why });
-    };
-    const req = https.get({ host, port, path: probePath, rejectUnauthorized: false, agent: false }, (res) => {
-      res.resume();
-      const code = res.statusCode ?? 0;
-      done(code >= 200 && code < 400, `status ${code}`);
-    });
-    req.on('error', (e) => done(false, e.message));
-    const timer = setTimeout(() => done(false, 'timeout'), timeoutMs);
-  });
-}
-
-/** The probe's settings in seconds, as the pod spec has them (Kubernetes' defaults where unset). */
-function probeSeconds(p: any) {
-  return { period: p.periodSeconds ?? 10, timeout: p.timeoutSeconds ?? 1, failures: p.failureThreshold ?? 3 };
-}
 
 /** SIGSTOP or SIGCONT a process group (nginx: its master and worker). */
 function signalGroup(p: Started, sig: 'SIGSTOP' | 'SIGCONT'): void {

@@ -13,9 +13,10 @@ import * as path from 'path';
 import * as tls from 'tls';
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { Sidecar, SidecarPod } from '../../src';
+import { NginxConfig, Sidecar, SidecarPod } from '../../src';
 import { one, synthValid } from '../harness';
 import { allocHost, httpGet, startNginx, testNginxConfig } from '../harness/daemons';
+import { httpsProbe, probeSeconds, tcpProbe } from '../harness/probes';
 import { freePort, run, start, stopAll, tempDir, toolPath } from '../harness/proc';
 
 const servers: http.Server[] = [];
@@ -42,12 +43,20 @@ async function legacyApp(port: number): Promise<{ requests: http.IncomingHttpHea
 }
 
 /** Renders the pod's nginx.conf through the construct (and checks the chart like tier 1 does). */
-function renderedConfig(appPort: number): string {
+/** The synthesized terminator: its nginx.conf and its container (with the readiness probe the kubelet makes). */
+function rendered(appPort: number): { conf: string; terminator: any } {
   const chart = Testing.chart();
   const pod = new SidecarPod(chart, 'legacy', { app: { image: 'example/legacy-app:2.3.1', port: appPort } });
   pod.addSidecar(Sidecar.httpsTerminator({ secret: kplus.Secret.fromSecretName(chart, 'tls', 'legacy-tls'), redirectHttpPort: 8081 }));
   pod.exposeViaService();
-  return one(synthValid(chart), 'ConfigMap', 'legacy-https').data['nginx.conf'];
+  const objs = synthValid(chart);
+  const spec = one(objs, 'Deployment').spec.template.spec;
+  const terminator = [...(spec.initContainers ?? []), ...spec.containers].find((c: any) => c.name === 'https');
+  return { conf: one(objs, 'ConfigMap', 'legacy-https').data['nginx.conf'], terminator };
+}
+
+function renderedConfig(appPort: number): string {
+  return rendered(appPort).conf;
 }
 
 /** A self-signed certificate for `legacy.default.svc`, as the Secret's tls.crt / tls.key. */
@@ -198,13 +207,19 @@ describe('SidecarPod failure contract (README): the terminator and the app SIGKI
     return Promise.race([q, t]);
   }
 
-  test('app hung: requests wait (up to proxy_read_timeout, 60 s, then 504) and complete once it runs; app killed: 502 at once; terminator killed: refused', async () => {
+  test('app hung: requests wait (up to proxy_read_timeout, 60 s, then 504) and complete once it runs; app killed: 502 at once; terminator hung: its HTTPS readiness probe times out (TCP passes); terminator killed: refused', async () => {
     const appPort = await freePort();
     const app = await appProcess(appPort);
     const cert = certificate();
     const nginx = await startNginx(renderedConfig(appPort), { mounts: { '/etc/nginx/tls': cert } });
     const ca = cert['tls.crt'];
     expect(await seen(nginx.host, ca, 10_000)).toBe('200 app /x');
+    // the terminator's readiness probe as synthesized, made as the kubelet makes it
+    const readiness = rendered(appPort).terminator.readinessProbe;
+    const probe = probeSeconds(readiness);
+    expect(probe).toEqual({ period: 10, timeout: 1, failures: 3 });
+    expect(readiness.httpGet).toEqual({ path: NginxConfig.TLS_TIER_HEALTH_PATH, port: 8443, scheme: 'HTTPS' });
+    const health = () => httpsProbe(nginx.host, 8443, readiness.httpGet.path, probe.timeout * 1000);
 
     // the app hung: the request is held, not failed, and answered once the app runs again
     process.kill(app.pid, 'SIGSTOP');
@@ -221,18 +236,33 @@ describe('SidecarPod failure contract (README): the terminator and the app SIGKI
     expect(await seen(nginx.host, ca, 10_000)).toBe('502');
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(nginx.proc.exited).toBeUndefined();
+    // nginx answers the probe's path itself: the app's outage does not take the terminator out of the Service
+    expect(await health()).toMatchObject({ ok: true, why: 'status 200' });
 
-    // the terminator hung: the TCP handshake still succeeds (its readiness probe is TCP), TLS does not
+    // the terminator hung: the TCP handshake still succeeds (the kernel accepts), TLS does not; its readiness probe,
+    // an HTTPS GET of the path nginx answers itself, fails by its own timeout every time, so the pod leaves the
+    // Service after failureThreshold probes (a TCP probe would pass)
     const again = await appProcess(appPort);
     expect(await seen(nginx.host, ca, 10_000)).toBe('200 app /x');
+    expect(await health()).toMatchObject({ ok: true, why: 'status 200' });
     process.kill(-nginx.proc.pid, 'SIGSTOP'); // master and workers
-    const accepted = await new Promise<boolean>((r) => {
-      const s = net.connect({ host: nginx.host, port: 8443 }, () => { s.destroy(); r(true); });
-      s.on('error', () => r(false));
-    });
-    expect(accepted).toBe(true);
+    const during: Array<{ ok: boolean; ms: number; why: string }> = [];
+    const tcp: boolean[] = [];
+    for (let i = 0; i < probe.failures; i++) {
+      tcp.push((await tcpProbe(nginx.host, 8443, probe.timeout * 1000)).ok);
+      during.push(await health());
+    }
     expect(await seen(nginx.host, ca, 3000)).toBe('pending');
     process.kill(-nginx.proc.pid, 'SIGCONT');
+    expect(tcp).toEqual(Array(probe.failures).fill(true));
+    for (const d of during) {
+      expect(d).toMatchObject({ ok: false, why: 'timeout' });
+      expect(d.ms).toBeGreaterThanOrEqual(probe.timeout * 1000 - 5);
+    }
+    // resumed: the probe passes again (bounded poll: a loaded machine may take a moment to schedule nginx)
+    let back = await health();
+    for (let i = 0; i < 20 && !back.ok; i++) back = await health();
+    expect(back).toMatchObject({ ok: true, why: 'status 200' });
 
     // the terminator killed (its master and workers): HTTPS is refused until the kubelet restarts it; the app is not touched
     process.kill(-nginx.proc.pid, 'SIGKILL');

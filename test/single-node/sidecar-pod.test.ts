@@ -69,7 +69,12 @@ describe('SidecarPod with the HTTPS terminator', () => {
     expect(https.command).toEqual(['nginx', '-c', '/etc/nginx/tls-proxy/nginx.conf', '-e', 'stderr']);
     expect(https.args).toBeUndefined();
     expect(https.ports).toEqual([{ containerPort: 8443, name: 'https' }]);
-    expect(https.readinessProbe.tcpSocket).toEqual({ port: 8443 });
+    // Readiness is an HTTPS GET of the path nginx answers itself: a hung nginx fails it (a TCP probe passes, since
+    // the kernel completes the handshake of a stopped process); an outage of the app behind it does not.
+    expect(https.readinessProbe).toEqual({
+      httpGet: { path: '/healthz-tls', port: 8443, scheme: 'HTTPS' }, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3,
+    });
+    expect(https.livenessProbe).toBeUndefined();
     expect(https.securityContext).toEqual({
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
@@ -92,8 +97,9 @@ describe('SidecarPod with the HTTPS terminator', () => {
 
     // The config is the shared renderer's, proxying to the app's port on loopback.
     const cm = one(objs, 'ConfigMap', 'legacy-https');
-    expect(cm.data).toEqual({ 'nginx.conf': NginxConfig.tlsProxy({ upstreamHost: '127.0.0.1', upstreamPort: 8080 }) });
+    expect(cm.data).toEqual({ 'nginx.conf': NginxConfig.tlsProxy({ upstreamHost: '127.0.0.1', upstreamPort: 8080, healthPath: '/healthz-tls' }) });
     expect(cm.data['nginx.conf']).toContain('server 127.0.0.1:8080;');
+    expect(cm.data['nginx.conf']).toContain('        location = /healthz-tls {\n            access_log off;\n            return 200 "ok\\n";\n        }');
     // The checksum of that config is on the pod template, so a config change rolls the pods.
     expect(one(objs, 'Deployment').spec.template.metadata.annotations[CHECKSUM]).toBe(ConfigChecksum.of([added.configMap!]));
 
@@ -124,8 +130,10 @@ describe('SidecarPod with the HTTPS terminator', () => {
       publicHttpsPort: 8443,
       minTlsVersion: TlsVersion.TLS_1_3,
       hstsMaxAge: Duration.days(1),
+      healthPath: '/healthz-tls',
     }));
     expect(conf).toContain('return 301 https://$host:8443$request_uri;');
+    expect(container(objs, 'https').readinessProbe.httpGet).toEqual({ path: '/healthz-tls', port: 9443, scheme: 'HTTPS' });
     const svc = one(objs, 'Service');
     expect(svc.spec.type).toBe('LoadBalancer');
     expect(svc.spec.ports).toEqual([{ name: 'https', port: 8443, targetPort: 9443 }, { name: 'http-redirect', port: 80, targetPort: 9080 }]);

@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { BoundSidecar, SidecarHost, SidecarPortSpec, SidecarPreset, volumeName } from './_host';
 import { HttpsTerminatorOptions } from './options';
+import { nginxTlsReadiness } from '../../blocks/_nginx-tls';
 import { NginxConfig, NginxTlsProxyOptions } from '../../config/nginx';
 import { resourcesOr } from '../../core/_resources';
 import { checkResources } from '../../core/_rules';
@@ -40,6 +41,7 @@ export class HttpsTerminator implements SidecarPreset {
       publicHttpsPort: servicePort,
       minTlsVersion: o.minTlsVersion,
       hstsMaxAge: o.hstsMaxAge,
+      healthPath: NginxConfig.TLS_TIER_HEALTH_PATH,
     };
     // The renderer's rules, reported under this preset's option names.
     const problem = NginxConfig._tlsProxyProblems(nginx)[0];
@@ -65,7 +67,7 @@ export class HttpsTerminator implements SidecarPreset {
       volumeMounts: [{ path: NginxConfig.CONFIG_DIR, volume: configVolume }, { path: NginxConfig.TLS_DIR, volume: tlsVolume }],
       writableDirs: [NginxConfig.DEFAULT_RUN_DIR],
       resources: resourcesOr(o.resources, { cpu: ['50m'], memory: ['32Mi', '128Mi'] }),
-      readiness: kplus.Probe.fromTcpSocket({ port: httpsPort }),
+      readiness: nginxTlsReadiness(httpsPort),
     });
     // The terminator fronts the app: the app's plain port is no longer exposed by default.
     host._frontAppPort(appPort);

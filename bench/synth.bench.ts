@@ -239,9 +239,13 @@ function replicatedServiceDirect(): App {
       name: `${name}-cache`, software: 'varnish', component: 'cache', uid: 1000, image: 'varnish:7.6.1-alpine',
       command: ['varnishd', '-F', '-f', '/etc/varnish/vcl/default.vcl', '-a', 'http=:6081,HTTP', '-s', 'malloc,256m', '-n', '/var/lib/varnish/varnishd'],
       configKey: 'default.vcl', configDir: '/etc/varnish/vcl',
-      configText: VarnishConfig.vcl({ backendHost: name, backendPort: 80, probePath: '/readyz' }),
+      configText: VarnishConfig.vcl({ backendHost: name, backendPort: 80, probePath: '/readyz', healthPath: '/healthz-cache' }),
       port: 6081, ports: [{ number: 6081, name: 'http' }], servicePorts: [{ name: 'http', port: 80, targetPort: 6081 }],
       memory: [384, 384], ephemeral: ['128Mi', '576Mi'], writable: ['/var/lib/varnish', '/tmp'], writableMi: 256,
+      // varnish answers the health path itself
+      readiness: kplus.Probe.fromHttpGet('/healthz-cache', {
+        port: 6081, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(1), failureThreshold: 3,
+      }),
       ingress: [{ from: pods(tlsSelector), ports: tcp(6081) }], egress: [{ to: pods(selector), ports: tcp(8080) }, DNS],
     });
     const secret = kplus.Secret.fromSecretName(chart, `tls-${i}`, `${name}-tls`);

@@ -64,6 +64,14 @@ export interface VarnishVclOptions {
    * @default Duration.seconds(60)
    */
   readonly firstByteTimeout?: Duration;
+  /**
+   * A path varnish answers itself with a 200 (`synth`, never passed to the backend, never cached): the tier's own
+   * readiness probe. A hung varnish fails it (a TCP probe passes: the kernel still accepts); an outage of the
+   * backend does not (the tier keeps serving from grace).
+   *
+   * @default - none: every request goes to varnish's cache and backend
+   */
+  readonly healthPath?: string;
 }
 
 /**
@@ -83,6 +91,8 @@ export interface VarnishCommandOptions {
  * image).
  */
 export class VarnishConfig {
+  /** The path a `ReplicatedService` cache tier answers itself (`healthPath`): its readiness probe. */
+  public static readonly CACHE_TIER_HEALTH_PATH = '/healthz-cache';
   /** The response header that says whether varnish answered from its cache: `HIT` or `MISS`. */
   public static readonly CACHE_HEADER = 'X-Cache';
   /** Where the pods mount the VCL (a ConfigMap). */
@@ -113,7 +123,8 @@ export class VarnishConfig {
 
   /**
    * The VCL of a caching tier in front of one backend: a health probe on the backend's readiness path, a
-   * default TTL for responses without caching headers, grace, and an `X-Cache: HIT|MISS` response header.
+   * default TTL for responses without caching headers, grace, an `X-Cache: HIT|MISS` response header and, with
+   * `healthPath`, a path varnish answers itself.
    * Everything else is varnish's built-in VCL (GET/HEAD only; requests with `Authorization` or `Cookie` and
    * responses with `Set-Cookie` are not cached). Throws when an option is out of range.
    */
@@ -151,6 +162,15 @@ export class VarnishConfig {
       `    .first_byte_timeout = ${firstByte};`,
       '}',
       '',
+      ...(options.healthPath === undefined ? [] : [
+        'sub vcl_recv {',
+        '    # The tier\'s own readiness: answered here, never passed to the backend or cached.',
+        `    if (req.url == "${options.healthPath}") {`,
+        '        return (synth(200, "OK"));',
+        '    }',
+        '}',
+        '',
+      ]),
       'sub vcl_backend_response {',
       '    # A cacheable response without caching headers is kept for the default TTL; the backend\'s own',
       '    # Cache-Control or Expires win, and uncacheable responses (errors, ttl <= 0) are left alone.',
@@ -190,6 +210,7 @@ export class VarnishConfig {
       ttl: given(o.ttl, duration(1)),
       grace: given(o.grace, duration(0)),
       firstByteTimeout: given(o.firstByteTimeout, duration(1)),
+      healthPath: given(o.healthPath, (v) => ValueProblems.matches(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, 'an absolute URL path without spaces, quotes or a query', v)),
     });
   }
 

@@ -2,8 +2,8 @@ import { ApiObject, Duration, JsonPatch, Size, SizeRoundingBehavior } from 'cdk8
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addAppContainer, checkAppContainer } from '../blocks/_app-container';
-import { nginxTlsReadiness } from '../blocks/_nginx-tls';
 import { applyPodOptions, checkPodOptions } from '../blocks/_pod-options';
+import { nginxTlsReadiness, varnishReadiness } from '../blocks/_proxy-readiness';
 import { RestrictedWorkloads } from '../blocks/_restricted-workload';
 import { TrafficGraph, TrafficGroup } from '../blocks/_traffic';
 import { throwFirstPropProblem } from '../config/_problems';
@@ -386,6 +386,7 @@ export class ReplicatedService extends Construct {
       probeInterval: options.probeInterval,
       ttl: options.ttl,
       grace: options.grace,
+      healthPath: VarnishConfig.CACHE_TIER_HEALTH_PATH,
     };
     // The options it passes through are the tier's own: varnish's rules, named as the user wrote them.
     throwFirstPropProblem(this, VarnishConfig._vclProblems(vclOptions), 'cacheTier.');
@@ -412,6 +413,7 @@ export class ReplicatedService extends Construct {
       writableDirSizeLimit: Size.mebibytes(256),
       resources,
       ports: [{ number: port, name: 'http', servicePort }],
+      readiness: varnishReadiness(port),
       upstream: { host: this.name, port: this.appServicePort },
       partOf: this.partOf,
       pod: this.podOptions,

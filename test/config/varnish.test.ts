@@ -48,6 +48,21 @@ describe('VarnishConfig.vcl', () => {
     ]));
   });
 
+  test('healthPath: varnish answers it itself (synth 200), before the built-in vcl_recv; none by default', () => {
+    expect(vcl()).not.toContain('vcl_recv');
+    const text = VarnishConfig.vcl({ backendHost: 'dictionary', backendPort: 8080, probePath: '/readyz', healthPath: VarnishConfig.CACHE_TIER_HEALTH_PATH });
+    expect(text).toContain([
+      'sub vcl_recv {',
+      '    # The tier\'s own readiness: answered here, never passed to the backend or cached.',
+      '    if (req.url == "/healthz-cache") {',
+      '        return (synth(200, "OK"));',
+      '    }',
+      '}',
+    ].join('\n'));
+    // only that: the rest of the VCL is the same
+    expect(text.replace(/sub vcl_recv \{[\s\S]*?\n\}\n\n/, '')).toBe(vcl());
+  });
+
   test('command: foreground, the mounted VCL, one HTTP listener, malloc storage, the work dir in the emptyDir', () => {
     expect(VarnishConfig.command({ port: 6081, cacheSize: Size.mebibytes(512) })).toEqual([
       'varnishd', '-F', '-f', '/etc/varnish/vcl/default.vcl', '-a', 'http=:6081,HTTP', '-s', 'malloc,512m', '-n', '/var/lib/varnish/varnishd',
@@ -69,6 +84,9 @@ describe('VarnishConfig.vcl', () => {
     [{ probeWindow: 3, probeThreshold: 4 }, "VarnishConfig.vcl: 'probeThreshold' must be an integer from 1 to 3, got 4"],
     [{ ttl: Duration.millis(0) }, "VarnishConfig.vcl: 'ttl' must be a duration of whole milliseconds from 1ms to 8760h, got '0ms'"],
     [{ grace: Duration.millis(0.5) }, "VarnishConfig.vcl: 'grace' must be a duration of whole milliseconds from 0ms to 8760h, got '0.5ms'"],
+    [{ healthPath: 'healthz' }, "VarnishConfig.vcl: 'healthPath' must be an absolute URL path without spaces, quotes or a query, got 'healthz'"],
+    [{ healthPath: '/h?x=1' }, "VarnishConfig.vcl: 'healthPath' must be an absolute URL path without spaces, quotes or a query, got '/h?x=1'"],
+    [{ healthPath: '/a"b' }, "VarnishConfig.vcl: 'healthPath' must be an absolute URL path without spaces, quotes or a query, got '/a\"b'"],
   ])('fails when %j', (bad, message) => {
     expect(() => VarnishConfig.vcl({ backendHost: 'web', backendPort: 8080, probePath: '/readyz', ...(bad as any) })).toThrow(message);
   });

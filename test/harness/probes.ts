@@ -1,3 +1,4 @@
+import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
 
@@ -16,8 +17,11 @@ export function tcpProbe(host: string, port: number, timeoutMs: number): Promise
   });
 }
 
-/** The kubelet's HTTPS probe: a GET without certificate checks; success for 200–399 within `timeoutMs` (connect, TLS and answer). */
-export function httpsProbe(host: string, port: number, probePath: string, timeoutMs: number): Promise<{ ok: boolean; ms: number; why: string }> {
+/** A probe's outcome: success for 200–399 within the timeout (connect, TLS and answer), else why not. */
+export interface ProbeResult { readonly ok: boolean; readonly ms: number; readonly why: string }
+
+/** A kubelet-style GET: `get` (http's or https') on a connection of its own, bounded by `timeoutMs`. */
+function getProbe(get: typeof http.get, options: https.RequestOptions, timeoutMs: number): Promise<ProbeResult> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     let settled = false;
@@ -28,7 +32,7 @@ export function httpsProbe(host: string, port: number, probePath: string, timeou
       req.destroy();
       resolve({ ok, ms: Date.now() - t0, why });
     };
-    const req = https.get({ host, port, path: probePath, rejectUnauthorized: false, agent: false }, (res) => {
+    const req = get({ ...options, agent: false }, (res) => {
       res.resume();
       const code = res.statusCode ?? 0;
       done(code >= 200 && code < 400, `status ${code}`);
@@ -36,6 +40,16 @@ export function httpsProbe(host: string, port: number, probePath: string, timeou
     req.on('error', (e) => done(false, e.message));
     const timer = setTimeout(() => done(false, 'timeout'), timeoutMs);
   });
+}
+
+/** The kubelet's HTTPS probe: a GET without certificate checks. */
+export function httpsProbe(host: string, port: number, probePath: string, timeoutMs: number): Promise<ProbeResult> {
+  return getProbe(https.get, { host, port, path: probePath, rejectUnauthorized: false }, timeoutMs);
+}
+
+/** The kubelet's HTTP probe: a GET. */
+export function httpProbe(host: string, port: number, probePath: string, timeoutMs: number): Promise<ProbeResult> {
+  return getProbe(http.get, { host, port, path: probePath }, timeoutMs);
 }
 
 /** The probe's settings in seconds, as the pod spec has them (Kubernetes' defaults where unset). */

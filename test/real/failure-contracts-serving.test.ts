@@ -16,10 +16,10 @@ import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { CacheEngine, NginxConfig, RedisAuth, ReplicatedService, ShardedCache, TwemproxyHashing } from '../../src';
+import { CacheEngine, NginxConfig, RedisAuth, ReplicatedService, ShardedCache, TwemproxyHashing, VarnishConfig } from '../../src';
 import { one, synthValid } from '../harness';
-import { allocHost, Daemon, startMemcached, startNginx, startNutcracker, startRedis, startVarnish } from '../harness/daemons';
-import { httpsProbe, probeSeconds, tcpProbe } from '../harness/probes';
+import { allocHost, Daemon, httpGet, startMemcached, startNginx, startNutcracker, startRedis, startVarnish } from '../harness/daemons';
+import { httpProbe, httpsProbe, probeSeconds, tcpProbe } from '../harness/probes';
 import { freePort, run, selfSignedCertificate, sleep, start, Started, stopAll, tempDir, toolPath, waitFor } from '../harness/proc';
 import { Load, median, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
 
@@ -155,6 +155,7 @@ function renderTiers(appPort: number, tlsPort: number, cache?: { port?: number; 
     vcl: cache ? one(objs, 'ConfigMap', 'dictionary-cache').data['default.vcl'] as string : '',
     conf: one(objs, 'ConfigMap', 'dictionary-tls').data['nginx.conf'] as string,
     tls: one(objs, 'Deployment', 'dictionary-tls').spec.template.spec.containers[0],
+    cache: cache ? one(objs, 'Deployment', 'dictionary-cache').spec.template.spec.containers[0] : undefined,
   };
 }
 
@@ -316,6 +317,55 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
     expect(dead.every((s) => s.status === 200 || s.status === 503)).toBe(true);
     expect(countSeen(afterDrop)).toEqual({ 200: afterDrop.length });
   });
+  test('a hung (SIGSTOP) cache (varnish) replica: its HTTP probe on /healthz-cache times out within timeoutSeconds (a TCP probe passes); with the app dead it still passes (varnish answers it); resumed, it passes', async () => {
+    // GIVEN one app replica and one varnish on the rendered VCL, its readiness probe as synthesized
+    const appHost = allocHost();
+    const appPort = await freePort(appHost);
+    const cacheHost = allocHost();
+    const cachePort = await freePort(cacheHost);
+    const { vcl, cache } = renderTiers(appPort, await freePort(), { port: cachePort, servicePort: appPort });
+    expect(vcl).toContain(`if (req.url == "${VarnishConfig.CACHE_TIER_HEALTH_PATH}") {`);
+    const readiness = cache.readinessProbe;
+    expect(readiness.httpGet).toEqual({ path: VarnishConfig.CACHE_TIER_HEALTH_PATH, port: cachePort, scheme: 'HTTP' });
+    const probe = probeSeconds(readiness);
+    expect(probe).toEqual({ period: 10, timeout: 1, failures: 3 });
+    const app = await appReplica('a', appHost, appPort);
+    const varnish = await startVarnish(vcl, { listen: `${cacheHost}:${cachePort}`, host: cacheHost, hosts: { dictionary: appHost } });
+    const health = () => httpProbe(varnish.host, cachePort, readiness.httpGet.path, probe.timeout * 1000);
+    await waitFor('varnish answers its probe', 30_000, async () => ((await health()).ok ? true : undefined));
+    expect(await httpGet(`http://${varnish.host}:${cachePort}/define/x`)).toMatchObject({ status: 200, body: 'a' });
+
+    // the app SIGKILLed: the probe still passes — varnish answers it itself, the tier is not taken out for an
+    // outage behind it (and never asks the app: nothing listens there now)
+    process.kill(app.pid, 'SIGKILL');
+    while (app.exited === undefined) await sleep(20);
+    expect(await health()).toMatchObject({ ok: true, why: 'status 200' });
+
+    // WHEN varnish (manager and child) is SIGSTOPped
+    signalGroup(varnish.proc, 'SIGSTOP');
+    const during: Array<{ tcp: boolean; http: { ok: boolean; ms: number; why: string } }> = [];
+    try {
+      for (let i = 0; i < probe.failures; i++) {
+        during.push({ tcp: (await tcpProbe(varnish.host, cachePort, probe.timeout * 1000)).ok, http: await health() });
+      }
+    } finally {
+      signalGroup(varnish.proc, 'SIGCONT');
+    }
+    console.log(`hung varnish: ${probe.failures} probes as the kubelet makes them: TCP ${during.map((d) => d.tcp).join('/')}, `
+      + `HTTP ${during.map((d) => `${d.http.why} in ${d.http.ms} ms`).join(', ')}`);
+    // THEN the TCP probe passes (the kernel accepts) and the HTTP probe fails by its own timeout every time: after
+    // failureThreshold periods the pod is NotReady and leaves the cache Service
+    for (const d of during) {
+      expect(d.tcp).toBe(true);
+      expect(d.http).toMatchObject({ ok: false, why: 'timeout' });
+      expect(d.http.ms).toBeGreaterThanOrEqual(probe.timeout * 1000 - 5);
+    }
+    // AND resumed, it passes again (bounded poll: a loaded machine may take a moment to schedule it)
+    let back = await health();
+    for (let i = 0; i < 20 && !back.ok; i++) back = await health();
+    expect(back).toMatchObject({ ok: true, why: 'status 200' });
+  });
+
   test('a cache (varnish) replica SIGKILLed behind nginx: which requests fail, how fast; nginx\'s one upstream is the cache Service', async () => {
     // GIVEN one app replica, two varnish replicas behind a stand-in for the cache Service, nginx in front
     const appHost = allocHost();

@@ -74,7 +74,8 @@ describe('ReplicatedService', () => {
     expect(rs.service).toBe(edge.service);
 
     // The cache tier: varnish, backend = the app's ClusterIP Service, probed on the readiness path.
-    expect(cache.configText).toBe(VarnishConfig.vcl({ backendHost: 'dictionary', backendPort: 80, probePath: '/readyz' }));
+    expect(cache.configText).toBe(VarnishConfig.vcl({ backendHost: 'dictionary', backendPort: 80, probePath: '/readyz', healthPath: '/healthz-cache' }));
+    expect(cache.configText).toContain('    if (req.url == "/healthz-cache") {\n        return (synth(200, "OK"));');
     expect(one(objs, 'ConfigMap', 'dictionary-cache').data).toEqual({ 'default.vcl': cache.configText });
     expect(cache.upstreamHost).toBe('dictionary');
     expect(one(objs, 'Service', 'dictionary').spec.clusterIP).toBeUndefined(); // not headless
@@ -88,7 +89,9 @@ describe('ReplicatedService', () => {
       { mountPath: '/var/lib/varnish', name: 'varnish-var-lib-varnish' },
       { mountPath: '/tmp', name: 'varnish-tmp' },
     ]);
-    expect(varnish.readinessProbe).toEqual({ failureThreshold: 3, tcpSocket: { port: 6081 } });
+    // probed on the path varnish answers itself (a hung varnish passes a TCP probe: the kernel accepts)
+    expect(varnish.readinessProbe).toEqual({ httpGet: { path: '/healthz-cache', port: 6081, scheme: 'HTTP' }, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 });
+    expect(varnish.livenessProbe).toBeUndefined();
     expect(varnish.lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '5'] } } });
     expect(one(objs, 'Service', 'dictionary-cache').spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: 'http', port: 80, targetPort: 6081 }], selector: CACHE });
     expect(one(objs, 'PodDisruptionBudget', 'dictionary-cache').spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: CACHE } });

@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { BoundSidecar, SidecarHost, SidecarPortSpec, SidecarPreset, volumeName } from './_host';
 import { HttpsTerminatorOptions } from './options';
-import { nginxTlsReadiness } from '../../blocks/_nginx-tls';
+import { nginxTlsReadiness } from '../../blocks/_proxy-readiness';
 import { NginxConfig, NginxTlsProxyOptions } from '../../config/nginx';
 import { resourcesOr } from '../../core/_resources';
 import { checkResources } from '../../core/_rules';

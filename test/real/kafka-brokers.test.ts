@@ -230,10 +230,15 @@ describe('a broker SIGKILLed under a stream (3 brokers, replication factor 3, mi
     // WHEN a second broker (the leader of partition 0 now) is SIGKILLed too: one of three left
     const second = after[0].leader;
     await cluster.nodes[second].kill();
-    // (a new idempotent producer, and one without idempotence, which needs no producer id from the controller)
+    // (a new idempotent producer, and one without idempotence, which needs no producer id from the controller; a
+    // new producer has no metadata yet, and a send blocks up to max.block.ms for it — Kafka's default of 60 s a send
+    // made one run of 30 sends outlast the bound below, so 2 s: a send that gets no metadata fails with the same
+    // TimeoutException, at once)
     const probes: Record<string, Sends> = {};
     for (const [name, prefix, idempotence] of [['idempotent', 2, 'true'], ['plain', 4, 'false']] as const) {
-      const probe = await produce('in', prefix, 30, 10, { 'delivery.timeout.ms': '20000', 'request.timeout.ms': '5000', 'enable.idempotence': idempotence });
+      const probe = await produce('in', prefix, 30, 10, {
+        'delivery.timeout.ms': '20000', 'request.timeout.ms': '5000', 'max.block.ms': '2000', 'enable.idempotence': idempotence,
+      });
       await until(`the ${name} probe's end`, 120_000, () => probe.poll().done);
       probes[name] = probe.poll();
     }

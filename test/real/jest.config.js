@@ -10,4 +10,8 @@ module.exports = {
   modulePathIgnorePatterns: ['<rootDir>/lines/snapshots/'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/lines/'],
   reporters: ['default'],
+  // Exit once the results are written. In one CI rehearsal every suite passed and the results were written, and then
+  // the jest process stayed on one core at 100 % and never exited (the cause is not found yet). The harness's own
+  // exit handler still SIGKILLs every process group a test started.
+  forceExit: true,
 };

@@ -202,7 +202,7 @@ export class VarnishConfig {
     return problemsOf({
       backendHost: ValueProblems.matches(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'a host name or IPv4 address', o.backendHost as string),
       backendPort: ValueProblems.integer(1, 65535, o.backendPort as number),
-      probePath: ValueProblems.matches(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/, 'an absolute URL path without spaces or quotes', o.probePath as string),
+      probePath: ValueProblems.matches(URL_PATH_AND_QUERY, 'an absolute URL path without spaces or quotes', o.probePath as string),
       probeInterval: given(o.probeInterval, duration(1)),
       probeTimeout: given(o.probeTimeout, duration(1)),
       probeWindow: ValueProblems.integer(1, 64, window),
@@ -210,7 +210,7 @@ export class VarnishConfig {
       ttl: given(o.ttl, duration(1)),
       grace: given(o.grace, duration(0)),
       firstByteTimeout: given(o.firstByteTimeout, duration(1)),
-      healthPath: given(o.healthPath, (v) => ValueProblems.matches(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, 'an absolute URL path without spaces, quotes or a query', v)),
+      healthPath: given(o.healthPath, (v) => ValueProblems.matches(URL_PATH, 'an absolute URL path without spaces, quotes or a query', v)),
     });
   }
 
@@ -222,6 +222,13 @@ export class VarnishConfig {
     return `malloc,${mebibytes(size)}m`;
   }
 }
+
+/** The characters of a URL path a VCL string literal may hold as is: no space, quote, `?` or `#` (`-` last: a literal in a class). */
+const URL_PATH_CHARS = "A-Za-z0-9._~!$&'()*+,;=:@%/-";
+/** An absolute URL path: what `req.url` is compared with (a request for it with a query is another URL). */
+const URL_PATH = new RegExp(`^/[${URL_PATH_CHARS}]*$`);
+/** An absolute URL path, with a query allowed: what the backend probe's `.url` asks for. */
+const URL_PATH_AND_QUERY = new RegExp(`^/[?${URL_PATH_CHARS}]*$`);
 
 /** 365 days: the longest duration a VCL here sets. */
 const MAX_DURATION_MS = 365 * 86_400_000;

@@ -161,9 +161,8 @@ class Connection {
           n += a.n;
           body += a.raw;
         } else {
-          const s = String(a);
           n++;
-          body += '$' + Buffer.byteLength(s) + '\r\n' + s + '\r\n';
+          body += bulk(a);
         }
       }
       sock.write('*' + n + '\r\n' + body);
@@ -173,10 +172,7 @@ class Connection {
   /** Arguments that never change, encoded once. @param {Array<string | number>} args @returns {Encoded} */
   static encode(args) {
     let raw = '';
-    for (const a of args) {
-      const s = String(a);
-      raw += '$' + Buffer.byteLength(s) + '\r\n' + s + '\r\n';
-    }
+    for (const a of args) raw += bulk(a);
     return { n: args.length, raw };
   }
 
@@ -248,6 +244,12 @@ function parse(buf, i) {
 }
 
 /** @typedef {{ n: number, raw: string }} Encoded a run of RESP arguments, encoded once */
+
+/** One argument as a RESP bulk string. @param {string | number} a @returns {string} */
+function bulk(a) {
+  const s = String(a);
+  return '$' + Buffer.byteLength(s) + '\r\n' + s + '\r\n';
+}
 
 /** @param {number} ms */
 function sleep(ms) {

@@ -85,17 +85,19 @@ class ReplyError(Exception):
     """An error reply of the server."""
 
 
+def _bulk(a):
+    """One argument as a RESP bulk string (bytes as they are, anything else as its UTF-8 text)."""
+    b = a if isinstance(a, bytes) else str(a).encode("utf-8")
+    return b"$%d\r\n%s\r\n" % (len(b), b)
+
+
 class Encoded:
     """A run of RESP arguments that never change, encoded once (``Connection`` sends it as its ``n`` arguments)."""
 
     __slots__ = ("n", "raw")
 
     def __init__(self, args):
-        raw = []
-        for a in args:
-            b = str(a).encode("utf-8")
-            raw.append(b"$%d\r\n%s\r\n" % (len(b), b))
-        self.n, self.raw = len(args), b"".join(raw)
+        self.n, self.raw = len(args), b"".join(_bulk(a) for a in args)
 
 
 class Connection:
@@ -138,9 +140,8 @@ class Connection:
                 n += a.n
                 out.append(a.raw)
             else:
-                b = a if isinstance(a, bytes) else str(a).encode("utf-8")
                 n += 1
-                out.append(b"$%d\r\n%s\r\n" % (len(b), b))
+                out.append(_bulk(a))
         out[0] = b"*%d\r\n" % n
         self.sock.sendall(b"".join(out))
         return self._read()

@@ -56,3 +56,17 @@ export function httpProbe(host: string, port: number, probePath: string, timeout
 export function probeSeconds(p: any) {
   return { period: p.periodSeconds ?? 10, timeout: p.timeoutSeconds ?? 1, failures: p.failureThreshold ?? 3 };
 }
+
+/**
+ * `failures` rounds of the kubelet's probes against a (stopped) process, as it makes them: a TCP probe and then
+ * `get` (the pod spec's HTTP(S) probe), each bounded by `timeoutMs`.
+ */
+export async function probeRounds(host: string, port: number, failures: number, timeoutMs: number, get: () => Promise<ProbeResult>):
+Promise<{ tcp: Array<{ ok: boolean; ms: number }>; get: ProbeResult[] }> {
+  const rounds = { tcp: [] as Array<{ ok: boolean; ms: number }>, get: [] as ProbeResult[] };
+  for (let i = 0; i < failures; i++) {
+    rounds.tcp.push(await tcpProbe(host, port, timeoutMs));
+    rounds.get.push(await get());
+  }
+  return rounds;
+}

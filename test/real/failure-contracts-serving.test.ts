@@ -19,7 +19,7 @@ import { parse } from 'yaml';
 import { CacheEngine, NginxConfig, RedisAuth, ReplicatedService, ShardedCache, TwemproxyHashing, VarnishConfig } from '../../src';
 import { one, synthValid } from '../harness';
 import { allocHost, Daemon, httpGet, startMemcached, startNginx, startNutcracker, startRedis, startVarnish } from '../harness/daemons';
-import { httpProbe, httpsProbe, probeSeconds, tcpProbe } from '../harness/probes';
+import { httpProbe, httpsProbe, probeRounds, probeSeconds, tcpProbe } from '../harness/probes';
 import { freePort, run, selfSignedCertificate, sleep, start, Started, stopAll, tempDir, toolPath, waitFor } from '../harness/proc';
 import { Load, median, signal, summary, tally, writeAll } from '../harness/twemproxy-load';
 
@@ -196,15 +196,11 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
     // WHEN nginx (master and worker) is stopped under the load
     const stopAt = load.now();
     signalGroup(nginx.proc, 'SIGSTOP');
-    let during: { tcp: Array<{ ok: boolean; ms: number }>; https: Array<{ ok: boolean; ms: number; why: string }> };
+    let during: Awaited<ReturnType<typeof probeRounds>>;
     try {
       // THEN the kubelet's probes, made as it makes them, failureThreshold times: TCP connects (the kernel accepts),
       // the HTTPS GET of the health path fails by its timeout
-      during = { tcp: [], https: [] };
-      for (let i = 0; i < probe.failures; i++) {
-        during.tcp.push(await tcpProbe(nginx.host, tlsPort, probe.timeout * 1000));
-        during.https.push(await health());
-      }
+      during = await probeRounds(nginx.host, tlsPort, probe.failures, probe.timeout * 1000, health);
       await sleep(CLIENT_TIMEOUT_MS + 1000);
     } finally {
       signalGroup(nginx.proc, 'SIGCONT');
@@ -223,13 +219,13 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
     console.log(`TLS terminator SIGSTOPped ${((resumeAt - stopAt) / 1000).toFixed(1)} s: before ${JSON.stringify(countSeen(before))}; `
       + `sent while hung ${JSON.stringify(countSeen(hung))} (client timeout ${CLIENT_TIMEOUT_MS} ms, min ${Math.min(...hung.map((s) => s.ms))} ms); `
       + `kubelet probes while hung: TCP ${during.tcp.map((p) => `${p.ok ? 'pass' : 'fail'} ${p.ms} ms`).join(', ')}; `
-      + `HTTPS ${NginxConfig.TLS_TIER_HEALTH_PATH} ${during.https.map((p) => `${p.why} ${p.ms} ms`).join(', ')}; after SIGCONT ${JSON.stringify(countSeen(after))}`);
+      + `HTTPS ${NginxConfig.TLS_TIER_HEALTH_PATH} ${during.get.map((p) => `${p.why} ${p.ms} ms`).join(', ')}; after SIGCONT ${JSON.stringify(countSeen(after))}`);
     expect(countSeen(before)).toEqual({ 200: before.length });
     expect(hung.length).toBeGreaterThanOrEqual(4);
     expect(hung.every((s) => s.error === 'timeout' && s.ms >= CLIENT_TIMEOUT_MS - 50)).toBe(true);
     expect(during.tcp.every((p) => p.ok)).toBe(true);
     // each probe fails by its own timeout: not before it, and (on a busy machine) not much after it
-    expect(during.https.every((p) => !p.ok && p.why === 'timeout' && p.ms >= probe.timeout * 1000 - 50 && p.ms < probe.timeout * 1000 + 1500)).toBe(true);
+    expect(during.get.every((p) => !p.ok && p.why === 'timeout' && p.ms >= probe.timeout * 1000 - 50 && p.ms < probe.timeout * 1000 + 1500)).toBe(true);
     expect(after.filter((s) => s.status === 200).length).toBeGreaterThanOrEqual(20);
 
     // AND the probe asks nginx alone: with the app dead, the health path still answers while requests get 502
@@ -343,27 +339,23 @@ describe('ReplicatedService failure contract: the TLS tier and the replicas behi
 
     // WHEN varnish (manager and child) is SIGSTOPped
     signalGroup(varnish.proc, 'SIGSTOP');
-    const during: Array<{ tcp: boolean; http: { ok: boolean; ms: number; why: string } }> = [];
+    let during: Awaited<ReturnType<typeof probeRounds>>;
     try {
-      for (let i = 0; i < probe.failures; i++) {
-        during.push({ tcp: (await tcpProbe(varnish.host, cachePort, probe.timeout * 1000)).ok, http: await health() });
-      }
+      during = await probeRounds(varnish.host, cachePort, probe.failures, probe.timeout * 1000, health);
     } finally {
       signalGroup(varnish.proc, 'SIGCONT');
     }
-    console.log(`hung varnish: ${probe.failures} probes as the kubelet makes them: TCP ${during.map((d) => d.tcp).join('/')}, `
-      + `HTTP ${during.map((d) => `${d.http.why} in ${d.http.ms} ms`).join(', ')}`);
+    console.log(`hung varnish: ${probe.failures} probes as the kubelet makes them: TCP ${during.tcp.map((d) => d.ok).join('/')}, `
+      + `HTTP ${during.get.map((d) => `${d.why} in ${d.ms} ms`).join(', ')}`);
     // THEN the TCP probe passes (the kernel accepts) and the HTTP probe fails by its own timeout every time: after
     // failureThreshold periods the pod is NotReady and leaves the cache Service
-    for (const d of during) {
-      expect(d.tcp).toBe(true);
-      expect(d.http).toMatchObject({ ok: false, why: 'timeout' });
-      expect(d.http.ms).toBeGreaterThanOrEqual(probe.timeout * 1000 - 5);
+    expect(during.tcp.map((d) => d.ok)).toEqual(Array(probe.failures).fill(true));
+    for (const d of during.get) {
+      expect(d).toMatchObject({ ok: false, why: 'timeout' });
+      expect(d.ms).toBeGreaterThanOrEqual(probe.timeout * 1000 - 5);
     }
-    // AND resumed, it passes again (bounded poll: a loaded machine may take a moment to schedule it)
-    let back = await health();
-    for (let i = 0; i < 20 && !back.ok; i++) back = await health();
-    expect(back).toMatchObject({ ok: true, why: 'status 200' });
+    // AND resumed, it passes again (bounded: a loaded machine may take a moment to schedule it)
+    expect(await waitFor('the health path after SIGCONT', 20_000, async () => ((await health()).ok ? true : undefined))).toBe(true);
   });
 
   test('a cache (varnish) replica SIGKILLed behind nginx: which requests fail, how fast; nginx\'s one upstream is the cache Service', async () => {

@@ -16,8 +16,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { NginxConfig, Sidecar, SidecarPod } from '../../src';
 import { one, synthValid } from '../harness';
 import { allocHost, httpGet, startNginx, testNginxConfig } from '../harness/daemons';
-import { httpsProbe, probeSeconds, tcpProbe } from '../harness/probes';
-import { freePort, run, start, stopAll, tempDir, toolPath } from '../harness/proc';
+import { httpsProbe, probeRounds, probeSeconds } from '../harness/probes';
+import { freePort, run, start, stopAll, tempDir, toolPath, waitFor } from '../harness/proc';
 
 const servers: http.Server[] = [];
 afterAll(async () => {
@@ -42,8 +42,10 @@ async function legacyApp(port: number): Promise<{ requests: http.IncomingHttpHea
   return { requests };
 }
 
-/** Renders the pod's nginx.conf through the construct (and checks the chart like tier 1 does). */
-/** The synthesized terminator: its nginx.conf and its container (with the readiness probe the kubelet makes). */
+/**
+ * The pod's terminator through the construct (the chart checked as tier 1 checks it): its nginx.conf and its
+ * container (with the readiness probe the kubelet makes).
+ */
 function rendered(appPort: number): { conf: string; terminator: any } {
   const chart = Testing.chart();
   const pod = new SidecarPod(chart, 'legacy', { app: { image: 'example/legacy-app:2.3.1', port: appPort } });
@@ -55,6 +57,7 @@ function rendered(appPort: number): { conf: string; terminator: any } {
   return { conf: one(objs, 'ConfigMap', 'legacy-https').data['nginx.conf'], terminator };
 }
 
+/** The pod's nginx.conf. */
 function renderedConfig(appPort: number): string {
   return rendered(appPort).conf;
 }
@@ -211,11 +214,12 @@ describe('SidecarPod failure contract (README): the terminator and the app SIGKI
     const appPort = await freePort();
     const app = await appProcess(appPort);
     const cert = certificate();
-    const nginx = await startNginx(renderedConfig(appPort), { mounts: { '/etc/nginx/tls': cert } });
+    const { conf, terminator } = rendered(appPort);
+    const nginx = await startNginx(conf, { mounts: { '/etc/nginx/tls': cert } });
     const ca = cert['tls.crt'];
     expect(await seen(nginx.host, ca, 10_000)).toBe('200 app /x');
     // the terminator's readiness probe as synthesized, made as the kubelet makes it
-    const readiness = rendered(appPort).terminator.readinessProbe;
+    const readiness = terminator.readinessProbe;
     const probe = probeSeconds(readiness);
     expect(probe).toEqual({ period: 10, timeout: 1, failures: 3 });
     expect(readiness.httpGet).toEqual({ path: NginxConfig.TLS_TIER_HEALTH_PATH, port: 8443, scheme: 'HTTPS' });
@@ -246,23 +250,16 @@ describe('SidecarPod failure contract (README): the terminator and the app SIGKI
     expect(await seen(nginx.host, ca, 10_000)).toBe('200 app /x');
     expect(await health()).toMatchObject({ ok: true, why: 'status 200' });
     process.kill(-nginx.proc.pid, 'SIGSTOP'); // master and workers
-    const during: Array<{ ok: boolean; ms: number; why: string }> = [];
-    const tcp: boolean[] = [];
-    for (let i = 0; i < probe.failures; i++) {
-      tcp.push((await tcpProbe(nginx.host, 8443, probe.timeout * 1000)).ok);
-      during.push(await health());
-    }
+    const during = await probeRounds(nginx.host, 8443, probe.failures, probe.timeout * 1000, health);
     expect(await seen(nginx.host, ca, 3000)).toBe('pending');
     process.kill(-nginx.proc.pid, 'SIGCONT');
-    expect(tcp).toEqual(Array(probe.failures).fill(true));
-    for (const d of during) {
+    expect(during.tcp.map((d) => d.ok)).toEqual(Array(probe.failures).fill(true));
+    for (const d of during.get) {
       expect(d).toMatchObject({ ok: false, why: 'timeout' });
       expect(d.ms).toBeGreaterThanOrEqual(probe.timeout * 1000 - 5);
     }
-    // resumed: the probe passes again (bounded poll: a loaded machine may take a moment to schedule nginx)
-    let back = await health();
-    for (let i = 0; i < 20 && !back.ok; i++) back = await health();
-    expect(back).toMatchObject({ ok: true, why: 'status 200' });
+    // resumed: the probe passes again (bounded: a loaded machine may take a moment to schedule nginx)
+    expect(await waitFor('the health path after SIGCONT', 20_000, async () => ((await health()).ok ? true : undefined))).toBe(true);
 
     // the terminator killed (its master and workers): HTTPS is refused until the kubelet restarts it; the app is not touched
     process.kill(-nginx.proc.pid, 'SIGKILL');

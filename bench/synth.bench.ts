@@ -2,9 +2,8 @@
 // with cdk8s-plus in this file. For each case it first checks that both give byte-identical YAML (otherwise
 // the comparison would be meaningless and the benchmark fails; both YAMLs are then written to a temporary
 // directory), then runs each variant in its own Node process: one warm-up, then the median of RUNS builds +
-// `synthYaml()`, and the objects' scalars (a measure of their content, so a
-// pattern whose objects carry more can be compared per scalar as well as per object). Prints a table; asserts no
-// timing. Goals: constructs at most 1.2× the direct time; WorkQueueJobs within 1.3× the others per object (issue
+// `synthYaml()`, and counts the objects' scalars (a measure of their content, so a pattern whose objects carry
+// more can be compared per scalar as well as per object). Prints a table; asserts no timing. Goals: constructs at most 1.2× the direct time; WorkQueueJobs within 1.3× the others per object (issue
 // 21). SYNTH_BENCH_SCALE=5 synthesizes five times as many instances of each.
 //
 // To add a pattern, add a `BenchCase` to CASES: `constructs()` builds the app with the pattern, `direct()` the
@@ -210,6 +209,11 @@ function tier(scope: Construct, id: string, instance: string, o: {
   networkPolicy(s, 'NetworkPolicy', o.name, selector, labels, o.ingress, o.egress);
 }
 
+/** A proxy tier's readiness: a GET of the path the proxy answers itself, every 10 s, 1 s timeout, 3 failures. */
+function selfAnswered(probePath: string, port: number, scheme: kplus.ConnectionScheme): kplus.Probe {
+  return kplus.Probe.fromHttpGet(probePath, { port, scheme, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(1), failureThreshold: 3 });
+}
+
 function replicatedServiceDirect(): App {
   const app = new App();
   const chart = new Chart(app, 'bench');
@@ -242,10 +246,7 @@ function replicatedServiceDirect(): App {
       configText: VarnishConfig.vcl({ backendHost: name, backendPort: 80, probePath: '/readyz', healthPath: '/healthz-cache' }),
       port: 6081, ports: [{ number: 6081, name: 'http' }], servicePorts: [{ name: 'http', port: 80, targetPort: 6081 }],
       memory: [384, 384], ephemeral: ['128Mi', '576Mi'], writable: ['/var/lib/varnish', '/tmp'], writableMi: 256,
-      // varnish answers the health path itself
-      readiness: kplus.Probe.fromHttpGet('/healthz-cache', {
-        port: 6081, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(1), failureThreshold: 3,
-      }),
+      readiness: selfAnswered('/healthz-cache', 6081, kplus.ConnectionScheme.HTTP),
       ingress: [{ from: pods(tlsSelector), ports: tcp(6081) }], egress: [{ to: pods(selector), ports: tcp(8080) }, DNS],
     });
     const secret = kplus.Secret.fromSecretName(chart, `tls-${i}`, `${name}-tls`);
@@ -256,10 +257,7 @@ function replicatedServiceDirect(): App {
       configText: NginxConfig.tlsProxy({ upstreamHost: `${name}-cache`, upstreamPort: 80, healthPath: '/healthz-tls' }),
       port: 8443, ports: [{ number: 8443, name: 'https' }], servicePorts: [{ name: 'https', port: 443, targetPort: 8443 }],
       memory: [64, 128], ephemeral: ['32Mi', '192Mi'], writable: ['/tmp'], writableMi: 128, secret,
-      // nginx answers the health path itself
-      readiness: kplus.Probe.fromHttpGet('/healthz-tls', {
-        port: 8443, scheme: kplus.ConnectionScheme.HTTPS, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(1), failureThreshold: 3,
-      }),
+      readiness: selfAnswered('/healthz-tls', 8443, kplus.ConnectionScheme.HTTPS),
       ingress: [{ from: SAME_NAMESPACE, ports: tcp(8443) }], egress: [{ to: pods(cacheSelector), ports: tcp(6081) }, DNS],
     });
   }

@@ -3,8 +3,9 @@
 // the comparison would be meaningless and the benchmark fails; both YAMLs are then written to a temporary
 // directory), then runs each variant in its own Node process: one warm-up, then the median of RUNS builds +
 // `synthYaml()`, and counts the objects' scalars (a measure of their content, so a pattern whose objects carry
-// more can be compared per scalar as well as per object). Prints a table; asserts no timing. Goals: constructs at most 1.2× the direct time; WorkQueueJobs within 1.3× the others per object (issue
-// 21). SYNTH_BENCH_SCALE=5 synthesizes five times as many instances of each.
+// more can be compared per scalar as well as per object). Prints a table; asserts no timing. Goals: constructs
+// at most 1.2× the direct time; WorkQueueJobs within 1.3× the others per object (issue 21). SYNTH_BENCH_SCALE=5
+// synthesizes five times as many instances of each.
 //
 // To add a pattern, add a `BenchCase` to CASES: `constructs()` builds the app with the pattern, `direct()` the
 // same objects with cdk8s-plus only (same construct ids, so the `cdk8s.io/metadata.addr` labels match). Config
